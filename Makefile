@@ -1,0 +1,40 @@
+# The two commands: `make run` and `make test`. Each installs missing Debian packages,
+# configures and builds first.
+PRESET ?= default
+BUILD_DIR := build/$(PRESET)
+CONFIG ?= etc/tradestore.ini
+
+.PHONY: run test build configure deps asan tsan bench format clean
+
+run: build
+	mkdir -p var
+	TRADESTORE_PLUGIN_DIR=$(CURDIR)/$(BUILD_DIR)/plugins \
+	  $(BUILD_DIR)/kernel/tradestored --config $(CONFIG)
+
+test: build
+	ctest --preset $(PRESET)
+
+build: configure
+	cmake --build --preset $(PRESET)
+
+configure: deps
+	@[ -f $(BUILD_DIR)/build.ninja ] || cmake --preset $(PRESET)
+
+deps:
+	@scripts/install-deps.sh test
+
+asan:
+	$(MAKE) test PRESET=asan
+
+tsan:
+	$(MAKE) test PRESET=tsan
+
+bench:
+	$(MAKE) build
+	bench/run.sh $(BUILD_DIR)
+
+format:
+	find kernel plugins sdk tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build

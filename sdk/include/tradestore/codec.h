@@ -1,0 +1,66 @@
+// The kernel's trade codec, offered to sources so that every source checks shape the same
+// way: malformed JSON, missing fields, wrong types, bad ids and impossible dates never reach
+// the rules or a store.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tradestore/outcome.h"
+#include "tradestore/store.h"
+#include "tradestore/trade.h"
+
+namespace tradestore {
+
+// One field error in the shape of FastAPI's validation errors.
+struct FieldError {
+    std::vector<std::string> loc;  // e.g. {"body", "version"}; batch items add the index
+    std::string msg;
+    std::string type;  // e.g. "missing", "int_type", "string_too_long", "date_from_datetime_parsing"
+
+    bool operator==(const FieldError&) const = default;
+};
+
+struct SyntaxError {
+    std::size_t offset = 0;  // byte offset of the error in the body
+    std::string message;
+};
+
+struct DecodedTrade {
+    std::optional<Trade> trade;       // set when the item is well formed
+    std::vector<FieldError> errors;   // set otherwise
+};
+
+struct DecodedBatch {
+    std::optional<SyntaxError> syntax_error;
+    bool not_an_array = false;
+    std::size_t item_count = 0;
+    std::vector<DecodedTrade> items;  // empty when item_count exceeds the limit
+};
+
+struct DecodedOne {
+    std::optional<SyntaxError> syntax_error;
+    DecodedTrade item;
+};
+
+class TradeCodec {
+public:
+    virtual ~TradeCodec() = default;
+    virtual DecodedOne decode_trade(std::string_view json) const = 0;
+    // Items beyond max_items are not decoded; the caller answers 413.
+    virtual DecodedBatch decode_batch(std::string_view json, std::size_t max_items) const = 0;
+
+    // The eight fields; `expired` as of the business date.
+    virtual void append_trade(std::string& out, const Trade& trade, Date business_date) const = 0;
+    virtual void append_trades(std::string& out, const std::vector<Trade>& trades,
+                               Date business_date) const = 0;
+    virtual void append_audit(std::string& out, const AuditEntry& entry) const = 0;
+    virtual void append_field_errors(std::string& out,
+                                     const std::vector<FieldError>& errors) const = 0;
+    virtual void append_json_string(std::string& out, std::string_view text) const = 0;
+};
+
+}  // namespace tradestore

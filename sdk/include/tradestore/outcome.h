@@ -1,0 +1,50 @@
+// What became of a candidate trade, with stable reason codes for rejections.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tradestore/trade.h"
+
+namespace tradestore {
+
+enum class Outcome : std::uint8_t { Created, Updated, Replaced, Rejected };
+
+inline std::string_view to_string(Outcome outcome) {
+    switch (outcome) {
+        case Outcome::Created: return "created";
+        case Outcome::Updated: return "updated";
+        case Outcome::Replaced: return "replaced";
+        case Outcome::Rejected: return "rejected";
+    }
+    return "rejected";
+}
+
+// Stable reason codes of the built-in rules. Custom rules add their own codes; a code is
+// UPPER_SNAKE_CASE and never changes meaning once published.
+namespace reason {
+inline constexpr std::string_view kLowerVersion = "LOWER_VERSION";
+inline constexpr std::string_view kMaturityInPast = "MATURITY_IN_PAST";
+inline constexpr std::string_view kDeletedVersion = "DELETED_VERSION";
+}  // namespace reason
+
+struct Rejection {
+    std::string code;
+    std::string message;  // names the trade, e.g. "Trade T1: Received version 1 is lower ..."
+
+    bool operator==(const Rejection&) const = default;
+};
+
+// One decision per candidate, in the order the candidates were given.
+struct ItemResult {
+    Outcome outcome = Outcome::Rejected;
+    std::vector<Rejection> reasons;     // non-empty exactly when outcome is Rejected
+    std::optional<Trade> stored;        // the row as stored after this decision
+    std::optional<std::int64_t> previous_version;  // the version stored before, if any
+    bool skipped_as_replay = false;     // below the recorded source position: not re-applied
+};
+
+}  // namespace tradestore

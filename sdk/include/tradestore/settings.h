@@ -1,0 +1,132 @@
+// A plugin's settings: the schema it declares and the validated values it receives.
+// The kernel validates every value against the schema before a plugin is created, so the
+// typed getters below only ever see values that parse.
+#pragma once
+
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tradestore {
+
+enum class SettingType : std::uint8_t {
+    String,
+    Int,
+    Bool,
+    Duration,  // "250ms", "30s", "5m", "1h"
+    List,      // comma-separated, blanks trimmed
+    Secret,    // a string never written to logs or listings
+};
+
+inline std::string_view to_string(SettingType type) {
+    switch (type) {
+        case SettingType::String: return "string";
+        case SettingType::Int: return "int";
+        case SettingType::Bool: return "bool";
+        case SettingType::Duration: return "duration";
+        case SettingType::List: return "list";
+        case SettingType::Secret: return "secret";
+    }
+    return "string";
+}
+
+struct SettingSpec {
+    std::string key;
+    SettingType type = SettingType::String;
+    std::string default_value;  // empty with required=false means "unset"
+    bool required = false;
+    std::string help;
+    std::int64_t min = INT64_MIN;  // for Int and Duration (milliseconds)
+    std::int64_t max = INT64_MAX;
+};
+
+namespace setting_parse {
+
+inline std::optional<std::int64_t> integer(std::string_view text) {
+    std::int64_t value = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || text.empty()) return std::nullopt;
+    return value;
+}
+
+inline std::optional<bool> boolean(std::string_view text) {
+    if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
+    if (text == "false" || text == "no" || text == "off" || text == "0") return false;
+    return std::nullopt;
+}
+
+inline std::optional<std::chrono::milliseconds> duration(std::string_view text) {
+    struct Unit { std::string_view suffix; std::int64_t ms; };
+    static constexpr Unit kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+    for (const Unit& unit : kUnits) {
+        if (text.size() > unit.suffix.size() && text.ends_with(unit.suffix)) {
+            auto number = integer(text.substr(0, text.size() - unit.suffix.size()));
+            if (!number || *number < 0 || *number > INT64_MAX / unit.ms) return std::nullopt;
+            return std::chrono::milliseconds(*number * unit.ms);
+        }
+    }
+    return std::nullopt;
+}
+
+inline std::vector<std::string> list(std::string_view text) {
+    std::vector<std::string> items;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t comma = text.find(',', start);
+        if (comma == std::string_view::npos) comma = text.size();
+        std::string_view item = text.substr(start, comma - start);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        if (!item.empty()) items.emplace_back(item);
+        start = comma + 1;
+    }
+    return items;
+}
+
+}  // namespace setting_parse
+
+class Settings {
+public:
+    Settings() = default;
+    explicit Settings(std::map<std::string, std::string, std::less<>> values)
+        : values_(std::move(values)) {}
+
+    bool has(std::string_view key) const { return values_.find(key) != values_.end(); }
+
+    const std::string& get_string(std::string_view key) const {
+        auto it = values_.find(key);
+        if (it == values_.end()) throw std::out_of_range("setting not set: " + std::string(key));
+        return it->second;
+    }
+    std::int64_t get_int(std::string_view key) const {
+        return checked(setting_parse::integer(get_string(key)), key);
+    }
+    bool get_bool(std::string_view key) const {
+        return checked(setting_parse::boolean(get_string(key)), key);
+    }
+    std::chrono::milliseconds get_duration(std::string_view key) const {
+        return checked(setting_parse::duration(get_string(key)), key);
+    }
+    std::vector<std::string> get_list(std::string_view key) const {
+        return setting_parse::list(get_string(key));
+    }
+    const std::map<std::string, std::string, std::less<>>& values() const { return values_; }
+
+private:
+    template <typename T>
+    static T checked(std::optional<T> value, std::string_view key) {
+        if (!value) throw std::invalid_argument("setting has the wrong type: " + std::string(key));
+        return *value;
+    }
+
+    std::map<std::string, std::string, std::less<>> values_;
+};
+
+}  // namespace tradestore

@@ -1,0 +1,23 @@
+// An ingest source: turns the outside world into batches for the kernel's ingest path.
+// Lifecycle: start() once after the store, rules and jobs are up; stop() once, which stops
+// intake, waits for in-flight batches to be committed and answered, and then returns.
+#pragma once
+
+#include <string>
+
+#include "tradestore/host.h"
+
+namespace tradestore {
+
+class Source {
+public:
+    virtual ~Source() = default;
+    // Throws std::runtime_error with a one-line message when it cannot start (port in use).
+    virtual void start(Host& host) = 0;
+    virtual void stop() = 0;
+    // Name and state for GET /health, e.g. {"rest", "up"}.
+    virtual std::string health_name() const = 0;
+    virtual bool healthy() const = 0;
+};
+
+}  // namespace tradestore

@@ -1,0 +1,128 @@
+// A storage backend. The store is the only component that knows its query language; it
+// applies whole batches in one transaction, running the rule chain against the rows it has
+// locked, and writes an audit entry for every decision in that same transaction.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tradestore/outcome.h"
+#include "tradestore/rule.h"
+#include "tradestore/trade.h"
+
+namespace tradestore {
+
+// A candidate trade with where it came from, for the audit ("rest", "kafka", "job") and a
+// reference that lets an operator find the request or message again.
+struct Candidate {
+    Trade trade;
+    std::string source;
+    std::string reference;
+};
+
+// The position of a source in its own stream (for Kafka: topic, partition, next offset).
+struct SourcePosition {
+    std::string source;
+    std::string stream;
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;  // the last offset applied
+
+    bool operator==(const SourcePosition&) const = default;
+};
+
+struct Batch {
+    std::vector<Candidate> candidates;
+    // Recorded in the same transaction as the trades; a later position never moves back.
+    std::vector<SourcePosition> positions;
+};
+
+enum class AuditAction : std::uint8_t { Create, Update, Replace, Delete, ValidationFailed, Expire };
+
+inline std::string_view to_string(AuditAction action) {
+    switch (action) {
+        case AuditAction::Create: return "CREATE";
+        case AuditAction::Update: return "UPDATE";
+        case AuditAction::Replace: return "REPLACE";
+        case AuditAction::Delete: return "DELETE";
+        case AuditAction::ValidationFailed: return "VALIDATION_FAILED";
+        case AuditAction::Expire: return "EXPIRE";
+    }
+    return "VALIDATION_FAILED";
+}
+
+struct AuditEntry {
+    std::int64_t id = 0;
+    std::string trade_id;
+    AuditAction action = AuditAction::Create;
+    bool success = true;
+    std::vector<std::string> reason_codes;
+    std::string message;
+    std::optional<std::int64_t> received_version;
+    std::optional<std::int64_t> stored_version;  // the version stored before the decision
+    std::string source;
+    std::string reference;
+    Timestamp timestamp{};
+};
+
+struct AuditQuery {
+    std::optional<std::string> trade_id;
+    std::int64_t skip = 0;
+    std::int64_t limit = 100;
+};
+
+struct Statistics {
+    std::int64_t total_trades = 0;
+    std::int64_t active_trades = 0;
+    std::int64_t expired_trades = 0;
+};
+
+// Thrown when the backend cannot be reached or fails transiently; the caller may retry and
+// HTTP answers 503. Nothing of the failed call was committed.
+class StoreUnavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // Opens connections and creates or migrates the schema. Called once before any use.
+    virtual void open() = 0;
+    // Finishes in-flight work and releases connections.
+    virtual void close() = 0;
+
+    // Applies the batch in one transaction. Several versions of one trade id apply in order,
+    // each against the result of the one before. Returns one result per candidate, in order.
+    // Candidates at or below a recorded position are not applied again (skipped_as_replay).
+    virtual std::vector<ItemResult> apply(const Batch& batch, std::span<const Rule* const> rules,
+                                          Date business_date) = 0;
+
+    virtual std::optional<Trade> get(const std::string& trade_id, Date business_date) = 0;
+    // Ordered by trade_id, bytewise.
+    virtual std::vector<Trade> list(std::int64_t skip, std::int64_t limit, Date business_date) = 0;
+    virtual std::vector<Trade> list_by_book(const std::string& book_id, Date business_date) = 0;
+    // Deletes the trade, keeping a tombstone with its last version; false if it did not exist.
+    virtual bool remove(const std::string& trade_id, const std::string& source,
+                        const std::string& reference) = 0;
+    virtual Statistics statistics(Date business_date) = 0;
+    // Marks every trade whose maturity date is before the business date; returns how many.
+    virtual std::int64_t expire(Date business_date, const std::string& source) = 0;
+
+    virtual std::vector<AuditEntry> audit(const AuditQuery& query) = 0;
+    virtual std::int64_t audit_count(const std::optional<std::string>& trade_id) = 0;
+
+    // The last applied position of a source's partition, if one was recorded.
+    virtual std::optional<std::int64_t> position(const std::string& source,
+                                                 const std::string& stream,
+                                                 std::int32_t partition) = 0;
+
+    // A cheap round trip to the backend; false when it is down.
+    virtual bool healthy() = 0;
+};
+
+}  // namespace tradestore
