@@ -1,0 +1,67 @@
+#include "business_clock.h"
+
+#include <date/tz.h>
+
+#include <stdexcept>
+
+namespace tradestore::kernel {
+
+ZonedBusinessClock::ZonedBusinessClock(const std::string& time_zone, std::chrono::minutes rollover,
+                                       std::optional<Date> fixed_date)
+    : zone_(nullptr), rollover_(rollover), fixed_date_(fixed_date) {
+    try {
+        zone_ = date::locate_zone(time_zone);
+    } catch (const std::exception&) {
+        throw std::invalid_argument("unknown time zone '" + time_zone + "'");
+    }
+    if (rollover < std::chrono::minutes{0} || rollover >= std::chrono::hours{24})
+        throw std::invalid_argument("roll-over must be between 00:00 and 23:59");
+}
+
+Date ZonedBusinessClock::business_date_at(std::chrono::system_clock::time_point instant) const {
+    const auto local = zone_->to_local(instant);
+    const auto local_day = date::floor<date::days>(local);
+    const Date calendar_date{local_day.time_since_epoch()};
+    // From the roll-over time on, the desk is already in the next business day.
+    if (rollover_.count() > 0 && local - local_day >= rollover_) return calendar_date + date::days{1};
+    return calendar_date;
+}
+
+Date ZonedBusinessClock::today() const {
+    if (fixed_date_) return *fixed_date_;
+    return business_date_at(std::chrono::system_clock::now());
+}
+
+Timestamp ZonedBusinessClock::now() const {
+    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text) {
+    if (text.size() != 5 || text[2] != ':') return std::nullopt;
+    for (std::size_t i : {0u, 1u, 3u, 4u})
+        if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+    const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+    if (hours > 23 || minutes > 59) return std::nullopt;
+    return std::chrono::minutes{hours * 60 + minutes};
+}
+
+std::optional<Date> parse_date(const std::string& text) {
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+    int fields[3] = {0, 0, 0};
+    const std::size_t starts[3] = {0, 5, 8};
+    const std::size_t lengths[3] = {4, 2, 2};
+    for (int f = 0; f < 3; ++f) {
+        for (std::size_t i = starts[f]; i < starts[f] + lengths[f]; ++i) {
+            if (text[i] < '0' || text[i] > '9') return std::nullopt;
+            fields[f] = fields[f] * 10 + (text[i] - '0');
+        }
+    }
+    const std::chrono::year_month_day ymd{std::chrono::year{fields[0]},
+                                          std::chrono::month{static_cast<unsigned>(fields[1])},
+                                          std::chrono::day{static_cast<unsigned>(fields[2])}};
+    if (!ymd.ok()) return std::nullopt;
+    return Date{ymd};
+}
+
+}  // namespace tradestore::kernel

@@ -1,0 +1,157 @@
+#include "deployment_plan.h"
+
+#include <algorithm>
+
+#include "business_clock.h"
+#include "config_error.h"
+#include "setting_validation.h"
+
+namespace tradestore::kernel {
+
+namespace {
+constexpr std::string_view kKernelSection = "kernel";
+constexpr std::string_view kPluginSectionPrefix = "plugin.";
+}  // namespace
+
+const std::vector<SettingSpec>& kernel_schema() {
+    static const std::vector<SettingSpec> schema = {
+        {"plugin_dir", SettingType::String, "", true, "Folder holding the plugin .so files"},
+        {"plugins", SettingType::List, "", true,
+         "Plugins to load, comma-separated; rules run in this order"},
+        {"business_timezone", SettingType::String, "UTC", false,
+         "IANA time zone that defines the business date, e.g. America/New_York"},
+        {"business_day_rollover", SettingType::String, "00:00", false,
+         "Local time (HH:MM) at which the business day turns, e.g. 17:00"},
+        {"business_date", SettingType::String, "", false,
+         "Fix the business date (YYYY-MM-DD) instead of following the clock; for tests"},
+        {"log_level", SettingType::String, "information", false,
+         "trace, debug, information, notice, warning, error, critical or fatal"},
+        {"log_file", SettingType::String, "", false, "Log to this file instead of the console"},
+        {"shutdown_timeout", SettingType::Duration, "30s", false,
+         "How long a stop waits for in-flight requests to drain"},
+        {"group_commit_max_items", SettingType::Int, "1000", false,
+         "Most trades coalesced into one store transaction", 1, 100000},
+        {"ingest_writers", SettingType::Int, "1", false,
+         "Threads applying batches to the store concurrently", 1, 64},
+    };
+    return schema;
+}
+
+const PlannedPlugin& DeploymentPlan::store() const {
+    for (const auto& planned : plugins)
+        if (planned.plugin->has_kind(kStorePlugin)) return planned;
+    throw std::logic_error("deployment plan without a store");
+}
+
+namespace {
+
+KernelSettings read_kernel_settings(const ConfigFile& file, std::vector<ConfigProblem>& problems) {
+    const std::string section_name(kKernelSection);
+    const ConfigSection* section = file.find(kKernelSection);
+    Settings settings =
+        validate_settings(file.path, section_name, section, kernel_schema(), problems);
+    const auto line_of = [&](std::string_view key) {
+        const ConfigEntry* entry = section ? section->find(key) : nullptr;
+        return entry ? entry->line : 0;
+    };
+    KernelSettings kernel;
+    if (settings.has("plugin_dir")) kernel.plugin_dir = settings.get_string("plugin_dir");
+    if (settings.has("plugins")) kernel.plugins = settings.get_list("plugins");
+    kernel.business_timezone = settings.get_string("business_timezone");
+    if (auto rollover = parse_time_of_day(settings.get_string("business_day_rollover"))) {
+        kernel.business_day_rollover = *rollover;
+    } else {
+        problems.push_back({file.path, line_of("business_day_rollover"), section_name,
+                            "business_day_rollover", "expected HH:MM between 00:00 and 23:59"});
+    }
+    if (settings.has("business_date")) {
+        kernel.business_date = parse_date(settings.get_string("business_date"));
+        if (!kernel.business_date)
+            problems.push_back({file.path, line_of("business_date"), section_name, "business_date",
+                                "expected a real date as YYYY-MM-DD"});
+    }
+    try {
+        ZonedBusinessClock probe(kernel.business_timezone, std::chrono::minutes{0});
+    } catch (const std::exception& error) {
+        problems.push_back({file.path, line_of("business_timezone"), section_name,
+                            "business_timezone", error.what()});
+    }
+    static const std::vector<std::string> kLevels = {"trace",   "debug", "information", "notice",
+                                                     "warning", "error", "critical",    "fatal"};
+    kernel.log_level = settings.get_string("log_level");
+    if (std::find(kLevels.begin(), kLevels.end(), kernel.log_level) == kLevels.end())
+        problems.push_back({file.path, line_of("log_level"), section_name, "log_level",
+                            "unknown level '" + kernel.log_level + "'"});
+    if (settings.has("log_file")) kernel.log_file = settings.get_string("log_file");
+    kernel.shutdown_timeout = settings.get_duration("shutdown_timeout");
+    kernel.group_commit_max_items =
+        static_cast<std::size_t>(settings.get_int("group_commit_max_items"));
+    kernel.ingest_writers = static_cast<std::size_t>(settings.get_int("ingest_writers"));
+    return kernel;
+}
+
+}  // namespace
+
+DeploymentPlan plan_deployment(const ConfigFile& file) {
+    std::vector<ConfigProblem> problems;
+    DeploymentPlan plan;
+    plan.kernel = read_kernel_settings(file, problems);
+
+    const ConfigSection* kernel_section = file.find(kKernelSection);
+    const ConfigEntry* plugins_entry = kernel_section ? kernel_section->find("plugins") : nullptr;
+    const int plugins_line = plugins_entry ? plugins_entry->line : 0;
+    const std::string kernel_name(kKernelSection);
+
+    // Every section is either [kernel] or [plugin.<a plugin that is loaded>].
+    for (const auto& section : file.sections) {
+        if (section.name == kKernelSection) continue;
+        if (!section.name.starts_with(kPluginSectionPrefix)) {
+            problems.push_back({file.path, section.line, section.name, "",
+                                "unknown section; expected [kernel] or [plugin.<name>]"});
+            continue;
+        }
+        const std::string name = section.name.substr(kPluginSectionPrefix.size());
+        if (std::find(plan.kernel.plugins.begin(), plan.kernel.plugins.end(), name) ==
+            plan.kernel.plugins.end()) {
+            std::string problem = "settings for plugin '" + name + "', which is not in [kernel] plugins";
+            if (auto hint = closest_match(name, plan.kernel.plugins); !hint.empty())
+                problem += " (did you mean 'plugin." + hint + "'?)";
+            problems.push_back({file.path, section.line, section.name, "", problem});
+        }
+    }
+
+    std::vector<std::string> seen;
+    for (const auto& name : plan.kernel.plugins) {
+        if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+            problems.push_back({file.path, plugins_line, kernel_name, "plugins",
+                                "plugin '" + name + "' is listed twice"});
+            continue;
+        }
+        seen.push_back(name);
+        std::shared_ptr<LoadedPlugin> plugin;
+        try {
+            plugin = load_plugin(plugin_path(plan.kernel.plugin_dir, name));
+        } catch (const PluginLoadError& error) {
+            problems.push_back({file.path, plugins_line, kernel_name, "plugins", error.what()});
+            continue;
+        }
+        const std::string section_name = std::string(kPluginSectionPrefix) + name;
+        Settings settings = validate_settings(file.path, section_name, file.find(section_name),
+                                              plugin->descriptor().settings, problems);
+        plan.plugins.push_back({std::move(plugin), std::move(settings)});
+    }
+
+    const auto stores = std::count_if(plan.plugins.begin(), plan.plugins.end(), [](const auto& p) {
+        return p.plugin->has_kind(kStorePlugin);
+    });
+    const bool all_loaded = plan.plugins.size() == seen.size();
+    if (stores != 1 && all_loaded) {
+        problems.push_back({file.path, plugins_line, kernel_name, "plugins",
+                            stores == 0 ? "no store plugin is listed; list exactly one"
+                                        : "more than one store plugin is listed; list exactly one"});
+    }
+    if (!problems.empty()) throw ConfigError(std::move(problems));
+    return plan;
+}
+
+}  // namespace tradestore::kernel

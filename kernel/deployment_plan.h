@@ -1,0 +1,51 @@
+// Turns a config file into a validated plan: the kernel's settings and, for each plugin in
+// load order, the loaded library and its validated settings. Nothing is started here, which
+// is what --check-config runs.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <tradestore/settings.h>
+#include <tradestore/trade.h>
+
+#include "config_file.h"
+#include "plugin_loader.h"
+
+namespace tradestore::kernel {
+
+struct KernelSettings {
+    std::filesystem::path plugin_dir;
+    std::vector<std::string> plugins;
+    std::string business_timezone;
+    std::chrono::minutes business_day_rollover{0};
+    std::optional<Date> business_date;
+    std::string log_level;
+    std::string log_file;
+    std::chrono::milliseconds shutdown_timeout{0};
+    std::size_t group_commit_max_items = 1000;
+    std::size_t ingest_writers = 1;
+};
+
+struct PlannedPlugin {
+    std::shared_ptr<LoadedPlugin> plugin;
+    Settings settings;
+};
+
+struct DeploymentPlan {
+    KernelSettings kernel;
+    std::vector<PlannedPlugin> plugins;  // in the order of the `plugins` setting
+
+    const PlannedPlugin& store() const;  // exactly one store plugin is guaranteed
+};
+
+const std::vector<SettingSpec>& kernel_schema();
+
+// Throws ConfigError listing every problem found.
+DeploymentPlan plan_deployment(const ConfigFile& file);
+
+}  // namespace tradestore::kernel

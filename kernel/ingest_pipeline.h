@@ -1,0 +1,64 @@
+// The kernel's ingest path. Sources submit batches; writer threads take whatever has queued
+// up (up to a limit) and apply it to the store in one transaction — group commit — so many
+// concurrent single-trade requests share one commit. Outcomes are those of applying the
+// batches one after another in arrival order, exactly as without coalescing.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <tradestore/host.h>
+
+namespace tradestore::kernel {
+
+struct IngestOptions {
+    std::size_t max_batch_candidates = 1000;  // per store transaction
+    std::size_t writer_threads = 1;
+};
+
+using IngestLogger = std::function<void(LogLevel, const std::string&)>;
+
+class IngestPipeline final : public IngestSink {
+public:
+    IngestPipeline(std::shared_ptr<Store> store, std::vector<const Rule*> rules,
+                   const BusinessClock& clock, IngestOptions options, IngestLogger logger);
+    ~IngestPipeline() override;
+
+    void submit(Batch batch, std::function<void(IngestResult)> done) override;
+
+    void start();
+    // Takes no new work, applies everything already queued, then joins the writers.
+    void stop();
+
+private:
+    struct Pending {
+        Batch batch;
+        std::vector<std::size_t> store_index;  // per candidate: index into batch, or npos
+        std::vector<ItemResult> results;       // pre-filled for shape-rejected candidates
+        std::function<void(IngestResult)> done;
+    };
+
+    void writer_loop();
+    void apply_group(std::vector<Pending>& group);
+    void apply_one(Pending& pending);
+    static void finish(Pending& pending, std::vector<ItemResult>::const_iterator results);
+
+    std::shared_ptr<Store> store_;
+    std::vector<const Rule*> rules_;
+    const BusinessClock& clock_;
+    IngestOptions options_;
+    IngestLogger logger_;
+
+    std::mutex mutex_;
+    std::condition_variable work_ready_;
+    std::deque<Pending> queue_;
+    bool stopping_ = false;
+    std::vector<std::jthread> writers_;
+};
+
+}  // namespace tradestore::kernel

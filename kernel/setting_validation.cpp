@@ -1,0 +1,112 @@
+#include "setting_validation.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace tradestore::kernel {
+
+namespace {
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    std::iota(row.begin(), row.end(), 0);
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+// Returns the problem with the value, or "" when it is valid for the type.
+std::string check_value(const SettingSpec& spec, const std::string& value) {
+    switch (spec.type) {
+        case SettingType::Int: {
+            auto number = setting_parse::integer(value);
+            if (!number) return "expected an integer, got '" + value + "'";
+            if (*number < spec.min || *number > spec.max)
+                return "must be between " + std::to_string(spec.min) + " and " +
+                       std::to_string(spec.max) + ", got " + value;
+            return "";
+        }
+        case SettingType::Bool:
+            return setting_parse::boolean(value) ? ""
+                                                 : "expected true or false, got '" + value + "'";
+        case SettingType::Duration: {
+            auto duration = setting_parse::duration(value);
+            if (!duration) return "expected a duration such as 250ms, 30s, 5m or 1h, got '" + value + "'";
+            if (duration->count() < spec.min || duration->count() > spec.max)
+                return "duration out of range";
+            return "";
+        }
+        case SettingType::String:
+        case SettingType::List:
+        case SettingType::Secret:
+            return "";
+    }
+    return "";
+}
+
+}  // namespace
+
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+    for (const auto& candidate : candidates) {
+        const std::size_t distance = edit_distance(word, candidate);
+        if (distance < best_distance) {
+            best_distance = distance;
+            best = candidate;
+        }
+    }
+    return best;
+}
+
+Settings validate_settings(const std::string& file, const std::string& section_name,
+                           const ConfigSection* section, const std::vector<SettingSpec>& schema,
+                           std::vector<ConfigProblem>& problems) {
+    std::map<std::string, std::string, std::less<>> values;
+    std::vector<std::string> known;
+    for (const auto& spec : schema) known.push_back(spec.key);
+
+    if (section != nullptr) {
+        for (const auto& entry : section->entries) {
+            auto spec = std::find_if(schema.begin(), schema.end(),
+                                     [&](const SettingSpec& s) { return s.key == entry.key; });
+            if (spec == schema.end()) {
+                std::string problem = "unknown setting";
+                if (auto hint = closest_match(entry.key, known); !hint.empty())
+                    problem += " (did you mean '" + hint + "'?)";
+                else if (!known.empty()) {
+                    problem += "; valid settings:";
+                    for (const auto& key : known) problem += " " + key;
+                } else {
+                    problem += "; this plugin takes no settings";
+                }
+                problems.push_back({file, entry.line, section_name, entry.key, problem});
+                continue;
+            }
+            if (auto problem = check_value(*spec, entry.value); !problem.empty()) {
+                problems.push_back({file, entry.line, section_name, entry.key, problem});
+                continue;
+            }
+            values[entry.key] = entry.value;
+        }
+    }
+    for (const auto& spec : schema) {
+        if (values.count(spec.key) != 0) continue;
+        if (spec.required) {
+            problems.push_back({file, section != nullptr ? section->line : 0, section_name,
+                                spec.key, "required setting is missing"});
+        } else if (!spec.default_value.empty()) {
+            values[spec.key] = spec.default_value;
+        }
+    }
+    return Settings(std::move(values));
+}
+
+}  // namespace tradestore::kernel

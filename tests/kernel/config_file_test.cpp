@@ -1,0 +1,79 @@
+// The INI reader: case-preserving keys, environment expansion and line-numbered errors.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "config_error.h"
+#include "config_file.h"
+
+namespace tradestore::kernel {
+namespace {
+
+ConfigFile parse(std::string_view text, std::map<std::string, std::string> env = {}) {
+    return parse_config(text, "test.ini", [env](const std::string& name) -> std::optional<std::string> {
+        auto it = env.find(name);
+        if (it == env.end()) return std::nullopt;
+        return it->second;
+    });
+}
+
+std::vector<std::string> problems_of(std::string_view text,
+                                     std::map<std::string, std::string> env = {}) {
+    try {
+        parse(text, env);
+    } catch (const ConfigError& error) {
+        std::vector<std::string> lines;
+        for (const auto& p : error.problems()) lines.push_back(p.to_string());
+        return lines;
+    }
+    return {};
+}
+
+TEST(ConfigFile, ReadsSectionsKeysAndLinesKeepingCase) {
+    auto file = parse("# comment\n[kernel]\nPlugin_Dir = /x \n; other\n\n[plugin.a]\nk=v\n");
+    ASSERT_EQ(file.sections.size(), 2u);
+    EXPECT_EQ(file.sections[0].name, "kernel");
+    ASSERT_NE(file.sections[0].find("Plugin_Dir"), nullptr);
+    EXPECT_EQ(file.sections[0].find("Plugin_Dir")->value, "/x");
+    EXPECT_EQ(file.sections[0].find("Plugin_Dir")->line, 3);
+    EXPECT_EQ(file.sections[0].find("plugin_dir"), nullptr);
+    EXPECT_EQ(file.find("plugin.a")->find("k")->line, 7);
+}
+
+TEST(ConfigFile, ExpandsEnvironmentVariablesAndDefaults) {
+    auto file = parse("[s]\na = ${HOME_DIR}/db\nb = ${UNSET:-fallback}\nc = $${literal}\nd = ${SET:-x}\n",
+                      {{"HOME_DIR", "/srv"}, {"SET", "y"}});
+    const auto* s = file.find("s");
+    EXPECT_EQ(s->find("a")->value, "/srv/db");
+    EXPECT_EQ(s->find("b")->value, "fallback");
+    EXPECT_EQ(s->find("c")->value, "${literal}");
+    EXPECT_EQ(s->find("d")->value, "y");
+}
+
+TEST(ConfigFile, UnsetVariableNamesFileLineKeyAndVariable) {
+    EXPECT_EQ(problems_of("[s]\n\npassword = ${DB_PASSWORD}\n"),
+              std::vector<std::string>{
+                  "test.ini:3: [s] password: environment variable DB_PASSWORD is not set"});
+}
+
+TEST(ConfigFile, ReportsEverySyntaxProblemWithItsLine) {
+    auto problems = problems_of("orphan = 1\n[s]\nno equals sign\n[bad section\n[s]\nk = 1\nk = 2\n");
+    ASSERT_EQ(problems.size(), 5u);
+    EXPECT_EQ(problems[0], "test.ini:1: orphan: key outside any [section]");
+    EXPECT_EQ(problems[1], "test.ini:3: expected 'key = value'");
+    EXPECT_EQ(problems[2], "test.ini:4: malformed section header");
+    EXPECT_EQ(problems[3], "test.ini:5: [s] section repeated (first at line 2)");
+    EXPECT_EQ(problems[4], "test.ini:7: [s] k: conflicting or redundant setting (first at line 6)");
+}
+
+TEST(ConfigFile, MissingFileIsOneLine) {
+    try {
+        read_config_file("/nonexistent/tradestore.ini");
+        FAIL() << "expected ConfigError";
+    } catch (const ConfigError& error) {
+        EXPECT_STREQ(error.what(), "/nonexistent/tradestore.ini: cannot read the file");
+    }
+}
+
+}  // namespace
+}  // namespace tradestore::kernel

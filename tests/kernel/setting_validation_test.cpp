@@ -1,0 +1,75 @@
+// Settings checked against a plugin's schema: unknown keys with hints, types, ranges, defaults.
+#include <gtest/gtest.h>
+
+#include "config_file.h"
+#include "setting_validation.h"
+
+namespace tradestore::kernel {
+namespace {
+
+const std::vector<SettingSpec> kSchema = {
+    {"port", SettingType::Int, "8080", false, "TCP port", 1, 65535},
+    {"host", SettingType::String, "127.0.0.1", false, "address"},
+    {"keep_alive", SettingType::Bool, "true", false, "keep-alive"},
+    {"timeout", SettingType::Duration, "30s", false, "timeout"},
+    {"path", SettingType::String, "", true, "file"},
+};
+
+struct Validated {
+    Settings settings;
+    std::vector<std::string> problems;
+};
+
+Validated validate(std::string_view text) {
+    ConfigFile file = parse_config(text, "t.ini", [](const std::string&) { return std::nullopt; });
+    std::vector<ConfigProblem> problems;
+    Settings settings = validate_settings(file.path, "plugin.x", file.find("plugin.x"), kSchema, problems);
+    Validated result{std::move(settings), {}};
+    for (const auto& p : problems) result.problems.push_back(p.to_string());
+    return result;
+}
+
+TEST(SettingValidation, DefaultsFillUnsetKeys) {
+    auto v = validate("[plugin.x]\npath = a.db\n");
+    ASSERT_TRUE(v.problems.empty());
+    EXPECT_EQ(v.settings.get_int("port"), 8080);
+    EXPECT_TRUE(v.settings.get_bool("keep_alive"));
+    EXPECT_EQ(v.settings.get_duration("timeout"), std::chrono::seconds(30));
+    EXPECT_EQ(v.settings.get_string("path"), "a.db");
+}
+
+TEST(SettingValidation, UnknownKeyGetsADidYouMeanHint) {
+    auto v = validate("[plugin.x]\npath = a\nprot = 1\n");
+    EXPECT_EQ(v.problems,
+              std::vector<std::string>{"t.ini:3: [plugin.x] prot: unknown setting (did you mean 'port'?)"});
+}
+
+TEST(SettingValidation, UnrelatedUnknownKeyListsTheValidOnes) {
+    auto v = validate("[plugin.x]\npath = a\nzzzzzzzz = 1\n");
+    ASSERT_EQ(v.problems.size(), 1u);
+    EXPECT_NE(v.problems[0].find("valid settings: port host keep_alive timeout path"), std::string::npos);
+}
+
+TEST(SettingValidation, IllTypedAndOutOfRangeValuesAreNamed) {
+    auto v = validate("[plugin.x]\npath = a\nport = 80a\nkeep_alive = maybe\ntimeout = 10\n");
+    EXPECT_EQ(v.problems, (std::vector<std::string>{
+                              "t.ini:3: [plugin.x] port: expected an integer, got '80a'",
+                              "t.ini:4: [plugin.x] keep_alive: expected true or false, got 'maybe'",
+                              "t.ini:5: [plugin.x] timeout: expected a duration such as 250ms, 30s, 5m or 1h, got '10'"}));
+    auto range = validate("[plugin.x]\npath = a\nport = 70000\n");
+    EXPECT_EQ(range.problems, std::vector<std::string>{
+                                  "t.ini:3: [plugin.x] port: must be between 1 and 65535, got 70000"});
+}
+
+TEST(SettingValidation, MissingRequiredKeyIsReported) {
+    auto v = validate("[plugin.x]\nport = 1\n");
+    EXPECT_EQ(v.problems, std::vector<std::string>{"t.ini:1: [plugin.x] path: required setting is missing"});
+}
+
+TEST(ClosestMatch, FindsTyposButNotStrangers) {
+    EXPECT_EQ(closest_match("sqlite-stor", {"sqlite-store", "rest-source"}), "sqlite-store");
+    EXPECT_EQ(closest_match("kafka", {"sqlite-store", "rest-source"}), "");
+}
+
+}  // namespace
+}  // namespace tradestore::kernel

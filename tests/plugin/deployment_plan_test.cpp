@@ -1,0 +1,90 @@
+// Whole-config validation against the kernel's and every plugin's schema, with the real
+// default plugins from the build tree.
+#include <gtest/gtest.h>
+
+#include "config_error.h"
+#include "config_file.h"
+#include "deployment_plan.h"
+
+namespace tradestore::kernel {
+namespace {
+
+std::vector<std::string> plan_problems(const std::string& text) {
+    try {
+        ConfigFile file = parse_config(text, "d.ini", [](const std::string&) { return std::nullopt; });
+        plan_deployment(file);
+    } catch (const ConfigError& error) {
+        std::vector<std::string> lines;
+        for (const auto& p : error.problems()) lines.push_back(p.to_string());
+        return lines;
+    }
+    return {};
+}
+
+const std::string kHeader = std::string("[kernel]\nplugin_dir = ") + PLUGIN_DIR + "\n";
+
+TEST(DeploymentPlan, ADeploymentWithoutAStoreIsRefused) {
+    EXPECT_EQ(plan_problems(kHeader + "plugins = trade-rules, expiry-scheduler\n"),
+              std::vector<std::string>{
+                  "d.ini:3: [kernel] plugins: no store plugin is listed; list exactly one"});
+}
+
+TEST(DeploymentPlan, UnknownPluginIsNamedWithItsFile) {
+    auto problems = plan_problems(kHeader + "plugins = trade-rules, no-such-plugin\n");
+    ASSERT_FALSE(problems.empty());
+    EXPECT_EQ(problems[0], std::string("d.ini:3: [kernel] plugins: plugin ") + PLUGIN_DIR +
+                               "/no-such-plugin.so: file not found");
+}
+
+TEST(DeploymentPlan, UnknownKeyInAPluginSectionGetsAHint) {
+    auto problems = plan_problems(kHeader +
+                                  "plugins = trade-rules, expiry-scheduler\n"
+                                  "[plugin.expiry-scheduler]\nintervall = 5m\n");
+    ASSERT_GE(problems.size(), 1u);
+    EXPECT_EQ(problems[0],
+              "d.ini:5: [plugin.expiry-scheduler] intervall: unknown setting (did you mean 'interval'?)");
+}
+
+TEST(DeploymentPlan, IllTypedPluginSettingIsNamed) {
+    auto problems = plan_problems(kHeader +
+                                  "plugins = trade-rules, expiry-scheduler\n"
+                                  "[plugin.trade-rules]\ncheck_version = perhaps\n");
+    ASSERT_GE(problems.size(), 1u);
+    EXPECT_EQ(problems[0],
+              "d.ini:5: [plugin.trade-rules] check_version: expected true or false, got 'perhaps'");
+}
+
+TEST(DeploymentPlan, SectionForAnUnlistedPluginIsRefusedWithAHint) {
+    auto problems = plan_problems(kHeader +
+                                  "plugins = trade-rules\n"
+                                  "[plugin.trade-rule]\ncheck_version = true\n");
+    ASSERT_GE(problems.size(), 1u);
+    EXPECT_EQ(problems[0],
+              "d.ini:4: [plugin.trade-rule] settings for plugin 'trade-rule', which is not in "
+              "[kernel] plugins (did you mean 'plugin.trade-rules'?)");
+}
+
+TEST(DeploymentPlan, KernelSettingsAreValidated) {
+    auto problems = plan_problems(kHeader +
+                                  "plugins = trade-rules\nbusiness_timezone = Mars/Base\n"
+                                  "business_day_rollover = 25:00\nlog_level = chatty\n");
+    EXPECT_NE(std::find(problems.begin(), problems.end(),
+                        "d.ini:5: [kernel] business_day_rollover: expected HH:MM between 00:00 and 23:59"),
+              problems.end());
+    EXPECT_NE(std::find(problems.begin(), problems.end(),
+                        "d.ini:4: [kernel] business_timezone: unknown time zone 'Mars/Base'"),
+              problems.end());
+    EXPECT_NE(std::find(problems.begin(), problems.end(),
+                        "d.ini:6: [kernel] log_level: unknown level 'chatty'"),
+              problems.end());
+}
+
+TEST(DeploymentPlan, MissingKernelSettingsAreRequired) {
+    auto problems = plan_problems("[kernel]\n");
+    EXPECT_NE(std::find(problems.begin(), problems.end(),
+                        "d.ini:1: [kernel] plugin_dir: required setting is missing"),
+              problems.end());
+}
+
+}  // namespace
+}  // namespace tradestore::kernel
