@@ -1,0 +1,25 @@
+// The sqlite-store plugin descriptor.
+#include <tradestore/plugin.h>
+
+#include "sqlite_store_settings.h"
+
+namespace tradestore::plugins {
+namespace {
+
+PluginDescriptor describe() {
+    PluginDescriptor descriptor;
+    descriptor.name = "sqlite-store";
+    descriptor.version = "1.0.0";
+    descriptor.description =
+        "Stores trades, tombstones, source positions and the audit log in one SQLite file "
+        "(WAL)";
+    descriptor.kinds = kStorePlugin;
+    descriptor.settings = sqlite_store_settings();
+    descriptor.create_store = &create_sqlite_store;
+    return descriptor;
+}
+
+}  // namespace
+}  // namespace tradestore::plugins
+
+TRADESTORE_PLUGIN(tradestore::plugins::describe)

@@ -1,0 +1,97 @@
+#include "queries.h"
+
+namespace tradestore::plugins::sqlite {
+
+std::string_view sql(Query query) {
+    // Dates are 'YYYY-MM-DD' text, so text comparison is date comparison. Timestamps are
+    // INTEGER microseconds since 1970-01-01T00:00:00Z (see schema.cpp).
+    switch (query) {
+        case Query::Begin:
+            return "BEGIN IMMEDIATE";
+        case Query::Commit:
+            return "COMMIT";
+        case Query::Rollback:
+            return "ROLLBACK";
+
+        case Query::SelectTrade:
+            return "SELECT trade_id, version, counter_party_id, book_id, maturity_date, "
+                   "created_date, expired, last_updated FROM trades WHERE trade_id = ?1";
+        case Query::SelectTombstone:
+            return "SELECT version FROM trade_tombstones WHERE trade_id = ?1";
+        case Query::UpsertTrade:
+            return "INSERT INTO trades (trade_id, version, counter_party_id, book_id, "
+                   "maturity_date, created_date, expired, last_updated) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7) "
+                   "ON CONFLICT (trade_id) DO UPDATE SET version = excluded.version, "
+                   "counter_party_id = excluded.counter_party_id, book_id = excluded.book_id, "
+                   "maturity_date = excluded.maturity_date, "
+                   "created_date = excluded.created_date, expired = 0, "
+                   "last_updated = excluded.last_updated";
+        case Query::DeleteTombstone:
+            return "DELETE FROM trade_tombstones WHERE trade_id = ?1";
+        case Query::InsertAudit:
+            return "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
+                   "received_version, stored_version, source, reference, timestamp) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+        case Query::UpsertPosition:
+            // A position never moves back.
+            return "INSERT INTO source_positions (source, stream, \"partition\", \"offset\") "
+                   "VALUES (?1, ?2, ?3, ?4) "
+                   "ON CONFLICT (source, stream, \"partition\") DO UPDATE SET "
+                   "\"offset\" = MAX(\"offset\", excluded.\"offset\")";
+
+        case Query::DeleteTrade:
+            return "DELETE FROM trades WHERE trade_id = ?1 RETURNING version";
+        case Query::UpsertTombstone:
+            return "INSERT INTO trade_tombstones (trade_id, version, deleted_at) "
+                   "VALUES (?1, ?2, ?3) ON CONFLICT (trade_id) DO UPDATE SET "
+                   "version = MAX(version, excluded.version), deleted_at = excluded.deleted_at";
+
+        case Query::InsertExpireAudit:
+            // ?1 business date, ?2 source, ?3 now. Same predicate as MarkExpired, run first
+            // in the same transaction, so there is exactly one EXPIRE entry per marked trade.
+            return "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
+                   "received_version, stored_version, source, reference, timestamp) "
+                   "SELECT trade_id, 'EXPIRE', 'success', '', "
+                   "'Trade ' || trade_id || ': version ' || version || ' expired; maturity date "
+                   "' || maturity_date || ' is before the business date ' || ?1, "
+                   "NULL, version, ?2, ?1, ?3 "
+                   "FROM trades WHERE expired = 0 AND maturity_date < ?1 ORDER BY trade_id";
+        case Query::MarkExpired:
+            return "UPDATE trades SET expired = 1, last_updated = ?2 "
+                   "WHERE expired = 0 AND maturity_date < ?1";
+
+        case Query::ListTrades:
+            return "SELECT trade_id, version, counter_party_id, book_id, maturity_date, "
+                   "created_date, expired, last_updated FROM trades "
+                   "ORDER BY trade_id LIMIT ?1 OFFSET ?2";
+        case Query::ListTradesByBook:
+            return "SELECT trade_id, version, counter_party_id, book_id, maturity_date, "
+                   "created_date, expired, last_updated FROM trades WHERE book_id = ?1 "
+                   "ORDER BY trade_id";
+        case Query::Statistics:
+            // The same rule as tradestore::is_expired.
+            return "SELECT COUNT(*), "
+                   "COALESCE(SUM(expired = 1 OR maturity_date < ?1), 0) FROM trades";
+        case Query::AuditAll:
+            return "SELECT id, trade_id, action, status, reason_codes, message, "
+                   "received_version, stored_version, source, reference, timestamp "
+                   "FROM audit_log ORDER BY id LIMIT ?1 OFFSET ?2";
+        case Query::AuditByTrade:
+            return "SELECT id, trade_id, action, status, reason_codes, message, "
+                   "received_version, stored_version, source, reference, timestamp "
+                   "FROM audit_log WHERE trade_id = ?3 ORDER BY id LIMIT ?1 OFFSET ?2";
+        case Query::AuditCountAll:
+            return "SELECT COUNT(*) FROM audit_log";
+        case Query::AuditCountByTrade:
+            return "SELECT COUNT(*) FROM audit_log WHERE trade_id = ?1";
+        case Query::SelectPosition:
+            return "SELECT \"offset\" FROM source_positions "
+                   "WHERE source = ?1 AND stream = ?2 AND \"partition\" = ?3";
+        case Query::Ping:
+            return "SELECT 1";
+    }
+    return "SELECT 1";
+}
+
+}  // namespace tradestore::plugins::sqlite

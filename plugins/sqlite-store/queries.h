@@ -1,0 +1,70 @@
+// Every SQL statement the store runs on its hot paths, prepared once per connection.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace tradestore::plugins::sqlite {
+
+enum class Query : std::uint8_t {
+    Begin,
+    Commit,
+    Rollback,
+    // apply
+    SelectTrade,
+    SelectTombstone,
+    UpsertTrade,
+    DeleteTombstone,
+    InsertAudit,
+    UpsertPosition,
+    // remove
+    DeleteTrade,
+    UpsertTombstone,
+    // expire
+    InsertExpireAudit,
+    MarkExpired,
+    // reads
+    ListTrades,
+    ListTradesByBook,
+    Statistics,
+    AuditAll,
+    AuditByTrade,
+    AuditCountAll,
+    AuditCountByTrade,
+    SelectPosition,
+    Ping,
+};
+
+inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::Ping) + 1;
+
+std::string_view sql(Query query);
+
+// Column positions of a trade row as every trade query selects it.
+namespace trade_column {
+inline constexpr int kTradeId = 0;
+inline constexpr int kVersion = 1;
+inline constexpr int kCounterPartyId = 2;
+inline constexpr int kBookId = 3;
+inline constexpr int kMaturityDate = 4;
+inline constexpr int kCreatedDate = 5;
+inline constexpr int kExpired = 6;
+inline constexpr int kLastUpdated = 7;
+}  // namespace trade_column
+
+// Column positions of an audit row as the audit queries select it.
+namespace audit_column {
+inline constexpr int kId = 0;
+inline constexpr int kTradeId = 1;
+inline constexpr int kAction = 2;
+inline constexpr int kStatus = 3;
+inline constexpr int kReasonCodes = 4;
+inline constexpr int kMessage = 5;
+inline constexpr int kReceivedVersion = 6;
+inline constexpr int kStoredVersion = 7;
+inline constexpr int kSource = 8;
+inline constexpr int kReference = 9;
+inline constexpr int kTimestamp = 10;
+}  // namespace audit_column
+
+}  // namespace tradestore::plugins::sqlite

@@ -1,0 +1,97 @@
+#include "schema.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "connection.h"
+
+namespace tradestore::plugins::sqlite {
+namespace {
+
+// Version 1.
+//  - Dates (maturity_date, created_date) are TEXT 'YYYY-MM-DD': text order is date order.
+//  - Timestamps (last_updated, timestamp, deleted_at) are INTEGER microseconds since
+//    1970-01-01T00:00:00Z (UTC): exact round trip of tradestore::Timestamp, cheap to compare.
+//  - trade_id keeps SQLite's BINARY collation, so ORDER BY trade_id is bytewise.
+//  - audit_log.reason_codes is a comma-separated list of codes ('' when none); codes are
+//    UPPER_SNAKE_CASE and never contain a comma.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE IF NOT EXISTS trades (
+    trade_id         TEXT    NOT NULL PRIMARY KEY,
+    version          INTEGER NOT NULL,
+    counter_party_id TEXT    NOT NULL,
+    book_id          TEXT    NOT NULL,
+    maturity_date    TEXT    NOT NULL,
+    created_date     TEXT    NOT NULL,
+    expired          INTEGER NOT NULL DEFAULT 0 CHECK (expired IN (0, 1)),
+    last_updated     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS trades_book_id ON trades (book_id);
+CREATE INDEX IF NOT EXISTS trades_maturity_date ON trades (maturity_date);
+CREATE INDEX IF NOT EXISTS trades_expired ON trades (expired);
+CREATE INDEX IF NOT EXISTS trades_counter_party_id ON trades (counter_party_id);
+CREATE INDEX IF NOT EXISTS trades_book_expired_maturity
+    ON trades (book_id, expired, maturity_date);
+
+CREATE TABLE IF NOT EXISTS audit_log (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    trade_id         TEXT    NOT NULL,
+    action           TEXT    NOT NULL,
+    status           TEXT    NOT NULL CHECK (status IN ('success', 'failed')),
+    reason_codes     TEXT    NOT NULL DEFAULT '',
+    message          TEXT    NOT NULL DEFAULT '',
+    received_version INTEGER,
+    stored_version   INTEGER,
+    source           TEXT    NOT NULL,
+    reference        TEXT    NOT NULL DEFAULT '',
+    timestamp        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_trade_id ON audit_log (trade_id, id);
+CREATE INDEX IF NOT EXISTS audit_log_timestamp ON audit_log (timestamp);
+
+CREATE TABLE IF NOT EXISTS trade_tombstones (
+    trade_id   TEXT    NOT NULL PRIMARY KEY,
+    version    INTEGER NOT NULL,
+    deleted_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS source_positions (
+    source      TEXT    NOT NULL,
+    stream      TEXT    NOT NULL,
+    "partition" INTEGER NOT NULL,
+    "offset"    INTEGER NOT NULL,
+    PRIMARY KEY (source, stream, "partition")
+) WITHOUT ROWID;
+
+INSERT INTO schema_version (version) VALUES (1);
+)sql";
+
+}  // namespace
+
+int schema_version(Connection& connection) {
+    Statement exists(connection.handle(),
+                     "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND "
+                     "name = 'schema_version'");
+    StatementUse use_exists(exists);
+    if (!exists.step() || exists.column_int(0) == 0) return 0;
+
+    Statement version(connection.handle(), "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    StatementUse use_version(version);
+    return version.step() ? static_cast<int>(version.column_int(0)) : 0;
+}
+
+void migrate(Connection& writer) {
+    Transaction transaction(writer);  // BEGIN IMMEDIATE: one process migrates at a time
+    writer.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    const int current = schema_version(writer);
+    if (current > kSchemaVersion) {
+        throw std::runtime_error("sqlite-store: the database has schema version " +
+                                 std::to_string(current) + ", newer than this plugin's " +
+                                 std::to_string(kSchemaVersion) + "; upgrade the plugin");
+    }
+    if (current < 1) writer.execute(kSchemaV1);
+    // Later versions: if (current < 2) writer.execute(kSchemaV2); ...
+    transaction.commit();
+}
+
+}  // namespace tradestore::plugins::sqlite

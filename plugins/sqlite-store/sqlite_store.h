@@ -1,0 +1,72 @@
+// The SQLite store: one file in WAL mode.
+//  - Writes (apply, remove, expire) run on one writer connection behind a mutex, one
+//    BEGIN IMMEDIATE transaction per call; several processes on one file wait for each other
+//    up to busy_timeout, then the call throws StoreUnavailable.
+//  - Reads run on a pool of reader connections (created on demand, up to max_idle_readers
+//    kept idle), each read one statement over one committed snapshot, so readers never wait
+//    for the writer and never see uncommitted data.
+//  - Dates are stored as 'YYYY-MM-DD' text; last_updated and audit timestamps as INTEGER
+//    microseconds since the Unix epoch, UTC (see schema.cpp). All rows written by one apply()
+//    share one last_updated.
+#pragma once
+
+#include <tradestore/store.h>
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+
+#include "connection.h"
+#include "reader_pool.h"
+
+namespace tradestore::plugins {
+
+struct SqliteStoreOptions {
+    sqlite::ConnectionOptions connection{.path = "var/tradestore.db"};
+    std::size_t max_idle_readers = 8;
+};
+
+class SqliteStore final : public Store {
+  public:
+    explicit SqliteStore(SqliteStoreOptions options);
+    ~SqliteStore() override;
+    SqliteStore(const SqliteStore&) = delete;
+    SqliteStore& operator=(const SqliteStore&) = delete;
+
+    // Creates the parent directory and the file if missing, switches to WAL and migrates the
+    // schema. Throws std::runtime_error (or StoreUnavailable when the file is busy).
+    void open() override;
+    // Waits for the write in flight, then closes every connection. open() may follow.
+    void close() override;
+
+    std::vector<ItemResult> apply(const Batch& batch, std::span<const Rule* const> rules,
+                                  Date business_date) override;
+
+    std::optional<Trade> get(const std::string& trade_id, Date business_date) override;
+    std::vector<Trade> list(std::int64_t skip, std::int64_t limit, Date business_date) override;
+    std::vector<Trade> list_by_book(const std::string& book_id, Date business_date) override;
+    bool remove(const std::string& trade_id, const std::string& source,
+                const std::string& reference) override;
+    Statistics statistics(Date business_date) override;
+    std::int64_t expire(Date business_date, const std::string& source) override;
+
+    std::vector<AuditEntry> audit(const AuditQuery& query) override;
+    std::int64_t audit_count(const std::optional<std::string>& trade_id) override;
+
+    std::optional<std::int64_t> position(const std::string& source, const std::string& stream,
+                                         std::int32_t partition) override;
+
+    bool healthy() override;
+
+  private:
+    // The writer connection; throws StoreUnavailable when the store is not open.
+    // Call with writer_mutex_ held.
+    sqlite::Connection& writer();
+
+    const SqliteStoreOptions options_;
+    std::mutex writer_mutex_;  // one write transaction at a time
+    std::unique_ptr<sqlite::Connection> writer_;
+    sqlite::ReaderPool readers_;
+};
+
+}  // namespace tradestore::plugins

@@ -1,0 +1,281 @@
+// Writes of the SQLite store: apply, remove and expire, each one transaction on the single
+// writer connection. On any failure the transaction rolls back and nothing is written.
+#include <sqlite3.h>
+#include <tradestore/decision.h>
+
+#include <string_view>
+#include <unordered_map>
+
+#include "dates.h"
+#include "rows.h"
+#include "sqlite_store.h"
+
+namespace tradestore::plugins {
+
+using sqlite::Query;
+
+namespace {
+
+// What apply() knows about one trade id during its transaction: the row as it stands after
+// the batch's earlier candidates (pointing into their results), or as loaded from the table.
+struct IdState {
+    const Trade* row = nullptr;  // nullptr: no live row
+    std::optional<std::int64_t> tombstone;
+};
+
+std::optional<Trade> load_trade(sqlite::Connection& db, const std::string& trade_id) {
+    auto select = db.use(Query::SelectTrade);
+    select->bind_text(1, trade_id);
+    if (!select->step()) return std::nullopt;
+    return sqlite::read_trade(*select);
+}
+
+std::optional<std::int64_t> load_tombstone(sqlite::Connection& db, const std::string& trade_id) {
+    auto select = db.use(Query::SelectTombstone);
+    select->bind_text(1, trade_id);
+    if (!select->step()) return std::nullopt;
+    return select->column_int(0);
+}
+
+void write_trade(sqlite::Connection& db, const Trade& trade) {
+    const std::string maturity = format_date(trade.maturity_date);  // short: no allocation
+    const std::string created = format_date(trade.created_date);
+    auto upsert = db.use(Query::UpsertTrade);
+    upsert->bind_text(1, trade.trade_id);
+    upsert->bind_int(2, trade.version);
+    upsert->bind_text(3, trade.counter_party_id);
+    upsert->bind_text(4, trade.book_id);
+    upsert->bind_text(5, maturity);
+    upsert->bind_text(6, created);
+    upsert->bind_int(7, sqlite::to_micros(trade.last_updated));
+    upsert->run();
+}
+
+void delete_tombstone(sqlite::Connection& db, const std::string& trade_id) {
+    auto erase = db.use(Query::DeleteTombstone);
+    erase->bind_text(1, trade_id);
+    erase->run();
+}
+
+struct AuditRow {
+    std::string_view trade_id;
+    AuditAction action;
+    bool success;
+    std::string_view reason_codes;
+    std::string_view message;
+    std::optional<std::int64_t> received_version;
+    std::optional<std::int64_t> stored_version;
+    std::string_view source;
+    std::string_view reference;
+    Timestamp timestamp;
+};
+
+void write_audit(sqlite::Connection& db, const AuditRow& row) {
+    auto insert = db.use(Query::InsertAudit);
+    insert->bind_text(1, row.trade_id);
+    insert->bind_text(2, to_string(row.action));
+    insert->bind_text(3, row.success ? "success" : "failed");
+    insert->bind_text(4, row.reason_codes);
+    insert->bind_text(5, row.message);
+    insert->bind_optional(6, row.received_version);
+    insert->bind_optional(7, row.stored_version);
+    insert->bind_text(8, row.source);
+    insert->bind_text(9, row.reference);
+    insert->bind_int(10, sqlite::to_micros(row.timestamp));
+    insert->run();
+}
+
+void record_position(sqlite::Connection& db, const SourcePosition& position) {
+    auto upsert = db.use(Query::UpsertPosition);
+    upsert->bind_text(1, position.source);
+    upsert->bind_text(2, position.stream);
+    upsert->bind_int(3, position.partition);
+    upsert->bind_int(4, position.offset);
+    upsert->run();
+}
+
+AuditAction action_of(Outcome outcome) {
+    switch (outcome) {
+        case Outcome::Created:
+            return AuditAction::Create;
+        case Outcome::Updated:
+            return AuditAction::Update;
+        case Outcome::Replaced:
+            return AuditAction::Replace;
+        case Outcome::Rejected:
+            return AuditAction::ValidationFailed;
+    }
+    return AuditAction::ValidationFailed;
+}
+
+// The audit's reason codes ("A,B") and message: the rejections' messages joined by "; ",
+// or what was done for an accepted candidate. Reuses the caller's buffers.
+void describe(const Candidate& candidate, const Decision& decision,
+              std::optional<std::int64_t> previous, std::string& codes, std::string& message) {
+    codes.clear();
+    message.clear();
+    if (decision.outcome == Outcome::Rejected) {
+        for (const Rejection& rejection : decision.reasons) {
+            if (!codes.empty()) codes += ',';
+            codes += rejection.code;
+            if (!message.empty()) message += "; ";
+            message += rejection.message;
+        }
+        return;
+    }
+    message += "Trade ";
+    message += candidate.trade.trade_id;
+    message += ": version ";
+    if (decision.outcome == Outcome::Updated) {
+        message += std::to_string(previous.value_or(0));
+        message += " updated to version ";
+    }
+    message += std::to_string(candidate.trade.version);
+    if (decision.outcome == Outcome::Created) message += " created";
+    if (decision.outcome == Outcome::Replaced) message += " replaced";
+}
+
+}  // namespace
+
+std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const Rule* const> rules,
+                                           Date business_date) {
+    std::vector<ItemResult> results(batch.candidates.size());  // never reallocated: see IdState
+    std::unordered_map<std::string_view, IdState> ids;
+    ids.reserve(batch.candidates.size());
+    std::string codes;
+    std::string message;
+
+    std::lock_guard lock(writer_mutex_);
+    sqlite::Connection& db = writer();
+    sqlite::Transaction transaction(db);
+    const Timestamp now = sqlite::now_utc();
+
+    for (const SourcePosition& position : batch.positions) record_position(db, position);
+
+    for (std::size_t i = 0; i < batch.candidates.size(); ++i) {
+        const Candidate& candidate = batch.candidates[i];
+        const Trade& incoming = candidate.trade;
+        ItemResult& result = results[i];
+
+        auto [it, first_seen] = ids.try_emplace(incoming.trade_id);
+        IdState& state = it->second;
+        std::optional<Trade> loaded;
+        if (first_seen) {
+            loaded = load_trade(db, incoming.trade_id);
+            if (loaded) {
+                state.row = &*loaded;
+            } else {
+                state.tombstone = load_tombstone(db, incoming.trade_id);
+            }
+        }
+
+        Decision decision =
+            decide(rules, RuleInput{incoming, state.row, state.tombstone, business_date});
+        if (state.row != nullptr) result.previous_version = state.row->version;
+        describe(candidate, decision, result.previous_version, codes, message);
+
+        if (decision.outcome == Outcome::Rejected) {
+            if (loaded) {
+                result.stored = std::move(loaded);
+            } else if (state.row != nullptr) {
+                result.stored = *state.row;
+            }
+        } else {
+            Trade& stored = result.stored.emplace(incoming);
+            stored.expired = false;  // owned by the server
+            stored.last_updated = now;
+            write_trade(db, stored);
+            if (state.tombstone) {
+                delete_tombstone(db, incoming.trade_id);
+                state.tombstone.reset();
+            }
+        }
+        state.row = result.stored ? &*result.stored : nullptr;
+
+        write_audit(db, {.trade_id = incoming.trade_id,
+                         .action = action_of(decision.outcome),
+                         .success = decision.outcome != Outcome::Rejected,
+                         .reason_codes = codes,
+                         .message = message,
+                         .received_version = incoming.version,
+                         .stored_version = result.previous_version,
+                         .source = candidate.source,
+                         .reference = candidate.reference,
+                         .timestamp = now});
+        result.outcome = decision.outcome;
+        result.reasons = std::move(decision.reasons);
+        // The store cannot tell a candidate's offset; sources skip replays using position().
+        result.skipped_as_replay = false;
+    }
+
+    transaction.commit();
+    return results;
+}
+
+bool SqliteStore::remove(const std::string& trade_id, const std::string& source,
+                         const std::string& reference) {
+    std::lock_guard lock(writer_mutex_);
+    sqlite::Connection& db = writer();
+    sqlite::Transaction transaction(db);
+    const Timestamp now = sqlite::now_utc();
+
+    std::optional<std::int64_t> version;
+    {
+        auto erase = db.use(Query::DeleteTrade);
+        erase->bind_text(1, trade_id);
+        if (erase->step()) version = erase->column_int(0);
+        if (version) erase->run();
+    }
+    if (!version) return false;  // rolls back the empty transaction; no audit
+
+    {
+        auto tombstone = db.use(Query::UpsertTombstone);
+        tombstone->bind_text(1, trade_id);
+        tombstone->bind_int(2, *version);
+        tombstone->bind_int(3, sqlite::to_micros(now));
+        tombstone->run();
+    }
+    const std::string message =
+        "Trade " + trade_id + ": version " + std::to_string(*version) + " deleted";
+    write_audit(db, {.trade_id = trade_id,
+                     .action = AuditAction::Delete,
+                     .success = true,
+                     .reason_codes = {},
+                     .message = message,
+                     .received_version = std::nullopt,
+                     .stored_version = version,
+                     .source = source,
+                     .reference = reference,
+                     .timestamp = now});
+    transaction.commit();
+    return true;
+}
+
+std::int64_t SqliteStore::expire(Date business_date, const std::string& source) {
+    const std::string date = format_date(business_date);
+    std::lock_guard lock(writer_mutex_);
+    sqlite::Connection& db = writer();
+    sqlite::Transaction transaction(db);
+    const std::int64_t now = sqlite::to_micros(sqlite::now_utc());
+
+    // The audit first, with the same predicate, so each marked trade gets one EXPIRE entry.
+    {
+        auto audit = db.use(Query::InsertExpireAudit);
+        audit->bind_text(1, date);
+        audit->bind_text(2, source);
+        audit->bind_int(3, now);
+        audit->run();
+    }
+    std::int64_t marked = 0;
+    {
+        auto mark = db.use(Query::MarkExpired);
+        mark->bind_text(1, date);
+        mark->bind_int(2, now);
+        mark->run();
+        marked = sqlite3_changes64(db.handle());
+    }
+    transaction.commit();
+    return marked;
+}
+
+}  // namespace tradestore::plugins

@@ -1,0 +1,190 @@
+// What the SQLite store does beyond the store contract: its settings, its file, its schema
+// and how it reports a busy database.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+
+#include "sqlite_environment.h"
+#include "sqlite_store_settings.h"
+
+namespace tradestore::contract {
+namespace {
+
+using plugins::SqliteStore;
+
+constexpr Date kDay = kToday;
+
+Settings defaults() {
+    std::map<std::string, std::string, std::less<>> values;
+    for (const SettingSpec& spec : plugins::sqlite_store_settings()) {
+        values[spec.key] = spec.default_value;
+    }
+    return Settings(std::move(values));
+}
+
+Settings with(std::string key, std::string value) {
+    auto values = defaults().values();
+    values[std::move(key)] = std::move(value);
+    return Settings(std::move(values));
+}
+
+// A plain connection to inspect or lock the file behind the store's back.
+struct RawDatabase {
+    explicit RawDatabase(const std::filesystem::path& path) {
+        EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    }
+    ~RawDatabase() { sqlite3_close_v2(db); }
+    std::string text(const char* sql) {
+        sqlite3_stmt* statement = nullptr;
+        EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &statement, nullptr), SQLITE_OK) << sql;
+        std::string result;
+        if (sqlite3_step(statement) == SQLITE_ROW) {
+            const auto* value = sqlite3_column_text(statement, 0);
+            result = value != nullptr ? reinterpret_cast<const char*>(value) : "";
+        }
+        sqlite3_finalize(statement);
+        return result;
+    }
+    void execute(const char* sql) {
+        EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK)
+            << sql << ": " << sqlite3_errmsg(db);
+    }
+    sqlite3* db = nullptr;
+};
+
+Batch one_trade(std::string id, std::int64_t version) {
+    Batch batch;
+    Trade trade;
+    trade.trade_id = std::move(id);
+    trade.version = version;
+    trade.counter_party_id = "CP";
+    trade.book_id = "B";
+    trade.maturity_date = kDay;
+    trade.created_date = kDay;
+    batch.candidates.push_back({std::move(trade), "rest", "r"});
+    return batch;
+}
+
+TEST(SqliteStoreSettings, DefaultsAreDurable) {
+    const auto options = plugins::sqlite_store_options(defaults());
+    EXPECT_EQ(options.connection.path, "var/tradestore.db");
+    EXPECT_EQ(options.connection.busy_timeout, std::chrono::seconds{5});
+    EXPECT_EQ(options.connection.synchronous, plugins::sqlite::Synchronous::Full);
+    EXPECT_EQ(options.connection.cache_size_mb, 64);
+}
+
+TEST(SqliteStoreSettings, SynchronousIsFullOrNormal) {
+    EXPECT_EQ(plugins::sqlite_store_options(with("synchronous", "normal")).connection.synchronous,
+              plugins::sqlite::Synchronous::Normal);
+    EXPECT_THROW(plugins::sqlite_store_options(with("synchronous", "off")), std::invalid_argument);
+    EXPECT_THROW(plugins::sqlite_store_options(with("synchronous", "FULL ")),
+                 std::invalid_argument);
+}
+
+TEST(SqliteStoreSettings, CacheSizeIsAtLeastOneMegabyte) {
+    EXPECT_THROW(plugins::sqlite_store_options(with("cache_size_mb", "0")), std::invalid_argument);
+    EXPECT_EQ(plugins::sqlite_store_options(with("cache_size_mb", "1")).connection.cache_size_mb,
+              1);
+    const auto specs = plugins::sqlite_store_settings();
+    const auto cache = std::find_if(specs.begin(), specs.end(),
+                                    [](const SettingSpec& s) { return s.key == "cache_size_mb"; });
+    ASSERT_NE(cache, specs.end());
+    EXPECT_EQ(cache->min, 1);
+}
+
+TEST(SqliteStoreFile, OpenCreatesTheDirectoryInWalModeWithSchemaVersion1) {
+    SqliteEnvironment environment;
+    ASSERT_FALSE(std::filesystem::exists(environment.database().parent_path()));
+    {
+        auto store = environment.create_store();
+        store->open();
+        store->close();
+        store->open();  // again on the same file: idempotent
+        store->close();
+    }
+    ASSERT_TRUE(std::filesystem::exists(environment.database()));
+    RawDatabase raw(environment.database());
+    EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1");
+    EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
+                       "WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)"),
+              "audit_log,schema_version,source_positions,trade_tombstones,trades");
+    EXPECT_EQ(raw.text("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND "
+                       "name IN ('trades_book_id', 'trades_maturity_date', 'trades_expired', "
+                       "'trades_counter_party_id', 'trades_book_expired_maturity', "
+                       "'audit_log_trade_id', 'audit_log_timestamp')"),
+              "7");
+}
+
+TEST(SqliteStoreFile, LastUpdatedIsStoredAsUtcMicroseconds) {
+    SqliteEnvironment environment;
+    auto store = environment.create_store();
+    store->open();
+    const Rule* no_rules[] = {nullptr};
+    const auto results = store->apply(one_trade("T1", 1), std::span(no_rules, 0), kDay);
+    ASSERT_TRUE(results.at(0).stored);
+    RawDatabase raw(environment.database());
+    EXPECT_EQ(raw.text("SELECT last_updated FROM trades WHERE trade_id = 'T1'"),
+              std::to_string(results[0].stored->last_updated.time_since_epoch().count()));
+    EXPECT_EQ(raw.text("SELECT maturity_date FROM trades WHERE trade_id = 'T1'"), "2026-11-24");
+    store->close();
+}
+
+TEST(SqliteStoreFile, ANewerSchemaIsRefused) {
+    SqliteEnvironment environment;
+    {
+        auto store = environment.create_store();
+        store->open();
+    }
+    {
+        RawDatabase raw(environment.database());
+        raw.execute("INSERT INTO schema_version (version) VALUES (2)");
+    }
+    auto store = environment.create_store();
+    EXPECT_THROW(store->open(), std::runtime_error);
+}
+
+TEST(SqliteStoreFile, ABusyDatabaseIsUnavailableAndNothingIsWritten) {
+    SqliteEnvironment environment;
+    auto options = environment.options();
+    options.connection.busy_timeout = std::chrono::milliseconds{50};
+    SqliteStore store(options);
+    store.open();
+
+    RawDatabase other(environment.database());
+    other.execute("BEGIN IMMEDIATE");  // another process holds the write lock
+    EXPECT_THROW(store.apply(one_trade("T1", 1), {}, kDay), StoreUnavailable);
+    EXPECT_THROW(store.remove("T1", "rest", "r"), StoreUnavailable);
+    EXPECT_THROW(store.expire(kDay, "job"), StoreUnavailable);
+    EXPECT_TRUE(store.healthy());  // readers are not blocked in WAL mode
+    other.execute("ROLLBACK");
+
+    EXPECT_EQ(store.audit_count(std::nullopt), 0);
+    EXPECT_EQ(store.apply(one_trade("T1", 1), {}, kDay).at(0).outcome, Outcome::Created);
+    EXPECT_EQ(store.audit_count(std::nullopt), 1);
+}
+
+TEST(SqliteStoreFile, AClosedStoreIsUnavailable) {
+    SqliteEnvironment environment;
+    auto store = environment.create_store();
+    EXPECT_THROW(store->get("T1", kDay), StoreUnavailable);
+    EXPECT_FALSE(store->healthy());
+    store->open();
+    EXPECT_TRUE(store->healthy());
+    store->close();
+    EXPECT_THROW(store->apply(one_trade("T1", 1), {}, kDay), StoreUnavailable);
+    EXPECT_THROW(store->list(0, 10, kDay), StoreUnavailable);
+    EXPECT_FALSE(store->healthy());
+}
+
+TEST(SqliteStoreFile, AnUnopenableFileFailsToOpen) {
+    SqliteEnvironment environment;
+    std::filesystem::create_directories(environment.database());  // a directory, not a file
+    auto store = environment.create_store();
+    EXPECT_THROW(store->open(), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace tradestore::contract

@@ -1,0 +1,721 @@
+// The store contract: what every tradestore::Store must do, checked through the interface
+// alone with the real trade rules. Business dates are fixed (kToday); never the wall clock.
+#include "store_contract.h"
+
+#include <gmock/gmock.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace tradestore::contract {
+
+std::string contract_test_name(const ::testing::TestParamInfo<StoreImplementation>& info) {
+    return info.param.name;
+}
+
+// Linked into executables that instantiate only the other suite.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoreContractTest);
+
+namespace {
+
+using std::chrono::days;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::vector<std::string> codes(const ItemResult& result) {
+    std::vector<std::string> out;
+    for (const Rejection& r : result.reasons) out.push_back(r.code);
+    return out;
+}
+
+std::vector<std::string> ids(const std::vector<Trade>& trades) {
+    std::vector<std::string> out;
+    for (const Trade& t : trades) out.push_back(t.trade_id);
+    return out;
+}
+
+std::vector<AuditAction> actions(const std::vector<AuditEntry>& entries) {
+    std::vector<AuditAction> out;
+    for (const AuditEntry& e : entries) out.push_back(e.action);
+    return out;
+}
+
+void expect_same_entry(const AuditEntry& a, const AuditEntry& b) {
+    EXPECT_EQ(a.id, b.id);
+    EXPECT_EQ(a.trade_id, b.trade_id);
+    EXPECT_EQ(a.action, b.action);
+    EXPECT_EQ(a.success, b.success);
+    EXPECT_EQ(a.reason_codes, b.reason_codes);
+    EXPECT_EQ(a.message, b.message);
+    EXPECT_EQ(a.received_version, b.received_version);
+    EXPECT_EQ(a.stored_version, b.stored_version);
+    EXPECT_EQ(a.source, b.source);
+    EXPECT_EQ(a.reference, b.reference);
+    EXPECT_EQ(a.timestamp, b.timestamp);
+}
+
+// A rule that fails loudly for one trade id, to prove a failed batch leaves nothing behind.
+class ThrowingRule final : public Rule {
+  public:
+    void check(const RuleInput& input, std::vector<Rejection>&) const override {
+        if (input.incoming.trade_id == "BOOM") throw std::runtime_error("rule failed");
+    }
+};
+
+// ---- create, update, replace, reject -------------------------------------------------------
+
+TEST_P(StoreContractTest, CreateStoresTheTradeAndAuditsIt) {
+    const Trade incoming = trade("T1", 1, kToday + days{30}, "B7", "CP-9");
+    const ItemResult result = apply_one(incoming);
+    EXPECT_EQ(result.outcome, Outcome::Created);
+    EXPECT_THAT(result.reasons, IsEmpty());
+    EXPECT_FALSE(result.previous_version);
+    EXPECT_FALSE(result.skipped_as_replay);
+    ASSERT_TRUE(result.stored);
+    EXPECT_EQ(result.stored->trade_id, "T1");
+    EXPECT_EQ(result.stored->version, 1);
+    EXPECT_NE(result.stored->last_updated, Timestamp{});
+
+    const auto got = store().get("T1", kToday);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->trade_id, "T1");
+    EXPECT_EQ(got->version, 1);
+    EXPECT_EQ(got->counter_party_id, "CP-9");
+    EXPECT_EQ(got->book_id, "B7");
+    EXPECT_EQ(got->maturity_date, incoming.maturity_date);
+    EXPECT_EQ(got->created_date, incoming.created_date);
+    EXPECT_FALSE(got->expired);
+    EXPECT_EQ(got->last_updated, result.stored->last_updated);
+    EXPECT_EQ(*got, *result.stored);
+
+    const auto audit = audit_of("T1");
+    ASSERT_EQ(audit.size(), 1u);
+    EXPECT_GT(audit[0].id, 0);
+    EXPECT_EQ(audit[0].trade_id, "T1");
+    EXPECT_EQ(audit[0].action, AuditAction::Create);
+    EXPECT_TRUE(audit[0].success);
+    EXPECT_THAT(audit[0].reason_codes, IsEmpty());
+    EXPECT_EQ(audit[0].received_version, 1);
+    EXPECT_FALSE(audit[0].stored_version);
+    EXPECT_EQ(audit[0].source, "rest");
+    EXPECT_EQ(audit[0].reference, "req-1");
+    EXPECT_NE(audit[0].timestamp, Timestamp{});
+}
+
+TEST_P(StoreContractTest, GetOfAnUnknownTradeIsEmpty) {
+    EXPECT_FALSE(store().get("nope", kToday));
+}
+
+TEST_P(StoreContractTest, TheServerOwnsExpiredAndLastUpdated) {
+    Trade incoming = trade("T1", 1);
+    incoming.expired = true;
+    incoming.last_updated = Timestamp{std::chrono::microseconds{123}};
+    const ItemResult result = apply_one(incoming);
+    ASSERT_EQ(result.outcome, Outcome::Created);
+    ASSERT_TRUE(result.stored);
+    EXPECT_FALSE(result.stored->expired);
+    EXPECT_NE(result.stored->last_updated, incoming.last_updated);
+    const auto got = store().get("T1", kToday);
+    ASSERT_TRUE(got);
+    EXPECT_FALSE(got->expired);
+    EXPECT_NE(got->last_updated, incoming.last_updated);
+}
+
+TEST_P(StoreContractTest, HigherVersionUpdates) {
+    apply_one(trade("T1", 1));
+    const ItemResult result = apply_one(trade("T1", 2, kToday + days{60}, "B1", "CP-2"));
+    EXPECT_EQ(result.outcome, Outcome::Updated);
+    EXPECT_EQ(result.previous_version, 1);
+    ASSERT_TRUE(result.stored);
+    EXPECT_EQ(result.stored->version, 2);
+
+    const auto got = store().get("T1", kToday);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->version, 2);
+    EXPECT_EQ(got->counter_party_id, "CP-2");
+    EXPECT_EQ(got->maturity_date, kToday + days{60});
+
+    const auto audit = audit_of("T1");
+    ASSERT_EQ(audit.size(), 2u);
+    EXPECT_EQ(audit[1].action, AuditAction::Update);
+    EXPECT_TRUE(audit[1].success);
+    EXPECT_EQ(audit[1].received_version, 2);
+    EXPECT_EQ(audit[1].stored_version, 1);
+}
+
+TEST_P(StoreContractTest, SameVersionReplaces) {
+    apply_one(trade("T1", 2));
+    const ItemResult result = apply_one(trade("T1", 2, kToday + days{5}, "B2", "CP-3"));
+    EXPECT_EQ(result.outcome, Outcome::Replaced);
+    EXPECT_EQ(result.previous_version, 2);
+
+    const auto got = store().get("T1", kToday);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->version, 2);
+    EXPECT_EQ(got->book_id, "B2");
+    EXPECT_EQ(got->counter_party_id, "CP-3");
+
+    const auto audit = audit_of("T1");
+    ASSERT_EQ(audit.size(), 2u);
+    EXPECT_EQ(audit[1].action, AuditAction::Replace);
+    EXPECT_EQ(audit[1].received_version, 2);
+    EXPECT_EQ(audit[1].stored_version, 2);
+}
+
+TEST_P(StoreContractTest, LowerVersionIsRejectedAndLeavesTheRow) {
+    const ItemResult created = apply_one(trade("T1", 3, kToday + days{10}, "B1", "CP-1"));
+    const ItemResult result = apply_one(trade("T1", 2, kToday + days{20}, "B9", "CP-9"));
+    EXPECT_EQ(result.outcome, Outcome::Rejected);
+    EXPECT_THAT(codes(result), ElementsAre("LOWER_VERSION"));
+    ASSERT_EQ(result.reasons.size(), 1u);
+    EXPECT_EQ(result.reasons[0].message,
+              "Trade T1: Received version 2 is lower than current version 3");
+    EXPECT_EQ(result.previous_version, 3);
+    ASSERT_TRUE(result.stored);
+    EXPECT_EQ(*result.stored, *created.stored);
+
+    const auto got = store().get("T1", kToday);
+    ASSERT_TRUE(got);
+    EXPECT_EQ(*got, *created.stored);
+
+    const auto audit = audit_of("T1");
+    ASSERT_EQ(audit.size(), 2u);
+    EXPECT_EQ(audit[1].action, AuditAction::ValidationFailed);
+    EXPECT_FALSE(audit[1].success);
+    EXPECT_THAT(audit[1].reason_codes, ElementsAre("LOWER_VERSION"));
+    EXPECT_THAT(audit[1].message, HasSubstr(result.reasons[0].message));
+    EXPECT_EQ(audit[1].received_version, 2);
+    EXPECT_EQ(audit[1].stored_version, 3);
+}
+
+TEST_P(StoreContractTest, LowerVersionIsRejectedEvenWithoutRules) {
+    rules_.clear();
+    apply_one(trade("T1", 2));
+    const ItemResult result = apply_one(trade("T1", 1));
+    EXPECT_EQ(result.outcome, Outcome::Rejected);
+    EXPECT_THAT(codes(result), ElementsAre("LOWER_VERSION"));
+    EXPECT_EQ(store().get("T1", kToday)->version, 2);
+}
+
+TEST_P(StoreContractTest, MaturityInThePastIsRejected) {
+    const ItemResult result = apply_one(trade("T1", 1, kToday - days{1}));
+    EXPECT_EQ(result.outcome, Outcome::Rejected);
+    EXPECT_THAT(codes(result), ElementsAre("MATURITY_IN_PAST"));
+    EXPECT_EQ(result.reasons[0].message,
+              "Trade T1: Maturity date 2026-11-23 is before the business date 2026-11-24");
+    EXPECT_FALSE(result.stored);
+    EXPECT_FALSE(result.previous_version);
+    EXPECT_FALSE(store().get("T1", kToday));
+
+    const auto audit = audit_of("T1");
+    ASSERT_EQ(audit.size(), 1u);
+    EXPECT_EQ(audit[0].action, AuditAction::ValidationFailed);
+    EXPECT_FALSE(audit[0].success);
+    EXPECT_THAT(audit[0].reason_codes, ElementsAre("MATURITY_IN_PAST"));
+    EXPECT_EQ(audit[0].received_version, 1);
+    EXPECT_FALSE(audit[0].stored_version);
+}
+
+TEST_P(StoreContractTest, MaturityOnTheBusinessDateIsAccepted) {
+    EXPECT_EQ(apply_one(trade("T1", 1, kToday)).outcome, Outcome::Created);
+    EXPECT_FALSE(store().get("T1", kToday)->expired);
+}
+
+TEST_P(StoreContractTest, EveryFailedRuleIsReportedAndAudited) {
+    apply_one(trade("T1", 5));
+    const ItemResult result = apply_one(trade("T1", 4, kToday - days{30}));
+    EXPECT_EQ(result.outcome, Outcome::Rejected);
+    EXPECT_THAT(codes(result), ElementsAre("LOWER_VERSION", "MATURITY_IN_PAST"));
+    const auto audit = audit_of("T1");
+    ASSERT_EQ(audit.size(), 2u);
+    EXPECT_THAT(audit[1].reason_codes, ElementsAre("LOWER_VERSION", "MATURITY_IN_PAST"));
+    EXPECT_THAT(audit[1].message, HasSubstr(result.reasons[0].message));
+    EXPECT_THAT(audit[1].message, HasSubstr(result.reasons[1].message));
+}
+
+// ---- batches -------------------------------------------------------------------------------
+
+TEST_P(StoreContractTest, EmptyBatchGivesNoResults) {
+    EXPECT_THAT(apply({}), IsEmpty());
+    EXPECT_EQ(store().audit_count(std::nullopt), 0);
+}
+
+TEST_P(StoreContractTest, SeveralVersionsOfOneIdInOneBatchApplyInOrder) {
+    std::vector<Candidate> batch;
+    for (std::int64_t version : {1, 3, 2, 3, 5, 4}) {
+        batch.push_back(candidate(trade("T1", version), "kafka", "v" + std::to_string(version)));
+    }
+    const auto results = apply(std::move(batch));
+    ASSERT_EQ(results.size(), 6u);
+
+    const Outcome expected[] = {Outcome::Created,  Outcome::Updated, Outcome::Rejected,
+                                Outcome::Replaced, Outcome::Updated, Outcome::Rejected};
+    const std::optional<std::int64_t> previous[] = {std::nullopt, 1, 3, 3, 3, 5};
+    const std::int64_t stored_after[] = {1, 3, 3, 3, 5, 5};
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        SCOPED_TRACE("candidate " + std::to_string(i));
+        EXPECT_EQ(results[i].outcome, expected[i]);
+        EXPECT_EQ(results[i].previous_version, previous[i]);
+        ASSERT_TRUE(results[i].stored);
+        EXPECT_EQ(results[i].stored->version, stored_after[i]);
+    }
+    EXPECT_THAT(codes(results[2]), ElementsAre("LOWER_VERSION"));
+    EXPECT_EQ(results[2].reasons[0].message,
+              "Trade T1: Received version 2 is lower than current version 3");
+    EXPECT_EQ(store().get("T1", kToday)->version, 5);
+
+    const auto audit = audit_of("T1");
+    ASSERT_EQ(audit.size(), 6u);
+    EXPECT_THAT(actions(audit), ElementsAre(AuditAction::Create, AuditAction::Update,
+                                            AuditAction::ValidationFailed, AuditAction::Replace,
+                                            AuditAction::Update, AuditAction::ValidationFailed));
+    for (std::size_t i = 0; i < audit.size(); ++i) {
+        EXPECT_EQ(audit[i].stored_version, previous[i]);
+        EXPECT_EQ(audit[i].reference, "v" + std::to_string(*audit[i].received_version));
+    }
+}
+
+TEST_P(StoreContractTest, MixedBatchAuditsEveryDecisionInOrder) {
+    apply_one(trade("A", 2));
+    std::vector<Candidate> batch;
+    batch.push_back(candidate(trade("A", 1), "rest", "ref-0"));                    // lower
+    batch.push_back(candidate(trade("B", 1), "kafka", "ref-1"));                   // created
+    batch.push_back(candidate(trade("C", 1, kToday - days{2}), "rest", "ref-2"));  // matured
+    batch.push_back(candidate(trade("A", 3), "rest", "ref-3"));                    // updated
+    batch.push_back(candidate(trade("C", 2), "rest", "ref-4"));                    // created
+    batch.push_back(candidate(trade("B", 1), "kafka", "ref-5"));                   // replaced
+    const auto results = apply(std::move(batch));
+    ASSERT_EQ(results.size(), 6u);
+    EXPECT_EQ(results[0].outcome, Outcome::Rejected);
+    EXPECT_THAT(codes(results[0]), ElementsAre("LOWER_VERSION"));
+    EXPECT_EQ(results[1].outcome, Outcome::Created);
+    EXPECT_EQ(results[2].outcome, Outcome::Rejected);
+    EXPECT_THAT(codes(results[2]), ElementsAre("MATURITY_IN_PAST"));
+    EXPECT_FALSE(results[2].stored);
+    EXPECT_EQ(results[3].outcome, Outcome::Updated);
+    EXPECT_EQ(results[4].outcome, Outcome::Created);
+    EXPECT_FALSE(results[4].previous_version);
+    EXPECT_EQ(results[5].outcome, Outcome::Replaced);
+    for (const ItemResult& r : results) {
+        EXPECT_EQ(r.reasons.empty(), r.outcome != Outcome::Rejected);
+    }
+
+    const auto audit = all_audit();
+    ASSERT_EQ(audit.size(), 7u);
+    struct Expected {
+        std::string trade_id;
+        AuditAction action;
+        bool success;
+        std::vector<std::string> codes;
+        std::optional<std::int64_t> received;
+        std::optional<std::int64_t> stored;
+        std::string source;
+    };
+    const Expected expected[] = {
+        {"A", AuditAction::ValidationFailed, false, {"LOWER_VERSION"}, 1, 2, "rest"},
+        {"B", AuditAction::Create, true, {}, 1, std::nullopt, "kafka"},
+        {"C", AuditAction::ValidationFailed, false, {"MATURITY_IN_PAST"}, 1, std::nullopt, "rest"},
+        {"A", AuditAction::Update, true, {}, 3, 2, "rest"},
+        {"C", AuditAction::Create, true, {}, 2, std::nullopt, "rest"},
+        {"B", AuditAction::Replace, true, {}, 1, 1, "kafka"},
+    };
+    for (std::size_t i = 0; i < 6; ++i) {
+        SCOPED_TRACE("candidate " + std::to_string(i));
+        const AuditEntry& entry = audit[i + 1];
+        EXPECT_GT(entry.id, audit[i].id);
+        EXPECT_EQ(entry.trade_id, expected[i].trade_id);
+        EXPECT_EQ(entry.action, expected[i].action);
+        EXPECT_EQ(entry.success, expected[i].success);
+        EXPECT_EQ(entry.reason_codes, expected[i].codes);
+        EXPECT_EQ(entry.received_version, expected[i].received);
+        EXPECT_EQ(entry.stored_version, expected[i].stored);
+        EXPECT_EQ(entry.source, expected[i].source);
+        EXPECT_EQ(entry.reference, "ref-" + std::to_string(i));
+    }
+}
+
+TEST_P(StoreContractTest, LargeBatchOfNewTrades) {
+    std::vector<Candidate> batch;
+    for (int i = 0; i < 1000; ++i) batch.push_back(candidate(trade("N" + std::to_string(i), 1)));
+    const auto results = apply(std::move(batch));
+    ASSERT_EQ(results.size(), 1000u);
+    for (const ItemResult& r : results) EXPECT_EQ(r.outcome, Outcome::Created);
+    EXPECT_EQ(store().statistics(kToday).total_trades, 1000);
+    EXPECT_EQ(store().audit_count(std::nullopt), 1000);
+}
+
+TEST_P(StoreContractTest, AFailedBatchWritesNothing) {
+    ThrowingRule throwing;
+    rules_.push_back(&throwing);
+    std::vector<Candidate> batch;
+    batch.push_back(candidate(trade("A", 1)));
+    batch.push_back(candidate(trade("BOOM", 1)));
+    EXPECT_ANY_THROW(apply(std::move(batch), kToday, {{"kafka", "trades", 0, 42}}));
+
+    EXPECT_FALSE(store().get("A", kToday));
+    EXPECT_EQ(store().audit_count(std::nullopt), 0);
+    EXPECT_FALSE(store().position("kafka", "trades", 0));
+    EXPECT_EQ(store().statistics(kToday).total_trades, 0);
+
+    // The store goes on working.
+    EXPECT_EQ(apply_one(trade("A", 1)).outcome, Outcome::Created);
+    EXPECT_EQ(store().audit_count(std::nullopt), 1);
+}
+
+// ---- delete and tombstones -----------------------------------------------------------------
+
+TEST_P(StoreContractTest, DeleteKeepsATombstoneThatOnlyAHigherVersionPasses) {
+    apply_one(trade("T1", 3));
+    ASSERT_TRUE(store().remove("T1", "rest", "del-1"));
+    EXPECT_FALSE(store().get("T1", kToday));
+    EXPECT_THAT(store().list(0, 100, kToday), IsEmpty());
+
+    auto audit = audit_of("T1");
+    ASSERT_EQ(audit.size(), 2u);
+    EXPECT_EQ(audit[1].action, AuditAction::Delete);
+    EXPECT_TRUE(audit[1].success);
+    EXPECT_EQ(audit[1].stored_version, 3);
+    EXPECT_FALSE(audit[1].received_version);
+    EXPECT_EQ(audit[1].source, "rest");
+    EXPECT_EQ(audit[1].reference, "del-1");
+
+    for (std::int64_t version : {3, 2}) {
+        const ItemResult result = apply_one(trade("T1", version));
+        EXPECT_EQ(result.outcome, Outcome::Rejected);
+        EXPECT_THAT(codes(result), ElementsAre("DELETED_VERSION"));
+        EXPECT_FALSE(result.stored);
+        EXPECT_FALSE(result.previous_version);
+    }
+    EXPECT_FALSE(store().get("T1", kToday));
+
+    const ItemResult restored = apply_one(trade("T1", 4));
+    EXPECT_EQ(restored.outcome, Outcome::Created);
+    EXPECT_FALSE(restored.previous_version);
+    EXPECT_EQ(store().get("T1", kToday)->version, 4);
+
+    // Deleted again at 4: the tombstone now holds 4.
+    ASSERT_TRUE(store().remove("T1", "rest", "del-2"));
+    EXPECT_THAT(codes(apply_one(trade("T1", 4))), ElementsAre("DELETED_VERSION"));
+    EXPECT_EQ(apply_one(trade("T1", 5)).outcome, Outcome::Created);
+
+    audit = audit_of("T1");
+    EXPECT_THAT(actions(audit),
+                ElementsAre(AuditAction::Create, AuditAction::Delete, AuditAction::ValidationFailed,
+                            AuditAction::ValidationFailed, AuditAction::Create, AuditAction::Delete,
+                            AuditAction::ValidationFailed, AuditAction::Create));
+}
+
+TEST_P(StoreContractTest, TombstoneAppliesWithinOneBatch) {
+    apply_one(trade("T1", 3));
+    ASSERT_TRUE(store().remove("T1", "rest", "del"));
+    std::vector<Candidate> batch;
+    for (std::int64_t version : {3, 4, 4, 2}) batch.push_back(candidate(trade("T1", version)));
+    const auto results = apply(std::move(batch));
+    ASSERT_EQ(results.size(), 4u);
+    EXPECT_THAT(codes(results[0]), ElementsAre("DELETED_VERSION"));
+    EXPECT_EQ(results[1].outcome, Outcome::Created);
+    EXPECT_EQ(results[2].outcome, Outcome::Replaced);
+    EXPECT_THAT(codes(results[3]), ElementsAre("LOWER_VERSION"));
+    EXPECT_EQ(store().get("T1", kToday)->version, 4);
+}
+
+TEST_P(StoreContractTest, DeleteOfAnUnknownTradeIsFalseAndNotAudited) {
+    EXPECT_FALSE(store().remove("nope", "rest", "del"));
+    EXPECT_EQ(store().audit_count(std::nullopt), 0);
+
+    apply_one(trade("T1", 1));
+    ASSERT_TRUE(store().remove("T1", "rest", "del"));
+    EXPECT_FALSE(store().remove("T1", "rest", "del-again"));
+    EXPECT_EQ(store().audit_count("T1"), 2);
+}
+
+// ---- reads ---------------------------------------------------------------------------------
+
+TEST_P(StoreContractTest, ListIsOrderedBytewiseWithSkipAndLimit) {
+    const std::vector<std::string> unsorted = {"b",
+                                               "a'b",
+                                               "x;y",
+                                               "--z",
+                                               "Robert'); DROP TABLE trades;--",
+                                               "\xc3\xbc-umlaut",
+                                               "\xc3\xa9",
+                                               "Z",
+                                               "a",
+                                               "a\"q",
+                                               "\xe6\x97\xa5\xe6\x9c\xac",
+                                               "10",
+                                               "9",
+                                               "a b",
+                                               "%_*",
+                                               "A",
+                                               "a;",
+                                               "\xf0\x9f\x98\x80"};
+    std::vector<Candidate> batch;
+    for (const std::string& id : unsorted) batch.push_back(candidate(trade(id, 1)));
+    for (const ItemResult& r : apply(std::move(batch))) ASSERT_EQ(r.outcome, Outcome::Created);
+
+    std::vector<std::string> sorted = unsorted;
+    std::sort(sorted.begin(), sorted.end());  // std::string compares bytes as unsigned char
+
+    EXPECT_EQ(ids(store().list(0, 100, kToday)), sorted);
+    EXPECT_EQ(ids(store().list(3, 4, kToday)),
+              std::vector<std::string>(sorted.begin() + 3, sorted.begin() + 7));
+    EXPECT_EQ(ids(store().list(15, 100, kToday)),
+              std::vector<std::string>(sorted.begin() + 15, sorted.end()));
+    EXPECT_THAT(store().list(100, 10, kToday), IsEmpty());
+    EXPECT_THAT(store().list(0, 0, kToday), IsEmpty());
+
+    std::vector<std::string> paged;
+    for (std::int64_t skip = 0; skip < 30; skip += 4) {
+        for (const Trade& t : store().list(skip, 4, kToday)) paged.push_back(t.trade_id);
+    }
+    EXPECT_EQ(paged, sorted);
+
+    for (const std::string& id : unsorted) {
+        const auto got = store().get(id, kToday);
+        ASSERT_TRUE(got) << id;
+        EXPECT_EQ(got->trade_id, id);
+    }
+    EXPECT_EQ(store().statistics(kToday).total_trades, static_cast<std::int64_t>(sorted.size()));
+}
+
+TEST_P(StoreContractTest, ListByBookReturnsThatBookOrderedById) {
+    std::vector<Candidate> batch;
+    batch.push_back(candidate(trade("t3", 1, kToday + days{1}, "B1")));
+    batch.push_back(candidate(trade("t1", 1, kToday + days{1}, "B2")));
+    batch.push_back(candidate(trade("t2", 1, kToday + days{1}, "B1")));
+    batch.push_back(candidate(trade("t0", 1, kToday + days{1}, "B1'--")));
+    batch.push_back(candidate(trade("T9", 1, kToday + days{1}, "B1")));
+    apply(std::move(batch));
+
+    EXPECT_THAT(ids(store().list_by_book("B1", kToday)), ElementsAre("T9", "t2", "t3"));
+    EXPECT_THAT(ids(store().list_by_book("B1'--", kToday)), ElementsAre("t0"));
+    EXPECT_THAT(store().list_by_book("B3", kToday), IsEmpty());
+
+    // Moving a trade to another book moves it in the listing.
+    apply_one(trade("t2", 2, kToday + days{1}, "B2"));
+    EXPECT_THAT(ids(store().list_by_book("B1", kToday)), ElementsAre("T9", "t3"));
+    EXPECT_THAT(ids(store().list_by_book("B2", kToday)), ElementsAre("t1", "t2"));
+}
+
+TEST_P(StoreContractTest, ReadsShowAMaturedTradeAsExpiredBeforeExpireRan) {
+    const Date earlier = kToday - days{10};
+    std::vector<Candidate> batch;
+    batch.push_back(candidate(trade("M1", 1, kToday - days{1})));
+    batch.push_back(candidate(trade("M2", 1, kToday)));
+    batch.push_back(candidate(trade("M3", 1, kToday + days{1})));
+    for (const ItemResult& r : apply(std::move(batch), earlier)) {
+        ASSERT_EQ(r.outcome, Outcome::Created);
+    }
+
+    EXPECT_TRUE(store().get("M1", kToday)->expired);
+    EXPECT_FALSE(store().get("M2", kToday)->expired);
+    EXPECT_FALSE(store().get("M3", kToday)->expired);
+    EXPECT_FALSE(store().get("M1", earlier)->expired);
+
+    const auto listed = store().list(0, 10, kToday);
+    ASSERT_EQ(listed.size(), 3u);
+    EXPECT_TRUE(listed[0].expired);
+    EXPECT_FALSE(listed[1].expired);
+    EXPECT_FALSE(listed[2].expired);
+
+    const auto by_book = store().list_by_book("B1", kToday + days{1});
+    ASSERT_EQ(by_book.size(), 3u);
+    EXPECT_TRUE(by_book[0].expired);
+    EXPECT_TRUE(by_book[1].expired);
+    EXPECT_FALSE(by_book[2].expired);
+
+    const Statistics stats = store().statistics(kToday);
+    EXPECT_EQ(stats.total_trades, 3);
+    EXPECT_EQ(stats.expired_trades, 1);
+    EXPECT_EQ(stats.active_trades, 2);
+    EXPECT_EQ(store().statistics(kToday + days{2}).expired_trades, 3);
+    EXPECT_EQ(store().statistics(earlier).active_trades, 3);
+}
+
+TEST_P(StoreContractTest, StatisticsOfAnEmptyStoreAreZero) {
+    const Statistics stats = store().statistics(kToday);
+    EXPECT_EQ(stats.total_trades, 0);
+    EXPECT_EQ(stats.active_trades, 0);
+    EXPECT_EQ(stats.expired_trades, 0);
+}
+
+// ---- expiry --------------------------------------------------------------------------------
+
+TEST_P(StoreContractTest, ExpireMarksExactlyTheMaturedTradesAndAuditsEach) {
+    const Date earlier = kToday - days{10};
+    std::vector<Candidate> batch;
+    batch.push_back(candidate(trade("E2", 2, kToday - days{1})));
+    batch.push_back(candidate(trade("E1", 1, kToday - days{5})));
+    batch.push_back(candidate(trade("K1", 1, kToday)));
+    batch.push_back(candidate(trade("K2", 1, kToday + days{5})));
+    batch.push_back(candidate(trade("D1", 1, kToday - days{2})));
+    apply(std::move(batch), earlier);
+    ASSERT_TRUE(store().remove("D1", "rest", "del"));
+    const std::int64_t before = store().audit_count(std::nullopt);
+
+    EXPECT_EQ(store().expire(kToday, "job"), 2);
+
+    auto audit = all_audit();
+    ASSERT_EQ(audit.size(), static_cast<std::size_t>(before + 2));
+    std::vector<AuditEntry> expiries(audit.begin() + before, audit.end());
+    std::sort(expiries.begin(), expiries.end(),
+              [](const AuditEntry& a, const AuditEntry& b) { return a.trade_id < b.trade_id; });
+    EXPECT_EQ(expiries[0].trade_id, "E1");
+    EXPECT_EQ(expiries[1].trade_id, "E2");
+    for (const AuditEntry& entry : expiries) {
+        EXPECT_EQ(entry.action, AuditAction::Expire);
+        EXPECT_TRUE(entry.success);
+        EXPECT_THAT(entry.reason_codes, IsEmpty());
+        EXPECT_EQ(entry.source, "job");
+        EXPECT_FALSE(entry.received_version);
+        EXPECT_NE(entry.timestamp, Timestamp{});
+    }
+    EXPECT_EQ(expiries[0].stored_version, 1);
+    EXPECT_EQ(expiries[1].stored_version, 2);
+
+    // Marked in the store: expired even as of an earlier business date.
+    EXPECT_TRUE(store().get("E1", earlier)->expired);
+    EXPECT_TRUE(store().get("E2", earlier)->expired);
+    EXPECT_FALSE(store().get("K1", earlier)->expired);
+    EXPECT_FALSE(store().get("K1", kToday)->expired);
+    EXPECT_FALSE(store().get("D1", kToday));
+    const Statistics stats = store().statistics(earlier);
+    EXPECT_EQ(stats.total_trades, 4);
+    EXPECT_EQ(stats.expired_trades, 2);
+    EXPECT_EQ(stats.active_trades, 2);
+
+    // A second run finds nothing left to mark and audits nothing.
+    EXPECT_EQ(store().expire(kToday, "job"), 0);
+    EXPECT_EQ(store().audit_count(std::nullopt), before + 2);
+
+    // The next day K1 has matured.
+    EXPECT_EQ(store().expire(kToday + days{1}, "job"), 1);
+    EXPECT_TRUE(store().get("K1", earlier)->expired);
+    EXPECT_EQ(audit_of("K1").back().action, AuditAction::Expire);
+}
+
+TEST_P(StoreContractTest, ANewVersionOfAnExpiredTradeIsActiveAgain) {
+    apply_one(trade("E1", 1, kToday - days{1}), kToday - days{5});
+    ASSERT_EQ(store().expire(kToday, "job"), 1);
+    const ItemResult result = apply_one(trade("E1", 2, kToday + days{10}));
+    EXPECT_EQ(result.outcome, Outcome::Updated);
+    ASSERT_TRUE(result.stored);
+    EXPECT_FALSE(result.stored->expired);
+    EXPECT_FALSE(store().get("E1", kToday)->expired);
+    EXPECT_EQ(store().statistics(kToday).active_trades, 1);
+}
+
+TEST_P(StoreContractTest, ExpireOfAnEmptyStoreIsZero) {
+    EXPECT_EQ(store().expire(kToday, "job"), 0);
+    EXPECT_EQ(store().audit_count(std::nullopt), 0);
+}
+
+// ---- source positions ----------------------------------------------------------------------
+
+TEST_P(StoreContractTest, PositionsAreRecordedAndNeverMoveBack) {
+    EXPECT_FALSE(store().position("kafka", "trades", 0));
+
+    std::vector<Candidate> batch;
+    batch.push_back(candidate(trade("T1", 1), "kafka", "trades/0/10"));
+    const auto results = apply(std::move(batch), kToday, {{"kafka", "trades", 0, 10}});
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_FALSE(results[0].skipped_as_replay);
+    EXPECT_EQ(store().position("kafka", "trades", 0), 10);
+
+    apply({}, kToday, {{"kafka", "trades", 0, 5}});
+    EXPECT_EQ(store().position("kafka", "trades", 0), 10);
+    apply({}, kToday, {{"kafka", "trades", 0, 11}});
+    EXPECT_EQ(store().position("kafka", "trades", 0), 11);
+
+    // Partitions, streams and sources are kept apart.
+    apply({}, kToday, {{"kafka", "trades", 1, 3}, {"kafka", "other", 0, 99}});
+    EXPECT_EQ(store().position("kafka", "trades", 1), 3);
+    EXPECT_EQ(store().position("kafka", "other", 0), 99);
+    EXPECT_EQ(store().position("kafka", "trades", 0), 11);
+    EXPECT_FALSE(store().position("kafka2", "trades", 0));
+    EXPECT_FALSE(store().position("kafka", "trades", 2));
+
+    // Several positions for one partition in one batch: the highest wins.
+    apply({}, kToday, {{"kafka", "trades", 1, 8}, {"kafka", "trades", 1, 6}});
+    EXPECT_EQ(store().position("kafka", "trades", 1), 8);
+    EXPECT_EQ(store().audit_count(std::nullopt), 1);
+}
+
+// ---- audit queries -------------------------------------------------------------------------
+
+TEST_P(StoreContractTest, AuditSupportsSkipLimitTradeFilterAndCount) {
+    for (std::int64_t version = 1; version <= 5; ++version) {
+        apply_one(trade("T1", version));
+        if (version <= 3) apply_one(trade("T2", version));
+    }
+    EXPECT_EQ(store().audit_count(std::nullopt), 8);
+    EXPECT_EQ(store().audit_count(std::string("T1")), 5);
+    EXPECT_EQ(store().audit_count(std::string("T2")), 3);
+    EXPECT_EQ(store().audit_count(std::string("none")), 0);
+
+    const auto all = all_audit();
+    ASSERT_EQ(all.size(), 8u);
+    for (std::size_t i = 1; i < all.size(); ++i) EXPECT_GT(all[i].id, all[i - 1].id);
+
+    const auto page = store().audit(AuditQuery{std::nullopt, 2, 3});
+    ASSERT_EQ(page.size(), 3u);
+    for (std::size_t i = 0; i < page.size(); ++i) expect_same_entry(page[i], all[i + 2]);
+
+    const auto t1 = store().audit(AuditQuery{std::string("T1"), 1, 2});
+    ASSERT_EQ(t1.size(), 2u);
+    EXPECT_EQ(t1[0].trade_id, "T1");
+    EXPECT_EQ(t1[0].received_version, 2);
+    EXPECT_EQ(t1[1].received_version, 3);
+
+    EXPECT_THAT(store().audit(AuditQuery{std::string("T2"), 3, 10}), IsEmpty());
+    EXPECT_THAT(store().audit(AuditQuery{std::nullopt, 0, 0}), IsEmpty());
+    EXPECT_EQ(store().audit(AuditQuery{std::nullopt, 6, 100}).size(), 2u);
+}
+
+// ---- durability ----------------------------------------------------------------------------
+
+TEST_P(StoreContractTest, ReopeningKeepsEverything) {
+    std::vector<Candidate> batch;
+    batch.push_back(candidate(trade("A", 1, kToday - days{1}), "kafka", "k-1"));
+    batch.push_back(candidate(trade("B", 2, kToday + days{3}, "B2", "CP-7"), "kafka", "k-2"));
+    batch.push_back(candidate(trade("C", 5), "kafka", "k-3"));
+    batch.push_back(candidate(trade("D", 1, kToday - days{9}), "kafka", "k-4"));
+    apply(std::move(batch), kToday - days{20}, {{"kafka", "trades", 4, 77}});
+    ASSERT_TRUE(store().remove("C", "rest", "del-C"));
+    ASSERT_EQ(store().expire(kToday, "job"), 2);
+
+    const auto trades_before = store().list(0, 100, kToday);
+    const auto audit_before = all_audit();
+    const Statistics stats_before = store().statistics(kToday);
+
+    reopen();
+    reopen();  // opening an existing, current schema changes nothing
+
+    EXPECT_EQ(store().list(0, 100, kToday), trades_before);
+    const auto audit_after = all_audit();
+    ASSERT_EQ(audit_after.size(), audit_before.size());
+    for (std::size_t i = 0; i < audit_after.size(); ++i) {
+        expect_same_entry(audit_after[i], audit_before[i]);
+    }
+    const Statistics stats_after = store().statistics(kToday);
+    EXPECT_EQ(stats_after.total_trades, stats_before.total_trades);
+    EXPECT_EQ(stats_after.active_trades, stats_before.active_trades);
+    EXPECT_EQ(stats_after.expired_trades, stats_before.expired_trades);
+    EXPECT_EQ(store().position("kafka", "trades", 4), 77);
+    EXPECT_TRUE(store().get("A", kToday - days{20})->expired);  // the mark was kept
+
+    // The tombstone survived, and new audit entries continue after the old ones.
+    EXPECT_THAT(codes(apply_one(trade("C", 5))), ElementsAre("DELETED_VERSION"));
+    const auto last = all_audit().back();
+    EXPECT_GT(last.id, audit_before.back().id);
+    EXPECT_EQ(store().expire(kToday, "job"), 0);
+}
+
+TEST_P(StoreContractTest, HealthyWhenOpen) {
+    EXPECT_TRUE(store().healthy());
+}
+
+}  // namespace
+}  // namespace tradestore::contract

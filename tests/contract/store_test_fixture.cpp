@@ -1,0 +1,69 @@
+// The fixture shared by the store contract suites.
+#include "store_contract.h"
+
+namespace tradestore::contract {
+
+void PrintTo(const StoreImplementation& implementation, std::ostream* out) {
+    *out << implementation.name;
+}
+
+void StoreTest::SetUp() {
+    environment_ = GetParam().make_environment();
+    ASSERT_NE(environment_, nullptr);
+    store_ = environment_->create_store();
+    ASSERT_NE(store_, nullptr);
+    store_->open();
+}
+
+void StoreTest::TearDown() {
+    if (store_) store_->close();
+    store_.reset();
+    environment_.reset();
+}
+
+void StoreTest::reopen() {
+    store_->close();
+    store_.reset();
+    store_ = environment_->create_store();
+    store_->open();
+}
+
+Trade StoreTest::trade(std::string id, std::int64_t version, Date maturity, std::string book,
+                       std::string counter_party) {
+    Trade t;
+    t.trade_id = std::move(id);
+    t.version = version;
+    t.counter_party_id = std::move(counter_party);
+    t.book_id = std::move(book);
+    t.maturity_date = maturity;
+    t.created_date = kToday - std::chrono::days{3};
+    return t;
+}
+
+Candidate StoreTest::candidate(Trade trade, std::string source, std::string reference) {
+    return Candidate{std::move(trade), std::move(source), std::move(reference)};
+}
+
+std::vector<ItemResult> StoreTest::apply(std::vector<Candidate> candidates, Date business_date,
+                                         std::vector<SourcePosition> positions) {
+    Batch batch{std::move(candidates), std::move(positions)};
+    return store_->apply(batch, rules_, business_date);
+}
+
+ItemResult StoreTest::apply_one(Trade trade, Date business_date) {
+    std::vector<Candidate> candidates;
+    candidates.push_back(candidate(std::move(trade)));
+    auto results = apply(std::move(candidates), business_date);
+    EXPECT_EQ(results.size(), 1u);
+    return results.empty() ? ItemResult{} : std::move(results.front());
+}
+
+std::vector<AuditEntry> StoreTest::audit_of(const std::string& trade_id) {
+    return store_->audit(AuditQuery{trade_id, 0, 1'000'000});
+}
+
+std::vector<AuditEntry> StoreTest::all_audit() {
+    return store_->audit(AuditQuery{std::nullopt, 0, 1'000'000});
+}
+
+}  // namespace tradestore::contract
