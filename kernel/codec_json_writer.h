@@ -1,0 +1,26 @@
+// Low-level JSON writing for the trade codec: appends straight to a std::string, no DOM and
+// no temporary strings, because GET /trades/{id} serialises on every request.
+#pragma once
+
+#include <tradestore/trade.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tradestore::kernel::codec {
+
+// Appends `text` as a quoted JSON string (RFC 8259): `"` and `\` are escaped, every control
+// character below U+0020 is written as \u00XX, valid UTF-8 is copied verbatim and each byte
+// that is not part of a valid UTF-8 sequence becomes \ufffd, so the output is always valid.
+void append_quoted(std::string& out, std::string_view text);
+
+void append_int(std::string& out, std::int64_t value);
+
+// "YYYY-MM-DD" with the quotes.
+void append_quoted_date(std::string& out, Date date);
+
+// "YYYY-MM-DDTHH:MM:SS.ffffffZ" with the quotes, always six fractional digits, UTC.
+void append_quoted_timestamp(std::string& out, Timestamp timestamp);
+
+}  // namespace tradestore::kernel::codec
