@@ -1,0 +1,58 @@
+// The endpoint handlers. Each fills the response body and returns the status; the dispatcher
+// routes, sends, and maps exceptions (StoreUnavailable to 503, anything else to 500).
+#pragma once
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <tradestore/host.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "response_writer.h"
+#include "rest_config.h"
+
+namespace tradestore::rest {
+
+// One request as the handlers see it.
+struct Exchange {
+    Poco::Net::HTTPServerRequest& request;
+    std::string_view query;       // raw query string, without '?'
+    const std::string& param;     // decoded path parameter, when the route has one
+    std::string_view request_id;  // also the Candidate.reference and the audit reference
+    std::string& request_body;    // reusable buffer for the request body
+    std::string& body;            // the response body to fill
+    bool body_read = false;       // the request body was consumed entirely
+};
+
+class Handlers {
+  public:
+    Handlers(Host& host, const RestConfig& config) : host_(host), config_(config) {}
+
+    // trade_handlers.cpp
+    Reply create_trade(Exchange& exchange);
+    Reply create_batch(Exchange& exchange);
+    Reply list_trades(Exchange& exchange);
+    Reply get_trade(Exchange& exchange);
+    Reply delete_trade(Exchange& exchange);
+    Reply list_by_book(Exchange& exchange);
+
+    // service_handlers.cpp
+    Reply health(Exchange& exchange);
+    Reply statistics(Exchange& exchange);
+    Reply expire_trades(Exchange& exchange);
+    Reply audit_logs(Exchange& exchange);
+
+    // 503 {"detail":"Service unavailable, retry later"} with Retry-After.
+    Reply unavailable(Exchange& exchange);
+
+  private:
+    // Checks the content type and reads the JSON body; a reply when the request ends here.
+    std::optional<Reply> read_json_body(Exchange& exchange);
+    Reply validation_failed(Exchange& exchange, const std::vector<FieldError>& errors);
+
+    Host& host_;
+    const RestConfig& config_;
+};
+
+}  // namespace tradestore::rest

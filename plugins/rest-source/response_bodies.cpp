@@ -1,0 +1,211 @@
+#include "response_bodies.h"
+
+#include <charconv>
+#include <chrono>
+
+namespace tradestore::rest {
+namespace {
+
+void append_int(std::string& out, std::int64_t value) {
+    char buffer[24];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, static_cast<std::size_t>(result.ptr - buffer));
+}
+
+void append_digits(std::string& out, std::uint64_t value, int width) {
+    char buffer[20];
+    for (int i = width - 1; i >= 0; --i, value /= 10)
+        buffer[i] = static_cast<char>('0' + value % 10);
+    out.append(buffer, static_cast<std::size_t>(width));
+}
+
+void append_reason_codes(std::string& out, const TradeCodec& codec,
+                         const std::vector<Rejection>& reasons) {
+    out.push_back('[');
+    for (std::size_t i = 0; i < reasons.size(); ++i) {
+        if (i != 0) out.push_back(',');
+        codec.append_json_string(out, reasons[i].code);
+    }
+    out.push_back(']');
+}
+
+// The codec writes a trade as an object; reopen it to add fields after its own.
+void append_trade_open(std::string& out, const TradeCodec& codec, const Trade& trade,
+                       Date business_date) {
+    codec.append_trade(out, trade, business_date);
+    if (!out.empty() && out.back() == '}') out.pop_back();
+}
+
+}  // namespace
+
+void append_detail(std::string& out, const TradeCodec& codec, std::string_view message) {
+    out.append("{\"detail\":");
+    codec.append_json_string(out, message);
+    out.push_back('}');
+}
+
+void append_validation_errors(std::string& out, const TradeCodec& codec,
+                              const std::vector<FieldError>& errors) {
+    out.append("{\"detail\":");
+    codec.append_field_errors(out, errors);
+    out.push_back('}');
+}
+
+void append_syntax_error(std::string& out, const TradeCodec& codec, const SyntaxError& error) {
+    std::string message = "Malformed JSON at offset ";
+    message += std::to_string(error.offset);
+    message += ": ";
+    message += error.message;
+    append_detail(out, codec, message);
+}
+
+std::string join_reasons(const std::vector<Rejection>& reasons) {
+    std::string joined;
+    for (const Rejection& reason : reasons) {
+        if (!joined.empty()) joined += "; ";
+        joined += reason.message;
+    }
+    return joined;
+}
+
+void append_rejection(std::string& out, const TradeCodec& codec, std::string_view trade_id,
+                      const std::vector<Rejection>& reasons) {
+    out.append("{\"detail\":");
+    codec.append_json_string(out, join_reasons(reasons));
+    out.append(",\"reasons\":");
+    append_reason_codes(out, codec, reasons);
+    out.append(",\"trade_id\":");
+    codec.append_json_string(out, trade_id);
+    out.push_back('}');
+}
+
+void append_accepted_trade(std::string& out, const TradeCodec& codec, const Trade& trade,
+                           Date business_date, Outcome outcome) {
+    append_trade_open(out, codec, trade, business_date);
+    out.append(",\"outcome\":\"");
+    out.append(to_string(outcome));
+    out.append("\"}");
+}
+
+void append_batch_accepted(std::string& out, const TradeCodec& codec, std::size_t index,
+                           const Trade& trade, Date business_date, Outcome outcome) {
+    out.append("{\"index\":");
+    append_int(out, static_cast<std::int64_t>(index));
+    out.append(",\"trade_id\":");
+    codec.append_json_string(out, trade.trade_id);
+    out.append(",\"outcome\":\"");
+    out.append(to_string(outcome));
+    out.append("\",\"trade\":");
+    codec.append_trade(out, trade, business_date);
+    out.push_back('}');
+}
+
+void append_batch_rejected(std::string& out, const TradeCodec& codec, std::size_t index,
+                           std::string_view trade_id, const std::vector<Rejection>& reasons) {
+    out.append("{\"index\":");
+    append_int(out, static_cast<std::int64_t>(index));
+    out.append(",\"trade_id\":");
+    codec.append_json_string(out, trade_id);
+    out.append(",\"outcome\":\"rejected\",\"detail\":");
+    codec.append_json_string(out, join_reasons(reasons));
+    out.append(",\"reasons\":");
+    append_reason_codes(out, codec, reasons);
+    out.push_back('}');
+}
+
+void append_batch_invalid(std::string& out, const TradeCodec& codec, std::size_t index,
+                          const std::vector<FieldError>& errors) {
+    out.append("{\"index\":");
+    append_int(out, static_cast<std::int64_t>(index));
+    out.append(",\"outcome\":\"invalid\",\"errors\":");
+    codec.append_field_errors(out, errors);
+    out.push_back('}');
+}
+
+void append_trade_not_found(std::string& out, const TradeCodec& codec, std::string_view trade_id) {
+    std::string message = "Trade ";
+    message += trade_id;
+    message += " not found";
+    append_detail(out, codec, message);
+}
+
+void append_trade_deleted(std::string& out, const TradeCodec& codec, std::string_view trade_id) {
+    std::string message = "Trade ";
+    message += trade_id;
+    message += " deleted successfully";
+    out.append("{\"message\":");
+    codec.append_json_string(out, message);
+    out.push_back('}');
+}
+
+void append_health(std::string& out, const TradeCodec& codec, const HealthReport& report,
+                   Timestamp now, std::string_view version) {
+    out.append(report.healthy ? "{\"status\":\"healthy\"" : "{\"status\":\"unhealthy\"");
+    out.append(",\"timestamp\":\"");
+    append_iso_timestamp(out, now);
+    out.append("\",\"version\":");
+    codec.append_json_string(out, version);
+    out.append(",\"services\":{");
+    bool first = true;
+    for (const auto& [name, state] : report.services) {
+        if (!first) out.push_back(',');
+        first = false;
+        codec.append_json_string(out, name);
+        out.push_back(':');
+        codec.append_json_string(out, state);
+    }
+    out.append("}}");
+}
+
+void append_statistics(std::string& out, const Statistics& statistics) {
+    out.append("{\"total_trades\":");
+    append_int(out, statistics.total_trades);
+    out.append(",\"active_trades\":");
+    append_int(out, statistics.active_trades);
+    out.append(",\"expired_trades\":");
+    append_int(out, statistics.expired_trades);
+    out.push_back('}');
+}
+
+void append_expiry(std::string& out, std::int64_t trades_expired) {
+    out.append("{\"message\":\"Expiry check completed\",\"trades_expired\":");
+    append_int(out, trades_expired);
+    out.push_back('}');
+}
+
+void append_audit_logs(std::string& out, const TradeCodec& codec,
+                       const std::vector<AuditEntry>& logs) {
+    out.append("{\"logs\":[");
+    for (std::size_t i = 0; i < logs.size(); ++i) {
+        if (i != 0) out.push_back(',');
+        codec.append_audit(out, logs[i]);
+    }
+    out.append("],\"count\":");
+    append_int(out, static_cast<std::int64_t>(logs.size()));
+    out.push_back('}');
+}
+
+void append_iso_timestamp(std::string& out, Timestamp timestamp) {
+    using namespace std::chrono;
+    const sys_days day = floor<days>(timestamp);
+    const std::int64_t micros = (timestamp - day).count();
+    const year_month_day ymd{day};
+    const int year = static_cast<int>(ymd.year());
+    append_digits(out, static_cast<std::uint64_t>(year < 0 ? 0 : year > 9999 ? 9999 : year), 4);
+    out.push_back('-');
+    append_digits(out, static_cast<unsigned>(ymd.month()), 2);
+    out.push_back('-');
+    append_digits(out, static_cast<unsigned>(ymd.day()), 2);
+    out.push_back('T');
+    const auto seconds = static_cast<std::uint64_t>(micros / 1'000'000);
+    append_digits(out, seconds / 3600, 2);
+    out.push_back(':');
+    append_digits(out, seconds / 60 % 60, 2);
+    out.push_back(':');
+    append_digits(out, seconds % 60, 2);
+    out.push_back('.');
+    append_digits(out, static_cast<std::uint64_t>(micros % 1'000'000), 6);
+    out.push_back('Z');
+}
+
+}  // namespace tradestore::rest

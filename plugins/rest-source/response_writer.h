@@ -1,0 +1,29 @@
+// Sending an answer: JSON, Content-Length set and the whole body handed to Poco at once.
+#pragma once
+
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <string>
+#include <string_view>
+
+namespace tradestore::rest {
+
+// What a handler decided; the body is in the dispatcher's buffer.
+struct Reply {
+    static constexpr int kNoResponse = 0;  // the client is gone: send nothing, close
+
+    // Implicit on purpose, so that a handler can `return {404};`.
+    Reply(int status_code = 200, bool retry = false, std::string_view allowed = {})
+        : status(status_code), retry_after(retry), allow(allowed) {}
+
+    int status;
+    bool retry_after;        // adds "Retry-After: 1" (503)
+    std::string_view allow;  // adds "Allow: ..." (405)
+};
+
+// Sends status, Content-Type: application/json, X-Request-ID, the optional headers of the
+// reply and the body. With close_connection the connection ends after this answer.
+void send_reply(Poco::Net::HTTPServerResponse& response, const Reply& reply,
+                std::string_view request_id, const std::string& body, bool close_connection);
+
+}  // namespace tradestore::rest

@@ -1,0 +1,30 @@
+// The rest-source settings: their schema for the plugin descriptor and the typed values.
+#pragma once
+
+#include <tradestore/settings.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tradestore::rest {
+
+struct RestConfig {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;  // 0 picks a free port (tests only; the schema requires 1..)
+    int threads = 16;
+    int max_queued = 256;
+    std::size_t max_body_bytes = 1'048'576;
+    std::size_t max_batch_items = 1000;
+    bool keep_alive = true;
+    std::chrono::milliseconds request_timeout{30'000};
+};
+
+std::vector<SettingSpec> setting_specs();
+
+// Reads validated settings; a key that is not set keeps its default.
+RestConfig config_from_settings(const Settings& settings);
+
+}  // namespace tradestore::rest

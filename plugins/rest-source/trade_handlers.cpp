@@ -1,0 +1,206 @@
+// POST /trades, POST /trades/batch, GET /trades, GET|DELETE /trades/{id},
+// GET /trades/book/{book_id}.
+#include <stdexcept>
+
+#include "handlers.h"
+#include "media_type.h"
+#include "query_params.h"
+#include "request_body.h"
+#include "response_bodies.h"
+
+namespace tradestore::rest {
+namespace {
+
+constexpr std::string_view kSource = "rest";
+
+bool committed(const IngestResult& result, std::size_t candidates) {
+    if (result.status != IngestStatus::Committed) return false;
+    if (result.items.size() != candidates) {
+        throw std::logic_error("ingest returned " + std::to_string(result.items.size()) +
+                               " results for " + std::to_string(candidates) + " candidates");
+    }
+    return true;
+}
+
+}  // namespace
+
+Reply Handlers::unavailable(Exchange& exchange) {
+    exchange.body.clear();
+    append_detail(exchange.body, host_.codec(), "Service unavailable, retry later");
+    return {503, true, {}};
+}
+
+Reply Handlers::validation_failed(Exchange& exchange, const std::vector<FieldError>& errors) {
+    append_validation_errors(exchange.body, host_.codec(), errors);
+    return {422};
+}
+
+std::optional<Reply> Handlers::read_json_body(Exchange& exchange) {
+    const TradeCodec& codec = host_.codec();
+    if (!is_json_media_type(exchange.request.getContentType())) {
+        append_detail(exchange.body, codec, "Unsupported media type: expected application/json");
+        return Reply{415};
+    }
+    switch (read_body(exchange.request, config_.max_body_bytes, exchange.request_body)) {
+        case BodyRead::Complete:
+            break;
+        case BodyRead::TooLarge:
+            append_detail(
+                exchange.body, codec,
+                "Request body exceeds " + std::to_string(config_.max_body_bytes) + " bytes");
+            return Reply{413};
+        case BodyRead::Broken:
+            return Reply{Reply::kNoResponse};
+    }
+    exchange.body_read = true;
+    if (exchange.request_body.empty()) {
+        // FastAPI's answer to a missing body.
+        return validation_failed(exchange, {{{"body"}, "Field required", "missing"}});
+    }
+    return std::nullopt;
+}
+
+Reply Handlers::create_trade(Exchange& exchange) {
+    if (auto early = read_json_body(exchange)) return *early;
+    const TradeCodec& codec = host_.codec();
+    DecodedOne decoded = codec.decode_trade(exchange.request_body);
+    if (decoded.syntax_error) {
+        append_syntax_error(exchange.body, codec, *decoded.syntax_error);
+        return {400};
+    }
+    if (!decoded.item.trade) return validation_failed(exchange, decoded.item.errors);
+
+    const Date today = host_.clock().today();
+    Batch batch;
+    Candidate& candidate = batch.candidates.emplace_back();
+    candidate.trade = std::move(*decoded.item.trade);
+    if (candidate.trade.created_date == Date{}) candidate.trade.created_date = today;
+    candidate.source = kSource;
+    candidate.reference = exchange.request_id;
+    const std::string trade_id = candidate.trade.trade_id;
+    Trade submitted = candidate.trade;
+
+    IngestResult result = host_.ingest().submit_and_wait(std::move(batch));
+    if (!committed(result, 1)) {
+        host_.log(LogLevel::Warning, "rest-source",
+                  "POST /trades " + std::string(exchange.request_id) + ": " + result.error);
+        return unavailable(exchange);
+    }
+    ItemResult& item = result.items.front();
+    if (item.outcome == Outcome::Rejected) {
+        append_rejection(exchange.body, codec, trade_id, item.reasons);
+        return {400};
+    }
+    append_accepted_trade(exchange.body, codec, item.stored ? *item.stored : submitted, today,
+                          item.outcome);
+    return {201};
+}
+
+Reply Handlers::create_batch(Exchange& exchange) {
+    if (auto early = read_json_body(exchange)) return *early;
+    const TradeCodec& codec = host_.codec();
+    DecodedBatch decoded = codec.decode_batch(exchange.request_body, config_.max_batch_items);
+    if (decoded.syntax_error) {
+        append_syntax_error(exchange.body, codec, *decoded.syntax_error);
+        return {400};
+    }
+    if (decoded.not_an_array) {
+        return validation_failed(exchange,
+                                 {{{"body"}, "Input should be a valid list", "list_type"}});
+    }
+    if (decoded.item_count > config_.max_batch_items) {
+        append_detail(exchange.body, codec,
+                      "Batch of " + std::to_string(decoded.item_count) +
+                          " items exceeds the limit of " + std::to_string(config_.max_batch_items) +
+                          " items");
+        return {413};
+    }
+
+    // Every well-formed item goes into one batch, hence one transaction.
+    const Date today = host_.clock().today();
+    Batch batch;
+    batch.candidates.reserve(decoded.items.size());
+    for (DecodedTrade& item : decoded.items) {
+        if (!item.trade) continue;
+        Candidate& candidate = batch.candidates.emplace_back();
+        candidate.trade = *item.trade;
+        if (candidate.trade.created_date == Date{}) candidate.trade.created_date = today;
+        candidate.source = kSource;
+        candidate.reference = exchange.request_id;
+        item.trade->created_date = candidate.trade.created_date;
+    }
+    IngestResult result;
+    if (!batch.candidates.empty()) {
+        const std::size_t count = batch.candidates.size();
+        result = host_.ingest().submit_and_wait(std::move(batch));
+        if (!committed(result, count)) {
+            host_.log(
+                LogLevel::Warning, "rest-source",
+                "POST /trades/batch " + std::string(exchange.request_id) + ": " + result.error);
+            return unavailable(exchange);
+        }
+    }
+
+    std::string& out = exchange.body;
+    out.push_back('[');
+    std::size_t next_result = 0;
+    for (std::size_t index = 0; index < decoded.items.size(); ++index) {
+        if (index != 0) out.push_back(',');
+        const DecodedTrade& item = decoded.items[index];
+        if (!item.trade) {
+            append_batch_invalid(out, codec, index, item.errors);
+            continue;
+        }
+        const ItemResult& outcome = result.items[next_result++];
+        if (outcome.outcome == Outcome::Rejected) {
+            append_batch_rejected(out, codec, index, item.trade->trade_id, outcome.reasons);
+        } else {
+            append_batch_accepted(out, codec, index, outcome.stored ? *outcome.stored : *item.trade,
+                                  today, outcome.outcome);
+        }
+    }
+    out.push_back(']');
+    return {200};
+}
+
+Reply Handlers::list_trades(Exchange& exchange) {
+    std::vector<FieldError> errors;
+    const Paging paging = parse_paging(QueryParams(exchange.query), errors);
+    if (!errors.empty()) return validation_failed(exchange, errors);
+    const Date today = host_.clock().today();
+    const std::vector<Trade> trades = host_.store().list(paging.skip, paging.limit, today);
+    host_.codec().append_trades(exchange.body, trades, today);
+    return {200};
+}
+
+// The hot path: one store lookup and one serialisation into the reused buffer.
+Reply Handlers::get_trade(Exchange& exchange) {
+    const Date today = host_.clock().today();
+    const std::optional<Trade> trade = host_.store().get(exchange.param, today);
+    if (!trade) {
+        append_trade_not_found(exchange.body, host_.codec(), exchange.param);
+        return {404};
+    }
+    host_.codec().append_trade(exchange.body, *trade, today);
+    return {200};
+}
+
+Reply Handlers::delete_trade(Exchange& exchange) {
+    const bool removed = host_.store().remove(exchange.param, std::string(kSource),
+                                              std::string(exchange.request_id));
+    if (!removed) {
+        append_trade_not_found(exchange.body, host_.codec(), exchange.param);
+        return {404};
+    }
+    append_trade_deleted(exchange.body, host_.codec(), exchange.param);
+    return {200};
+}
+
+Reply Handlers::list_by_book(Exchange& exchange) {
+    const Date today = host_.clock().today();
+    const std::vector<Trade> trades = host_.store().list_by_book(exchange.param, today);
+    host_.codec().append_trades(exchange.body, trades, today);
+    return {200};
+}
+
+}  // namespace tradestore::rest

@@ -1,0 +1,782 @@
+// The rest-source: its pure logic (routing, query parameters, bodies), then the server
+// itself, in-process on a free port, over a fake host (in-memory store and ingest).
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <future>
+#include <iterator>
+#include <map>
+#include <mutex>
+
+#include "media_type.h"
+#include "query_params.h"
+#include "request_id.h"
+#include "response_bodies.h"
+#include "rest_config.h"
+#include "rest_server.h"
+#include "router.h"
+#include "trade_codec.h"
+
+namespace tradestore::rest {
+namespace {
+
+using namespace std::chrono;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr Date kToday = sys_days{year{2026} / 11 / 24};
+
+// ---------------------------------------------------------------- routing
+
+TEST(RouterTest, MatchesEveryEndpoint) {
+    const auto endpoint = [](std::string_view method, std::string_view path) {
+        const RouteMatch m = match_route(method, path);
+        EXPECT_EQ(m.kind, RouteMatch::Kind::Found) << method << " " << path;
+        return m.endpoint;
+    };
+    EXPECT_EQ(endpoint("POST", "/api/v1/trades"), Endpoint::CreateTrade);
+    EXPECT_EQ(endpoint("GET", "/api/v1/trades"), Endpoint::ListTrades);
+    EXPECT_EQ(endpoint("POST", "/api/v1/trades/batch"), Endpoint::CreateBatch);
+    EXPECT_EQ(endpoint("GET", "/api/v1/trades/T1"), Endpoint::GetTrade);
+    EXPECT_EQ(endpoint("HEAD", "/api/v1/trades/T1"), Endpoint::GetTrade);
+    EXPECT_EQ(endpoint("DELETE", "/api/v1/trades/T1"), Endpoint::DeleteTrade);
+    EXPECT_EQ(endpoint("GET", "/api/v1/trades/book/B1"), Endpoint::ListByBook);
+    EXPECT_EQ(endpoint("GET", "/api/v1/health"), Endpoint::Health);
+    EXPECT_EQ(endpoint("GET", "/api/v1/statistics"), Endpoint::Statistics);
+    EXPECT_EQ(endpoint("POST", "/api/v1/expire-trades"), Endpoint::ExpireTrades);
+    EXPECT_EQ(endpoint("GET", "/api/v1/audit-logs"), Endpoint::AuditLogs);
+}
+
+TEST(RouterTest, PathParameterIsPercentDecoded) {
+    EXPECT_EQ(match_route("GET", "/api/v1/trades/T%201%2Fa+b%zz%4").param, "T 1/a+b%zz%4");
+    EXPECT_EQ(match_route("GET", "/api/v1/trades/book/B%C3%A9").param, "B\xC3\xA9");
+}
+
+TEST(RouterTest, FirstFullMatchWinsAsInStarlette) {
+    // No GET on /trades/batch, so GET reads the trade named "batch".
+    RouteMatch get = match_route("GET", "/api/v1/trades/batch");
+    EXPECT_EQ(get.endpoint, Endpoint::GetTrade);
+    EXPECT_EQ(get.param, "batch");
+    EXPECT_EQ(match_route("DELETE", "/api/v1/trades/book").endpoint, Endpoint::DeleteTrade);
+}
+
+TEST(RouterTest, WrongMethodOnAKnownPathIs405WithAllow) {
+    RouteMatch put = match_route("PUT", "/api/v1/trades");
+    EXPECT_EQ(put.kind, RouteMatch::Kind::MethodNotAllowed);
+    EXPECT_EQ(put.allow, "GET, HEAD, POST");
+    EXPECT_EQ(match_route("POST", "/api/v1/trades/T1").allow, "GET, HEAD, DELETE");
+    EXPECT_EQ(match_route("GET", "/api/v1/expire-trades").allow, "POST");
+    EXPECT_EQ(match_route("DELETE", "/api/v1/health").allow, "GET, HEAD");
+    EXPECT_EQ(match_route("PUT", "/api/v1/trades/batch").allow, "GET, HEAD, POST, DELETE");
+}
+
+TEST(RouterTest, UnknownPathsAreNotFound) {
+    for (const char* path : {"/", "/api/v1", "/api/v1/", "/api/v2/trades", "/api/v1/trades/",
+                             "/api/v1//trades", "/api/v1/trades/a/b", "/api/v1/trades/book/B1/x",
+                             "/api/v1x/health", "/API/V1/health", "/api/v1/nope"}) {
+        EXPECT_EQ(match_route("GET", path).kind, RouteMatch::Kind::NotFound) << path;
+    }
+}
+
+TEST(RouterTest, SplitsTargetIntoPathAndQuery) {
+    Target t = split_target("/api/v1/trades?skip=1&limit=2#frag");
+    EXPECT_EQ(t.path, "/api/v1/trades");
+    EXPECT_EQ(t.query, "skip=1&limit=2");
+    EXPECT_EQ(split_target("/x").query, "");
+}
+
+// ---------------------------------------------------------------- query parameters
+
+std::vector<std::string> error_lines(const std::vector<FieldError>& errors) {
+    std::vector<std::string> lines;
+    for (const auto& e : errors) {
+        std::string loc;
+        for (const auto& part : e.loc) loc += (loc.empty() ? "" : "/") + part;
+        lines.push_back(loc + " " + e.type + " " + e.msg);
+    }
+    return lines;
+}
+
+TEST(QueryParamsTest, DecodesAndKeepsTheLastRepeatedValue) {
+    QueryParams params("a=1&b=x+y%21&a=2&flag&=empty&&c=");
+    ASSERT_NE(params.find("a"), nullptr);
+    EXPECT_EQ(*params.find("a"), "2");
+    EXPECT_EQ(*params.find("b"), "x y!");
+    EXPECT_EQ(*params.find("flag"), "");
+    EXPECT_EQ(*params.find("c"), "");
+    EXPECT_EQ(params.find("missing"), nullptr);
+}
+
+TEST(QueryParamsTest, PagingDefaultsAndBounds) {
+    std::vector<FieldError> errors;
+    Paging defaults = parse_paging(QueryParams(""), errors);
+    EXPECT_TRUE(errors.empty());
+    EXPECT_EQ(defaults.skip, 0);
+    EXPECT_EQ(defaults.limit, 100);
+
+    Paging edges = parse_paging(QueryParams("skip=0&limit=1000"), errors);
+    EXPECT_TRUE(errors.empty());
+    EXPECT_EQ(edges.limit, 1000);
+    EXPECT_EQ(parse_paging(QueryParams("limit=1&skip=+7"), errors).skip, 7);
+    EXPECT_TRUE(errors.empty());
+
+    parse_paging(QueryParams("skip=-1&limit=1001"), errors);
+    EXPECT_THAT(
+        error_lines(errors),
+        ElementsAre("query/skip greater_than_equal Input should be greater than or equal to 0",
+                    "query/limit less_than_equal Input should be less than or equal to 1000"));
+    errors.clear();
+    parse_paging(QueryParams("limit=0"), errors);
+    EXPECT_THAT(
+        error_lines(errors),
+        ElementsAre("query/limit greater_than_equal Input should be greater than or equal to 1"));
+    errors.clear();
+    parse_paging(QueryParams("skip=abc&limit=2.5"), errors);
+    EXPECT_THAT(error_lines(errors), ElementsAre("query/skip int_parsing Input should be a valid "
+                                                 "integer, unable to parse string as an integer",
+                                                 "query/limit int_parsing Input should be a valid "
+                                                 "integer, unable to parse string as an integer"));
+}
+
+TEST(QueryParamsTest, IntegerParsing) {
+    EXPECT_EQ(parse_query_int(" 42 "), 42);
+    EXPECT_EQ(parse_query_int("-3"), -3);
+    EXPECT_EQ(parse_query_int("+3"), 3);
+    EXPECT_FALSE(parse_query_int(""));
+    EXPECT_FALSE(parse_query_int("+-3"));
+    EXPECT_FALSE(parse_query_int("1e3"));
+    EXPECT_FALSE(parse_query_int("99999999999999999999"));
+}
+
+// ---------------------------------------------------------------- headers, ids, config
+
+TEST(MediaTypeTest, AcceptsJsonWithParameters) {
+    EXPECT_TRUE(is_json_media_type("application/json"));
+    EXPECT_TRUE(is_json_media_type("Application/JSON; charset=utf-8"));
+    EXPECT_TRUE(is_json_media_type(" application/json ;charset=UTF-8"));
+    EXPECT_FALSE(is_json_media_type(""));
+    EXPECT_FALSE(is_json_media_type("text/plain"));
+    EXPECT_FALSE(is_json_media_type("application/json-patch+json"));
+    EXPECT_FALSE(is_json_media_type("application/jsonx"));
+}
+
+TEST(RequestIdTest, GeneratedIdsAreUniqueAndClientIdsAreChecked) {
+    RequestIdGenerator ids;
+    char a[RequestIdGenerator::kBufferSize];
+    char b[RequestIdGenerator::kBufferSize];
+    const std::string first(ids.next(a));
+    const std::string second(ids.next(b));
+    EXPECT_NE(first, second);
+    EXPECT_EQ(first.size(), 10u);  // 8 hex, '-', counter
+    EXPECT_TRUE(is_acceptable_request_id(first));
+    EXPECT_TRUE(is_acceptable_request_id("abc-123_XYZ"));
+    EXPECT_FALSE(is_acceptable_request_id(""));
+    EXPECT_FALSE(is_acceptable_request_id("has space"));
+    EXPECT_FALSE(is_acceptable_request_id(std::string(129, 'a')));
+    EXPECT_FALSE(is_acceptable_request_id("tab\there"));
+}
+
+TEST(RestConfigTest, DefaultsAndOverrides) {
+    RestConfig defaults = config_from_settings(Settings{});
+    EXPECT_EQ(defaults.host, "127.0.0.1");
+    EXPECT_EQ(defaults.port, 8080);
+    EXPECT_EQ(defaults.threads, 16);
+    EXPECT_EQ(defaults.max_queued, 256);
+    EXPECT_EQ(defaults.max_body_bytes, 1048576u);
+    EXPECT_EQ(defaults.max_batch_items, 1000u);
+    EXPECT_TRUE(defaults.keep_alive);
+    EXPECT_EQ(defaults.request_timeout, seconds{30});
+
+    RestConfig set = config_from_settings(Settings{{{"port", "9090"},
+                                                    {"keep_alive", "false"},
+                                                    {"request_timeout", "250ms"},
+                                                    {"max_batch_items", "5"}}});
+    EXPECT_EQ(set.port, 9090);
+    EXPECT_FALSE(set.keep_alive);
+    EXPECT_EQ(set.request_timeout, milliseconds{250});
+    EXPECT_EQ(set.max_batch_items, 5u);
+
+    // Every key has a default that parses as its type.
+    for (const SettingSpec& spec : setting_specs()) {
+        EXPECT_FALSE(spec.required) << spec.key;
+        EXPECT_FALSE(spec.default_value.empty()) << spec.key;
+    }
+}
+
+// ---------------------------------------------------------------- bodies
+
+Trade make_trade(std::string id, std::int64_t version = 1, std::string book = "B1") {
+    Trade trade;
+    trade.trade_id = std::move(id);
+    trade.version = version;
+    trade.counter_party_id = "CP-1";
+    trade.book_id = std::move(book);
+    trade.maturity_date = kToday + days{30};
+    trade.created_date = kToday;
+    return trade;
+}
+
+class BodiesTest : public ::testing::Test {
+  protected:
+    kernel::JsonTradeCodec codec_;
+    std::string out_;
+};
+
+TEST_F(BodiesTest, Detail) {
+    append_detail(out_, codec_, "Trade \"x\" not found");
+    EXPECT_EQ(out_, R"({"detail":"Trade \"x\" not found"})");
+}
+
+TEST_F(BodiesTest, SyntaxError) {
+    append_syntax_error(out_, codec_, SyntaxError{12, "Missing a comma."});
+    EXPECT_EQ(out_, R"({"detail":"Malformed JSON at offset 12: Missing a comma."})");
+}
+
+TEST_F(BodiesTest, ValidationErrors) {
+    append_validation_errors(out_, codec_, {{{"query", "limit"}, "m", "t"}});
+    EXPECT_EQ(out_, R"({"detail":[{"loc":["query","limit"],"msg":"m","type":"t"}]})");
+}
+
+TEST_F(BodiesTest, Rejection) {
+    append_rejection(
+        out_, codec_, "T1",
+        {{"LOWER_VERSION", "Trade T1: lower"}, {"MATURITY_IN_PAST", "Trade T1: past"}});
+    EXPECT_EQ(out_, R"({"detail":"Trade T1: lower; Trade T1: past",)"
+                    R"("reasons":["LOWER_VERSION","MATURITY_IN_PAST"],"trade_id":"T1"})");
+}
+
+TEST_F(BodiesTest, AcceptedTradeAddsTheOutcome) {
+    append_accepted_trade(out_, codec_, make_trade("T1"), kToday, Outcome::Updated);
+    EXPECT_THAT(out_, HasSubstr(R"({"trade_id":"T1","version":1,)"));
+    EXPECT_THAT(out_,
+                HasSubstr(R"("last_updated":"1970-01-01T00:00:00.000000Z","outcome":"updated"})"));
+}
+
+TEST_F(BodiesTest, BatchEntries) {
+    append_batch_accepted(out_, codec_, 0, make_trade("T1"), kToday, Outcome::Created);
+    EXPECT_THAT(
+        out_,
+        HasSubstr(R"({"index":0,"trade_id":"T1","outcome":"created","trade":{"trade_id":"T1",)"));
+    EXPECT_EQ(out_.substr(out_.size() - 2), "}}");
+    out_.clear();
+    append_batch_rejected(out_, codec_, 1, "T2", {{"LOWER_VERSION", "Trade T2: lower"}});
+    EXPECT_EQ(out_, R"({"index":1,"trade_id":"T2","outcome":"rejected","detail":"Trade T2: lower",)"
+                    R"("reasons":["LOWER_VERSION"]})");
+    out_.clear();
+    append_batch_invalid(out_, codec_, 2,
+                         {{{"body", "2", "version"}, "Field required", "missing"}});
+    EXPECT_EQ(out_, R"({"index":2,"outcome":"invalid","errors":[{"loc":["body",2,"version"],)"
+                    R"("msg":"Field required","type":"missing"}]})");
+}
+
+TEST_F(BodiesTest, ServiceBodies) {
+    HealthReport report;
+    report.healthy = false;
+    report.services = {{"rest", "up"}, {"sqlite", "down"}};
+    append_health(out_, codec_, report,
+                  Timestamp{kToday} + hours{6} + minutes{20} + microseconds{5}, "0.1.0");
+    EXPECT_EQ(out_, R"({"status":"unhealthy","timestamp":"2026-11-24T06:20:00.000005Z",)"
+                    R"("version":"0.1.0","services":{"rest":"up","sqlite":"down"}})");
+    out_.clear();
+    append_statistics(out_, Statistics{3, 2, 1});
+    EXPECT_EQ(out_, R"({"total_trades":3,"active_trades":2,"expired_trades":1})");
+    out_.clear();
+    append_expiry(out_, 4);
+    EXPECT_EQ(out_, R"({"message":"Expiry check completed","trades_expired":4})");
+    out_.clear();
+    append_trade_deleted(out_, codec_, "T1");
+    EXPECT_EQ(out_, R"({"message":"Trade T1 deleted successfully"})");
+    out_.clear();
+    append_audit_logs(out_, codec_, {});
+    EXPECT_EQ(out_, R"({"logs":[],"count":0})");
+}
+
+// ---------------------------------------------------------------- the server, in-process
+
+class FakeStore final : public Store {
+  public:
+    void open() override {}
+    void close() override {}
+    std::vector<ItemResult> apply(const Batch&, std::span<const Rule* const>, Date) override {
+        return {};
+    }
+    std::optional<Trade> get(const std::string& trade_id, Date) override {
+        std::lock_guard lock(mutex);
+        if (fail_with_unavailable) throw StoreUnavailable("database is locked");
+        if (fail_with_error) throw std::runtime_error("secret internal detail");
+        auto it = trades.find(trade_id);
+        if (it == trades.end()) return std::nullopt;
+        return it->second;
+    }
+    std::vector<Trade> list(std::int64_t skip, std::int64_t limit, Date) override {
+        std::lock_guard lock(mutex);
+        std::vector<Trade> result;
+        std::int64_t i = 0;
+        for (const auto& [id, trade] : trades) {
+            if (i++ < skip) continue;
+            if (static_cast<std::int64_t>(result.size()) == limit) break;
+            result.push_back(trade);
+        }
+        return result;
+    }
+    std::vector<Trade> list_by_book(const std::string& book_id, Date) override {
+        std::lock_guard lock(mutex);
+        std::vector<Trade> result;
+        for (const auto& [id, trade] : trades) {
+            if (trade.book_id == book_id) result.push_back(trade);
+        }
+        return result;
+    }
+    bool remove(const std::string& trade_id, const std::string& source,
+                const std::string& reference) override {
+        std::lock_guard lock(mutex);
+        last_remove = source + "/" + reference;
+        return trades.erase(trade_id) == 1;
+    }
+    Statistics statistics(Date) override {
+        return {static_cast<std::int64_t>(trades.size()), 0, 0};
+    }
+    std::int64_t expire(Date, const std::string&) override { return 0; }
+    std::vector<AuditEntry> audit(const AuditQuery& query) override {
+        std::lock_guard lock(mutex);
+        last_audit_query = query;
+        AuditEntry entry;
+        entry.id = 1;
+        entry.trade_id = query.trade_id.value_or("T1");
+        return {entry};
+    }
+    std::int64_t audit_count(const std::optional<std::string>&) override { return 1; }
+    std::optional<std::int64_t> position(const std::string&, const std::string&,
+                                         std::int32_t) override {
+        return std::nullopt;
+    }
+    bool healthy() override { return true; }
+
+    std::mutex mutex;
+    std::map<std::string, Trade> trades;
+    bool fail_with_unavailable = false;
+    bool fail_with_error = false;
+    std::string last_remove;
+    AuditQuery last_audit_query;
+};
+
+// Applies candidates to the fake store: lower versions are rejected, the rest stored.
+class FakeIngest final : public IngestSink {
+  public:
+    explicit FakeIngest(FakeStore& store) : store_(store) {}
+    void submit(Batch batch, std::function<void(IngestResult)> done) override {
+        if (gate) {
+            entered.set_value();
+            gate->wait();
+        }
+        IngestResult result;
+        {
+            std::lock_guard lock(store_.mutex);
+            batches.push_back(batch);
+            result.status = status;
+            if (status == IngestStatus::Committed) {
+                for (const Candidate& c : batch.candidates) {
+                    ItemResult item;
+                    auto it = store_.trades.find(c.trade.trade_id);
+                    if (it != store_.trades.end() && c.trade.version < it->second.version) {
+                        item.outcome = Outcome::Rejected;
+                        item.reasons.push_back(
+                            {"LOWER_VERSION", "Trade " + c.trade.trade_id + ": Received version " +
+                                                  std::to_string(c.trade.version) + " is lower"});
+                    } else {
+                        item.outcome = it == store_.trades.end()               ? Outcome::Created
+                                       : it->second.version == c.trade.version ? Outcome::Replaced
+                                                                               : Outcome::Updated;
+                        Trade stored = c.trade;
+                        stored.last_updated = Timestamp{kToday} + hours{1};
+                        store_.trades[stored.trade_id] = stored;
+                        item.stored = stored;
+                    }
+                    result.items.push_back(std::move(item));
+                }
+            } else {
+                result.error = "store down";
+            }
+        }
+        done(std::move(result));
+    }
+
+    std::vector<Batch> batches;
+    IngestStatus status = IngestStatus::Committed;
+    std::shared_future<void> gate_future;
+    std::optional<std::shared_future<void>> gate;
+    std::promise<void> entered;
+
+  private:
+    FakeStore& store_;
+};
+
+class FakeHost final : public Host {
+  public:
+    FakeHost() : clock_(kToday, Timestamp{kToday} + hours{6}), ingest_(store_) {}
+    IngestSink& ingest() override { return ingest_; }
+    Store& store() override { return store_; }
+    const BusinessClock& clock() const override { return clock_; }
+    const TradeCodec& codec() const override { return codec_; }
+    void log(LogLevel level, std::string_view, std::string_view message) override {
+        std::lock_guard lock(mutex_);
+        logs.emplace_back(level, std::string(message));
+    }
+    HealthReport health() override { return {true, {{"rest", "up"}, {"store", "up"}}}; }
+    std::string_view version() const override { return "9.9.9"; }
+    std::int64_t expire_now(const std::string& source) override {
+        expired_by = source;
+        return 2;
+    }
+    bool logged(LogLevel level, std::string_view needle) {
+        std::lock_guard lock(mutex_);
+        for (const auto& [l, m] : logs) {
+            if (l == level && m.find(needle) != std::string::npos) return true;
+        }
+        return false;
+    }
+
+    FakeStore store_;
+    FixedClock clock_;
+    kernel::JsonTradeCodec codec_;
+    FakeIngest ingest_;
+    std::vector<std::pair<LogLevel, std::string>> logs;
+    std::string expired_by;
+
+  private:
+    std::mutex mutex_;
+};
+
+struct Answer {
+    int status = 0;
+    std::string body;
+    Poco::Net::HTTPResponse response;
+    std::string header(const std::string& name) const { return response.get(name, ""); }
+};
+
+constexpr std::string_view kValidTrade =
+    R"({"trade_id":"T1","version":1,"counter_party_id":"CP-1","book_id":"B1",)"
+    R"("maturity_date":"2027-01-31"})";
+
+class RestServerTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        RestConfig config;
+        config.port = 0;
+        config.threads = 4;
+        config.max_body_bytes = 4096;
+        config.max_batch_items = 3;
+        config.request_timeout = seconds{5};
+        source_ = std::make_unique<RestSource>(config);
+        source_->start(host_);
+        session_ = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", source_->port());
+    }
+    void TearDown() override { source_->stop(); }
+
+    Answer send(const std::string& method, const std::string& uri, std::string_view body = {},
+                const std::string& content_type = "application/json",
+                const std::map<std::string, std::string>& headers = {}, bool chunked = false) {
+        return send_on(*session_, method, uri, body, content_type, headers, chunked);
+    }
+    static Answer send_on(Poco::Net::HTTPClientSession& session, const std::string& method,
+                          const std::string& uri, std::string_view body = {},
+                          const std::string& content_type = "application/json",
+                          const std::map<std::string, std::string>& headers = {},
+                          bool chunked = false) {
+        Poco::Net::HTTPRequest request(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
+        for (const auto& [name, value] : headers) request.set(name, value);
+        if (!body.empty() || method == "POST") {
+            if (!content_type.empty()) request.setContentType(content_type);
+            if (chunked) {
+                request.setChunkedTransferEncoding(true);
+            } else {
+                request.setContentLength(static_cast<std::streamsize>(body.size()));
+            }
+        }
+        std::ostream& out = session.sendRequest(request);
+        out.write(body.data(), static_cast<std::streamsize>(body.size()));
+        Answer answer;
+        std::istream& in = session.receiveResponse(answer.response);
+        answer.body.assign(std::istreambuf_iterator<char>(in), {});
+        answer.status = answer.response.getStatus();
+        return answer;
+    }
+
+    FakeHost host_;
+    std::unique_ptr<RestSource> source_;
+    std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+};
+
+TEST_F(RestServerTest, LogsWhereItListensAndReportsHealthy) {
+    EXPECT_TRUE(host_.logged(LogLevel::Info, "rest-source listening on http://127.0.0.1:" +
+                                                 std::to_string(source_->port())));
+    EXPECT_TRUE(source_->healthy());
+    EXPECT_EQ(source_->health_name(), "rest");
+}
+
+TEST_F(RestServerTest, CreateThenReadTheTrade) {
+    Answer created = send("POST", "/api/v1/trades", kValidTrade);
+    EXPECT_EQ(created.status, 201);
+    EXPECT_EQ(created.response.getContentType(), "application/json");
+    EXPECT_EQ(created.body,
+              R"({"trade_id":"T1","version":1,"counter_party_id":"CP-1","book_id":"B1",)"
+              R"("maturity_date":"2027-01-31","created_date":"2026-11-24","expired":false,)"
+              R"("last_updated":"2026-11-24T01:00:00.000000Z","outcome":"created"})");
+    ASSERT_EQ(host_.ingest_.batches.size(), 1u);
+    const Candidate& candidate = host_.ingest_.batches[0].candidates.at(0);
+    EXPECT_EQ(candidate.source, "rest");
+    EXPECT_EQ(candidate.reference, created.header("X-Request-ID"));
+    EXPECT_FALSE(candidate.reference.empty());
+    EXPECT_EQ(candidate.trade.created_date, kToday) << "absent created_date is the business date";
+
+    Answer read = send("GET", "/api/v1/trades/T1");  // same keep-alive connection
+    EXPECT_EQ(read.status, 200);
+    EXPECT_EQ(read.response.getContentLength(), static_cast<std::streamsize>(read.body.size()));
+    EXPECT_THAT(read.body, HasSubstr(R"("trade_id":"T1")"));
+    EXPECT_THAT(read.body, Not(HasSubstr("outcome")));
+    EXPECT_NE(read.header("X-Request-ID"), created.header("X-Request-ID"));
+
+    Answer again = send("POST", "/api/v1/trades", kValidTrade);
+    EXPECT_THAT(again.body, HasSubstr(R"("outcome":"replaced")"));
+}
+
+TEST_F(RestServerTest, ClientRequestIdIsEchoedAndAudited) {
+    Answer created = send("POST", "/api/v1/trades", kValidTrade, "application/json; charset=utf-8",
+                          {{"X-Request-ID", "client-42"}});
+    EXPECT_EQ(created.status, 201);
+    EXPECT_EQ(created.header("X-Request-ID"), "client-42");
+    EXPECT_EQ(host_.ingest_.batches.at(0).candidates.at(0).reference, "client-42");
+    Answer deleted = send("DELETE", "/api/v1/trades/T1", {}, "", {{"X-Request-ID", "del-1"}});
+    EXPECT_EQ(deleted.status, 200);
+    EXPECT_EQ(deleted.body, R"({"message":"Trade T1 deleted successfully"})");
+    EXPECT_EQ(host_.store_.last_remove, "rest/del-1");
+}
+
+TEST_F(RestServerTest, RejectedTradeIs400WithReasons) {
+    send(
+        "POST", "/api/v1/trades",
+        R"({"trade_id":"T1","version":5,"counter_party_id":"C","book_id":"B","maturity_date":"2027-01-31"})");
+    Answer rejected = send("POST", "/api/v1/trades", kValidTrade);
+    EXPECT_EQ(rejected.status, 400);
+    EXPECT_EQ(rejected.body, R"({"detail":"Trade T1: Received version 1 is lower",)"
+                             R"("reasons":["LOWER_VERSION"],"trade_id":"T1"})");
+}
+
+TEST_F(RestServerTest, ShapeErrors) {
+    Answer media = send("POST", "/api/v1/trades", kValidTrade, "text/plain");
+    EXPECT_EQ(media.status, 415);
+    EXPECT_EQ(media.body, R"({"detail":"Unsupported media type: expected application/json"})");
+
+    Poco::Net::HTTPClientSession fresh("127.0.0.1", source_->port());
+    Answer malformed = send_on(fresh, "POST", "/api/v1/trades", R"({"trade_id": })");
+    EXPECT_EQ(malformed.status, 400);
+    EXPECT_EQ(malformed.body, R"({"detail":"Malformed JSON at offset 13: Invalid value."})");
+
+    Answer invalid = send_on(fresh, "POST", "/api/v1/trades", R"({"trade_id":"","version":"3"})");
+    EXPECT_EQ(invalid.status, 422);
+    EXPECT_THAT(invalid.body, HasSubstr(R"({"detail":[{"loc":["body","trade_id"],)"
+                                        R"("msg":"String should have at least 1 character",)"
+                                        R"("type":"string_too_short"},)"));
+    EXPECT_THAT(invalid.body, HasSubstr(R"("type":"int_type")"));
+
+    Answer empty = send_on(fresh, "POST", "/api/v1/trades", "");
+    EXPECT_EQ(empty.status, 422);
+    EXPECT_EQ(empty.body,
+              R"({"detail":[{"loc":["body"],"msg":"Field required","type":"missing"}]})");
+    EXPECT_TRUE(host_.ingest_.batches.empty());
+}
+
+TEST_F(RestServerTest, BodyOverTheLimitIs413ByLengthOrWhileReadingChunks) {
+    const std::string big(5000, ' ');
+    Answer by_length = send("POST", "/api/v1/trades", big);
+    EXPECT_EQ(by_length.status, 413);
+    EXPECT_EQ(by_length.body, R"({"detail":"Request body exceeds 4096 bytes"})");
+
+    Poco::Net::HTTPClientSession fresh("127.0.0.1", source_->port());
+    Answer chunked = send_on(fresh, "POST", "/api/v1/trades", big, "application/json", {}, true);
+    EXPECT_EQ(chunked.status, 413);
+
+    Poco::Net::HTTPClientSession third("127.0.0.1", source_->port());
+    Answer small_chunked =
+        send_on(third, "POST", "/api/v1/trades", kValidTrade, "application/json", {}, true);
+    EXPECT_EQ(small_chunked.status, 201);
+}
+
+TEST_F(RestServerTest, IngestUnavailableIs503WithRetryAfter) {
+    host_.ingest_.status = IngestStatus::Unavailable;
+    Answer answer = send("POST", "/api/v1/trades", kValidTrade);
+    EXPECT_EQ(answer.status, 503);
+    EXPECT_EQ(answer.header("Retry-After"), "1");
+    EXPECT_EQ(answer.body, R"({"detail":"Service unavailable, retry later"})");
+    host_.ingest_.status = IngestStatus::ShuttingDown;
+    EXPECT_EQ(send("POST", "/api/v1/trades/batch", "[" + std::string(kValidTrade) + "]").status,
+              503);
+}
+
+TEST_F(RestServerTest, BatchAnswersEveryItemInOrderFromOneTransaction) {
+    send(
+        "POST", "/api/v1/trades",
+        R"({"trade_id":"OLD","version":5,"counter_party_id":"C","book_id":"B","maturity_date":"2027-01-31"})");
+    host_.ingest_.batches.clear();
+    const std::string body =
+        "[" + std::string(kValidTrade) + R"(,{"trade_id":"X"},)" +
+        R"({"trade_id":"OLD","version":1,"counter_party_id":"C","book_id":"B","maturity_date":"2027-01-31"}])";
+    Answer answer = send("POST", "/api/v1/trades/batch", body);
+    EXPECT_EQ(answer.status, 200);
+    ASSERT_EQ(host_.ingest_.batches.size(), 1u);
+    EXPECT_EQ(host_.ingest_.batches[0].candidates.size(), 2u);
+    EXPECT_THAT(answer.body,
+                HasSubstr(R"([{"index":0,"trade_id":"T1","outcome":"created","trade":{)"));
+    EXPECT_THAT(
+        answer.body,
+        HasSubstr(R"({"index":1,"outcome":"invalid","errors":[{"loc":["body",1,"version"],)"));
+    EXPECT_THAT(answer.body,
+                HasSubstr(R"({"index":2,"trade_id":"OLD","outcome":"rejected","detail":)"));
+    EXPECT_EQ(answer.body.back(), ']');
+}
+
+TEST_F(RestServerTest, BatchLimitsAndShape) {
+    const std::string item(kValidTrade);
+    Answer over = send("POST", "/api/v1/trades/batch",
+                       "[" + item + "," + item + "," + item + "," + item + "]");
+    EXPECT_EQ(over.status, 413);
+    EXPECT_EQ(over.body, R"({"detail":"Batch of 4 items exceeds the limit of 3 items"})");
+    Answer object = send("POST", "/api/v1/trades/batch", item);
+    EXPECT_EQ(object.status, 422);
+    EXPECT_EQ(
+        object.body,
+        R"({"detail":[{"loc":["body"],"msg":"Input should be a valid list","type":"list_type"}]})");
+    Answer empty = send("POST", "/api/v1/trades/batch", "[]");
+    EXPECT_EQ(empty.status, 200);
+    EXPECT_EQ(empty.body, "[]");
+    EXPECT_TRUE(host_.ingest_.batches.empty());
+}
+
+TEST_F(RestServerTest, ListsWithPaging) {
+    for (const char* id : {"A", "B", "C"}) host_.store_.trades[id] = make_trade(id, 1, "BK");
+    Answer page = send("GET", "/api/v1/trades?skip=1&limit=1");
+    EXPECT_EQ(page.status, 200);
+    EXPECT_THAT(page.body, HasSubstr(R"([{"trade_id":"B",)"));
+    EXPECT_THAT(page.body, Not(HasSubstr(R"("trade_id":"C")")));
+    Answer bad = send("GET", "/api/v1/trades?limit=0&skip=x");
+    EXPECT_EQ(bad.status, 422);
+    EXPECT_THAT(bad.body, HasSubstr(R"("loc":["query","skip"])"));
+    EXPECT_THAT(bad.body, HasSubstr(R"("loc":["query","limit"])"));
+    Answer book = send("GET", "/api/v1/trades/book/BK");
+    EXPECT_EQ(book.status, 200);
+    EXPECT_THAT(book.body, HasSubstr(R"("trade_id":"C")"));
+    EXPECT_EQ(send("GET", "/api/v1/trades/book/none").body, "[]");
+}
+
+TEST_F(RestServerTest, MissingTradeIs404) {
+    Answer get = send("GET", "/api/v1/trades/T%2F9");
+    EXPECT_EQ(get.status, 404);
+    EXPECT_EQ(get.body, R"({"detail":"Trade T/9 not found"})");
+    EXPECT_EQ(send("DELETE", "/api/v1/trades/nope").body, R"({"detail":"Trade nope not found"})");
+}
+
+TEST_F(RestServerTest, HeadSendsHeadersOnly) {
+    host_.store_.trades["T1"] = make_trade("T1");
+    Answer head = send("HEAD", "/api/v1/trades/T1");
+    EXPECT_EQ(head.status, 200);
+    EXPECT_TRUE(head.body.empty());
+    EXPECT_GT(head.response.getContentLength(), 100);
+    EXPECT_EQ(send("GET", "/api/v1/trades/T1").status, 200) << "connection still usable";
+}
+
+TEST_F(RestServerTest, ServiceEndpoints) {
+    Answer health = send("GET", "/api/v1/health");
+    EXPECT_EQ(health.status, 200);
+    EXPECT_EQ(health.body, R"({"status":"healthy","timestamp":"2026-11-24T06:00:00.000000Z",)"
+                           R"("version":"9.9.9","services":{"rest":"up","store":"up"}})");
+    EXPECT_EQ(send("GET", "/api/v1/statistics").body,
+              R"({"total_trades":0,"active_trades":0,"expired_trades":0})");
+    EXPECT_EQ(send("POST", "/api/v1/expire-trades").body,
+              R"({"message":"Expiry check completed","trades_expired":2})");
+    EXPECT_EQ(host_.expired_by, "rest");
+    Answer audit = send("GET", "/api/v1/audit-logs?trade_id=T%201&skip=2&limit=5");
+    EXPECT_EQ(audit.status, 200);
+    EXPECT_THAT(audit.body, HasSubstr(R"({"logs":[{"id":1,"trade_id":"T 1",)"));
+    EXPECT_THAT(audit.body, HasSubstr(R"("count":1})"));
+    EXPECT_EQ(host_.store_.last_audit_query.trade_id, "T 1");
+    EXPECT_EQ(host_.store_.last_audit_query.skip, 2);
+    EXPECT_EQ(host_.store_.last_audit_query.limit, 5);
+    EXPECT_EQ(send("GET", "/api/v1/audit-logs?limit=1001").status, 422);
+}
+
+TEST_F(RestServerTest, UnknownPathAndWrongMethod) {
+    Answer unknown = send("GET", "/api/v1/nothing");
+    EXPECT_EQ(unknown.status, 404);
+    EXPECT_EQ(unknown.body, R"({"detail":"Not Found"})");
+    Answer wrong = send("PUT", "/api/v1/health");
+    EXPECT_EQ(wrong.status, 405);
+    EXPECT_EQ(wrong.body, R"({"detail":"Method Not Allowed"})");
+    EXPECT_EQ(wrong.header("Allow"), "GET, HEAD");
+    EXPECT_FALSE(wrong.header("X-Request-ID").empty());
+}
+
+TEST_F(RestServerTest, StoreFailuresNeverLeakInternals) {
+    host_.store_.fail_with_unavailable = true;
+    Answer unavailable = send("GET", "/api/v1/trades/T1");
+    EXPECT_EQ(unavailable.status, 503);
+    EXPECT_EQ(unavailable.header("Retry-After"), "1");
+    host_.store_.fail_with_unavailable = false;
+    host_.store_.fail_with_error = true;
+    Answer failed = send("GET", "/api/v1/trades/T1", {}, "", {{"X-Request-ID", "r-500"}});
+    EXPECT_EQ(failed.status, 500);
+    EXPECT_EQ(failed.body, R"({"detail":"Internal server error"})");
+    EXPECT_TRUE(host_.logged(LogLevel::Error,
+                             "GET /api/v1/trades/T1 (request r-500) failed: "
+                             "secret internal detail"));
+}
+
+TEST_F(RestServerTest, SecondServerOnTheSamePortFailsWithOneLine) {
+    RestConfig config;
+    config.port = source_->port();
+    RestSource second(config);
+    FakeHost other;
+    try {
+        second.start(other);
+        FAIL() << "started twice on one port";
+    } catch (const std::runtime_error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "rest-source: cannot listen on 127.0.0.1:" + std::to_string(source_->port()) +
+                      ": Address already in use");
+    }
+    EXPECT_FALSE(second.healthy());
+}
+
+TEST_F(RestServerTest, StopWaitsForTheRequestInFlightAndItsAnswer) {
+    std::promise<void> release;
+    host_.ingest_.gate = release.get_future().share();
+    std::future<void> entered = host_.ingest_.entered.get_future();
+    auto request = std::async(std::launch::async, [this] {
+        Poco::Net::HTTPClientSession session("127.0.0.1", source_->port());
+        return send_on(session, "POST", "/api/v1/trades", kValidTrade);
+    });
+    entered.wait();  // the request is inside the ingest now
+    auto stopping = std::async(std::launch::async, [this] { source_->stop(); });
+    EXPECT_EQ(stopping.wait_for(milliseconds(300)), std::future_status::timeout)
+        << "stop() returned while a request was in flight";
+    EXPECT_FALSE(source_->healthy());
+    release.set_value();
+    const Answer answer = request.get();
+    EXPECT_EQ(answer.status, 201);
+    EXPECT_FALSE(answer.response.getKeepAlive()) << "answers while stopping close the connection";
+    stopping.get();
+}
+
+TEST_F(RestServerTest, StopClosesIdleKeepAliveConnectionsAtOnce) {
+    EXPECT_EQ(send("GET", "/api/v1/health").status, 200);  // session_ stays open and idle
+    const auto started = steady_clock::now();
+    source_->stop();
+    EXPECT_LT(steady_clock::now() - started, seconds{2}) << "waited for an idle connection";
+    EXPECT_FALSE(source_->healthy());
+}
+
+}  // namespace
+}  // namespace tradestore::rest
