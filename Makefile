@@ -9,7 +9,7 @@ CONFIG ?= etc/tradestore.ini
 run: build
 	mkdir -p var
 	TRADESTORE_PLUGIN_DIR=$(CURDIR)/$(BUILD_DIR)/plugins \
-	  $(BUILD_DIR)/kernel/tradestored --config $(CONFIG)
+	  $(BUILD_DIR)/kernel/tradestored --config $(CONFIG) $(RUN_ARGS)
 
 test: build
 	ctest --preset $(PRESET)

@@ -38,7 +38,12 @@ void JobScheduler::loop() {
         if (std::chrono::steady_clock::now() < due->next_run) continue;
         lock.unlock();
         try {
-            due->job->run(host_);
+            // With several instances on one database, only the one that claims this period runs.
+            const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+            const std::int64_t period = since_epoch / due->job->interval();
+            if (host_.store().claim_job_run(due->name, period)) {
+                due->job->run(host_);
+            }
         } catch (const std::exception& error) {
             log_error_(due->name, error.what());
         } catch (...) {

@@ -7,12 +7,15 @@
 #include <Poco/Logger.h>
 #include <Poco/PatternFormatter.h>
 
+#include <iostream>
+
 namespace tradestore::kernel {
 
 void configure_logging(const std::string& level, const std::string& log_file) {
     Poco::AutoPtr<Poco::Channel> sink;
     if (log_file.empty()) {
-        sink = new Poco::ConsoleChannel;  // Poco's intrusive AutoPtr takes ownership
+        // Logs go to stdout; stderr carries only the one-line reason a start failed.
+        sink = new Poco::ConsoleChannel(std::cout);  // Poco's intrusive AutoPtr takes ownership
     } else {
         Poco::AutoPtr<Poco::FileChannel> file(new Poco::FileChannel(log_file));
         file->setProperty("rotation", "100 M");

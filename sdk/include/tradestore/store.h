@@ -123,6 +123,16 @@ public:
 
     // A cheap round trip to the backend; false when it is down.
     virtual bool healthy() = 0;
+
+    // Claims the run of a scheduled job for one period (the job's interval counted from the
+    // epoch), so that with several instances on one database each period runs once. Returns
+    // false when another instance has claimed (or is running) that period. A store that is
+    // never shared may keep this default.
+    virtual bool claim_job_run(const std::string& job, std::int64_t period) {
+        (void)job;
+        (void)period;
+        return true;
+    }
 };
 
 }  // namespace tradestore

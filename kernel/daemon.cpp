@@ -1,0 +1,159 @@
+#include "daemon.h"
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+
+#include <iostream>
+
+#include "config_error.h"
+#include "config_file.h"
+#include "deployment_plan.h"
+#include "logging_setup.h"
+#include "plugin_listing.h"
+#include "runtime.h"
+
+namespace tradestore::kernel {
+
+namespace {
+constexpr int kExitFailure = 1;
+
+DeploymentPlan load_plan(const std::string& path, const std::optional<std::string>& business_date) {
+    ConfigFile file = read_config_file(path);
+    if (business_date) {
+        // --business-date wins over the file; validated like the file's own setting.
+        ConfigSection* kernel = nullptr;
+        for (auto& section : file.sections)
+            if (section.name == "kernel") kernel = &section;
+        if (kernel != nullptr) {
+            std::erase_if(kernel->entries, [](const ConfigEntry& e) { return e.key == "business_date"; });
+            kernel->entries.push_back({"business_date", *business_date, 0});
+        }
+    }
+    return plan_deployment(file);
+}
+}  // namespace
+
+void Daemon::defineOptions(Poco::Util::OptionSet& options) {
+    ServerApplication::defineOptions(options);
+    using Poco::Util::Option;
+    options.addOption(Option("help", "h", "show this help and exit").required(false).repeatable(false));
+    options.addOption(Option("config", "c", "config file (default /etc/tradestore/tradestore.ini)")
+                          .required(false).repeatable(false).argument("FILE"));
+    options.addOption(Option("check-config", "", "validate the config and load every plugin, "
+                                                 "then exit 0 (valid) or 1; binds and starts nothing")
+                          .required(false).repeatable(false));
+    options.addOption(Option("list-plugins", "", "list the plugins in the plugin folder with "
+                                                 "their settings, then exit")
+                          .required(false).repeatable(false));
+    options.addOption(Option("plugin-dir", "", "plugin folder for --list-plugins (default: the "
+                                               "config's plugin_dir)")
+                          .required(false).repeatable(false).argument("DIR"));
+    options.addOption(Option("business-date", "", "fix the business date (YYYY-MM-DD), "
+                                                  "overriding the config")
+                          .required(false).repeatable(false).argument("DATE"));
+}
+
+void Daemon::handleOption(const std::string& name, const std::string& value) {
+    ServerApplication::handleOption(name, value);
+    if (name == "help") {
+        help_ = true;
+        stopOptionsProcessing();
+    } else if (name == "config") {
+        config_path_ = value;
+    } else if (name == "check-config") {
+        check_config_ = true;
+    } else if (name == "list-plugins") {
+        list_plugins_ = true;
+    } else if (name == "plugin-dir") {
+        plugin_dir_ = value;
+    } else if (name == "business-date") {
+        business_date_ = value;
+    }
+}
+
+int Daemon::main(const std::vector<std::string>& args) {
+    if (help_) {
+        Poco::Util::HelpFormatter help(options());
+        help.setCommand(commandName());
+        help.setUsage("[--config FILE] [--check-config | --list-plugins]");
+        help.setHeader("TradeStore daemon: ingests, validates and stores trades.");
+        help.format(std::cout);
+        return EXIT_OK;
+    }
+    if (!args.empty()) {
+        std::cerr << "tradestored: unexpected argument '" << args.front() << "' (see --help)\n";
+        return kExitFailure;
+    }
+    if (list_plugins_) return list_plugins_command();
+    if (check_config_) return check_config();
+    return serve();
+}
+
+int Daemon::check_config() {
+    try {
+        DeploymentPlan plan = load_plan(config_path_, business_date_);
+        std::cout << config_path_ << ": OK (" << plan.plugins.size() << " plugins: ";
+        for (std::size_t i = 0; i < plan.plugins.size(); ++i)
+            std::cout << (i ? ", " : "") << plan.plugins[i].plugin->descriptor().name;
+        std::cout << ")\n";
+        return EXIT_OK;
+    } catch (const ConfigError& error) {
+        for (const auto& problem : error.problems()) std::cerr << problem.to_string() << "\n";
+        return kExitFailure;
+    }
+}
+
+int Daemon::list_plugins_command() {
+    std::string dir;
+    if (plugin_dir_) {
+        dir = *plugin_dir_;
+    } else {
+        try {
+            ConfigFile file = read_config_file(config_path_);
+            const ConfigSection* kernel = file.find("kernel");
+            const ConfigEntry* entry = kernel ? kernel->find("plugin_dir") : nullptr;
+            if (entry == nullptr) {
+                std::cerr << config_path_ << ": [kernel] plugin_dir: not set; use --plugin-dir\n";
+                return kExitFailure;
+            }
+            dir = entry->value;
+        } catch (const ConfigError& error) {
+            for (const auto& problem : error.problems()) std::cerr << problem.to_string() << "\n";
+            return kExitFailure;
+        }
+    }
+    return list_plugins(dir, std::cout) ? EXIT_OK : kExitFailure;
+}
+
+int Daemon::serve() {
+    std::unique_ptr<DeploymentPlan> plan;
+    try {
+        plan = std::make_unique<DeploymentPlan>(load_plan(config_path_, business_date_));
+    } catch (const ConfigError& error) {
+        for (const auto& problem : error.problems()) std::cerr << problem.to_string() << "\n";
+        return kExitFailure;
+    }
+    configure_logging(plan->kernel.log_level, plan->kernel.log_file);
+    Poco::Logger& log = Poco::Logger::get("kernel");
+    log.information("config " + config_path_ + " is valid");
+    for (const auto& planned : plan->plugins) {
+        const auto& d = planned.plugin->descriptor();
+        log.information("loaded plugin " + d.name + " " + d.version + " from " +
+                        planned.plugin->path().string());
+    }
+    Runtime runtime(*plan);
+    try {
+        runtime.start();
+    } catch (const std::exception& error) {
+        log.fatal(std::string("startup failed: ") + error.what());
+        std::cerr << "tradestored: " << error.what() << "\n";
+        return kExitFailure;
+    }
+    waitForTerminationRequest();
+    log.information("termination requested; draining in-flight work");
+    runtime.stop();
+    log.information("tradestored stopped");
+    return EXIT_OK;
+}
+
+}  // namespace tradestore::kernel

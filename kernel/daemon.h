@@ -1,0 +1,31 @@
+// tradestored: the Poco ServerApplication that reads the config, validates it, and runs the
+// deployment until SIGTERM or SIGINT.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <Poco/Util/ServerApplication.h>
+
+namespace tradestore::kernel {
+
+class Daemon final : public Poco::Util::ServerApplication {
+protected:
+    void defineOptions(Poco::Util::OptionSet& options) override;
+    void handleOption(const std::string& name, const std::string& value) override;
+    int main(const std::vector<std::string>& args) override;
+
+private:
+    int check_config();
+    int list_plugins_command();
+    int serve();
+
+    std::string config_path_ = "/etc/tradestore/tradestore.ini";
+    std::optional<std::string> plugin_dir_;
+    std::optional<std::string> business_date_;
+    bool help_ = false;
+    bool check_config_ = false;
+    bool list_plugins_ = false;
+};
+
+}  // namespace tradestore::kernel

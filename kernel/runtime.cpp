@@ -1,0 +1,117 @@
+#include "runtime.h"
+
+#include <stdexcept>
+
+namespace tradestore::kernel {
+
+namespace {
+
+// "sqlite-store" reports as "sqlite" in GET /health, "postgres-store" as "postgres".
+std::string service_name(const std::string& plugin_name) {
+    constexpr std::string_view suffix = "-store";
+    if (plugin_name.size() > suffix.size() && plugin_name.ends_with(suffix))
+        return plugin_name.substr(0, plugin_name.size() - suffix.size());
+    return plugin_name;
+}
+
+}  // namespace
+
+Runtime::Runtime(const DeploymentPlan& plan)
+    : plan_(plan),
+      clock_(plan.kernel.business_timezone, plan.kernel.business_day_rollover,
+             plan.kernel.business_date) {}
+
+Runtime::~Runtime() { stop(); }
+
+void Runtime::log(LogLevel level, const std::string& message) {
+    if (host_) {
+        host_->log(level, "kernel", message);
+    }
+}
+
+void Runtime::start() {
+    const PlannedPlugin& store_plan = plan_.store();
+    store_ = store_plan.plugin->create_store(store_plan.settings);
+
+    std::vector<const Rule*> rule_chain;
+    for (const auto& planned : plan_.plugins) {
+        if (!planned.plugin->has_kind(kRulePlugin)) continue;
+        rules_.push_back(planned.plugin->create_rule(planned.settings));
+        rule_chain.push_back(rules_.back().get());
+    }
+    pipeline_ = std::make_unique<IngestPipeline>(
+        store_, std::move(rule_chain), clock_,
+        IngestOptions{plan_.kernel.group_commit_max_items, plan_.kernel.ingest_writers},
+        [this](LogLevel level, const std::string& message) { log(level, "ingest: " + message); });
+    host_ = std::make_unique<KernelHost>(store_, service_name(store_plan.plugin->descriptor().name),
+                                         clock_, codec_, *pipeline_);
+
+    log(LogLevel::Info, "business date is " + format_date(clock_.today()) + " (" +
+                            plan_.kernel.business_timezone + ")");
+    try {
+        store_->open();
+    } catch (const std::exception& error) {
+        throw std::runtime_error(store_plan.plugin->descriptor().name + ": cannot open the store: " +
+                                 error.what());
+    }
+    store_open_ = true;
+    log(LogLevel::Info, "store " + store_plan.plugin->descriptor().name + " opened");
+    log(LogLevel::Info, "rule chain has " + std::to_string(rules_.size()) + " rule plugin(s)");
+    pipeline_->start();
+
+    scheduler_ = std::make_unique<JobScheduler>(
+        *host_, [this](const std::string& job, const std::string& error) {
+            log(LogLevel::Error, "job " + job + " failed: " + error);
+        });
+    for (const auto& planned : plan_.plugins) {
+        if (!planned.plugin->has_kind(kJobPlugin)) continue;
+        scheduler_->add(planned.plugin->descriptor().name, planned.plugin->create_job(planned.settings));
+        log(LogLevel::Info, "job " + planned.plugin->descriptor().name + " scheduled");
+    }
+    scheduler_->start();
+
+    for (const auto& planned : plan_.plugins) {
+        if (!planned.plugin->has_kind(kSourcePlugin)) continue;
+        auto source = planned.plugin->create_source(planned.settings);
+        host_->add_source(source);
+        sources_.emplace_back(planned.plugin->descriptor().name, source);
+    }
+    for (const auto& [name, source] : sources_) {
+        try {
+            source->start(*host_);
+        } catch (const std::exception& error) {
+            stop();
+            throw std::runtime_error(error.what());
+        }
+        started_sources_.emplace_back(name, source);
+        log(LogLevel::Info, "source " + name + " started");
+    }
+    log(LogLevel::Info, "tradestored " TRADESTORE_VERSION " is running");
+}
+
+void Runtime::stop() {
+    // Reverse order of start: sources stop taking work and wait for their in-flight batches,
+    // then the pipeline drains, jobs stop, and the store closes.
+    for (auto it = started_sources_.rbegin(); it != started_sources_.rend(); ++it) {
+        try {
+            it->second->stop();
+            log(LogLevel::Info, "source " + it->first + " stopped");
+        } catch (const std::exception& error) {
+            log(LogLevel::Error, "source " + it->first + " failed to stop: " + error.what());
+        }
+    }
+    started_sources_.clear();
+    if (pipeline_) pipeline_->stop();
+    if (scheduler_) scheduler_->stop();
+    if (store_ && store_open_) {
+        try {
+            store_->close();
+            log(LogLevel::Info, "store closed");
+        } catch (const std::exception& error) {
+            log(LogLevel::Error, std::string("store failed to close: ") + error.what());
+        }
+        store_open_ = false;
+    }
+}
+
+}  // namespace tradestore::kernel

@@ -1,0 +1,46 @@
+// A running deployment: creates every plugin object from a validated plan and starts them
+// in order — store, rules, ingest, jobs, sources — and stops them in reverse.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "business_clock.h"
+#include "deployment_plan.h"
+#include "ingest_pipeline.h"
+#include "job_scheduler.h"
+#include "kernel_host.h"
+#include "trade_codec.h"
+
+namespace tradestore::kernel {
+
+class Runtime {
+public:
+    explicit Runtime(const DeploymentPlan& plan);
+    ~Runtime();
+
+    // Throws std::runtime_error with a one-line message; whatever started is stopped again.
+    void start();
+    // Stops intake, drains in-flight batches, stops jobs and closes the store.
+    void stop();
+
+    KernelHost& host() { return *host_; }
+
+private:
+    void log(LogLevel level, const std::string& message);
+
+    const DeploymentPlan& plan_;
+    ZonedBusinessClock clock_;
+    JsonTradeCodec codec_;
+    std::shared_ptr<Store> store_;
+    std::vector<std::shared_ptr<Rule>> rules_;
+    std::unique_ptr<IngestPipeline> pipeline_;
+    std::unique_ptr<KernelHost> host_;
+    std::unique_ptr<JobScheduler> scheduler_;
+    std::vector<std::pair<std::string, std::shared_ptr<Source>>> sources_;
+    std::vector<std::pair<std::string, std::shared_ptr<Source>>> started_sources_;
+    bool store_open_ = false;
+};
+
+}  // namespace tradestore::kernel

@@ -1,0 +1,179 @@
+"""The daemon's command line, startup failures, restarts, expiry and graceful shutdown."""
+
+import os
+import socket
+import threading
+import time
+import unittest
+
+from harness import PLUGIN_DIR, Daemon, run_tradestored, trade
+
+
+class CommandLineTest(unittest.TestCase):
+    def setUp(self):
+        self.daemon = Daemon()
+
+    def tearDown(self):
+        self.daemon.stop()
+        self.daemon.cleanup()
+
+    def test_check_config_accepts_a_valid_file_and_binds_nothing(self):
+        with socket.socket() as holder:  # the port stays busy: --check-config must not care
+            holder.bind(("127.0.0.1", self.daemon.port))
+            holder.listen()
+            r = run_tradestored("--config", self.daemon.config_path, "--check-config")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("OK", r.stdout)
+
+    def test_check_config_works_while_the_service_runs(self):
+        self.daemon.start()
+        r = run_tradestored("--config", self.daemon.config_path, "--check-config")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.daemon.client.get("/api/v1/health").status, 200)
+
+    def test_bad_config_is_one_line_naming_file_line_key_and_problem(self):
+        with open(self.daemon.config_path, "a") as f:
+            f.write("[plugin.expiry-scheduler]\nintervall = 5m\n")
+        lines = sum(1 for _ in open(self.daemon.config_path))
+        r = run_tradestored("--config", self.daemon.config_path, "--check-config")
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr.strip(),
+                         f"{self.daemon.config_path}:{lines}: [plugin.expiry-scheduler] intervall: "
+                         "unknown setting (did you mean 'interval'?)")
+        # The real start fails the same way, before anything binds.
+        r = run_tradestored("--config", self.daemon.config_path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("intervall", r.stderr)
+
+    def test_unset_environment_variable_is_named(self):
+        with open(self.daemon.config_path, "a") as f:
+            f.write("[plugin.trade-rules]\ncheck_version = ${TRADESTORE_TEST_UNSET_VARIABLE}\n")
+        r = run_tradestored("--config", self.daemon.config_path, "--check-config")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("environment variable TRADESTORE_TEST_UNSET_VARIABLE is not set", r.stderr)
+
+    def test_port_in_use_fails_the_start_with_one_line(self):
+        with socket.socket() as holder:
+            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0)
+            holder.bind(("127.0.0.1", self.daemon.port))
+            holder.listen()
+            r = run_tradestored("--config", self.daemon.config_path)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"cannot listen on 127.0.0.1:{self.daemon.port}", r.stderr)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+
+    def test_list_plugins_describes_every_plugin_and_its_settings(self):
+        r = run_tradestored("--list-plugins", "--plugin-dir", PLUGIN_DIR)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for expected in ("trade-rules", "sqlite-store", "rest-source", "expiry-scheduler",
+                         "check_maturity", "max_body_bytes", "interval (duration, default 1h)"):
+            self.assertIn(expected, r.stdout)
+
+    def test_help(self):
+        r = run_tradestored("--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("--check-config", r.stdout)
+
+
+class RestartTest(unittest.TestCase):
+    def setUp(self):
+        self.dir_owner = Daemon()
+        self.data_dir = self.dir_owner.dir
+
+    def tearDown(self):
+        self.dir_owner.cleanup()
+
+    def daemon(self, **kw):
+        d = Daemon(data_dir=self.data_dir, **kw)
+        self.addCleanup(d.cleanup)
+        return d
+
+    def test_trades_survive_a_restart(self):
+        d = self.daemon().start()
+        self.assertEqual(d.client.post("/api/v1/trades", trade("KEEP-1", 2)).status, 201)
+        self.assertEqual(d.stop(), 0)
+        d = self.daemon().start()
+        self.assertEqual(d.client.get("/api/v1/trades/KEEP-1").json()["version"], 2)
+        self.assertEqual(d.client.post("/api/v1/trades", trade("KEEP-1", 1)).status, 400)
+        d.stop()
+
+    def test_expiry_runs_at_start_and_marks_matured_trades(self):
+        d = self.daemon().start()
+        d.client.post("/api/v1/trades", trade("EXP-1", maturity="2026-11-24"))
+        d.client.post("/api/v1/trades", trade("EXP-2", maturity="2026-11-25"))
+        d.stop()
+        # The next business day: EXP-1 has matured.
+        d = self.daemon(business_date="2026-11-25").start()
+        self.assertIs(d.client.get("/api/v1/trades/EXP-1").json()["expired"], True)
+        self.assertIs(d.client.get("/api/v1/trades/EXP-2").json()["expired"], False)
+        stats = d.client.get("/api/v1/statistics").json()
+        self.assertEqual((stats["total_trades"], stats["expired_trades"], stats["active_trades"]), (2, 1, 1))
+        actions = [e["action"] for e in d.client.get("/api/v1/audit-logs?trade_id=EXP-1").json()["logs"]]
+        self.assertEqual(actions, ["CREATE", "EXPIRE"])
+        self.assertEqual(d.client.post("/api/v1/expire-trades").json()["trades_expired"], 0)
+        d.stop()
+        self.assertIn("marked 1 trade(s) expired", d.read_log())
+
+    def test_a_matured_trade_never_reads_as_active_before_the_job_runs(self):
+        d = self.daemon().start()
+        d.client.post("/api/v1/trades", trade("EXP-3", maturity="2026-11-24"))
+        d.stop()
+        d = self.daemon(business_date="2026-11-25",
+                        sections="[plugin.expiry-scheduler]\nrun_at_start = false\n").start()
+        self.assertIs(d.client.get("/api/v1/trades/EXP-3").json()["expired"], True)
+        self.assertEqual(d.client.get("/api/v1/statistics").json()["active_trades"], 0)
+        d.stop()
+
+
+class GracefulShutdownTest(unittest.TestCase):
+    def test_sigterm_during_a_stream_of_posts_loses_no_accepted_trade(self):
+        owner = Daemon()
+        self.addCleanup(owner.cleanup)
+        d = Daemon(data_dir=owner.dir).start()
+        self.addCleanup(d.cleanup)
+        accepted = []
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def stream(worker):
+            from harness import Client
+            client = Client(d.port)
+            i = 0
+            while not stop.is_set() and i < 5000:
+                try:
+                    r = client.post("/api/v1/trades", trade(f"SIG-{worker}-{i}"))
+                except OSError:
+                    break
+                if r.status == 201:
+                    with lock:
+                        accepted.append(f"SIG-{worker}-{i}")
+                i += 1
+            client.close()
+
+        threads = [threading.Thread(target=stream, args=(w,)) for w in range(4)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with lock:
+                if len(accepted) >= 200:
+                    break
+            time.sleep(0.01)
+        code = d.stop()
+        stop.set()
+        for t in threads:
+            t.join()
+        self.assertEqual(code, 0, d.read_log())
+        self.assertGreaterEqual(len(accepted), 200)
+
+        d2 = Daemon(data_dir=owner.dir).start()
+        self.addCleanup(d2.cleanup)
+        total = d2.client.get("/api/v1/statistics").json()["total_trades"]
+        self.assertGreaterEqual(total, len(accepted))
+        missing = [t for t in accepted if d2.client.get(f"/api/v1/trades/{t}").status != 200]
+        self.assertEqual(missing, [])
+        d2.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
