@@ -151,6 +151,23 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
     const Timestamp now = sqlite::now_utc();
 
     for (const SourcePosition& position : batch.positions) record_position(db, position);
+    for (const AuditEntry& entry : batch.audit_only) {
+        for (const std::string& code : entry.reason_codes) {
+            if (!codes.empty()) codes += ',';
+            codes += code;
+        }
+        write_audit(db, {.trade_id = entry.trade_id,
+                         .action = entry.action,
+                         .success = entry.success,
+                         .reason_codes = codes,
+                         .message = entry.message,
+                         .received_version = entry.received_version,
+                         .stored_version = entry.stored_version,
+                         .source = entry.source,
+                         .reference = entry.reference,
+                         .timestamp = now});
+        codes.clear();
+    }
 
     for (std::size_t i = 0; i < batch.candidates.size(); ++i) {
         const Candidate& candidate = batch.candidates[i];

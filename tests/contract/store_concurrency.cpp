@@ -60,7 +60,8 @@ TEST_P(StoreConcurrencyTest, ShuffledVersionsFromManyWritersConvergeOnTheHighest
             std::uniform_int_distribution<int> batch_size(1, kMaxBatch);
             std::vector<Candidate> batch;
             auto flush = [&] {
-                Batch b{std::move(batch), {}};
+                Batch b;
+                b.candidates = std::move(batch);
                 batch.clear();
                 const auto items = store().apply(b, rules_, kToday);
                 EXPECT_EQ(items.size(), b.candidates.size());

@@ -645,6 +645,35 @@ TEST_P(StoreContractTest, PositionsAreRecordedAndNeverMoveBack) {
 
 // ---- audit queries -------------------------------------------------------------------------
 
+TEST_P(StoreContractTest, AuditOnlyEntriesAreWrittenWithTheBatch) {
+    Batch batch;
+    batch.candidates.push_back(candidate(trade("AO-1", 1)));
+    AuditEntry dead_letter;
+    dead_letter.trade_id = "";
+    dead_letter.action = AuditAction::ValidationFailed;
+    dead_letter.success = false;
+    dead_letter.reason_codes = {"MALFORMED_JSON", "DEAD_LETTERED"};
+    dead_letter.message = "Message at trades/2/17 is not JSON";
+    dead_letter.source = "kafka";
+    dead_letter.reference = "trades/2/17";
+    batch.audit_only.push_back(dead_letter);
+    batch.positions.push_back({"kafka", "trades", 2, 17});
+    auto results = store().apply(batch, rules_, kToday);
+    ASSERT_EQ(results.size(), 1u);  // one result per candidate, none for audit-only entries
+    EXPECT_EQ(results[0].outcome, Outcome::Created);
+
+    const auto all = all_audit();
+    ASSERT_EQ(all.size(), 2u);
+    const auto& written = all[0].trade_id.empty() ? all[0] : all[1];
+    EXPECT_EQ(written.action, AuditAction::ValidationFailed);
+    EXPECT_FALSE(written.success);
+    EXPECT_EQ(written.reason_codes, (std::vector<std::string>{"MALFORMED_JSON", "DEAD_LETTERED"}));
+    EXPECT_EQ(written.message, "Message at trades/2/17 is not JSON");
+    EXPECT_EQ(written.source, "kafka");
+    EXPECT_EQ(written.reference, "trades/2/17");
+    EXPECT_EQ(store().position("kafka", "trades", 2), 17);
+}
+
 TEST_P(StoreContractTest, AuditSupportsSkipLimitTradeFilterAndCount) {
     for (std::int64_t version = 1; version <= 5; ++version) {
         apply_one(trade("T1", version));

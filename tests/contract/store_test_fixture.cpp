@@ -46,7 +46,9 @@ Candidate StoreTest::candidate(Trade trade, std::string source, std::string refe
 
 std::vector<ItemResult> StoreTest::apply(std::vector<Candidate> candidates, Date business_date,
                                          std::vector<SourcePosition> positions) {
-    Batch batch{std::move(candidates), std::move(positions)};
+    Batch batch;
+    batch.candidates = std::move(candidates);
+    batch.positions = std::move(positions);
     return store_->apply(batch, rules_, business_date);
 }
 

@@ -34,11 +34,6 @@ struct SourcePosition {
     bool operator==(const SourcePosition&) const = default;
 };
 
-struct Batch {
-    std::vector<Candidate> candidates;
-    // Recorded in the same transaction as the trades; a later position never moves back.
-    std::vector<SourcePosition> positions;
-};
 
 enum class AuditAction : std::uint8_t { Create, Update, Replace, Delete, ValidationFailed, Expire };
 
@@ -66,6 +61,16 @@ struct AuditEntry {
     std::string source;
     std::string reference;
     Timestamp timestamp{};
+};
+
+struct Batch {
+    std::vector<Candidate> candidates;
+    // Recorded in the same transaction as the trades; a later position never moves back.
+    std::vector<SourcePosition> positions;
+    // Audit entries that record no trade decision, written in the same transaction: a Kafka
+    // message that was dead-lettered, for instance. Their ids and timestamps are assigned by
+    // the store.
+    std::vector<AuditEntry> audit_only;
 };
 
 struct AuditQuery {
@@ -123,6 +128,23 @@ public:
 
     // A cheap round trip to the backend; false when it is down.
     virtual bool healthy() = 0;
+
+    // The audit outbox: entries not yet shipped to an external audit store (MongoDB), oldest
+    // first, at most `limit`. Shipping is tracked per entry, never by a high-water mark on
+    // ids, since ids of concurrent transactions become visible out of order.
+    virtual std::vector<AuditEntry> unshipped_audit(std::int64_t limit) {
+        (void)limit;
+        throw std::logic_error("this store has no audit outbox");
+    }
+    virtual void mark_audit_shipped(const std::vector<std::int64_t>& audit_ids) {
+        (void)audit_ids;
+        throw std::logic_error("this store has no audit outbox");
+    }
+    // Deletes shipped audit entries older than the cut-off; returns how many.
+    virtual std::int64_t prune_shipped_audit(Timestamp older_than) {
+        (void)older_than;
+        throw std::logic_error("this store has no audit outbox");
+    }
 
     // Claims the run of a scheduled job for one period (the job's interval counted from the
     // epoch), so that with several instances on one database each period runs once. Returns
