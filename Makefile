@@ -29,9 +29,10 @@ asan:
 tsan:
 	$(MAKE) test PRESET=tsan
 
-bench:
-	$(MAKE) build
-	bench/run.sh $(BUILD_DIR)
+bench: build
+	$(BUILD_DIR)/bench/rule_chain_bench
+	$(BUILD_DIR)/bench/sqlite_apply_bench
+	bench/rest_vs_nginx.sh $(BUILD_DIR) 10s 32
 
 format:
 	find kernel plugins sdk tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
