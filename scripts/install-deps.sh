@@ -1,17 +1,56 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, and only those missing.
-# Usage: scripts/install-deps.sh [build|test|run]
+# Usage: scripts/install-deps.sh [build|test|run|package]
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libpoco-dev libboost-dev libboost-filesystem-dev libsqlite3-dev
-  rapidjson-dev libhowardhinnant-date-dev tzdata
+  rapidjson-dev libhowardhinnant-date-dev tzdata libmongoc-dev
+  prometheus-cpp-dev
 )
 case "${1:-build}" in
-  test) packages+=(libgtest-dev libgmock-dev libbenchmark-dev curl python3) ;;
+  # prometheus: promtool checks a /metrics scrape; chromium: the /docs browser test (driven
+  # by npm's playwright-core, never a downloaded browser); python3-venv: Schemathesis' venv.
+  test) packages+=(libgtest-dev libgmock-dev libbenchmark-dev curl python3 python3-venv
+    prometheus chromium) ;;
   run | build) packages+=(libgtest-dev libgmock-dev libbenchmark-dev) ;;
+  package)
+    # `make package` / `make test-packages`: the packaging tools, and the Build-Depends of
+    # packaging/debian/control (first alternatives, without versions or profiles;
+    # debhelper-compat is provided by debhelper).
+    packages+=(debhelper dpkg-dev fakeroot lintian rpm rpmlint file debootstrap systemd curl)
+    while read -r dep; do
+      [ "$dep" = debhelper-compat ] || packages+=("$dep")
+    done < <(sed -n '/^Build-Depends:/,/^[^ ]/{/^ /p;s/^Build-Depends://p}' \
+      "$(dirname "$0")/../packaging/debian/control" |
+      tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/\[.*\]//; s/<.*>//; s/^ *//; s/ *$//' | grep -v '^$')
+    ;;
 esac
+
+# postgres-store builds on libpq; its tests start a PostgreSQL 15 server of their own. When
+# postgresql-15 installs, Debian would create and start a cluster on port 5432: switch that
+# off in createcluster.conf first (UCF_FORCE_CONFFOLD keeps the file as written when
+# postgresql-common installs it).
+with_postgresql() {
+  packages+=(libpq-dev)
+  [ "$1" = test ] || return 0
+  packages+=(postgresql-15)
+  dpkg-query -W -f='${Status}' postgresql-15 2>/dev/null | grep -q "install ok installed" &&
+    return 0
+  local conf=/etc/postgresql-common/createcluster.conf as_root=()
+  [ "$(id -u)" -ne 0 ] && as_root=(sudo)
+  "${as_root[@]}" mkdir -p "$(dirname "$conf")"
+  grep -qsx 'create_main_cluster = false' "$conf" ||
+    echo 'create_main_cluster = false' | "${as_root[@]}" tee -a "$conf" >/dev/null
+  export UCF_FORCE_CONFFOLD=1
+}
+with_postgresql "${1:-build}"
+
+# kafka-source builds on librdkafka; its tests run an Apache Kafka broker from Maven Central's
+# jars (scripts/kafka-test-broker.sh), which needs a JRE and Maven.
+packages+=(librdkafka-dev)
+if [ "${1:-build}" = test ]; then packages+=(openjdk-17-jre-headless maven); fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -90,6 +90,20 @@ std::string_view sql(Query query) {
                    "WHERE source = ?1 AND stream = ?2 AND \"partition\" = ?3";
         case Query::Ping:
             return "SELECT 1";
+
+        case Query::UnshippedAudit:
+            // Served by the partial index audit_log_unshipped (same WHERE), in id order.
+            return "SELECT id, trade_id, action, status, reason_codes, message, "
+                   "received_version, stored_version, source, reference, timestamp "
+                   "FROM audit_log WHERE shipped = 0 ORDER BY id LIMIT ?1";
+        case Query::MarkAuditShipped:
+            return "UPDATE audit_log SET shipped = 1 WHERE id = ?1 AND shipped = 0";
+        case Query::PruneShippedAudit:
+            // ?1 cut-off (microseconds), ?2 most rows per statement: one chunk per transaction,
+            // so a large prune never holds the write lock for long. A range on the timestamp
+            // index: only entries older than the cut-off are visited.
+            return "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
+                   "WHERE timestamp < ?1 AND shipped = 1 LIMIT ?2)";
     }
     return "SELECT 1";
 }

@@ -34,9 +34,13 @@ enum class Query : std::uint8_t {
     AuditCountByTrade,
     SelectPosition,
     Ping,
+    // audit outbox
+    UnshippedAudit,
+    MarkAuditShipped,
+    PruneShippedAudit,
 };
 
-inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::Ping) + 1;
+inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::PruneShippedAudit) + 1;
 
 std::string_view sql(Query query);
 

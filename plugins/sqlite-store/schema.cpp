@@ -15,6 +15,10 @@ namespace {
 //  - trade_id keeps SQLite's BINARY collation, so ORDER BY trade_id is bytewise.
 //  - audit_log.reason_codes is a comma-separated list of codes ('' when none); codes are
 //    UPPER_SNAKE_CASE and never contain a comma.
+//  - audit_log.shipped is the audit outbox: 0 until the entry has been shipped to an external
+//    audit store (mongo-audit), then 1. The partial index audit_log_unshipped holds only the
+//    unshipped ids, so the shipper's "oldest unshipped first" read touches the backlog alone,
+//    however long the shipped history grows; it empties as entries are shipped.
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS trades (
     trade_id         TEXT    NOT NULL PRIMARY KEY,
@@ -44,10 +48,12 @@ CREATE TABLE IF NOT EXISTS audit_log (
     stored_version   INTEGER,
     source           TEXT    NOT NULL,
     reference        TEXT    NOT NULL DEFAULT '',
-    timestamp        INTEGER NOT NULL
+    timestamp        INTEGER NOT NULL,
+    shipped          INTEGER NOT NULL DEFAULT 0 CHECK (shipped IN (0, 1))
 );
 CREATE INDEX IF NOT EXISTS audit_log_trade_id ON audit_log (trade_id, id);
 CREATE INDEX IF NOT EXISTS audit_log_timestamp ON audit_log (timestamp);
+CREATE INDEX IF NOT EXISTS audit_log_unshipped ON audit_log (id) WHERE shipped = 0;
 
 CREATE TABLE IF NOT EXISTS trade_tombstones (
     trade_id   TEXT    NOT NULL PRIMARY KEY,

@@ -4,6 +4,11 @@
 //
 //   TRADESTORE_INSTANTIATE_STORE_CONTRACT(Sqlite, StoreImplementation{"sqlite", make_env});
 //   TRADESTORE_INSTANTIATE_STORE_CONCURRENCY(Sqlite, StoreImplementation{"sqlite", make_env});
+//   TRADESTORE_INSTANTIATE_STORE_OUTBOX(Sqlite, StoreImplementation{"sqlite", make_env});
+//
+// The outbox suite (store_outbox_contract.cpp) covers the audit outbox hooks that the
+// mongo-audit shipper uses (unshipped_audit, mark_audit_shipped, prune_shipped_audit); a store
+// that offers them instantiates it.
 //
 // Link the executable with store_contract_suite. The functional suite and the concurrency
 // suite are meant for separate executables (the concurrency one runs under TSan too).
@@ -45,6 +50,7 @@ void PrintTo(const StoreImplementation& implementation, std::ostream* out);
 // suite, so naming it also links that suite's tests into the executable.
 std::string contract_test_name(const ::testing::TestParamInfo<StoreImplementation>& info);
 std::string concurrency_test_name(const ::testing::TestParamInfo<StoreImplementation>& info);
+std::string outbox_test_name(const ::testing::TestParamInfo<StoreImplementation>& info);
 
 // The business date of every test: fixed, never the wall clock.
 inline constexpr Date kToday = std::chrono::sys_days{std::chrono::year{2026} / 11 / 24};
@@ -82,6 +88,7 @@ class StoreTest : public ::testing::TestWithParam<StoreImplementation> {
 
 class StoreContractTest : public StoreTest {};
 class StoreConcurrencyTest : public StoreTest {};
+class StoreOutboxTest : public StoreTest {};
 
 }  // namespace tradestore::contract
 
@@ -92,3 +99,7 @@ class StoreConcurrencyTest : public StoreTest {};
 #define TRADESTORE_INSTANTIATE_STORE_CONCURRENCY(prefix, ...)                              \
     INSTANTIATE_TEST_SUITE_P(prefix, StoreConcurrencyTest, ::testing::Values(__VA_ARGS__), \
                              ::tradestore::contract::concurrency_test_name)
+
+#define TRADESTORE_INSTANTIATE_STORE_OUTBOX(prefix, ...)                              \
+    INSTANTIATE_TEST_SUITE_P(prefix, StoreOutboxTest, ::testing::Values(__VA_ARGS__), \
+                             ::tradestore::contract::outbox_test_name)

@@ -1,0 +1,25 @@
+// The postgres-store plugin descriptor.
+#include <tradestore/plugin.h>
+
+#include "postgres_store_settings.h"
+
+namespace tradestore::plugins {
+namespace {
+
+PluginDescriptor describe() {
+    PluginDescriptor descriptor;
+    descriptor.name = "postgres-store";
+    descriptor.version = "1.0.0";
+    descriptor.description =
+        "Stores trades, tombstones, source positions, job runs and the audit log in "
+        "PostgreSQL, shared by several instances (libpq, pooled connections)";
+    descriptor.kinds = kStorePlugin;
+    descriptor.settings = postgres_store_settings();
+    descriptor.create_store = &create_postgres_store;
+    return descriptor;
+}
+
+}  // namespace
+}  // namespace tradestore::plugins
+
+TRADESTORE_PLUGIN(tradestore::plugins::describe)

@@ -1,0 +1,95 @@
+// The PostgreSQL store: the production source of truth, shared by several tradestored
+// instances.
+//  - apply() is one Read Committed transaction per batch: transaction-level advisory locks
+//    on every trade id of the batch (sorted, one round trip), then one read of the current
+//    rows and tombstones, the rule chain in process, and set-based writes (unnest of array
+//    parameters) of trades, tombstones, audit rows and source positions, then COMMIT. Two
+//    round trips per batch in libpq pipeline mode, whatever its size.
+//  - The advisory locks make concurrent writers of one id, in any process, take turns, so a
+//    decision is always made against what is really stored and a lower version never wins.
+//  - Every call borrows a connection from a pool (see connection_pool.h). Any failure of the
+//    server rolls the transaction back, drops the connection and throws StoreUnavailable;
+//    later calls reconnect by themselves.
+//  - Reads are single statements, each over one committed snapshot.
+#pragma once
+
+#include <tradestore/store.h>
+
+#include <string>
+
+#include "connection_pool.h"
+
+namespace tradestore::plugins {
+
+struct PostgresStoreOptions {
+    pg::PoolOptions pool;
+    // How often a transaction aborted by the server for a conflict (deadlock, serialization
+    // failure) is run again before StoreUnavailable is thrown.
+    int conflict_attempts = 3;
+    // Recorded in job_runs.claimed_by; default "<hostname>:<pid>".
+    std::string instance_name;
+};
+
+class PostgresStore final : public Store {
+  public:
+    explicit PostgresStore(PostgresStoreOptions options);
+    ~PostgresStore() override;
+    PostgresStore(const PostgresStore&) = delete;
+    PostgresStore& operator=(const PostgresStore&) = delete;
+
+    // Connects and creates or migrates the schema. Throws StoreUnavailable when the server
+    // cannot be reached, std::runtime_error when the schema is newer than this plugin.
+    void open() override;
+    // Waits for the calls in flight, then closes every connection. open() may follow.
+    void close() override;
+
+    std::vector<ItemResult> apply(const Batch& batch, std::span<const Rule* const> rules,
+                                  Date business_date) override;
+
+    std::optional<Trade> get(const std::string& trade_id, Date business_date) override;
+    std::vector<Trade> list(std::int64_t skip, std::int64_t limit, Date business_date) override;
+    std::vector<Trade> list_by_book(const std::string& book_id, Date business_date) override;
+    bool remove(const std::string& trade_id, const std::string& source,
+                const std::string& reference) override;
+    Statistics statistics(Date business_date) override;
+    std::int64_t expire(Date business_date, const std::string& source) override;
+
+    std::vector<AuditEntry> audit(const AuditQuery& query) override;
+    std::int64_t audit_count(const std::optional<std::string>& trade_id) override;
+
+    std::optional<std::int64_t> position(const std::string& source, const std::string& stream,
+                                         std::int32_t partition) override;
+
+    bool healthy() override;
+
+    // The audit outbox: audit_log.shipped, false until shipped (per entry, never by a
+    // high-water mark on ids); pruning deletes shipped entries in chunks.
+    std::vector<AuditEntry> unshipped_audit(std::int64_t limit) override;
+    void mark_audit_shipped(const std::vector<std::int64_t>& audit_ids) override;
+    std::int64_t prune_shipped_audit(Timestamp older_than) override;
+
+    // One row per (job, period) in job_runs: true only for the instance whose insert landed.
+    bool claim_job_run(const std::string& job, std::int64_t period) override;
+
+    // Connections open now (for tests and diagnostics).
+    std::size_t open_connections() const { return pool_.open_connections(); }
+
+  private:
+    struct ApplyInput;
+    std::vector<ItemResult> apply_once(const Batch& batch, std::span<const Rule* const> rules,
+                                       Date business_date, const ApplyInput& input,
+                                       bool& commit_sent);
+    // Runs a read on a pooled connection; runs it once more on a fresh connection when the
+    // first one turns out to be lost (a read has no effect, so this is always safe).
+    template <typename Read>
+    auto read(Read&& body);
+    // Runs a write transaction, again when the server aborted it for a conflict.
+    template <typename Write>
+    auto write(Write&& body);
+
+    const PostgresStoreOptions options_;
+    pg::ConnectionPool pool_;
+    std::string instance_name_;
+};
+
+}  // namespace tradestore::plugins

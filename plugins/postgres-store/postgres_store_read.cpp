@@ -1,0 +1,137 @@
+// Reads of the PostgreSQL store: each one statement on a pooled connection, outside any
+// explicit transaction, so each sees one committed snapshot.
+#include <algorithm>
+
+#include "postgres_store.h"
+#include "rows.h"
+
+namespace tradestore::plugins {
+
+using pg::Params;
+using pg::Query;
+
+namespace {
+
+// A read never shows a matured trade as active, whether or not expire() has marked it.
+Trade as_of(Trade trade, Date business_date) {
+    trade.expired = is_expired(trade, business_date);
+    return trade;
+}
+
+std::vector<Trade> trades_of(const pg::Result& result, Date business_date) {
+    std::vector<Trade> trades;
+    trades.reserve(static_cast<std::size_t>(result.rows()));
+    for (int row = 0; row < result.rows(); ++row) {
+        trades.push_back(as_of(pg::read_trade(result, row), business_date));
+    }
+    return trades;
+}
+
+}  // namespace
+
+template <typename Read>
+auto PostgresStore::read(Read&& body) {
+    for (int attempt = 1;; ++attempt) {
+        auto lease = pool_.acquire();  // a failure to connect is not retried here
+        try {
+            return body(*lease);
+        } catch (const pg::Unavailable& error) {
+            if (!error.connection_lost() || attempt >= 2) throw;
+        }
+    }
+}
+
+std::optional<Trade> PostgresStore::get(const std::string& trade_id, Date business_date) {
+    Params params;
+    params.text(trade_id);
+    return read([&](pg::Connection& db) -> std::optional<Trade> {
+        const pg::Result result = db.run(Query::SelectTrade, params);
+        if (result.rows() == 0) return std::nullopt;
+        return as_of(pg::read_trade(result, 0), business_date);
+    });
+}
+
+std::vector<Trade> PostgresStore::list(std::int64_t skip, std::int64_t limit, Date business_date) {
+    if (limit <= 0) return {};
+    Params params;
+    params.integer(limit).integer(std::max<std::int64_t>(skip, 0));
+    return read([&](pg::Connection& db) {
+        return trades_of(db.run(Query::ListTrades, params), business_date);
+    });
+}
+
+std::vector<Trade> PostgresStore::list_by_book(const std::string& book_id, Date business_date) {
+    Params params;
+    params.text(book_id);
+    return read([&](pg::Connection& db) {
+        return trades_of(db.run(Query::ListTradesByBook, params), business_date);
+    });
+}
+
+Statistics PostgresStore::statistics(Date business_date) {
+    Params params;
+    params.text(format_date(business_date));
+    return read([&](pg::Connection& db) {
+        const pg::Result result = db.run(Query::Statistics, params);
+        Statistics statistics;
+        statistics.total_trades = result.integer(0, 0);
+        statistics.expired_trades = result.integer(0, 1);
+        statistics.active_trades = statistics.total_trades - statistics.expired_trades;
+        return statistics;
+    });
+}
+
+std::vector<AuditEntry> PostgresStore::audit(const AuditQuery& query) {
+    if (query.limit <= 0) return {};
+    Params params;
+    params.integer(query.limit).integer(std::max<std::int64_t>(query.skip, 0));
+    if (query.trade_id) params.text(*query.trade_id);
+    return read([&](pg::Connection& db) {
+        const pg::Result result =
+            db.run(query.trade_id ? Query::AuditByTrade : Query::AuditAll, params);
+        std::vector<AuditEntry> entries;
+        entries.reserve(static_cast<std::size_t>(result.rows()));
+        for (int row = 0; row < result.rows(); ++row) {
+            entries.push_back(pg::read_audit(result, row));
+        }
+        return entries;
+    });
+}
+
+std::vector<AuditEntry> PostgresStore::unshipped_audit(std::int64_t limit) {
+    if (limit <= 0) return {};
+    Params params;
+    params.integer(limit);
+    return read([&](pg::Connection& db) {
+        const pg::Result result = db.run(Query::UnshippedAudit, params);
+        std::vector<AuditEntry> entries;
+        entries.reserve(static_cast<std::size_t>(result.rows()));
+        for (int row = 0; row < result.rows(); ++row) {
+            entries.push_back(pg::read_audit(result, row));
+        }
+        return entries;
+    });
+}
+
+std::int64_t PostgresStore::audit_count(const std::optional<std::string>& trade_id) {
+    Params params;
+    if (trade_id) params.text(*trade_id);
+    return read([&](pg::Connection& db) {
+        return db.run(trade_id ? Query::AuditCountByTrade : Query::AuditCountAll, params)
+            .integer(0, 0);
+    });
+}
+
+std::optional<std::int64_t> PostgresStore::position(const std::string& source,
+                                                    const std::string& stream,
+                                                    std::int32_t partition) {
+    Params params;
+    params.text(source).text(stream).integer(partition);
+    return read([&](pg::Connection& db) -> std::optional<std::int64_t> {
+        const pg::Result result = db.run(Query::SelectPosition, params);
+        if (result.rows() == 0) return std::nullopt;
+        return result.integer(0, 0);
+    });
+}
+
+}  // namespace tradestore::plugins

@@ -1,0 +1,95 @@
+#include "postgres_store_settings.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace tradestore::plugins {
+
+std::vector<SettingSpec> postgres_store_settings() {
+    return {
+        {.key = "uri",
+         .type = SettingType::Secret,
+         .default_value = "",
+         .required = true,
+         .help = "libpq connection URI or string, passed as is (sslmode and every other libpq "
+                 "setting included), e.g. postgresql://tradestore@db:5432/tradestore?"
+                 "sslmode=verify-full; give the password with ${ENV} or ~/.pgpass"},
+        {.key = "pool_size",
+         .type = SettingType::Int,
+         .default_value = "10",
+         .help = "Connections kept open when idle",
+         .min = 1,
+         .max = 1000},
+        {.key = "max_overflow",
+         .type = SettingType::Int,
+         .default_value = "20",
+         .help = "Connections opened beyond pool_size under load, closed when returned",
+         .min = 0,
+         .max = 1000},
+        {.key = "pool_timeout",
+         .type = SettingType::Duration,
+         .default_value = "30s",
+         .help = "How long a call waits for a free connection before answering 503",
+         .min = 0},
+        {.key = "pre_ping",
+         .type = SettingType::Bool,
+         .default_value = "true",
+         .help = "Check a pooled connection before use: always without a round trip, and "
+                 "with SELECT 1 when it has been idle for a second or more"},
+        {.key = "statement_timeout",
+         .type = SettingType::Duration,
+         .default_value = "30s",
+         .help = "Longest a statement (lock waits included) may run before the call answers "
+                 "503; the client also gives up on a silent server after this plus "
+                 "connect_timeout",
+         .min = 1},
+        {.key = "connect_timeout",
+         .type = SettingType::Duration,
+         .default_value = "5s",
+         .help = "Longest wait for a new connection (whole seconds, at least 2; a "
+                 "connect_timeout in the uri takes precedence)",
+         .min = 1000},
+        {.key = "application_name",
+         .type = SettingType::String,
+         .default_value = "tradestored",
+         .help = "Shown in pg_stat_activity (an application_name in the uri takes precedence)"},
+    };
+}
+
+PostgresStoreOptions postgres_store_options(const Settings& settings) {
+    PostgresStoreOptions options;
+    pg::PoolOptions& pool = options.pool;
+    pg::ConnectionOptions& connection = pool.connection;
+
+    connection.uri = settings.get_string("uri");
+    if (connection.uri.empty()) throw std::invalid_argument("postgres-store: uri is empty");
+    connection.statement_timeout = settings.get_duration("statement_timeout");
+    if (connection.statement_timeout.count() < 1) {
+        throw std::invalid_argument("postgres-store: statement_timeout must be at least 1ms");
+    }
+    connection.connect_timeout = settings.get_duration("connect_timeout");
+    if (connection.connect_timeout < std::chrono::seconds{1}) {
+        throw std::invalid_argument("postgres-store: connect_timeout must be at least 1s");
+    }
+    connection.application_name = settings.get_string("application_name");
+
+    const std::int64_t pool_size = settings.get_int("pool_size");
+    if (pool_size < 1 || pool_size > 1000) {
+        throw std::invalid_argument("postgres-store: pool_size must be between 1 and 1000");
+    }
+    const std::int64_t max_overflow = settings.get_int("max_overflow");
+    if (max_overflow < 0 || max_overflow > 1000) {
+        throw std::invalid_argument("postgres-store: max_overflow must be between 0 and 1000");
+    }
+    pool.pool_size = static_cast<std::size_t>(pool_size);
+    pool.max_overflow = static_cast<std::size_t>(max_overflow);
+    pool.pool_timeout = settings.get_duration("pool_timeout");
+    pool.pre_ping = settings.get_bool("pre_ping");
+    return options;
+}
+
+std::unique_ptr<Store> create_postgres_store(const Settings& settings) {
+    return std::make_unique<PostgresStore>(postgres_store_options(settings));
+}
+
+}  // namespace tradestore::plugins

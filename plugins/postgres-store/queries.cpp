@@ -1,0 +1,229 @@
+#include "queries.h"
+
+#include <array>
+#include <iterator>
+#include <string>
+
+namespace tradestore::plugins::pg {
+
+// How values cross the wire (all parameters and results are text):
+//  - many rows at once: text-format arrays (see array_literal.h), expanded with unnest() in
+//    one set-based statement; WITH ORDINALITY keeps the batch's order where it matters;
+//  - dates: integer days since 1970-01-01, exact and independent of the session's DateStyle,
+//    except the business date of statistics and expire, passed as 'YYYY-MM-DD' (ISO input
+//    is DateStyle-independent, and expire writes it into the audit message);
+//  - timestamps: bigint microseconds since the Unix epoch (UTC), exact both ways.
+// Trade ids compare in the "C" collation (bytewise), as declared on the columns.
+const char* sql(Query query) {
+    switch (query) {
+        case Query::Begin:
+            return "BEGIN ISOLATION LEVEL READ COMMITTED";
+        case Query::Commit:
+            return "COMMIT";
+
+        case Query::LockKeys:
+            // $1: the advisory-lock keys of the batch's trade ids. The subquery's ORDER BY is
+            // kept (a sorted subquery is not flattened), so every transaction takes its locks
+            // in ascending key order and two batches can never deadlock on them.
+            return "SELECT pg_advisory_xact_lock(k) "
+                   "FROM (SELECT DISTINCT k FROM unnest($1::bigint[]) AS u(k) ORDER BY k) AS s";
+        case Query::ReadState:
+            // $1: trade ids. Live rows, then tombstones (the version in the last column).
+            return "SELECT trade_id, version, counter_party_id, book_id, "
+                   "maturity_date - DATE '1970-01-01', created_date - DATE '1970-01-01', "
+                   "expired, (EXTRACT(EPOCH FROM last_updated) * 1000000)::bigint, "
+                   "NULL::bigint "
+                   "FROM trades WHERE trade_id = ANY($1::text[]) "
+                   "UNION ALL "
+                   "SELECT trade_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, version "
+                   "FROM trade_tombstones WHERE trade_id = ANY($1::text[])";
+        case Query::InsertTrades:
+            // Ids that had no row when their locks were taken: no other writer can insert
+            // them before this transaction ends, so a plain insert (cheaper than an upsert's
+            // speculative insertion) is safe.
+            return "INSERT INTO trades (trade_id, version, counter_party_id, book_id, "
+                   "maturity_date, created_date, expired, last_updated) "
+                   "SELECT u.id, u.v, u.cp, u.b, DATE '1970-01-01' + u.m, "
+                   "DATE '1970-01-01' + u.c, false, "
+                   "TIMESTAMPTZ 'epoch' + $7::bigint * INTERVAL '1 microsecond' "
+                   "FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::int[], "
+                   "$6::int[]) AS u(id, v, cp, b, m, c)";
+        case Query::UpsertTrades:
+            // Ids that had a row: one row per id (the batch's last accepted version), updated
+            // in trade_id order, the order in which expire locks rows, so the two cannot
+            // deadlock. (The upsert form keeps that order; the rows exist and stay, so it
+            // always takes the update path.)
+            return "INSERT INTO trades (trade_id, version, counter_party_id, book_id, "
+                   "maturity_date, created_date, expired, last_updated) "
+                   "SELECT u.id, u.v, u.cp, u.b, DATE '1970-01-01' + u.m, "
+                   "DATE '1970-01-01' + u.c, false, "
+                   "TIMESTAMPTZ 'epoch' + $7::bigint * INTERVAL '1 microsecond' "
+                   "FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::int[], "
+                   "$6::int[]) AS u(id, v, cp, b, m, c) "
+                   "ORDER BY u.id COLLATE \"C\" "
+                   "ON CONFLICT (trade_id) DO UPDATE SET version = EXCLUDED.version, "
+                   "counter_party_id = EXCLUDED.counter_party_id, book_id = EXCLUDED.book_id, "
+                   "maturity_date = EXCLUDED.maturity_date, "
+                   "created_date = EXCLUDED.created_date, expired = false, "
+                   "last_updated = EXCLUDED.last_updated";
+        case Query::DeleteTombstones:
+            return "DELETE FROM trade_tombstones WHERE trade_id = ANY($1::text[])";
+        case Query::InsertAudit:
+            // In the batch's order, so audit ids follow the order of the decisions.
+            return "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
+                   "received_version, stored_version, source, reference, \"timestamp\") "
+                   "SELECT u.id, u.action, u.status, u.codes, u.message, u.received, u.stored, "
+                   "u.source, u.reference, "
+                   "TIMESTAMPTZ 'epoch' + $10::bigint * INTERVAL '1 microsecond' "
+                   "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
+                   "$6::bigint[], $7::bigint[], $8::text[], $9::text[]) WITH ORDINALITY "
+                   "AS u(id, action, status, codes, message, received, stored, source, "
+                   "reference, n) "
+                   "ORDER BY u.n";
+        case Query::UpsertPositions:
+            // One row per (source, stream, partition), in key order; never moves back.
+            return "INSERT INTO source_positions (source, stream, \"partition\", \"offset\") "
+                   "SELECT u.source, u.stream, u.p, u.o "
+                   "FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[]) "
+                   "AS u(source, stream, p, o) "
+                   "ORDER BY u.source COLLATE \"C\", u.stream COLLATE \"C\", u.p "
+                   "ON CONFLICT (source, stream, \"partition\") DO UPDATE SET "
+                   "\"offset\" = GREATEST(source_positions.\"offset\", EXCLUDED.\"offset\")";
+
+        case Query::LockKey:
+            return "SELECT pg_advisory_xact_lock($1::bigint)";
+        case Query::DeleteTrade:
+            // $1 trade id, $2 source, $3 reference, $4 now (micros). Deletes the row, keeps a
+            // tombstone with its version and audits it, in one statement; returns the version.
+            return "WITH deleted AS (DELETE FROM trades WHERE trade_id = $1::text "
+                   "RETURNING trade_id, version), "
+                   "at AS (SELECT TIMESTAMPTZ 'epoch' + $4::bigint * INTERVAL '1 microsecond' "
+                   "AS ts), "
+                   "tombstone AS (INSERT INTO trade_tombstones (trade_id, version, deleted_at) "
+                   "SELECT d.trade_id, d.version, at.ts FROM deleted d, at "
+                   "ON CONFLICT (trade_id) DO UPDATE SET "
+                   "version = GREATEST(trade_tombstones.version, EXCLUDED.version), "
+                   "deleted_at = EXCLUDED.deleted_at), "
+                   "audit AS (INSERT INTO audit_log (trade_id, action, status, reason_codes, "
+                   "message, received_version, stored_version, source, reference, \"timestamp\") "
+                   "SELECT d.trade_id, 'DELETE', 'success', '', "
+                   "'Trade ' || d.trade_id || ': version ' || d.version || ' deleted', "
+                   "NULL, d.version, $2::text, $3::text, at.ts FROM deleted d, at) "
+                   "SELECT version FROM deleted";
+
+        case Query::Expire:
+            // $1 business date 'YYYY-MM-DD', $2 source, $3 now (micros). Marks and audits in
+            // one statement, so there is exactly one EXPIRE entry per marked trade even with
+            // concurrent writers; the rows are locked in trade_id order (as UpsertTrades
+            // locks them). Returns the number of rows marked as the command's row count.
+            return "WITH at AS (SELECT TIMESTAMPTZ 'epoch' + $3::bigint * "
+                   "INTERVAL '1 microsecond' AS ts), "
+                   "due AS MATERIALIZED (SELECT trade_id FROM trades "
+                   "WHERE NOT expired AND maturity_date < $1::date "
+                   "ORDER BY trade_id FOR UPDATE), "
+                   "marked AS (UPDATE trades t SET expired = true, last_updated = at.ts "
+                   "FROM due, at WHERE t.trade_id = due.trade_id "
+                   "AND NOT t.expired AND t.maturity_date < $1::date "
+                   "RETURNING t.trade_id, t.version, t.maturity_date, at.ts) "
+                   "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
+                   "received_version, stored_version, source, reference, \"timestamp\") "
+                   "SELECT trade_id, 'EXPIRE', 'success', '', "
+                   "'Trade ' || trade_id || ': version ' || version || "
+                   "' expired; maturity date ' || to_char(maturity_date, 'YYYY-MM-DD') || "
+                   "' is before the business date ' || $1::text, "
+                   "NULL, version, $2::text, $1::text, ts FROM marked ORDER BY trade_id";
+
+        case Query::ClaimJobRun:
+            // $1 job, $2 period, $3 who claims it. One row per (job, period): only the
+            // instance whose insert lands gets a row back. Old periods are pruned on the way.
+            return "WITH pruned AS (DELETE FROM job_runs WHERE job = $1::text "
+                   "AND period < $2::bigint - 1000) "
+                   "INSERT INTO job_runs (job, period, claimed_by) "
+                   "VALUES ($1::text, $2::bigint, $3::text) "
+                   "ON CONFLICT (job, period) DO NOTHING RETURNING period";
+
+        case Query::UnshippedAudit:
+            // Served by the partial index audit_log_unshipped (same predicate), in id order.
+            // Tracked per entry: ids of concurrent transactions become visible out of order.
+            return "SELECT id, trade_id, action, status, reason_codes, message, "
+                   "received_version, stored_version, source, reference, "
+                   "(EXTRACT(EPOCH FROM \"timestamp\") * 1000000)::bigint "
+                   "FROM audit_log WHERE NOT shipped ORDER BY id LIMIT $1::bigint";
+        case Query::MarkAuditShipped:
+            return "UPDATE audit_log SET shipped = true "
+                   "WHERE id = ANY($1::bigint[]) AND NOT shipped";
+        case Query::PruneShippedAudit:
+            // $1 cut-off (micros; NULL: no limit), $2 most rows per statement, so that one
+            // prune never holds many locks or writes a huge transaction.
+            return "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
+                   "WHERE \"timestamp\" < coalesce(TIMESTAMPTZ 'epoch' + "
+                   "$1::bigint * INTERVAL '1 microsecond', 'infinity') AND shipped "
+                   "LIMIT $2::bigint)";
+
+        case Query::SelectTrade:
+            return "SELECT trade_id, version, counter_party_id, book_id, "
+                   "maturity_date - DATE '1970-01-01', created_date - DATE '1970-01-01', "
+                   "expired, (EXTRACT(EPOCH FROM last_updated) * 1000000)::bigint "
+                   "FROM trades WHERE trade_id = $1::text";
+        case Query::ListTrades:
+            return "SELECT trade_id, version, counter_party_id, book_id, "
+                   "maturity_date - DATE '1970-01-01', created_date - DATE '1970-01-01', "
+                   "expired, (EXTRACT(EPOCH FROM last_updated) * 1000000)::bigint "
+                   "FROM trades ORDER BY trade_id LIMIT $1::bigint OFFSET $2::bigint";
+        case Query::ListTradesByBook:
+            return "SELECT trade_id, version, counter_party_id, book_id, "
+                   "maturity_date - DATE '1970-01-01', created_date - DATE '1970-01-01', "
+                   "expired, (EXTRACT(EPOCH FROM last_updated) * 1000000)::bigint "
+                   "FROM trades WHERE book_id = $1::text ORDER BY trade_id";
+        case Query::Statistics:
+            // The same rule as tradestore::is_expired.
+            return "SELECT count(*), "
+                   "count(*) FILTER (WHERE expired OR maturity_date < $1::date) FROM trades";
+        case Query::AuditAll:
+            return "SELECT id, trade_id, action, status, reason_codes, message, "
+                   "received_version, stored_version, source, reference, "
+                   "(EXTRACT(EPOCH FROM \"timestamp\") * 1000000)::bigint "
+                   "FROM audit_log ORDER BY id LIMIT $1::bigint OFFSET $2::bigint";
+        case Query::AuditByTrade:
+            return "SELECT id, trade_id, action, status, reason_codes, message, "
+                   "received_version, stored_version, source, reference, "
+                   "(EXTRACT(EPOCH FROM \"timestamp\") * 1000000)::bigint "
+                   "FROM audit_log WHERE trade_id = $3::text "
+                   "ORDER BY id LIMIT $1::bigint OFFSET $2::bigint";
+        case Query::AuditCountAll:
+            return "SELECT count(*) FROM audit_log";
+        case Query::AuditCountByTrade:
+            return "SELECT count(*) FROM audit_log WHERE trade_id = $1::text";
+        case Query::SelectPosition:
+            return "SELECT \"offset\" FROM source_positions "
+                   "WHERE source = $1::text AND stream = $2::text AND \"partition\" = $3::int";
+        case Query::Ping:
+            return "SELECT 1";
+    }
+    return "SELECT 1";
+}
+
+const char* label(Query query) {
+    static constexpr const char* kLabels[] = {
+        "Begin",           "Commit",         "LockKeys",         "ReadState",
+        "InsertTrades",    "UpsertTrades",   "DeleteTombstones", "InsertAudit",
+        "UpsertPositions", "LockKey",        "DeleteTrade",      "Expire",
+        "ClaimJobRun",     "UnshippedAudit", "MarkAuditShipped", "PruneShippedAudit",
+        "SelectTrade",     "ListTrades",     "ListTradesByBook", "Statistics",
+        "AuditAll",        "AuditByTrade",   "AuditCountAll",    "AuditCountByTrade",
+        "SelectPosition",  "Ping",
+    };
+    static_assert(std::size(kLabels) == kQueryCount);
+    return kLabels[static_cast<std::size_t>(query)];
+}
+
+const char* statement_name(Query query) {
+    static const std::array<std::string, kQueryCount> names = [] {
+        std::array<std::string, kQueryCount> result;
+        for (std::size_t i = 0; i < kQueryCount; ++i) result[i] = "ts_" + std::to_string(i);
+        return result;
+    }();
+    return names[static_cast<std::size_t>(query)].c_str();
+}
+
+}  // namespace tradestore::plugins::pg

@@ -1,0 +1,30 @@
+// Rows as the store's queries select them, turned into SDK types.
+#pragma once
+
+#include <tradestore/store.h>
+
+#include "connection.h"
+
+namespace tradestore::plugins::pg {
+
+// A trade from the columns in trade_column order, starting at column 0.
+Trade read_trade(const Result& result, int row);
+// An audit entry from the columns in audit_column order.
+AuditEntry read_audit(const Result& result, int row);
+AuditAction parse_action(std::string_view text);
+
+inline std::int64_t to_micros(Timestamp timestamp) {
+    return timestamp.time_since_epoch().count();
+}
+inline Timestamp from_micros(std::int64_t micros) {
+    return Timestamp{std::chrono::microseconds{micros}};
+}
+inline std::int64_t to_days(Date date) {
+    return date.time_since_epoch().count();
+}
+inline Date from_days(std::int64_t days) {
+    return Date{std::chrono::days{days}};
+}
+Timestamp now_utc();
+
+}  // namespace tradestore::plugins::pg

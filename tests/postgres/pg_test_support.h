@@ -1,0 +1,103 @@
+// What the PostgreSQL tests share: the test server's URI, a plain libpq connection to look
+// behind the store's back, a fresh schema per test (the StoreEnvironment of the contract
+// suite), and a private server that a test may stop and start.
+//
+// The server comes from TRADESTORE_TEST_PG_URI or from the CTest fixture that started one
+// (scripts/pg-test-server.sh). Without either, every test of an executable linking this
+// skips, or fails when CI=true.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "postgres_store.h"
+#include "store_contract.h"
+
+namespace tradestore::pgtest {
+
+// True when the environment variable CI is "true": a missing server is then a failure.
+bool running_in_ci();
+// The test server's URI, if there is one.
+std::optional<std::string> server_uri();
+// The URI (postgresql://... or key=value) with one more connection parameter.
+std::string with_parameter(const std::string& uri, const std::string& key,
+                           const std::string& value);
+// The URI with its search_path set to `schema` (through the libpq `options` parameter).
+std::string with_search_path(const std::string& uri, const std::string& schema);
+
+// A plain, blocking libpq connection. Every failure throws std::runtime_error.
+class RawConnection {
+  public:
+    explicit RawConnection(const std::string& uri);
+    ~RawConnection();
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+
+    void execute(const std::string& sql);
+    // Rows of text values (NULL as nullopt); parameters are text.
+    std::vector<std::vector<std::optional<std::string>>> query(
+        const std::string& sql, const std::vector<std::string>& params = {});
+    // The single value of a one-row, one-column query ("" for NULL).
+    std::string scalar(const std::string& sql, const std::vector<std::string>& params = {});
+
+    PGconn* handle() const noexcept { return conn_; }
+
+  private:
+    PGconn* conn_ = nullptr;
+};
+
+// Options for a store on `uri` with the plugin's defaults, shorter timeouts for tests.
+plugins::PostgresStoreOptions store_options(const std::string& uri);
+
+// A fresh schema on the test server, dropped with everything in it when the environment goes.
+class PostgresEnvironment final : public contract::StoreEnvironment {
+  public:
+    PostgresEnvironment();
+    ~PostgresEnvironment() override;
+
+    std::unique_ptr<Store> create_store() override;
+    std::unique_ptr<plugins::PostgresStore> create_postgres_store() const;
+
+    const std::string& schema() const noexcept { return schema_; }
+    // The server URI with search_path set to this schema.
+    const std::string& uri() const noexcept { return uri_; }
+    plugins::PostgresStoreOptions options() const { return store_options(uri_); }
+
+  private:
+    std::string server_uri_;
+    std::string schema_;
+    std::string uri_;
+};
+
+contract::StoreImplementation postgres_implementation();
+
+// A server of one test's own (scripts/pg-test-server.sh), for tests that stop and start it.
+// Throws std::runtime_error when it cannot be started.
+class PrivateServer {
+  public:
+    PrivateServer();
+    ~PrivateServer();
+    PrivateServer(const PrivateServer&) = delete;
+    PrivateServer& operator=(const PrivateServer&) = delete;
+
+    // The URI of its test database.
+    const std::string& uri() const noexcept { return uri_; }
+    void pause();   // pg_ctl stop -m fast
+    void resume();  // start again on the same port
+
+    // False when TRADESTORE_TEST_PG_URI is set: an outside server is not ours to stop.
+    static bool possible();
+
+  private:
+    void script(const std::string& command);
+
+    std::filesystem::path state_;
+    std::string uri_;
+};
+
+}  // namespace tradestore::pgtest

@@ -1,0 +1,449 @@
+// What the PostgreSQL store does beyond the store contract: its schema and migrations,
+// hostile text, array parameters, lock and pool limits, and reconnecting.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "array_literal.h"
+#include "pg_test_support.h"
+#include "trade_rules.h"
+
+namespace tradestore::pgtest {
+namespace {
+
+using contract::kToday;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+Trade make_trade(std::string id, std::int64_t version, std::string book = "B1") {
+    Trade trade;
+    trade.trade_id = std::move(id);
+    trade.version = version;
+    trade.counter_party_id = "CP-1";
+    trade.book_id = std::move(book);
+    trade.maturity_date = kToday + std::chrono::days{30};
+    trade.created_date = kToday - std::chrono::days{1};
+    return trade;
+}
+
+Batch batch_of(std::vector<Trade> trades, std::string source = "rest",
+               std::string reference = "r") {
+    Batch batch;
+    for (Trade& trade : trades) batch.candidates.push_back({std::move(trade), source, reference});
+    return batch;
+}
+
+class PostgresStoreTest : public ::testing::Test {
+  protected:
+    std::unique_ptr<plugins::PostgresStore> open_store(
+        const plugins::PostgresStoreOptions& options) {
+        auto store = std::make_unique<plugins::PostgresStore>(options);
+        store->open();
+        return store;
+    }
+    std::unique_ptr<plugins::PostgresStore> open_store() { return open_store(env_.options()); }
+
+    std::vector<ItemResult> apply(Store& store, Batch batch) {
+        return store.apply(batch, rules_, kToday);
+    }
+
+    PostgresEnvironment env_;
+    RawConnection raw_{env_.uri()};
+    plugins::TradeRules trade_rules_{true, true};
+    std::vector<const Rule*> rules_{&trade_rules_};
+};
+
+// ---- schema --------------------------------------------------------------------------------
+
+TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
+    auto store = open_store();
+    EXPECT_EQ(raw_.scalar("SELECT string_agg(version::text, ',') FROM schema_version"), "1");
+
+    std::vector<std::string> indexes;
+    for (const auto& row : raw_.query("SELECT indexname FROM pg_indexes WHERE schemaname = $1 "
+                                      "AND tablename = 'trades' ORDER BY indexname",
+                                      {env_.schema()})) {
+        indexes.push_back(*row[0]);
+    }
+    EXPECT_THAT(indexes, ElementsAre("trades_book_expired_maturity", "trades_book_id",
+                                     "trades_counter_party_id", "trades_expired",
+                                     "trades_maturity_date", "trades_pkey"));
+    std::vector<std::string> audit_indexes;
+    for (const auto& row : raw_.query("SELECT indexname || ' ' || (SELECT amname FROM pg_am "
+                                      "JOIN pg_class c ON c.relam = pg_am.oid WHERE "
+                                      "c.oid = (schemaname || '.' || indexname)::regclass) "
+                                      "FROM pg_indexes WHERE schemaname = $1 AND "
+                                      "tablename = 'audit_log' ORDER BY indexname",
+                                      {env_.schema()})) {
+        audit_indexes.push_back(*row[0]);
+    }
+    EXPECT_THAT(audit_indexes,
+                ElementsAre("audit_log_pkey btree", "audit_log_timestamp brin",
+                            "audit_log_trade_id btree", "audit_log_unshipped btree"));
+    EXPECT_EQ(raw_.scalar("SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND "
+                          "indexname = 'trades_book_expired_maturity'",
+                          {env_.schema()}),
+              "CREATE INDEX trades_book_expired_maturity ON " + env_.schema() +
+                  ".trades USING btree (book_id, expired, maturity_date)");
+    for (const std::string table : {"trades", "trade_tombstones", "audit_log"}) {
+        EXPECT_EQ(raw_.scalar("SELECT collation_name FROM information_schema.columns WHERE "
+                              "table_schema = $1 AND table_name = $2 AND column_name = 'trade_id'",
+                              {env_.schema(), table}),
+                  "C")
+            << table;
+    }
+    EXPECT_EQ(raw_.scalar("SELECT data_type FROM information_schema.columns WHERE "
+                          "table_schema = $1 AND table_name = 'audit_log' AND column_name = 'id'",
+                          {env_.schema()}),
+              "bigint");
+    EXPECT_THAT(raw_.scalar("SELECT column_default FROM information_schema.columns WHERE "
+                            "table_schema = $1 AND table_name = 'audit_log' AND "
+                            "column_name = 'id'",
+                            {env_.schema()}),
+                HasSubstr("nextval"));
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM information_schema.tables WHERE "
+                          "table_schema = $1 AND table_name IN ('trades', 'audit_log', "
+                          "'trade_tombstones', 'source_positions', 'job_runs', "
+                          "'schema_version')",
+                          {env_.schema()}),
+              "6");
+}
+
+TEST_F(PostgresStoreTest, ConcurrentOpensOfAnEmptyDatabaseDoNotRace) {
+    constexpr int kStores = 4;
+    std::vector<std::unique_ptr<plugins::PostgresStore>> stores;
+    for (int i = 0; i < kStores; ++i) stores.push_back(env_.create_postgres_store());
+    std::promise<void> go;
+    std::shared_future<void> start = go.get_future().share();
+    std::vector<std::future<std::string>> opened;
+    for (auto& store : stores) {
+        opened.push_back(std::async(std::launch::async, [&store, start]() -> std::string {
+            start.wait();
+            try {
+                store->open();
+                return "";
+            } catch (const std::exception& error) {
+                return error.what();
+            }
+        }));
+    }
+    go.set_value();
+    for (auto& result : opened) EXPECT_EQ(result.get(), "");
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "1");
+    for (int i = 0; i < kStores; ++i) {
+        const auto results = apply(*stores[static_cast<std::size_t>(i)],
+                                   batch_of({make_trade("T" + std::to_string(i), 1)}));
+        EXPECT_EQ(results.at(0).outcome, Outcome::Created);
+    }
+    EXPECT_EQ(stores[0]->statistics(kToday).total_trades, kStores);
+}
+
+TEST_F(PostgresStoreTest, ASchemaFromANewerPluginIsRefused) {
+    open_store()->close();
+    raw_.execute("INSERT INTO schema_version (version) VALUES (99)");
+    plugins::PostgresStore store(env_.options());
+    try {
+        store.open();
+        FAIL() << "open() accepted a newer schema";
+    } catch (const StoreUnavailable& error) {
+        FAIL() << "a newer schema is not a transient failure: " << error.what();
+    } catch (const std::runtime_error& error) {
+        EXPECT_THAT(error.what(), HasSubstr("schema version 99"));
+    }
+}
+
+// ---- hostile text --------------------------------------------------------------------------
+
+const std::vector<std::string>& hostile_texts() {
+    static const std::vector<std::string> texts = {
+        "a'b",
+        "a''b",
+        "x\"y",
+        "back\\slash",
+        "\\N",
+        "semi;colon",
+        "--comment",
+        "Robert'); DROP TABLE trades;--",
+        "{braces}",
+        "com,ma",
+        "NULL",
+        " padded ",
+        "tab\there",
+        "new\nline",
+        "$1",
+        "%_*?",
+        "\xc3\xbc-umlaut",
+        "\xe6\x97\xa5\xe6\x9c\xac",
+        "\xf0\x9f\x98\x80 emoji",
+        std::string(5000, 'L') + "\xc3\xa9",
+    };
+    return texts;
+}
+
+TEST_F(PostgresStoreTest, HostileIdsBooksAndReferencesAreStoredVerbatim) {
+    auto store = open_store();
+    const auto& texts = hostile_texts();
+    Batch batch;
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        batch.candidates.push_back(
+            {make_trade(texts[i], 1, texts[(i + 1) % texts.size()]), texts[i], texts[i]});
+    }
+    for (const ItemResult& result : apply(*store, batch)) {
+        ASSERT_EQ(result.outcome, Outcome::Created);
+    }
+
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        SCOPED_TRACE("text " + std::to_string(i));
+        const auto got = store->get(texts[i], kToday);
+        ASSERT_TRUE(got);
+        EXPECT_EQ(got->trade_id, texts[i]);
+        EXPECT_EQ(got->book_id, texts[(i + 1) % texts.size()]);
+        const auto by_book = store->list_by_book(texts[(i + 1) % texts.size()], kToday);
+        ASSERT_EQ(by_book.size(), 1u);
+        EXPECT_EQ(by_book[0].trade_id, texts[i]);
+        const auto audit = store->audit(AuditQuery{texts[i], 0, 10});
+        ASSERT_EQ(audit.size(), 1u);
+        EXPECT_EQ(audit[0].trade_id, texts[i]);
+        EXPECT_EQ(audit[0].source, texts[i]);
+        EXPECT_EQ(audit[0].reference, texts[i]);
+        EXPECT_EQ(audit[0].message, "Trade " + texts[i] + ": version 1 created");
+        // Byte for byte in the table, as any other client sees it.
+        EXPECT_EQ(raw_.scalar("SELECT book_id FROM trades WHERE trade_id = $1", {texts[i]}),
+                  texts[(i + 1) % texts.size()]);
+    }
+    std::vector<std::string> sorted = texts;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<std::string> listed;
+    for (const Trade& trade : store->list(0, 100, kToday)) listed.push_back(trade.trade_id);
+    EXPECT_EQ(listed, sorted);
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM trades"), std::to_string(texts.size()));
+
+    // Deleted, tombstoned and restored under the same hostile ids.
+    for (const std::string& id : texts) ASSERT_TRUE(store->remove(id, "rest", id));
+    for (const ItemResult& result : apply(*store, batch)) {
+        ASSERT_EQ(result.outcome, Outcome::Rejected);
+        EXPECT_EQ(result.reasons.at(0).code, "DELETED_VERSION");
+    }
+    Batch restore;
+    for (const std::string& id : texts) restore.candidates.push_back({make_trade(id, 2), "r", id});
+    for (const ItemResult& result : apply(*store, restore)) {
+        EXPECT_EQ(result.outcome, Outcome::Created);
+    }
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM trade_tombstones"), "0");
+}
+
+TEST_F(PostgresStoreTest, HostilePositionKeysRoundTrip) {
+    auto store = open_store();
+    Batch batch;
+    for (std::size_t i = 0; i < hostile_texts().size(); ++i) {
+        batch.positions.push_back({hostile_texts()[i], hostile_texts()[i],
+                                   static_cast<std::int32_t>(i), static_cast<std::int64_t>(i)});
+    }
+    apply(*store, batch);
+    for (std::size_t i = 0; i < hostile_texts().size(); ++i) {
+        EXPECT_EQ(
+            store->position(hostile_texts()[i], hostile_texts()[i], static_cast<std::int32_t>(i)),
+            static_cast<std::int64_t>(i));
+    }
+}
+
+TEST_F(PostgresStoreTest, ArrayLiteralsRoundTripThroughTheServer) {
+    std::vector<std::string> texts = hostile_texts();
+    texts.push_back("");
+    texts.push_back("\"");
+    texts.push_back("\\");
+    texts.push_back("\\\"");
+    texts.push_back("}");
+    plugins::pg::ArrayLiteral array;
+    for (const std::string& text : texts) array.add(text);
+    array.add_null();
+    const auto rows = raw_.query(
+        "SELECT u FROM unnest($1::text[]) WITH ORDINALITY AS a(u, n) "
+        "ORDER BY n",
+        {array.take()});
+    ASSERT_EQ(rows.size(), texts.size() + 1);
+    for (std::size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(rows[i][0], texts[i]) << i;
+    EXPECT_FALSE(rows.back()[0]);  // the NULL element, not the text "NULL"
+}
+
+TEST_F(PostgresStoreTest, NulBytesAreRefusedNotTruncated) {
+    auto store = open_store();
+    EXPECT_THROW(apply(*store, batch_of({make_trade(std::string("T\0X", 3), 1)})),
+                 std::invalid_argument);
+    EXPECT_EQ(store->statistics(kToday).total_trades, 0);
+    EXPECT_TRUE(store->healthy());
+}
+
+// ---- limits: lock waits, the pool ----------------------------------------------------------
+
+// Holds the advisory lock of a trade id, as a writer of that id in another process would.
+class HeldLock {
+  public:
+    HeldLock(const std::string& uri, const std::string& trade_id) : connection_(uri) {
+        connection_.execute("BEGIN");
+        connection_.query("SELECT pg_advisory_xact_lock($1::bigint)",
+                          {std::to_string(plugins::pg::lock_key(trade_id))});
+    }
+    void release() { connection_.execute("COMMIT"); }
+
+    // How many other sessions wait for this trade id's lock.
+    static int waiters(RawConnection& connection, const std::string& trade_id) {
+        const auto key = static_cast<std::uint64_t>(plugins::pg::lock_key(trade_id));
+        return std::stoi(connection.scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND "
+            "classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1",
+            {std::to_string(key >> 32), std::to_string(key & 0xffffffffu)}));
+    }
+
+  private:
+    RawConnection connection_;
+};
+
+TEST_F(PostgresStoreTest, ALockWaitEndsAtTheStatementTimeoutWithStoreUnavailable) {
+    auto options = env_.options();
+    options.pool.connection.statement_timeout = milliseconds{400};
+    auto store = open_store(options);
+    HeldLock lock(env_.uri(), "T1");
+
+    const auto start = steady_clock::now();
+    try {
+        apply(*store, batch_of({make_trade("T0", 1), make_trade("T1", 1)}));
+        FAIL() << "apply() did not wait for the lock";
+    } catch (const StoreUnavailable& error) {
+        EXPECT_THAT(error.what(), HasSubstr("statement timeout"));
+    }
+    const auto waited = steady_clock::now() - start;
+    EXPECT_GE(waited, milliseconds{350});
+    EXPECT_LT(waited, milliseconds{3000});
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM trades"), "0");
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM audit_log"), "0");
+
+    // Other ids are not held up, and once the lock goes the same batch goes through.
+    EXPECT_EQ(apply(*store, batch_of({make_trade("T2", 1)})).at(0).outcome, Outcome::Created);
+    lock.release();
+    const auto results = apply(*store, batch_of({make_trade("T0", 1), make_trade("T1", 1)}));
+    EXPECT_EQ(results.at(1).outcome, Outcome::Created);
+    EXPECT_TRUE(store->healthy());
+}
+
+TEST_F(PostgresStoreTest, WaitingForAConnectionEndsAtThePoolTimeout) {
+    auto options = env_.options();
+    options.pool.pool_size = 1;
+    options.pool.max_overflow = 0;
+    options.pool.pool_timeout = milliseconds{300};
+    auto store = open_store(options);
+    HeldLock lock(env_.uri(), "T1");
+
+    // The only connection waits for T1's lock.
+    auto blocked = std::async(std::launch::async, [&] {
+        return apply(*store, batch_of({make_trade("T1", 1)})).at(0).outcome;
+    });
+    while (HeldLock::waiters(raw_, "T1") < 1) std::this_thread::sleep_for(milliseconds{10});
+    const auto start = steady_clock::now();
+    try {
+        store->get("T2", kToday);
+        FAIL() << "got a connection from an exhausted pool";
+    } catch (const StoreUnavailable& error) {
+        EXPECT_THAT(error.what(), HasSubstr("no database connection became free"));
+    }
+    EXPECT_LT(steady_clock::now() - start, milliseconds{2000});
+    lock.release();
+    EXPECT_EQ(blocked.get(), Outcome::Created);
+    EXPECT_EQ(store->open_connections(), 1u);
+}
+
+TEST_F(PostgresStoreTest, OverflowConnectionsAreClosedWhenTheyComeBack) {
+    auto options = env_.options();
+    options.pool.pool_size = 2;
+    options.pool.max_overflow = 3;
+    options.pool.connection.application_name = "overflow-" + env_.schema();
+    auto store = open_store(options);
+    const auto connections = [&] {
+        return std::stoi(
+            raw_.scalar("SELECT count(*) FROM pg_stat_activity WHERE "
+                        "application_name = $1",
+                        {options.pool.connection.application_name}));
+    };
+    HeldLock lock(env_.uri(), "T1");
+    std::vector<std::future<Outcome>> writers;
+    for (int i = 0; i < 5; ++i) {
+        writers.push_back(std::async(std::launch::async, [&, i] {
+            return apply(*store, batch_of({make_trade("T1", i + 1)})).at(0).outcome;
+        }));
+    }
+    while (HeldLock::waiters(raw_, "T1") < 5) std::this_thread::sleep_for(milliseconds{10});
+    EXPECT_EQ(store->open_connections(), 5u);
+    EXPECT_EQ(connections(), 5);
+    lock.release();
+    int created = 0;
+    for (auto& writer : writers) created += writer.get() == Outcome::Created ? 1 : 0;
+    EXPECT_EQ(created, 1);
+    EXPECT_EQ(store->open_connections(), 2u);  // pool_size kept, the overflow closed
+    for (int attempt = 0; attempt < 100 && connections() != 2; ++attempt) {
+        std::this_thread::sleep_for(milliseconds{10});  // the server notices the closes
+    }
+    EXPECT_EQ(connections(), 2);
+}
+
+TEST_F(PostgresStoreTest, ConnectionsTerminatedByTheServerAreReplacedWithoutAnError) {
+    auto options = env_.options();
+    options.pool.connection.application_name = "terminated-" + env_.schema();
+    auto store = open_store(options);
+    // Several pooled connections, all idle.
+    std::vector<std::future<void>> readers;
+    for (int i = 0; i < 4; ++i) {
+        readers.push_back(std::async(std::launch::async, [&] { store->statistics(kToday); }));
+    }
+    for (auto& reader : readers) reader.get();
+    ASSERT_GE(store->open_connections(), 1u);
+
+    EXPECT_NE(raw_.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                          "WHERE application_name = $1",
+                          {options.pool.connection.application_name}),
+              "0");
+    std::this_thread::sleep_for(milliseconds{100});  // the terminations reach the sockets
+
+    EXPECT_EQ(apply(*store, batch_of({make_trade("T1", 1)})).at(0).outcome, Outcome::Created);
+    EXPECT_TRUE(store->get("T1", kToday));
+    EXPECT_TRUE(store->healthy());
+    EXPECT_EQ(store->audit_count(std::nullopt), 1);
+}
+
+// ---- transactions --------------------------------------------------------------------------
+
+TEST_F(PostgresStoreTest, ALaterBatchSeesWhatAnotherInstanceCommitted) {
+    auto first = open_store();
+    auto second = open_store();
+    apply(*first, batch_of({make_trade("T1", 5)}));
+    const auto results = apply(*second, batch_of({make_trade("T1", 4), make_trade("T1", 6)}));
+    EXPECT_EQ(results.at(0).outcome, Outcome::Rejected);
+    EXPECT_EQ(results.at(0).previous_version, 5);
+    EXPECT_EQ(results.at(1).outcome, Outcome::Updated);
+    ASSERT_TRUE(first->remove("T1", "rest", "del"));
+    EXPECT_EQ(apply(*second, batch_of({make_trade("T1", 6)})).at(0).reasons.at(0).code,
+              "DELETED_VERSION");
+}
+
+TEST_F(PostgresStoreTest, TimestampsAreStoredAsTimestamptzToTheMicrosecond) {
+    auto store = open_store();
+    const auto result = apply(*store, batch_of({make_trade("T1", 1)})).at(0);
+    ASSERT_TRUE(result.stored);
+    const std::int64_t micros = result.stored->last_updated.time_since_epoch().count();
+    EXPECT_EQ(raw_.scalar("SELECT (EXTRACT(EPOCH FROM last_updated) * 1000000)::bigint FROM "
+                          "trades"),
+              std::to_string(micros));
+    EXPECT_EQ(raw_.scalar("SELECT pg_typeof(last_updated)::text FROM trades"),
+              "timestamp with time zone");
+    EXPECT_EQ(raw_.scalar("SELECT maturity_date::text FROM trades"),
+              format_date(kToday + std::chrono::days{30}));
+}
+
+}  // namespace
+}  // namespace tradestore::pgtest
