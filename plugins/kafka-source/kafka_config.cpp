@@ -1,0 +1,179 @@
+#include "kafka_config.h"
+
+#include <array>
+#include <stdexcept>
+
+namespace tradestore::kafka {
+
+namespace {
+
+// Properties the plugin sets from its own settings or needs for its guarantees.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kOwnedProperties = {{
+    {"bootstrap.servers", "use the 'brokers' setting"},
+    {"group.id", "use the 'group_id' setting"},
+    {"enable.auto.offset.store", "kafka-source stores offsets only after the store commits"},
+    {"enable.partition.eof", "kafka-source does not use partition EOF events"},
+}};
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
+}  // namespace
+
+std::vector<SettingSpec> setting_specs() {
+    return {
+        {"brokers", SettingType::String, "localhost:9092", false,
+         "Bootstrap brokers, host:port[,host:port...]"},
+        {"topics", SettingType::List, "trades", false,
+         "Topics to consume (JSON trades keyed by id)"},
+        {"group_id", SettingType::String, "trade-consumer-group", false, "Consumer group id"},
+        {"batch_size", SettingType::Int, "500", false,
+         "Most messages handed to the store in one batch (one transaction)", 1, 100'000},
+        {"batch_wait", SettingType::Duration, "50ms", false,
+         "How long a batch waits to fill up once its first message arrived", 0, 60'000},
+        {"dead_letter_topic", SettingType::String, "trades.dlq", false,
+         "Topic receiving messages that are not JSON or not a valid trade"},
+        {"results_topic", SettingType::String, "", false,
+         "Topic receiving one record per decision (unset: none are published)"},
+        {"retry_backoff_max", SettingType::Duration, "5s", false,
+         "Longest wait between retries of a batch while the store or dead-letter topic fails", 10,
+         3'600'000},
+        {"shutdown_timeout", SettingType::Duration, "15s", false,
+         "How long a stop keeps retrying the in-flight batch before leaving it to redelivery", 0,
+         3'600'000},
+        {"kafka_properties", SettingType::Secret, "", false,
+         "librdkafka properties, comma-separated name=value (a name prefixed consumer. or "
+         "producer. applies to that client only), e.g. security.protocol=SASL_SSL, "
+         "sasl.mechanism=SCRAM-SHA-512, sasl.password=${KAFKA_PASSWORD}"},
+    };
+}
+
+std::vector<KafkaProperty> parse_properties(std::string_view text) {
+    std::vector<KafkaProperty> properties;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t comma = text.find(',', start);
+        if (comma == std::string_view::npos) comma = text.size();
+        const std::string_view raw = text.substr(start, comma - start);
+        start = comma + 1;
+        const std::string_view item = trim(raw);
+        const std::size_t equals = item.find('=');
+        if (equals == std::string_view::npos) {
+            if (item.empty()) continue;
+            if (properties.empty()) {
+                throw std::invalid_argument("kafka_properties: '" + std::string(item) +
+                                            "' is not name=value");
+            }
+            properties.back().value += ',';
+            properties.back().value += item;
+            continue;
+        }
+        KafkaProperty property;
+        std::string_view name = trim(item.substr(0, equals));
+        if (name.starts_with("consumer.")) {
+            property.scope = KafkaProperty::Scope::Consumer;
+            name.remove_prefix(9);
+        } else if (name.starts_with("producer.")) {
+            property.scope = KafkaProperty::Scope::Producer;
+            name.remove_prefix(9);
+        }
+        if (name.empty()) {
+            throw std::invalid_argument("kafka_properties: '" + std::string(item) +
+                                        "' has no property name");
+        }
+        for (const auto& [owned, why] : kOwnedProperties) {
+            if (name == owned) {
+                throw std::invalid_argument("kafka_properties: " + std::string(name) +
+                                            " cannot be set here (" + std::string(why) + ")");
+            }
+        }
+        property.name = std::string(name);
+        property.value = std::string(trim(item.substr(equals + 1)));
+        properties.push_back(std::move(property));
+    }
+    return properties;
+}
+
+KafkaConfig config_from_settings(const Settings& settings) {
+    KafkaConfig config;
+    if (settings.has("brokers")) config.brokers = settings.get_string("brokers");
+    if (settings.has("topics")) config.topics = settings.get_list("topics");
+    if (settings.has("group_id")) config.group_id = settings.get_string("group_id");
+    if (settings.has("batch_size")) {
+        config.batch_size = static_cast<std::size_t>(settings.get_int("batch_size"));
+    }
+    if (settings.has("batch_wait")) config.batch_wait = settings.get_duration("batch_wait");
+    if (settings.has("dead_letter_topic")) {
+        config.dead_letter_topic = settings.get_string("dead_letter_topic");
+    }
+    if (settings.has("results_topic")) config.results_topic = settings.get_string("results_topic");
+    if (settings.has("retry_backoff_max")) {
+        config.retry_backoff_max = settings.get_duration("retry_backoff_max");
+    }
+    if (settings.has("shutdown_timeout")) {
+        config.shutdown_timeout = settings.get_duration("shutdown_timeout");
+    }
+    if (settings.has("kafka_properties")) {
+        config.properties = parse_properties(settings.get_string("kafka_properties"));
+    }
+
+    if (config.brokers.empty()) throw std::invalid_argument("brokers: must not be empty");
+    if (config.topics.empty()) throw std::invalid_argument("topics: must name at least one topic");
+    if (config.group_id.empty()) throw std::invalid_argument("group_id: must not be empty");
+    if (config.dead_letter_topic.empty()) {
+        throw std::invalid_argument(
+            "dead_letter_topic: must not be empty (a bad message must go somewhere)");
+    }
+    for (const std::string& topic : config.topics) {
+        if (topic == config.dead_letter_topic || topic == config.results_topic) {
+            throw std::invalid_argument("topics: '" + topic +
+                                        "' is also the dead-letter or results topic");
+        }
+    }
+    return config;
+}
+
+namespace {
+
+PropertyList with_operator_properties(PropertyList list, const KafkaConfig& config,
+                                      KafkaProperty::Scope scope) {
+    for (const KafkaProperty& property : config.properties) {
+        if (property.scope == KafkaProperty::Scope::Both || property.scope == scope) {
+            list.emplace_back(property.name, property.value);
+        }
+    }
+    return list;
+}
+
+}  // namespace
+
+PropertyList consumer_properties(const KafkaConfig& config) {
+    PropertyList list = {
+        {"client.id", "tradestored"},
+        {"auto.offset.reset", "earliest"},
+        {"statistics.interval.ms", "5000"},
+    };
+    list = with_operator_properties(std::move(list), config, KafkaProperty::Scope::Consumer);
+    list.emplace_back("bootstrap.servers", config.brokers);
+    list.emplace_back("group.id", config.group_id);
+    list.emplace_back("enable.auto.offset.store", "false");
+    list.emplace_back("enable.partition.eof", "false");
+    return list;
+}
+
+PropertyList producer_properties(const KafkaConfig& config) {
+    PropertyList list = {
+        {"client.id", "tradestored"},
+        {"enable.idempotence", "true"},
+        {"linger.ms", "5"},
+        {"message.timeout.ms", "30000"},
+    };
+    list = with_operator_properties(std::move(list), config, KafkaProperty::Scope::Producer);
+    list.emplace_back("bootstrap.servers", config.brokers);
+    return list;
+}
+
+}  // namespace tradestore::kafka

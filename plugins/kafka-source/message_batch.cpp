@@ -1,0 +1,166 @@
+#include "message_batch.h"
+
+namespace tradestore::kafka {
+
+namespace {
+
+std::string describe_field_errors(const std::vector<FieldError>& errors) {
+    std::string text;
+    for (const FieldError& error : errors) {
+        if (!text.empty()) text += "; ";
+        std::string location;
+        for (const std::string& part : error.loc) {
+            if (location.empty() && part == "body") continue;
+            if (!location.empty()) location += '.';
+            location += part;
+        }
+        text += location.empty() ? "body" : location;
+        text += ": ";
+        text += error.msg;
+        text += " (";
+        text += error.type;
+        text += ')';
+    }
+    return text;
+}
+
+AuditEntry dead_letter_audit(const KafkaRecord& record, const DeadLetter& letter,
+                             std::string_view dead_letter_topic, std::string reference) {
+    AuditEntry entry;
+    entry.trade_id = record.key.value_or("");
+    entry.action = AuditAction::ValidationFailed;
+    entry.success = false;
+    entry.reason_codes = {letter.reason};
+    entry.message = "Kafka message ";
+    entry.message += reference;
+    entry.message += " dead-lettered to ";
+    entry.message += dead_letter_topic;
+    entry.message += ": ";
+    entry.message += letter.error;
+    entry.source = std::string(kSourceName);
+    entry.reference = std::move(reference);
+    return entry;
+}
+
+void append_origin(std::string& out, const TradeCodec& codec, const KafkaRecord& record) {
+    out += ",\"topic\":";
+    codec.append_json_string(out, record.topic);
+    out += ",\"partition\":";
+    out += std::to_string(record.partition);
+    out += ",\"offset\":";
+    out += std::to_string(record.offset);
+    out += '}';
+}
+
+}  // namespace
+
+std::string reference_of(const KafkaRecord& record) {
+    std::string reference = record.topic;
+    reference += '/';
+    reference += std::to_string(record.partition);
+    reference += '/';
+    reference += std::to_string(record.offset);
+    return reference;
+}
+
+PlannedBatch plan_batch(const std::vector<KafkaRecord>& records, const AppliedPositions& applied,
+                        const TradeCodec& codec, Date today, std::string_view dead_letter_topic) {
+    PlannedBatch plan;
+    plan.batch.candidates.reserve(records.size());
+    plan.candidate_record.reserve(records.size());
+    std::map<TopicPartition, std::int64_t> last_planned;  // last offset handed to the store
+
+    for (std::size_t index = 0; index < records.size(); ++index) {
+        const KafkaRecord& record = records[index];
+        TopicPartition partition{record.topic, record.partition};
+        std::int64_t& next = plan.next_offsets[partition];
+        next = std::max(next, record.offset + 1);
+
+        const auto position = applied.find(partition);
+        if (position != applied.end() && record.offset <= position->second) {
+            ++plan.skipped;  // applied by an earlier run: its effect is already stored
+            continue;
+        }
+        last_planned[std::move(partition)] = record.offset;
+
+        const std::string_view value = record.value ? std::string_view(*record.value) : "";
+        DecodedOne decoded = codec.decode_trade(value);
+        if (decoded.syntax_error || !decoded.item.trade) {
+            DeadLetter letter{index, {}, {}};
+            if (decoded.syntax_error) {
+                letter.reason = std::string(kMalformedJson);
+                letter.error = record.value ? "Malformed JSON at offset " +
+                                                  std::to_string(decoded.syntax_error->offset) +
+                                                  ": " + decoded.syntax_error->message
+                                            : "Message has no value";
+            } else {
+                letter.reason = std::string(kInvalidTrade);
+                letter.error = describe_field_errors(decoded.item.errors);
+            }
+            plan.batch.audit_only.push_back(
+                dead_letter_audit(record, letter, dead_letter_topic, reference_of(record)));
+            plan.dead_letters.push_back(std::move(letter));
+            continue;
+        }
+
+        Candidate& candidate = plan.batch.candidates.emplace_back();
+        candidate.trade = std::move(*decoded.item.trade);
+        if (candidate.trade.created_date == Date{}) candidate.trade.created_date = today;
+        candidate.source = std::string(kSourceName);
+        candidate.reference = reference_of(record);
+        plan.candidate_record.push_back(index);
+    }
+
+    plan.batch.positions.reserve(last_planned.size());
+    for (const auto& [partition, offset] : last_planned) {
+        plan.batch.positions.push_back(
+            {std::string(kSourceName), partition.topic, partition.partition, offset});
+    }
+    return plan;
+}
+
+std::vector<KafkaHeader> dead_letter_headers(const KafkaRecord& record, const DeadLetter& letter) {
+    std::vector<KafkaHeader> headers = record.headers;
+    headers.push_back({std::string(kHeaderReason), letter.reason});
+    headers.push_back({std::string(kHeaderError), letter.error});
+    headers.push_back({std::string(kHeaderTopic), record.topic});
+    headers.push_back({std::string(kHeaderPartition), std::to_string(record.partition)});
+    headers.push_back({std::string(kHeaderOffset), std::to_string(record.offset)});
+    return headers;
+}
+
+std::string result_record(const TradeCodec& codec, const KafkaRecord& record,
+                          std::string_view trade_id, std::int64_t version,
+                          const ItemResult& result) {
+    std::string out = "{\"trade_id\":";
+    codec.append_json_string(out, trade_id);
+    out += ",\"version\":";
+    out += std::to_string(version);
+    out += ",\"outcome\":";
+    codec.append_json_string(out, to_string(result.outcome));
+    out += ",\"reasons\":[";
+    for (std::size_t i = 0; i < result.reasons.size(); ++i) {
+        if (i != 0) out += ',';
+        codec.append_json_string(out, result.reasons[i].code);
+    }
+    out += ']';
+    append_origin(out, codec, record);
+    return out;
+}
+
+std::string dead_letter_result_record(const TradeCodec& codec, const KafkaRecord& record,
+                                      const DeadLetter& letter) {
+    std::string out = "{\"trade_id\":";
+    if (record.key) {
+        codec.append_json_string(out, *record.key);
+    } else {
+        out += "null";
+    }
+    out += ",\"version\":null,\"outcome\":\"invalid\",\"reasons\":[";
+    codec.append_json_string(out, letter.reason);
+    out += ']';
+    append_origin(out, codec, record);
+    return out;
+}
+
+}  // namespace tradestore::kafka

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# A throwaway Apache Kafka broker for the kafka-source tests and benchmark: one KRaft node
+# (broker and controller combined) on free loopback ports, its log dirs in a temp directory.
+#
+#   scripts/kafka-test-broker.sh start <state-dir>   start one; "host:port" goes to <state-dir>/bootstrap
+#   scripts/kafka-test-broker.sh stop  <state-dir>   stop it and remove its data
+#   scripts/kafka-test-broker.sh jars                fetch the broker's jars (if needed); print their folder
+#
+# The tests run `start` once per run as a CTest fixture (FIXTURES_SETUP) and `stop` after
+# (FIXTURES_CLEANUP).
+#  - With TRADESTORE_TEST_KAFKA_BROKERS set, `start` writes that address and starts nothing.
+#  - The jars come from Maven Central through tests/kafka/broker/pom.xml
+#    (`mvn dependency:copy-dependencies`) and are cached outside the clone, in
+#    ${TRADESTORE_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tradestore}/kafka-<version>/libs.
+#  - Without java or mvn (Debian: openjdk-17-jre-headless, maven), `start` writes no address
+#    and succeeds, so the tests skip; with CI=true it fails instead.
+set -euo pipefail
+
+command=${1:-}
+here=$(cd "$(dirname "$0")" && pwd)
+pom="$here/../tests/kafka/broker/pom.xml"
+version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$pom")
+cache_root=${TRADESTORE_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tradestore}
+libs="$cache_root/kafka-$version/libs"
+
+log() { echo "kafka-test-broker: $*" >&2; }
+
+missing_tool() {  # <message>
+  if [ "${CI:-}" = "true" ]; then
+    log "$1 (CI=true: failing instead of skipping)"
+    exit 1
+  fi
+  log "$1; the kafka tests will skip"
+  exit 0
+}
+
+fetch_jars() {
+  if [ -f "$libs/.complete" ]; then
+    return
+  fi
+  command -v mvn >/dev/null || missing_tool "mvn not found (install Debian's maven)"
+  mkdir -p "$cache_root"
+  # One fetch at a time; a half-copied folder is never used.
+  exec 9>"$cache_root/.kafka-$version.lock"
+  flock 9
+  if [ ! -f "$libs/.complete" ]; then
+    log "fetching Apache Kafka $version from Maven Central into $libs"
+    local staging="$libs.partial"
+    rm -rf "$staging"
+    mvn -q -B -Dstyle.color=never -f "$pom" dependency:copy-dependencies -DincludeScope=runtime \
+      -DoutputDirectory="$staging" >&2
+    touch "$staging/.complete"
+    rm -rf "$libs"
+    mv "$staging" "$libs"
+  fi
+  flock -u 9
+}
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+stop_broker() {  # <state-dir>
+  local state=$1
+  if [ -f "$state/pid" ]; then
+    local pid
+    pid=$(cat "$state/pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 150); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+      done
+      if kill -0 "$pid" 2>/dev/null; then
+        log "broker $pid did not stop in 30 s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+    fi
+  fi
+  if [ -f "$state/dir" ]; then
+    rm -rf "$(cat "$state/dir")"
+  fi
+  rm -f "$state/bootstrap" "$state/pid" "$state/dir"
+}
+
+start_broker() {  # <state-dir>
+  local state=$1
+  stop_broker "$state"  # a broker left over from an interrupted run
+  if [ -n "${TRADESTORE_TEST_KAFKA_BROKERS:-}" ]; then
+    echo "$TRADESTORE_TEST_KAFKA_BROKERS" >"$state/bootstrap"
+    log "using the broker at $TRADESTORE_TEST_KAFKA_BROKERS (TRADESTORE_TEST_KAFKA_BROKERS)"
+    return
+  fi
+  command -v java >/dev/null || missing_tool "java not found (install Debian's openjdk-17-jre-headless)"
+  fetch_jars
+
+  local dir port controller cluster
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/tradestore-kafka.XXXXXX")
+  echo "$dir" >"$state/dir"
+  port=$(free_port)
+  controller=$(free_port)
+  while [ "$controller" = "$port" ]; do controller=$(free_port); done
+  # A cluster id is 16 random bytes, base64url without padding.
+  cluster=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+
+  cat >"$dir/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$controller
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$dir/data
+num.partitions=3
+default.replication.factor=1
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=3
+group.initial.rebalance.delay.ms=0
+group.min.session.timeout.ms=1000
+num.network.threads=2
+num.io.threads=4
+log.retention.check.interval.ms=3600000
+EOF
+  cat >"$dir/log4j.properties" <<EOF
+log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$dir/server.log
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka=INFO
+log4j.logger.org.apache.kafka=INFO
+log4j.logger.state.change.logger=WARN
+log4j.logger.kafka.request.logger=WARN
+EOF
+  local java_opts=(-Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true
+    "-Dlog4j.configuration=file:$dir/log4j.properties" "-Dkafka.logs.dir=$dir")
+  java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool format \
+    -t "$cluster" -c "$dir/server.properties" >"$dir/format.log" 2>&1 || {
+    log "formatting the storage failed:"
+    cat "$dir/format.log" >&2
+    exit 1
+  }
+  # Detached from the caller's session and output, so CTest does not wait for it.
+  setsid java "${java_opts[@]}" -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
+    </dev/null >"$dir/stdout.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$state/pid"
+
+  local deadline=$((SECONDS + 120))
+  while [ $SECONDS -lt $deadline ]; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "the broker exited during startup:"
+      tail -n 40 "$dir/stdout.log" "$dir/server.log" >&2 2>/dev/null || true
+      stop_broker "$state"
+      exit 1
+    fi
+    if grep -q "Kafka Server started" "$dir/server.log" 2>/dev/null &&
+      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "127.0.0.1:$port" >"$state/bootstrap"
+      log "Apache Kafka $version (KRaft) ready on 127.0.0.1:$port, pid $pid, data in $dir"
+      return
+    fi
+    sleep 0.2
+  done
+  log "the broker did not become ready in 120 s:"
+  tail -n 40 "$dir/server.log" >&2 2>/dev/null || true
+  stop_broker "$state"
+  exit 1
+}
+
+case "$command" in
+  start | stop)
+    state=${2:-}
+    if [ -z "$state" ]; then
+      echo "usage: $0 start|stop <state-dir> | jars" >&2
+      exit 2
+    fi
+    mkdir -p "$state"
+    state=$(cd "$state" && pwd)
+    if [ "$command" = start ]; then start_broker "$state"; else stop_broker "$state"; fi
+    ;;
+  jars)
+    fetch_jars
+    echo "$libs"
+    ;;
+  *)
+    echo "usage: $0 start|stop <state-dir> | jars" >&2
+    exit 2
+    ;;
+esac

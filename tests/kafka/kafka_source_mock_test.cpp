@@ -1,0 +1,366 @@
+// The kafka-source in-process against librdkafka's mock cluster (rdkafka_mock.h), with a fake
+// host whose ingest sink and store positions inject the faults a real broker and store cannot
+// produce on cue: a store that fails N batches, a dead-letter topic that refuses N writes, a
+// store that cannot tell positions when partitions are assigned, a stop with a batch in hand.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "kafka_source.h"
+#include "trade_codec.h"
+
+namespace tradestore::kafka {
+namespace {
+
+using namespace std::chrono;
+using ::testing::HasSubstr;
+
+constexpr Date kToday = sys_days{year{2026} / 11 / 24};
+constexpr std::int16_t kProduceApiKey = 0;
+
+bool wait_until(const std::function<bool()>& condition, milliseconds timeout = seconds(30)) {
+    const auto deadline = steady_clock::now() + timeout;
+    while (steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(milliseconds(20));
+    }
+    return condition();
+}
+
+// --- a fake host ------------------------------------------------------------------------------
+
+class FakeStore final : public Store {
+  public:
+    std::mutex mutex;
+    std::map<std::pair<std::string, std::int32_t>, std::int64_t> positions;
+    int position_failures = 0;  // position() throws this many times
+
+    std::optional<std::int64_t> position(const std::string& source, const std::string& stream,
+                                         std::int32_t partition) override {
+        std::lock_guard lock(mutex);
+        EXPECT_EQ(source, "kafka");
+        if (position_failures > 0) {
+            --position_failures;
+            throw StoreUnavailable("injected: the store is down");
+        }
+        auto it = positions.find({stream, partition});
+        if (it == positions.end()) return std::nullopt;
+        return it->second;
+    }
+
+    void open() override {}
+    void close() override {}
+    std::vector<ItemResult> apply(const Batch&, std::span<const Rule* const>, Date) override {
+        throw std::logic_error("not used");
+    }
+    std::optional<Trade> get(const std::string&, Date) override { return std::nullopt; }
+    std::vector<Trade> list(std::int64_t, std::int64_t, Date) override { return {}; }
+    std::vector<Trade> list_by_book(const std::string&, Date) override { return {}; }
+    bool remove(const std::string&, const std::string&, const std::string&) override {
+        return false;
+    }
+    Statistics statistics(Date) override { return {}; }
+    std::int64_t expire(Date, const std::string&) override { return 0; }
+    std::vector<AuditEntry> audit(const AuditQuery&) override { return {}; }
+    std::int64_t audit_count(const std::optional<std::string>&) override { return 0; }
+    bool healthy() override { return true; }
+};
+
+// Commits every batch (one Created per candidate) and records it, unless told to fail.
+class FakeSink final : public IngestSink {
+  public:
+    explicit FakeSink(FakeStore& store) : store_(store) {}
+
+    std::mutex mutex;
+    std::vector<Batch> submitted;  // every attempt, failed or not
+    std::vector<Batch> committed;
+    int failures = 0;  // this many submits answer Unavailable
+
+    void submit(Batch batch, std::function<void(IngestResult)> done) override {
+        std::unique_lock lock(mutex);
+        submitted.push_back(batch);
+        if (failures > 0) {
+            --failures;
+            lock.unlock();
+            done({IngestStatus::Unavailable, {}, "injected: store unavailable"});
+            return;
+        }
+        IngestResult result;
+        result.items.resize(batch.candidates.size());
+        for (ItemResult& item : result.items) item.outcome = Outcome::Created;
+        {
+            std::lock_guard store_lock(store_.mutex);
+            for (const SourcePosition& position : batch.positions) {
+                auto& recorded = store_.positions[{position.stream, position.partition}];
+                recorded = std::max(recorded, position.offset);
+            }
+        }
+        committed.push_back(std::move(batch));
+        lock.unlock();
+        done(std::move(result));
+    }
+
+    std::vector<std::string> committed_references() {
+        std::lock_guard lock(mutex);
+        std::vector<std::string> references;
+        for (const Batch& batch : committed) {
+            for (const Candidate& candidate : batch.candidates) {
+                references.push_back(candidate.reference);
+            }
+            for (const AuditEntry& entry : batch.audit_only) references.push_back(entry.reference);
+        }
+        std::sort(references.begin(), references.end());
+        return references;
+    }
+
+  private:
+    FakeStore& store_;
+};
+
+class FakeHost final : public Host {
+  public:
+    FakeStore store_impl;
+    FakeSink sink{store_impl};
+    FixedClock clock_impl{kToday};
+    kernel::JsonTradeCodec codec_impl;
+    std::mutex log_mutex;
+    std::string log_text;
+
+    IngestSink& ingest() override { return sink; }
+    Store& store() override { return store_impl; }
+    const BusinessClock& clock() const override { return clock_impl; }
+    const TradeCodec& codec() const override { return codec_impl; }
+    void log(LogLevel, std::string_view, std::string_view message) override {
+        std::lock_guard lock(log_mutex);
+        log_text.append(message).append("\n");
+    }
+    HealthReport health() override { return {}; }
+    std::string_view version() const override { return "test"; }
+    std::int64_t expire_now(const std::string&) override { return 0; }
+
+    bool logged(std::string_view text) {
+        std::lock_guard lock(log_mutex);
+        return log_text.find(text) != std::string::npos;
+    }
+};
+
+// --- the mock cluster -------------------------------------------------------------------------
+
+class MockKafkaTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        rd_kafka_conf_t* conf = rd_kafka_conf_new();
+        char error[512];
+        rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", error, sizeof error);
+        producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+        ASSERT_NE(producer_, nullptr) << error;
+        cluster_ = rd_kafka_handle_mock_cluster(producer_);
+        ASSERT_NE(cluster_, nullptr);
+        bootstraps_ = rd_kafka_mock_cluster_bootstraps(cluster_);
+        ASSERT_EQ(rd_kafka_mock_topic_create(cluster_, "trades", 3, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+
+    void TearDown() override {
+        source_.reset();
+        if (producer_ != nullptr) rd_kafka_destroy(producer_);
+    }
+
+    KafkaConfig config() const {
+        KafkaConfig config;
+        config.brokers = bootstraps_;
+        config.group_id = "mock-group";
+        config.batch_size = 100;
+        config.batch_wait = milliseconds(20);
+        config.retry_backoff_max = milliseconds(200);
+        config.shutdown_timeout = milliseconds(3000);
+        config.properties = parse_properties("session.timeout.ms=6000, heartbeat.interval.ms=500");
+        return config;
+    }
+
+    void produce(std::int32_t partition, const std::string& key, const std::string& value) {
+        ASSERT_EQ(rd_kafka_producev(producer_, RD_KAFKA_V_TOPIC("trades"),
+                                    RD_KAFKA_V_PARTITION(partition),
+                                    RD_KAFKA_V_KEY(key.data(), key.size()),
+                                    RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+                  RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+
+    void produce_trades(std::int32_t partition, int count, int first_version = 1) {
+        for (int i = 0; i < count; ++i) {
+            const std::string id = "T" + std::to_string(partition);
+            produce(partition, id,
+                    R"({"trade_id":")" + id + R"(","version":)" +
+                        std::to_string(first_version + i) +
+                        R"(,"counter_party_id":"CP","book_id":"B","maturity_date":"2027-01-31"})");
+        }
+        ASSERT_EQ(rd_kafka_flush(producer_, 10'000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+
+    void start(KafkaConfig config) {
+        source_ = std::make_unique<KafkaSource>(std::move(config));
+        source_->start(host_);
+    }
+
+    // The group's committed offsets, asked of the coordinator by another client.
+    std::map<std::int32_t, std::int64_t> committed_offsets() {
+        rd_kafka_conf_t* conf = rd_kafka_conf_new();
+        char error[512];
+        rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps_.c_str(), error, sizeof error);
+        rd_kafka_conf_set(conf, "group.id", "mock-group", error, sizeof error);
+        rd_kafka_t* reader = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+        rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(3);
+        for (std::int32_t p = 0; p < 3; ++p) rd_kafka_topic_partition_list_add(list, "trades", p);
+        std::map<std::int32_t, std::int64_t> offsets;
+        if (rd_kafka_committed(reader, list, 10'000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            for (int i = 0; i < list->cnt; ++i) {
+                offsets[list->elems[i].partition] = list->elems[i].offset;
+            }
+        }
+        rd_kafka_topic_partition_list_destroy(list);
+        rd_kafka_destroy(reader);
+        return offsets;
+    }
+
+    static std::vector<std::string> references(int partition, int from, int to) {
+        std::vector<std::string> out;
+        for (int offset = from; offset < to; ++offset) {
+            out.push_back("trades/" + std::to_string(partition) + "/" + std::to_string(offset));
+        }
+        return out;
+    }
+
+    FakeHost host_;
+    rd_kafka_t* producer_ = nullptr;
+    rd_kafka_mock_cluster_t* cluster_ = nullptr;
+    std::string bootstraps_;
+    std::unique_ptr<KafkaSource> source_;
+};
+
+TEST_F(MockKafkaTest, AStoreOutageRetriesTheSameBatchAndMovesNoOffsetUntilItCommits) {
+    host_.sink.failures = 3;
+    produce_trades(0, 10);
+    start(config());
+
+    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 10; }))
+        << host_.log_text;
+    EXPECT_TRUE(host_.logged("consumption paused"));
+    EXPECT_TRUE(host_.logged("consumption resumed"));
+    {
+        std::lock_guard lock(host_.sink.mutex);
+        ASSERT_GE(host_.sink.submitted.size(), 4u);
+        // The three failed attempts and the committed one carry the same messages.
+        const auto refs = [](const Batch& batch) {
+            std::vector<std::string> out;
+            for (const Candidate& c : batch.candidates) out.push_back(c.reference);
+            return out;
+        };
+        for (std::size_t i = 1; i < 4; ++i) {
+            EXPECT_EQ(refs(host_.sink.submitted[i]), refs(host_.sink.submitted[0]));
+        }
+        EXPECT_EQ(host_.sink.committed.front().positions.front().offset,
+                  static_cast<std::int64_t>(host_.sink.committed.front().candidates.size()) - 1);
+    }
+    source_->stop();
+    EXPECT_EQ(host_.sink.committed_references(), references(0, 0, 10));
+    EXPECT_EQ(committed_offsets()[0], 10);
+}
+
+TEST_F(MockKafkaTest, ADeadLetterTopicThatCannotBeWrittenHoldsTheBatchBack) {
+    produce_trades(1, 2);
+    produce(1, "T1", "{not json");
+    produce_trades(1, 2, 3);
+    // Every produce request fails for a while: the dead letter cannot be written.
+    rd_kafka_mock_push_request_errors(
+        cluster_, kProduceApiKey, 4, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+        RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+        RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+    start(config());
+
+    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 5; }))
+        << host_.log_text;
+    EXPECT_TRUE(host_.logged("cannot write to dead-letter topic trades.dlq"));
+    {
+        std::lock_guard lock(host_.sink.mutex);
+        // Nothing reached the store before the dead letter was written.
+        EXPECT_EQ(host_.sink.submitted.size(), host_.sink.committed.size());
+        std::size_t audit_only = 0;
+        for (const Batch& batch : host_.sink.committed) {
+            for (const AuditEntry& entry : batch.audit_only) {
+                ++audit_only;
+                EXPECT_EQ(entry.reference, "trades/1/2");
+                EXPECT_EQ(entry.reason_codes, std::vector<std::string>{"MALFORMED_JSON"});
+            }
+        }
+        EXPECT_EQ(audit_only, 1u);
+    }
+    source_->stop();
+    EXPECT_EQ(committed_offsets()[1], 5);
+}
+
+TEST_F(MockKafkaTest, WhenTheStoreCannotTellPositionsAtAssignmentReplaysAreSkippedLater) {
+    // An earlier run applied offsets 0..4 of partition 2 (the commit to Kafka was lost), and
+    // the store is down while the partitions are assigned.
+    host_.store_impl.positions[{"trades", 2}] = 4;
+    host_.store_impl.position_failures = 5;
+    produce_trades(2, 10);
+    start(config());
+
+    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 5; }))
+        << host_.log_text;
+    source_->stop();
+    EXPECT_EQ(host_.sink.committed_references(), references(2, 5, 10));
+    EXPECT_EQ(committed_offsets()[2], 10);
+}
+
+TEST_F(MockKafkaTest, AssignmentStartsRightAfterThePositionTheStoreRecorded) {
+    host_.store_impl.positions[{"trades", 0}] = 6;
+    produce_trades(0, 10);
+    start(config());
+    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 3; }))
+        << host_.log_text;
+    EXPECT_TRUE(host_.logged("trades/0@7"));
+    source_->stop();
+    EXPECT_EQ(host_.sink.committed_references(), references(0, 7, 10));
+}
+
+TEST_F(MockKafkaTest, StopFinishesTheBatchInHandAndCommitsItsOffsets) {
+    KafkaConfig slow = config();
+    slow.batch_size = 1000;
+    slow.batch_wait = seconds(60);  // the batch would wait a minute to fill up
+    produce_trades(0, 4);
+    start(slow);
+    ASSERT_TRUE(wait_until([&] { return host_.logged("assigned"); })) << host_.log_text;
+    std::this_thread::sleep_for(milliseconds(1500));  // messages are in hand, not submitted
+    EXPECT_TRUE(host_.sink.committed_references().empty());
+    const auto stopping = steady_clock::now();
+    source_->stop();
+    EXPECT_LT(steady_clock::now() - stopping, seconds(10));
+    // Whatever was in hand went to the store, and exactly that was committed to Kafka.
+    const std::int64_t committed = committed_offsets()[0];
+    EXPECT_GE(committed, 1);
+    EXPECT_EQ(host_.sink.committed_references(), references(0, 0, static_cast<int>(committed)));
+    EXPECT_TRUE(host_.logged("left group mock-group"));
+}
+
+TEST_F(MockKafkaTest, HealthFollowsTheBrokerConnection) {
+    start(config());
+    ASSERT_TRUE(wait_until([&] { return source_->healthy(); })) << host_.log_text;
+    ASSERT_EQ(rd_kafka_mock_broker_set_down(cluster_, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    EXPECT_TRUE(wait_until([&] { return !source_->healthy(); })) << host_.log_text;
+    ASSERT_EQ(rd_kafka_mock_broker_set_up(cluster_, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    EXPECT_TRUE(wait_until([&] { return source_->healthy(); })) << host_.log_text;
+    source_->stop();
+    EXPECT_FALSE(source_->healthy());
+}
+
+}  // namespace
+}  // namespace tradestore::kafka

@@ -1,0 +1,267 @@
+// The kafka-source logic without a broker: settings and librdkafka properties, turning polled
+// messages into one batch (candidates, dead letters, audit-only entries, positions, replays),
+// dead-letter headers and results-topic records.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "kafka_config.h"
+#include "message_batch.h"
+#include "trade_codec.h"
+
+namespace tradestore::kafka {
+namespace {
+
+using namespace std::chrono;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+constexpr Date kToday = sys_days{year{2026} / 11 / 24};
+
+Settings settings(std::map<std::string, std::string, std::less<>> values) {
+    return Settings(std::move(values));
+}
+
+std::string trade_json(const std::string& id, int version, const std::string& extra = "") {
+    return R"({"trade_id":")" + id + R"(","version":)" + std::to_string(version) +
+           R"(,"counter_party_id":"CP-1","book_id":"B1","maturity_date":"2027-01-31")" + extra +
+           "}";
+}
+
+KafkaRecord record(std::int32_t partition, std::int64_t offset, std::optional<std::string> value,
+                   std::optional<std::string> key = std::nullopt) {
+    KafkaRecord r;
+    r.topic = "trades";
+    r.partition = partition;
+    r.offset = offset;
+    r.key = std::move(key);
+    r.value = std::move(value);
+    return r;
+}
+
+// --- settings --------------------------------------------------------------------------------
+
+TEST(KafkaConfigTest, DefaultsFollowTheOriginalDesign) {
+    const KafkaConfig config = config_from_settings(settings({}));
+    EXPECT_EQ(config.topics, std::vector<std::string>{"trades"});
+    EXPECT_EQ(config.group_id, "trade-consumer-group");
+    EXPECT_EQ(config.dead_letter_topic, "trades.dlq");
+    EXPECT_TRUE(config.results_topic.empty());
+    const PropertyList consumer = consumer_properties(config);
+    EXPECT_THAT(consumer, ::testing::Contains(Pair("auto.offset.reset", "earliest")));
+    EXPECT_THAT(consumer, ::testing::Contains(Pair("enable.auto.offset.store", "false")));
+    EXPECT_THAT(consumer, ::testing::Contains(Pair("group.id", "trade-consumer-group")));
+}
+
+TEST(KafkaConfigTest, EverySettingIsDeclaredAndRead) {
+    std::vector<std::string> keys;
+    for (const SettingSpec& spec : setting_specs()) keys.push_back(spec.key);
+    EXPECT_THAT(keys, ElementsAre("brokers", "topics", "group_id", "batch_size", "batch_wait",
+                                  "dead_letter_topic", "results_topic", "retry_backoff_max",
+                                  "shutdown_timeout", "kafka_properties"));
+    const KafkaConfig config = config_from_settings(settings({
+        {"brokers", "b1:9092,b2:9092"},
+        {"topics", "a, b"},
+        {"group_id", "g"},
+        {"batch_size", "7"},
+        {"batch_wait", "250ms"},
+        {"dead_letter_topic", "dlq"},
+        {"results_topic", "results"},
+        {"retry_backoff_max", "2s"},
+        {"shutdown_timeout", "3s"},
+        {"kafka_properties", "session.timeout.ms=6000"},
+    }));
+    EXPECT_EQ(config.brokers, "b1:9092,b2:9092");
+    EXPECT_EQ(config.topics, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(config.batch_size, 7u);
+    EXPECT_EQ(config.batch_wait, milliseconds(250));
+    EXPECT_EQ(config.results_topic, "results");
+    EXPECT_EQ(config.retry_backoff_max, milliseconds(2000));
+    EXPECT_EQ(config.shutdown_timeout, milliseconds(3000));
+    ASSERT_EQ(config.properties.size(), 1u);
+    EXPECT_EQ(config.properties[0].name, "session.timeout.ms");
+}
+
+TEST(KafkaConfigTest, PropertiesKeepCommasInValuesAndScopeByPrefix) {
+    const auto properties = parse_properties(
+        "security.protocol=SASL_SSL, sasl.mechanism=SCRAM-SHA-512, debug=broker,topic, "
+        "consumer.session.timeout.ms=6000, producer.linger.ms=20, sasl.password=a=b");
+    ASSERT_EQ(properties.size(), 6u);
+    EXPECT_EQ(properties[2].name, "debug");
+    EXPECT_EQ(properties[2].value, "broker,topic");
+    EXPECT_EQ(properties[3].scope, KafkaProperty::Scope::Consumer);
+    EXPECT_EQ(properties[3].name, "session.timeout.ms");
+    EXPECT_EQ(properties[4].scope, KafkaProperty::Scope::Producer);
+    EXPECT_EQ(properties[5].value, "a=b");
+
+    KafkaConfig config;
+    config.properties = properties;
+    const PropertyList consumer = consumer_properties(config);
+    const PropertyList producer = producer_properties(config);
+    EXPECT_THAT(consumer, ::testing::Contains(Pair("session.timeout.ms", "6000")));
+    EXPECT_THAT(producer, ::testing::Not(::testing::Contains(Pair("session.timeout.ms", "6000"))));
+    EXPECT_THAT(producer, ::testing::Contains(Pair("linger.ms", "20")));
+    EXPECT_THAT(consumer, ::testing::Not(::testing::Contains(Pair("linger.ms", "20"))));
+}
+
+TEST(KafkaConfigTest, OperatorPropertiesOverrideDefaultsButNotTheGuarantees) {
+    KafkaConfig config;
+    config.properties = parse_properties("auto.offset.reset=latest");
+    const PropertyList consumer = consumer_properties(config);
+    // Later entries win when librdkafka applies them in order.
+    std::string reset;
+    for (const auto& [name, value] : consumer) {
+        if (name == "auto.offset.reset") reset = value;
+    }
+    EXPECT_EQ(reset, "latest");
+
+    for (const char* owned : {"enable.auto.offset.store=true", "group.id=x",
+                              "bootstrap.servers=x:1", "consumer.enable.partition.eof=true"}) {
+        try {
+            parse_properties(owned);
+            ADD_FAILURE() << owned << " was accepted";
+        } catch (const std::invalid_argument& error) {
+            EXPECT_THAT(error.what(), HasSubstr("cannot be set here")) << owned;
+        }
+    }
+}
+
+TEST(KafkaConfigTest, BadValuesAreOneLineErrors) {
+    EXPECT_THROW(parse_properties("no-equals-sign"), std::invalid_argument);
+    EXPECT_THROW(parse_properties("=value"), std::invalid_argument);
+    EXPECT_THROW(config_from_settings(settings({{"topics", " , "}})), std::invalid_argument);
+    EXPECT_THROW(config_from_settings(settings({{"dead_letter_topic", ""}})),
+                 std::invalid_argument);
+    EXPECT_THROW(config_from_settings(settings({{"topics", "trades.dlq"}})), std::invalid_argument);
+}
+
+// --- batches -----------------------------------------------------------------------------------
+
+class PlanBatchTest : public ::testing::Test {
+  protected:
+    kernel::JsonTradeCodec codec;
+};
+
+TEST_F(PlanBatchTest, ValidMessagesBecomeCandidatesWithTheirOffsetAsReference) {
+    const std::vector<KafkaRecord> records = {
+        record(0, 10, trade_json("T1", 1), "T1"),
+        record(1, 4, trade_json("T2", 3), "T2"),
+        record(0, 11, trade_json("T1", 2), "T1"),
+    };
+    const PlannedBatch plan = plan_batch(records, {}, codec, kToday, "trades.dlq");
+    ASSERT_EQ(plan.batch.candidates.size(), 3u);
+    EXPECT_EQ(plan.batch.candidates[0].trade.trade_id, "T1");
+    EXPECT_EQ(plan.batch.candidates[0].source, "kafka");
+    EXPECT_EQ(plan.batch.candidates[0].reference, "trades/0/10");
+    EXPECT_EQ(plan.batch.candidates[2].reference, "trades/0/11");
+    EXPECT_EQ(plan.batch.candidates[0].trade.created_date, kToday);  // defaulted
+    EXPECT_THAT(plan.candidate_record, ElementsAre(0u, 1u, 2u));
+    EXPECT_TRUE(plan.batch.audit_only.empty());
+    EXPECT_THAT(plan.batch.positions, ElementsAre(SourcePosition{"kafka", "trades", 0, 11},
+                                                  SourcePosition{"kafka", "trades", 1, 4}));
+    EXPECT_THAT(plan.next_offsets, ElementsAre(Pair(TopicPartition{"trades", 0}, 12),
+                                               Pair(TopicPartition{"trades", 1}, 5)));
+}
+
+TEST_F(PlanBatchTest, BadMessagesBecomeDeadLettersWithAnAuditEntryInTheSameBatch) {
+    const std::vector<KafkaRecord> records = {
+        record(0, 1, "{not json", "T9"),
+        record(0, 2, R"({"trade_id":"T9","version":"x"})", "T9"),
+        record(0, 3, std::nullopt),
+        record(0, 4, trade_json("T1", 1), "T1"),
+    };
+    const PlannedBatch plan = plan_batch(records, {}, codec, kToday, "trades.dlq");
+    ASSERT_EQ(plan.dead_letters.size(), 3u);
+    EXPECT_EQ(plan.dead_letters[0].reason, "MALFORMED_JSON");
+    EXPECT_THAT(plan.dead_letters[0].error, HasSubstr("Malformed JSON at offset"));
+    EXPECT_EQ(plan.dead_letters[1].reason, "INVALID_TRADE");
+    EXPECT_THAT(plan.dead_letters[1].error, HasSubstr("version: "));
+    EXPECT_THAT(plan.dead_letters[1].error, HasSubstr("counter_party_id: "));
+    EXPECT_EQ(plan.dead_letters[2].reason, "MALFORMED_JSON");
+    EXPECT_EQ(plan.dead_letters[2].error, "Message has no value");
+
+    ASSERT_EQ(plan.batch.audit_only.size(), 3u);
+    const AuditEntry& entry = plan.batch.audit_only[1];
+    EXPECT_EQ(entry.trade_id, "T9");  // the message key
+    EXPECT_EQ(entry.action, AuditAction::ValidationFailed);
+    EXPECT_FALSE(entry.success);
+    EXPECT_THAT(entry.reason_codes, ElementsAre("INVALID_TRADE"));
+    EXPECT_EQ(entry.source, "kafka");
+    EXPECT_EQ(entry.reference, "trades/0/2");
+    EXPECT_THAT(entry.message, HasSubstr("dead-lettered to trades.dlq"));
+    EXPECT_EQ(plan.batch.audit_only[2].trade_id, "");  // no key
+
+    ASSERT_EQ(plan.batch.candidates.size(), 1u);
+    EXPECT_THAT(plan.candidate_record, ElementsAre(3u));
+    // The position covers the dead letters too: they are recorded exactly once.
+    EXPECT_THAT(plan.batch.positions, ElementsAre(SourcePosition{"kafka", "trades", 0, 4}));
+}
+
+TEST_F(PlanBatchTest, MessagesAtOrBelowTheRecordedPositionAreSkipped) {
+    const std::vector<KafkaRecord> records = {
+        record(0, 5, trade_json("T1", 1)),
+        record(0, 6, "{bad"),
+        record(0, 7, trade_json("T1", 2)),
+        record(1, 3, trade_json("T2", 1)),
+    };
+    const PlannedBatch plan =
+        plan_batch(records, {{TopicPartition{"trades", 0}, 6}}, codec, kToday, "trades.dlq");
+    EXPECT_EQ(plan.skipped, 2u);
+    EXPECT_TRUE(plan.dead_letters.empty());  // offset 6 was dead-lettered by an earlier run
+    ASSERT_EQ(plan.batch.candidates.size(), 2u);
+    EXPECT_EQ(plan.batch.candidates[0].reference, "trades/0/7");
+    EXPECT_THAT(plan.batch.positions, ElementsAre(SourcePosition{"kafka", "trades", 0, 7},
+                                                  SourcePosition{"kafka", "trades", 1, 3}));
+    // Skipped messages still move the offset to store.
+    EXPECT_THAT(plan.next_offsets, ElementsAre(Pair(TopicPartition{"trades", 0}, 8),
+                                               Pair(TopicPartition{"trades", 1}, 4)));
+}
+
+TEST_F(PlanBatchTest, AnAllReplayedBatchHasNothingForTheStore) {
+    const std::vector<KafkaRecord> records = {record(2, 1, trade_json("T1", 1)),
+                                              record(2, 2, trade_json("T1", 2))};
+    const PlannedBatch plan =
+        plan_batch(records, {{TopicPartition{"trades", 2}, 2}}, codec, kToday, "trades.dlq");
+    EXPECT_TRUE(plan.batch.candidates.empty());
+    EXPECT_TRUE(plan.batch.positions.empty());
+    EXPECT_THAT(plan.next_offsets, ElementsAre(Pair(TopicPartition{"trades", 2}, 3)));
+}
+
+TEST_F(PlanBatchTest, DeadLetterHeadersKeepTheOriginalsAndNameTheOrigin) {
+    KafkaRecord r = record(2, 42, "nope", "T1");
+    r.headers = {{"trace-id", "abc"}, {"empty", std::nullopt}};
+    const PlannedBatch plan = plan_batch({r}, {}, codec, kToday, "trades.dlq");
+    ASSERT_EQ(plan.dead_letters.size(), 1u);
+    EXPECT_THAT(dead_letter_headers(r, plan.dead_letters[0]),
+                ElementsAre(KafkaHeader{"trace-id", "abc"}, KafkaHeader{"empty", std::nullopt},
+                            KafkaHeader{"tradestore.dlq.reason", "MALFORMED_JSON"},
+                            KafkaHeader{"tradestore.dlq.error", plan.dead_letters[0].error},
+                            KafkaHeader{"tradestore.dlq.topic", "trades"},
+                            KafkaHeader{"tradestore.dlq.partition", "2"},
+                            KafkaHeader{"tradestore.dlq.offset", "42"}));
+}
+
+TEST_F(PlanBatchTest, ResultRecordsNameTheDecisionAndTheSourceOffset) {
+    const KafkaRecord r = record(1, 9, trade_json("T\"1", 2), "T\"1");
+    ItemResult rejected;
+    rejected.outcome = Outcome::Rejected;
+    rejected.reasons = {{"LOWER_VERSION", "..."}, {"MATURITY_IN_PAST", "..."}};
+    EXPECT_EQ(result_record(codec, r, "T\"1", 2, rejected),
+              R"({"trade_id":"T\"1","version":2,"outcome":"rejected",)"
+              R"("reasons":["LOWER_VERSION","MATURITY_IN_PAST"],"topic":"trades","partition":1,)"
+              R"("offset":9})");
+    ItemResult created;
+    created.outcome = Outcome::Created;
+    EXPECT_EQ(result_record(codec, r, "T1", 1, created),
+              R"({"trade_id":"T1","version":1,"outcome":"created","reasons":[],)"
+              R"("topic":"trades","partition":1,"offset":9})");
+    const DeadLetter letter{0, "MALFORMED_JSON", "..."};
+    EXPECT_EQ(dead_letter_result_record(codec, record(0, 3, "x"), letter),
+              R"({"trade_id":null,"version":null,"outcome":"invalid",)"
+              R"("reasons":["MALFORMED_JSON"],"topic":"trades","partition":0,"offset":3})");
+}
+
+}  // namespace
+}  // namespace tradestore::kafka
