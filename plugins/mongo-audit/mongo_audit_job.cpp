@@ -1,0 +1,304 @@
+#include "mongo_audit_job.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+namespace tradestore::plugins::mongo {
+namespace {
+
+using std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr auto kDownLogEvery = 60s;
+constexpr auto kMinimumRunBudget = 1s;
+constexpr auto kRetentionRetry = 1min;
+
+// The job whose host receives the driver's warnings (one mongo-audit job per process).
+std::atomic<MongoAuditJob*> driver_log_target{nullptr};
+
+Timestamp now_utc() {
+    return std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+}
+
+// "2026-11-24T07:00:00Z", for log lines.
+std::string iso_utc(Timestamp timestamp) {
+    const auto day = std::chrono::floor<std::chrono::days>(timestamp);
+    const std::chrono::hh_mm_ss time{std::chrono::floor<std::chrono::seconds>(timestamp - day)};
+    std::array<char, 16> clock{};
+    std::snprintf(clock.data(), clock.size(), "T%02d:%02d:%02dZ",
+                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                  static_cast<int>(time.seconds().count()));
+    return format_date(Date{day}) + clock.data();
+}
+
+std::string seconds_text(steady_clock::duration duration) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(duration).count()) + "s";
+}
+
+std::string host_name() {
+    std::array<char, 256> name{};
+    if (::gethostname(name.data(), name.size() - 1) != 0) return "unknown";
+    return name.data();
+}
+
+}  // namespace
+
+MongoAuditJob::MongoAuditJob(MongoAuditSettings settings)
+    : settings_(std::move(settings)),
+      sink_(settings_.uri, settings_.database),
+      shipper_(sink_, settings_.batch_size) {}
+
+MongoAuditJob::~MongoAuditJob() {
+    sink_.disconnect();  // while the driver's warnings still reach the daemon's log
+    MongoAuditJob* self = this;
+    if (driver_log_target.compare_exchange_strong(self, nullptr)) {
+        mongoc_log_set_handler(mongoc_log_default_handler, nullptr);
+    }
+}
+
+void MongoAuditJob::log_from_driver(mongoc_log_level_t level, const char* domain,
+                                    const char* message, void* self) {
+    // The driver reports a failed operation through its return value too (and the job logs
+    // that); its own warnings go to the daemon's log, the chatter below them nowhere.
+    if (level > MONGOC_LOG_LEVEL_WARNING || driver_log_target.load() != self) return;
+    // FerretDB has no sessions; the driver says so whenever a client closes.
+    if (message != nullptr &&
+        std::string_view(message).find("endSessions") != std::string_view::npos) {
+        return;
+    }
+    static_cast<MongoAuditJob*>(self)->log(
+        level == MONGOC_LOG_LEVEL_WARNING ? LogLevel::Warning : LogLevel::Error,
+        std::string("driver (") + (domain != nullptr ? domain : "mongoc") +
+            "): " + (message != nullptr ? message : ""));
+}
+
+void MongoAuditJob::log(LogLevel level, const std::string& message) {
+    if (host_ != nullptr) host_->log(level, "mongo-audit", message);
+}
+
+void MongoAuditJob::queue_event(Event event) {
+    if (queued_events_.size() >= kMaxQueuedEvents) {
+        queued_events_.pop_front();
+        ++dropped_events_;
+    }
+    queued_events_.push_back(std::move(event));
+}
+
+void MongoAuditJob::flush_events() {
+    if (dropped_events_ > 0) {
+        log(LogLevel::Warning,
+            std::to_string(dropped_events_) +
+                " event(s) were dropped while MongoDB was unreachable (at most " +
+                std::to_string(kMaxQueuedEvents) + " wait in memory)");
+        dropped_events_ = 0;
+    }
+    if (queued_events_.empty()) return;
+    const std::vector<Event> events(queued_events_.begin(), queued_events_.end());
+    sink_.insert_events(events);  // idempotent: ids were fixed when the events were queued
+    queued_events_.clear();
+}
+
+void MongoAuditJob::note_mongo_failure(const std::string& error) {
+    mongo_up_ = false;
+    const auto now = steady_clock::now();
+    ++failed_runs_;
+    if (!mongo_down_since_) {
+        mongo_down_since_ = now;
+        last_down_log_ = now;
+        catching_up_ = false;
+        log(LogLevel::Warning, "mongodb " + sink_.servers() + " is down: " + error +
+                                   "; audit entries wait in the store and ship when it is back");
+    } else if (now - last_down_log_ >= kDownLogEvery) {
+        last_down_log_ = now;
+        log(LogLevel::Warning, "mongodb " + sink_.servers() + " still down after " +
+                                   seconds_text(now - *mongo_down_since_) + " (" +
+                                   std::to_string(failed_runs_) + " runs): " + error);
+    }
+}
+
+void MongoAuditJob::note_mongo_success() {
+    mongo_up_ = true;
+    if (!mongo_down_since_) return;
+    log(LogLevel::Info, "mongodb " + sink_.servers() + " is reachable again after " +
+                            seconds_text(steady_clock::now() - *mongo_down_since_) +
+                            "; shipping the backlog");
+    mongo_down_since_.reset();
+    failed_runs_ = 0;
+    catching_up_ = true;
+    shipped_since_recovery_ = 0;
+}
+
+void MongoAuditJob::note_store_failure(const std::string& error) {
+    if (store_down_since_) return;
+    store_down_since_ = std::chrono::system_clock::now();
+    log(LogLevel::Warning, "the store failed while shipping: " + error);
+    queue_event(
+        Event{new_event_id("STORE_DOWN"), "STORE_DOWN", "ERROR", {{"error", error}}, now_utc()});
+}
+
+void MongoAuditJob::note_store_success() {
+    if (!store_down_since_) return;
+    const auto down_for = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now() - *store_down_since_);
+    store_down_since_.reset();
+    log(LogLevel::Info, "the store is back after " + std::to_string(down_for.count()) + "s");
+    queue_event(Event{new_event_id("STORE_UP"),
+                      "STORE_UP",
+                      "INFO",
+                      {{"down_seconds", static_cast<std::int64_t>(down_for.count())}},
+                      now_utc()});
+}
+
+void MongoAuditJob::retention_if_due() {
+    const std::int64_t mongo_days = settings_.retention_days;
+    const std::int64_t store_days = settings_.effective_store_retention_days();
+    if (mongo_days <= 0 && store_days <= 0) return;
+    const auto now = steady_clock::now();
+    if (next_retention_ && now < *next_retention_) return;
+
+    // Milliseconds, as MongoDB keeps time: the store and MongoDB cut at the same instant.
+    const Timestamp at = std::chrono::floor<std::chrono::milliseconds>(now_utc());
+    std::optional<Timestamp> mongo_cutoff;
+    std::optional<Timestamp> store_cutoff;
+    if (mongo_days > 0) mongo_cutoff = at - std::chrono::days{mongo_days};
+    if (store_days > 0) store_cutoff = at - std::chrono::days{store_days};
+
+    bool ok = true;
+    std::string message = "retention:";
+    if (mongo_cutoff) {
+        try {
+            const RetentionReport report = apply_retention(sink_, host_->store(), mongo_cutoff, {});
+            message += " deleted " + std::to_string(report.audit_logs_deleted) +
+                       " audit_logs and " + std::to_string(report.trade_events_deleted) +
+                       " trade_events document(s) older than " + iso_utc(*mongo_cutoff) + " (" +
+                       std::to_string(mongo_days) + " days)";
+        } catch (const MongoError& error) {
+            ok = false;
+            message += std::string(" deleting old MongoDB documents failed: ") + error.what();
+        }
+    }
+    if (store_cutoff) {
+        try {
+            const RetentionReport report = apply_retention(sink_, host_->store(), {}, store_cutoff);
+            message += std::string(mongo_cutoff ? ";" : "") + " pruned " +
+                       std::to_string(report.store_pruned) +
+                       " shipped audit entr(ies) older than " + iso_utc(*store_cutoff) + " (" +
+                       std::to_string(store_days) + " days) from the store";
+        } catch (const std::exception& error) {
+            ok = false;
+            message +=
+                std::string(" pruning the store's shipped audit entries failed: ") + error.what();
+        }
+    }
+    log(ok ? LogLevel::Info : LogLevel::Warning, message);
+    next_retention_ = now + (ok ? settings_.retention_interval
+                                : std::min<steady_clock::duration>(settings_.retention_interval,
+                                                                   kRetentionRetry));
+}
+
+void MongoAuditJob::record_metrics(const ShipReport& report, bool mongo_failed) {
+    if (up_gauge_ == nullptr) return;  // the host's registry refused them (logged)
+    up_gauge_->set(mongo_failed ? 0.0 : 1.0);
+    shipped_counter_->inc(static_cast<std::uint64_t>(report.shipped));
+    if (mongo_failed) {
+        failed_runs_counter_->inc();
+    } else {
+        last_success_gauge_->set(
+            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                .count());
+    }
+}
+
+void MongoAuditJob::run(Host& host) {
+    host_ = &host;
+    if (!started_) {
+        driver_log_target = this;
+        mongoc_log_set_handler(&MongoAuditJob::log_from_driver, this);
+        log(LogLevel::Info, "shipping the audit outbox to mongodb " + sink_.servers() +
+                                ", database " + sink_.database() + ", every " +
+                                std::to_string(settings_.interval.count()) + "ms, up to " +
+                                std::to_string(settings_.batch_size) + " entries per batch");
+        try {
+            Metrics& metrics = host.metrics();
+            up_gauge_ = &metrics.gauge("tradestore_mongo_audit_up",
+                                       "1 when the last mongo-audit run reached MongoDB, else 0");
+            shipped_counter_ =
+                &metrics.counter("tradestore_mongo_audit_shipped_entries_total",
+                                 "Audit entries shipped to MongoDB and marked shipped");
+            failed_runs_counter_ =
+                &metrics.counter("tradestore_mongo_audit_failed_runs_total",
+                                 "mongo-audit runs that could not reach MongoDB");
+            last_success_gauge_ =
+                &metrics.gauge("tradestore_mongo_audit_last_success_timestamp_seconds",
+                               "When a mongo-audit run last reached MongoDB (Unix time)");
+        } catch (const std::exception& error) {
+            up_gauge_ = last_success_gauge_ = nullptr;
+            shipped_counter_ = failed_runs_counter_ = nullptr;
+            log(LogLevel::Warning, std::string("no metrics for mongo-audit: ") + error.what());
+        }
+        queue_event(Event{new_event_id("STARTED"),
+                          "STARTED",
+                          "INFO",
+                          {{"version", std::string(host.version())},
+                           {"host", host_name()},
+                           {"pid", static_cast<std::int64_t>(::getpid())}},
+                          now_utc()});
+        started_ = true;
+    }
+    if (outbox_unsupported_) return;
+
+    const auto budget = std::max<steady_clock::duration>(settings_.interval, kMinimumRunBudget);
+    ShipReport report;
+    std::optional<std::string> mongo_error;
+    try {
+        shipper_.ship(host.store(), steady_clock::now() + budget, report);
+    } catch (const OutboxUnsupported& error) {
+        outbox_unsupported_ = true;
+        log(LogLevel::Error,
+            std::string(error.what()) +
+                "; mongo-audit needs a store with an audit outbox and ships nothing");
+        return;
+    } catch (const StoreFailure& error) {
+        note_store_failure(error.what());
+    } catch (const MongoError& error) {
+        mongo_error = error.what();
+    }
+    if (report.store_reached) note_store_success();
+
+    if (!mongo_error) {
+        try {
+            sink_.ensure_indexes();
+            flush_events();
+            // Nothing was shipped, so nothing has shown that MongoDB is there.
+            if (report.shipped == 0) sink_.ping();
+        } catch (const MongoError& error) {
+            mongo_error = error.what();
+        }
+    }
+    if (mongo_error) {
+        note_mongo_failure(*mongo_error);
+    } else {
+        note_mongo_success();
+    }
+    record_metrics(report, mongo_error.has_value());
+
+    if (report.shipped > 0) {
+        log(LogLevel::Debug, "shipped " + std::to_string(report.shipped) + " audit entries in " +
+                                 std::to_string(report.batches) + " batch(es) (" +
+                                 std::to_string(report.already_there) + " already in mongodb)");
+    }
+    if (catching_up_) {
+        shipped_since_recovery_ += report.shipped;
+        if (report.drained && !mongo_error) {
+            catching_up_ = false;
+            log(LogLevel::Info, "backlog drained: " + std::to_string(shipped_since_recovery_) +
+                                    " audit entries shipped since mongodb came back");
+        }
+    }
+    if (!mongo_error) retention_if_due();
+}
+
+}  // namespace tradestore::plugins::mongo

@@ -1,0 +1,111 @@
+#include "fake_host.h"
+
+#include <cstdlib>
+#include <stdexcept>
+#include <system_error>
+
+namespace tradestore::mongo_test {
+namespace {
+
+class NoIngest final : public IngestSink {
+  public:
+    void submit(Batch, std::function<void(IngestResult)>) override {
+        throw std::logic_error("the mongo-audit job never ingests");
+    }
+};
+
+class NoCodec final : public TradeCodec {
+  public:
+    DecodedOne decode_trade(std::string_view) const override { throw unused(); }
+    DecodedBatch decode_batch(std::string_view, std::size_t) const override { throw unused(); }
+    void append_trade(std::string&, const Trade&, Date) const override { throw unused(); }
+    void append_trades(std::string&, const std::vector<Trade>&, Date) const override {
+        throw unused();
+    }
+    void append_audit(std::string&, const AuditEntry&) const override { throw unused(); }
+    void append_field_errors(std::string&, const std::vector<FieldError>&) const override {
+        throw unused();
+    }
+    void append_json_string(std::string&, std::string_view) const override { throw unused(); }
+
+  private:
+    static std::logic_error unused() {
+        return std::logic_error("the mongo-audit job has no codec");
+    }
+};
+
+}  // namespace
+
+TempSqliteStore::TempSqliteStore() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "tradestore-mongo-XXXXXX");
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::system_error(errno, std::generic_category(), "mkdtemp");
+    }
+    directory_ = pattern;
+    plugins::SqliteStoreOptions options;
+    options.connection.path = directory_ / "trades.db";
+    options.connection.synchronous = plugins::sqlite::Synchronous::Normal;
+    store_ = std::make_unique<plugins::SqliteStore>(options);
+    store_->open();
+}
+
+TempSqliteStore::~TempSqliteStore() {
+    store_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+}
+
+void TempSqliteStore::reopen() {
+    store_->close();
+    store_->open();
+}
+
+void TempSqliteStore::create_trades(int first, int count, Date maturity, Date business_date) {
+    Batch batch;
+    for (int i = first; i < first + count; ++i) {
+        Trade trade;
+        trade.trade_id = "T" + std::to_string(i);
+        trade.version = 1;
+        trade.counter_party_id = "CP-1";
+        trade.book_id = "B1";
+        trade.maturity_date = maturity;
+        trade.created_date = business_date;
+        batch.candidates.push_back({std::move(trade), "rest", "req-" + std::to_string(i)});
+    }
+    store_->apply(batch, {}, business_date);
+}
+
+IngestSink& FakeHost::ingest() {
+    static NoIngest ingest;
+    return ingest;
+}
+
+const TradeCodec& FakeHost::codec() const {
+    static const NoCodec codec;
+    return codec;
+}
+
+void FakeHost::log(LogLevel level, std::string_view component, std::string_view message) {
+    std::lock_guard lock(mutex_);
+    lines_.emplace_back(level, std::string(component) + ": " + std::string(message));
+}
+
+std::vector<std::string> FakeHost::lines(LogLevel at_least) const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& [level, line] : lines_) {
+        if (level >= at_least) out.push_back(line);
+    }
+    return out;
+}
+
+std::size_t FakeHost::count_containing(std::string_view text) const {
+    std::lock_guard lock(mutex_);
+    std::size_t count = 0;
+    for (const auto& line : lines_) {
+        if (line.second.find(text) != std::string::npos) ++count;
+    }
+    return count;
+}
+
+}  // namespace tradestore::mongo_test
