@@ -133,9 +133,14 @@ int Daemon::serve() {
         for (const auto& problem : error.problems()) std::cerr << problem.to_string() << "\n";
         return kExitFailure;
     }
-    configure_logging(plan->kernel.log_level, plan->kernel.log_file);
+    configure_logging(plan->kernel.log_level, plan->kernel.log_file,
+                      plan->kernel.log_format == "json" ? LogFormat::Json : LogFormat::Plain,
+                      secret_values(*plan));
     Poco::Logger& log = Poco::Logger::get("kernel");
     log.information("config " + config_path_ + " is valid");
+    if (log.debug()) {
+        for (const std::string& line : describe_settings(*plan)) log.debug("setting " + line);
+    }
     for (const auto& planned : plan->plugins) {
         const auto& d = planned.plugin->descriptor();
         log.information("loaded plugin " + d.name + " " + d.version + " from " +
@@ -146,7 +151,7 @@ int Daemon::serve() {
         runtime.start();
     } catch (const std::exception& error) {
         log.fatal(std::string("startup failed: ") + error.what());
-        std::cerr << "tradestored: " << error.what() << "\n";
+        std::cerr << "tradestored: " << redact_secrets(error.what()) << "\n";
         return kExitFailure;
     }
     waitForTerminationRequest();

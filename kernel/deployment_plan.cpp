@@ -27,6 +27,8 @@ const std::vector<SettingSpec>& kernel_schema() {
         {"log_level", SettingType::String, "information", false,
          "trace, debug, information, notice, warning, error, critical or fatal"},
         {"log_file", SettingType::String, "", false, "Log to this file instead of the console"},
+        {"log_format", SettingType::String, "plain", false,
+         "plain (one text line per entry) or json (one JSON object per line)"},
         {"shutdown_timeout", SettingType::Duration, "30s", false,
          "How long a stop waits for in-flight requests to drain"},
         {"group_commit_max_items", SettingType::Int, "1000", false,
@@ -35,6 +37,33 @@ const std::vector<SettingSpec>& kernel_schema() {
          "Threads applying batches to the store concurrently", 1, 64},
     };
     return schema;
+}
+
+std::vector<std::string> secret_values(const DeploymentPlan& plan) {
+    std::vector<std::string> secrets;
+    for (const auto& planned : plan.plugins) {
+        for (const SettingSpec& spec : planned.plugin->descriptor().settings) {
+            if (spec.type != SettingType::Secret || !planned.settings.has(spec.key)) continue;
+            const std::string& value = planned.settings.get_string(spec.key);
+            if (!value.empty()) secrets.push_back(value);
+        }
+    }
+    return secrets;
+}
+
+std::vector<std::string> describe_settings(const DeploymentPlan& plan) {
+    std::vector<std::string> lines;
+    for (const auto& planned : plan.plugins) {
+        const PluginDescriptor& descriptor = planned.plugin->descriptor();
+        for (const auto& [key, value] : planned.settings.values()) {
+            bool secret = false;
+            for (const SettingSpec& spec : descriptor.settings)
+                secret = secret || (spec.key == key && spec.type == SettingType::Secret);
+            lines.push_back("[plugin." + descriptor.name + "] " + key + " = " +
+                            (secret ? std::string("***") : value));
+        }
+    }
+    return lines;
 }
 
 const PlannedPlugin& DeploymentPlan::store() const {
@@ -83,6 +112,10 @@ KernelSettings read_kernel_settings(const ConfigFile& file, std::vector<ConfigPr
         problems.push_back({file.path, line_of("log_level"), section_name, "log_level",
                             "unknown level '" + kernel.log_level + "'"});
     if (settings.has("log_file")) kernel.log_file = settings.get_string("log_file");
+    kernel.log_format = settings.get_string("log_format");
+    if (kernel.log_format != "plain" && kernel.log_format != "json")
+        problems.push_back({file.path, line_of("log_format"), section_name, "log_format",
+                            "expected plain or json, got '" + kernel.log_format + "'"});
     kernel.shutdown_timeout = settings.get_duration("shutdown_timeout");
     kernel.group_commit_max_items =
         static_cast<std::size_t>(settings.get_int("group_commit_max_items"));

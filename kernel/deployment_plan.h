@@ -26,6 +26,7 @@ struct KernelSettings {
     std::optional<Date> business_date;
     std::string log_level;
     std::string log_file;
+    std::string log_format = "plain";  // plain | json
     std::chrono::milliseconds shutdown_timeout{0};
     std::size_t group_commit_max_items = 1000;
     std::size_t ingest_writers = 1;
@@ -44,6 +45,12 @@ struct DeploymentPlan {
 };
 
 const std::vector<SettingSpec>& kernel_schema();
+
+// The values of every Secret setting in the plan (for log redaction); empty ones left out.
+std::vector<std::string> secret_values(const DeploymentPlan& plan);
+
+// "[plugin.x] key = value" for every setting in the plan, Secret values shown as "***".
+std::vector<std::string> describe_settings(const DeploymentPlan& plan);
 
 // Throws ConfigError listing every problem found.
 DeploymentPlan plan_deployment(const ConfigFile& file);

@@ -1,5 +1,7 @@
 #include "ingest_pipeline.h"
 
+#include <chrono>
+
 #include "trade_shape.h"
 
 namespace tradestore::kernel {
@@ -11,12 +13,13 @@ constexpr std::string_view kInvalidTrade = "INVALID_TRADE";
 
 IngestPipeline::IngestPipeline(std::shared_ptr<Store> store, std::vector<const Rule*> rules,
                                const BusinessClock& clock, IngestOptions options,
-                               IngestLogger logger)
+                               IngestLogger logger, IngestMetrics* metrics)
     : store_(std::move(store)),
       rules_(std::move(rules)),
       clock_(clock),
       options_(options),
-      logger_(std::move(logger)) {
+      logger_(std::move(logger)),
+      metrics_(metrics) {
     if (options_.max_batch_candidates == 0) options_.max_batch_candidates = 1;
     if (options_.writer_threads == 0) options_.writer_threads = 1;
 }
@@ -46,11 +49,13 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
     // Shape problems are refused here, so no source can hand a store a malformed trade.
     Batch clean;
     clean.positions = std::move(batch.positions);
+    clean.audit_only = std::move(batch.audit_only);
     clean.candidates.reserve(batch.candidates.size());
     for (std::size_t i = 0; i < batch.candidates.size(); ++i) {
         if (auto problem = shape_problem(batch.candidates[i].trade)) {
             pending.results[i].reasons.push_back(
                 {std::string(kInvalidTrade), "Trade " + batch.candidates[i].trade.trade_id + ": " + *problem});
+            if (metrics_ != nullptr) metrics_->item(batch.candidates[i].source, pending.results[i]);
             continue;
         }
         pending.store_index[i] = clean.candidates.size();
@@ -66,6 +71,7 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
             return;
         }
         queue_.push_back(std::move(pending));
+        if (metrics_ != nullptr) metrics_->queue_depth(queue_.size());
     }
     work_ready_.notify_one();
 }
@@ -86,6 +92,7 @@ void IngestPipeline::writer_loop() {
                 group.push_back(std::move(queue_.front()));
                 queue_.pop_front();
             }
+            if (metrics_ != nullptr) metrics_->queue_depth(queue_.size());
         }
         apply_group(group);
     }
@@ -95,9 +102,38 @@ void IngestPipeline::finish(Pending& pending, std::vector<ItemResult>::const_ite
     IngestResult result;
     result.items = std::move(pending.results);
     for (std::size_t i = 0; i < result.items.size(); ++i) {
-        if (pending.store_index[i] != kNotApplied) result.items[i] = results[pending.store_index[i]];
+        const std::size_t applied = pending.store_index[i];
+        if (applied == kNotApplied) continue;
+        result.items[i] = results[applied];
+        if (metrics_ != nullptr)
+            metrics_->item(pending.batch.candidates[applied].source, result.items[i]);
     }
     pending.done(std::move(result));
+}
+
+void IngestPipeline::fail(Pending& pending, const std::string& error) {
+    if (metrics_ != nullptr) {
+        for (const Candidate& candidate : pending.batch.candidates)
+            metrics_->unavailable(candidate.source, 1);
+    }
+    pending.done({IngestStatus::Unavailable, {}, error});
+}
+
+std::vector<ItemResult> IngestPipeline::timed_apply(const Batch& batch) {
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        std::vector<ItemResult> results = store_->apply(batch, rules_, clock_.today());
+        if (metrics_ != nullptr) {
+            metrics_->commit(
+                batch.candidates.size(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                false);
+        }
+        return results;
+    } catch (...) {
+        if (metrics_ != nullptr) metrics_->commit(batch.candidates.size(), 0, true);
+        throw;
+    }
 }
 
 void IngestPipeline::apply_group(std::vector<Pending>& group) {
@@ -111,10 +147,12 @@ void IngestPipeline::apply_group(std::vector<Pending>& group) {
                                  pending.batch.candidates.end());
         merged.positions.insert(merged.positions.end(), pending.batch.positions.begin(),
                                 pending.batch.positions.end());
+        merged.audit_only.insert(merged.audit_only.end(), pending.batch.audit_only.begin(),
+                                 pending.batch.audit_only.end());
     }
     std::vector<ItemResult> results;
     try {
-        results = store_->apply(merged, rules_, clock_.today());
+        results = timed_apply(merged);
     } catch (const std::exception& error) {
         // Nothing was committed. Apply each batch on its own, so one batch that the store
         // cannot take does not fail the others that happened to share its transaction.
@@ -138,21 +176,22 @@ void IngestPipeline::apply_group(std::vector<Pending>& group) {
 
 void IngestPipeline::apply_one(Pending& pending) {
     std::vector<ItemResult> results;
-    if (!pending.batch.candidates.empty() || !pending.batch.positions.empty()) {
+    if (!pending.batch.candidates.empty() || !pending.batch.positions.empty() ||
+        !pending.batch.audit_only.empty()) {
         try {
-            results = store_->apply(pending.batch, rules_, clock_.today());
+            results = timed_apply(pending.batch);
         } catch (const StoreUnavailable& error) {
             logger_(LogLevel::Warning, std::string("store unavailable: ") + error.what());
-            pending.done({IngestStatus::Unavailable, {}, error.what()});
+            fail(pending, error.what());
             return;
         } catch (const std::exception& error) {
             logger_(LogLevel::Error, std::string("store apply failed: ") + error.what());
-            pending.done({IngestStatus::Unavailable, {}, error.what()});
+            fail(pending, error.what());
             return;
         }
     }
     if (results.size() != pending.batch.candidates.size()) {
-        pending.done({IngestStatus::Unavailable, {}, "store returned a wrong number of results"});
+        fail(pending, "store returned a wrong number of results");
         return;
     }
     finish(pending, results.cbegin());

@@ -4,6 +4,8 @@
 // batches one after another in arrival order, exactly as without coalescing.
 #pragma once
 
+#include <tradestore/host.h>
+
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -12,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include <tradestore/host.h>
+#include "ingest_metrics.h"
 
 namespace tradestore::kernel {
 
@@ -25,15 +27,16 @@ using IngestLogger = std::function<void(LogLevel, const std::string&)>;
 
 class IngestPipeline final : public IngestSink {
 public:
-    IngestPipeline(std::shared_ptr<Store> store, std::vector<const Rule*> rules,
-                   const BusinessClock& clock, IngestOptions options, IngestLogger logger);
-    ~IngestPipeline() override;
+  IngestPipeline(std::shared_ptr<Store> store, std::vector<const Rule*> rules,
+                 const BusinessClock& clock, IngestOptions options, IngestLogger logger,
+                 IngestMetrics* metrics = nullptr);
+  ~IngestPipeline() override;
 
-    void submit(Batch batch, std::function<void(IngestResult)> done) override;
+  void submit(Batch batch, std::function<void(IngestResult)> done) override;
 
-    void start();
-    // Takes no new work, applies everything already queued, then joins the writers.
-    void stop();
+  void start();
+  // Takes no new work, applies everything already queued, then joins the writers.
+  void stop();
 
 private:
     struct Pending {
@@ -46,13 +49,17 @@ private:
     void writer_loop();
     void apply_group(std::vector<Pending>& group);
     void apply_one(Pending& pending);
-    static void finish(Pending& pending, std::vector<ItemResult>::const_iterator results);
+    void finish(Pending& pending, std::vector<ItemResult>::const_iterator results);
+    void fail(Pending& pending, const std::string& error);
+    // Applies the batch, recording the transaction's size and latency.
+    std::vector<ItemResult> timed_apply(const Batch& batch);
 
     std::shared_ptr<Store> store_;
     std::vector<const Rule*> rules_;
     const BusinessClock& clock_;
     IngestOptions options_;
     IngestLogger logger_;
+    IngestMetrics* metrics_;
 
     std::mutex mutex_;
     std::condition_variable work_ready_;

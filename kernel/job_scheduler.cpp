@@ -39,9 +39,12 @@ void JobScheduler::loop() {
         lock.unlock();
         try {
             // With several instances on one database, only the one that claims this period runs.
+            // The claim is per business date too: a deployment restarted on a new business
+            // date (a replay, a fixed test date) runs its jobs again at once.
             const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
             const std::int64_t period = since_epoch / due->job->interval();
-            if (host_.store().claim_job_run(due->name, period)) {
+            const std::string claim = due->name + "@" + format_date(host_.clock().today());
+            if (host_.store().claim_job_run(claim, period)) {
                 due->job->run(host_);
             }
         } catch (const std::exception& error) {

@@ -1,26 +1,71 @@
 #include "kernel_host.h"
 
 #include <Poco/Logger.h>
+#include <Poco/Message.h>
+
+#include <chrono>
+
+#include "logging_setup.h"
 
 namespace tradestore::kernel {
 
+namespace {
+
+constexpr double kExpiryRunBuckets[] = {0, 1, 10, 100, 1000, 10'000, 100'000, 1'000'000};
+
+Poco::Message::Priority priority(LogLevel level) {
+    switch (level) {
+        case LogLevel::Debug:
+            return Poco::Message::PRIO_DEBUG;
+        case LogLevel::Info:
+            return Poco::Message::PRIO_INFORMATION;
+        case LogLevel::Warning:
+            return Poco::Message::PRIO_WARNING;
+        case LogLevel::Error:
+            return Poco::Message::PRIO_ERROR;
+    }
+    return Poco::Message::PRIO_INFORMATION;
+}
+
+}  // namespace
+
 KernelHost::KernelHost(std::shared_ptr<Store> store, std::string store_service_name,
-                       const BusinessClock& clock, const TradeCodec& codec, IngestSink& ingest)
+                       const BusinessClock& clock, const TradeCodec& codec, IngestSink& ingest,
+                       Metrics& metrics)
     : store_(std::move(store)),
       store_service_name_(std::move(store_service_name)),
       clock_(clock),
       codec_(codec),
-      ingest_(ingest) {}
+      ingest_(ingest),
+      metrics_(metrics),
+      expiry_run_trades_(metrics.histogram("tradestore_expiry_run_trades",
+                                           "Trades marked expired by one expiry run.",
+                                           kExpiryRunBuckets)),
+      expiry_last_run_trades_(metrics.gauge("tradestore_expiry_last_run_trades",
+                                            "Trades marked expired by the last expiry run.")),
+      expiry_last_run_time_(
+          metrics.gauge("tradestore_expiry_last_run_timestamp_seconds",
+                        "When the last expiry run finished, in seconds since the epoch.")),
+      trades_expired_(metrics.counter("tradestore_trades_expired_total",
+                                      "Trades marked expired by expiry runs.")) {}
 
 void KernelHost::log(LogLevel level, std::string_view component, std::string_view message) {
     Poco::Logger& logger = Poco::Logger::get(std::string(component));
-    const std::string text(message);
-    switch (level) {
-        case LogLevel::Debug: logger.debug(text); break;
-        case LogLevel::Info: logger.information(text); break;
-        case LogLevel::Warning: logger.warning(text); break;
-        case LogLevel::Error: logger.error(text); break;
-    }
+    if (!logger.is(priority(level))) return;
+    logger.log(Poco::Message(std::string(component), std::string(message), priority(level)));
+}
+
+void KernelHost::log_with(LogLevel level, std::string_view component, std::string_view message,
+                          const LogContext& context) {
+    Poco::Logger& logger = Poco::Logger::get(std::string(component));
+    if (!logger.is(priority(level))) return;
+    Poco::Message line(std::string(component), std::string(message), priority(level));
+    set_log_context(line, context);
+    logger.log(line);
+}
+
+bool KernelHost::log_enabled(LogLevel level) const {
+    return Poco::Logger::root().is(priority(level));
 }
 
 HealthReport KernelHost::health() {
@@ -41,12 +86,20 @@ HealthReport KernelHost::health() {
     return report;
 }
 
-std::string_view KernelHost::version() const { return TRADESTORE_VERSION; }
+std::string_view KernelHost::version() const {
+    return TRADESTORE_VERSION;
+}
 
 std::int64_t KernelHost::expire_now(const std::string& source) {
     const std::int64_t marked = store_->expire(clock_.today(), source);
-    log(LogLevel::Info, "expiry",
-        "expiry run (" + source + ") marked " + std::to_string(marked) + " trade(s) expired");
+    expiry_run_trades_.observe(static_cast<double>(marked));
+    expiry_last_run_trades_.set(static_cast<double>(marked));
+    expiry_last_run_time_.set(
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    trades_expired_.inc(static_cast<std::uint64_t>(marked));
+    log_with(LogLevel::Info, "expiry",
+             "expiry run (" + source + ") marked " + std::to_string(marked) + " trade(s) expired",
+             {.source = source});
     return marked;
 }
 

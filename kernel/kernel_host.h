@@ -1,19 +1,20 @@
 // The kernel's side of the plugin contract: what sources and jobs reach through Host.
 #pragma once
 
+#include <tradestore/host.h>
+#include <tradestore/source.h>
+
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <tradestore/host.h>
-#include <tradestore/source.h>
-
 namespace tradestore::kernel {
 
 class KernelHost final : public Host {
-public:
+  public:
     KernelHost(std::shared_ptr<Store> store, std::string store_service_name,
-               const BusinessClock& clock, const TradeCodec& codec, IngestSink& ingest);
+               const BusinessClock& clock, const TradeCodec& codec, IngestSink& ingest,
+               Metrics& metrics);
 
     void add_source(std::shared_ptr<Source> source) { sources_.push_back(std::move(source)); }
 
@@ -22,17 +23,26 @@ public:
     const BusinessClock& clock() const override { return clock_; }
     const TradeCodec& codec() const override { return codec_; }
     void log(LogLevel level, std::string_view component, std::string_view message) override;
+    void log_with(LogLevel level, std::string_view component, std::string_view message,
+                  const LogContext& context) override;
+    bool log_enabled(LogLevel level) const override;
     HealthReport health() override;
     std::string_view version() const override;
     std::int64_t expire_now(const std::string& source) override;
+    Metrics& metrics() override { return metrics_; }
 
-private:
+  private:
     std::shared_ptr<Store> store_;
     std::string store_service_name_;
     const BusinessClock& clock_;
     const TradeCodec& codec_;
     IngestSink& ingest_;
+    Metrics& metrics_;
     std::vector<std::shared_ptr<Source>> sources_;
+    Histogram& expiry_run_trades_;
+    Gauge& expiry_last_run_trades_;
+    Gauge& expiry_last_run_time_;
+    Counter& trades_expired_;
 };
 
 }  // namespace tradestore::kernel

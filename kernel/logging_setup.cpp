@@ -2,16 +2,195 @@
 
 #include <Poco/AutoPtr.h>
 #include <Poco/ConsoleChannel.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/FileChannel.h>
+#include <Poco/Formatter.h>
 #include <Poco/FormattingChannel.h>
 #include <Poco/Logger.h>
-#include <Poco/PatternFormatter.h>
+#include <Poco/Message.h>
 
+#include <algorithm>
 #include <iostream>
+#include <memory>
+#include <mutex>
 
 namespace tradestore::kernel {
 
-void configure_logging(const std::string& level, const std::string& log_file) {
+namespace {
+
+constexpr std::string_view kContextKeys[] = {"request_id", "trade_id", "source"};
+
+// Read on every log line, replaced (rarely) under the mutex.
+std::mutex secrets_mutex;
+std::shared_ptr<const std::vector<std::string>> secrets_list =
+    std::make_shared<const std::vector<std::string>>();
+
+std::shared_ptr<const std::vector<std::string>> current_secrets() {
+    std::lock_guard lock(secrets_mutex);
+    return secrets_list;
+}
+
+std::string_view priority_name(Poco::Message::Priority priority, bool json) {
+    switch (priority) {
+        case Poco::Message::PRIO_FATAL:
+            return json ? "fatal" : "Fatal";
+        case Poco::Message::PRIO_CRITICAL:
+            return json ? "critical" : "Critical";
+        case Poco::Message::PRIO_ERROR:
+            return json ? "error" : "Error";
+        case Poco::Message::PRIO_WARNING:
+            return json ? "warning" : "Warning";
+        case Poco::Message::PRIO_NOTICE:
+            return json ? "notice" : "Notice";
+        case Poco::Message::PRIO_INFORMATION:
+            return json ? "info" : "Information";
+        case Poco::Message::PRIO_DEBUG:
+            return json ? "debug" : "Debug";
+        case Poco::Message::PRIO_TRACE:
+            return json ? "trace" : "Trace";
+    }
+    return json ? "info" : "Information";
+}
+
+void append_json_string(std::string& out, std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out.push_back('"');
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        switch (c) {
+            case '"':
+                out.append("\\\"");
+                break;
+            case '\\':
+                out.append("\\\\");
+                break;
+            case '\n':
+                out.append("\\n");
+                break;
+            case '\r':
+                out.append("\\r");
+                break;
+            case '\t':
+                out.append("\\t");
+                break;
+            default:
+                if (byte < 0x20 || byte == 0x7F) {
+                    out.append("\\u00");
+                    out.push_back(kHex[byte >> 4]);
+                    out.push_back(kHex[byte & 0xF]);
+                } else {
+                    out.push_back(c);
+                }
+        }
+    }
+    out.push_back('"');
+}
+
+// Invalid UTF-8 would make a JSON line unreadable: replace each bad byte with U+FFFD.
+std::string valid_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        std::size_t length = lead < 0x80             ? 1
+                             : (lead & 0xE0) == 0xC0 ? 2
+                             : (lead & 0xF0) == 0xE0 ? 3
+                             : (lead & 0xF8) == 0xF0 ? 4
+                                                     : 0;
+        bool ok = length != 0 && i + length <= text.size();
+        for (std::size_t k = 1; ok && k < length; ++k)
+            ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+        if (ok) {
+            out.append(text.substr(i, length));
+            i += length;
+        } else {
+            out.append("\xEF\xBF\xBD");
+            ++i;
+        }
+    }
+    return out;
+}
+
+class LineFormatter final : public Poco::Formatter {
+  public:
+    explicit LineFormatter(LogFormat format) : format_(format) {}
+    void format(const Poco::Message& message, std::string& text) override {
+        text = format_log_line(message, format_);
+    }
+
+  private:
+    LogFormat format_;
+};
+
+}  // namespace
+
+void set_log_secrets(std::vector<std::string> secrets) {
+    std::erase_if(secrets, [](const std::string& s) { return s.empty(); });
+    // Longest first, so a secret containing another is replaced whole.
+    std::sort(secrets.begin(), secrets.end(),
+              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    auto list = std::make_shared<const std::vector<std::string>>(std::move(secrets));
+    std::lock_guard lock(secrets_mutex);
+    secrets_list = std::move(list);
+}
+
+std::string redact_secrets(std::string text) {
+    const auto secrets = current_secrets();
+    for (const std::string& secret : *secrets) {
+        for (std::size_t at = text.find(secret); at != std::string::npos;
+             at = text.find(secret, at + 3)) {
+            text.replace(at, secret.size(), "***");
+        }
+    }
+    return text;
+}
+
+void set_log_context(Poco::Message& message, const LogContext& context) {
+    if (!context.request_id.empty()) message.set("request_id", std::string(context.request_id));
+    if (!context.trade_id.empty()) message.set("trade_id", std::string(context.trade_id));
+    if (!context.source.empty()) message.set("source", std::string(context.source));
+}
+
+std::string format_log_line(const Poco::Message& message, LogFormat format) {
+    const std::string time =
+        Poco::DateTimeFormatter::format(message.getTime(), "%Y-%m-%dT%H:%M:%S.%iZ");
+    std::string line;
+    if (format == LogFormat::Json) {
+        line.append("{\"time\":\"").append(time).append("\",\"level\":\"");
+        line.append(priority_name(message.getPriority(), true)).append("\",\"logger\":");
+        append_json_string(line, valid_utf8(message.getSource()));
+        line.append(",\"message\":");
+        append_json_string(line, valid_utf8(redact_secrets(message.getText())));
+        for (const std::string_view key : kContextKeys) {
+            const std::string name(key);
+            if (!message.has(name)) continue;
+            line.push_back(',');
+            append_json_string(line, key);
+            line.push_back(':');
+            append_json_string(line, valid_utf8(redact_secrets(message.get(name))));
+        }
+        line.push_back('}');
+        return line;
+    }
+    line.append(time).push_back(' ');
+    line.append(priority_name(message.getPriority(), false));
+    line.append(" ").append(message.getSource()).append(": ");
+    line.append(redact_secrets(message.getText()));
+    bool first = true;
+    for (const std::string_view key : kContextKeys) {
+        const std::string name(key);
+        if (!message.has(name)) continue;
+        line.append(first ? " [" : " ").append(key).push_back('=');
+        line.append(redact_secrets(message.get(name)));
+        first = false;
+    }
+    if (!first) line.push_back(']');
+    return line;
+}
+
+void configure_logging(const std::string& level, const std::string& log_file, LogFormat format,
+                       std::vector<std::string> secrets) {
+    set_log_secrets(std::move(secrets));
     Poco::AutoPtr<Poco::Channel> sink;
     if (log_file.empty()) {
         // Logs go to stdout; stderr carries only the one-line reason a start failed.
@@ -22,10 +201,10 @@ void configure_logging(const std::string& level, const std::string& log_file) {
         file->setProperty("archive", "timestamp");
         sink = file;
     }
-    Poco::AutoPtr<Poco::PatternFormatter> formatter(
-        new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t"));
+    Poco::AutoPtr<LineFormatter> formatter(new LineFormatter(format));
     Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, sink));
-    Poco::Logger::root().setChannel(channel);
+    // Every logger, including those made before (the application's own): one format.
+    Poco::Logger::setChannel("", channel);
     Poco::Logger::setLevel("", Poco::Logger::parseLevel(level));
 }
 

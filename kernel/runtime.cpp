@@ -42,9 +42,10 @@ void Runtime::start() {
     pipeline_ = std::make_unique<IngestPipeline>(
         store_, std::move(rule_chain), clock_,
         IngestOptions{plan_.kernel.group_commit_max_items, plan_.kernel.ingest_writers},
-        [this](LogLevel level, const std::string& message) { log(level, "ingest: " + message); });
+        [this](LogLevel level, const std::string& message) { log(level, "ingest: " + message); },
+        &ingest_metrics_);
     host_ = std::make_unique<KernelHost>(store_, service_name(store_plan.plugin->descriptor().name),
-                                         clock_, codec_, *pipeline_);
+                                         clock_, codec_, *pipeline_, metrics_);
 
     log(LogLevel::Info, "business date is " + format_date(clock_.today()) + " (" +
                             plan_.kernel.business_timezone + ")");

@@ -8,9 +8,11 @@
 
 #include "business_clock.h"
 #include "deployment_plan.h"
+#include "ingest_metrics.h"
 #include "ingest_pipeline.h"
 #include "job_scheduler.h"
 #include "kernel_host.h"
+#include "metrics_registry.h"
 #include "trade_codec.h"
 
 namespace tradestore::kernel {
@@ -26,11 +28,15 @@ public:
     void stop();
 
     KernelHost& host() { return *host_; }
+    MetricsRegistry& metrics() { return metrics_; }
 
-private:
+  private:
     void log(LogLevel level, const std::string& message);
 
     const DeploymentPlan& plan_;
+    // First member: every metric handle lives until the plugins holding them are gone.
+    MetricsRegistry metrics_;
+    IngestMetrics ingest_metrics_{metrics_};
     ZonedBusinessClock clock_;
     JsonTradeCodec codec_;
     std::shared_ptr<Store> store_;

@@ -87,7 +87,7 @@ void version(const RawValue& value, FieldErrors& errors, std::int64_t& out) {
         return errors.add(field, "int_parsing",
                           "Input should be a valid integer, got a number outside the 64-bit range");
     }
-    if (number < 1) {
+    if (number < kMinVersion) {
         return errors.add(field, "greater_than_equal",
                           "Input should be greater than or equal to 1");
     }

@@ -62,7 +62,7 @@ std::optional<std::string> shape_problem(const Trade& trade) {
     if (!is_valid_identifier(trade.counter_party_id))
         return "counter_party_id is not a valid identifier";
     if (!is_valid_identifier(trade.book_id)) return "book_id is not a valid identifier";
-    if (trade.version < 1) return "version must be at least 1";
+    if (trade.version < kMinVersion) return "version must be at least 1";
     return std::nullopt;
 }
 

@@ -11,7 +11,7 @@
 
 namespace tradestore::kernel {
 
-inline constexpr std::size_t kMaxIdLength = 50;  // in Unicode code points
+inline constexpr std::size_t kMaxIdLength = kMaxIdentifierLength;  // in Unicode code points
 
 // Number of code points, or nullopt when the text is not valid UTF-8.
 std::optional<std::size_t> utf8_length(std::string_view text);

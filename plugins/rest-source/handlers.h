@@ -5,10 +5,12 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <tradestore/host.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "docs_assets.h"
 #include "response_writer.h"
 #include "rest_config.h"
 
@@ -25,9 +27,19 @@ struct Exchange {
     bool body_read = false;       // the request body was consumed entirely
 };
 
+// What the service routes serve, prepared once at start.
+struct ServiceContent {
+    std::string info;                     // GET /
+    std::string openapi;                  // GET /openapi.json
+    DocsAssets docs;                      // GET /docs, /docs/{file}
+    std::string metrics_authorization;    // "Bearer <token>", or empty when /metrics is open
+    std::function<void()> before_scrape;  // refreshes the connection gauges
+};
+
 class Handlers {
   public:
-    Handlers(Host& host, const RestConfig& config) : host_(host), config_(config) {}
+    Handlers(Host& host, const RestConfig& config, ServiceContent& content)
+        : host_(host), config_(config), content_(content) {}
 
     // trade_handlers.cpp
     Reply create_trade(Exchange& exchange);
@@ -42,6 +54,15 @@ class Handlers {
     Reply statistics(Exchange& exchange);
     Reply expire_trades(Exchange& exchange);
     Reply audit_logs(Exchange& exchange);
+    Reply health_live(Exchange& exchange);
+    Reply health_ready(Exchange& exchange);
+
+    // The service routes outside /api/v1.
+    Reply service_info(Exchange& exchange);
+    Reply openapi(Exchange& exchange);
+    Reply docs(Exchange& exchange);
+    Reply docs_asset(Exchange& exchange);
+    Reply metrics(Exchange& exchange);
 
     // 503 {"detail":"Service unavailable, retry later"} with Retry-After.
     Reply unavailable(Exchange& exchange);
@@ -53,6 +74,7 @@ class Handlers {
 
     Host& host_;
     const RestConfig& config_;
+    ServiceContent& content_;
 };
 
 }  // namespace tradestore::rest

@@ -4,6 +4,9 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include <chrono>
+
+#include "openapi.h"
 #include "request_body.h"
 #include "response_bodies.h"
 
@@ -37,7 +40,26 @@ class ForwardingHandler final : public Poco::Net::HTTPRequestHandler {
 };
 
 const std::string kRequestIdHeader = "X-Request-ID";
+const std::string kOriginHeader = "Origin";
+const std::string kPreflightMethodHeader = "Access-Control-Request-Method";
+const std::string kPreflightHeadersHeader = "Access-Control-Request-Headers";
 const std::string kNoValue;
+
+ServiceContent make_content(Host& host, const RestConfig& config) {
+    std::string info = "{\"name\":\"TradeStore\",\"version\":";
+    host.codec().append_json_string(info, host.version());
+    info += ",\"docs\":\"/docs\",\"openapi\":\"/openapi.json\",\"health\":\"/api/v1/health\"}";
+    OpenApiOptions options;
+    options.version = std::string(host.version());
+    options.max_body_bytes = config.max_body_bytes;
+    options.max_batch_items = config.max_batch_items;
+    return ServiceContent{
+        std::move(info),
+        openapi_json(options),
+        DocsAssets(config.docs_dir),
+        config.metrics_token.empty() ? std::string() : "Bearer " + config.metrics_token,
+        {}};
+}
 
 }  // namespace
 
@@ -46,8 +68,25 @@ Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(
     return new ForwardingHandler(dispatcher_);
 }
 
+RequestDispatcher::RequestDispatcher(Host& host, const RestConfig& config,
+                                     const std::atomic<bool>& stopping)
+    : host_(host),
+      config_(config),
+      content_(make_content(host, config)),
+      handlers_(host, config, content_),
+      stopping_(stopping),
+      cors_(config.cors),
+      metrics_(host.metrics()) {
+    if (!content_.docs.installed()) {
+        host.log(LogLevel::Info, "rest-source",
+                 "Swagger UI assets not found in '" + config.docs_dir +
+                     "'; GET /docs will say so (GET /openapi.json works)");
+    }
+}
+
 void RequestDispatcher::handle(Poco::Net::HTTPServerRequest& request,
                                Poco::Net::HTTPServerResponse& response) {
+    const auto started = std::chrono::steady_clock::now();
     thread_local Buffers buffers;
     buffers.response_body.clear();
 
@@ -56,16 +95,37 @@ void RequestDispatcher::handle(Poco::Net::HTTPServerRequest& request,
     if (!is_acceptable_request_id(request_id)) request_id = ids_.next(id_buffer);
 
     const Target target = split_target(request.getURI());
-    const RouteMatch route = match_route(request.getMethod(), target.path);
-    Exchange exchange{request,    target.query,         route.param,
-                      request_id, buffers.request_body, buffers.response_body};
-    const Reply reply = dispatch(route, exchange);
+    const std::string& method = request.getMethod();
+    const std::string& origin = cors_.enabled() ? request.get(kOriginHeader, kNoValue) : kNoValue;
+    static const std::string kNoParam;
+
+    Reply reply;
+    std::size_t slot = RequestMetrics::unmatched_slot();
+    bool body_read = false;
+    if (!origin.empty() && method == "OPTIONS" && request.has(kPreflightMethodHeader)) {
+        Exchange exchange{request,    target.query,         kNoParam,
+                          request_id, buffers.request_body, buffers.response_body};
+        reply = preflight(request, origin, exchange, response);
+        slot = RequestMetrics::preflight_slot();
+    } else {
+        const RouteMatch route = match_route(method, target.path);
+        Exchange exchange{request,    target.query,         route.param,
+                          request_id, buffers.request_body, buffers.response_body};
+        reply = dispatch(route, exchange);
+        body_read = exchange.body_read;
+        slot = RequestMetrics::slot_of(route);
+    }
+    if (!origin.empty() && cors_.origin_allowed(origin)) {
+        response.set("Access-Control-Allow-Origin", std::string(cors_.allow_origin_value(origin)));
+        response.set("Access-Control-Expose-Headers", "X-Request-ID, Retry-After");
+        response.set("Vary", "Origin");
+    }
 
     // An unread body would be taken for the next request: close instead. While stopping,
     // every connection closes after its current answer.
     const bool close = reply.status == Reply::kNoResponse ||
                        stopping_.load(std::memory_order_relaxed) ||
-                       (!exchange.body_read && has_body(request));
+                       (!body_read && has_body(request));
     if (reply.status == Reply::kNoResponse) {
         response.setKeepAlive(false);
     } else {
@@ -73,12 +133,45 @@ void RequestDispatcher::handle(Poco::Net::HTTPServerRequest& request,
             send_reply(response, reply, request_id, buffers.response_body, close);
         } catch (const std::exception& e) {
             // Poco::Exception derives from std::exception: the client went away mid-answer.
-            host_.log(LogLevel::Debug, "rest-source",
-                      "answer to " + std::string(request_id) + " not sent: " + e.what());
+            if (host_.log_enabled(LogLevel::Debug)) {
+                host_.log_with(LogLevel::Debug, "rest-source",
+                               std::string("answer not sent: ") + e.what(),
+                               {.request_id = request_id});
+            }
             response.setKeepAlive(false);
         }
     }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (reply.status != Reply::kNoResponse) metrics_.record(slot, reply.status, seconds);
+    if (config_.access_log) {
+        std::string line = method;
+        line += ' ';
+        line += request.getURI();
+        line += ' ';
+        line += std::to_string(reply.status);
+        line += ' ';
+        line += std::to_string(seconds * 1000.0);
+        line += " ms";
+        host_.log_with(LogLevel::Info, "rest-source.access", line, {.request_id = request_id});
+    }
     buffers.trim();
+}
+
+Reply RequestDispatcher::preflight(const Poco::Net::HTTPServerRequest& request,
+                                   std::string_view origin, Exchange& exchange,
+                                   Poco::Net::HTTPServerResponse& response) {
+    const std::string refused =
+        cors_.refuse_preflight(origin, request.get(kPreflightMethodHeader, kNoValue),
+                               request.get(kPreflightHeadersHeader, kNoValue));
+    if (!refused.empty()) {
+        append_detail(exchange.body, host_.codec(), "Disallowed CORS " + refused);
+        return {400};
+    }
+    response.set("Access-Control-Allow-Methods", cors_.allow_methods());
+    response.set("Access-Control-Allow-Headers", cors_.allow_headers());
+    response.set("Access-Control-Max-Age", cors_.max_age());
+    return {204};
 }
 
 Reply RequestDispatcher::dispatch(const RouteMatch& route, Exchange& exchange) {
@@ -96,8 +189,9 @@ Reply RequestDispatcher::dispatch(const RouteMatch& route, Exchange& exchange) {
     try {
         return call(route.endpoint, exchange);
     } catch (const StoreUnavailable& e) {
-        host_.log(LogLevel::Warning, "rest-source",
-                  "store unavailable for " + std::string(exchange.request_id) + ": " + e.what());
+        host_.log_with(LogLevel::Warning, "rest-source",
+                       std::string("store unavailable: ") + e.what(),
+                       {.request_id = exchange.request_id});
         return handlers_.unavailable(exchange);
     } catch (const Poco::Exception& e) {
         log_failure(exchange.request, exchange.request_id, e.displayText());
@@ -127,12 +221,26 @@ Reply RequestDispatcher::call(Endpoint endpoint, Exchange& exchange) {
             return handlers_.delete_trade(exchange);
         case Endpoint::Health:
             return handlers_.health(exchange);
+        case Endpoint::HealthLive:
+            return handlers_.health_live(exchange);
+        case Endpoint::HealthReady:
+            return handlers_.health_ready(exchange);
         case Endpoint::Statistics:
             return handlers_.statistics(exchange);
         case Endpoint::ExpireTrades:
             return handlers_.expire_trades(exchange);
         case Endpoint::AuditLogs:
             return handlers_.audit_logs(exchange);
+        case Endpoint::ServiceInfo:
+            return handlers_.service_info(exchange);
+        case Endpoint::OpenApi:
+            return handlers_.openapi(exchange);
+        case Endpoint::Docs:
+            return handlers_.docs(exchange);
+        case Endpoint::DocsAsset:
+            return handlers_.docs_asset(exchange);
+        case Endpoint::Metrics:
+            return handlers_.metrics(exchange);
     }
     return handlers_.health(exchange);
 }
@@ -146,7 +254,7 @@ void RequestDispatcher::log_failure(const Poco::Net::HTTPServerRequest& request,
     message += request_id;
     message += ") failed: ";
     message += what;
-    host_.log(LogLevel::Error, "rest-source", message);
+    host_.log_with(LogLevel::Error, "rest-source", message, {.request_id = request_id});
 }
 
 }  // namespace tradestore::rest

@@ -1,4 +1,5 @@
-// Turns each HTTP request into a handler call: request id, routing, exception mapping.
+// Turns each HTTP request into a handler call: request id, CORS, routing, exception mapping,
+// request metrics and the access log.
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -6,8 +7,10 @@
 
 #include <atomic>
 
+#include "cors.h"
 #include "handlers.h"
 #include "request_id.h"
+#include "request_metrics.h"
 #include "router.h"
 
 namespace tradestore::rest {
@@ -15,21 +18,30 @@ namespace tradestore::rest {
 class RequestDispatcher {
   public:
     // While `stopping` is set, every answer closes its connection.
-    RequestDispatcher(Host& host, const RestConfig& config, const std::atomic<bool>& stopping)
-        : host_(host), handlers_(host, config), stopping_(stopping) {}
+    RequestDispatcher(Host& host, const RestConfig& config, const std::atomic<bool>& stopping);
 
     void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+
+    // Called before each /metrics scrape (the source refreshes its connection gauges).
+    void set_before_scrape(std::function<void()> hook) { content_.before_scrape = std::move(hook); }
+    RequestMetrics& request_metrics() { return metrics_; }
 
   private:
     Reply dispatch(const RouteMatch& route, Exchange& exchange);
     Reply call(Endpoint endpoint, Exchange& exchange);
+    Reply preflight(const Poco::Net::HTTPServerRequest& request, std::string_view origin,
+                    Exchange& exchange, Poco::Net::HTTPServerResponse& response);
     void log_failure(const Poco::Net::HTTPServerRequest& request, std::string_view request_id,
                      std::string_view what);
 
     Host& host_;
+    const RestConfig& config_;
+    ServiceContent content_;
     Handlers handlers_;
     const std::atomic<bool>& stopping_;
     RequestIdGenerator ids_;
+    CorsPolicy cors_;
+    RequestMetrics metrics_;
 };
 
 // Poco asks this factory for a handler per request; each one forwards to the dispatcher.

@@ -157,6 +157,35 @@ void append_health(std::string& out, const TradeCodec& codec, const HealthReport
     out.append("}}");
 }
 
+namespace {
+
+void append_services(std::string& out, const TradeCodec& codec, const HealthReport& report) {
+    out.append("\"services\":{");
+    bool first = true;
+    for (const auto& [name, state] : report.services) {
+        if (!first) out.push_back(',');
+        first = false;
+        codec.append_json_string(out, name);
+        out.push_back(':');
+        codec.append_json_string(out, state);
+    }
+    out.push_back('}');
+}
+
+}  // namespace
+
+void append_readiness(std::string& out, const TradeCodec& codec, const HealthReport& report,
+                      std::string_view reason) {
+    out.append(report.healthy ? "{\"status\":\"ready\"," : "{\"status\":\"not ready\",");
+    if (!report.healthy) {
+        out.append("\"detail\":");
+        codec.append_json_string(out, reason.empty() ? std::string_view("not ready") : reason);
+        out.push_back(',');
+    }
+    append_services(out, codec, report);
+    out.push_back('}');
+}
+
 void append_statistics(std::string& out, const Statistics& statistics) {
     out.append("{\"total_trades\":");
     append_int(out, statistics.total_trades);

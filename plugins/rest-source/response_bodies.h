@@ -57,6 +57,10 @@ void append_trade_deleted(std::string& out, const TradeCodec& codec, std::string
 void append_health(std::string& out, const TradeCodec& codec, const HealthReport& report,
                    Timestamp now, std::string_view version);
 
+// {"status":"ready"|"not ready",["detail":"<reason>",]"services":{..}}
+void append_readiness(std::string& out, const TradeCodec& codec, const HealthReport& report,
+                      std::string_view reason);
+
 // {"total_trades":n,"active_trades":n,"expired_trades":n}
 void append_statistics(std::string& out, const Statistics& statistics);
 

@@ -11,13 +11,23 @@ const std::string kRequestIdHeader = "X-Request-ID";
 void send_reply(Poco::Net::HTTPServerResponse& response, const Reply& reply,
                 std::string_view request_id, const std::string& body, bool close_connection) {
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
-    response.setContentType(kContentType);
+    if (reply.content_type.empty()) {
+        response.setContentType(kContentType);
+    } else {
+        response.setContentType(std::string(reply.content_type));
+    }
     response.set(kRequestIdHeader, std::string(request_id));
     if (reply.retry_after) response.set("Retry-After", "1");
     if (!reply.allow.empty()) response.set("Allow", std::string(reply.allow));
+    if (!reply.cache_control.empty())
+        response.set("Cache-Control", std::string(reply.cache_control));
+    if (!reply.authenticate.empty()) {
+        response.set("WWW-Authenticate", std::string(reply.authenticate));
+    }
     if (close_connection) response.setKeepAlive(false);
     // Sets Content-Length, writes the header and the body; the body is left out for HEAD.
-    response.sendBuffer(body.data(), body.size());
+    const std::string& sent = reply.static_body != nullptr ? *reply.static_body : body;
+    response.sendBuffer(sent.data(), sent.size());
 }
 
 }  // namespace tradestore::rest

@@ -1,4 +1,4 @@
-// Sending an answer: JSON, Content-Length set and the whole body handed to Poco at once.
+// Sending an answer: Content-Length set and the whole body handed to Poco at once.
 #pragma once
 
 #include <Poco/Net/HTTPServerResponse.h>
@@ -8,7 +8,7 @@
 
 namespace tradestore::rest {
 
-// What a handler decided; the body is in the dispatcher's buffer.
+// What a handler decided; the body is in the dispatcher's buffer unless `static_body` is set.
 struct Reply {
     static constexpr int kNoResponse = 0;  // the client is gone: send nothing, close
 
@@ -17,12 +17,16 @@ struct Reply {
         : status(status_code), retry_after(retry), allow(allowed) {}
 
     int status;
-    bool retry_after;        // adds "Retry-After: 1" (503)
-    std::string_view allow;  // adds "Allow: ..." (405)
+    bool retry_after;                          // adds "Retry-After: 1" (503)
+    std::string_view allow;                    // adds "Allow: ..." (405)
+    std::string_view content_type;             // empty: application/json
+    std::string_view cache_control;            // adds "Cache-Control: ..." when set
+    std::string_view authenticate;             // adds "WWW-Authenticate: ..." (401) when set
+    const std::string* static_body = nullptr;  // sent instead of the buffer (documents, assets)
 };
 
-// Sends status, Content-Type: application/json, X-Request-ID, the optional headers of the
-// reply and the body. With close_connection the connection ends after this answer.
+// Sends status, Content-Type, X-Request-ID, the optional headers of the reply and the body.
+// With close_connection the connection ends after this answer.
 void send_reply(Poco::Net::HTTPServerResponse& response, const Reply& reply,
                 std::string_view request_id, const std::string& body, bool close_connection);
 

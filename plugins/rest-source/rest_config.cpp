@@ -18,6 +18,21 @@ std::vector<SettingSpec> setting_specs() {
         {"request_timeout", SettingType::Duration, "30s", false,
          "Socket read/write timeout, and how long stop() waits for requests in flight", 1,
          86'400'000},
+        {"access_log", SettingType::Bool, "false", false,
+         "Log every request (method, path, status, time, request id) at information level"},
+        {"cors_allowed_origins", SettingType::List, "", false,
+         "Origins allowed to call the API from a browser, e.g. https://ui.example.com; * for "
+         "any; unset turns CORS off"},
+        {"cors_allowed_methods", SettingType::List, "GET, POST, DELETE", false,
+         "Methods a cross-origin request may use"},
+        {"cors_allowed_headers", SettingType::List, "Content-Type, X-Request-ID", false,
+         "Request headers a cross-origin request may send"},
+        {"cors_max_age", SettingType::Duration, "10m", false,
+         "How long a browser may cache a preflight answer", 0, 86'400'000},
+        {"docs_dir", SettingType::String, "/usr/share/tradestore/swagger-ui", false,
+         "Folder with the swagger-ui-dist files that GET /docs serves"},
+        {"metrics_token", SettingType::Secret, "", false,
+         "When set, GET /metrics requires Authorization: Bearer <token>"},
     };
 }
 
@@ -39,6 +54,22 @@ RestConfig config_from_settings(const Settings& settings) {
     if (settings.has("request_timeout")) {
         config.request_timeout = settings.get_duration("request_timeout");
     }
+    if (settings.has("access_log")) config.access_log = settings.get_bool("access_log");
+    if (settings.has("cors_allowed_origins")) {
+        config.cors.allowed_origins = settings.get_list("cors_allowed_origins");
+    }
+    if (settings.has("cors_allowed_methods")) {
+        config.cors.allowed_methods = settings.get_list("cors_allowed_methods");
+    }
+    if (settings.has("cors_allowed_headers")) {
+        config.cors.allowed_headers = settings.get_list("cors_allowed_headers");
+    }
+    if (settings.has("cors_max_age")) {
+        config.cors.max_age =
+            std::chrono::duration_cast<std::chrono::seconds>(settings.get_duration("cors_max_age"));
+    }
+    if (settings.has("docs_dir")) config.docs_dir = settings.get_string("docs_dir");
+    if (settings.has("metrics_token")) config.metrics_token = settings.get_string("metrics_token");
     return config;
 }
 

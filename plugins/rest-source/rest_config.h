@@ -11,6 +11,15 @@
 
 namespace tradestore::rest {
 
+struct CorsConfig {
+    std::vector<std::string> allowed_origins;  // empty: CORS off; "*" allows any origin
+    std::vector<std::string> allowed_methods{"GET", "POST", "DELETE"};
+    std::vector<std::string> allowed_headers{"Content-Type", "X-Request-ID"};
+    std::chrono::seconds max_age{600};
+
+    bool enabled() const { return !allowed_origins.empty(); }
+};
+
 struct RestConfig {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;  // 0 picks a free port (tests only; the schema requires 1..)
@@ -20,6 +29,10 @@ struct RestConfig {
     std::size_t max_batch_items = 1000;
     bool keep_alive = true;
     std::chrono::milliseconds request_timeout{30'000};
+    bool access_log = false;
+    CorsConfig cors;
+    std::string docs_dir = "/usr/share/tradestore/swagger-ui";
+    std::string metrics_token;  // empty: GET /metrics is open
 };
 
 std::vector<SettingSpec> setting_specs();

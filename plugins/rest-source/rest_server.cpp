@@ -73,6 +73,12 @@ void RestSource::start(Host& host) {
     pool_ = std::make_unique<Poco::ThreadPool>(1, config_.threads);
     server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*dispatcher_), *pool_,
                                                       socket, params);
+    Poco::Net::HTTPServer* server = server_.get();
+    RequestMetrics& metrics = dispatcher_->request_metrics();
+    dispatcher_->set_before_scrape([server, &metrics] {
+        metrics.open_connections().set(static_cast<double>(server->currentConnections()));
+        metrics.queued_connections().set(static_cast<double>(server->queuedConnections()));
+    });
     server_->start();
     listening_ = true;
     host.log(LogLevel::Info, "rest-source",

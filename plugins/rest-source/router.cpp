@@ -7,36 +7,77 @@ namespace {
 
 enum MethodBit : std::uint8_t { kGet = 1, kHead = 2, kPost = 4, kDelete = 8 };
 
-constexpr std::string_view kParam = "{}";
-
-struct RouteSpec {
-    std::array<std::string_view, 3> segments;  // unused trailing segments are empty
-    std::size_t segment_count;
-    std::uint8_t methods;
-    Endpoint endpoint;
-};
-
 // Declaration order of the former FastAPI app; it decides which route wins.
-constexpr RouteSpec kRoutes[] = {
-    {{"trades"}, 1, kPost, Endpoint::CreateTrade},
-    {{"trades", "batch"}, 2, kPost, Endpoint::CreateBatch},
-    {{"trades"}, 1, kGet | kHead, Endpoint::ListTrades},
-    {{"trades", "book", kParam}, 3, kGet | kHead, Endpoint::ListByBook},
-    {{"trades", kParam}, 2, kGet | kHead, Endpoint::GetTrade},
-    {{"trades", kParam}, 2, kDelete, Endpoint::DeleteTrade},
-    {{"health"}, 1, kGet | kHead, Endpoint::Health},
-    {{"statistics"}, 1, kGet | kHead, Endpoint::Statistics},
-    {{"expire-trades"}, 1, kPost, Endpoint::ExpireTrades},
-    {{"audit-logs"}, 1, kGet | kHead, Endpoint::AuditLogs},
+constexpr ApiRoute kApiRoutes[] = {
+    {"POST", "/trades", Endpoint::CreateTrade, "createTrade", "trades",
+     "Create or update one trade"},
+    {"POST", "/trades/batch", Endpoint::CreateBatch, "createTradesBatch", "trades",
+     "Create or update many trades in one transaction"},
+    {"GET", "/trades", Endpoint::ListTrades, "listTrades", "trades", "List trades by id"},
+    {"GET", "/trades/book/{book_id}", Endpoint::ListByBook, "listTradesByBook", "trades",
+     "List the trades of one book"},
+    {"GET", "/trades/{trade_id}", Endpoint::GetTrade, "getTrade", "trades", "Read one trade"},
+    {"DELETE", "/trades/{trade_id}", Endpoint::DeleteTrade, "deleteTrade", "trades",
+     "Delete one trade (a tombstone keeps its last version)"},
+    {"GET", "/health", Endpoint::Health, "getHealth", "service",
+     "Health of the store and every source"},
+    {"GET", "/health/live", Endpoint::HealthLive, "getLiveness", "service",
+     "Liveness probe: the process serves"},
+    {"GET", "/health/ready", Endpoint::HealthReady, "getReadiness", "service",
+     "Readiness probe: the store answers and every source runs"},
+    {"GET", "/statistics", Endpoint::Statistics, "getStatistics", "service",
+     "Counts of stored trades"},
+    {"POST", "/expire-trades", Endpoint::ExpireTrades, "expireTrades", "service",
+     "Run the expiry now"},
+    {"GET", "/audit-logs", Endpoint::AuditLogs, "listAuditLogs", "audit",
+     "Audit entries, newest first"},
+};
+constexpr std::size_t kApiRouteCount = std::size(kApiRoutes);
+
+constexpr ServiceRoute kServiceRoutes[] = {
+    {"/", Endpoint::ServiceInfo},    {"/openapi.json", Endpoint::OpenApi},
+    {"/docs", Endpoint::Docs},       {"/docs/", Endpoint::DocsAsset},
+    {"/metrics", Endpoint::Metrics},
 };
 
-std::uint8_t method_bit(std::string_view method) {
+constexpr std::size_t kMaxSegments = 3;
+
+// A path template split into segments at compile time; "{...}" segments match anything.
+struct Compiled {
+    std::array<std::string_view, kMaxSegments> segments{};
+    std::array<bool, kMaxSegments> is_param{};
+    std::size_t count = 0;
+    std::uint8_t method = 0;
+};
+
+constexpr std::uint8_t method_bit(std::string_view method) {
     if (method == "GET") return kGet;
     if (method == "POST") return kPost;
     if (method == "DELETE") return kDelete;
     if (method == "HEAD") return kHead;
     return 0;
 }
+
+constexpr Compiled compile(const ApiRoute& route) {
+    Compiled compiled;
+    std::string_view path = route.path.substr(1);
+    while (!path.empty()) {
+        const std::size_t slash = path.find('/');
+        const std::string_view segment = path.substr(0, slash);
+        compiled.is_param[compiled.count] = segment.starts_with('{');
+        compiled.segments[compiled.count++] = segment;
+        path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+    }
+    compiled.method = method_bit(route.method);
+    if (compiled.method == kGet) compiled.method |= kHead;
+    return compiled;
+}
+
+constexpr std::array<Compiled, kApiRouteCount> kCompiled = [] {
+    std::array<Compiled, kApiRouteCount> out{};
+    for (std::size_t i = 0; i < kApiRouteCount; ++i) out[i] = compile(kApiRoutes[i]);
+    return out;
+}();
 
 std::string_view allow_header(std::uint8_t methods) {
     // Every combination the table can produce, in a fixed order.
@@ -67,7 +108,41 @@ int hex_value(char c) {
     return -1;
 }
 
+RouteMatch match_service(std::string_view method, std::string_view path) {
+    RouteMatch result;
+    for (std::size_t i = 0; i < std::size(kServiceRoutes); ++i) {
+        const ServiceRoute& route = kServiceRoutes[i];
+        if (route.endpoint == Endpoint::DocsAsset) {
+            if (!path.starts_with(route.path) || path.size() == route.path.size()) continue;
+            const std::string_view file = path.substr(route.path.size());
+            if (file.find('/') != std::string_view::npos) continue;
+            result.param = percent_decode_path(file);
+        } else if (path != route.path) {
+            continue;
+        }
+        result.route = kApiRouteCount + i;
+        result.endpoint = route.endpoint;
+        if (method == "GET" || method == "HEAD") {
+            result.kind = RouteMatch::Kind::Found;
+        } else {
+            result.kind = RouteMatch::Kind::MethodNotAllowed;
+            result.allow = "GET, HEAD";
+            result.param.clear();
+        }
+        return result;
+    }
+    return result;
+}
+
 }  // namespace
+
+std::span<const ApiRoute> api_routes() {
+    return kApiRoutes;
+}
+
+std::span<const ServiceRoute> service_routes() {
+    return kServiceRoutes;
+}
 
 Target split_target(std::string_view target) {
     const std::size_t hash = target.find('#');
@@ -97,12 +172,15 @@ std::string percent_decode_path(std::string_view text) {
 
 RouteMatch match_route(std::string_view method, std::string_view path) {
     RouteMatch result;
-    if (!path.starts_with(kApiPrefix)) return result;
+    if (!path.starts_with(kApiPrefix) ||
+        (path.size() > kApiPrefix.size() && path[kApiPrefix.size()] != '/')) {
+        return match_service(method, path);
+    }
     path.remove_prefix(kApiPrefix.size());
     if (path.size() < 2 || path.front() != '/') return result;
     path.remove_prefix(1);
 
-    std::array<std::string_view, 3> segments;
+    std::array<std::string_view, kMaxSegments> segments;
     std::size_t count = 0;
     while (true) {
         const std::size_t slash = path.find('/');
@@ -115,24 +193,27 @@ RouteMatch match_route(std::string_view method, std::string_view path) {
 
     const std::uint8_t wanted = method_bit(method);
     std::uint8_t path_methods = 0;
-    for (const RouteSpec& route : kRoutes) {
-        if (route.segment_count != count) continue;
+    for (std::size_t index = 0; index < kApiRouteCount; ++index) {
+        const Compiled& route = kCompiled[index];
+        if (route.count != count) continue;
         std::size_t param_at = count;
         bool same = true;
         for (std::size_t i = 0; i < count && same; ++i) {
-            if (route.segments[i] == kParam) {
+            if (route.is_param[i]) {
                 param_at = i;
             } else {
                 same = route.segments[i] == segments[i];
             }
         }
         if (!same) continue;
-        if ((route.methods & wanted) == 0) {
-            path_methods |= route.methods;
+        if ((route.method & wanted) == 0) {
+            if (path_methods == 0) result.route = index;
+            path_methods |= route.method;
             continue;
         }
         result.kind = RouteMatch::Kind::Found;
-        result.endpoint = route.endpoint;
+        result.endpoint = kApiRoutes[index].endpoint;
+        result.route = index;
         if (param_at != count) result.param = percent_decode_path(segments[param_at]);
         return result;
     }

@@ -1,4 +1,5 @@
-// The route table of /api/v1, matched without regular expressions.
+// The route table of /api/v1 — the one the router matches and GET /openapi.json documents —
+// and the few service routes outside it (/, /openapi.json, /docs, /metrics).
 //
 // Matching follows Starlette (FastAPI): routes are tried in declaration order and the first
 // one whose path and method both match wins; when paths match but no method does, the answer
@@ -7,7 +8,9 @@
 // split on raw '/' and then percent-decoded, so an id containing '/' is reachable as %2F.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -23,17 +26,50 @@ enum class Endpoint : std::uint8_t {
     GetTrade,      // GET    /trades/{trade_id}
     DeleteTrade,   // DELETE /trades/{trade_id}
     Health,        // GET    /health
+    HealthLive,    // GET    /health/live
+    HealthReady,   // GET    /health/ready
     Statistics,    // GET    /statistics
     ExpireTrades,  // POST   /expire-trades
     AuditLogs,     // GET    /audit-logs
+    // Service routes, outside /api/v1 and outside the API document.
+    ServiceInfo,  // GET    /
+    OpenApi,      // GET    /openapi.json
+    Docs,         // GET    /docs
+    DocsAsset,    // GET    /docs/{file}
+    Metrics,      // GET    /metrics
 };
+
+// One operation of the API: a method on a path template under /api/v1.
+struct ApiRoute {
+    std::string_view method;  // GET, POST or DELETE; a GET route answers HEAD too
+    std::string_view path;    // e.g. "/trades/{trade_id}": "{name}" is one path segment
+    Endpoint endpoint;
+    std::string_view operation_id;
+    std::string_view tag;
+    std::string_view summary;
+};
+
+// In declaration order, which is the matching order.
+std::span<const ApiRoute> api_routes();
+
+// The service routes, answering GET and HEAD.
+struct ServiceRoute {
+    std::string_view path;  // exact, or a prefix ending in '/' for DocsAsset
+    Endpoint endpoint;
+};
+std::span<const ServiceRoute> service_routes();
 
 struct RouteMatch {
     enum class Kind : std::uint8_t { Found, NotFound, MethodNotAllowed };
     Kind kind = Kind::NotFound;
     Endpoint endpoint = Endpoint::Health;
+    // Index into api_routes() (then service_routes() after them) of the route that answered;
+    // kNoRoute for NotFound. For MethodNotAllowed, the first route with that path.
+    std::size_t route = kNoRoute;
     std::string param;       // the decoded path parameter, when the route has one
     std::string_view allow;  // for MethodNotAllowed, e.g. "GET, HEAD, DELETE"
+
+    static constexpr std::size_t kNoRoute = static_cast<std::size_t>(-1);
 };
 
 // `path` is the request target without its query string.

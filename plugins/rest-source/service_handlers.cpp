@@ -1,4 +1,5 @@
-// GET /health, GET /statistics, POST /expire-trades, GET /audit-logs.
+// GET /health, /health/live, /health/ready, /statistics, /audit-logs, POST /expire-trades,
+// and the service routes: /, /openapi.json, /docs, /metrics.
 #include "handlers.h"
 #include "query_params.h"
 #include "response_bodies.h"
@@ -32,6 +33,90 @@ Reply Handlers::audit_logs(Exchange& exchange) {
     query.limit = paging.limit;
     append_audit_logs(exchange.body, host_.codec(), host_.store().audit(query));
     return {200};
+}
+
+Reply Handlers::health_live(Exchange& exchange) {
+    exchange.body.append(R"({"status":"alive"})");
+    return {200};
+}
+
+Reply Handlers::health_ready(Exchange& exchange) {
+    const HealthReport report = host_.health();
+    std::string reason;
+    for (const auto& [name, state] : report.services) {
+        if (state == "up") continue;
+        if (!reason.empty()) reason += "; ";
+        reason += name + " is " + state;
+    }
+    append_readiness(exchange.body, host_.codec(), report, reason);
+    return {report.healthy ? 200 : 503};
+}
+
+Reply Handlers::service_info(Exchange& exchange) {
+    Reply reply{200};
+    reply.static_body = &content_.info;
+    (void)exchange;
+    return reply;
+}
+
+Reply Handlers::openapi(Exchange& exchange) {
+    (void)exchange;
+    Reply reply{200};
+    reply.static_body = &content_.openapi;
+    return reply;
+}
+
+Reply Handlers::docs(Exchange& exchange) {
+    (void)exchange;
+    Reply reply{content_.docs.installed() ? 200 : 404};
+    reply.content_type =
+        content_.docs.installed() ? "text/html; charset=utf-8" : "text/plain; charset=utf-8";
+    reply.static_body = &content_.docs.page();
+    return reply;
+}
+
+Reply Handlers::docs_asset(Exchange& exchange) {
+    const DocsAssets::Asset* asset = content_.docs.find(exchange.param);
+    if (asset == nullptr) {
+        append_detail(
+            exchange.body, host_.codec(),
+            content_.docs.installed() ? "Not Found" : "Swagger UI assets are not installed");
+        return {404};
+    }
+    Reply reply{200};
+    reply.content_type = asset->content_type;
+    reply.cache_control = "public, max-age=86400";
+    reply.static_body = &asset->body;
+    return reply;
+}
+
+namespace {
+
+// Compares without stopping at the first difference, so the time taken tells nothing.
+bool same_secret(std::string_view given, std::string_view expected) {
+    if (given.size() != expected.size()) return false;
+    unsigned char difference = 0;
+    for (std::size_t i = 0; i < given.size(); ++i) {
+        difference |= static_cast<unsigned char>(given[i] ^ expected[i]);
+    }
+    return difference == 0;
+}
+
+}  // namespace
+
+Reply Handlers::metrics(Exchange& exchange) {
+    if (!content_.metrics_authorization.empty() &&
+        !same_secret(exchange.request.get("Authorization", ""), content_.metrics_authorization)) {
+        append_detail(exchange.body, host_.codec(), "Unauthorized");
+        Reply reply{401};
+        reply.authenticate = "Bearer";
+        return reply;
+    }
+    if (content_.before_scrape) content_.before_scrape();
+    exchange.body = host_.metrics().render_prometheus();
+    Reply reply{200};
+    reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return reply;
 }
 
 }  // namespace tradestore::rest

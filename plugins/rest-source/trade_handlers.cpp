@@ -82,8 +82,9 @@ Reply Handlers::create_trade(Exchange& exchange) {
 
     IngestResult result = host_.ingest().submit_and_wait(std::move(batch));
     if (!committed(result, 1)) {
-        host_.log(LogLevel::Warning, "rest-source",
-                  "POST /trades " + std::string(exchange.request_id) + ": " + result.error);
+        host_.log_with(LogLevel::Warning, "rest-source",
+                       "POST /trades " + std::string(exchange.request_id) + ": " + result.error,
+                       {exchange.request_id, trade_id, kSource});
         return unavailable(exchange);
     }
     ItemResult& item = result.items.front();
@@ -134,9 +135,10 @@ Reply Handlers::create_batch(Exchange& exchange) {
         const std::size_t count = batch.candidates.size();
         result = host_.ingest().submit_and_wait(std::move(batch));
         if (!committed(result, count)) {
-            host_.log(
+            host_.log_with(
                 LogLevel::Warning, "rest-source",
-                "POST /trades/batch " + std::string(exchange.request_id) + ": " + result.error);
+                "POST /trades/batch " + std::string(exchange.request_id) + ": " + result.error,
+                {.request_id = exchange.request_id, .source = kSource});
             return unavailable(exchange);
         }
     }

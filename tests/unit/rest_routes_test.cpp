@@ -5,13 +5,20 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <iterator>
 #include <map>
 #include <mutex>
 
+#include "cors.h"
 #include "media_type.h"
+#include "metrics_registry.h"
 #include "query_params.h"
 #include "request_id.h"
 #include "response_bodies.h"
@@ -49,6 +56,28 @@ TEST(RouterTest, MatchesEveryEndpoint) {
     EXPECT_EQ(endpoint("GET", "/api/v1/statistics"), Endpoint::Statistics);
     EXPECT_EQ(endpoint("POST", "/api/v1/expire-trades"), Endpoint::ExpireTrades);
     EXPECT_EQ(endpoint("GET", "/api/v1/audit-logs"), Endpoint::AuditLogs);
+    EXPECT_EQ(endpoint("GET", "/api/v1/health/live"), Endpoint::HealthLive);
+    EXPECT_EQ(endpoint("HEAD", "/api/v1/health/ready"), Endpoint::HealthReady);
+    EXPECT_EQ(endpoint("GET", "/"), Endpoint::ServiceInfo);
+    EXPECT_EQ(endpoint("GET", "/openapi.json"), Endpoint::OpenApi);
+    EXPECT_EQ(endpoint("GET", "/docs"), Endpoint::Docs);
+    EXPECT_EQ(endpoint("GET", "/metrics"), Endpoint::Metrics);
+    const RouteMatch asset = match_route("GET", "/docs/swagger-ui.css");
+    EXPECT_EQ(asset.endpoint, Endpoint::DocsAsset);
+    EXPECT_EQ(asset.param, "swagger-ui.css");
+}
+
+TEST(RouterTest, MatchNamesTheRouteRow) {
+    const RouteMatch get = match_route("GET", "/api/v1/trades/T1");
+    ASSERT_LT(get.route, api_routes().size());
+    EXPECT_EQ(api_routes()[get.route].path, "/trades/{trade_id}");
+    EXPECT_EQ(api_routes()[get.route].method, "GET");
+    const RouteMatch del = match_route("DELETE", "/api/v1/trades/T1");
+    EXPECT_EQ(api_routes()[del.route].method, "DELETE");
+    EXPECT_EQ(match_route("GET", "/nope").route, RouteMatch::kNoRoute);
+    EXPECT_EQ(match_route("POST", "/metrics").kind, RouteMatch::Kind::MethodNotAllowed);
+    EXPECT_EQ(match_route("POST", "/metrics").allow, "GET, HEAD");
+    EXPECT_EQ(match_route("GET", "/docs/a/b").kind, RouteMatch::Kind::NotFound);
 }
 
 TEST(RouterTest, PathParameterIsPercentDecoded) {
@@ -75,9 +104,10 @@ TEST(RouterTest, WrongMethodOnAKnownPathIs405WithAllow) {
 }
 
 TEST(RouterTest, UnknownPathsAreNotFound) {
-    for (const char* path : {"/", "/api/v1", "/api/v1/", "/api/v2/trades", "/api/v1/trades/",
-                             "/api/v1//trades", "/api/v1/trades/a/b", "/api/v1/trades/book/B1/x",
-                             "/api/v1x/health", "/API/V1/health", "/api/v1/nope"}) {
+    for (const char* path :
+         {"", "/api/v1", "/api/v1/", "/docs/", "/metrics/", "/openapi", "/api/v2/trades",
+          "/api/v1/trades/", "/api/v1//trades", "/api/v1/trades/a/b", "/api/v1/trades/book/B1/x",
+          "/api/v1x/health", "/API/V1/health", "/api/v1/nope"}) {
         EXPECT_EQ(match_route("GET", path).kind, RouteMatch::Kind::NotFound) << path;
     }
 }
@@ -200,11 +230,52 @@ TEST(RestConfigTest, DefaultsAndOverrides) {
     EXPECT_EQ(set.request_timeout, milliseconds{250});
     EXPECT_EQ(set.max_batch_items, 5u);
 
-    // Every key has a default that parses as its type.
+    // Every key has a default that parses as its type, but for those whose absence means off.
     for (const SettingSpec& spec : setting_specs()) {
         EXPECT_FALSE(spec.required) << spec.key;
+        if (spec.key == "cors_allowed_origins" || spec.key == "metrics_token") {
+            EXPECT_TRUE(spec.default_value.empty()) << spec.key;
+            continue;
+        }
         EXPECT_FALSE(spec.default_value.empty()) << spec.key;
     }
+    EXPECT_FALSE(defaults.cors.enabled()) << "CORS is off by default";
+    EXPECT_TRUE(defaults.metrics_token.empty());
+    const std::vector<SettingSpec> specs = setting_specs();
+    const auto token = std::find_if(specs.begin(), specs.end(),
+                                    [](const SettingSpec& s) { return s.key == "metrics_token"; });
+    ASSERT_NE(token, specs.end());
+    EXPECT_EQ(token->type, SettingType::Secret);
+
+    RestConfig cors = config_from_settings(
+        Settings{{{"cors_allowed_origins", "https://a.example, https://b.example"},
+                  {"cors_max_age", "1m"}}});
+    EXPECT_TRUE(cors.cors.enabled());
+    EXPECT_THAT(cors.cors.allowed_origins, ElementsAre("https://a.example", "https://b.example"));
+    EXPECT_EQ(cors.cors.max_age, seconds{60});
+}
+
+TEST(CorsPolicyTest, OriginsMethodsAndHeaders) {
+    CorsConfig config;
+    EXPECT_FALSE(CorsPolicy(config).enabled());
+    EXPECT_FALSE(CorsPolicy(config).origin_allowed("https://a.example"));
+    config.allowed_origins = {"https://a.example"};
+    const CorsPolicy policy(config);
+    EXPECT_TRUE(policy.origin_allowed("https://a.example"));
+    EXPECT_FALSE(policy.origin_allowed("https://evil.example"));
+    EXPECT_FALSE(policy.origin_allowed(""));
+    EXPECT_EQ(policy.allow_origin_value("https://a.example"), "https://a.example");
+    EXPECT_EQ(policy.refuse_preflight("https://a.example", "POST", "content-type, X-Request-Id"),
+              "");
+    EXPECT_EQ(policy.refuse_preflight("https://evil.example", "POST", ""), "origin");
+    EXPECT_EQ(policy.refuse_preflight("https://a.example", "PUT", "Authorization"),
+              "method, headers");
+    EXPECT_EQ(policy.allow_methods(), "GET, POST, DELETE");
+    EXPECT_EQ(policy.allow_headers(), "Content-Type, X-Request-ID");
+    EXPECT_EQ(policy.max_age(), "600");
+    config.allowed_origins = {"*"};
+    EXPECT_TRUE(CorsPolicy(config).origin_allowed("https://any.example"));
+    EXPECT_EQ(CorsPolicy(config).allow_origin_value("https://any.example"), "*");
 }
 
 // ---------------------------------------------------------------- bodies
@@ -426,7 +497,21 @@ class FakeHost final : public Host {
         std::lock_guard lock(mutex_);
         logs.emplace_back(level, std::string(message));
     }
-    HealthReport health() override { return {true, {{"rest", "up"}, {"store", "up"}}}; }
+    void log_with(LogLevel level, std::string_view component, std::string_view message,
+                  const LogContext& context) override {
+        log(level, component, message);
+        std::lock_guard lock(mutex_);
+        contexts.emplace_back(std::string(message), std::string(context.request_id));
+    }
+    HealthReport health() override {
+        if (!store_up) return {false, {{"rest", "up"}, {"store", "down"}}};
+        return {true, {{"rest", "up"}, {"store", "up"}}};
+    }
+    Metrics& metrics() override { return metrics_; }
+    std::vector<std::pair<std::string, std::string>> logged_contexts() {
+        std::lock_guard lock(mutex_);
+        return contexts;
+    }
     std::string_view version() const override { return "9.9.9"; }
     std::int64_t expire_now(const std::string& source) override {
         expired_by = source;
@@ -445,7 +530,10 @@ class FakeHost final : public Host {
     kernel::JsonTradeCodec codec_;
     FakeIngest ingest_;
     std::vector<std::pair<LogLevel, std::string>> logs;
+    std::vector<std::pair<std::string, std::string>> contexts;  // message, request id
     std::string expired_by;
+    std::atomic<bool> store_up{true};
+    kernel::MetricsRegistry metrics_;
 
   private:
     std::mutex mutex_;
@@ -464,6 +552,7 @@ constexpr std::string_view kValidTrade =
 
 class RestServerTest : public ::testing::Test {
   protected:
+    virtual void adjust(RestConfig&) {}
     void SetUp() override {
         RestConfig config;
         config.port = 0;
@@ -471,6 +560,8 @@ class RestServerTest : public ::testing::Test {
         config.max_body_bytes = 4096;
         config.max_batch_items = 3;
         config.request_timeout = seconds{5};
+        config.docs_dir = "/nonexistent/swagger-ui";
+        adjust(config);
         source_ = std::make_unique<RestSource>(config);
         source_->start(host_);
         session_ = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", source_->port());
@@ -776,6 +867,174 @@ TEST_F(RestServerTest, StopClosesIdleKeepAliveConnectionsAtOnce) {
     source_->stop();
     EXPECT_LT(steady_clock::now() - started, seconds{2}) << "waited for an idle connection";
     EXPECT_FALSE(source_->healthy());
+}
+
+// ---------------------------------------------------------------- probes, metrics, service routes
+
+TEST_F(RestServerTest, LivenessAndReadinessProbes) {
+    Answer live = send("GET", "/api/v1/health/live");
+    EXPECT_EQ(live.status, 200);
+    EXPECT_EQ(live.body, R"({"status":"alive"})");
+    Answer ready = send("GET", "/api/v1/health/ready");
+    EXPECT_EQ(ready.status, 200);
+    EXPECT_EQ(ready.body, R"({"status":"ready","services":{"rest":"up","store":"up"}})");
+
+    host_.store_up = false;
+    Answer not_ready = send("GET", "/api/v1/health/ready");
+    EXPECT_EQ(not_ready.status, 503);
+    EXPECT_EQ(not_ready.body, R"({"status":"not ready","detail":"store is down",)"
+                              R"("services":{"rest":"up","store":"down"}})");
+    EXPECT_EQ(send("GET", "/api/v1/health/live").status, 200) << "alive while the store is down";
+}
+
+TEST_F(RestServerTest, MetricsCountRequestsByRouteTemplateAndStatus) {
+    send("POST", "/api/v1/trades", kValidTrade);
+    send("GET", "/api/v1/trades/T1");
+    send("GET", "/api/v1/trades/T1");
+    send("GET", "/api/v1/trades/NOPE");
+    send("GET", "/api/v1/nothing");
+    Answer metrics = send("GET", "/metrics");
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_EQ(metrics.response.getContentType(), "text/plain; version=0.0.4; charset=utf-8");
+    EXPECT_THAT(metrics.body, HasSubstr("# TYPE tradestore_http_requests_total counter"));
+    EXPECT_THAT(metrics.body, HasSubstr(R"(tradestore_http_requests_total{method="GET",)"
+                                        R"(route="/api/v1/trades/{trade_id}",status="200"} 2)"));
+    EXPECT_THAT(metrics.body, HasSubstr(R"(tradestore_http_requests_total{method="GET",)"
+                                        R"(route="/api/v1/trades/{trade_id}",status="404"} 1)"));
+    EXPECT_THAT(metrics.body, HasSubstr(R"(tradestore_http_requests_total{method="POST",)"
+                                        R"(route="/api/v1/trades",status="201"} 1)"));
+    EXPECT_THAT(metrics.body, HasSubstr(R"(tradestore_http_requests_total{method="other",)"
+                                        R"(route="unmatched",status="404"} 1)"));
+    EXPECT_THAT(metrics.body, Not(HasSubstr("NOPE"))) << "raw paths never become labels";
+    EXPECT_THAT(metrics.body,
+                HasSubstr(R"(tradestore_http_request_duration_seconds_bucket{)"
+                          R"(method="GET",route="/api/v1/trades/{trade_id}",le="+Inf"} 3)"));
+    EXPECT_THAT(metrics.body, HasSubstr("tradestore_http_open_connections 1"));
+    EXPECT_THAT(metrics.body, HasSubstr("process_resident_memory_bytes "));
+}
+
+class MetricsTokenTest : public RestServerTest {
+  protected:
+    void adjust(RestConfig& config) override { config.metrics_token = "s3cret-token"; }
+};
+
+TEST_F(MetricsTokenTest, MetricsNeedTheBearerToken) {
+    Answer refused = send("GET", "/metrics");
+    EXPECT_EQ(refused.status, 401);
+    EXPECT_EQ(refused.header("WWW-Authenticate"), "Bearer");
+    EXPECT_EQ(send("GET", "/metrics", {}, "", {{"Authorization", "Bearer wrong-token!"}}).status,
+              401);
+    Answer allowed = send("GET", "/metrics", {}, "", {{"Authorization", "Bearer s3cret-token"}});
+    EXPECT_EQ(allowed.status, 200);
+    EXPECT_THAT(allowed.body, HasSubstr("tradestore_http_requests_total"));
+}
+
+TEST_F(RestServerTest, ServiceInfoOpenApiAndDocsWithoutAssets) {
+    Answer info = send("GET", "/");
+    EXPECT_EQ(info.status, 200);
+    EXPECT_EQ(info.body, R"({"name":"TradeStore","version":"9.9.9","docs":"/docs",)"
+                         R"("openapi":"/openapi.json","health":"/api/v1/health"})");
+    Answer document = send("GET", "/openapi.json");
+    EXPECT_EQ(document.status, 200);
+    EXPECT_EQ(document.response.getContentType(), "application/json");
+    EXPECT_THAT(document.body, HasSubstr(R"("openapi":"3.1.0")"));
+    Answer docs = send("GET", "/docs");
+    EXPECT_EQ(docs.status, 404);
+    EXPECT_THAT(docs.body, HasSubstr("assets were not installed"));
+    EXPECT_EQ(send("GET", "/docs/swagger-ui-bundle.js").status, 404);
+    EXPECT_EQ(send("POST", "/openapi.json").status, 405);
+}
+
+class DocsInstalledTest : public RestServerTest {
+  protected:
+    void adjust(RestConfig& config) override {
+        dir_ = std::filesystem::temp_directory_path() /
+               ("tradestore-docs-" + std::to_string(::getpid()));
+        std::filesystem::create_directories(dir_);
+        std::ofstream(dir_ / "swagger-ui.css") << "body{}";
+        std::ofstream(dir_ / "swagger-ui-bundle.js") << "var SwaggerUIBundle=1;";
+        std::ofstream(dir_ / "secret.txt") << "not served";
+        config.docs_dir = dir_.string();
+    }
+    void TearDown() override {
+        RestServerTest::TearDown();
+        std::filesystem::remove_all(dir_);
+    }
+    std::filesystem::path dir_;
+};
+
+TEST_F(DocsInstalledTest, ServesTheSwaggerPageAndOnlyKnownAssets) {
+    Answer page = send("GET", "/docs");
+    EXPECT_EQ(page.status, 200);
+    EXPECT_EQ(page.response.getContentType(), "text/html; charset=utf-8");
+    EXPECT_THAT(page.body, HasSubstr(R"(url: "/openapi.json")"));
+    Answer script = send("GET", "/docs/swagger-ui-bundle.js");
+    EXPECT_EQ(script.status, 200);
+    EXPECT_EQ(script.body, "var SwaggerUIBundle=1;");
+    EXPECT_EQ(script.response.getContentType(), "application/javascript; charset=utf-8");
+    EXPECT_EQ(send("GET", "/docs/secret.txt").status, 404);
+    EXPECT_EQ(send("GET", "/docs/..%2Fsecret.txt").status, 404);
+}
+
+class CorsTest : public RestServerTest {
+  protected:
+    void adjust(RestConfig& config) override {
+        config.cors.allowed_origins = {"https://ui.example"};
+    }
+};
+
+TEST_F(CorsTest, AllowedOriginGetsTheHeadersAndPreflight) {
+    Answer get = send("GET", "/api/v1/health", {}, "", {{"Origin", "https://ui.example"}});
+    EXPECT_EQ(get.status, 200);
+    EXPECT_EQ(get.header("Access-Control-Allow-Origin"), "https://ui.example");
+    EXPECT_EQ(get.header("Vary"), "Origin");
+    EXPECT_THAT(get.header("Access-Control-Expose-Headers"), HasSubstr("X-Request-ID"));
+
+    Answer preflight = send("OPTIONS", "/api/v1/trades", {}, "",
+                            {{"Origin", "https://ui.example"},
+                             {"Access-Control-Request-Method", "POST"},
+                             {"Access-Control-Request-Headers", "content-type"}});
+    EXPECT_EQ(preflight.status, 204);
+    EXPECT_EQ(preflight.header("Access-Control-Allow-Origin"), "https://ui.example");
+    EXPECT_EQ(preflight.header("Access-Control-Allow-Methods"), "GET, POST, DELETE");
+    EXPECT_EQ(preflight.header("Access-Control-Allow-Headers"), "Content-Type, X-Request-ID");
+    EXPECT_EQ(preflight.header("Access-Control-Max-Age"), "600");
+}
+
+TEST_F(CorsTest, RefusedOriginGetsNoCorsHeaders) {
+    Answer get = send("GET", "/api/v1/health", {}, "", {{"Origin", "https://evil.example"}});
+    EXPECT_EQ(get.status, 200);
+    EXPECT_EQ(get.header("Access-Control-Allow-Origin"), "");
+    Answer preflight =
+        send("OPTIONS", "/api/v1/trades", {}, "",
+             {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+    EXPECT_EQ(preflight.status, 400);
+    EXPECT_EQ(preflight.body, R"({"detail":"Disallowed CORS origin"})");
+    EXPECT_EQ(preflight.header("Access-Control-Allow-Origin"), "");
+}
+
+TEST_F(RestServerTest, CorsIsOffByDefault) {
+    Answer get = send("GET", "/api/v1/health", {}, "", {{"Origin", "https://ui.example"}});
+    EXPECT_EQ(get.header("Access-Control-Allow-Origin"), "");
+    Answer options =
+        send("OPTIONS", "/api/v1/trades", {}, "",
+             {{"Origin", "https://ui.example"}, {"Access-Control-Request-Method", "POST"}});
+    EXPECT_EQ(options.status, 405);
+}
+
+class AccessLogTest : public RestServerTest {
+  protected:
+    void adjust(RestConfig& config) override { config.access_log = true; }
+};
+
+TEST_F(AccessLogTest, EveryRequestIsLoggedWithItsRequestId) {
+    send("GET", "/api/v1/trades/T9", {}, "", {{"X-Request-ID", "trace-77"}});
+    bool found = false;
+    for (const auto& [message, request_id] : host_.logged_contexts()) {
+        if (request_id == "trace-77" && message.find("GET /api/v1/trades/T9 404") == 0)
+            found = true;
+    }
+    EXPECT_TRUE(found);
 }
 
 }  // namespace

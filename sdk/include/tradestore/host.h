@@ -1,5 +1,5 @@
 // What the kernel offers to the plugins it runs: the ingest path, read access to the store,
-// the business clock, the codec, logging and health.
+// the business clock, the codec, logging, metrics and health.
 #pragma once
 
 #include <functional>
@@ -11,6 +11,7 @@
 
 #include "tradestore/clock.h"
 #include "tradestore/codec.h"
+#include "tradestore/metrics.h"
 #include "tradestore/outcome.h"
 #include "tradestore/store.h"
 
@@ -47,6 +48,14 @@ public:
 
 enum class LogLevel : std::uint8_t { Debug, Info, Warning, Error };
 
+// Structured fields of a log line, where they apply; empty ones are left out. The JSON log
+// format writes them as "request_id", "trade_id" and "source".
+struct LogContext {
+    std::string_view request_id{};
+    std::string_view trade_id{};
+    std::string_view source{};
+};
+
 struct HealthReport {
     bool healthy = true;
     std::map<std::string, std::string> services;  // e.g. {"sqlite": "up"}
@@ -60,10 +69,27 @@ public:
     virtual const BusinessClock& clock() const = 0;
     virtual const TradeCodec& codec() const = 0;
     virtual void log(LogLevel level, std::string_view component, std::string_view message) = 0;
+    // A log line with structured fields. Hosts without structured logging drop the fields.
+    virtual void log_with(LogLevel level, std::string_view component, std::string_view message,
+                          const LogContext& context) {
+        (void)context;
+        log(level, component, message);
+    }
+    // Whether a line at this level would be written; lets a caller skip building it.
+    virtual bool log_enabled(LogLevel level) const {
+        (void)level;
+        return true;
+    }
     virtual HealthReport health() = 0;
     virtual std::string_view version() const = 0;
     // Runs the expiry now, as POST /expire-trades asks; returns how many trades it marked.
     virtual std::int64_t expire_now(const std::string& source) = 0;
+    // The process's metrics registry: take handles once (at start), record on the hot path.
+    // Hosts that expose no metrics keep this default, which records and renders nothing.
+    virtual Metrics& metrics() {
+        static DiscardingMetrics discarding;
+        return discarding;
+    }
 };
 
 }  // namespace tradestore

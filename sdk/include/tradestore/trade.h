@@ -2,12 +2,20 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace tradestore {
 
 using Date = std::chrono::sys_days;
+
+// The shape every trade has before any rule or store sees it (the kernel's codec and shape
+// guard enforce it; GET /openapi.json documents it): identifiers are 1..50 Unicode code
+// points of valid UTF-8 without control characters, versions start at 1, dates are real
+// YYYY-MM-DD dates from year 1.
+inline constexpr std::size_t kMaxIdentifierLength = 50;
+inline constexpr std::int64_t kMinVersion = 1;
 using Timestamp = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
 
 struct Trade {

@@ -7,6 +7,7 @@
 #include "tradestore/export.h"
 #include "tradestore/host.h"
 #include "tradestore/job.h"
+#include "tradestore/metrics.h"
 #include "tradestore/outcome.h"
 #include "tradestore/plugin.h"
 #include "tradestore/rule.h"

@@ -1,0 +1,586 @@
+#include "openapi.h"
+
+#include <tradestore/trade.h>
+
+#include <string_view>
+#include <vector>
+
+#include "query_params.h"
+#include "router.h"
+
+namespace tradestore::rest {
+namespace {
+
+using Object = JsonValue::Object;
+
+JsonValue ref(std::string_view kind, std::string_view name) {
+    return object({{"$ref", "#/components/" + std::string(kind) + "/" + std::string(name)}});
+}
+JsonValue schema_ref(std::string_view name) {
+    return ref("schemas", name);
+}
+
+// Identifiers: 1..50 code points without control characters (C0, DEL, C1).
+JsonValue identifier(std::string_view description) {
+    return object({{"type", "string"},
+                   {"minLength", 1},
+                   {"maxLength", static_cast<std::int64_t>(kMaxIdentifierLength)},
+                   {"pattern", "^[^\\u0000-\\u001F\\u007F-\\u009F]*$"},
+                   {"description", description}});
+}
+JsonValue date(std::string_view description) {
+    return object({{"type", "string"}, {"format", "date"}, {"description", description}});
+}
+JsonValue version_schema() {
+    return object({{"type", "integer"},
+                   {"minimum", kMinVersion},
+                   {"maximum", std::int64_t{INT64_MAX}},
+                   {"description", "Version of the trade; a lower one than stored is rejected"}});
+}
+
+const JsonValue kTradeExample = object({{"trade_id", "T1"},
+                                        {"version", 1},
+                                        {"counter_party_id", "CP-1"},
+                                        {"book_id", "B1"},
+                                        {"maturity_date", "2030-05-20"},
+                                        {"created_date", "2026-11-24"},
+                                        {"expired", false},
+                                        {"last_updated", "2026-11-24T09:30:00.123456Z"}});
+
+JsonValue schemas() {
+    JsonValue s = object({});
+    s.set(
+        "TradeInput",
+        object(
+            {{"type", "object"},
+             {"description",
+              "A trade as a client sends it. Unknown fields are ignored; `expired` is "
+              "accepted and ignored (the server owns it)."},
+             {"required",
+              array({"trade_id", "version", "counter_party_id", "book_id", "maturity_date"})},
+             {"properties",
+              object({{"trade_id", identifier("Trade identifier")},
+                      {"version", version_schema()},
+                      {"counter_party_id", identifier("Counterparty identifier")},
+                      {"book_id", identifier("Book identifier")},
+                      {"maturity_date",
+                       date("Maturity date; before today's business date is rejected")},
+                      {"created_date", object({{"type", array({"string", "null"})},
+                                               {"format", "date"},
+                                               {"description", "Defaults to the business date"}})},
+                      {"expired", object({{"type", "boolean"},
+                                          {"description", "Ignored: set by the server"}})}})},
+             {"example", object({{"trade_id", "T1"},
+                                 {"version", 1},
+                                 {"counter_party_id", "CP-1"},
+                                 {"book_id", "B1"},
+                                 {"maturity_date", "2030-05-20"}})}}));
+    s.set("Trade",
+          object({{"type", "object"},
+                  {"required", array({"trade_id", "version", "counter_party_id", "book_id",
+                                      "maturity_date", "created_date", "expired", "last_updated"})},
+                  {"properties",
+                   object({{"trade_id", identifier("Trade identifier")},
+                           {"version", version_schema()},
+                           {"counter_party_id", identifier("Counterparty identifier")},
+                           {"book_id", identifier("Book identifier")},
+                           {"maturity_date", date("Maturity date")},
+                           {"created_date", date("Creation date (business date)")},
+                           {"expired",
+                            object({{"type", "boolean"},
+                                    {"description", "True once the maturity date has passed"}})},
+                           {"last_updated", object({{"type", "string"},
+                                                    {"format", "date-time"},
+                                                    {"description", "UTC, microseconds"}})}})},
+                  {"example", kTradeExample}}));
+    s.set("Outcome",
+          object({{"type", "string"},
+                  {"enum", array({"created", "updated", "replaced"})},
+                  {"description",
+                   "created: new id; updated: higher version; replaced: same version"}}));
+    s.set("AcceptedTrade",
+          object(
+              {{"allOf",
+                array({schema_ref("Trade"),
+                       object({{"type", "object"},
+                               {"required", array({"outcome"})},
+                               {"properties", object({{"outcome", schema_ref("Outcome")}})}})})}}));
+    s.set("ReasonCode", object({{"type", "string"},
+                                {"pattern", "^[A-Z][A-Z0-9_]*$"},
+                                {"description",
+                                 "Stable rejection code, e.g. LOWER_VERSION, MATURITY_IN_PAST, "
+                                 "DELETED_VERSION, or a custom rule's code"}}));
+    s.set("Detail", object({{"type", "object"},
+                            {"required", array({"detail"})},
+                            {"properties", object({{"detail", object({{"type", "string"}})}})}}));
+    s.set("Rejection",
+          object({{"type", "object"},
+                  {"required", array({"detail", "reasons", "trade_id"})},
+                  {"properties", object({{"detail", object({{"type", "string"}})},
+                                         {"reasons", object({{"type", "array"},
+                                                             {"minItems", 1},
+                                                             {"items", schema_ref("ReasonCode")}})},
+                                         {"trade_id", object({{"type", "string"}})}})}}));
+    s.set("FieldError",
+          object({{"type", "object"},
+                  {"required", array({"loc", "msg", "type"})},
+                  {"properties",
+                   object({{"loc",
+                            object({{"type", "array"},
+                                    {"items", object({{"type", array({"string", "integer"})}})}})},
+                           {"msg", object({{"type", "string"}})},
+                           {"type", object({{"type", "string"}})}})}}));
+    s.set("ValidationError",
+          object({{"type", "object"},
+                  {"required", array({"detail"})},
+                  {"properties",
+                   object({{"detail",
+                            object({{"type", "array"}, {"items", schema_ref("FieldError")}})}})}}));
+    s.set(
+        "BatchItemResult",
+        object(
+            {{"oneOf",
+              array(
+                  {object({{"type", "object"},
+                           {"title", "accepted"},
+                           {"required", array({"index", "trade_id", "outcome", "trade"})},
+                           {"properties",
+                            object({{"index", object({{"type", "integer"}, {"minimum", 0}})},
+                                    {"trade_id", object({{"type", "string"}})},
+                                    {"outcome", schema_ref("Outcome")},
+                                    {"trade", schema_ref("Trade")}})}}),
+                   object(
+                       {{"type", "object"},
+                        {"title", "rejected"},
+                        {"required", array({"index", "trade_id", "outcome", "detail", "reasons"})},
+                        {"properties",
+                         object({{"index", object({{"type", "integer"}, {"minimum", 0}})},
+                                 {"trade_id", object({{"type", "string"}})},
+                                 {"outcome", object({{"const", "rejected"}})},
+                                 {"detail", object({{"type", "string"}})},
+                                 {"reasons", object({{"type", "array"},
+                                                     {"items", schema_ref("ReasonCode")}})}})}}),
+                   object({{"type", "object"},
+                           {"title", "invalid"},
+                           {"required", array({"index", "outcome", "errors"})},
+                           {"properties",
+                            object({{"index", object({{"type", "integer"}, {"minimum", 0}})},
+                                    {"outcome", object({{"const", "invalid"}})},
+                                    {"errors",
+                                     object({{"type", "array"},
+                                             {"items", schema_ref("FieldError")}})}})}})})}}));
+    s.set("Message", object({{"type", "object"},
+                             {"required", array({"message"})},
+                             {"properties", object({{"message", object({{"type", "string"}})}})}}));
+    const JsonValue services = object(
+        {{"type", "object"},
+         {"additionalProperties", object({{"type", "string"}, {"enum", array({"up", "down"})}})},
+         {"description", "The store (e.g. sqlite) and every source (e.g. rest)"}});
+    s.set("Health",
+          object({{"type", "object"},
+                  {"required", array({"status", "timestamp", "version", "services"})},
+                  {"properties",
+                   object({{"status", object({{"type", "string"},
+                                              {"enum", array({"healthy", "unhealthy"})}})},
+                           {"timestamp", object({{"type", "string"}, {"format", "date-time"}})},
+                           {"version", object({{"type", "string"}})},
+                           {"services", services}})}}));
+    s.set("Liveness", object({{"type", "object"},
+                              {"required", array({"status"})},
+                              {"properties", object({{"status", object({{"const", "alive"}})}})}}));
+    s.set("Readiness",
+          object({{"type", "object"},
+                  {"required", array({"status", "services"})},
+                  {"properties",
+                   object({{"status",
+                            object({{"type", "string"}, {"enum", array({"ready", "not ready"})}})},
+                           {"detail", object({{"type", "string"},
+                                              {"description", "Why the service is not ready"}})},
+                           {"services", services}})}}));
+    const JsonValue count = object({{"type", "integer"}, {"minimum", 0}});
+    s.set("Statistics",
+          object({{"type", "object"},
+                  {"required", array({"total_trades", "active_trades", "expired_trades"})},
+                  {"properties", object({{"total_trades", count},
+                                         {"active_trades", count},
+                                         {"expired_trades", count}})}}));
+    s.set("ExpiryResult", object({{"type", "object"},
+                                  {"required", array({"message", "trades_expired"})},
+                                  {"properties", object({{"message", object({{"type", "string"}})},
+                                                         {"trades_expired", count}})}}));
+    const JsonValue nullable_int = object({{"type", array({"integer", "null"})}});
+    s.set("AuditEntry",
+          object(
+              {{"type", "object"},
+               {"required", array({"id", "trade_id", "action", "status", "details", "timestamp"})},
+               {"properties",
+                object({{"id", object({{"type", "integer"}})},
+                        {"trade_id", object({{"type", "string"}})},
+                        {"action", object({{"type", "string"},
+                                           {"description",
+                                            "CREATE, UPDATE, REPLACE, DELETE, "
+                                            "VALIDATION_FAILED, EXPIRE, ..."}})},
+                        {"status",
+                         object({{"type", "string"}, {"enum", array({"success", "failed"})}})},
+                        {"details",
+                         object({{"type", "object"},
+                                 {"required", array({"reason_codes", "message", "received_version",
+                                                     "stored_version", "source", "reference"})},
+                                 {"properties",
+                                  object({{"reason_codes",
+                                           object({{"type", "array"},
+                                                   {"items", object({{"type", "string"}})}})},
+                                          {"message", object({{"type", "string"}})},
+                                          {"received_version", nullable_int},
+                                          {"stored_version", nullable_int},
+                                          {"source", object({{"type", "string"}})},
+                                          {"reference", object({{"type", "string"},
+                                                                {"description",
+                                                                 "X-Request-ID of the request, or "
+                                                                 "the message's position"}})}})}})},
+                        {"timestamp", object({{"type", "string"}, {"format", "date-time"}})}})}}));
+    s.set(
+        "AuditLogs",
+        object({{"type", "object"},
+                {"required", array({"logs", "count"})},
+                {"properties",
+                 object({{"logs", object({{"type", "array"}, {"items", schema_ref("AuditEntry")}})},
+                         {"count", count}})}}));
+    s.set("ServiceInfo",
+          object({{"type", "object"},
+                  {"required", array({"name", "version", "docs", "openapi"})},
+                  {"properties", object({{"name", object({{"type", "string"}})},
+                                         {"version", object({{"type", "string"}})},
+                                         {"docs", object({{"type", "string"}})},
+                                         {"openapi", object({{"type", "string"}})}})}}));
+    return s;
+}
+
+JsonValue request_id_header() {
+    return ref("headers", "X-Request-ID");
+}
+
+JsonValue json_content(JsonValue schema, JsonValue examples = {}) {
+    JsonValue media = object({{"schema", std::move(schema)}});
+    if (examples.is_object()) media.set("examples", std::move(examples));
+    return object({{"application/json", std::move(media)}});
+}
+
+JsonValue example(std::string_view summary, JsonValue value) {
+    return object({{"summary", summary}, {"value", std::move(value)}});
+}
+
+JsonValue error_response(std::string_view description, JsonValue schema, JsonValue examples,
+                         JsonValue extra_headers = {}) {
+    JsonValue headers = object({{"X-Request-ID", request_id_header()}});
+    if (extra_headers.is_object()) {
+        if (const JsonValue* allow = extra_headers.find("Allow")) headers.set("Allow", *allow);
+        if (const JsonValue* retry = extra_headers.find("Retry-After"))
+            headers.set("Retry-After", *retry);
+    }
+    return object({{"description", description},
+                   {"headers", std::move(headers)},
+                   {"content", json_content(std::move(schema), std::move(examples))}});
+}
+
+JsonValue responses(const OpenApiOptions& options) {
+    const JsonValue malformed = example(
+        "Malformed JSON",
+        object({{"detail",
+                 "Malformed JSON at offset 12: Missing a comma or '}' after an object member."}}));
+    JsonValue r = object({});
+    r.set("BadRequest",
+          error_response(
+              "Malformed JSON, or the trade was rejected by a rule (every failed "
+              "rule is reported, in rule order)",
+              object({{"anyOf", array({schema_ref("Rejection"), schema_ref("Detail")})}}),
+              object({{"rejected", example("Rejected: lower version",
+                                           object({{"detail",
+                                                    "Trade T2: Received version 1 is lower "
+                                                    "than current version 2"},
+                                                   {"reasons", array({"LOWER_VERSION"})},
+                                                   {"trade_id", "T2"}}))},
+                      {"malformed", malformed}})));
+    r.set("MalformedJson",
+          error_response("Malformed JSON, or a body that is not UTF-8", schema_ref("Detail"),
+                         object({{"malformed", malformed}})));
+    r.set(
+        "NotFound",
+        error_response(
+            "No such trade (or no such route)", schema_ref("Detail"),
+            object({{"trade", example("Unknown trade", object({{"detail", "Trade T9 not found"}}))},
+                    {"route", example("Unknown route", object({{"detail", "Not Found"}}))}})));
+    r.set(
+        "MethodNotAllowed",
+        error_response(
+            "The path exists but not with this method; Allow lists the methods",
+            schema_ref("Detail"),
+            object({{"wrong_method", example("PUT on /api/v1/trades",
+                                             object({{"detail", "Method Not Allowed"}}))}}),
+            object({{"Allow", object({{"description", "Methods of the path, e.g. GET, HEAD, POST"},
+                                      {"schema", object({{"type", "string"}})}})}})));
+    r.set(
+        "PayloadTooLarge",
+        error_response(
+            "The body exceeds max_body_bytes, or the batch exceeds max_batch_items",
+            schema_ref("Detail"),
+            object(
+                {{"body", example("Body too large",
+                                  object({{"detail", "Request body exceeds " +
+                                                         std::to_string(options.max_body_bytes) +
+                                                         " bytes"}}))},
+                 {"batch",
+                  example("Batch too large",
+                          object({{"detail",
+                                   "Batch of " + std::to_string(options.max_batch_items + 1) +
+                                       " items exceeds the limit of " +
+                                       std::to_string(options.max_batch_items) + " items"}}))}})));
+    r.set(
+        "UnsupportedMediaType",
+        error_response("The body is not application/json", schema_ref("Detail"),
+                       object({{"wrong_type", example("text/plain body",
+                                                      object({{"detail",
+                                                               "Unsupported media type: "
+                                                               "expected application/json"}}))}})));
+    r.set(
+        "ValidationFailed",
+        error_response(
+            "The body or a query parameter has the wrong shape; every field error is listed",
+            schema_ref("ValidationError"),
+            object(
+                {{"body",
+                  example("Fractional version",
+                          object({{"detail", array({object({{"loc", array({"body", "version"})},
+                                                            {"msg",
+                                                             "Input should be a valid integer, got "
+                                                             "a number with a fractional part"},
+                                                            {"type", "int_from_float"}})})}}))},
+                 {"query",
+                  example(
+                      "limit out of range",
+                      object({{"detail",
+                               array({object({{"loc", array({"query", "limit"})},
+                                              {"msg", "Input should be less than or equal to 1000"},
+                                              {"type", "less_than_equal"}})})}}))}})));
+    r.set("Unavailable",
+          error_response(
+              "The store cannot be reached; nothing was changed; retry later", schema_ref("Detail"),
+              object({{"store_down",
+                       example("Store unavailable",
+                               object({{"detail", "Service unavailable, retry later"}}))}}),
+              object({{"Retry-After", object({{"description", "Seconds to wait"},
+                                              {"schema", object({{"type", "integer"}})}})}})));
+    r.set("InternalError",
+          error_response(
+              "An unexpected failure; it is logged with the request id, never shown",
+              schema_ref("Detail"),
+              object({{"internal", example("Internal error",
+                                           object({{"detail", "Internal server error"}}))}})));
+    return r;
+}
+
+JsonValue parameters() {
+    JsonValue p = object({});
+    p.set("TradeIdPath", object({{"name", "trade_id"},
+                                 {"in", "path"},
+                                 {"required", true},
+                                 {"description", "Trade identifier; percent-encode '/' as %2F"},
+                                 {"schema", object({{"type", "string"}, {"minLength", 1}})}}));
+    p.set("BookIdPath", object({{"name", "book_id"},
+                                {"in", "path"},
+                                {"required", true},
+                                {"description", "Book identifier"},
+                                {"schema", object({{"type", "string"}, {"minLength", 1}})}}));
+    p.set("Skip",
+          object({{"name", "skip"},
+                  {"in", "query"},
+                  {"required", false},
+                  {"description", "Entries to skip"},
+                  {"schema", object({{"type", "integer"}, {"minimum", 0}, {"default", 0}})}}));
+    p.set("Limit", object({{"name", "limit"},
+                           {"in", "query"},
+                           {"required", false},
+                           {"description", "Most entries to return"},
+                           {"schema", object({{"type", "integer"},
+                                              {"minimum", 1},
+                                              {"maximum", kMaxLimit},
+                                              {"default", 100}})}}));
+    p.set("AuditTradeId", object({{"name", "trade_id"},
+                                  {"in", "query"},
+                                  {"required", false},
+                                  {"description", "Only the entries of this trade"},
+                                  {"schema", object({{"type", "string"}})}}));
+    p.set("RequestId",
+          object({{"name", "X-Request-ID"},
+                  {"in", "header"},
+                  {"required", false},
+                  {"description",
+                   "Echoed in the answer and kept as the audit entry's reference; one is "
+                   "generated when absent or not 1..128 visible ASCII characters"},
+                  {"schema", object({{"type", "string"}, {"pattern", "^[!-~]{1,128}$"}})}}));
+    return p;
+}
+
+JsonValue ok(std::string_view description, JsonValue schema) {
+    return object({{"description", description},
+                   {"headers", object({{"X-Request-ID", request_id_header()}})},
+                   {"content", json_content(std::move(schema))}});
+}
+
+JsonValue list_of(std::string_view schema) {
+    return object({{"type", "array"}, {"items", schema_ref(schema)}});
+}
+
+// The documentation of one route: parameters, body and answers.
+JsonValue operation(const ApiRoute& route) {
+    JsonValue op = object({{"operationId", route.operation_id},
+                           {"summary", route.summary},
+                           {"tags", array({route.tag})}});
+    JsonValue params = array({});
+    if (route.path.find("{trade_id}") != std::string_view::npos)
+        params.push(ref("parameters", "TradeIdPath"));
+    if (route.path.find("{book_id}") != std::string_view::npos)
+        params.push(ref("parameters", "BookIdPath"));
+    JsonValue res = object({});
+    const auto error = [&res](int status, std::string_view name) {
+        res.set(std::to_string(status), ref("responses", name));
+    };
+    switch (route.endpoint) {
+        case Endpoint::CreateTrade:
+            op.set("requestBody", object({{"required", true},
+                                          {"content", json_content(schema_ref("TradeInput"))}}));
+            res.set("201", ok("The trade as stored, with what happened to it",
+                              schema_ref("AcceptedTrade")));
+            error(400, "BadRequest");
+            error(413, "PayloadTooLarge");
+            error(415, "UnsupportedMediaType");
+            error(422, "ValidationFailed");
+            error(503, "Unavailable");
+            break;
+        case Endpoint::CreateBatch:
+            op.set("description",
+                   "Every well-formed item is applied in one transaction; the answer has one "
+                   "entry per item, in order: accepted, rejected (by a rule) or invalid (shape).");
+            op.set(
+                "requestBody",
+                object({{"required", true},
+                        {"content", json_content(object({{"type", "array"},
+                                                         {"items", schema_ref("TradeInput")}}))}}));
+            res.set("200", ok("One result per item, in input order", list_of("BatchItemResult")));
+            error(400, "MalformedJson");
+            error(413, "PayloadTooLarge");
+            error(415, "UnsupportedMediaType");
+            error(422, "ValidationFailed");
+            error(503, "Unavailable");
+            break;
+        case Endpoint::ListTrades:
+            params.push(ref("parameters", "Skip"));
+            params.push(ref("parameters", "Limit"));
+            res.set("200", ok("Trades ordered by trade_id (bytewise)", list_of("Trade")));
+            error(422, "ValidationFailed");
+            error(503, "Unavailable");
+            break;
+        case Endpoint::ListByBook:
+            res.set("200", ok("The book's trades (possibly none)", list_of("Trade")));
+            error(503, "Unavailable");
+            break;
+        case Endpoint::GetTrade:
+            res.set("200", ok("The trade", schema_ref("Trade")));
+            error(404, "NotFound");
+            error(503, "Unavailable");
+            break;
+        case Endpoint::DeleteTrade:
+            res.set("200",
+                    ok("Deleted; a later version may bring the trade back", schema_ref("Message")));
+            error(404, "NotFound");
+            error(503, "Unavailable");
+            break;
+        case Endpoint::Health:
+            res.set("200", ok("The state of the store and every source", schema_ref("Health")));
+            break;
+        case Endpoint::HealthLive:
+            res.set("200", ok("The process serves", schema_ref("Liveness")));
+            break;
+        case Endpoint::HealthReady:
+            res.set("200", ok("The store answers and every source runs", schema_ref("Readiness")));
+            res.set("503", object({{"description", "Not ready: `detail` says why"},
+                                   {"headers", object({{"X-Request-ID", request_id_header()}})},
+                                   {"content", json_content(schema_ref("Readiness"))}}));
+            break;
+        case Endpoint::Statistics:
+            res.set("200", ok("Counts as of the business date", schema_ref("Statistics")));
+            error(503, "Unavailable");
+            break;
+        case Endpoint::ExpireTrades:
+            res.set("200", ok("How many trades this run marked", schema_ref("ExpiryResult")));
+            error(503, "Unavailable");
+            break;
+        case Endpoint::AuditLogs:
+            params.push(ref("parameters", "AuditTradeId"));
+            params.push(ref("parameters", "Skip"));
+            params.push(ref("parameters", "Limit"));
+            res.set("200",
+                    ok("Audit entries; count is the number returned", schema_ref("AuditLogs")));
+            error(422, "ValidationFailed");
+            error(503, "Unavailable");
+            break;
+        case Endpoint::ServiceInfo:
+        case Endpoint::OpenApi:
+        case Endpoint::Docs:
+        case Endpoint::DocsAsset:
+        case Endpoint::Metrics:
+            break;
+    }
+    params.push(ref("parameters", "RequestId"));
+    op.set("parameters", std::move(params));
+    op.set("responses", std::move(res));
+    return op;
+}
+
+std::string lower(std::string_view method) {
+    std::string text(method);
+    for (char& c : text) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return text;
+}
+
+}  // namespace
+
+JsonValue openapi_document(const OpenApiOptions& options) {
+    JsonValue paths = object({});
+    for (const ApiRoute& route : api_routes()) {
+        const std::string path = std::string(kApiPrefix) + std::string(route.path);
+        JsonValue* item = const_cast<JsonValue*>(paths.find(path));
+        if (item == nullptr) item = &paths.set(path, object({}));
+        item->set(lower(route.method), operation(route));
+    }
+    JsonValue headers = object({});
+    headers.set("X-Request-ID",
+                object({{"description", "The request's id: the client's, or a generated one"},
+                        {"schema", object({{"type", "string"}})}}));
+    return object(
+        {{"openapi", "3.1.0"},
+         {"info",
+          object({{"title", "TradeStore API"},
+                  {"version", options.version},
+                  {"description",
+                   "Ingests, validates and stores trades. Every answer is JSON and carries an "
+                   "X-Request-ID. A method a path does not list is answered 405 with Allow "
+                   "(components/responses/MethodNotAllowed); an unexpected failure 500 without "
+                   "internals (components/responses/InternalError). Prometheus metrics are at "
+                   "/metrics, this document at /openapi.json, Swagger UI at /docs."}})},
+         {"tags", array({object({{"name", "trades"}, {"description", "Trades"}}),
+                         object({{"name", "audit"}, {"description", "The audit trail"}}),
+                         object({{"name", "service"},
+                                 {"description", "Health, probes, statistics, expiry"}})})},
+         {"paths", std::move(paths)},
+         {"components", object({{"schemas", schemas()},
+                                {"responses", responses(options)},
+                                {"parameters", parameters()},
+                                {"headers", std::move(headers)}})}});
+}
+
+std::string openapi_json(const OpenApiOptions& options) {
+    return openapi_document(options).dump();
+}
+
+}  // namespace tradestore::rest

@@ -1,0 +1,23 @@
+// GET /openapi.json: the OpenAPI 3.1 document of every /api/v1 route, generated from the
+// router's own route table (api_routes()), so a route cannot exist in one and not the other.
+// The trade schemas state the codec's constraints from the SDK's constants (identifier
+// length, minimum version, date format); tests hold the codec's behaviour to them.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "json_value.h"
+
+namespace tradestore::rest {
+
+struct OpenApiOptions {
+    std::string version = "0.0.0";
+    std::size_t max_body_bytes = 1'048'576;
+    std::size_t max_batch_items = 1000;
+};
+
+JsonValue openapi_document(const OpenApiOptions& options);
+std::string openapi_json(const OpenApiOptions& options);
+
+}  // namespace tradestore::rest

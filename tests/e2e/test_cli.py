@@ -1,0 +1,109 @@
+"""tradestorectl against the real daemon: health, statistics, the metrics summary, expiry, and
+imports from JSON lines and CSV with the summary naming rejected and failed lines."""
+
+import json
+import os
+import subprocess
+import unittest
+
+from harness import Daemon, trade
+
+CTL = os.environ.get("TRADESTORECTL", "")
+
+
+class CliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.daemon = Daemon().start()
+        cls.url = f"http://127.0.0.1:{cls.daemon.port}"
+
+    @classmethod
+    def tearDownClass(cls):
+        code = cls.daemon.stop()
+        log = cls.daemon.read_log()
+        cls.daemon.cleanup()
+        assert code == 0, f"daemon exited with {code}:\n{log}"
+
+    def ctl(self, *args):
+        return subprocess.run([CTL, "--url", self.url, *args], capture_output=True, text=True,
+                              timeout=120)
+
+    def write(self, name, text):
+        path = os.path.join(self.daemon.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_health_and_stats(self):
+        r = self.ctl("health")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("status:   healthy", r.stdout)
+        self.assertIn("ready:    yes", r.stdout)
+        r = self.ctl("stats")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"total_trades:\s+\d+")
+
+    def test_import_csv_reports_every_line(self):
+        self.daemon.client.post("/api/v1/trades", trade("CSV-OLD", 5))
+        path = self.write("trades.csv", "\n".join([
+            "trade_id,version,counter_party_id,book_id,maturity_date",
+            "CSV-1,1,CP-1,B1,2030-01-01",
+            '"CSV-2",2,"CP, quoted",B1,2030-01-01',
+            "CSV-OLD,4,CP-1,B1,2030-01-01",          # line 4: LOWER_VERSION
+            "CSV-PAST,1,CP-1,B1,2020-01-01",         # line 5: MATURITY_IN_PAST
+            "CSV-BAD,x,CP-1,B1,2030-01-01",          # line 6: invalid version
+            "CSV-SHORT,1,CP-1",                      # line 7: wrong column count
+            "",
+            "CSV-3,1,CP-1,B1,2030-02-30",            # line 9: invalid date
+            "CSV-1,1,CP-1,B2,2030-01-01",            # line 10: replaced
+        ]) + "\n")
+        r = self.ctl("import", path, "--batch-size", "3")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("accepted: 3 (created 2, replaced 1)", r.stdout)
+        self.assertIn("rejected: 2\n  LOWER_VERSION: 1\n  MATURITY_IN_PAST: 1\n", r.stdout)
+        self.assertIn("failed: 3\n", r.stdout)
+        self.assertIn("  line 6: version: Input should be a valid integer", r.stdout)
+        self.assertIn("  line 7: expected 5 columns, got 3", r.stdout)
+        self.assertIn("  line 9: maturity_date: Input should be a valid date", r.stdout)
+        self.assertIn("100%", r.stderr, "a progress bar")
+        self.assertEqual(self.daemon.client.get("/api/v1/trades/CSV-2").json()["counter_party_id"],
+                         "CP, quoted")
+        self.assertEqual(self.daemon.client.get("/api/v1/trades/CSV-1").json()["book_id"], "B2")
+
+    def test_import_json_lines(self):
+        lines = [json.dumps(trade("JL-1")), "{not json", json.dumps(trade("JL-2", 3)), "[1]",
+                 json.dumps(trade("JL-2", 2))]
+        path = self.write("trades.jsonl", "\n".join(lines) + "\n")
+        r = self.ctl("import", path)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("accepted: 2 (created 2)", r.stdout)
+        self.assertIn("rejected: 1\n  LOWER_VERSION: 1\n", r.stdout)
+        self.assertIn("  line 2: malformed JSON at offset 1", r.stdout)
+        self.assertIn("  line 4: not a JSON object", r.stdout)
+        good = self.write("good.jsonl", json.dumps(trade("JL-3")) + "\n")
+        r = self.ctl("import", good)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("accepted: 1 (created 1)\nrejected: 0\nfailed: 0\n", r.stdout)
+
+    def test_metrics_summary_and_expire(self):
+        self.daemon.client.post("/api/v1/trades", trade("MS-1"))
+        self.daemon.client.get("/api/v1/trades/MS-1")
+        r = self.ctl("expire")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"expired \d+ trade\(s\)")
+        r = self.ctl("metrics")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("GET /api/v1/trades/{trade_id}", r.stdout)
+        self.assertRegex(r.stdout, r"rest created: \d+")
+        self.assertIn("Store: ", r.stdout)
+        self.assertIn("Process: RSS ", r.stdout)
+
+    def test_unreachable_daemon_is_an_error(self):
+        r = subprocess.run([CTL, "--url", "http://127.0.0.1:1", "health"], capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("tradestorectl:", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,313 @@
+// The API contract: GET /openapi.json against the router it documents and the codec whose
+// constraints it states. Fails when a route is in the router but not in the document (or the
+// other way round), or when a schema constraint and the codec's behaviour disagree.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "openapi.h"
+#include "query_params.h"
+#include "router.h"
+#include "trade_codec.h"
+
+namespace tradestore::rest {
+namespace {
+
+using ::testing::ElementsAreArray;
+
+class ApiContractTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        text_ = openapi_json({"1.2.3", 4096, 7});
+        document_.Parse(text_.c_str(), text_.size());
+        ASSERT_FALSE(document_.HasParseError()) << "the document is not JSON";
+    }
+
+    const rapidjson::Value& at(std::initializer_list<const char*> path) const {
+        const rapidjson::Value* value = &document_;
+        for (const char* key : path) {
+            EXPECT_TRUE(value->IsObject() && value->HasMember(key)) << "missing " << key;
+            if (!value->IsObject() || !value->HasMember(key)) return document_;
+            value = &(*value)[key];
+        }
+        return *value;
+    }
+
+    // The schema a "$ref" points at, or the value itself.
+    const rapidjson::Value& resolve(const rapidjson::Value& value) const {
+        if (!value.IsObject() || !value.HasMember("$ref")) return value;
+        std::string ref = value["$ref"].GetString();
+        EXPECT_EQ(ref.rfind("#/components/", 0), 0u) << ref;
+        const rapidjson::Value* target = &document_["components"];
+        ref = ref.substr(std::string("#/components/").size());
+        for (std::size_t slash; !ref.empty();
+             ref = slash == std::string::npos ? "" : ref.substr(slash + 1)) {
+            slash = ref.find('/');
+            const std::string key = ref.substr(0, slash);
+            EXPECT_TRUE(target->HasMember(key.c_str()))
+                << "dangling $ref " << value["$ref"].GetString();
+            if (!target->HasMember(key.c_str())) return value;
+            target = &(*target)[key.c_str()];
+        }
+        return *target;
+    }
+
+    // Every (METHOD, path template) the document describes.
+    std::set<std::pair<std::string, std::string>> documented() const {
+        std::set<std::pair<std::string, std::string>> operations;
+        for (const auto& path : document_["paths"].GetObject()) {
+            for (const auto& op : path.value.GetObject()) {
+                std::string method = op.name.GetString();
+                for (char& c : method) c = static_cast<char>(c - 'a' + 'A');
+                operations.emplace(method, path.name.GetString());
+            }
+        }
+        return operations;
+    }
+
+    static std::string concrete(std::string path) {
+        for (std::size_t open; (open = path.find('{')) != std::string::npos;) {
+            path.replace(open, path.find('}', open) - open + 1, "X1");
+        }
+        return path;
+    }
+
+    std::string text_;
+    rapidjson::Document document_;
+};
+
+TEST_F(ApiContractTest, IsOpenApi31WithInfo) {
+    EXPECT_STREQ(at({"openapi"}).GetString(), "3.1.0");
+    EXPECT_STREQ(at({"info", "version"}).GetString(), "1.2.3");
+    EXPECT_STREQ(at({"info", "title"}).GetString(), "TradeStore API");
+}
+
+TEST_F(ApiContractTest, EveryRouterRouteIsDocumentedAndNothingElse) {
+    std::set<std::pair<std::string, std::string>> routed;
+    for (const ApiRoute& route : api_routes()) {
+        routed.emplace(std::string(route.method),
+                       std::string(kApiPrefix) + std::string(route.path));
+    }
+    EXPECT_EQ(documented(), routed);
+}
+
+TEST_F(ApiContractTest, TheRouterAnswersEveryDocumentedOperationAsDocumented) {
+    for (const auto& [method, path] : documented()) {
+        const RouteMatch match = match_route(method, concrete(path));
+        ASSERT_EQ(match.kind, RouteMatch::Kind::Found) << method << " " << path;
+        ASSERT_LT(match.route, api_routes().size());
+        const ApiRoute& route = api_routes()[match.route];
+        std::string lower = method;
+        for (char& c : lower) c = static_cast<char>(c - 'A' + 'a');
+        EXPECT_EQ(std::string(route.operation_id),
+                  at({"paths", path.c_str(), lower.c_str(), "operationId"}).GetString())
+            << method << " " << path;
+    }
+}
+
+TEST_F(ApiContractTest, NoUndocumentedMethodOrPathIsRouted) {
+    // Every method on every documented path, plus neighbours of them: the router finds an
+    // operation exactly when the document has it (HEAD goes with GET).
+    const auto operations = documented();
+    std::set<std::string> paths;
+    for (const auto& [method, path] : operations) {
+        paths.insert(path);
+        paths.insert(path + "/extra");
+        paths.insert(path.substr(0, path.rfind('/')));
+    }
+    for (const std::string& path : paths) {
+        for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
+            const std::string documented_method = std::string(method) == "HEAD" ? "GET" : method;
+            bool in_document = operations.count({documented_method, path}) != 0;
+            // A concrete path may match a template elsewhere (GET /trades/batch reads a trade).
+            const RouteMatch match = match_route(method, concrete(path));
+            if (match.kind == RouteMatch::Kind::Found && !in_document) {
+                ASSERT_LT(match.route, api_routes().size()) << method << " " << path;
+                const ApiRoute& route = api_routes()[match.route];
+                in_document = operations.count(
+                    {std::string(route.method), std::string(kApiPrefix) + std::string(route.path)});
+            }
+            EXPECT_EQ(match.kind == RouteMatch::Kind::Found, in_document) << method << " " << path;
+        }
+    }
+}
+
+TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
+    const std::map<std::string, std::vector<std::string>> expected = {
+        {"createTrade", {"201", "400", "413", "415", "422", "503"}},
+        {"createTradesBatch", {"200", "400", "413", "415", "422", "503"}},
+        {"listTrades", {"200", "422", "503"}},
+        {"listTradesByBook", {"200", "503"}},
+        {"getTrade", {"200", "404", "503"}},
+        {"deleteTrade", {"200", "404", "503"}},
+        {"getHealth", {"200"}},
+        {"getLiveness", {"200"}},
+        {"getReadiness", {"200", "503"}},
+        {"getStatistics", {"200", "503"}},
+        {"expireTrades", {"200", "503"}},
+        {"listAuditLogs", {"200", "422", "503"}},
+    };
+    std::set<std::string> seen;
+    for (const auto& path : document_["paths"].GetObject()) {
+        for (const auto& op : path.value.GetObject()) {
+            const std::string id = op.value["operationId"].GetString();
+            seen.insert(id);
+            std::vector<std::string> statuses;
+            for (const auto& response : op.value["responses"].GetObject()) {
+                statuses.emplace_back(response.name.GetString());
+                const rapidjson::Value& body = resolve(response.value);
+                ASSERT_TRUE(body.HasMember("content")) << id << " " << statuses.back();
+                const rapidjson::Value& media = body["content"]["application/json"];
+                resolve(media["schema"]);
+                if (statuses.back()[0] == '4' || statuses.back() == "503") {
+                    if (id == "getReadiness") continue;  // its 503 is the readiness report
+                    ASSERT_TRUE(media.HasMember("examples")) << id << " " << statuses.back();
+                    EXPECT_GT(media["examples"].MemberCount(), 0u);
+                    ASSERT_TRUE(body["headers"].HasMember("X-Request-ID"));
+                }
+            }
+            ASSERT_TRUE(expected.count(id)) << "unexpected operation " << id;
+            EXPECT_THAT(statuses, ElementsAreArray(expected.at(id))) << id;
+        }
+    }
+    EXPECT_EQ(seen.size(), expected.size());
+    // 405 and 500 have no operation of their own; they are documented once, with examples.
+    for (const char* name :
+         {"MethodNotAllowed", "InternalError", "BadRequest", "NotFound", "PayloadTooLarge",
+          "UnsupportedMediaType", "ValidationFailed", "Unavailable", "MalformedJson"}) {
+        const rapidjson::Value& response = at({"components", "responses", name});
+        EXPECT_TRUE(response["content"]["application/json"].HasMember("examples")) << name;
+    }
+    EXPECT_TRUE(at({"components", "responses", "MethodNotAllowed", "headers"}).HasMember("Allow"));
+    EXPECT_TRUE(at({"components", "responses", "Unavailable", "headers"}).HasMember("Retry-After"));
+    EXPECT_STREQ(at({"components", "responses", "PayloadTooLarge", "content", "application/json",
+                     "examples", "body", "value", "detail"})
+                     .GetString(),
+                 "Request body exceeds 4096 bytes");
+}
+
+// ---------------------------------------------------------------- schema vs codec
+
+class SchemaVsCodecTest : public ApiContractTest {
+  protected:
+    const rapidjson::Value& input() const { return at({"components", "schemas", "TradeInput"}); }
+    const rapidjson::Value& property(const char* name) const { return input()["properties"][name]; }
+
+    std::string body(const std::string& field, const std::string& json_value) const {
+        std::map<std::string, std::string> fields = {{"trade_id", "\"T1\""},
+                                                     {"version", "1"},
+                                                     {"counter_party_id", "\"CP-1\""},
+                                                     {"book_id", "\"B1\""},
+                                                     {"maturity_date", "\"2030-01-01\""}};
+        if (json_value.empty()) {
+            fields.erase(field);
+        } else {
+            fields[field] = json_value;
+        }
+        std::string out = "{";
+        for (const auto& [name, value] : fields) {
+            if (out.size() > 1) out += ",";
+            out += "\"" + name + "\":" + value;
+        }
+        return out + "}";
+    }
+    // The codec's error types for the field (empty: accepted).
+    std::vector<std::string> errors(const std::string& field, const std::string& json_value) const {
+        const DecodedOne decoded = codec_.decode_trade(body(field, json_value));
+        EXPECT_FALSE(decoded.syntax_error);
+        std::vector<std::string> types;
+        for (const FieldError& error : decoded.item.errors) types.push_back(error.type);
+        return types;
+    }
+
+    kernel::JsonTradeCodec codec_;
+};
+
+TEST_F(SchemaVsCodecTest, RequiredFieldsAreExactlyThoseTheCodecRequires) {
+    std::vector<std::string> required;
+    for (const auto& name : input()["required"].GetArray()) required.emplace_back(name.GetString());
+    for (const auto& member : input()["properties"].GetObject()) {
+        const std::string name = member.name.GetString();
+        const bool is_required =
+            std::find(required.begin(), required.end(), name) != required.end();
+        EXPECT_EQ(errors(name, "") == std::vector<std::string>{"missing"}, is_required) << name;
+    }
+}
+
+TEST_F(SchemaVsCodecTest, IdentifierLengthsMatch) {
+    for (const char* field : {"trade_id", "counter_party_id", "book_id"}) {
+        const auto min = property(field)["minLength"].GetInt();
+        const auto max = property(field)["maxLength"].GetInt();
+        EXPECT_EQ(max, 50) << field;
+        EXPECT_EQ(min, 1) << field;
+        const auto quoted = [](std::size_t n, const std::string& unit) {
+            std::string text;
+            for (std::size_t i = 0; i < n; ++i) text += unit;
+            return "\"" + text + "\"";
+        };
+        EXPECT_TRUE(errors(field, quoted(static_cast<std::size_t>(max), "a")).empty()) << field;
+        EXPECT_TRUE(errors(field, quoted(static_cast<std::size_t>(max), "\xC3\xA9")).empty())
+            << field << ": maxLength counts code points, as the codec does";
+        EXPECT_EQ(errors(field, quoted(static_cast<std::size_t>(max) + 1, "a")),
+                  std::vector<std::string>{"string_too_long"})
+            << field;
+        EXPECT_EQ(errors(field, quoted(static_cast<std::size_t>(min) - 1, "a")),
+                  std::vector<std::string>{"string_too_short"})
+            << field;
+        EXPECT_STREQ(property(field)["pattern"].GetString(),
+                     "^[^\\u0000-\\u001F\\u007F-\\u009F]*$");
+        EXPECT_EQ(errors(field, "\"a\\u0001b\""),
+                  std::vector<std::string>{"string_pattern_mismatch"});
+        EXPECT_EQ(errors(field, "\"a\\u0085b\""),
+                  std::vector<std::string>{"string_pattern_mismatch"});
+        EXPECT_TRUE(errors(field, "\"a\\u00a0b\"").empty());
+    }
+}
+
+TEST_F(SchemaVsCodecTest, VersionMinimumMatches) {
+    const auto minimum = property("version")["minimum"].GetInt64();
+    EXPECT_EQ(minimum, 1);
+    EXPECT_STREQ(property("version")["type"].GetString(), "integer");
+    EXPECT_TRUE(errors("version", std::to_string(minimum)).empty());
+    EXPECT_EQ(errors("version", std::to_string(minimum - 1)),
+              std::vector<std::string>{"greater_than_equal"});
+    EXPECT_EQ(errors("version", std::to_string(property("version")["maximum"].GetInt64())).size(),
+              0u);
+    EXPECT_EQ(errors("version", "1.5"), std::vector<std::string>{"int_from_float"});
+    EXPECT_EQ(errors("version", "\"1\""), std::vector<std::string>{"int_type"});
+}
+
+TEST_F(SchemaVsCodecTest, DatesAreRealIsoDates) {
+    for (const char* field : {"maturity_date"}) {
+        EXPECT_STREQ(property(field)["format"].GetString(), "date");
+        EXPECT_TRUE(errors(field, "\"2028-02-29\"").empty());
+        for (const char* bad : {"\"2027-02-29\"", "\"2026-13-01\"", "\"2026-1-01\"",
+                                "\"2026-01-01T00:00:00\"", "\"0000-01-01\"", "20260101"}) {
+            EXPECT_EQ(errors(field, bad), std::vector<std::string>{"date_from_datetime_parsing"})
+                << bad;
+        }
+    }
+    EXPECT_STREQ(property("created_date")["format"].GetString(), "date");
+    EXPECT_TRUE(errors("created_date", "null").empty()) << "created_date may be null";
+    EXPECT_EQ(errors("created_date", "\"2026-02-30\""),
+              std::vector<std::string>{"date_from_datetime_parsing"});
+    const rapidjson::Value& trade = at({"components", "schemas", "Trade", "properties"});
+    EXPECT_STREQ(trade["maturity_date"]["format"].GetString(), "date");
+    EXPECT_STREQ(trade["last_updated"]["format"].GetString(), "date-time");
+}
+
+TEST_F(SchemaVsCodecTest, PagingBoundsMatchTheQueryParser) {
+    const rapidjson::Value& limit = at({"components", "parameters", "Limit", "schema"});
+    EXPECT_EQ(limit["minimum"].GetInt(), 1);
+    EXPECT_EQ(limit["maximum"].GetInt(), kMaxLimit);
+    EXPECT_EQ(at({"components", "parameters", "Skip", "schema", "minimum"}).GetInt(), 0);
+}
+
+}  // namespace
+}  // namespace tradestore::rest

@@ -1,0 +1,106 @@
+// tradestorectl's pure parts: the Prometheus text reader with histogram quantiles, the CSV and
+// JSON-lines readers, and folding batch answers into the import summary.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "prometheus_text.h"
+#include "trade_import.h"
+
+namespace tradestore::ctl {
+namespace {
+
+using ::testing::ElementsAre;
+
+TEST(PrometheusTextTest, SamplesLabelsAndQuantiles) {
+    const std::string text =
+        "# HELP x_total help\n# TYPE x_total counter\n"
+        "x_total{route=\"/a/{id}\",status=\"200\"} 3\n"
+        "x_total{route=\"/b\",status=\"404\"} 2\n"
+        "lat_seconds_bucket{route=\"/a\",le=\"0.1\"} 50\n"
+        "lat_seconds_bucket{route=\"/a\",le=\"0.2\"} 100\n"
+        "lat_seconds_bucket{route=\"/a\",le=\"+Inf\"} 100\n"
+        "gauge 1.5e3\n";
+    const auto samples = parse_prometheus_text(text);
+    ASSERT_EQ(samples.size(), 6u);
+    EXPECT_EQ(samples[0].labels.at("route"), "/a/{id}");
+    EXPECT_EQ(sum_of(samples, "x_total"), 5);
+    EXPECT_EQ(sum_of(samples, "x_total", {{"status", "404"}}), 2);
+    EXPECT_EQ(sum_of(samples, "gauge"), 1500);
+    EXPECT_DOUBLE_EQ(*histogram_quantile(samples, "lat_seconds", 0.5), 0.1);
+    EXPECT_DOUBLE_EQ(*histogram_quantile(samples, "lat_seconds", 0.75), 0.15);
+    EXPECT_FALSE(histogram_quantile(samples, "none", 0.5));
+}
+
+TEST(TradeReaderTest, CsvWithQuotesBlankLinesAndBadRows) {
+    std::istringstream in(
+        "trade_id,version,counter_party_id,book_id,maturity_date,expired\r\n"
+        "T1,1,CP-1,B1,2030-01-01,false\n"
+        "\"T \"\"2\"\"\",x,\"a,b\",B1,2030-01-01,\n"
+        "\n"
+        "T3,1,CP\n"
+        "\"open,1,CP,B,2030-01-01,\n");
+    TradeReader reader(in, ImportFormat::Csv);
+    std::vector<FailedLine> failed;
+    ImportItem item;
+    ASSERT_TRUE(reader.next(item, failed));
+    EXPECT_EQ(item.line, 2u);
+    EXPECT_EQ(item.json, R"({"trade_id":"T1","version":1,"counter_party_id":"CP-1","book_id":"B1",)"
+                         R"("maturity_date":"2030-01-01","expired":false})");
+    ASSERT_TRUE(reader.next(item, failed));
+    EXPECT_EQ(item.line, 3u);
+    EXPECT_EQ(item.json, R"({"trade_id":"T \"2\"","version":"x","counter_party_id":"a,b",)"
+                         R"("book_id":"B1","maturity_date":"2030-01-01"})");
+    EXPECT_FALSE(reader.next(item, failed));
+    ASSERT_EQ(failed.size(), 2u);
+    EXPECT_EQ(failed[0].line, 5u);
+    EXPECT_EQ(failed[0].reason, "expected 6 columns, got 3");
+    EXPECT_EQ(failed[1].line, 6u);
+    EXPECT_EQ(failed[1].reason, "unclosed quote");
+}
+
+TEST(TradeReaderTest, JsonLinesAreCheckedLocally) {
+    std::istringstream in("{\"trade_id\":\"T1\"}\n  \n{broken\n42\n");
+    TradeReader reader(in, ImportFormat::JsonLines);
+    std::vector<FailedLine> failed;
+    ImportItem item;
+    ASSERT_TRUE(reader.next(item, failed));
+    EXPECT_EQ(item.line, 1u);
+    EXPECT_FALSE(reader.next(item, failed));
+    ASSERT_EQ(failed.size(), 2u);
+    EXPECT_EQ(failed[0].line, 3u);
+    EXPECT_THAT(failed[0].reason, ::testing::StartsWith("malformed JSON at offset 1"));
+    EXPECT_EQ(failed[1].reason, "not a JSON object");
+    EXPECT_GT(reader.bytes_read(), 20u);
+}
+
+TEST(ImportSummaryTest, FoldsBatchAnswersByLine) {
+    ImportSummary summary;
+    std::string error;
+    ASSERT_TRUE(apply_batch_answer(
+        R"([{"index":0,"trade_id":"A","outcome":"created","trade":{}},)"
+        R"({"index":1,"trade_id":"B","outcome":"rejected","detail":"d","reasons":["LOWER_VERSION","MATURITY_IN_PAST"]},)"
+        R"({"index":2,"outcome":"invalid","errors":[{"loc":["body",2,"version"],"msg":"Field required","type":"missing"}]}])",
+        {10, 11, 14}, summary, error));
+    EXPECT_EQ(summary.accepted_total(), 1u);
+    EXPECT_EQ(summary.rejected, 1u);
+    EXPECT_EQ(summary.rejected_by_reason.at("MATURITY_IN_PAST"), 1u);
+    ASSERT_EQ(summary.failed.size(), 1u);
+    EXPECT_EQ(summary.failed[0].line, 14u);
+    EXPECT_EQ(summary.failed[0].reason, "version: Field required");
+    EXPECT_FALSE(apply_batch_answer("[]", {1}, summary, error));
+    EXPECT_EQ(format_summary(summary),
+              "accepted: 1 (created 1)\nrejected: 1\n  LOWER_VERSION: 1\n  MATURITY_IN_PAST: 1\n"
+              "failed: 1\n  line 14: version: Field required\n");
+}
+
+TEST(CsvTest, Split) {
+    std::vector<std::string> fields;
+    ASSERT_TRUE(split_csv(R"(a, "b,c" ,"d""e",)", fields));
+    EXPECT_THAT(fields, ElementsAre("a", "b,c", "d\"e", ""));
+    EXPECT_FALSE(split_csv(R"("a,b)", fields));
+}
+
+}  // namespace
+}  // namespace tradestore::ctl

@@ -1,0 +1,70 @@
+// `tradestorectl import`: reading trades from JSON lines or CSV, one item per line, and
+// folding the answers of POST /api/v1/trades/batch into a summary that names every line that
+// was rejected or could not be sent.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <istream>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tradestore::ctl {
+
+enum class ImportFormat { JsonLines, Csv };
+
+struct ImportItem {
+    std::size_t line = 0;  // 1-based line number in the file
+    std::string json;      // one trade object
+};
+
+struct FailedLine {
+    std::size_t line = 0;
+    std::string reason;
+};
+
+// Streams items from the input. JSON lines: each non-blank line is one JSON object (checked
+// locally, so one broken line cannot fail a whole batch). CSV: a header row naming the columns
+// (trade_id, version, counter_party_id, book_id, maturity_date, optionally created_date and
+// expired), then one trade per row; RFC 4180 quoting within a line; empty cells are left out.
+class TradeReader {
+  public:
+    TradeReader(std::istream& in, ImportFormat format);
+    // The next item; lines that cannot be read are added to `failed`. False at the end.
+    bool next(ImportItem& item, std::vector<FailedLine>& failed);
+    std::uint64_t bytes_read() const { return bytes_; }
+
+  private:
+    bool read_line(std::string& line);
+    bool csv_item(const std::string& line, ImportItem& item, std::vector<FailedLine>& failed);
+
+    std::istream& in_;
+    ImportFormat format_;
+    std::size_t line_number_ = 0;
+    std::uint64_t bytes_ = 0;
+    std::vector<std::string> columns_;  // CSV header
+};
+
+struct ImportSummary {
+    std::size_t lines = 0;                                  // items read and failed lines
+    std::map<std::string, std::size_t> accepted;            // created/updated/replaced -> count
+    std::size_t rejected = 0;                               // trades a rule rejected
+    std::map<std::string, std::size_t> rejected_by_reason;  // reason code -> count
+    std::vector<FailedLine> failed;                         // unreadable, invalid or not sent
+
+    std::size_t accepted_total() const;
+};
+
+// Folds the JSON answer of one batch into the summary; `lines[i]` is the file line of item i.
+// False (with `error`) when the answer is not the expected list.
+bool apply_batch_answer(std::string_view body, const std::vector<std::size_t>& lines,
+                        ImportSummary& summary, std::string& error);
+
+// Parses one CSV record (RFC 4180 quoting, within one line); false when a quote is unclosed.
+bool split_csv(std::string_view line, std::vector<std::string>& fields);
+
+std::string format_summary(const ImportSummary& summary);
+
+}  // namespace tradestore::ctl
