@@ -9,6 +9,7 @@ CONFIG ?= etc/tradestore.ini
 run: build
 	mkdir -p var
 	TRADESTORE_PLUGIN_DIR=$(CURDIR)/$(BUILD_DIR)/plugins \
+	  TRADESTORE_SWAGGER_UI_DIR="$$(web/swagger/install.sh 2>/dev/null)" \
 	  $(BUILD_DIR)/kernel/tradestored --config $(CONFIG) $(RUN_ARGS)
 
 test: build
@@ -39,3 +40,4 @@ format:
 
 clean:
 	rm -rf build
+

@@ -1,6 +1,7 @@
 """Starts the real tradestored binary on a free loopback port with a temporary config and
 talks to it over HTTP. Used by every end-to-end test; nothing here is mocked."""
 
+import hashlib
 import http.client
 import json
 import os
@@ -14,6 +15,33 @@ import time
 TRADESTORED = os.environ.get("TRADESTORED", "")
 PLUGIN_DIR = os.environ.get("TRADESTORE_PLUGIN_DIR", "")
 BUSINESS_DATE = "2026-11-24"
+# The same suites run on every store: "sqlite" (default) or "postgres", whose server URI the
+# postgres_server CTest fixture writes to TRADESTORE_PG_URI_FILE.
+STORE = os.environ.get("TRADESTORE_E2E_STORE", "sqlite")
+STORE_PLUGIN = f"{STORE}-store"
+STORE_SERVICE = STORE
+
+
+def postgres_database_uri(key):
+    """A database of its own on the test server for one data directory (created if absent), so
+    a restarted daemon on the same data directory finds its trades again."""
+    from urllib.parse import urlsplit, urlunsplit
+    with open(os.environ["TRADESTORE_PG_URI_FILE"]) as f:
+        server = f.read().strip()
+    name = "e2e_" + hashlib.sha1(key.encode()).hexdigest()[:16]
+    parts = urlsplit(server)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    exists = subprocess.run(["psql", admin, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    if exists != "1":
+        subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], capture_output=True, check=True)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def store_section(data_dir):
+    if STORE == "postgres":
+        return f"[plugin.postgres-store]\nuri = {postgres_database_uri(data_dir)}\npool_size = 4\n"
+    return f"[plugin.sqlite-store]\npath = {data_dir}/trades.db\nsynchronous = normal\n"
 
 
 def free_port():
@@ -80,13 +108,14 @@ class Daemon:
     """One tradestored process with its own temp dir, database and port."""
 
     def __init__(self, extra_kernel="", rest_settings="", plugins=None, sections="",
-                 business_date=BUSINESS_DATE, data_dir=None, port=None):
+                 business_date=BUSINESS_DATE, data_dir=None, port=None, store_config=None):
         if not TRADESTORED or not PLUGIN_DIR:
             raise RuntimeError("TRADESTORED and TRADESTORE_PLUGIN_DIR must be set")
         self.dir = tempfile.mkdtemp(prefix="tradestore-e2e-")
         self.data_dir = data_dir or self.dir
         self.port = port or free_port()
-        self.plugins = plugins or ["trade-rules", "sqlite-store", "rest-source", "expiry-scheduler"]
+        self.plugins = [STORE_PLUGIN if p == "sqlite-store" else p for p in
+                        (plugins or ["trade-rules", "sqlite-store", "rest-source", "expiry-scheduler"])]
         self.config_path = os.path.join(self.dir, "tradestore.ini")
         self.log_path = os.path.join(self.dir, "daemon.log")
         date_line = f"business_date = {business_date}\n" if business_date else ""
@@ -96,9 +125,7 @@ class Daemon:
                 f"plugin_dir = {PLUGIN_DIR}\n"
                 f"plugins = {', '.join(self.plugins)}\n"
                 f"{date_line}{extra_kernel}\n"
-                "[plugin.sqlite-store]\n"
-                f"path = {self.data_dir}/trades.db\n"
-                "synchronous = normal\n"
+                f"{store_config or store_section(self.data_dir)}"
                 "[plugin.rest-source]\n"
                 f"port = {self.port}\n"
                 f"{rest_settings}\n"

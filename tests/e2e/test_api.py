@@ -2,6 +2,7 @@
 
 import unittest
 
+import harness
 from harness import Daemon, trade
 
 
@@ -113,7 +114,7 @@ class ApiTest(unittest.TestCase):
     def test_health(self):
         body = self.http.get("/api/v1/health").json()
         self.assertEqual(body["status"], "healthy")
-        self.assertEqual(body["services"]["sqlite"], "up")
+        self.assertEqual(body["services"][harness.STORE_SERVICE], "up")
         self.assertIn("version", body)
         self.assertIn("timestamp", body)
 
