@@ -42,10 +42,10 @@ const std::vector<SettingSpec>& kernel_schema() {
 std::vector<std::string> secret_values(const DeploymentPlan& plan) {
     std::vector<std::string> secrets;
     for (const auto& planned : plan.plugins) {
-        for (const SettingSpec& spec : planned.plugin->descriptor().settings) {
-            if (spec.type != SettingType::Secret || !planned.settings.has(spec.key)) continue;
-            const std::string& value = planned.settings.get_string(spec.key);
-            if (!value.empty()) secrets.push_back(value);
+        for (const auto& [key, value] : planned.settings.values()) {
+            const SettingSpec* spec = find_spec(planned.plugin->descriptor().settings, key);
+            if (spec != nullptr && spec->type == SettingType::Secret && !value.empty())
+                secrets.push_back(value);
         }
     }
     return secrets;
@@ -56,9 +56,8 @@ std::vector<std::string> describe_settings(const DeploymentPlan& plan) {
     for (const auto& planned : plan.plugins) {
         const PluginDescriptor& descriptor = planned.plugin->descriptor();
         for (const auto& [key, value] : planned.settings.values()) {
-            bool secret = false;
-            for (const SettingSpec& spec : descriptor.settings)
-                secret = secret || (spec.key == key && spec.type == SettingType::Secret);
+            const SettingSpec* spec = find_spec(descriptor.settings, key);
+            const bool secret = spec != nullptr && spec->type == SettingType::Secret;
             lines.push_back("[plugin." + descriptor.name + "] " + key + " = " +
                             (secret ? std::string("***") : value));
         }

@@ -53,6 +53,17 @@ std::string check_value(const SettingSpec& spec, const std::string& value) {
 
 }  // namespace
 
+const SettingSpec* find_spec(const std::vector<SettingSpec>& schema, std::string_view key) {
+    for (const auto& spec : schema)
+        if (spec.key == key) return &spec;
+    for (const auto& spec : schema) {
+        if (!spec.key.ends_with(".*")) continue;
+        const std::string_view prefix = std::string_view(spec.key).substr(0, spec.key.size() - 1);
+        if (key.size() > prefix.size() && key.starts_with(prefix)) return &spec;
+    }
+    return nullptr;
+}
+
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
     std::string best;
     std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
@@ -75,9 +86,8 @@ Settings validate_settings(const std::string& file, const std::string& section_n
 
     if (section != nullptr) {
         for (const auto& entry : section->entries) {
-            auto spec = std::find_if(schema.begin(), schema.end(),
-                                     [&](const SettingSpec& s) { return s.key == entry.key; });
-            if (spec == schema.end()) {
+            const SettingSpec* spec = find_spec(schema, entry.key);
+            if (spec == nullptr) {
                 std::string problem = "unknown setting";
                 if (auto hint = closest_match(entry.key, known); !hint.empty())
                     problem += " (did you mean '" + hint + "'?)";
@@ -98,7 +108,7 @@ Settings validate_settings(const std::string& file, const std::string& section_n
         }
     }
     for (const auto& spec : schema) {
-        if (values.count(spec.key) != 0) continue;
+        if (values.count(spec.key) != 0 || spec.key.ends_with(".*")) continue;
         if (spec.required) {
             problems.push_back({file, section != nullptr ? section->line : 0, section_name,
                                 spec.key, "required setting is missing"});

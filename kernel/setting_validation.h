@@ -18,6 +18,10 @@ Settings validate_settings(const std::string& file, const std::string& section_n
                            const ConfigSection* section, const std::vector<SettingSpec>& schema,
                            std::vector<ConfigProblem>& problems);
 
+// The spec a key falls under: its own, or a wildcard spec such as "kafka.*", which takes
+// every key with that prefix ("kafka.security.protocol"). Null when none does.
+const SettingSpec* find_spec(const std::vector<SettingSpec>& schema, std::string_view key);
+
 // The closest candidate within a small edit distance, or "" when none is close.
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 

@@ -44,11 +44,41 @@ std::vector<SettingSpec> setting_specs() {
         {"shutdown_timeout", SettingType::Duration, "15s", false,
          "How long a stop keeps retrying the in-flight batch before leaving it to redelivery", 0,
          3'600'000},
+        {"kafka.*", SettingType::Secret, "", false,
+         "Any librdkafka property, passed through as is: kafka.<name> = value, e.g. "
+         "kafka.security.protocol = SASL_SSL, kafka.sasl.password = ${KAFKA_PASSWORD}; "
+         "kafka.consumer.<name> or kafka.producer.<name> sets it for one client only"},
         {"kafka_properties", SettingType::Secret, "", false,
          "librdkafka properties, comma-separated name=value (a name prefixed consumer. or "
          "producer. applies to that client only), e.g. security.protocol=SASL_SSL, "
          "sasl.mechanism=SCRAM-SHA-512, sasl.password=${KAFKA_PASSWORD}"},
     };
+}
+
+// One operator property; `consumer.`/`producer.` scope it to one client, and the properties
+// the source owns are refused. `origin` names the setting in error messages.
+KafkaProperty make_property(std::string_view name, std::string_view value, std::string_view origin) {
+    KafkaProperty property;
+    if (name.starts_with("consumer.")) {
+        property.scope = KafkaProperty::Scope::Consumer;
+        name.remove_prefix(9);
+    } else if (name.starts_with("producer.")) {
+        property.scope = KafkaProperty::Scope::Producer;
+        name.remove_prefix(9);
+    }
+    if (name.empty()) {
+        throw std::invalid_argument("kafka_properties: '" + std::string(origin) +
+                                    "' has no property name");
+    }
+    for (const auto& [owned, why] : kOwnedProperties) {
+        if (name == owned) {
+            throw std::invalid_argument("kafka_properties: " + std::string(name) +
+                                        " cannot be set here (" + std::string(why) + ")");
+        }
+    }
+    property.name = std::string(name);
+    property.value = std::string(value);
+    return property;
 }
 
 std::vector<KafkaProperty> parse_properties(std::string_view text) {
@@ -71,28 +101,8 @@ std::vector<KafkaProperty> parse_properties(std::string_view text) {
             properties.back().value += item;
             continue;
         }
-        KafkaProperty property;
-        std::string_view name = trim(item.substr(0, equals));
-        if (name.starts_with("consumer.")) {
-            property.scope = KafkaProperty::Scope::Consumer;
-            name.remove_prefix(9);
-        } else if (name.starts_with("producer.")) {
-            property.scope = KafkaProperty::Scope::Producer;
-            name.remove_prefix(9);
-        }
-        if (name.empty()) {
-            throw std::invalid_argument("kafka_properties: '" + std::string(item) +
-                                        "' has no property name");
-        }
-        for (const auto& [owned, why] : kOwnedProperties) {
-            if (name == owned) {
-                throw std::invalid_argument("kafka_properties: " + std::string(name) +
-                                            " cannot be set here (" + std::string(why) + ")");
-            }
-        }
-        property.name = std::string(name);
-        property.value = std::string(trim(item.substr(equals + 1)));
-        properties.push_back(std::move(property));
+        properties.push_back(
+            make_property(trim(item.substr(0, equals)), trim(item.substr(equals + 1)), item));
     }
     return properties;
 }
@@ -118,6 +128,13 @@ KafkaConfig config_from_settings(const Settings& settings) {
     }
     if (settings.has("kafka_properties")) {
         config.properties = parse_properties(settings.get_string("kafka_properties"));
+    }
+    // Any `kafka.<name>` key of the section goes to librdkafka as <name> (the schema declares
+    // the wildcard `kafka.*`), e.g. kafka.security.protocol = SASL_SSL.
+    for (const auto& [key, value] : settings.values()) {
+        if (key.size() > 6 && key.starts_with("kafka.")) {
+            config.properties.push_back(make_property(std::string_view(key).substr(6), value, key));
+        }
     }
 
     if (config.brokers.empty()) throw std::invalid_argument("brokers: must not be empty");

@@ -60,7 +60,7 @@ TEST(KafkaConfigTest, EverySettingIsDeclaredAndRead) {
     for (const SettingSpec& spec : setting_specs()) keys.push_back(spec.key);
     EXPECT_THAT(keys, ElementsAre("brokers", "topics", "group_id", "batch_size", "batch_wait",
                                   "dead_letter_topic", "results_topic", "retry_backoff_max",
-                                  "shutdown_timeout", "kafka_properties"));
+                                  "shutdown_timeout", "kafka.*", "kafka_properties"));
     const KafkaConfig config = config_from_settings(settings({
         {"brokers", "b1:9092,b2:9092"},
         {"topics", "a, b"},
@@ -82,6 +82,24 @@ TEST(KafkaConfigTest, EverySettingIsDeclaredAndRead) {
     EXPECT_EQ(config.shutdown_timeout, milliseconds(3000));
     ASSERT_EQ(config.properties.size(), 1u);
     EXPECT_EQ(config.properties[0].name, "session.timeout.ms");
+}
+
+TEST(KafkaConfigTest, KafkaDotKeysPassThroughToLibrdkafka) {
+    const KafkaConfig config = config_from_settings(settings({
+        {"kafka.security.protocol", "SASL_SSL"},
+        {"kafka.sasl.password", "a,b=c"},
+        {"kafka.consumer.session.timeout.ms", "6000"},
+    }));
+    const PropertyList consumer = consumer_properties(config);
+    const PropertyList producer = producer_properties(config);
+    EXPECT_THAT(consumer, ::testing::Contains(Pair("security.protocol", "SASL_SSL")));
+    EXPECT_THAT(producer, ::testing::Contains(Pair("security.protocol", "SASL_SSL")));
+    EXPECT_THAT(consumer, ::testing::Contains(Pair("sasl.password", "a,b=c")));
+    EXPECT_THAT(consumer, ::testing::Contains(Pair("session.timeout.ms", "6000")));
+    EXPECT_THAT(producer, ::testing::Not(::testing::Contains(Pair("session.timeout.ms", "6000"))));
+    // The source's own guarantees cannot be overridden this way either.
+    EXPECT_THROW(config_from_settings(settings({{"kafka.enable.auto.offset.store", "true"}})),
+                 std::invalid_argument);
 }
 
 TEST(KafkaConfigTest, PropertiesKeepCommasInValuesAndScopeByPrefix) {

@@ -66,6 +66,28 @@ TEST(SettingValidation, MissingRequiredKeyIsReported) {
     EXPECT_EQ(v.problems, std::vector<std::string>{"t.ini:1: [plugin.x] path: required setting is missing"});
 }
 
+TEST(SettingValidation, AWildcardSpecTakesEveryKeyWithItsPrefix) {
+    const std::vector<SettingSpec> schema = {
+        {"brokers", SettingType::String, "localhost:9092", false, "brokers"},
+        {"kafka.*", SettingType::Secret, "", false, "passed to librdkafka"},
+    };
+    ConfigFile file = parse_config(
+        "[plugin.k]\nkafka.security.protocol = SASL_SSL\nkafka.sasl.password = s3cret\nkafka. = x\n"
+        "kafkaesque = 1\n",
+        "k.ini", [](const std::string&) { return std::nullopt; });
+    std::vector<ConfigProblem> problems;
+    Settings settings = validate_settings(file.path, "plugin.k", file.find("plugin.k"), schema, problems);
+    EXPECT_EQ(settings.get_string("kafka.security.protocol"), "SASL_SSL");
+    EXPECT_EQ(settings.get_string("kafka.sasl.password"), "s3cret");
+    EXPECT_FALSE(settings.has("kafka.*"));
+    ASSERT_EQ(problems.size(), 2u);  // "kafka." names no property; "kafkaesque" is not under it
+    EXPECT_EQ(problems[0].key, "kafka.");
+    EXPECT_EQ(problems[1].key, "kafkaesque");
+    ASSERT_NE(find_spec(schema, "kafka.x"), nullptr);
+    EXPECT_EQ(find_spec(schema, "kafka.x")->type, SettingType::Secret);
+    EXPECT_EQ(find_spec(schema, "kafka"), nullptr);
+}
+
 TEST(ClosestMatch, FindsTyposButNotStrangers) {
     EXPECT_EQ(closest_match("sqlite-stor", {"sqlite-store", "rest-source"}), "sqlite-store");
     EXPECT_EQ(closest_match("kafka", {"sqlite-store", "rest-source"}), "");
