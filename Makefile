@@ -41,3 +41,13 @@ format:
 clean:
 	rm -rf build
 
+# Packages (packaging/README.md): `make package` builds the .debs and .rpms into build/package;
+# `make test-packages` builds them and tests them in a fresh Debian 12 root (needs root).
+.PHONY: package test-packages
+package:
+	@scripts/install-deps.sh package
+	packaging/build.sh
+
+test-packages:
+	@scripts/install-deps.sh package
+	packaging/tests/run.sh
