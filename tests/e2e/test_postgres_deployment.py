@@ -4,6 +4,7 @@ postgres store (TRADESTORE_E2E_STORE=postgres)."""
 import os
 import random
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -23,6 +24,7 @@ def psql(uri, sql):
 class TwoDaemonsOneDatabaseTest(unittest.TestCase):
     def setUp(self):
         self.shared = tempfile.mkdtemp(prefix="tradestore-shared-")
+        self.addCleanup(shutil.rmtree, self.shared, True)
         self.uri = harness.postgres_database_uri(self.shared)
 
     def daemon(self, **kw):
@@ -91,6 +93,7 @@ class DatabaseRestartTest(unittest.TestCase):
     def test_posts_during_a_database_restart_are_201_or_503_and_nothing_acknowledged_is_lost(self):
         script = os.environ["TRADESTORE_PG_SCRIPT"]
         state = tempfile.mkdtemp(prefix="tradestore-pg-private-")
+        self.addCleanup(shutil.rmtree, state, True)  # runs last: cleanups run in reverse
         env = {k: v for k, v in os.environ.items() if k != "TRADESTORE_TEST_PG_URI"}
         subprocess.run([script, "start", state], check=True, env=env, capture_output=True)
         self.addCleanup(subprocess.run, [script, "stop", state], env=env, capture_output=True)
