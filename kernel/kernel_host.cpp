@@ -82,6 +82,10 @@ HealthReport KernelHost::health() {
         const bool up = source->healthy();
         report.services[source->health_name()] = up ? "up" : "down";
         report.healthy = report.healthy && up;
+        for (auto& [name, state] : source->health_details()) report.services[name] = state;
+    }
+    for (const auto& job : jobs_) {
+        for (auto& [name, state] : job->health_details()) report.services[name] = state;
     }
     return report;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <tradestore/host.h>
+#include <tradestore/job.h>
 #include <tradestore/source.h>
 
 #include <memory>
@@ -17,6 +18,7 @@ class KernelHost final : public Host {
                Metrics& metrics);
 
     void add_source(std::shared_ptr<Source> source) { sources_.push_back(std::move(source)); }
+    void add_job(std::shared_ptr<Job> job) { jobs_.push_back(std::move(job)); }
 
     IngestSink& ingest() override { return ingest_; }
     Store& store() override { return *store_; }
@@ -39,6 +41,7 @@ class KernelHost final : public Host {
     IngestSink& ingest_;
     Metrics& metrics_;
     std::vector<std::shared_ptr<Source>> sources_;
+    std::vector<std::shared_ptr<Job>> jobs_;
     Histogram& expiry_run_trades_;
     Gauge& expiry_last_run_trades_;
     Gauge& expiry_last_run_time_;

@@ -66,7 +66,9 @@ void Runtime::start() {
         });
     for (const auto& planned : plan_.plugins) {
         if (!planned.plugin->has_kind(kJobPlugin)) continue;
-        scheduler_->add(planned.plugin->descriptor().name, planned.plugin->create_job(planned.settings));
+        auto job = planned.plugin->create_job(planned.settings);
+        host_->add_job(job);
+        scheduler_->add(planned.plugin->descriptor().name, std::move(job));
         log(LogLevel::Info, "job " + planned.plugin->descriptor().name + " scheduled");
     }
     scheduler_->start();

@@ -50,6 +50,10 @@ class KafkaSource final : public Source {
     std::string health_name() const override { return "kafka"; }
     // Up while the consumer reaches a broker and its thread makes progress.
     bool healthy() const override;
+    std::map<std::string, std::string> health_details() const override {
+        const std::int64_t lag = consumer_lag();
+        return {{"kafka_consumer_lag", lag < 0 ? "unknown" : std::to_string(lag)}};
+    }
 
     // Sum of the assigned partitions' consumer lag from the last statistics, -1 if unknown.
     std::int64_t consumer_lag() const { return lag_.load(); }

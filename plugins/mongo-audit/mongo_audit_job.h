@@ -34,6 +34,9 @@ class MongoAuditJob final : public Job {
     std::chrono::milliseconds interval() const override { return settings_.interval; }
     bool run_at_start() const override { return true; }
     void run(Host& host) override;
+    std::map<std::string, std::string> health_details() const override {
+        return {{"mongodb", mongo_up() ? "up" : "down"}};
+    }
 
     // Whether the last run reached MongoDB (for a health report; see README).
     bool mongo_up() const noexcept { return mongo_up_.load(); }

@@ -60,8 +60,9 @@ class OutageTest(unittest.TestCase):
             outage_started = time.monotonic()
             self.server.stop()
             time.sleep(OUTAGE_SECONDS)
-            # Until health can show it (see README), the metrics do: MongoDB is down.
+            # Health and the metrics both show MongoDB down; ingestion stays healthy.
             up_during = metric(daemon.client, "tradestore_mongo_audit_up")
+            health_during = daemon.client.get("/api/v1/health").json()
             self.server.start()
             outage = time.monotonic() - outage_started
             phase[0] = "after"
@@ -88,6 +89,10 @@ class OutageTest(unittest.TestCase):
                        "tradestore_mongo_audit_up 1")
             self.assertGreaterEqual(metric(daemon.client, "tradestore_mongo_audit_shipped_entries_total"),
                                     len(entries))
+        self.assertEqual(health_during["services"].get("mongodb"), "down", health_during)
+        self.assertEqual(health_during["status"], "healthy", health_during)
+        wait_until(lambda: daemon.client.get("/api/v1/health").json()["services"].get("mongodb") == "up",
+                   30, "health to show mongodb up")
         log = daemon.read_log()
         self.assertIn("is down", log)
         self.assertIn("is reachable again", log)

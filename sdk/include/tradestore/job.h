@@ -2,6 +2,8 @@
 #pragma once
 
 #include <chrono>
+#include <map>
+#include <string>
 
 #include "tradestore/host.h"
 
@@ -14,6 +16,9 @@ public:
     virtual bool run_at_start() const { return true; }
     // Errors are logged by the kernel and the job runs again at its next turn.
     virtual void run(Host& host) = 0;
+    // Entries for GET /health's "services", e.g. {"mongodb": "down"}. They inform; a job's
+    // trouble never makes the store or its sources unhealthy.
+    virtual std::map<std::string, std::string> health_details() const { return {}; }
 };
 
 }  // namespace tradestore

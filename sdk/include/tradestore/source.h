@@ -3,6 +3,7 @@
 // intake, waits for in-flight batches to be committed and answered, and then returns.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "tradestore/host.h"
@@ -18,6 +19,9 @@ public:
     // Name and state for GET /health, e.g. {"rest", "up"}.
     virtual std::string health_name() const = 0;
     virtual bool healthy() const = 0;
+    // Extra entries for GET /health's "services", e.g. {"kafka_consumer_lag": "12"}. They
+    // inform; they do not change the overall status.
+    virtual std::map<std::string, std::string> health_details() const { return {}; }
 };
 
 }  // namespace tradestore
