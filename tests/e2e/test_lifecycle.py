@@ -108,6 +108,10 @@ class RestartTest(unittest.TestCase):
         self.assertIs(d.client.get("/api/v1/trades/EXP-2").json()["expired"], False)
         stats = d.client.get("/api/v1/statistics").json()
         self.assertEqual((stats["total_trades"], stats["expired_trades"], stats["active_trades"]), (2, 1, 1))
+        # The start-up expiry run goes on beside the sources starting: wait for its commit.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "marked 1 trade(s) expired" not in d.read_log():
+            time.sleep(0.05)
         actions = [e["action"] for e in d.client.get("/api/v1/audit-logs?trade_id=EXP-1").json()["logs"]]
         self.assertEqual(actions, ["CREATE", "EXPIRE"])
         self.assertEqual(d.client.post("/api/v1/expire-trades").json()["trades_expired"], 0)

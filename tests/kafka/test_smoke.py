@@ -46,11 +46,20 @@ class SettingsTest(unittest.TestCase):
     def test_an_unknown_setting_is_refused_by_the_schema(self):
         daemon = Daemon(plugins=KAFKA_PLUGINS,
                         sections=kafka_section("127.0.0.1:1", "t", "g", "t.dlq")
-                        + "kafka.security.protocol = SSL\n")
+                        + "batch_sise = 10\n")
         self.addCleanup(daemon.cleanup)
         r = run_tradestored("--config", daemon.config_path, "--check-config")
         self.assertEqual(r.returncode, 1)
-        self.assertIn("[plugin.kafka-source] kafka.security.protocol: unknown setting", r.stderr)
+        self.assertIn("[plugin.kafka-source] batch_sise: unknown setting (did you mean 'batch_size'?)",
+                      r.stderr)
+
+    def test_kafka_dot_keys_pass_the_schema(self):
+        daemon = Daemon(plugins=KAFKA_PLUGINS,
+                        sections=kafka_section("127.0.0.1:1", "t", "g", "t.dlq")
+                        + "kafka.socket.keepalive.enable = true\n")
+        self.addCleanup(daemon.cleanup)
+        r = run_tradestored("--config", daemon.config_path, "--check-config")
+        self.assertEqual(r.returncode, 0, r.stderr)
 
 
 if __name__ == "__main__":
