@@ -1,5 +1,6 @@
 // Writes of the PostgreSQL store: apply, remove, expire and job claims, each one
 // transaction. On any failure the transaction rolls back and nothing is written.
+#include <tradestore/audit_wording.h>
 #include <tradestore/decision.h>
 
 #include <algorithm>
@@ -32,47 +33,6 @@ struct IdState {
     const Trade* row = nullptr;  // nullptr: no live row
     std::optional<std::int64_t> tombstone;
 };
-
-AuditAction action_of(Outcome outcome) {
-    switch (outcome) {
-        case Outcome::Created:
-            return AuditAction::Create;
-        case Outcome::Updated:
-            return AuditAction::Update;
-        case Outcome::Replaced:
-            return AuditAction::Replace;
-        case Outcome::Rejected:
-            return AuditAction::ValidationFailed;
-    }
-    return AuditAction::ValidationFailed;
-}
-
-// The audit's reason codes ("A,B") and message, worded as the SQLite store words them: the
-// rejections' messages joined by "; ", or what was done for an accepted candidate.
-void describe(const Candidate& candidate, const Decision& decision,
-              std::optional<std::int64_t> previous, std::string& codes, std::string& message) {
-    codes.clear();
-    message.clear();
-    if (decision.outcome == Outcome::Rejected) {
-        for (const Rejection& rejection : decision.reasons) {
-            if (!codes.empty()) codes += ',';
-            codes += rejection.code;
-            if (!message.empty()) message += "; ";
-            message += rejection.message;
-        }
-        return;
-    }
-    message += "Trade ";
-    message += candidate.trade.trade_id;
-    message += ": version ";
-    if (decision.outcome == Outcome::Updated) {
-        message += std::to_string(previous.value_or(0));
-        message += " updated to version ";
-    }
-    message += std::to_string(candidate.trade.version);
-    if (decision.outcome == Outcome::Created) message += " created";
-    if (decision.outcome == Outcome::Replaced) message += " replaced";
-}
 
 // The audit rows of one apply(), column by column, in the order they are decided.
 class AuditColumns {
@@ -292,7 +252,7 @@ std::vector<ItemResult> PostgresStore::apply_once(const Batch& batch,
         Decision decision =
             decide(rules, RuleInput{incoming, state.row, state.tombstone, business_date});
         if (state.row != nullptr) result.previous_version = state.row->version;
-        describe(candidate, decision, result.previous_version, codes, message);
+        describe_for_audit(candidate.trade, decision, result.previous_version, codes, message);
 
         if (decision.outcome == Outcome::Rejected) {
             if (state.row != nullptr) result.stored = *state.row;
@@ -308,7 +268,7 @@ std::vector<ItemResult> PostgresStore::apply_once(const Batch& batch,
         }
         state.row = result.stored ? &*result.stored : nullptr;
 
-        audit_columns.add(incoming.trade_id, action_of(decision.outcome),
+        audit_columns.add(incoming.trade_id, audit_action(decision.outcome),
                           decision.outcome != Outcome::Rejected, codes, message, incoming.version,
                           result.previous_version, candidate.source, candidate.reference);
 

@@ -1,6 +1,7 @@
 // Writes of the SQLite store: apply, remove and expire, each one transaction on the single
 // writer connection. On any failure the transaction rolls back and nothing is written.
 #include <sqlite3.h>
+#include <tradestore/audit_wording.h>
 #include <tradestore/decision.h>
 
 #include <string_view>
@@ -94,47 +95,6 @@ void record_position(sqlite::Connection& db, const SourcePosition& position) {
     upsert->run();
 }
 
-AuditAction action_of(Outcome outcome) {
-    switch (outcome) {
-        case Outcome::Created:
-            return AuditAction::Create;
-        case Outcome::Updated:
-            return AuditAction::Update;
-        case Outcome::Replaced:
-            return AuditAction::Replace;
-        case Outcome::Rejected:
-            return AuditAction::ValidationFailed;
-    }
-    return AuditAction::ValidationFailed;
-}
-
-// The audit's reason codes ("A,B") and message: the rejections' messages joined by "; ",
-// or what was done for an accepted candidate. Reuses the caller's buffers.
-void describe(const Candidate& candidate, const Decision& decision,
-              std::optional<std::int64_t> previous, std::string& codes, std::string& message) {
-    codes.clear();
-    message.clear();
-    if (decision.outcome == Outcome::Rejected) {
-        for (const Rejection& rejection : decision.reasons) {
-            if (!codes.empty()) codes += ',';
-            codes += rejection.code;
-            if (!message.empty()) message += "; ";
-            message += rejection.message;
-        }
-        return;
-    }
-    message += "Trade ";
-    message += candidate.trade.trade_id;
-    message += ": version ";
-    if (decision.outcome == Outcome::Updated) {
-        message += std::to_string(previous.value_or(0));
-        message += " updated to version ";
-    }
-    message += std::to_string(candidate.trade.version);
-    if (decision.outcome == Outcome::Created) message += " created";
-    if (decision.outcome == Outcome::Replaced) message += " replaced";
-}
-
 }  // namespace
 
 std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const Rule* const> rules,
@@ -189,7 +149,7 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
         Decision decision =
             decide(rules, RuleInput{incoming, state.row, state.tombstone, business_date});
         if (state.row != nullptr) result.previous_version = state.row->version;
-        describe(candidate, decision, result.previous_version, codes, message);
+        describe_for_audit(candidate.trade, decision, result.previous_version, codes, message);
 
         if (decision.outcome == Outcome::Rejected) {
             if (loaded) {
@@ -210,7 +170,7 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
         state.row = result.stored ? &*result.stored : nullptr;
 
         write_audit(db, {.trade_id = incoming.trade_id,
-                         .action = action_of(decision.outcome),
+                         .action = audit_action(decision.outcome),
                          .success = decision.outcome != Outcome::Rejected,
                          .reason_codes = codes,
                          .message = message,

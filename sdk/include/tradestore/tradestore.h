@@ -1,6 +1,7 @@
 // Everything a plugin author needs, in one include.
 #pragma once
 
+#include "tradestore/audit_wording.h"
 #include "tradestore/clock.h"
 #include "tradestore/codec.h"
 #include "tradestore/decision.h"
