@@ -41,20 +41,6 @@ std::vector<AuditAction> actions(const std::vector<AuditEntry>& entries) {
     return out;
 }
 
-void expect_same_entry(const AuditEntry& a, const AuditEntry& b) {
-    EXPECT_EQ(a.id, b.id);
-    EXPECT_EQ(a.trade_id, b.trade_id);
-    EXPECT_EQ(a.action, b.action);
-    EXPECT_EQ(a.success, b.success);
-    EXPECT_EQ(a.reason_codes, b.reason_codes);
-    EXPECT_EQ(a.message, b.message);
-    EXPECT_EQ(a.received_version, b.received_version);
-    EXPECT_EQ(a.stored_version, b.stored_version);
-    EXPECT_EQ(a.source, b.source);
-    EXPECT_EQ(a.reference, b.reference);
-    EXPECT_EQ(a.timestamp, b.timestamp);
-}
-
 // A rule that fails loudly for one trade id, to prove a failed batch leaves nothing behind.
 class ThrowingRule final : public Rule {
   public:

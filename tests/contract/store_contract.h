@@ -52,6 +52,9 @@ std::string contract_test_name(const ::testing::TestParamInfo<StoreImplementatio
 std::string concurrency_test_name(const ::testing::TestParamInfo<StoreImplementation>& info);
 std::string outbox_test_name(const ::testing::TestParamInfo<StoreImplementation>& info);
 
+// Every field of two audit entries is equal.
+void expect_same_entry(const AuditEntry& a, const AuditEntry& b);
+
 // The business date of every test: fixed, never the wall clock.
 inline constexpr Date kToday = std::chrono::sys_days{std::chrono::year{2026} / 11 / 24};
 

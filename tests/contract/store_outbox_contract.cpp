@@ -35,20 +35,6 @@ std::vector<std::int64_t> ids_of(const std::vector<AuditEntry>& entries) {
     return out;
 }
 
-void expect_same_entry(const AuditEntry& a, const AuditEntry& b) {
-    EXPECT_EQ(a.id, b.id);
-    EXPECT_EQ(a.trade_id, b.trade_id);
-    EXPECT_EQ(a.action, b.action);
-    EXPECT_EQ(a.success, b.success);
-    EXPECT_EQ(a.reason_codes, b.reason_codes);
-    EXPECT_EQ(a.message, b.message);
-    EXPECT_EQ(a.received_version, b.received_version);
-    EXPECT_EQ(a.stored_version, b.stored_version);
-    EXPECT_EQ(a.source, b.source);
-    EXPECT_EQ(a.reference, b.reference);
-    EXPECT_EQ(a.timestamp, b.timestamp);
-}
-
 // Waits until the store's clock has surely moved on, so the next transaction's entries carry
 // a later timestamp than the previous one's.
 void let_time_pass() {

@@ -68,4 +68,18 @@ std::vector<AuditEntry> StoreTest::all_audit() {
     return store_->audit(AuditQuery{std::nullopt, 0, 1'000'000});
 }
 
+void expect_same_entry(const AuditEntry& a, const AuditEntry& b) {
+    EXPECT_EQ(a.id, b.id);
+    EXPECT_EQ(a.trade_id, b.trade_id);
+    EXPECT_EQ(a.action, b.action);
+    EXPECT_EQ(a.success, b.success);
+    EXPECT_EQ(a.reason_codes, b.reason_codes);
+    EXPECT_EQ(a.message, b.message);
+    EXPECT_EQ(a.received_version, b.received_version);
+    EXPECT_EQ(a.stored_version, b.stored_version);
+    EXPECT_EQ(a.source, b.source);
+    EXPECT_EQ(a.reference, b.reference);
+    EXPECT_EQ(a.timestamp, b.timestamp);
+}
+
 }  // namespace tradestore::contract
