@@ -6,6 +6,13 @@
 #   scripts/pg-test-server.sh stop   <state-dir>  stop it and remove its data
 #   scripts/pg-test-server.sh pause  <state-dir>  stop it (pg_ctl stop -m fast), keep its data
 #   scripts/pg-test-server.sh resume <state-dir>  start it again, on the same port
+#   scripts/pg-test-server.sh start-tls <state-dir>  start one that takes TLS connections only
+#
+# start-tls: ssl = on with a server certificate from scripts/test-certs.sh (in
+# <state-dir>/certs: the CA is ca.pem, other-ca.pem an unrelated one), and pg_hba.conf accepts
+# TCP connections only over TLS (hostssl) with a password (scram-sha-256), for the role
+# `tradestore`, whose password goes to <state-dir>/password. Its URI (without the password)
+# asks for sslmode=verify-full with that CA. The local socket stays trusted for the setup.
 #
 # The tests run `start` once per run as a CTest fixture (FIXTURES_SETUP) and `stop` after
 # (FIXTURES_CLEANUP); the outage test runs a private one that it pauses and resumes.
@@ -19,7 +26,7 @@ set -euo pipefail
 command=${1:-}
 state=${2:-}
 if [ -z "$command" ] || [ -z "$state" ]; then
-  echo "usage: $0 start|stop|pause|resume <state-dir>" >&2
+  echo "usage: $0 start|start-tls|stop|pause|resume <state-dir>" >&2
   exit 2
 fi
 mkdir -p "$state"
@@ -74,10 +81,33 @@ stop_server() {
     fi
     rm -rf "$dir"
   fi
-  rm -f "$state/uri" "$state/dir" "$state/bindir" "$state/port"
+  rm -f "$state/uri" "$state/dir" "$state/bindir" "$state/port" "$state/password"
 }
 
-start_server() {
+# ssl = on with the test CA's server certificate, and TCP only over TLS with a password.
+# PostgreSQL wants its key readable by the server's user alone, so it gets a copy of its own.
+configure_tls() {  # <dir>
+  local dir=$1 certs="$state/certs"
+  "$(dirname "$0")/test-certs.sh" "$certs"
+  cp "$certs/server.pem" "$certs/server.key" "$dir/"
+  chmod 600 "$dir/server.key"
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir/server.pem" "$dir/server.key"
+  as_owner sh -c "cat >>'$dir/data/postgresql.conf'" <<EOF
+ssl = on
+ssl_cert_file = '$dir/server.pem'
+ssl_key_file = '$dir/server.key'
+ssl_min_protocol_version = 'TLSv1.2'
+password_encryption = 'scram-sha-256'
+EOF
+  as_owner sh -c "cat >'$dir/data/pg_hba.conf'" <<EOF
+local   all  all                 trust
+hostssl all  all  127.0.0.1/32   scram-sha-256
+hostssl all  all  ::1/128        scram-sha-256
+EOF
+}
+
+start_server() {  # [tls]
+  local tls=${1:-}
   stop_server  # a server left over from an interrupted run
   if [ -n "${TRADESTORE_TEST_PG_URI:-}" ]; then
     log "using TRADESTORE_TEST_PG_URI; starting no server"
@@ -125,11 +155,26 @@ max_connections = 300
 max_locks_per_transaction = 256
 shared_buffers = 256MB
 EOF
+    [ -n "$tls" ] && configure_tls "$dir"
     if pg_start "$bindir" "$dir"; then
       echo "$port" >"$state/port"
-      "$bindir/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+      # Through the socket: with TLS on, TCP needs a password that no role has yet.
+      "$bindir/psql" -X -q -h "$dir" -p "$port" -U postgres -d postgres \
         -c "CREATE DATABASE tradestore_test" >/dev/null
-      echo "postgresql://postgres@127.0.0.1:$port/tradestore_test" >"$state/uri"
+      if [ -n "$tls" ]; then
+        local password
+        password=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
+        printf '%s\n' "$password" >"$state/password"
+        chmod 600 "$state/password"
+        "$bindir/psql" -X -q -h "$dir" -p "$port" -U postgres -d tradestore_test \
+          -v "password=$password" >/dev/null <<'EOF'
+CREATE ROLE tradestore LOGIN PASSWORD :'password';
+GRANT ALL ON SCHEMA public TO tradestore;
+EOF
+        echo "postgresql://tradestore@127.0.0.1:$port/tradestore_test?sslmode=verify-full&sslrootcert=$state/certs/ca.pem" >"$state/uri"
+      else
+        echo "postgresql://postgres@127.0.0.1:$port/tradestore_test" >"$state/uri"
+      fi
       log "PostgreSQL $("$bindir/postgres" -V | awk '{print $3}') on 127.0.0.1:$port ($dir)"
       return
     fi
@@ -142,6 +187,13 @@ EOF
 
 case "$command" in
   start) start_server ;;
+  start-tls)
+    if [ -n "${TRADESTORE_TEST_PG_URI:-}" ]; then
+      log "TRADESTORE_TEST_PG_URI is set: start-tls needs a server of its own"
+      exit 2
+    fi
+    start_server tls
+    ;;
   stop) stop_server ;;
   pause | resume)
     if [ ! -f "$state/dir" ]; then
@@ -155,7 +207,7 @@ case "$command" in
     fi
     ;;
   *)
-    echo "usage: $0 start|stop|pause|resume <state-dir>" >&2
+    echo "usage: $0 start|start-tls|stop|pause|resume <state-dir>" >&2
     exit 2
     ;;
 esac

@@ -191,17 +191,18 @@ bool PrivateServer::possible() {
     return uri == nullptr || *uri == 0;
 }
 
-PrivateServer::PrivateServer() {
+PrivateServer::PrivateServer(Mode mode) {
     std::string pattern = std::filesystem::temp_directory_path() / "tradestore-pgstate-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
         throw std::system_error(errno, std::generic_category(), "mkdtemp");
     }
     state_ = pattern;
     try {
-        script("start");
+        script(mode == Mode::Tls ? "start-tls" : "start");
         const auto uri = read_uri(state_ / "uri");
         if (!uri) throw std::runtime_error("the private PostgreSQL server did not start");
         uri_ = *uri;
+        if (mode == Mode::Tls) password_ = read_uri(state_ / "password").value_or("");
     } catch (...) {
         try {
             script("stop");

@@ -76,17 +76,25 @@ class PostgresEnvironment final : public contract::StoreEnvironment {
 
 contract::StoreImplementation postgres_implementation();
 
-// A server of one test's own (scripts/pg-test-server.sh), for tests that stop and start it.
-// Throws std::runtime_error when it cannot be started.
+// A server of one test's own (scripts/pg-test-server.sh), for tests that stop and start it
+// or need one set up differently. Throws std::runtime_error when it cannot be started.
 class PrivateServer {
   public:
-    PrivateServer();
+    enum class Mode {
+        Plain,  // `start`: trust authentication, no TLS
+        Tls,    // `start-tls`: TLS only (hostssl), the role `tradestore` with a password
+    };
+    explicit PrivateServer(Mode mode = Mode::Plain);
     ~PrivateServer();
     PrivateServer(const PrivateServer&) = delete;
     PrivateServer& operator=(const PrivateServer&) = delete;
 
-    // The URI of its test database.
+    // The URI of its test database (Mode::Tls: sslmode=verify-full with the test CA, no
+    // password).
     const std::string& uri() const noexcept { return uri_; }
+    // Mode::Tls: the role's password, and the directory of scripts/test-certs.sh's files.
+    const std::string& password() const noexcept { return password_; }
+    std::filesystem::path certs() const { return state_ / "certs"; }
     void pause();   // pg_ctl stop -m fast
     void resume();  // start again on the same port
 
@@ -98,6 +106,7 @@ class PrivateServer {
 
     std::filesystem::path state_;
     std::string uri_;
+    std::string password_;
 };
 
 }  // namespace tradestore::pgtest
