@@ -3,8 +3,14 @@
 # (broker and controller combined) on free loopback ports, its log dirs in a temp directory.
 #
 #   scripts/kafka-test-broker.sh start <state-dir>   start one; "host:port" goes to <state-dir>/bootstrap
+#                                                    (PLAINTEXT) and <state-dir>/sasl_bootstrap
+#                                                    (SASL_SSL)
 #   scripts/kafka-test-broker.sh stop  <state-dir>   stop it and remove its data
 #   scripts/kafka-test-broker.sh jars                fetch the broker's jars (if needed); print their folder
+#
+# The broker has two listeners: PLAINTEXT, and SASL_SSL with the server certificate of
+# scripts/test-certs.sh (files in <state-dir>/certs; ca.pem is the CA to trust) and one
+# SCRAM-SHA-512 user, `tradestore`, whose password goes to <state-dir>/sasl_password.
 #
 # The tests run `start` once per run as a CTest fixture (FIXTURES_SETUP) and `stop` after
 # (FIXTURES_CLEANUP).
@@ -80,7 +86,8 @@ stop_broker() {  # <state-dir>
   if [ -f "$state/dir" ]; then
     rm -rf "$(cat "$state/dir")"
   fi
-  rm -f "$state/bootstrap" "$state/pid" "$state/dir"
+  rm -f "$state/bootstrap" "$state/sasl_bootstrap" "$state/sasl_password" "$state/pid" \
+    "$state/dir"
 }
 
 start_broker() {  # <state-dir>
@@ -94,12 +101,18 @@ start_broker() {  # <state-dir>
   command -v java >/dev/null || missing_tool "java not found (install Debian's openjdk-17-jre-headless)"
   fetch_jars
 
-  local dir port controller cluster
+  local dir port sasl_port controller cluster password
   dir=$(mktemp -d "${TMPDIR:-/tmp}/tradestore-kafka.XXXXXX")
   echo "$dir" >"$state/dir"
   port=$(free_port)
+  sasl_port=$(free_port)
+  while [ "$sasl_port" = "$port" ]; do sasl_port=$(free_port); done
   controller=$(free_port)
-  while [ "$controller" = "$port" ]; do controller=$(free_port); done
+  while [ "$controller" = "$port" ] || [ "$controller" = "$sasl_port" ]; do
+    controller=$(free_port)
+  done
+  "$here/test-certs.sh" "$state/certs"
+  password=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
   # A cluster id is 16 random bytes, base64url without padding.
   cluster=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
 
@@ -107,11 +120,16 @@ start_broker() {  # <state-dir>
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sasl_port,CONTROLLER://127.0.0.1:$controller
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sasl_port
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$state/certs/server-bundle.pem
+ssl.enabled.protocols=TLSv1.2,TLSv1.3
 log.dirs=$dir/data
 num.partitions=3
 default.replication.factor=1
@@ -141,7 +159,8 @@ EOF
   local java_opts=(-Xms256m -Xmx1g -XX:+UseG1GC -Djava.awt.headless=true
     "-Dlog4j.configuration=file:$dir/log4j.properties" "-Dkafka.logs.dir=$dir")
   java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool format \
-    -t "$cluster" -c "$dir/server.properties" >"$dir/format.log" 2>&1 || {
+    -t "$cluster" -c "$dir/server.properties" \
+    --add-scram "SCRAM-SHA-512=[name=tradestore,password=$password]" >"$dir/format.log" 2>&1 || {
     log "formatting the storage failed:"
     cat "$dir/format.log" >&2
     exit 1
@@ -162,8 +181,11 @@ EOF
     fi
     if grep -q "Kafka Server started" "$dir/server.log" 2>/dev/null &&
       (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      printf '%s\n' "$password" >"$state/sasl_password"
+      chmod 600 "$state/sasl_password"
+      echo "127.0.0.1:$sasl_port" >"$state/sasl_bootstrap"
       echo "127.0.0.1:$port" >"$state/bootstrap"
-      log "Apache Kafka $version (KRaft) ready on 127.0.0.1:$port, pid $pid, data in $dir"
+      log "Apache Kafka $version (KRaft) ready on 127.0.0.1:$port (SASL_SSL: $sasl_port), pid $pid, data in $dir"
       return
     fi
     sleep 0.2
