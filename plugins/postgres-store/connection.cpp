@@ -176,6 +176,17 @@ void Connection::connection_lost(const std::string& context) {
                       "", true);
 }
 
+std::string Connection::literal(std::string_view value) {
+    char* quoted = PQescapeLiteral(conn_, value.data(), value.size());
+    if (quoted == nullptr) {
+        throw std::runtime_error("postgres-store: cannot quote a literal: " +
+                                 trimmed(PQerrorMessage(conn_)));
+    }
+    std::string result(quoted);
+    PQfreemem(quoted);
+    return result;
+}
+
 void Connection::check(pg_result* result, std::string_view context) {
     if (result != nullptr && succeeded(result)) return;
     const char* field = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;

@@ -124,6 +124,9 @@ class Connection {
     // session settings, transaction control. Returns the last statement's result.
     Result execute(const char* sql);
 
+    // `value` as an SQL string literal, quoted and escaped for this connection.
+    std::string literal(std::string_view value);
+
     // A check without a round trip: the connection is open, outside any transaction and
     // has not been closed by the server (which shows as a readable socket).
     bool usable() noexcept;

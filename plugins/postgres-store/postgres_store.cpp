@@ -32,7 +32,17 @@ void PostgresStore::open() {
     pool_.open();
     try {
         auto lease = pool_.acquire(options_.pool.connection.connect_timeout);
-        pg::migrate(*lease);
+        if (options_.schema_owner_uri.empty()) {
+            pg::migrate(*lease);
+        } else {
+            pg::ConnectionOptions owner_options = options_.pool.connection;
+            owner_options.uri = options_.schema_owner_uri;
+            pg::Connection owner(owner_options);
+            pg::migrate(owner);
+            const pg::Result writer = lease->execute("SELECT current_user");
+            pg::grant_writer(owner, std::string(writer.text(0, 0)));
+            pg::set_audit_retention_floor(owner, options_.audit_min_retention_days);
+        }
     } catch (...) {
         pool_.close();
         throw;

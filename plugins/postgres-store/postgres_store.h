@@ -28,6 +28,14 @@ struct PostgresStoreOptions {
     int conflict_attempts = 3;
     // Recorded in job_runs.claimed_by; default "<hostname>:<pid>".
     std::string instance_name;
+    // The hardened setup: when set, the schema is created or migrated through this URI (the
+    // role that owns the schema), which also grants the pool's role (pool.connection.uri)
+    // what the store needs and no more, and sets the audit retention floor. Empty: the pool's
+    // role migrates and owns everything.
+    std::string schema_owner_uri;
+    // Audit rows younger than this many days are never deleted (0: no floor); needs
+    // schema_owner_uri.
+    std::int64_t audit_min_retention_days = 0;
 };
 
 class PostgresStore final : public Store {
@@ -37,8 +45,10 @@ class PostgresStore final : public Store {
     PostgresStore(const PostgresStore&) = delete;
     PostgresStore& operator=(const PostgresStore&) = delete;
 
-    // Connects and creates or migrates the schema. Throws StoreUnavailable when the server
-    // cannot be reached, std::runtime_error when the schema is newer than this plugin.
+    // Connects and creates or migrates the schema (through schema_owner_uri when set, which
+    // then also grants the pool's role its rights). Throws StoreUnavailable when the server
+    // cannot be reached, std::runtime_error when the schema is newer than this plugin or a
+    // role lacks a right.
     void open() override;
     // Waits for the calls in flight, then closes every connection. open() may follow.
     void close() override;

@@ -49,6 +49,21 @@ std::vector<SettingSpec> postgres_store_settings() {
          .help = "Longest wait for a new connection (whole seconds, at least 2; a "
                  "connect_timeout in the uri takes precedence)",
          .min = 1000},
+        {.key = "schema_owner_uri",
+         .type = SettingType::Secret,
+         .default_value = "",
+         .help = "libpq URI of the role that owns the schema (same database and search_path "
+                 "as uri): when set, it creates or migrates the schema at start and grants "
+                 "uri's role only what the store needs (no UPDATE or DELETE of audit rows); "
+                 "unset, uri's role does everything"},
+        {.key = "audit_min_retention_days",
+         .type = SettingType::Int,
+         .default_value = "0",
+         .help = "Audit rows younger than this many days cannot be deleted by the store's "
+                 "role, whatever retention asks (enforced in the database; needs "
+                 "schema_owner_uri); 0: no floor",
+         .min = 0,
+         .max = 36500},
         {.key = "application_name",
          .type = SettingType::String,
          .default_value = "tradestored",
@@ -72,6 +87,19 @@ PostgresStoreOptions postgres_store_options(const Settings& settings) {
         throw std::invalid_argument("postgres-store: connect_timeout must be at least 1s");
     }
     connection.application_name = settings.get_string("application_name");
+    if (settings.has("schema_owner_uri")) {
+        options.schema_owner_uri = settings.get_string("schema_owner_uri");
+    }
+    options.audit_min_retention_days = settings.get_int("audit_min_retention_days");
+    if (options.audit_min_retention_days < 0 || options.audit_min_retention_days > 36500) {
+        throw std::invalid_argument(
+            "postgres-store: audit_min_retention_days must be between 0 and 36500");
+    }
+    if (options.audit_min_retention_days > 0 && options.schema_owner_uri.empty()) {
+        throw std::invalid_argument(
+            "postgres-store: audit_min_retention_days needs schema_owner_uri (only the "
+            "schema's owner can set the floor)");
+    }
 
     const std::int64_t pool_size = settings.get_int("pool_size");
     if (pool_size < 1 || pool_size > 1000) {

@@ -368,7 +368,7 @@ std::int64_t PostgresStore::prune_shipped_audit(Timestamp older_than) {
     std::int64_t pruned = 0;
     for (;;) {
         const std::int64_t deleted = write([&](pg::Connection& db) {
-            return db.run(Query::PruneShippedAudit, params).affected();
+            return db.run(Query::PruneShippedAudit, params).integer(0, 0);
         });
         pruned += deleted;
         if (deleted < kChunk) return pruned;

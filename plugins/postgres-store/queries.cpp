@@ -154,11 +154,11 @@ const char* sql(Query query) {
                    "WHERE id = ANY($1::bigint[]) AND NOT shipped";
         case Query::PruneShippedAudit:
             // $1 cut-off (micros; NULL: no limit), $2 most rows per statement, so that one
-            // prune never holds many locks or writes a huge transaction.
-            return "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
-                   "WHERE \"timestamp\" < coalesce(TIMESTAMPTZ 'epoch' + "
-                   "$1::bigint * INTERVAL '1 microsecond', 'infinity') AND shipped "
-                   "LIMIT $2::bigint)";
+            // prune never holds many locks or writes a huge transaction. Through the schema's
+            // function (see schema.cpp), which also keeps rows younger than the owner's floor
+            // and is the only way a writer role may delete audit rows. Returns the count.
+            return "SELECT prune_shipped_audit(TIMESTAMPTZ 'epoch' + "
+                   "$1::bigint * INTERVAL '1 microsecond', $2::bigint)";
 
         case Query::SelectTrade:
             return "SELECT trade_id, version, counter_party_id, book_id, "

@@ -1,5 +1,6 @@
 #include "schema.h"
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -94,6 +95,62 @@ CREATE TABLE job_runs (
 INSERT INTO schema_version (version) VALUES (1);
 )sql";
 
+// Version 2: tamper-evident audit. Retention of audit rows goes through one function,
+// prune_shipped_audit(cut-off, most rows), which deletes only shipped rows older than both the
+// cut-off and the floor in audit_retention (a single row; 0 means no floor). It runs with its
+// owner's rights (SECURITY DEFINER, search_path pinned to this schema so that no object of
+// the caller's can stand in for a table), so a writer role that holds no DELETE on audit_log
+// (grant_writer below) can still prune, but only what the floor allows. Only the schema's
+// owner can change the floor.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE audit_retention (
+    singleton BOOLEAN  NOT NULL DEFAULT true PRIMARY KEY CHECK (singleton),
+    min_age   INTERVAL NOT NULL DEFAULT '0' CHECK (min_age >= '0')
+);
+INSERT INTO audit_retention DEFAULT VALUES;
+
+CREATE FUNCTION prune_shipped_audit(cutoff TIMESTAMPTZ, max_rows BIGINT) RETURNS BIGINT
+LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+DECLARE
+    floor_age INTERVAL;
+    deleted   BIGINT;
+BEGIN
+    SELECT min_age INTO STRICT floor_age FROM audit_retention;
+    DELETE FROM audit_log WHERE id IN (
+        SELECT id FROM audit_log
+        WHERE shipped
+          AND "timestamp" < coalesce(cutoff, 'infinity')
+          AND (floor_age = '0' OR "timestamp" < now() - floor_age)
+        LIMIT max_rows);
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+    RETURN deleted;
+END
+$fn$;
+REVOKE ALL ON FUNCTION prune_shipped_audit(TIMESTAMPTZ, BIGINT) FROM PUBLIC;
+DO $pin$ BEGIN
+    EXECUTE format('ALTER FUNCTION prune_shipped_audit(TIMESTAMPTZ, BIGINT) '
+                   'SET search_path = %I, pg_temp', current_schema());
+END $pin$;
+
+INSERT INTO schema_version (version) VALUES (2);
+)sql";
+
+// What the writer role may do (see grant_writer), %1$I its name. It is a separate role from
+// the schema's owner: no DDL, no UPDATE of audit rows except the outbox marker, no DELETE of
+// audit rows at all (retention goes through prune_shipped_audit).
+constexpr const char* kGrantWriter = R"sql(
+SELECT format($g$
+GRANT USAGE ON SCHEMA %1$I TO %2$I;
+GRANT SELECT ON schema_version, audit_retention TO %2$I;
+GRANT SELECT, INSERT, UPDATE, DELETE ON trades, trade_tombstones TO %2$I;
+GRANT SELECT, INSERT, UPDATE ON source_positions TO %2$I;
+GRANT SELECT, INSERT, DELETE ON job_runs TO %2$I;
+GRANT SELECT, INSERT ON audit_log TO %2$I;
+GRANT UPDATE (shipped) ON audit_log TO %2$I;
+GRANT USAGE ON SEQUENCE audit_log_id_seq TO %2$I;
+GRANT EXECUTE ON FUNCTION prune_shipped_audit(TIMESTAMPTZ, BIGINT) TO %2$I;
+$g$, current_schema(), )sql";
+
 }  // namespace
 
 int schema_version(Connection& connection) {
@@ -104,6 +161,8 @@ int schema_version(Connection& connection) {
 }
 
 void migrate(Connection& connection) {
+    // Up to date: nothing to lock or create, so a role without DDL rights can open the store.
+    if (schema_version(connection) == kSchemaVersion) return;
     connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED");
     try {
         connection.execute(kLockMigration);
@@ -116,12 +175,27 @@ void migrate(Connection& connection) {
                                      std::to_string(kSchemaVersion) + "; upgrade the plugin");
         }
         if (current < 1) connection.execute(kSchemaV1);
-        // Later versions: if (current < 2) connection.execute(kSchemaV2); ...
+        if (current < 2) connection.execute(kSchemaV2);
+        // Later versions: if (current < 3) connection.execute(kSchemaV3); ...
         connection.execute("COMMIT");
     } catch (...) {
         connection.rollback_quietly();
         throw;
     }
+}
+
+void grant_writer(Connection& owner, const std::string& writer_role) {
+    // The statements are built by the server (format's %I quotes the names).
+    const std::string build = std::string(kGrantWriter) + owner.literal(writer_role) + ")";
+    const Result grants = owner.execute(build.c_str());
+    owner.execute(std::string(grants.text(0, 0)).c_str());
+}
+
+void set_audit_retention_floor(Connection& owner, std::int64_t days) {
+    const std::string update =
+        "UPDATE audit_retention SET min_age = make_interval(days => " + std::to_string(days) +
+        ") WHERE min_age <> make_interval(days => " + std::to_string(days) + ")";
+    owner.execute(update.c_str());
 }
 
 }  // namespace tradestore::plugins::pg

@@ -109,6 +109,25 @@ TEST(PostgresStoreSettings, ValuesAreChecked) {
     EXPECT_EQ(options.pool.pool_timeout, std::chrono::seconds{1});
 }
 
+TEST(PostgresStoreSettings, TheAuditFloorNeedsTheSchemaOwner) {
+    const std::string uri = "host=localhost user=writer";
+    const auto single_role = postgres_store_options(defaults_with({{"uri", uri}}));
+    EXPECT_EQ(single_role.schema_owner_uri, "");
+    EXPECT_EQ(single_role.audit_min_retention_days, 0);
+    try {
+        postgres_store_options(defaults_with({{"uri", uri}, {"audit_min_retention_days", "90"}}));
+        ADD_FAILURE() << "a floor without schema_owner_uri was accepted";
+    } catch (const std::invalid_argument& error) {
+        EXPECT_THAT(error.what(), HasSubstr("audit_min_retention_days needs schema_owner_uri"));
+    }
+    const auto hardened = postgres_store_options(
+        defaults_with({{"uri", uri},
+                       {"schema_owner_uri", "host=localhost user=owner"},
+                       {"audit_min_retention_days", "90"}}));
+    EXPECT_EQ(hardened.schema_owner_uri, "host=localhost user=owner");
+    EXPECT_EQ(hardened.audit_min_retention_days, 90);
+}
+
 // Port 1 on loopback: nothing listens, the connection is refused at once.
 PostgresStoreOptions unreachable() {
     PostgresStoreOptions options;

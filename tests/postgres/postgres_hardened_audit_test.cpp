@@ -1,0 +1,233 @@
+// The hardened PostgreSQL setup: the schema belongs to an owner role (schema_owner_uri) that
+// migrates it and grants the daemon's writer role (uri) only what the store needs. As the
+// writer, the store ingests, ships (marks audit rows shipped) and prunes through the
+// prune_shipped_audit function, while UPDATE of audit contents, DELETE and TRUNCATE of audit
+// rows and any change of the retention floor are refused with "permission denied"; the
+// function never deletes rows younger than the floor, whatever cut-off it is given.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <random>
+
+#include "pg_test_support.h"
+
+namespace tradestore::pgtest {
+namespace {
+
+using ::testing::AnyOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr Date kToday = contract::kToday;
+
+Batch trades(std::initializer_list<const char*> ids) {
+    Batch batch;
+    for (const char* id : ids) {
+        Trade trade;
+        trade.trade_id = id;
+        trade.version = 1;
+        trade.counter_party_id = "CP";
+        trade.book_id = "B";
+        trade.maturity_date = kToday + std::chrono::days{10};
+        trade.created_date = kToday;
+        batch.candidates.push_back({std::move(trade), "rest", id});
+    }
+    return batch;
+}
+
+std::string unique_suffix() {
+    static std::atomic<int> counter{0};
+    std::random_device random;
+    return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+           std::to_string(random() % 100000);
+}
+
+// An owner role with its own schema, and a writer role that can log in and nothing else.
+class HardenedAudit : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        server_ = server_uri().value_or("");
+        ASSERT_FALSE(server_.empty());
+        const std::string suffix = unique_suffix();
+        owner_ = "ts_owner_" + suffix;
+        writer_ = "ts_writer_" + suffix;
+        schema_ = "ts_hardened_" + suffix;
+        RawConnection admin(server_);
+        admin.execute("CREATE ROLE " + owner_ + " LOGIN");
+        admin.execute("CREATE ROLE " + writer_ + " LOGIN");
+        admin.execute("CREATE SCHEMA " + schema_ + " AUTHORIZATION " + owner_);
+    }
+
+    void TearDown() override {
+        if (owner_.empty()) return;
+        try {
+            RawConnection admin(server_);
+            admin.execute("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+            admin.execute("DROP OWNED BY " + writer_ + ", " + owner_);
+            admin.execute("DROP ROLE IF EXISTS " + writer_);
+            admin.execute("DROP ROLE IF EXISTS " + owner_);
+        } catch (const std::exception& error) {
+            ADD_FAILURE() << "cleanup: " << error.what();
+        }
+    }
+
+    std::string uri_of(const std::string& role) const {
+        return with_search_path(with_parameter(server_, "user", role), schema_);
+    }
+
+    plugins::PostgresStoreOptions hardened(std::int64_t floor_days) const {
+        plugins::PostgresStoreOptions options = store_options(uri_of(writer_));
+        options.schema_owner_uri = uri_of(owner_);
+        options.audit_min_retention_days = floor_days;
+        return options;
+    }
+
+    // The message of what `sql` threw as the writer ("" when it ran).
+    std::string as_writer(const std::string& sql) const {
+        try {
+            RawConnection(uri_of(writer_)).execute(sql);
+        } catch (const std::exception& error) {
+            return error.what();
+        }
+        return "";
+    }
+
+    std::string server_, owner_, writer_, schema_;
+};
+
+TEST_F(HardenedAudit, TheRolesAreWhoTheyClaim) {
+    EXPECT_EQ(RawConnection(uri_of(writer_)).scalar("SELECT current_user"), writer_);
+    EXPECT_EQ(RawConnection(uri_of(owner_)).scalar("SELECT current_user"), owner_);
+}
+
+TEST_F(HardenedAudit, TheWriterIngestsShipsAndPrunesButCannotChangeOrDeleteAuditRows) {
+    plugins::PostgresStore store(hardened(1));
+    ASSERT_NO_THROW(store.open());
+
+    // Ingestion, deletion and expiry as the writer.
+    const auto results = store.apply(trades({"H1", "H2", "H3"}), {}, kToday);
+    ASSERT_EQ(results.size(), 3U);
+    EXPECT_TRUE(store.remove("H3", "rest", "del-1"));
+    EXPECT_EQ(store.expire(kToday + std::chrono::days{30}, "job"), 2);
+    EXPECT_TRUE(store.claim_job_run("expiry", 1));
+    EXPECT_EQ(store.audit_count(std::nullopt), 6);
+
+    // The writer cannot alter or remove audit rows, nor the floor, nor the schema.
+    for (const std::string sql :
+         {"UPDATE audit_log SET message = 'nothing happened'",
+          "UPDATE audit_log SET \"timestamp\" = now() - interval '10 days'",
+          "UPDATE audit_log SET shipped = true, status = 'success'", "DELETE FROM audit_log",
+          "TRUNCATE audit_log", "UPDATE audit_retention SET min_age = '0'",
+          "CREATE TABLE audit_log_copy (id int)"}) {
+        EXPECT_THAT(as_writer(sql), HasSubstr("permission denied")) << sql;
+    }
+    for (const std::string sql :
+         {"DROP TABLE audit_log", "ALTER TABLE audit_log DISABLE TRIGGER ALL",
+          "ALTER FUNCTION prune_shipped_audit(timestamptz, bigint) SET search_path = public"}) {
+        EXPECT_THAT(as_writer(sql), HasSubstr("must be owner")) << sql;
+    }
+    // Control: the same role can read them, all it needs besides the outbox marker.
+    EXPECT_EQ(as_writer("SELECT count(*) FROM audit_log"), "");
+
+    // Shipping: read the backlog, mark it shipped.
+    const auto backlog = store.unshipped_audit(100);
+    ASSERT_EQ(backlog.size(), 6U);
+    std::vector<std::int64_t> ids;
+    for (const AuditEntry& entry : backlog) ids.push_back(entry.id);
+    store.mark_audit_shipped(ids);
+    EXPECT_TRUE(store.unshipped_audit(100).empty());
+
+    // Retention: everything is younger than the one-day floor, so nothing goes, whatever
+    // the cut-off, through the store or calling the function directly.
+    EXPECT_EQ(store.prune_shipped_audit(Timestamp::max()), 0);
+    EXPECT_EQ(RawConnection(uri_of(writer_))
+                  .scalar("SELECT prune_shipped_audit('infinity', 1000000)"),
+              "0");
+    // Two rows become two days old (as the owner: only it can), and only those go.
+    RawConnection owner(uri_of(owner_));
+    owner.execute("UPDATE audit_log SET \"timestamp\" = now() - interval '2 days' "
+                  "WHERE id IN (SELECT id FROM audit_log ORDER BY id LIMIT 2)");
+    EXPECT_EQ(store.prune_shipped_audit(Timestamp::max()), 2);
+    EXPECT_EQ(store.audit_count(std::nullopt), 4);
+    EXPECT_EQ(store.prune_shipped_audit(Timestamp::max()), 0);
+    store.close();
+}
+
+TEST_F(HardenedAudit, TheRetentionFunctionRunsAsItsOwnerWithAPinnedSearchPath) {
+    plugins::PostgresStore store(hardened(0));
+    ASSERT_NO_THROW(store.open());
+    RawConnection owner(uri_of(owner_));
+    const auto rows = owner.query(
+        "SELECT p.prosecdef, pg_get_userbyid(p.proowner), array_to_string(p.proconfig, ';'), "
+        "has_function_privilege('public', p.oid, 'EXECUTE') "
+        "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE p.proname = 'prune_shipped_audit' AND n.nspname = $1",
+        {schema_});
+    ASSERT_EQ(rows.size(), 1U);
+    EXPECT_EQ(rows[0][0], "t");  // SECURITY DEFINER
+    EXPECT_EQ(rows[0][1], owner_);
+    EXPECT_EQ(rows[0][2], "search_path=" + schema_ + ", pg_temp");
+    EXPECT_EQ(rows[0][3], "f");  // not for everybody
+    // With no floor, the store's retention prunes shipped rows by its own cut-off.
+    store.apply(trades({"N1"}), {}, kToday);
+    store.mark_audit_shipped({store.unshipped_audit(10).at(0).id});
+    EXPECT_EQ(store.prune_shipped_audit(Timestamp::max()), 1);
+}
+
+TEST_F(HardenedAudit, TheWriterAloneOpensAnUpToDateSchemaButCannotCreateOne) {
+    {
+        plugins::PostgresStore fresh(store_options(uri_of(writer_)));
+        try {
+            fresh.open();
+            ADD_FAILURE() << "the writer created the schema";
+        } catch (const std::exception& error) {
+            // Without USAGE on the schema, its search_path has nowhere to create in.
+            EXPECT_THAT(error.what(), AnyOf(HasSubstr("permission denied"),
+                                            HasSubstr("no schema has been selected")));
+        }
+    }
+    {
+        plugins::PostgresStore first(hardened(0));
+        ASSERT_NO_THROW(first.open());
+    }
+    plugins::PostgresStore writer_only(store_options(uri_of(writer_)));
+    ASSERT_NO_THROW(writer_only.open());
+    EXPECT_EQ(writer_only.apply(trades({"W1"}), {}, kToday).size(), 1U);
+}
+
+// A writer-only start leaves the owner's floor alone.
+TEST_F(HardenedAudit, TheFloorStaysWhatTheOwnerSet) {
+    {
+        plugins::PostgresStore owner_run(hardened(7));
+        ASSERT_NO_THROW(owner_run.open());
+    }
+    plugins::PostgresStore writer_only(store_options(uri_of(writer_)));
+    ASSERT_NO_THROW(writer_only.open());
+    EXPECT_EQ(RawConnection(uri_of(owner_)).scalar("SELECT min_age FROM audit_retention"),
+              "7 days");
+}
+
+// A database written by the previous plugin (schema version 1) gains the retention function
+// at the next start, and keeps its rows.
+TEST_F(HardenedAudit, AVersionOneSchemaIsMigrated) {
+    {
+        plugins::PostgresStore first(hardened(0));
+        ASSERT_NO_THROW(first.open());
+        first.apply(trades({"V1"}), {}, kToday);
+    }
+    RawConnection owner(uri_of(owner_));
+    owner.execute("DROP FUNCTION prune_shipped_audit(timestamptz, bigint); "
+                  "DROP TABLE audit_retention; DELETE FROM schema_version WHERE version = 2");
+    plugins::PostgresStore second(hardened(0));
+    ASSERT_NO_THROW(second.open());
+    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "2");
+    EXPECT_EQ(second.audit_count(std::nullopt), 1);
+    second.mark_audit_shipped({second.unshipped_audit(10).at(0).id});
+    EXPECT_EQ(second.prune_shipped_audit(Timestamp::max()), 1);
+}
+
+}  // namespace
+}  // namespace tradestore::pgtest
