@@ -6,6 +6,14 @@
 #   scripts/ferretdb-test-server.sh stop   <state-dir>  stop it and remove its data
 #   scripts/ferretdb-test-server.sh pause  <state-dir>  stop it (SIGTERM), keep its data
 #   scripts/ferretdb-test-server.sh resume <state-dir>  start it again, on the same port
+#   scripts/ferretdb-test-server.sh start-tls <state-dir>  start one that takes TLS and SCRAM only
+#
+# start-tls: FerretDB listens with TLS only (--listen-tls, the server certificate of
+# scripts/test-certs.sh in <state-dir>/certs; ca.pem is its CA, other-ca.pem an unrelated
+# one) and requires SCRAM authentication (--test-enable-new-auth, FerretDB v1's experimental
+# switch); the user `tradestore` in `admin` is created at start (--setup-username), its
+# password goes to <state-dir>/password. The URI asks for tls=true with that CA and
+# authSource=admin, without credentials.
 #
 # The tests run `start` once per run as a CTest fixture (FIXTURES_SETUP) and `stop` after
 # (FIXTURES_CLEANUP); the outage test runs a private one that it pauses and resumes.
@@ -21,7 +29,7 @@ set -euo pipefail
 command=${1:-}
 state=${2:-}
 if [ -z "$command" ] || [ -z "$state" ]; then
-  echo "usage: $0 start|stop|pause|resume <state-dir>" >&2
+  echo "usage: $0 start|start-tls|stop|pause|resume <state-dir>" >&2
   exit 2
 fi
 mkdir -p "$state"
@@ -41,10 +49,18 @@ server_pid() {
 # Starts the binary on <port> over <dir>; waits until it accepts connections. 1 on failure.
 launch() {  # <binary> <dir> <port>
   local binary=$1 dir=$2 port=$3
+  local listen=(--listen-addr="127.0.0.1:$port")
+  if [ -f "$state/password" ]; then  # start-tls
+    listen=(--listen-addr= --listen-tls="127.0.0.1:$port"
+      --listen-tls-cert-file="$state/certs/server.pem"
+      --listen-tls-key-file="$state/certs/server.key"
+      --test-enable-new-auth --setup-database=admin --setup-username=tradestore
+      --setup-password="$(cat "$state/password")")
+  fi
   # setsid and closed descriptors: the server outlives this script and holds no pipe of the
   # caller's (CTest waits for its test's output pipes to close).
   setsid "$binary" --handler=sqlite --sqlite-url="file:$dir/data/" \
-    --listen-addr="127.0.0.1:$port" --state-dir="$dir" --telemetry=disable --debug-addr=- \
+    "${listen[@]}" --state-dir="$dir" --telemetry=disable --debug-addr=- \
     --log-level=warn </dev/null >>"$dir/server.log" 2>&1 &
   local pid=$!
   echo "$pid" >"$state/pid"
@@ -85,11 +101,21 @@ stop_server() {
   if [ -f "$state/dir" ]; then
     rm -rf "$(cat "$state/dir")"
   fi
-  rm -f "$state/uri" "$state/dir" "$state/port" "$state/binary"
+  rm -f "$state/uri" "$state/dir" "$state/port" "$state/binary" "$state/password"
 }
 
-start_server() {
+start_server() {  # [tls]
+  local tls=${1:-}
   stop_server  # a server left over from an interrupted run
+  if [ -n "$tls" ]; then
+    if [ -n "${TRADESTORE_TEST_MONGO_URI:-}" ]; then
+      log "TRADESTORE_TEST_MONGO_URI is set: start-tls needs a server of its own"
+      exit 2
+    fi
+    "$scripts/test-certs.sh" "$state/certs"
+    head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$state/password"
+    chmod 600 "$state/password"
+  fi
   if [ -n "${TRADESTORE_TEST_MONGO_URI:-}" ]; then
     log "using TRADESTORE_TEST_MONGO_URI; starting no server"
     printf '%s\n' "$TRADESTORE_TEST_MONGO_URI" >"$state/uri"
@@ -116,8 +142,13 @@ start_server() {
     port_in_use "$port" && continue
     if launch "$binary" "$dir" "$port"; then
       echo "$port" >"$state/port"
-      printf 'mongodb://127.0.0.1:%s/\n' "$port" >"$state/uri"
-      log "FerretDB listening on 127.0.0.1:$port (data in $dir)"
+      if [ -n "$tls" ]; then
+        printf 'mongodb://127.0.0.1:%s/?tls=true&tlsCAFile=%s&authSource=admin\n' "$port" \
+          "$state/certs/ca.pem" >"$state/uri"
+      else
+        printf 'mongodb://127.0.0.1:%s/\n' "$port" >"$state/uri"
+      fi
+      log "FerretDB listening on 127.0.0.1:$port${tls:+ (TLS and SCRAM only)} (data in $dir)"
       return
     fi
   done
@@ -144,11 +175,12 @@ resume_server() {
 
 case "$command" in
   start) start_server ;;
+  start-tls) start_server tls ;;
   stop) stop_server ;;
   pause) halt ;;
   resume) resume_server ;;
   *)
-    echo "usage: $0 start|stop|pause|resume <state-dir>" >&2
+    echo "usage: $0 start|start-tls|stop|pause|resume <state-dir>" >&2
     exit 2
     ;;
 esac

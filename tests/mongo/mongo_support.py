@@ -211,13 +211,21 @@ def assert_same_entries(test, documents, entries):
 
 
 class FerretServer:
-    """A FerretDB of the test's own, which it can stop and start again on the same port."""
+    """A FerretDB of the test's own, which it can stop and start again on the same port. With
+    tls=True it takes TLS connections with SCRAM credentials only (ferretdb-test-server.sh
+    start-tls): its uri carries tls=true and the CA but no credentials; the user is
+    `tradestore` with `password`, and `certs` is the folder of the test CA's files."""
 
-    def __init__(self):
+    def __init__(self, tls=False):
         self.state = tempfile.mkdtemp(prefix="tradestore-ferret-state-")
-        self._script("start")
+        self._script("start-tls" if tls else "start")
         with open(os.path.join(self.state, "uri")) as f:
             self.uri = f.read().strip()
+        self.certs = os.path.join(self.state, "certs")
+        self.password = ""
+        if tls:
+            with open(os.path.join(self.state, "password")) as f:
+                self.password = f.read().strip()
 
     def _script(self, command):
         result = subprocess.run([FERRETDB_SCRIPT, command, self.state], capture_output=True,
