@@ -40,8 +40,8 @@ void PostgresStore::open() {
             pg::Connection owner(owner_options);
             pg::migrate(owner);
             const pg::Result writer = lease->execute("SELECT current_user");
-            pg::grant_writer(owner, std::string(writer.text(0, 0)));
-            pg::set_audit_retention_floor(owner, options_.audit_min_retention_days);
+            pg::secure_for_writer(owner, std::string(writer.text(0, 0)),
+                                  options_.audit_min_retention_days);
         }
     } catch (...) {
         pool_.close();

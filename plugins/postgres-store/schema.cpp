@@ -184,18 +184,25 @@ void migrate(Connection& connection) {
     }
 }
 
-void grant_writer(Connection& owner, const std::string& writer_role) {
-    // The statements are built by the server (format's %I quotes the names).
-    const std::string build = std::string(kGrantWriter) + owner.literal(writer_role) + ")";
-    const Result grants = owner.execute(build.c_str());
-    owner.execute(std::string(grants.text(0, 0)).c_str());
-}
-
-void set_audit_retention_floor(Connection& owner, std::int64_t days) {
-    const std::string update =
-        "UPDATE audit_retention SET min_age = make_interval(days => " + std::to_string(days) +
-        ") WHERE min_age <> make_interval(days => " + std::to_string(days) + ")";
-    owner.execute(update.c_str());
+void secure_for_writer(Connection& owner, const std::string& writer_role, std::int64_t floor_days) {
+    // Under the migration lock: concurrent GRANTs on one object can fail with "tuple
+    // concurrently updated" when several instances start at once.
+    owner.execute("BEGIN ISOLATION LEVEL READ COMMITTED");
+    try {
+        owner.execute(kLockMigration);
+        // The statements are built by the server (format's %I quotes the names).
+        const std::string build = std::string(kGrantWriter) + owner.literal(writer_role) + ")";
+        const Result grants = owner.execute(build.c_str());
+        owner.execute(std::string(grants.text(0, 0)).c_str());
+        const std::string floor = "make_interval(days => " + std::to_string(floor_days) + ")";
+        const std::string update =
+            "UPDATE audit_retention SET min_age = " + floor + " WHERE min_age <> " + floor;
+        owner.execute(update.c_str());
+        owner.execute("COMMIT");
+    } catch (...) {
+        owner.rollback_quietly();
+        throw;
+    }
 }
 
 }  // namespace tradestore::plugins::pg

@@ -17,13 +17,11 @@ inline constexpr int kSchemaVersion = 2;
 // Refuses a database written by a newer plugin (std::runtime_error).
 void migrate(Connection& connection);
 
-// Run by the schema's owner: grants `writer_role` what the store needs and no more (see
-// kGrantWriter in schema.cpp). Idempotent.
-void grant_writer(Connection& owner, const std::string& writer_role);
-
-// Run by the schema's owner: audit rows younger than `days` days cannot be deleted by
-// prune_shipped_audit (0: no floor).
-void set_audit_retention_floor(Connection& owner, std::int64_t days);
+// Run by the schema's owner after migrate(), in one transaction under the migration lock:
+// grants `writer_role` what the store needs and no more (see kGrantWriter in schema.cpp), and
+// sets the retention floor: audit rows younger than `floor_days` days cannot be deleted by
+// prune_shipped_audit (0: no floor). Idempotent.
+void secure_for_writer(Connection& owner, const std::string& writer_role, std::int64_t floor_days);
 
 // The schema version recorded in the database, 0 when none is.
 int schema_version(Connection& connection);

@@ -6,10 +6,10 @@
 // function never deletes rows younger than the floor, whatever cut-off it is given.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <atomic>
+#include <future>
 #include <random>
 
 #include "pg_test_support.h"
@@ -143,13 +143,14 @@ TEST_F(HardenedAudit, TheWriterIngestsShipsAndPrunesButCannotChangeOrDeleteAudit
     // Retention: everything is younger than the one-day floor, so nothing goes, whatever
     // the cut-off, through the store or calling the function directly.
     EXPECT_EQ(store.prune_shipped_audit(Timestamp::max()), 0);
-    EXPECT_EQ(RawConnection(uri_of(writer_))
-                  .scalar("SELECT prune_shipped_audit('infinity', 1000000)"),
-              "0");
+    EXPECT_EQ(
+        RawConnection(uri_of(writer_)).scalar("SELECT prune_shipped_audit('infinity', 1000000)"),
+        "0");
     // Two rows become two days old (as the owner: only it can), and only those go.
     RawConnection owner(uri_of(owner_));
-    owner.execute("UPDATE audit_log SET \"timestamp\" = now() - interval '2 days' "
-                  "WHERE id IN (SELECT id FROM audit_log ORDER BY id LIMIT 2)");
+    owner.execute(
+        "UPDATE audit_log SET \"timestamp\" = now() - interval '2 days' "
+        "WHERE id IN (SELECT id FROM audit_log ORDER BY id LIMIT 2)");
     EXPECT_EQ(store.prune_shipped_audit(Timestamp::max()), 2);
     EXPECT_EQ(store.audit_count(std::nullopt), 4);
     EXPECT_EQ(store.prune_shipped_audit(Timestamp::max()), 0);
@@ -198,6 +199,33 @@ TEST_F(HardenedAudit, TheWriterAloneOpensAnUpToDateSchemaButCannotCreateOne) {
     EXPECT_EQ(writer_only.apply(trades({"W1"}), {}, kToday).size(), 1U);
 }
 
+// Several instances starting at once each migrate and grant without tripping over each other.
+TEST_F(HardenedAudit, ConcurrentHardenedStartsDoNotRace) {
+    constexpr int kStores = 4;
+    std::vector<std::unique_ptr<plugins::PostgresStore>> stores;
+    for (int i = 0; i < kStores; ++i) {
+        stores.push_back(std::make_unique<plugins::PostgresStore>(hardened(3)));
+    }
+    std::vector<std::future<std::string>> opened;
+    for (auto& store : stores) {
+        opened.push_back(std::async(std::launch::async, [&store]() -> std::string {
+            try {
+                store->open();
+                return "";
+            } catch (const std::exception& error) {
+                return error.what();
+            }
+        }));
+    }
+    for (auto& result : opened) EXPECT_EQ(result.get(), "");
+    for (int i = 0; i < kStores; ++i) {
+        EXPECT_EQ(stores[static_cast<std::size_t>(i)]
+                      ->apply(trades({i % 2 == 0 ? "C0" : "C1"}), {}, kToday)
+                      .size(),
+                  1U);
+    }
+}
+
 // A writer-only start leaves the owner's floor alone.
 TEST_F(HardenedAudit, TheFloorStaysWhatTheOwnerSet) {
     {
@@ -219,8 +247,9 @@ TEST_F(HardenedAudit, AVersionOneSchemaIsMigrated) {
         first.apply(trades({"V1"}), {}, kToday);
     }
     RawConnection owner(uri_of(owner_));
-    owner.execute("DROP FUNCTION prune_shipped_audit(timestamptz, bigint); "
-                  "DROP TABLE audit_retention; DELETE FROM schema_version WHERE version = 2");
+    owner.execute(
+        "DROP FUNCTION prune_shipped_audit(timestamptz, bigint); "
+        "DROP TABLE audit_retention; DELETE FROM schema_version WHERE version = 2");
     plugins::PostgresStore second(hardened(0));
     ASSERT_NO_THROW(second.open());
     EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "2");

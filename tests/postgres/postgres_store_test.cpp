@@ -64,7 +64,9 @@ class PostgresStoreTest : public ::testing::Test {
 
 TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
     auto store = open_store();
-    EXPECT_EQ(raw_.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"), "1,2");
+    EXPECT_EQ(
+        raw_.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"),
+        "1,2");
 
     std::vector<std::string> indexes;
     for (const auto& row : raw_.query("SELECT indexname FROM pg_indexes WHERE schemaname = $1 "

@@ -103,8 +103,8 @@ TEST_F(PostgresTls, ThePasswordCanComeFromALibpqPassfile) {
         std::ofstream out(passfile);
         out << "*:*:*:tradestore:" << server().password() << "\n";
     }
-    std::filesystem::permissions(passfile, std::filesystem::perms::owner_read |
-                                               std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        passfile, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     EXPECT_EQ(open_error(with_parameter(server().uri(), "passfile", passfile.string())), "");
     // Control: without a password the server refuses the role.
     EXPECT_THAT(open_error(with_parameter(server().uri(), "passfile", "/nonexistent")),
@@ -113,10 +113,10 @@ TEST_F(PostgresTls, ThePasswordCanComeFromALibpqPassfile) {
 
 TEST_F(PostgresTls, AnUnrelatedCaFailsAtOpenWithTheReason) {
     const std::string other_ca = (server().certs() / "other-ca.pem").string();
-    const std::string message = open_error(with_parameter(
-        with_parameter(with_parameter(bare_uri(), "sslmode", "verify-full"), "sslrootcert",
-                       other_ca),
-        "password", server().password()));
+    const std::string message = open_error(
+        with_parameter(with_parameter(with_parameter(bare_uri(), "sslmode", "verify-full"),
+                                      "sslrootcert", other_ca),
+                       "password", server().password()));
     EXPECT_THAT(message, AllOf(HasSubstr("cannot connect to PostgreSQL"),
                                HasSubstr("certificate verify failed")));
     EXPECT_THAT(message, Not(HasSubstr(server().password())));

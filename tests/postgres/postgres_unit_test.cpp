@@ -120,10 +120,10 @@ TEST(PostgresStoreSettings, TheAuditFloorNeedsTheSchemaOwner) {
     } catch (const std::invalid_argument& error) {
         EXPECT_THAT(error.what(), HasSubstr("audit_min_retention_days needs schema_owner_uri"));
     }
-    const auto hardened = postgres_store_options(
-        defaults_with({{"uri", uri},
-                       {"schema_owner_uri", "host=localhost user=owner"},
-                       {"audit_min_retention_days", "90"}}));
+    const auto hardened =
+        postgres_store_options(defaults_with({{"uri", uri},
+                                              {"schema_owner_uri", "host=localhost user=owner"},
+                                              {"audit_min_retention_days", "90"}}));
     EXPECT_EQ(hardened.schema_owner_uri, "host=localhost user=owner");
     EXPECT_EQ(hardened.audit_min_retention_days, 90);
 }
