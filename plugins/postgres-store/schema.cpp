@@ -100,7 +100,7 @@ INSERT INTO schema_version (version) VALUES (1);
 // cut-off and the floor in audit_retention (a single row; 0 means no floor). It runs with its
 // owner's rights (SECURITY DEFINER, search_path pinned to this schema so that no object of
 // the caller's can stand in for a table), so a writer role that holds no DELETE on audit_log
-// (grant_writer below) can still prune, but only what the floor allows. Only the schema's
+// (secure_for_writer below) can still prune, but only what the floor allows. Only the schema's
 // owner can change the floor.
 constexpr const char* kSchemaV2 = R"sql(
 CREATE TABLE audit_retention (
@@ -135,9 +135,9 @@ END $pin$;
 INSERT INTO schema_version (version) VALUES (2);
 )sql";
 
-// What the writer role may do (see grant_writer), %1$I its name. It is a separate role from
-// the schema's owner: no DDL, no UPDATE of audit rows except the outbox marker, no DELETE of
-// audit rows at all (retention goes through prune_shipped_audit).
+// What the writer role may do (see secure_for_writer): %1$I is the schema, %2$I the writer,
+// a role other than the schema's owner. No DDL, no UPDATE of audit rows but the outbox
+// marker, no DELETE of audit rows at all (retention goes through prune_shipped_audit).
 constexpr const char* kGrantWriter = R"sql(
 SELECT format($g$
 GRANT USAGE ON SCHEMA %1$I TO %2$I;
