@@ -23,8 +23,16 @@ std::string_view trim(std::string_view text) {
 
 }  // namespace
 
+// librdkafka properties that carry credentials. The kernel matches exact keys before the
+// `kafka.*` wildcard, so these (in every client scope) are masked in logs and listings while
+// the other pass-through values (protocol names, user names, `true`) stay readable.
+constexpr std::array<std::string_view, 6> kCredentialProperties = {
+    "sasl.password",    "ssl.key.password",           "ssl.keystore.password",
+    "ssl.key.pem",      "sasl.oauthbearer.client.secret", "sasl.oauthbearer.config",
+};
+
 std::vector<SettingSpec> setting_specs() {
-    return {
+    std::vector<SettingSpec> specs = {
         {"brokers", SettingType::String, "localhost:9092", false,
          "Bootstrap brokers, host:port[,host:port...]"},
         {"topics", SettingType::List, "trades", false,
@@ -44,7 +52,7 @@ std::vector<SettingSpec> setting_specs() {
         {"shutdown_timeout", SettingType::Duration, "15s", false,
          "How long a stop keeps retrying the in-flight batch before leaving it to redelivery", 0,
          3'600'000},
-        {"kafka.*", SettingType::Secret, "", false,
+        {"kafka.*", SettingType::String, "", false,
          "Any librdkafka property, passed through as is: kafka.<name> = value, e.g. "
          "kafka.security.protocol = SASL_SSL, kafka.sasl.password = ${KAFKA_PASSWORD}; "
          "kafka.consumer.<name> or kafka.producer.<name> sets it for one client only"},
@@ -53,6 +61,13 @@ std::vector<SettingSpec> setting_specs() {
          "producer. applies to that client only), e.g. security.protocol=SASL_SSL, "
          "sasl.mechanism=SCRAM-SHA-512, sasl.password=${KAFKA_PASSWORD}"},
     };
+    for (const std::string_view scope : {"kafka.", "kafka.consumer.", "kafka.producer."}) {
+        for (const std::string_view property : kCredentialProperties) {
+            specs.push_back({std::string(scope) + std::string(property), SettingType::Secret, "",
+                             false, "librdkafka credential, masked in logs"});
+        }
+    }
+    return specs;
 }
 
 // One operator property; `consumer.`/`producer.` scope it to one client, and the properties

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <stdexcept>
 
 #include "kafka_config.h"
@@ -55,9 +56,28 @@ TEST(KafkaConfigTest, DefaultsFollowTheOriginalDesign) {
     EXPECT_THAT(consumer, ::testing::Contains(Pair("group.id", "trade-consumer-group")));
 }
 
+// Only credentials are masked: a user name or `SASL_SSL` in a log line stays readable.
+TEST(KafkaConfigTest, OnlyCredentialPropertiesAreSecret) {
+    std::map<std::string, SettingType> types;
+    for (const SettingSpec& spec : setting_specs()) types[spec.key] = spec.type;
+    EXPECT_EQ(types.at("kafka.*"), SettingType::String);
+    for (const char* key : {"kafka.sasl.password", "kafka.consumer.sasl.password",
+                            "kafka.producer.sasl.password", "kafka.ssl.key.password",
+                            "kafka.ssl.keystore.password", "kafka.ssl.key.pem",
+                            "kafka.sasl.oauthbearer.client.secret"}) {
+        ASSERT_TRUE(types.contains(key)) << key;
+        EXPECT_EQ(types.at(key), SettingType::Secret) << key;
+    }
+    EXPECT_FALSE(types.contains("kafka.sasl.username"));
+}
+
 TEST(KafkaConfigTest, EverySettingIsDeclaredAndRead) {
     std::vector<std::string> keys;
-    for (const SettingSpec& spec : setting_specs()) keys.push_back(spec.key);
+    for (const SettingSpec& spec : setting_specs()) {
+        // The credential properties come after the plugin's own settings (next test).
+        if (spec.type == SettingType::Secret && spec.key != "kafka_properties") break;
+        keys.push_back(spec.key);
+    }
     EXPECT_THAT(keys, ElementsAre("brokers", "topics", "group_id", "batch_size", "batch_wait",
                                   "dead_letter_topic", "results_topic", "retry_backoff_max",
                                   "shutdown_timeout", "kafka.*", "kafka_properties"));
