@@ -215,7 +215,9 @@ TEST(RestConfigTest, DefaultsAndOverrides) {
     EXPECT_EQ(defaults.host, "127.0.0.1");
     EXPECT_EQ(defaults.port, 8080);
     EXPECT_EQ(defaults.threads, 16);
-    EXPECT_EQ(defaults.max_queued, 256);
+    EXPECT_EQ(defaults.max_in_flight, 256u);
+    EXPECT_EQ(defaults.max_connections, 1024u);
+    EXPECT_EQ(defaults.max_header_bytes, 16384u);
     EXPECT_EQ(defaults.max_body_bytes, 1048576u);
     EXPECT_EQ(defaults.max_batch_items, 1000u);
     EXPECT_TRUE(defaults.keep_alive);
@@ -233,7 +235,9 @@ TEST(RestConfigTest, DefaultsAndOverrides) {
     // Every key has a default that parses as its type, but for those whose absence means off.
     for (const SettingSpec& spec : setting_specs()) {
         EXPECT_FALSE(spec.required) << spec.key;
-        if (spec.key == "cors_allowed_origins" || spec.key == "metrics_token") {
+        if (spec.key == "cors_allowed_origins" || spec.key == "metrics_token" ||
+            spec.key == "max_in_flight" || spec.key == "max_queued" ||
+            spec.key == "tls.certificate" || spec.key == "tls.private_key" || spec.key == "tls.ca") {
             EXPECT_TRUE(spec.default_value.empty()) << spec.key;
             continue;
         }
