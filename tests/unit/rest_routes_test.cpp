@@ -5,9 +5,15 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -1039,6 +1045,108 @@ TEST_F(AccessLogTest, EveryRequestIsLoggedWithItsRequestId) {
             found = true;
     }
     EXPECT_TRUE(found);
+}
+
+// HTTPS with a context swapped at run time (RestSource::reload_tls): certificates from
+// scripts/test-certs.sh, a client written on OpenSSL directly that checks the chain only.
+class TlsReloadTest : public RestServerTest {
+  protected:
+    void adjust(RestConfig& config) override {
+        char pattern[] = "/tmp/tradestore-tls-reload-XXXXXX";
+        ASSERT_NE(mkdtemp(pattern), nullptr);
+        dir_ = pattern;
+        for (const char* set : {"a", "b"}) {
+            const std::string command = std::string(TRADESTORE_SOURCE_DIR) +
+                                        "/scripts/test-certs.sh " + dir_ + "/" + set +
+                                        " 2>/dev/null";
+            ASSERT_EQ(std::system(command.c_str()), 0);
+        }
+        use_certificates("a");
+        config.tls.certificate = dir_ + "/server.pem";
+        config.tls.private_key = dir_ + "/server.key";
+    }
+    void TearDown() override {
+        RestServerTest::TearDown();
+        std::filesystem::remove_all(dir_);
+    }
+    void use_certificates(const std::string& set) {
+        for (const char* file : {"server.pem", "server.key"}) {
+            std::filesystem::copy_file(dir_ + "/" + set + "/" + file, dir_ + "/" + file,
+                                       std::filesystem::copy_options::overwrite_existing);
+        }
+    }
+
+    // One TLS connection trusting only the CA of `set`.
+    struct Client {
+        SSL_CTX* context = nullptr;
+        SSL* ssl = nullptr;
+        int fd = -1;
+        ~Client() {
+            if (ssl != nullptr) SSL_free(ssl);
+            if (context != nullptr) SSL_CTX_free(context);
+            if (fd >= 0) ::close(fd);
+        }
+    };
+    bool connect_trusting(Client& client, const std::string& set) {
+        client.context = SSL_CTX_new(TLS_client_method());
+        SSL_CTX_set_verify(client.context, SSL_VERIFY_PEER, nullptr);
+        const std::string ca = dir_ + "/" + set + "/ca.pem";
+        if (SSL_CTX_load_verify_locations(client.context, ca.c_str(), nullptr) != 1) return false;
+        client.fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(source_->port());
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(client.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+            return false;
+        }
+        client.ssl = SSL_new(client.context);
+        SSL_set_fd(client.ssl, client.fd);
+        const bool ok = SSL_connect(client.ssl) == 1;
+        ERR_clear_error();
+        return ok;
+    }
+    static std::string get_live(Client& client) {
+        const std::string request = "GET /api/v1/health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+        if (SSL_write(client.ssl, request.data(), static_cast<int>(request.size())) <= 0) return "";
+        char buffer[4096];
+        const int got = SSL_read(client.ssl, buffer, sizeof buffer);
+        return got > 0 ? std::string(buffer, static_cast<std::size_t>(got)).substr(0, 12) : "";
+    }
+
+    std::string dir_;
+};
+
+TEST_F(TlsReloadTest, NewConnectionsUseTheReloadedCertificateEstablishedOnesKeepTheirs) {
+    EXPECT_TRUE(host_.logged(LogLevel::Info, "rest-source listening on https://127.0.0.1:" +
+                                                 std::to_string(source_->port())));
+    Client established;
+    ASSERT_TRUE(connect_trusting(established, "a"));
+    EXPECT_EQ(get_live(established), "HTTP/1.1 200");
+    {
+        Client wrong_ca;
+        EXPECT_FALSE(connect_trusting(wrong_ca, "b")) << "positive control for the swap below";
+    }
+
+    use_certificates("b");
+    source_->reload_tls();
+    EXPECT_EQ(get_live(established), "HTTP/1.1 200") << "the open connection keeps its session";
+    {
+        Client fresh;
+        ASSERT_TRUE(connect_trusting(fresh, "b"));
+        EXPECT_EQ(get_live(fresh), "HTTP/1.1 200");
+    }
+    {
+        Client old_ca;
+        EXPECT_FALSE(connect_trusting(old_ca, "a"));
+    }
+
+    // Files that do not load: reload_tls() says so and the current certificate stays.
+    std::ofstream(dir_ + "/server.key") << "not a key";
+    EXPECT_THROW(source_->reload_tls(), std::runtime_error);
+    Client after_failure;
+    ASSERT_TRUE(connect_trusting(after_failure, "b"));
+    EXPECT_EQ(get_live(after_failure), "HTTP/1.1 200");
 }
 
 }  // namespace
