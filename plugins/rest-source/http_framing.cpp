@@ -11,7 +11,9 @@ constexpr std::size_t kMaxLengthDigits = 18;  // fits in 64 bits whatever the di
 
 using State = Framing::State;
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
@@ -55,7 +57,9 @@ struct ChunkWalk {
     std::size_t consumed = 0;  // Complete: bytes of the chunked body, trailers included
 };
 
-ChunkWalk refused(int status) { return {State::Refused, status, 0}; }
+ChunkWalk refused(int status) {
+    return {State::Refused, status, 0};
+}
 
 // Walks the chunks of `body`; appends their data to `out` when given.
 ChunkWalk walk_chunks(std::string_view body, const FramingLimits& limits, std::string* out) {

@@ -42,13 +42,12 @@ std::runtime_error system_failure(const char* what) {
 }  // namespace
 
 HttpReactor::HttpReactor(ReactorLimits limits, Host& host, RequestDispatcher& dispatcher,
-                         Poco::Net::HTTPServerParams::Ptr params,
-                         Poco::Net::ServerSocket listener, Poco::Net::Context::Ptr tls)
+                         Poco::Net::HTTPServerParams::Ptr params, Poco::Net::ServerSocket listener,
+                         Poco::Net::Context::Ptr tls)
     : limits_(limits),
       // A chunked body may carry framing beyond its data; a header may be followed by the
       // start of the next pipelined request.
-      max_buffer_(limits.framing.max_header_bytes * 2 + limits.framing.max_body_bytes +
-                  64 * 1024),
+      max_buffer_(limits.framing.max_header_bytes * 2 + limits.framing.max_body_bytes + 64 * 1024),
       host_(host),
       dispatcher_(dispatcher),
       params_(std::move(params)),
@@ -86,7 +85,9 @@ HttpReactor::~HttpReactor() {
     ::close(epoll_fd_);
 }
 
-void HttpReactor::start() { thread_ = std::thread([this] { run(); }); }
+void HttpReactor::start() {
+    thread_ = std::thread([this] { run(); });
+}
 
 void HttpReactor::stop(std::chrono::milliseconds grace) {
     if (thread_.joinable()) {
@@ -186,15 +187,17 @@ void HttpReactor::accept_all() {
         try {
             connection = std::make_unique<Connection>(
                 fd,
-                ConnectionInfo{Poco::Net::SocketAddress(reinterpret_cast<sockaddr*>(&address),
-                                                        length),
-                               listen_address_, !tls.isNull()},
+                ConnectionInfo{
+                    Poco::Net::SocketAddress(reinterpret_cast<sockaddr*>(&address), length),
+                    listen_address_, !tls.isNull()},
                 tls);
         } catch (const std::exception& e) {
-            host_.log(LogLevel::Warning, "rest-source", std::string("connection dropped: ") + e.what());
+            host_.log(LogLevel::Warning, "rest-source",
+                      std::string("connection dropped: ") + e.what());
             continue;
         }
-        connection->deadline = now_ + (!tls.isNull() ? limits_.handshake_timeout : limits_.request_read_timeout);
+        connection->deadline =
+            now_ + (!tls.isNull() ? limits_.handshake_timeout : limits_.request_read_timeout);
         epoll_event event{};
         event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
         event.data.u64 = static_cast<std::uint64_t>(fd);
@@ -216,10 +219,10 @@ void HttpReactor::refuse_connection(int fd) {
         return !tls_.isNull();
     }();
     if (!tls) {
-        [[maybe_unused]] const ssize_t got = ::recv(fd, scratch_.data(), scratch_.size(), MSG_DONTWAIT);
-        [[maybe_unused]] const ssize_t sent = ::send(fd, overload_answer_.data(),
-                                                     overload_answer_.size(),
-                                                     MSG_DONTWAIT | MSG_NOSIGNAL);
+        [[maybe_unused]] const ssize_t got =
+            ::recv(fd, scratch_.data(), scratch_.size(), MSG_DONTWAIT);
+        [[maybe_unused]] const ssize_t sent = ::send(
+            fd, overload_answer_.data(), overload_answer_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
         ::shutdown(fd, SHUT_WR);
     }
     ::close(fd);
@@ -228,11 +231,20 @@ void HttpReactor::refuse_connection(int fd) {
 void HttpReactor::on_event(Connection& connection) {
     // Edge-triggered: every handler below works until the socket would block.
     switch (connection.phase) {
-        case Phase::Handshake: continue_handshake(connection); break;
-        case Phase::Reading: read_more(connection); break;
-        case Phase::Working: break;  // read again once the answer is out
-        case Phase::Writing: write_more(connection); break;
-        case Phase::Draining: drain(connection); break;
+        case Phase::Handshake:
+            continue_handshake(connection);
+            break;
+        case Phase::Reading:
+            read_more(connection);
+            break;
+        case Phase::Working:
+            break;  // read again once the answer is out
+        case Phase::Writing:
+            write_more(connection);
+            break;
+        case Phase::Draining:
+            drain(connection);
+            break;
     }
 }
 
@@ -243,7 +255,8 @@ void HttpReactor::continue_handshake(Connection& connection) {
             connection.deadline = now_ + limits_.request_read_timeout;
             read_more(connection);
             break;
-        case IoStatus::WouldBlock: break;
+        case IoStatus::WouldBlock:
+            break;
         case IoStatus::Closed:
             if (host_.log_enabled(LogLevel::Debug)) {
                 host_.log(LogLevel::Debug, "rest-source",
@@ -294,13 +307,16 @@ void HttpReactor::frame_next(Connection& connection) {
                 connection.continue_sent = true;
                 // 25 bytes on a connection with nothing else to send: a partial write means
                 // the client is not reading at all.
-                const IoResult sent = connection.send(kContinueAnswer.data(), kContinueAnswer.size());
+                const IoResult sent =
+                    connection.send(kContinueAnswer.data(), kContinueAnswer.size());
                 if (sent.status != IoStatus::Progress || sent.bytes != kContinueAnswer.size()) {
                     close(connection);
                 }
             }
             return;
-        case Framing::State::Refused: refuse_request(connection, framing.status); return;
+        case Framing::State::Refused:
+            refuse_request(connection, framing.status);
+            return;
         case Framing::State::Complete:
             connection.framing = framing;
             if (in_flight_ >= limits_.max_in_flight || stopping_) {
@@ -315,10 +331,10 @@ void HttpReactor::frame_next(Connection& connection) {
 void HttpReactor::refuse_request(Connection& connection, int status) {
     dispatcher_.request_metrics().record(RequestMetrics::unmatched_slot(), status, 0.0);
     connection.out.clear();
-    append_plain_answer(connection.out, status,
-                        refusal_detail(status, limits_.framing.max_header_bytes,
-                                       limits_.framing.max_body_bytes),
-                        false);
+    append_plain_answer(
+        connection.out, status,
+        refusal_detail(status, limits_.framing.max_header_bytes, limits_.framing.max_body_bytes),
+        false);
     connection.in_used = 0;  // nothing after a refused request can be trusted
     connection.close_after = true;
     start_write(connection);
@@ -334,10 +350,10 @@ void HttpReactor::serve(Connection& connection) {
     thread_local std::string decoded_body;
     bool keep_alive = false;
     try {
-        keep_alive = serve_request(
-            dispatcher_, *params_, connection.info,
-            std::string_view(connection.in.data(), connection.framing.request_bytes),
-            connection.framing, decoded_body, connection.out);
+        keep_alive =
+            serve_request(dispatcher_, *params_, connection.info,
+                          std::string_view(connection.in.data(), connection.framing.request_bytes),
+                          connection.framing, decoded_body, connection.out);
     } catch (const std::exception& e) {
         // The dispatcher maps handler failures itself; this is anything it could not (memory).
         connection.out.clear();
@@ -469,9 +485,14 @@ void HttpReactor::begin_stop() {
         if (!slot) continue;
         Connection& connection = *slot;
         switch (connection.phase) {
-            case Phase::Working: break;  // closes after its answer (stopping_)
-            case Phase::Writing: connection.close_after = true; break;
-            default: close(connection); break;  // idle, half-read, handshaking or draining
+            case Phase::Working:
+                break;  // closes after its answer (stopping_)
+            case Phase::Writing:
+                connection.close_after = true;
+                break;
+            default:
+                close(connection);
+                break;  // idle, half-read, handshaking or draining
         }
     }
 }

@@ -41,14 +41,22 @@ void append_plain_answer(std::string& out, int status, std::string_view detail, 
 
 std::string refusal_detail(int status, std::size_t max_header_bytes, std::size_t max_body_bytes) {
     switch (status) {
-        case 408: return "Request not received in time";
-        case 411: return "Content-Length required";
-        case 413: return "Request body exceeds " + std::to_string(max_body_bytes) + " bytes";
-        case 417: return "Only Expect: 100-continue is supported";
-        case 431: return "Request header exceeds " + std::to_string(max_header_bytes) + " bytes";
-        case 501: return "Only the chunked transfer coding is supported";
-        case 503: return "Service unavailable, retry later";
-        default: return "Malformed HTTP request";
+        case 408:
+            return "Request not received in time";
+        case 411:
+            return "Content-Length required";
+        case 413:
+            return "Request body exceeds " + std::to_string(max_body_bytes) + " bytes";
+        case 417:
+            return "Only Expect: 100-continue is supported";
+        case 431:
+            return "Request header exceeds " + std::to_string(max_header_bytes) + " bytes";
+        case 501:
+            return "Only the chunked transfer coding is supported";
+        case 503:
+            return "Service unavailable, retry later";
+        default:
+            return "Malformed HTTP request";
     }
 }
 

@@ -36,9 +36,9 @@ struct TlsConfig {
 
 struct RestConfig {
     std::string host = "127.0.0.1";
-    std::uint16_t port = 8080;  // 0 picks a free port (tests only; the schema requires 1..)
-    int threads = 16;                   // workers running handlers
-    std::size_t max_in_flight = 256;    // requests running or waiting for a worker
+    std::uint16_t port = 8080;        // 0 picks a free port (tests only; the schema requires 1..)
+    int threads = 16;                 // workers running handlers
+    std::size_t max_in_flight = 256;  // requests running or waiting for a worker
     std::size_t max_connections = 1024;  // open connections, idle ones included
     std::size_t max_header_bytes = 16'384;
     std::size_t max_body_bytes = 1'048'576;
@@ -46,7 +46,7 @@ struct RestConfig {
     bool keep_alive = true;
     std::chrono::milliseconds keep_alive_timeout{10'000};    // idle connection closes
     std::chrono::milliseconds request_read_timeout{10'000};  // whole request must arrive
-    std::chrono::milliseconds request_timeout{30'000};  // answer write deadline; stop() grace
+    std::chrono::milliseconds request_timeout{30'000};       // answer write deadline; stop() grace
     bool access_log = false;
     CorsConfig cors;
     std::string docs_dir = "/usr/share/tradestore/swagger-ui";

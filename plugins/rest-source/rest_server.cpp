@@ -141,4 +141,3 @@ void RestSource::reload_tls() {
 }
 
 }  // namespace tradestore::rest
-

@@ -11,9 +11,12 @@ namespace {
 
 Poco::Net::Context::VerificationMode verification(TlsConfig::ClientAuth auth) {
     switch (auth) {
-        case TlsConfig::ClientAuth::Optional: return Poco::Net::Context::VERIFY_RELAXED;
-        case TlsConfig::ClientAuth::Required: return Poco::Net::Context::VERIFY_STRICT;
-        case TlsConfig::ClientAuth::None: break;
+        case TlsConfig::ClientAuth::Optional:
+            return Poco::Net::Context::VERIFY_RELAXED;
+        case TlsConfig::ClientAuth::Required:
+            return Poco::Net::Context::VERIFY_STRICT;
+        case TlsConfig::ClientAuth::None:
+            break;
     }
     return Poco::Net::Context::VERIFY_NONE;
 }

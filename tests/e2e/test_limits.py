@@ -4,6 +4,7 @@ every limit the answer is a precise status or a closed connection, never a queue
 import json
 import resource
 import socket
+import struct
 import threading
 import time
 import unittest
@@ -172,6 +173,33 @@ class LimitsTest(unittest.TestCase):
                       + b"%x\r\n" % 10 + body[:10] + b"\r\n"
                       + b"%x\r\n" % (len(body) - 10) + body[10:] + b"\r\n0\r\n\r\n")
             self.assertEqual(read_answer(s)[0], 201)
+
+
+def open_connections(daemon):
+    for line in daemon.client.get("/metrics").body.decode().splitlines():
+        if line.startswith("tradestore_http_open_connections "):
+            return float(line.split()[1])
+    raise AssertionError("no tradestore_http_open_connections in /metrics")
+
+
+class SlowReaderTest(unittest.TestCase):
+    def test_a_client_that_does_not_read_its_answers_is_dropped(self):
+        daemon = Daemon(rest_settings="request_timeout = 1s\n").start()
+        s = connect(daemon.port)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            # Far more answers than the socket buffers hold, and none of them read.
+            s.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n" * 400)
+            time.sleep(0.5)
+            with_reader = open_connections(daemon)  # the scraper's connection and ours
+            time.sleep(3)  # request_timeout (1s) with nothing read, and a margin
+            self.assertEqual(open_connections(daemon), with_reader - 1)
+        finally:
+            # Reset instead of reading megabytes through a 4 KiB window.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+            self.assertEqual(daemon.stop(), 0)
+            daemon.cleanup()
 
 
 class SlowClientsTest(unittest.TestCase):

@@ -1,11 +1,12 @@
 // The request framer that stands between the network and the workers: where a request ends,
 // and which requests are refused before any parser or handler sees them.
+#include "http_framing.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "http_framing.h"
 #include "rest_config.h"
 
 namespace tradestore::rest {
@@ -20,7 +21,9 @@ FramingLimits small_limits() {
     return limits;
 }
 
-Framing frame(const std::string& bytes) { return frame_request(bytes, small_limits()); }
+Framing frame(const std::string& bytes) {
+    return frame_request(bytes, small_limits());
+}
 
 TEST(HttpFramingTest, RequestWithoutBodyEndsAtTheBlankLine) {
     const std::string request = "GET /api/v1/trades/T1 HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -62,8 +65,7 @@ TEST(HttpFramingTest, BodyOverTheLimitIs413BeforeItArrives) {
     EXPECT_EQ(framing.state, State::Refused);
     EXPECT_EQ(framing.status, 413);
     EXPECT_EQ(frame("POST / HTTP/1.1\r\nContent-Length: 32\r\n\r\n").state, State::Incomplete);
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n").status,
-              400)
+    EXPECT_EQ(frame("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n").status, 400)
         << "a length too long to be a number";
 }
 
@@ -75,9 +77,9 @@ TEST(HttpFramingTest, AmbiguousLengthsAreRefused) {
         << "the same length twice is allowed";
     EXPECT_EQ(frame("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n").status, 400);
     EXPECT_EQ(frame("POST / HTTP/1.1\r\nContent-Length: 1e3\r\n\r\n").status, 400);
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n")
-                  .status,
-              400);
+    EXPECT_EQ(
+        frame("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n").status,
+        400);
     EXPECT_EQ(frame("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").status, 501);
     EXPECT_EQ(frame("POST / HTTP/1.1\r\nX-A: 1\r\n  folded\r\n\r\n").status, 400);
     EXPECT_EQ(frame("POST / HTTP/1.1\r\nno colon\r\n\r\n").status, 400);
@@ -140,9 +142,11 @@ TEST(RestLimitSettingsTest, NewLimitsAndTheDeprecatedMaxQueued) {
 }
 
 TEST(RestLimitSettingsTest, TlsSettingsAreCheckedTogether) {
-    const RestConfig tls = config_from_settings(
-        Settings{{{"tls.certificate", "/c.pem"}, {"tls.private_key", "/k.pem"}, {"tls.ca", "/ca.pem"},
-                  {"tls.client_auth", "required"}, {"tls.min_version", "TLSv1.3"}}});
+    const RestConfig tls = config_from_settings(Settings{{{"tls.certificate", "/c.pem"},
+                                                          {"tls.private_key", "/k.pem"},
+                                                          {"tls.ca", "/ca.pem"},
+                                                          {"tls.client_auth", "required"},
+                                                          {"tls.min_version", "TLSv1.3"}}});
     EXPECT_TRUE(tls.tls.enabled());
     EXPECT_EQ(tls.tls.client_auth, TlsConfig::ClientAuth::Required);
     EXPECT_EQ(tls.tls.min_version, TlsConfig::Version::Tls13);

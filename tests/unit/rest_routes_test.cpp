@@ -3,9 +3,9 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -246,7 +246,8 @@ TEST(RestConfigTest, DefaultsAndOverrides) {
         EXPECT_FALSE(spec.required) << spec.key;
         if (spec.key == "cors_allowed_origins" || spec.key == "metrics_token" ||
             spec.key == "max_in_flight" || spec.key == "max_queued" ||
-            spec.key == "tls.certificate" || spec.key == "tls.private_key" || spec.key == "tls.ca") {
+            spec.key == "tls.certificate" || spec.key == "tls.private_key" ||
+            spec.key == "tls.ca") {
             EXPECT_TRUE(spec.default_value.empty()) << spec.key;
             continue;
         }
@@ -701,6 +702,34 @@ TEST_F(RestServerTest, StopWaitsForTheRequestInFlightAndItsAnswer) {
     EXPECT_EQ(answer.status, 201);
     EXPECT_FALSE(answer.response.getKeepAlive()) << "answers while stopping close the connection";
     stopping.get();
+}
+
+class InFlightLimitTest : public RestServerTest {
+  protected:
+    void adjust(RestConfig& config) override {
+        config.threads = 1;
+        config.max_in_flight = 1;
+    }
+};
+
+TEST_F(InFlightLimitTest, BeyondMaxInFlightA503AtOnceNotAQueue) {
+    std::promise<void> release;
+    host_.ingest_.gate = release.get_future().share();
+    std::future<void> entered = host_.ingest_.entered.get_future();
+    auto first = std::async(std::launch::async, [this] {
+        Poco::Net::HTTPClientSession session("127.0.0.1", source_->port());
+        return send_on(session, "POST", "/api/v1/trades", kValidTrade).status;
+    });
+    entered.wait();  // the one request allowed is in a handler now
+    Poco::Net::HTTPClientSession other("127.0.0.1", source_->port());
+    const Answer refused = send_on(other, "GET", "/api/v1/health/live");
+    EXPECT_EQ(refused.status, 503);
+    EXPECT_EQ(refused.header("Retry-After"), "1");
+    EXPECT_EQ(refused.body, R"({"detail":"Service unavailable, retry later"})");
+    release.set_value();
+    EXPECT_EQ(first.get(), 201);
+    Poco::Net::HTTPClientSession again("127.0.0.1", source_->port());
+    EXPECT_EQ(send_on(again, "GET", "/api/v1/health/live").status, 200) << "positive control";
 }
 
 TEST_F(RestServerTest, StopClosesIdleKeepAliveConnectionsAtOnce) {
