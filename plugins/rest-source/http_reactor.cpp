@@ -435,7 +435,9 @@ void HttpReactor::after_write(Connection& connection) {
 void HttpReactor::begin_linger(Connection& connection) {
     connection.shutdown_write();
     connection.phase = Phase::Draining;
-    connection.deadline = now_ + kLingerTime;
+    // While stopping, lingering must not outlast the stop's own deadline.
+    connection.deadline =
+        stopping_ ? std::min(now_ + kLingerTime, stop_deadline_) : now_ + kLingerTime;
     connection.discarded = 0;
     std::vector<char>().swap(connection.in);
     connection.in_used = 0;
