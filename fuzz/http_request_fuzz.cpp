@@ -3,7 +3,7 @@
 // serve_request() parses it with Poco and runs the dispatcher and the handlers over an
 // in-memory store; pipelined requests follow while the answer keeps the connection open.
 // Checks the framer's invariants on the way (a prefix never frames differently) and that
-// every answer is an HTTP/1.x response.
+// every answer is an HTTP/1.x response other than 500.
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/SocketAddress.h>
 
@@ -75,6 +75,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             serve_request(h.dispatcher, *h.params, h.info, bytes.substr(0, framing.request_bytes),
                           framing, h.decoded, h.out);
         check(h.out.empty() || h.out.starts_with("HTTP/1."));
+        // The fake store never fails, so a 500 means a handler threw on some input.
+        check(!h.out.starts_with("HTTP/1.1 500") && !h.out.starts_with("HTTP/1.0 500"));
         if (!keep_alive) break;
         bytes.remove_prefix(framing.request_bytes);
     }
