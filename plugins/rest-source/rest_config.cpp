@@ -76,7 +76,7 @@ TlsConfig::ClientAuth client_auth_from(const std::string& value) {
     if (value == "none") return TlsConfig::ClientAuth::None;
     if (value == "optional") return TlsConfig::ClientAuth::Optional;
     if (value == "required") return TlsConfig::ClientAuth::Required;
-    throw std::invalid_argument("tls.client_auth: '" + value +
+    throw std::invalid_argument("rest-source: tls.client_auth: '" + value +
                                 "' is not one of none, optional, required");
 }
 
@@ -84,10 +84,11 @@ TlsConfig::Version version_from(const std::string& value) {
     if (value == "TLSv1.2") return TlsConfig::Version::Tls12;
     if (value == "TLSv1.3") return TlsConfig::Version::Tls13;
     if (value == "TLSv1" || value == "TLSv1.0" || value == "TLSv1.1" || value == "SSLv3") {
-        throw std::invalid_argument("tls.min_version: " + value +
+        throw std::invalid_argument("rest-source: tls.min_version: " + value +
                                     " is not allowed; the lowest is TLSv1.2");
     }
-    throw std::invalid_argument("tls.min_version: '" + value + "' is not TLSv1.2 or TLSv1.3");
+    throw std::invalid_argument("rest-source: tls.min_version: '" + value +
+                                "' is not TLSv1.2 or TLSv1.3");
 }
 
 TlsConfig tls_from_settings(const Settings& settings) {
@@ -105,14 +106,16 @@ TlsConfig tls_from_settings(const Settings& settings) {
         tls.handshake_timeout = settings.get_duration("tls.handshake_timeout");
     }
     if (tls.enabled() && tls.private_key.empty()) {
-        throw std::invalid_argument("tls.private_key: required with tls.certificate");
+        throw std::invalid_argument("rest-source: tls.private_key: required with tls.certificate");
     }
     if (!tls.enabled() && (!tls.private_key.empty() || !tls.ca.empty() ||
                            tls.client_auth != TlsConfig::ClientAuth::None)) {
-        throw std::invalid_argument("tls.certificate: required by the other tls.* settings");
+        throw std::invalid_argument(
+            "rest-source: tls.certificate: required by the other tls.* settings");
     }
     if (tls.client_auth != TlsConfig::ClientAuth::None && tls.ca.empty()) {
-        throw std::invalid_argument("tls.ca: required when tls.client_auth is not none");
+        throw std::invalid_argument(
+            "rest-source: tls.ca: required when tls.client_auth is not none");
     }
     return tls;
 }

@@ -207,6 +207,17 @@ class MutualTlsTest(unittest.TestCase):
 
 
 class TlsConfigErrorTest(unittest.TestCase):
+    def test_a_minimum_below_tls12_is_a_config_error(self):
+        daemon = Daemon(rest_settings="tls.min_version = TLSv1.1\n")
+        try:
+            daemon.start(wait=False)
+            self.assertNotEqual(daemon.process.wait(timeout=30), 0)
+            self.assertIn("rest-source: tls.min_version: TLSv1.1 is not allowed; the lowest is TLSv1.2",
+                          daemon.read_log())
+        finally:
+            daemon.stop()
+            daemon.cleanup()
+
     def test_missing_key_file_is_one_clear_line(self):
         certs = make_certs()
         daemon = Daemon(rest_settings=(f"tls.certificate = {certs}/server.pem\n"

@@ -160,19 +160,19 @@ TEST(RestLimitSettingsTest, TlsSettingsAreCheckedTogether) {
         return std::string("no error");
     };
     EXPECT_EQ(error(Settings{{{"tls.certificate", "/c.pem"}}}),
-              "tls.private_key: required with tls.certificate");
+              "rest-source: tls.private_key: required with tls.certificate");
     EXPECT_EQ(error(Settings{{{"tls.private_key", "/k.pem"}}}),
-              "tls.certificate: required by the other tls.* settings");
+              "rest-source: tls.certificate: required by the other tls.* settings");
     EXPECT_EQ(error(Settings{{{"tls.certificate", "/c.pem"},
                               {"tls.private_key", "/k.pem"},
                               {"tls.client_auth", "optional"}}}),
-              "tls.ca: required when tls.client_auth is not none");
+              "rest-source: tls.ca: required when tls.client_auth is not none");
     EXPECT_EQ(error(Settings{{{"tls.client_auth", "sometimes"}}}),
-              "tls.client_auth: 'sometimes' is not one of none, optional, required");
+              "rest-source: tls.client_auth: 'sometimes' is not one of none, optional, required");
     EXPECT_EQ(error(Settings{{{"tls.min_version", "TLSv1.1"}}}),
-              "tls.min_version: TLSv1.1 is not allowed; the lowest is TLSv1.2");
+              "rest-source: tls.min_version: TLSv1.1 is not allowed; the lowest is TLSv1.2");
     EXPECT_EQ(error(Settings{{{"tls.min_version", "tls1.2"}}}),
-              "tls.min_version: 'tls1.2' is not TLSv1.2 or TLSv1.3");
+              "rest-source: tls.min_version: 'tls1.2' is not TLSv1.2 or TLSv1.3");
 }
 
 }  // namespace
