@@ -164,10 +164,15 @@ void HttpReactor::accept_all() {
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED) continue;
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                // Out of descriptors: a level-triggered listener would wake us for ever.
-                host_.log(LogLevel::Warning, "rest-source",
-                          "cannot accept connections: " + std::system_category().message(errno) +
-                              "; raise the open files limit or lower max_connections");
+                // Out of descriptors: a level-triggered listener would wake us for ever, so
+                // it pauses until the next sweep; the warning comes at most once a minute.
+                if (now_ >= next_accept_warning_) {
+                    host_.log(
+                        LogLevel::Warning, "rest-source",
+                        "cannot accept connections: " + std::system_category().message(errno) +
+                            "; raise the open files limit or lower max_connections");
+                    next_accept_warning_ = now_ + std::chrono::minutes(1);
+                }
                 pause_listener();
             }
             return;

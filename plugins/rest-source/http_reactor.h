@@ -110,6 +110,7 @@ class HttpReactor {
     std::chrono::steady_clock::time_point now_;
     std::chrono::steady_clock::time_point next_sweep_;
     std::chrono::steady_clock::time_point stop_deadline_;
+    std::chrono::steady_clock::time_point next_accept_warning_;
     std::vector<Connection*> answered_;  // swapped with done_ under done_mutex_
     std::vector<char> scratch_;          // discarded input
     std::string overload_answer_;        // 503 for connections beyond max_connections

@@ -2,6 +2,7 @@
 every limit the answer is a precise status or a closed connection, never a queue that grows."""
 
 import json
+import os
 import resource
 import socket
 import struct
@@ -248,6 +249,53 @@ class SlowClientsTest(unittest.TestCase):
         finally:
             for s in slow:
                 s.close()
+            daemon.cleanup()
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+class OutOfDescriptorsTest(unittest.TestCase):
+    def test_running_out_of_descriptors_pauses_accepting_and_recovers(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))  # the daemon inherits it
+        try:
+            daemon = Daemon().start()
+        finally:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        held = []
+        try:
+            self.assertIn("max_connections is 1024 but the open files limit is 64", daemon.read_log())
+            for _ in range(100):  # more than the daemon has descriptors for
+                held.append(connect(daemon.port))
+            time.sleep(0.2)
+            cpu_before = cpu_seconds(daemon.process.pid)
+            time.sleep(1)
+            # A listener that stays readable while accept() fails must not spin the reactor.
+            self.assertLess(cpu_seconds(daemon.process.pid) - cpu_before, 0.2)
+            for s in held:
+                s.close()
+            held.clear()
+            deadline = time.monotonic() + 10
+            while True:  # served again once descriptors are free
+                try:
+                    with connect(daemon.port) as s:
+                        s.sendall(b"GET /api/v1/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+                        answer = read_answer(s)
+                except OSError:
+                    answer = None
+                if answer and answer[0] == 200:
+                    break
+                self.assertLess(time.monotonic(), deadline, f"not served again: {answer}")
+                time.sleep(0.1)
+            self.assertEqual(daemon.read_log().count("cannot accept connections: Too many open files"), 1)
+        finally:
+            for s in held:
+                s.close()
+            self.assertEqual(daemon.stop(), 0)
             daemon.cleanup()
 
 
