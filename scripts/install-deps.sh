@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
-  libpoco-dev libboost-dev libboost-filesystem-dev libsqlite3-dev
+  libpoco-dev libssl-dev libboost-dev libboost-filesystem-dev libsqlite3-dev
   rapidjson-dev libhowardhinnant-date-dev tzdata libmongoc-dev
   prometheus-cpp-dev
 )

@@ -1,7 +1,6 @@
 #include "request_dispatcher.h"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include <chrono>
@@ -27,18 +26,6 @@ struct Buffers {
     }
 };
 
-class ForwardingHandler final : public Poco::Net::HTTPRequestHandler {
-  public:
-    explicit ForwardingHandler(RequestDispatcher& dispatcher) : dispatcher_(dispatcher) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& request,
-                       Poco::Net::HTTPServerResponse& response) override {
-        dispatcher_.handle(request, response);
-    }
-
-  private:
-    RequestDispatcher& dispatcher_;
-};
-
 const std::string kRequestIdHeader = "X-Request-ID";
 const std::string kOriginHeader = "Origin";
 const std::string kPreflightMethodHeader = "Access-Control-Request-Method";
@@ -62,11 +49,6 @@ ServiceContent make_content(Host& host, const RestConfig& config) {
 }
 
 }  // namespace
-
-Poco::Net::HTTPRequestHandler* HandlerFactory::createRequestHandler(
-    const Poco::Net::HTTPServerRequest&) {
-    return new ForwardingHandler(dispatcher_);
-}
 
 RequestDispatcher::RequestDispatcher(Host& host, const RestConfig& config,
                                      const std::atomic<bool>& stopping)

@@ -2,7 +2,8 @@
 // request metrics and the access log.
 #pragma once
 
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
 #include <tradestore/host.h>
 
 #include <atomic>
@@ -42,17 +43,6 @@ class RequestDispatcher {
     RequestIdGenerator ids_;
     CorsPolicy cors_;
     RequestMetrics metrics_;
-};
-
-// Poco asks this factory for a handler per request; each one forwards to the dispatcher.
-class HandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
-  public:
-    explicit HandlerFactory(RequestDispatcher& dispatcher) : dispatcher_(dispatcher) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(
-        const Poco::Net::HTTPServerRequest& request) override;
-
-  private:
-    RequestDispatcher& dispatcher_;
 };
 
 }  // namespace tradestore::rest

@@ -22,9 +22,9 @@ std::size_t RequestMetrics::status_slot(int status) noexcept {
 RequestMetrics::RequestMetrics(Metrics& metrics)
     : metrics_(metrics),
       open_connections_(metrics.gauge("tradestore_http_open_connections",
-                                      "HTTP connections being served (each holds a worker).")),
+                                      "Open HTTP connections (idle keep-alive ones included).")),
       queued_connections_(metrics.gauge("tradestore_http_queued_connections",
-                                        "Accepted HTTP connections waiting for a worker.")) {
+                                        "Complete HTTP requests waiting for a free worker.")) {
     static_assert(std::size(kStatuses) + 2 <= kStatusSlots);
     const std::size_t slots = route_count() + 2;
     for (const ApiRoute& route : api_routes()) {

@@ -1,23 +1,41 @@
 #include "rest_config.h"
 
+#include <stdexcept>
+
 namespace tradestore::rest {
 
 std::vector<SettingSpec> setting_specs() {
     return {
         {"host", SettingType::String, "127.0.0.1", false, "Address to listen on"},
         {"port", SettingType::Int, "8080", false, "TCP port to listen on", 1, 65535},
-        {"threads", SettingType::Int, "16", false, "Connections served at once (worker threads)", 1,
-         4096},
-        {"max_queued", SettingType::Int, "256", false,
-         "Accepted connections waiting for a worker before new ones are refused", 1, 1'000'000},
+        {"threads", SettingType::Int, "16", false,
+         "Worker threads running handlers (connections are not tied to threads)", 1, 4096},
+        {"max_in_flight", SettingType::Int, "", false,
+         "Requests running or waiting for a worker (default 256); beyond it 503 with "
+         "Retry-After",
+         1, 1'000'000},
+        {"max_queued", SettingType::Int, "", false,
+         "Deprecated: read as max_in_flight = threads + max_queued when max_in_flight is unset", 1,
+         1'000'000},
+        {"max_connections", SettingType::Int, "1024", false,
+         "Open connections; beyond it a new connection gets 503 with Retry-After and is closed", 1,
+         1'000'000},
+        {"max_header_bytes", SettingType::Int, "16384", false,
+         "Largest request line plus header fields; larger gets 431", 1024, 1'048'576},
         {"max_body_bytes", SettingType::Int, "1048576", false,
          "Largest request body accepted; larger bodies get 413", 1, 1'073'741'824},
         {"max_batch_items", SettingType::Int, "1000", false,
          "Most trades accepted in one POST /trades/batch; more get 413", 1, 1'000'000},
         {"keep_alive", SettingType::Bool, "true", false, "Keep client connections open"},
         {"request_timeout", SettingType::Duration, "30s", false,
-         "Socket read/write timeout, and how long stop() waits for requests in flight", 1,
+         "How long a client may take to read an answer, and how long stop() waits for requests "
+         "in flight",
+         1, 86'400'000},
+        {"request_read_timeout", SettingType::Duration, "10s", false,
+         "A whole request (header and body) must arrive within this; else 408 and close", 1,
          86'400'000},
+        {"keep_alive_timeout", SettingType::Duration, "10s", false,
+         "An idle keep-alive connection is closed after this", 1, 86'400'000},
         {"access_log", SettingType::Bool, "false", false,
          "Log every request (method, path, status, time, request id) at information level"},
         {"cors_allowed_origins", SettingType::List, "", false,
@@ -33,16 +51,96 @@ std::vector<SettingSpec> setting_specs() {
          "Folder with the swagger-ui-dist files that GET /docs serves"},
         {"metrics_token", SettingType::Secret, "", false,
          "When set, GET /metrics requires Authorization: Bearer <token>"},
+        {"tls.certificate", SettingType::String, "", false,
+         "PEM certificate (chain) file; when set the port speaks HTTPS only"},
+        {"tls.private_key", SettingType::String, "", false,
+         "PEM private key file of tls.certificate"},
+        {"tls.ca", SettingType::String, "", false,
+         "PEM file of the CAs that client certificates must chain to (mTLS)"},
+        {"tls.client_auth", SettingType::String, "none", false,
+         "Client certificates: none, optional (checked when sent) or required"},
+        {"tls.min_version", SettingType::String, "TLSv1.2", false,
+         "Lowest TLS version accepted: TLSv1.2 or TLSv1.3"},
+        {"tls.handshake_timeout", SettingType::Duration, "10s", false,
+         "A TLS handshake must finish within this; else the connection is closed", 1, 86'400'000},
     };
 }
+
+namespace {
+
+std::size_t size_setting(const Settings& settings, std::string_view key) {
+    return static_cast<std::size_t>(settings.get_int(key));
+}
+
+TlsConfig::ClientAuth client_auth_from(const std::string& value) {
+    if (value == "none") return TlsConfig::ClientAuth::None;
+    if (value == "optional") return TlsConfig::ClientAuth::Optional;
+    if (value == "required") return TlsConfig::ClientAuth::Required;
+    throw std::invalid_argument("rest-source: tls.client_auth: '" + value +
+                                "' is not one of none, optional, required");
+}
+
+TlsConfig::Version version_from(const std::string& value) {
+    if (value == "TLSv1.2") return TlsConfig::Version::Tls12;
+    if (value == "TLSv1.3") return TlsConfig::Version::Tls13;
+    if (value == "TLSv1" || value == "TLSv1.0" || value == "TLSv1.1" || value == "SSLv3") {
+        throw std::invalid_argument("rest-source: tls.min_version: " + value +
+                                    " is not allowed; the lowest is TLSv1.2");
+    }
+    throw std::invalid_argument("rest-source: tls.min_version: '" + value +
+                                "' is not TLSv1.2 or TLSv1.3");
+}
+
+TlsConfig tls_from_settings(const Settings& settings) {
+    TlsConfig tls;
+    if (settings.has("tls.certificate")) tls.certificate = settings.get_string("tls.certificate");
+    if (settings.has("tls.private_key")) tls.private_key = settings.get_string("tls.private_key");
+    if (settings.has("tls.ca")) tls.ca = settings.get_string("tls.ca");
+    if (settings.has("tls.client_auth")) {
+        tls.client_auth = client_auth_from(settings.get_string("tls.client_auth"));
+    }
+    if (settings.has("tls.min_version")) {
+        tls.min_version = version_from(settings.get_string("tls.min_version"));
+    }
+    if (settings.has("tls.handshake_timeout")) {
+        tls.handshake_timeout = settings.get_duration("tls.handshake_timeout");
+    }
+    if (tls.enabled() && tls.private_key.empty()) {
+        throw std::invalid_argument("rest-source: tls.private_key: required with tls.certificate");
+    }
+    if (!tls.enabled() && (!tls.private_key.empty() || !tls.ca.empty() ||
+                           tls.client_auth != TlsConfig::ClientAuth::None)) {
+        throw std::invalid_argument(
+            "rest-source: tls.certificate: required by the other tls.* settings");
+    }
+    if (tls.client_auth != TlsConfig::ClientAuth::None && tls.ca.empty()) {
+        throw std::invalid_argument(
+            "rest-source: tls.ca: required when tls.client_auth is not none");
+    }
+    return tls;
+}
+
+}  // namespace
 
 RestConfig config_from_settings(const Settings& settings) {
     RestConfig config;
     if (settings.has("host")) config.host = settings.get_string("host");
     if (settings.has("port")) config.port = static_cast<std::uint16_t>(settings.get_int("port"));
     if (settings.has("threads")) config.threads = static_cast<int>(settings.get_int("threads"));
-    if (settings.has("max_queued")) {
-        config.max_queued = static_cast<int>(settings.get_int("max_queued"));
+    if (settings.has("max_in_flight")) {
+        config.max_in_flight = size_setting(settings, "max_in_flight");
+    } else if (settings.has("max_queued")) {
+        config.max_in_flight =
+            static_cast<std::size_t>(config.threads) + size_setting(settings, "max_queued");
+        config.notices.push_back("max_queued is deprecated: read as max_in_flight = " +
+                                 std::to_string(config.max_in_flight) +
+                                 " (threads + max_queued); set max_in_flight instead");
+    }
+    if (settings.has("max_connections")) {
+        config.max_connections = size_setting(settings, "max_connections");
+    }
+    if (settings.has("max_header_bytes")) {
+        config.max_header_bytes = size_setting(settings, "max_header_bytes");
     }
     if (settings.has("max_body_bytes")) {
         config.max_body_bytes = static_cast<std::size_t>(settings.get_int("max_body_bytes"));
@@ -53,6 +151,12 @@ RestConfig config_from_settings(const Settings& settings) {
     if (settings.has("keep_alive")) config.keep_alive = settings.get_bool("keep_alive");
     if (settings.has("request_timeout")) {
         config.request_timeout = settings.get_duration("request_timeout");
+    }
+    if (settings.has("request_read_timeout")) {
+        config.request_read_timeout = settings.get_duration("request_read_timeout");
+    }
+    if (settings.has("keep_alive_timeout")) {
+        config.keep_alive_timeout = settings.get_duration("keep_alive_timeout");
     }
     if (settings.has("access_log")) config.access_log = settings.get_bool("access_log");
     if (settings.has("cors_allowed_origins")) {
@@ -70,6 +174,7 @@ RestConfig config_from_settings(const Settings& settings) {
     }
     if (settings.has("docs_dir")) config.docs_dir = settings.get_string("docs_dir");
     if (settings.has("metrics_token")) config.metrics_token = settings.get_string("metrics_token");
+    config.tls = tls_from_settings(settings);
     return config;
 }
 

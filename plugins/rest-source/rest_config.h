@@ -20,24 +20,45 @@ struct CorsConfig {
     bool enabled() const { return !allowed_origins.empty(); }
 };
 
+struct TlsConfig {
+    enum class ClientAuth : unsigned char { None, Optional, Required };
+    enum class Version : unsigned char { Tls12, Tls13 };
+
+    std::string certificate;  // PEM file; set: the port speaks HTTPS only
+    std::string private_key;  // PEM file
+    std::string ca;           // PEM file of the CAs client certificates must chain to
+    ClientAuth client_auth = ClientAuth::None;
+    Version min_version = Version::Tls12;
+    std::chrono::milliseconds handshake_timeout{10'000};
+
+    bool enabled() const { return !certificate.empty(); }
+};
+
 struct RestConfig {
     std::string host = "127.0.0.1";
-    std::uint16_t port = 8080;  // 0 picks a free port (tests only; the schema requires 1..)
-    int threads = 16;
-    int max_queued = 256;
+    std::uint16_t port = 8080;        // 0 picks a free port (tests only; the schema requires 1..)
+    int threads = 16;                 // workers running handlers
+    std::size_t max_in_flight = 256;  // requests running or waiting for a worker
+    std::size_t max_connections = 1024;  // open connections, idle ones included
+    std::size_t max_header_bytes = 16'384;
     std::size_t max_body_bytes = 1'048'576;
     std::size_t max_batch_items = 1000;
     bool keep_alive = true;
-    std::chrono::milliseconds request_timeout{30'000};
+    std::chrono::milliseconds keep_alive_timeout{10'000};    // idle connection closes
+    std::chrono::milliseconds request_read_timeout{10'000};  // whole request must arrive
+    std::chrono::milliseconds request_timeout{30'000};       // answer write deadline; stop() grace
     bool access_log = false;
     CorsConfig cors;
     std::string docs_dir = "/usr/share/tradestore/swagger-ui";
     std::string metrics_token;  // empty: GET /metrics is open
+    TlsConfig tls;
+    std::vector<std::string> notices;  // deprecated settings read, logged at start
 };
 
 std::vector<SettingSpec> setting_specs();
 
-// Reads validated settings; a key that is not set keeps its default.
+// Reads validated settings; a key that is not set keeps its default. Throws
+// std::invalid_argument with one line for values the schema cannot check (tls.*).
 RestConfig config_from_settings(const Settings& settings);
 
 }  // namespace tradestore::rest

@@ -1,14 +1,14 @@
-// The rest-source: a Poco HTTPServer over the request dispatcher.
+// The rest-source: the request dispatcher behind an epoll reactor (http_reactor.h), over plain
+// HTTP or HTTPS.
 //
 // Lifecycle: start() binds and listens, or throws std::runtime_error with one line. stop()
-// stops accepting connections, lets every connection finish the request it is serving (its
-// answer fully sent, with Connection: close) and closes idle keep-alive connections; after
-// request_timeout it aborts whatever is left. It then joins every worker, so no request
-// touches the Host after stop() returns.
+// stops accepting connections, closes idle and half-received ones, lets every request in
+// flight finish (its answer fully sent, with Connection: close); after request_timeout it
+// closes whatever is left. It then joins every worker, so no request touches the Host after
+// stop() returns.
 #pragma once
 
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/ThreadPool.h>
+#include <Poco/Net/Context.h>
 #include <tradestore/source.h>
 
 #include <atomic>
@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "http_reactor.h"
 #include "request_dispatcher.h"
 #include "rest_config.h"
 
@@ -34,13 +35,17 @@ class RestSource final : public Source {
     // The port actually bound (useful when the config asked for port 0).
     std::uint16_t port() const { return port_; }
 
+    // Reloads the TLS certificate, key and client CA from the configured files: new
+    // connections use them, established ones keep theirs. Throws std::runtime_error (the
+    // old context stays) when the files do not load; does nothing without TLS.
+    void reload_tls();
+
   private:
     RestConfig config_;
     Host* host_ = nullptr;
     std::atomic<bool> stopping_{false};
     std::unique_ptr<RequestDispatcher> dispatcher_;
-    std::unique_ptr<Poco::ThreadPool> pool_;
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::unique_ptr<HttpReactor> reactor_;
     std::atomic<bool> listening_{false};
     std::uint16_t port_ = 0;
 };

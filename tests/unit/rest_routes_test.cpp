@@ -3,12 +3,18 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -23,6 +29,7 @@
 #include "request_id.h"
 #include "response_bodies.h"
 #include "rest_config.h"
+#include "rest_fakes.h"
 #include "rest_server.h"
 #include "router.h"
 #include "trade_codec.h"
@@ -31,11 +38,13 @@ namespace tradestore::rest {
 namespace {
 
 using namespace std::chrono;
+using fakes::FakeHost;
+using fakes::FakeStore;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr Date kToday = sys_days{year{2026} / 11 / 24};
+using fakes::kToday;
 
 // ---------------------------------------------------------------- routing
 
@@ -215,7 +224,9 @@ TEST(RestConfigTest, DefaultsAndOverrides) {
     EXPECT_EQ(defaults.host, "127.0.0.1");
     EXPECT_EQ(defaults.port, 8080);
     EXPECT_EQ(defaults.threads, 16);
-    EXPECT_EQ(defaults.max_queued, 256);
+    EXPECT_EQ(defaults.max_in_flight, 256u);
+    EXPECT_EQ(defaults.max_connections, 1024u);
+    EXPECT_EQ(defaults.max_header_bytes, 16384u);
     EXPECT_EQ(defaults.max_body_bytes, 1048576u);
     EXPECT_EQ(defaults.max_batch_items, 1000u);
     EXPECT_TRUE(defaults.keep_alive);
@@ -233,7 +244,10 @@ TEST(RestConfigTest, DefaultsAndOverrides) {
     // Every key has a default that parses as its type, but for those whose absence means off.
     for (const SettingSpec& spec : setting_specs()) {
         EXPECT_FALSE(spec.required) << spec.key;
-        if (spec.key == "cors_allowed_origins" || spec.key == "metrics_token") {
+        if (spec.key == "cors_allowed_origins" || spec.key == "metrics_token" ||
+            spec.key == "max_in_flight" || spec.key == "max_queued" ||
+            spec.key == "tls.certificate" || spec.key == "tls.private_key" ||
+            spec.key == "tls.ca") {
             EXPECT_TRUE(spec.default_value.empty()) << spec.key;
             continue;
         }
@@ -367,177 +381,6 @@ TEST_F(BodiesTest, ServiceBodies) {
 }
 
 // ---------------------------------------------------------------- the server, in-process
-
-class FakeStore final : public Store {
-  public:
-    void open() override {}
-    void close() override {}
-    std::vector<ItemResult> apply(const Batch&, std::span<const Rule* const>, Date) override {
-        return {};
-    }
-    std::optional<Trade> get(const std::string& trade_id, Date) override {
-        std::lock_guard lock(mutex);
-        if (fail_with_unavailable) throw StoreUnavailable("database is locked");
-        if (fail_with_error) throw std::runtime_error("secret internal detail");
-        auto it = trades.find(trade_id);
-        if (it == trades.end()) return std::nullopt;
-        return it->second;
-    }
-    std::vector<Trade> list(std::int64_t skip, std::int64_t limit, Date) override {
-        std::lock_guard lock(mutex);
-        std::vector<Trade> result;
-        std::int64_t i = 0;
-        for (const auto& [id, trade] : trades) {
-            if (i++ < skip) continue;
-            if (static_cast<std::int64_t>(result.size()) == limit) break;
-            result.push_back(trade);
-        }
-        return result;
-    }
-    std::vector<Trade> list_by_book(const std::string& book_id, Date) override {
-        std::lock_guard lock(mutex);
-        std::vector<Trade> result;
-        for (const auto& [id, trade] : trades) {
-            if (trade.book_id == book_id) result.push_back(trade);
-        }
-        return result;
-    }
-    bool remove(const std::string& trade_id, const std::string& source,
-                const std::string& reference) override {
-        std::lock_guard lock(mutex);
-        last_remove = source + "/" + reference;
-        return trades.erase(trade_id) == 1;
-    }
-    Statistics statistics(Date) override {
-        return {static_cast<std::int64_t>(trades.size()), 0, 0};
-    }
-    std::int64_t expire(Date, const std::string&) override { return 0; }
-    std::vector<AuditEntry> audit(const AuditQuery& query) override {
-        std::lock_guard lock(mutex);
-        last_audit_query = query;
-        AuditEntry entry;
-        entry.id = 1;
-        entry.trade_id = query.trade_id.value_or("T1");
-        return {entry};
-    }
-    std::int64_t audit_count(const std::optional<std::string>&) override { return 1; }
-    std::optional<std::int64_t> position(const std::string&, const std::string&,
-                                         std::int32_t) override {
-        return std::nullopt;
-    }
-    bool healthy() override { return true; }
-
-    std::mutex mutex;
-    std::map<std::string, Trade> trades;
-    bool fail_with_unavailable = false;
-    bool fail_with_error = false;
-    std::string last_remove;
-    AuditQuery last_audit_query;
-};
-
-// Applies candidates to the fake store: lower versions are rejected, the rest stored.
-class FakeIngest final : public IngestSink {
-  public:
-    explicit FakeIngest(FakeStore& store) : store_(store) {}
-    void submit(Batch batch, std::function<void(IngestResult)> done) override {
-        if (gate) {
-            entered.set_value();
-            gate->wait();
-        }
-        IngestResult result;
-        {
-            std::lock_guard lock(store_.mutex);
-            batches.push_back(batch);
-            result.status = status;
-            if (status == IngestStatus::Committed) {
-                for (const Candidate& c : batch.candidates) {
-                    ItemResult item;
-                    auto it = store_.trades.find(c.trade.trade_id);
-                    if (it != store_.trades.end() && c.trade.version < it->second.version) {
-                        item.outcome = Outcome::Rejected;
-                        item.reasons.push_back(
-                            {"LOWER_VERSION", "Trade " + c.trade.trade_id + ": Received version " +
-                                                  std::to_string(c.trade.version) + " is lower"});
-                    } else {
-                        item.outcome = it == store_.trades.end()               ? Outcome::Created
-                                       : it->second.version == c.trade.version ? Outcome::Replaced
-                                                                               : Outcome::Updated;
-                        Trade stored = c.trade;
-                        stored.last_updated = Timestamp{kToday} + hours{1};
-                        store_.trades[stored.trade_id] = stored;
-                        item.stored = stored;
-                    }
-                    result.items.push_back(std::move(item));
-                }
-            } else {
-                result.error = "store down";
-            }
-        }
-        done(std::move(result));
-    }
-
-    std::vector<Batch> batches;
-    IngestStatus status = IngestStatus::Committed;
-    std::shared_future<void> gate_future;
-    std::optional<std::shared_future<void>> gate;
-    std::promise<void> entered;
-
-  private:
-    FakeStore& store_;
-};
-
-class FakeHost final : public Host {
-  public:
-    FakeHost() : clock_(kToday, Timestamp{kToday} + hours{6}), ingest_(store_) {}
-    IngestSink& ingest() override { return ingest_; }
-    Store& store() override { return store_; }
-    const BusinessClock& clock() const override { return clock_; }
-    const TradeCodec& codec() const override { return codec_; }
-    void log(LogLevel level, std::string_view, std::string_view message) override {
-        std::lock_guard lock(mutex_);
-        logs.emplace_back(level, std::string(message));
-    }
-    void log_with(LogLevel level, std::string_view component, std::string_view message,
-                  const LogContext& context) override {
-        log(level, component, message);
-        std::lock_guard lock(mutex_);
-        contexts.emplace_back(std::string(message), std::string(context.request_id));
-    }
-    HealthReport health() override {
-        if (!store_up) return {false, {{"rest", "up"}, {"store", "down"}}};
-        return {true, {{"rest", "up"}, {"store", "up"}}};
-    }
-    Metrics& metrics() override { return metrics_; }
-    std::vector<std::pair<std::string, std::string>> logged_contexts() {
-        std::lock_guard lock(mutex_);
-        return contexts;
-    }
-    std::string_view version() const override { return "9.9.9"; }
-    std::int64_t expire_now(const std::string& source) override {
-        expired_by = source;
-        return 2;
-    }
-    bool logged(LogLevel level, std::string_view needle) {
-        std::lock_guard lock(mutex_);
-        for (const auto& [l, m] : logs) {
-            if (l == level && m.find(needle) != std::string::npos) return true;
-        }
-        return false;
-    }
-
-    FakeStore store_;
-    FixedClock clock_;
-    kernel::JsonTradeCodec codec_;
-    FakeIngest ingest_;
-    std::vector<std::pair<LogLevel, std::string>> logs;
-    std::vector<std::pair<std::string, std::string>> contexts;  // message, request id
-    std::string expired_by;
-    std::atomic<bool> store_up{true};
-    kernel::MetricsRegistry metrics_;
-
-  private:
-    std::mutex mutex_;
-};
 
 struct Answer {
     int status = 0;
@@ -861,6 +704,34 @@ TEST_F(RestServerTest, StopWaitsForTheRequestInFlightAndItsAnswer) {
     stopping.get();
 }
 
+class InFlightLimitTest : public RestServerTest {
+  protected:
+    void adjust(RestConfig& config) override {
+        config.threads = 1;
+        config.max_in_flight = 1;
+    }
+};
+
+TEST_F(InFlightLimitTest, BeyondMaxInFlightA503AtOnceNotAQueue) {
+    std::promise<void> release;
+    host_.ingest_.gate = release.get_future().share();
+    std::future<void> entered = host_.ingest_.entered.get_future();
+    auto first = std::async(std::launch::async, [this] {
+        Poco::Net::HTTPClientSession session("127.0.0.1", source_->port());
+        return send_on(session, "POST", "/api/v1/trades", kValidTrade).status;
+    });
+    entered.wait();  // the one request allowed is in a handler now
+    Poco::Net::HTTPClientSession other("127.0.0.1", source_->port());
+    const Answer refused = send_on(other, "GET", "/api/v1/health/live");
+    EXPECT_EQ(refused.status, 503);
+    EXPECT_EQ(refused.header("Retry-After"), "1");
+    EXPECT_EQ(refused.body, R"({"detail":"Service unavailable, retry later"})");
+    release.set_value();
+    EXPECT_EQ(first.get(), 201);
+    Poco::Net::HTTPClientSession again("127.0.0.1", source_->port());
+    EXPECT_EQ(send_on(again, "GET", "/api/v1/health/live").status, 200) << "positive control";
+}
+
 TEST_F(RestServerTest, StopClosesIdleKeepAliveConnectionsAtOnce) {
     EXPECT_EQ(send("GET", "/api/v1/health").status, 200);  // session_ stays open and idle
     const auto started = steady_clock::now();
@@ -1035,6 +906,108 @@ TEST_F(AccessLogTest, EveryRequestIsLoggedWithItsRequestId) {
             found = true;
     }
     EXPECT_TRUE(found);
+}
+
+// HTTPS with a context swapped at run time (RestSource::reload_tls): certificates from
+// scripts/test-certs.sh, a client written on OpenSSL directly that checks the chain only.
+class TlsReloadTest : public RestServerTest {
+  protected:
+    void adjust(RestConfig& config) override {
+        char pattern[] = "/tmp/tradestore-tls-reload-XXXXXX";
+        ASSERT_NE(mkdtemp(pattern), nullptr);
+        dir_ = pattern;
+        for (const char* set : {"a", "b"}) {
+            const std::string command = std::string(TRADESTORE_SOURCE_DIR) +
+                                        "/scripts/test-certs.sh " + dir_ + "/" + set +
+                                        " 2>/dev/null";
+            ASSERT_EQ(std::system(command.c_str()), 0);
+        }
+        use_certificates("a");
+        config.tls.certificate = dir_ + "/server.pem";
+        config.tls.private_key = dir_ + "/server.key";
+    }
+    void TearDown() override {
+        RestServerTest::TearDown();
+        std::filesystem::remove_all(dir_);
+    }
+    void use_certificates(const std::string& set) {
+        for (const char* file : {"server.pem", "server.key"}) {
+            std::filesystem::copy_file(dir_ + "/" + set + "/" + file, dir_ + "/" + file,
+                                       std::filesystem::copy_options::overwrite_existing);
+        }
+    }
+
+    // One TLS connection trusting only the CA of `set`.
+    struct Client {
+        SSL_CTX* context = nullptr;
+        SSL* ssl = nullptr;
+        int fd = -1;
+        ~Client() {
+            if (ssl != nullptr) SSL_free(ssl);
+            if (context != nullptr) SSL_CTX_free(context);
+            if (fd >= 0) ::close(fd);
+        }
+    };
+    bool connect_trusting(Client& client, const std::string& set) {
+        client.context = SSL_CTX_new(TLS_client_method());
+        SSL_CTX_set_verify(client.context, SSL_VERIFY_PEER, nullptr);
+        const std::string ca = dir_ + "/" + set + "/ca.pem";
+        if (SSL_CTX_load_verify_locations(client.context, ca.c_str(), nullptr) != 1) return false;
+        client.fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(source_->port());
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(client.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+            return false;
+        }
+        client.ssl = SSL_new(client.context);
+        SSL_set_fd(client.ssl, client.fd);
+        const bool ok = SSL_connect(client.ssl) == 1;
+        ERR_clear_error();
+        return ok;
+    }
+    static std::string get_live(Client& client) {
+        const std::string request = "GET /api/v1/health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+        if (SSL_write(client.ssl, request.data(), static_cast<int>(request.size())) <= 0) return "";
+        char buffer[4096];
+        const int got = SSL_read(client.ssl, buffer, sizeof buffer);
+        return got > 0 ? std::string(buffer, static_cast<std::size_t>(got)).substr(0, 12) : "";
+    }
+
+    std::string dir_;
+};
+
+TEST_F(TlsReloadTest, NewConnectionsUseTheReloadedCertificateEstablishedOnesKeepTheirs) {
+    EXPECT_TRUE(host_.logged(LogLevel::Info, "rest-source listening on https://127.0.0.1:" +
+                                                 std::to_string(source_->port())));
+    Client established;
+    ASSERT_TRUE(connect_trusting(established, "a"));
+    EXPECT_EQ(get_live(established), "HTTP/1.1 200");
+    {
+        Client wrong_ca;
+        EXPECT_FALSE(connect_trusting(wrong_ca, "b")) << "positive control for the swap below";
+    }
+
+    use_certificates("b");
+    source_->reload_tls();
+    EXPECT_EQ(get_live(established), "HTTP/1.1 200") << "the open connection keeps its session";
+    {
+        Client fresh;
+        ASSERT_TRUE(connect_trusting(fresh, "b"));
+        EXPECT_EQ(get_live(fresh), "HTTP/1.1 200");
+    }
+    {
+        Client old_ca;
+        EXPECT_FALSE(connect_trusting(old_ca, "a"));
+    }
+
+    // Files that do not load: reload_tls() says so and the current certificate stays.
+    std::ofstream(dir_ + "/server.key") << "not a key";
+    EXPECT_THROW(source_->reload_tls(), std::runtime_error);
+    Client after_failure;
+    ASSERT_TRUE(connect_trusting(after_failure, "b"));
+    EXPECT_EQ(get_live(after_failure), "HTTP/1.1 200");
 }
 
 }  // namespace

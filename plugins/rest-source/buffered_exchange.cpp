@@ -1,0 +1,121 @@
+#include "buffered_exchange.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/NetException.h>
+
+#include "plain_answers.h"
+#include "request_dispatcher.h"
+
+namespace tradestore::rest {
+namespace {
+
+bool is_head_request(std::string_view head) {
+    const std::size_t start = head.find_first_not_of("\r\n");
+    return start != std::string_view::npos && head.substr(start).starts_with("HEAD ");
+}
+
+}  // namespace
+
+void BufferedResponse::write_head() {
+    out_ += getVersion();
+    out_ += ' ';
+    out_ += std::to_string(static_cast<int>(getStatus()));
+    out_ += ' ';
+    out_ += getReason();
+    out_ += "\r\n";
+    if (!has("Date")) {
+        out_ += "Date: ";
+        out_ += http_date_now();
+        out_ += "\r\n";
+    }
+    for (const auto& [name, value] : *this) {
+        out_ += name;
+        out_ += ": ";
+        out_ += value;
+        out_ += "\r\n";
+    }
+    out_ += "\r\n";
+    sent_ = true;
+}
+
+std::ostream& BufferedResponse::send() {
+    // Without a length the only end a client can see is the connection's.
+    if (!hasContentLength() && !getChunkedTransferEncoding()) setKeepAlive(false);
+    if (getChunkedTransferEncoding()) {
+        // The body goes out as written, not chunk-encoded: frame it by closing instead.
+        setChunkedTransferEncoding(false);
+        setKeepAlive(false);
+    }
+    write_head();
+    body_stream_.emplace(head_ ? nullptr : &sink_);
+    return *body_stream_;
+}
+
+void BufferedResponse::sendFile(const std::string&, const std::string&) {
+    throw Poco::NotImplementedException("sendFile on a buffered response");
+}
+
+void BufferedResponse::sendBuffer(const void* buffer, std::size_t length) {
+    setContentLength64(static_cast<Poco::Int64>(length));
+    setChunkedTransferEncoding(false);
+    write_head();
+    if (!head_) out_.append(static_cast<const char*>(buffer), length);
+}
+
+void BufferedResponse::redirect(const std::string& uri, HTTPStatus status) {
+    setStatusAndReason(status);
+    set("Location", uri);
+    sendBuffer(nullptr, 0);
+}
+
+void BufferedResponse::requireAuthentication(const std::string& realm) {
+    setStatusAndReason(HTTP_UNAUTHORIZED);
+    set("WWW-Authenticate", "Basic realm=\"" + realm + "\"");
+    sendBuffer(nullptr, 0);
+}
+
+bool serve_request(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerParams& params,
+                   const ConnectionInfo& info, std::string_view request, const Framing& framing,
+                   std::string& decoded_body, std::string& out) {
+    out.clear();
+    const std::string_view head = request.substr(0, framing.header_bytes);
+    std::string_view body = request.substr(framing.header_bytes);
+    if (framing.chunked) {
+        if (!decode_chunked(body, decoded_body)) {
+            append_plain_answer(out, 400, refusal_detail(400, 0, 0), false);
+            return false;
+        }
+        body = decoded_body;
+    }
+
+    ViewStreamBuf head_buffer;
+    head_buffer.reset(head);
+    std::istream head_stream(&head_buffer);
+    // The response must know whether the request was HEAD before the dispatcher sends.
+    const bool is_head = is_head_request(head);
+    BufferedResponse response(out, is_head);
+    BufferedRequest parsed(response, info, params);
+    try {
+        parsed.read(head_stream);
+    } catch (const Poco::Exception&) {
+        // Poco's parser refuses over-long methods, URIs, field names and values, too many
+        // fields and malformed lines, all with a MessageException; say nothing more specific.
+        out.clear();
+        append_plain_answer(out, 400, refusal_detail(400, 0, 0), false);
+        return false;
+    }
+    parsed.set_body(body);
+    response.setVersion(parsed.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0
+                            ? Poco::Net::HTTPMessage::HTTP_1_0
+                            : Poco::Net::HTTPMessage::HTTP_1_1);
+    // Like Poco's server: keep the connection when both the server and the client want to.
+    response.setKeepAlive(params.getKeepAlive() && parsed.getKeepAlive());
+    dispatcher.handle(parsed, response);
+    if (!response.sent()) {
+        out.clear();
+        return false;
+    }
+    return response.getKeepAlive();
+}
+
+}  // namespace tradestore::rest

@@ -1,0 +1,38 @@
+// Where one HTTP/1.x request ends in the bytes received so far. The reactor asks after every
+// read, so the header and body limits hold before any worker, parser or handler sees a byte;
+// workers then parse only requests known to be complete. Pure functions, no I/O.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace tradestore::rest {
+
+struct FramingLimits {
+    std::size_t max_header_bytes = 16 * 1024;  // request line and header fields
+    std::size_t max_body_bytes = 1024 * 1024;  // body as delivered (after chunked decoding)
+};
+
+struct Framing {
+    enum class State : unsigned char {
+        Incomplete,  // read more
+        Complete,    // request_bytes hold exactly one request
+        Refused,     // answer `status` and close
+    };
+    State state = State::Incomplete;
+    int status = 0;                 // Refused: 400, 413, 417, 431 or 501
+    std::size_t header_bytes = 0;   // through the blank line (once found)
+    std::size_t request_bytes = 0;  // Complete: headers and body as sent
+    bool chunked = false;           // Transfer-Encoding: chunked
+    bool expect_continue = false;   // Expect: 100-continue and the body has not all arrived
+};
+
+// Frames the request at the start of `bytes` (anything after it is the next, pipelined one).
+Framing frame_request(std::string_view bytes, const FramingLimits& limits);
+
+// Decodes the chunked body `body` (the bytes after the header of a request framed Complete)
+// into `out`. Returns false when it is malformed (frame_request has already refused that).
+bool decode_chunked(std::string_view body, std::string& out);
+
+}  // namespace tradestore::rest

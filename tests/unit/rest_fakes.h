@@ -1,0 +1,201 @@
+// Test doubles for running the rest-source in-process: a store kept in a map, an ingest sink
+// that applies candidates to it at once, and a Host that records log lines. Used by the unit
+// tests and by the HTTP request fuzz harness (fuzz/http_request_fuzz.cpp).
+#pragma once
+
+#include <tradestore/clock.h>
+#include <tradestore/host.h>
+#include <tradestore/store.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "metrics_registry.h"
+#include "trade_codec.h"
+
+namespace tradestore::rest::fakes {
+
+using namespace std::chrono;
+
+inline constexpr Date kToday = sys_days{year{2026} / 11 / 24};
+
+class FakeStore final : public Store {
+  public:
+    void open() override {}
+    void close() override {}
+    std::vector<ItemResult> apply(const Batch&, std::span<const Rule* const>, Date) override {
+        return {};
+    }
+    std::optional<Trade> get(const std::string& trade_id, Date) override {
+        std::lock_guard lock(mutex);
+        if (fail_with_unavailable) throw StoreUnavailable("database is locked");
+        if (fail_with_error) throw std::runtime_error("secret internal detail");
+        auto it = trades.find(trade_id);
+        if (it == trades.end()) return std::nullopt;
+        return it->second;
+    }
+    std::vector<Trade> list(std::int64_t skip, std::int64_t limit, Date) override {
+        std::lock_guard lock(mutex);
+        std::vector<Trade> result;
+        std::int64_t i = 0;
+        for (const auto& [id, trade] : trades) {
+            if (i++ < skip) continue;
+            if (static_cast<std::int64_t>(result.size()) == limit) break;
+            result.push_back(trade);
+        }
+        return result;
+    }
+    std::vector<Trade> list_by_book(const std::string& book_id, Date) override {
+        std::lock_guard lock(mutex);
+        std::vector<Trade> result;
+        for (const auto& [id, trade] : trades) {
+            if (trade.book_id == book_id) result.push_back(trade);
+        }
+        return result;
+    }
+    bool remove(const std::string& trade_id, const std::string& source,
+                const std::string& reference) override {
+        std::lock_guard lock(mutex);
+        last_remove = source + "/" + reference;
+        return trades.erase(trade_id) == 1;
+    }
+    Statistics statistics(Date) override {
+        return {static_cast<std::int64_t>(trades.size()), 0, 0};
+    }
+    std::int64_t expire(Date, const std::string&) override { return 0; }
+    std::vector<AuditEntry> audit(const AuditQuery& query) override {
+        std::lock_guard lock(mutex);
+        last_audit_query = query;
+        AuditEntry entry;
+        entry.id = 1;
+        entry.trade_id = query.trade_id.value_or("T1");
+        return {entry};
+    }
+    std::int64_t audit_count(const std::optional<std::string>&) override { return 1; }
+    std::optional<std::int64_t> position(const std::string&, const std::string&,
+                                         std::int32_t) override {
+        return std::nullopt;
+    }
+    bool healthy() override { return true; }
+
+    std::mutex mutex;
+    std::map<std::string, Trade> trades;
+    bool fail_with_unavailable = false;
+    bool fail_with_error = false;
+    std::string last_remove;
+    AuditQuery last_audit_query;
+};
+
+// Applies candidates to the fake store: lower versions are rejected, the rest stored.
+class FakeIngest final : public IngestSink {
+  public:
+    explicit FakeIngest(FakeStore& store) : store_(store) {}
+    void submit(Batch batch, std::function<void(IngestResult)> done) override {
+        if (gate) {
+            entered.set_value();
+            gate->wait();
+        }
+        IngestResult result;
+        {
+            std::lock_guard lock(store_.mutex);
+            batches.push_back(batch);
+            result.status = status;
+            if (status == IngestStatus::Committed) {
+                for (const Candidate& c : batch.candidates) {
+                    ItemResult item;
+                    auto it = store_.trades.find(c.trade.trade_id);
+                    if (it != store_.trades.end() && c.trade.version < it->second.version) {
+                        item.outcome = Outcome::Rejected;
+                        item.reasons.push_back(
+                            {"LOWER_VERSION", "Trade " + c.trade.trade_id + ": Received version " +
+                                                  std::to_string(c.trade.version) + " is lower"});
+                    } else {
+                        item.outcome = it == store_.trades.end()               ? Outcome::Created
+                                       : it->second.version == c.trade.version ? Outcome::Replaced
+                                                                               : Outcome::Updated;
+                        Trade stored = c.trade;
+                        stored.last_updated = Timestamp{kToday} + hours{1};
+                        store_.trades[stored.trade_id] = stored;
+                        item.stored = stored;
+                    }
+                    result.items.push_back(std::move(item));
+                }
+            } else {
+                result.error = "store down";
+            }
+        }
+        done(std::move(result));
+    }
+
+    std::vector<Batch> batches;
+    IngestStatus status = IngestStatus::Committed;
+    std::shared_future<void> gate_future;
+    std::optional<std::shared_future<void>> gate;
+    std::promise<void> entered;
+
+  private:
+    FakeStore& store_;
+};
+
+class FakeHost final : public Host {
+  public:
+    FakeHost() : clock_(kToday, Timestamp{kToday} + hours{6}), ingest_(store_) {}
+    IngestSink& ingest() override { return ingest_; }
+    Store& store() override { return store_; }
+    const BusinessClock& clock() const override { return clock_; }
+    const TradeCodec& codec() const override { return codec_; }
+    void log(LogLevel level, std::string_view, std::string_view message) override {
+        std::lock_guard lock(mutex_);
+        logs.emplace_back(level, std::string(message));
+    }
+    void log_with(LogLevel level, std::string_view component, std::string_view message,
+                  const LogContext& context) override {
+        log(level, component, message);
+        std::lock_guard lock(mutex_);
+        contexts.emplace_back(std::string(message), std::string(context.request_id));
+    }
+    HealthReport health() override {
+        if (!store_up) return {false, {{"rest", "up"}, {"store", "down"}}};
+        return {true, {{"rest", "up"}, {"store", "up"}}};
+    }
+    Metrics& metrics() override { return metrics_; }
+    std::vector<std::pair<std::string, std::string>> logged_contexts() {
+        std::lock_guard lock(mutex_);
+        return contexts;
+    }
+    std::string_view version() const override { return "9.9.9"; }
+    std::int64_t expire_now(const std::string& source) override {
+        expired_by = source;
+        return 2;
+    }
+    bool logged(LogLevel level, std::string_view needle) {
+        std::lock_guard lock(mutex_);
+        for (const auto& [l, m] : logs) {
+            if (l == level && m.find(needle) != std::string::npos) return true;
+        }
+        return false;
+    }
+
+    FakeStore store_;
+    FixedClock clock_;
+    kernel::JsonTradeCodec codec_;
+    FakeIngest ingest_;
+    std::vector<std::pair<LogLevel, std::string>> logs;
+    std::vector<std::pair<std::string, std::string>> contexts;  // message, request id
+    std::string expired_by;
+    std::atomic<bool> store_up{true};
+    kernel::MetricsRegistry metrics_;
+
+  private:
+    std::mutex mutex_;
+};
+
+}  // namespace tradestore::rest::fakes
