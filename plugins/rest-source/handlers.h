@@ -32,7 +32,6 @@ struct ServiceContent {
     std::string info;                     // GET /
     std::string openapi;                  // GET /openapi.json
     DocsAssets docs;                      // GET /docs, /docs/{file}
-    std::string metrics_authorization;    // "Bearer <token>", or empty when /metrics is open
     std::function<void()> before_scrape;  // refreshes the connection gauges
 };
 

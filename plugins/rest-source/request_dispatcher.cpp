@@ -57,7 +57,6 @@ ServiceContent make_content(Host& host, const RestConfig& config) {
         std::move(info),
         openapi_json(options),
         DocsAssets(config.docs_dir),
-        config.metrics_token.empty() ? std::string() : "Bearer " + config.metrics_token,
         {}};
 }
 
@@ -76,7 +75,8 @@ RequestDispatcher::RequestDispatcher(Host& host, const RestConfig& config,
       handlers_(host, config, content_),
       stopping_(stopping),
       cors_(config.cors),
-      metrics_(host.metrics()) {
+      metrics_(host.metrics()),
+      guard_(host, std::make_shared<const Authenticator>(config.auth, config.metrics_token)) {
     if (!content_.docs.installed()) {
         host.log(LogLevel::Info, "rest-source",
                  "Swagger UI assets not found in '" + config.docs_dir +
@@ -186,6 +186,7 @@ Reply RequestDispatcher::dispatch(const RouteMatch& route, Exchange& exchange) {
         case RouteMatch::Kind::Found:
             break;
     }
+    if (auto refused = guard_.check(route, exchange)) return *refused;
     try {
         return call(route.endpoint, exchange);
     } catch (const StoreUnavailable& e) {

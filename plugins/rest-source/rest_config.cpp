@@ -1,9 +1,11 @@
 #include "rest_config.h"
 
+#include <stdexcept>
+
 namespace tradestore::rest {
 
 std::vector<SettingSpec> setting_specs() {
-    return {
+    std::vector<SettingSpec> specs = {
         {"host", SettingType::String, "127.0.0.1", false, "Address to listen on"},
         {"port", SettingType::Int, "8080", false, "TCP port to listen on", 1, 65535},
         {"threads", SettingType::Int, "16", false, "Connections served at once (worker threads)", 1,
@@ -32,8 +34,29 @@ std::vector<SettingSpec> setting_specs() {
         {"docs_dir", SettingType::String, "/usr/share/tradestore/swagger-ui", false,
          "Folder with the swagger-ui-dist files that GET /docs serves"},
         {"metrics_token", SettingType::Secret, "", false,
-         "When set, GET /metrics requires Authorization: Bearer <token>"},
+         "When set, GET /metrics requires Authorization: Bearer <token> (older form of a "
+         "metrics-role token; kept for existing configs)"},
     };
+    for (SettingSpec& spec : auth_setting_specs()) specs.push_back(std::move(spec));
+    return specs;
+}
+
+std::vector<SettingProblem> check_settings(const Settings& settings) {
+    std::vector<SettingProblem> problems;
+    const AuthConfig auth = auth_config_from_settings(settings, problems);
+    const bool metrics_token = settings.has("metrics_token");
+    if (metrics_token && auth.open_metrics) {
+        problems.push_back({"auth.open_metrics",
+                            "contradicts metrics_token, which protects /metrics; drop one"});
+    }
+    const std::string host = settings.has("host") ? settings.get_string("host") : "127.0.0.1";
+    if (!auth.enabled() && !auth.allow_anonymous && !is_loopback_host(host)) {
+        problems.push_back(
+            {"host", "listening on non-loopback address " + host +
+                         " with authentication off; configure auth.tokens.<id> or "
+                         "auth.jwt.*, or set allow_anonymous = true to run open knowingly"});
+    }
+    return problems;
 }
 
 RestConfig config_from_settings(const Settings& settings) {
@@ -70,6 +93,11 @@ RestConfig config_from_settings(const Settings& settings) {
     }
     if (settings.has("docs_dir")) config.docs_dir = settings.get_string("docs_dir");
     if (settings.has("metrics_token")) config.metrics_token = settings.get_string("metrics_token");
+    std::vector<SettingProblem> problems;
+    config.auth = auth_config_from_settings(settings, problems);
+    if (!problems.empty()) {
+        throw std::invalid_argument(problems.front().key + ": " + problems.front().problem);
+    }
     return config;
 }
 

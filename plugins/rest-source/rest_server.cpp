@@ -42,7 +42,8 @@ Poco::Net::ServerSocket listen_on(const RestConfig& config) {
 
 }  // namespace
 
-RestSource::RestSource(RestConfig config) : config_(std::move(config)) {}
+RestSource::RestSource(RestConfig config, Settings settings)
+    : config_(std::move(config)), settings_(std::move(settings)) {}
 
 RestSource::~RestSource() {
     try {
@@ -83,6 +84,7 @@ void RestSource::start(Host& host) {
     listening_ = true;
     host.log(LogLevel::Info, "rest-source",
              "rest-source listening on http://" + host_and_port(config_.host, port_));
+    log_auth_mode(host, config_);
 }
 
 void RestSource::stop() {
