@@ -55,7 +55,8 @@ std::optional<std::string> read_secret_file(std::string_view reference, std::str
     std::error_code error;
     if (!std::filesystem::is_regular_file(path, error)) {
         problem = "secret file " + path +
-                  (std::filesystem::exists(path, error) ? " is not a regular file" : " does not exist");
+                  (std::filesystem::exists(path, error) ? " is not a regular file"
+                                                        : " does not exist");
         return std::nullopt;
     }
     std::ifstream in(path, std::ios::binary);

@@ -189,7 +189,8 @@ DeploymentPlan plan_deployment(const ConfigFile& file) {
             for (const auto& entry : section->entries)
                 if (entry.secret) file_secret_keys.push_back(entry.key);
         }
-        plan.plugins.push_back({std::move(plugin), std::move(settings), std::move(file_secret_keys)});
+        plan.plugins.push_back(
+            {std::move(plugin), std::move(settings), std::move(file_secret_keys)});
     }
 
     const auto stores = std::count_if(plan.plugins.begin(), plan.plugins.end(), [](const auto& p) {

@@ -75,8 +75,7 @@ std::optional<Reply> AccessGuard::check(const RouteMatch& route, Exchange& excha
     return reply;
 }
 
-void AccessGuard::log_refusal(const Exchange& exchange, const AuthDecision& decision,
-                              int status) {
+void AccessGuard::log_refusal(const Exchange& exchange, const AuthDecision& decision, int status) {
     const Poco::Net::HTTPServerRequest& request = exchange.request;
     std::string line = "refused ";
     line += std::to_string(status);

@@ -12,7 +12,8 @@ std::string string_or_empty(const Settings& settings, std::string_view key) {
 }
 
 void read_jwt(const Settings& settings, JwtConfig& jwt, std::vector<SettingProblem>& problems) {
-    if (settings.has("auth.jwt.algorithms")) jwt.algorithms = settings.get_list("auth.jwt.algorithms");
+    if (settings.has("auth.jwt.algorithms"))
+        jwt.algorithms = settings.get_list("auth.jwt.algorithms");
     for (const std::string& algorithm : jwt.algorithms) {
         if (std::find(std::begin(kAlgorithms), std::end(kAlgorithms), algorithm) ==
             std::end(kAlgorithms)) {
@@ -24,7 +25,8 @@ void read_jwt(const Settings& settings, JwtConfig& jwt, std::vector<SettingProbl
     jwt.rs256_public_key_file = string_or_empty(settings, "auth.jwt.rs256_public_key");
     jwt.issuer = string_or_empty(settings, "auth.jwt.issuer");
     jwt.audience = string_or_empty(settings, "auth.jwt.audience");
-    if (settings.has("auth.jwt.role_claim")) jwt.role_claim = settings.get_string("auth.jwt.role_claim");
+    if (settings.has("auth.jwt.role_claim"))
+        jwt.role_claim = settings.get_string("auth.jwt.role_claim");
     if (!jwt.enabled()) return;
     if (jwt.allows("HS256") && jwt.hs256_secret.size() < 32) {
         problems.push_back({"auth.jwt.hs256_secret",
@@ -35,8 +37,9 @@ void read_jwt(const Settings& settings, JwtConfig& jwt, std::vector<SettingProbl
                             "RS256 is allowed, so the PEM file of the RSA public key is needed"});
     }
     if (jwt.issuer.empty()) {
-        problems.push_back({"auth.jwt.issuer", "JWT is on (auth.jwt.algorithms), so the issuer "
-                                               "its tokens must name is needed"});
+        problems.push_back({"auth.jwt.issuer",
+                            "JWT is on (auth.jwt.algorithms), so the issuer "
+                            "its tokens must name is needed"});
     }
     if (jwt.role_claim.empty()) problems.push_back({"auth.jwt.role_claim", "must not be empty"});
 }
@@ -91,7 +94,8 @@ AuthConfig auth_config_from_settings(const Settings& settings,
     if (settings.has("auth.open_metrics")) {
         auth.open_metrics = settings.get_bool("auth.open_metrics");
     }
-    if (settings.has("allow_anonymous")) auth.allow_anonymous = settings.get_bool("allow_anonymous");
+    if (settings.has("allow_anonymous"))
+        auth.allow_anonymous = settings.get_bool("allow_anonymous");
     return auth;
 }
 
@@ -99,7 +103,8 @@ bool is_loopback_host(std::string_view host) {
     if (host == "localhost" || host == "::1" || host == "[::1]") return true;
     if (!host.starts_with("127.")) return false;
     // 127.x.y.z with digits and dots only: not a name like "127.example.com".
-    return std::all_of(host.begin(), host.end(), [](char c) { return c == '.' || (c >= '0' && c <= '9'); });
+    return std::all_of(host.begin(), host.end(),
+                       [](char c) { return c == '.' || (c >= '0' && c <= '9'); });
 }
 
 }  // namespace tradestore::rest

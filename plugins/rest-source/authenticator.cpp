@@ -75,8 +75,8 @@ AuthDecision Authenticator::decide(Access access, std::string_view authorization
     decision.token_id = identity->id;
     if (!role_grants(identity->role, access)) {
         decision.outcome = AuthOutcome::InsufficientRole;
-        decision.reason = std::string(to_string(identity->role)) + " lacks " +
-                          std::string(least_role(access));
+        decision.reason =
+            std::string(to_string(identity->role)) + " lacks " + std::string(least_role(access));
     }
     return decision;
 }

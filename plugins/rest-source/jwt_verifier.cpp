@@ -37,7 +37,8 @@ std::string loggable(std::string text) {
 JwtVerifier::JwtVerifier(const JwtConfig& config)
     : config_(config), signer_(std::make_unique<Poco::JWT::Signer>()) {
     // setAlgorithms replaces Poco's default (HS256): only the configured ones verify.
-    signer_->setAlgorithms(std::set<std::string>(config.algorithms.begin(), config.algorithms.end()));
+    signer_->setAlgorithms(
+        std::set<std::string>(config.algorithms.begin(), config.algorithms.end()));
     if (config.allows("HS256")) signer_->setHMACKey(config.hs256_secret);
     if (config.allows("RS256")) signer_->setRSAKey(load_public_key(config.rs256_public_key_file));
 }

@@ -627,8 +627,8 @@ JsonValue openapi_document(const OpenApiOptions& options) {
                    "Ingests, validates and stores trades. Every answer is JSON and carries an "
                    "X-Request-ID. A method a path does not list is answered 405 with Allow "
                    "(components/responses/MethodNotAllowed); an unexpected failure 500 without "
-                   "internals (components/responses/InternalError). With authentication configured, "
-                   "operations need a bearer token with the role in x-required-role "
+                   "internals (components/responses/InternalError). With authentication "
+                   "configured, operations need a bearer token with the role in x-required-role "
                    "(components/securitySchemes/bearerAuth): 401 without a valid one, 403 when "
                    "its role is too low. Prometheus metrics are at /metrics, this document at "
                    "/openapi.json, Swagger UI at /docs."}})},

@@ -59,7 +59,8 @@ void RestSource::reload(const Settings& settings) {
         if (!needs_restart.empty()) {
             host_->log(LogLevel::Warning, "rest-source",
                        "reload: changed settings that take effect at the next restart (needs "
-                       "restart): " + needs_restart);
+                       "restart): " +
+                           needs_restart);
         }
         log_auth_mode(*host_, fresh);
     }

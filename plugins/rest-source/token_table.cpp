@@ -58,8 +58,7 @@ bool constant_time_equal(const Sha256Digest& a, const Sha256Digest& b) {
 std::optional<TokenEntry> parse_token_setting(std::string_view id, std::string_view value,
                                               std::string& problem) {
     const std::size_t first = value.find(':');
-    const std::size_t second =
-        first == std::string_view::npos ? first : value.find(':', first + 1);
+    const std::size_t second = first == std::string_view::npos ? first : value.find(':', first + 1);
     if (second == std::string_view::npos) {
         problem = "expected <role>:sha256:<64 hex digits>";
         return std::nullopt;
@@ -72,8 +71,9 @@ std::optional<TokenEntry> parse_token_setting(std::string_view id, std::string_v
         return std::nullopt;
     }
     if (value.substr(first + 1, second - first - 1) != kSha256Scheme) {
-        problem = "expected <role>:sha256:<64 hex digits> (only SHA-256 hashes are accepted, "
-                  "never a token itself)";
+        problem =
+            "expected <role>:sha256:<64 hex digits> (only SHA-256 hashes are accepted, "
+            "never a token itself)";
         return std::nullopt;
     }
     const std::optional<Sha256Digest> digest = digest_from_hex(value.substr(second + 1));

@@ -54,8 +54,9 @@ TEST(TokenHashing, ConstantTimeEqualComparesEveryByte) {
 
 TEST(TokenSetting, ParsesRoleSchemeAndHash) {
     std::string problem;
-    const std::string upper = "writer:sha256:" + std::string("BA7816BF8F01CFEA414140DE5DAE2223"
-                                                             "B00361A396177A9CB410FF61F20015AD");
+    const std::string upper = "writer:sha256:" + std::string(
+                                                     "BA7816BF8F01CFEA414140DE5DAE2223"
+                                                     "B00361A396177A9CB410FF61F20015AD");
     const auto entry = parse_token_setting("ci", upper, problem);
     ASSERT_TRUE(entry) << problem;
     EXPECT_EQ(entry->identity.id, "ci");
@@ -124,8 +125,8 @@ TEST(AuthSettings, SecureByDefaultOnNonLoopbackAddresses) {
         EXPECT_EQ(problems[0].key, "host");
         EXPECT_NE(problems[0].problem.find("allow_anonymous = true"), std::string::npos);
     }
-    EXPECT_TRUE(check_settings(settings_of({{"host", "0.0.0.0"}, {"allow_anonymous", "true"}}))
-                    .empty());
+    EXPECT_TRUE(
+        check_settings(settings_of({{"host", "0.0.0.0"}, {"allow_anonymous", "true"}})).empty());
     EXPECT_TRUE(check_settings(settings_of({{"host", "0.0.0.0"},
                                             {"auth.tokens.ops", token_value("admin", "t")}}))
                     .empty());
@@ -233,8 +234,8 @@ class JwtTest : public ::testing::Test {
         other_rsa_ = new Poco::Crypto::RSAKey(Poco::Crypto::RSAKey::KL_2048,
                                               Poco::Crypto::RSAKey::EXP_LARGE);
         std::random_device random;
-        dir_ = std::filesystem::temp_directory_path() /
-               ("tradestore-jwt-" + std::to_string(random()));
+        dir_ =
+            std::filesystem::temp_directory_path() / ("tradestore-jwt-" + std::to_string(random()));
         std::filesystem::create_directories(dir_);
         rsa_->save((dir_ / "public.pem").string());
     }
@@ -307,8 +308,8 @@ TEST_F(JwtTest, WrongKeysAreRefused) {
     const std::string admin_payload = hs256(claims("admin"));
     const std::size_t dot1 = token.find('.'), dot2 = token.rfind('.');
     const std::size_t a1 = admin_payload.find('.'), a2 = admin_payload.rfind('.');
-    token = token.substr(0, dot1 + 1) + admin_payload.substr(a1 + 1, a2 - a1 - 1) +
-            token.substr(dot2);
+    token =
+        token.substr(0, dot1 + 1) + admin_payload.substr(a1 + 1, a2 - a1 - 1) + token.substr(dot2);
     EXPECT_FALSE(verify(config({"HS256"}), token));
 }
 
@@ -389,9 +390,9 @@ TEST_F(JwtTest, AuthenticatorUsesJwtForThreePartTokens) {
     EXPECT_EQ(writer.token_id, "jwt:alice");
     EXPECT_EQ(authenticator.decide(Access::Admin, "Bearer " + hs256(claims())).outcome,
               AuthOutcome::InsufficientRole);
-    EXPECT_EQ(authenticator.decide(Access::Reader, "Bearer " + hs256(claims(), "wrong-key"))
-                  .outcome,
-              AuthOutcome::InvalidToken);
+    EXPECT_EQ(
+        authenticator.decide(Access::Reader, "Bearer " + hs256(claims(), "wrong-key")).outcome,
+        AuthOutcome::InvalidToken);
 }
 
 TEST_F(JwtTest, AnUnreadableKeyFileIsAConfigError) {
