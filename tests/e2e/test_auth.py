@@ -3,11 +3,15 @@ no token, a bad token and each role (the expected statuses are this file's own t
 daemon's); the 401/403 answers and their log lines and counters; the secure default for
 non-loopback addresses; and SIGHUP swapping tokens without dropping a keep-alive connection."""
 
+import base64
 import hashlib
+import hmac
 import http.client
+import json
 import os
 import re
 import signal
+import subprocess
 import time
 import unittest
 
@@ -152,6 +156,97 @@ class SecureDefaultTest(unittest.TestCase):
         finally:
             daemon.stop()
             daemon.cleanup()
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt(header, claims, sign):
+    """A compact JWT made here (not with the daemon's library); `sign` maps bytes to bytes."""
+    signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
+    return f"{signing_input}.{b64url(sign(signing_input.encode()))}"
+
+
+HS_KEY = "e2e-hs256-key-of-at-least-32-bytes!!"
+ISSUER = "https://idp.example"
+
+
+class JwtTest(unittest.TestCase):
+    """JWTs made by Python's hmac and the openssl command, verified by the daemon; probes
+    protected and /metrics open by configuration."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.daemon = Daemon(rest_settings="")
+        cls.private_key = os.path.join(cls.daemon.dir, "rsa.pem")
+        public_key = os.path.join(cls.daemon.dir, "rsa.pub.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                        "-out", cls.private_key], check=True, capture_output=True)
+        subprocess.run(["openssl", "pkey", "-in", cls.private_key, "-pubout", "-out", public_key],
+                       check=True, capture_output=True)
+        with open(cls.daemon.config_path, "a") as f:
+            f.write("auth.jwt.algorithms = HS256, RS256\n"
+                    f"auth.jwt.hs256_secret = {HS_KEY}\n"
+                    f"auth.jwt.rs256_public_key = {public_key}\n"
+                    f"auth.jwt.issuer = {ISSUER}\n"
+                    "auth.jwt.audience = tradestore\n"
+                    "auth.open_probes = false\n"
+                    "auth.open_metrics = true\n")
+        cls.daemon.start()
+        cls.http = cls.daemon.client
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.daemon.stop()
+        cls.daemon.cleanup()
+
+    def claims(self, role="writer", **extra):
+        claims = {"sub": "svc-loader", "iss": ISSUER, "aud": "tradestore",
+                  "exp": int(time.time()) + 600, "role": role}
+        claims.update(extra)
+        return claims
+
+    def hs256(self, claims, key=HS_KEY):
+        return jwt({"alg": "HS256", "typ": "JWT"}, claims,
+                   lambda data: hmac.new(key.encode(), data, hashlib.sha256).digest())
+
+    def rs256(self, claims):
+        return jwt({"alg": "RS256", "typ": "JWT"}, claims,
+                   lambda data: subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.private_key],
+                                               input=data, capture_output=True, check=True).stdout)
+
+    def status(self, method, path, token, body=None):
+        return self.http.request(method, path, body, headers=bearer(token)).status
+
+    def test_valid_tokens_carry_their_role(self):
+        self.assertEqual(self.status("POST", "/api/v1/trades", self.hs256(self.claims()), trade("J1")), 201)
+        self.assertEqual(self.status("GET", "/api/v1/trades/J1", self.rs256(self.claims("reader"))), 200)
+        self.assertEqual(self.status("GET", "/api/v1/audit-logs", self.rs256(self.claims("reader"))), 403)
+        self.assertEqual(self.status("GET", "/api/v1/audit-logs", self.rs256(self.claims("admin"))), 200)
+        self.assertRegex(self.daemon.read_log(), r"token_id=jwt:svc-loader")
+
+    def test_forged_and_stale_tokens_are_refused(self):
+        admin = self.claims("admin")
+        refused = {
+            "unsigned": jwt({"alg": "none", "typ": "JWT"}, admin, lambda data: b""),
+            "wrong key": self.hs256(admin, key=HS_KEY + "x"),
+            "expired": self.hs256(self.claims("admin", exp=int(time.time()) - 5)),
+            "other issuer": self.hs256(self.claims("admin", iss="https://evil.example")),
+            "other audience": self.hs256(self.claims("admin", aud="someone-else")),
+            "unknown role": self.hs256(self.claims("root")),
+            "HS384": jwt({"alg": "HS384", "typ": "JWT"}, admin,
+                         lambda data: hmac.new(HS_KEY.encode(), data, hashlib.sha384).digest()),
+        }
+        for name, token in refused.items():
+            r = self.http.get("/api/v1/audit-logs", headers=bearer(token))
+            self.assertEqual(r.status, 401, name)
+            self.assertIn('error="invalid_token"', r.headers["www-authenticate"], name)
+
+    def test_probes_protected_and_metrics_open_by_configuration(self):
+        self.assertEqual(self.http.get("/api/v1/health/live").status, 401)
+        self.assertEqual(self.status("GET", "/api/v1/health/ready", self.hs256(self.claims("reader"))), 200)
+        self.assertEqual(self.http.get("/metrics").status, 200)
 
 
 class ReloadTest(unittest.TestCase):
