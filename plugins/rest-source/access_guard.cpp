@@ -49,6 +49,7 @@ std::optional<Reply> AccessGuard::check(const RouteMatch& route, Exchange& excha
     Reply reply;
     switch (decision.outcome) {
         case AuthOutcome::Allowed:
+            if (decision.token_id != "-") exchange.token_id = decision.token_id;
             return std::nullopt;
         case AuthOutcome::MissingToken:
             missing_token_.inc();

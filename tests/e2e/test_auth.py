@@ -61,7 +61,7 @@ CALLERS = [("none", {}), ("bad", bearer(BAD))] + [(role, bearer(TOKENS[role]))
 class AuthMatrixTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.daemon = Daemon(rest_settings=token_settings(TOKENS) +
+        cls.daemon = Daemon(rest_settings=token_settings(TOKENS) + "access_log = true\n"
                             "docs_dir = /nonexistent/swagger-ui\n").start()
         cls.http = cls.daemon.client
         for trade_id in ("M1", "D1"):
@@ -108,11 +108,15 @@ class AuthMatrixTest(unittest.TestCase):
     def test_refusals_are_logged_with_the_token_id_and_counted(self):
         self.http.get("/api/v1/audit-logs", headers=bearer(TOKENS["reader"]))
         self.http.get("/api/v1/statistics", headers=bearer(BAD))
+        self.http.get("/api/v1/trades/M1", headers=bearer(TOKENS["admin"]))
         log = self.daemon.read_log()
         self.assertRegex(log, r"auth: refused 403 outcome=insufficient_role method=GET "
                               r"path=/api/v1/audit-logs token_id=reader-id client=127\.0\.0\.1:\d+")
         self.assertRegex(log, r"auth: refused 401 outcome=invalid_token method=GET "
                               r"path=/api/v1/statistics token_id=- client=127\.0\.0\.1")
+        # Accepted calls name their caller in the access log.
+        self.assertRegex(log, r"rest-source\.access: GET /api/v1/trades/M1 200 [0-9.]+ ms "
+                              r"token_id=admin-id")
         for token in list(TOKENS.values()) + [BAD]:
             self.assertNotIn(token, log, "a token reached the log")
         metrics = self.http.get("/metrics", headers=bearer(TOKENS["reader"])).body.decode()
