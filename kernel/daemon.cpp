@@ -3,6 +3,7 @@
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "config_error.h"
@@ -173,7 +174,10 @@ void Daemon::reload(Runtime& runtime) {
     log.information("SIGHUP: re-reading " + config_path_);
     try {
         const DeploymentPlan fresh = load_plan(config_path_, business_date_);
+        // Old secrets stay masked too: they may still appear in lines about the old config.
         for (std::string& secret : secret_values(fresh)) log_secrets_.push_back(std::move(secret));
+        std::sort(log_secrets_.begin(), log_secrets_.end());
+        log_secrets_.erase(std::unique(log_secrets_.begin(), log_secrets_.end()), log_secrets_.end());
         set_log_secrets(log_secrets_);
         runtime.reload(fresh);
         log.information("SIGHUP: reload of " + config_path_ + " done");

@@ -150,8 +150,10 @@ void Runtime::reload(const DeploymentPlan& fresh) {
             continue;
         }
         try {
+            // Called even when the settings read the same: a file they name (a JWT key, a
+            // certificate) may have changed.
             source->reload(planned->settings);
-            log(LogLevel::Info, "reload: source " + name + " reloaded");
+            log(LogLevel::Info, "reload: source " + name + " has the new settings");
         } catch (const std::exception& error) {
             log(LogLevel::Error, "reload: source " + name + " kept its settings: " + error.what());
         }

@@ -64,7 +64,8 @@ void RestSource::reload(const Settings& settings) {
         }
         log_auth_mode(*host_, fresh);
     }
-    // TLS: reload the certificate and key here (reload_tls()), once HTTPS is in.
+    // TLS RELOAD CALL POINT: the lead wires reload_tls() (HTTPS helper) here, so that SIGHUP
+    // also re-reads the certificate and key.
 }
 
 }  // namespace tradestore::rest
