@@ -118,10 +118,6 @@ void Runtime::stop() {
     }
 }
 
-}  // namespace tradestore::kernel
-
-namespace tradestore::kernel {
-
 void Runtime::reload(const DeploymentPlan& fresh) {
     const auto find = [](const DeploymentPlan& plan, const std::string& name) {
         const auto it = std::find_if(plan.plugins.begin(), plan.plugins.end(), [&](const auto& p) {

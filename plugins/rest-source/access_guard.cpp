@@ -43,6 +43,7 @@ AccessGuard::AccessGuard(Host& host, std::shared_ptr<const Authenticator> authen
 
 std::optional<Reply> AccessGuard::check(const RouteMatch& route, Exchange& exchange) {
     const std::shared_ptr<const Authenticator> authenticator = current_.load();
+    if (!authenticator->needs_token(route.access)) return std::nullopt;  // no header lookup
     static const std::string kNoHeader;
     const AuthDecision decision =
         authenticator->decide(route.access, exchange.request.get("Authorization", kNoHeader));
