@@ -1,6 +1,9 @@
 #include "config_file.h"
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -39,9 +42,39 @@ bool valid_name(std::string_view name) {
     return true;
 }
 
-// Expands ${VAR} and ${VAR:-default}; "$$" is a literal "$".
+constexpr std::string_view kFilePrefix = "file:";
+
+// The content of a ${file:/abs/path} reference, without one trailing newline; nullopt and
+// `problem` when the file cannot be used. The content is taken as is (not expanded again).
+std::optional<std::string> read_secret_file(std::string_view reference, std::string& problem) {
+    const std::string path(reference.substr(kFilePrefix.size()));
+    if (path.empty() || path.front() != '/') {
+        problem = "${file:" + path + "} needs an absolute path";
+        return std::nullopt;
+    }
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error)) {
+        problem = "secret file " + path +
+                  (std::filesystem::exists(path, error) ? " is not a regular file"
+                                                        : " does not exist");
+        return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        problem = "cannot read secret file " + path + ": " + std::strerror(errno);
+        return std::nullopt;
+    }
+    std::ostringstream content;
+    content << in.rdbuf();
+    std::string text = content.str();
+    if (text.ends_with('\n')) text.pop_back();
+    return text;
+}
+
+// Expands ${VAR}, ${VAR:-default} and ${file:/path}; "$$" is a literal "$". `secret` is set
+// when a file supplied part of the value.
 std::optional<std::string> expand(std::string_view value, const EnvironmentLookup& environment,
-                                  std::string& problem) {
+                                  std::string& problem, bool& secret) {
     std::string out;
     out.reserve(value.size());
     for (std::size_t i = 0; i < value.size(); ++i) {
@@ -64,6 +97,14 @@ std::optional<std::string> expand(std::string_view value, const EnvironmentLooku
             return std::nullopt;
         }
         std::string_view reference = value.substr(i + 2, close - i - 2);
+        if (reference.starts_with(kFilePrefix)) {
+            auto content = read_secret_file(reference, problem);
+            if (!content) return std::nullopt;
+            out += *content;
+            secret = true;
+            i = close;
+            continue;
+        }
         std::optional<std::string_view> fallback;
         if (auto sep = reference.find(":-"); sep != std::string_view::npos) {
             fallback = reference.substr(sep + 2);
@@ -140,12 +181,13 @@ ConfigFile parse_config(std::string_view text, const std::string& path,
             continue;
         }
         std::string problem;
-        auto value = expand(trim(line.substr(equals + 1)), environment, problem);
+        bool secret = false;
+        auto value = expand(trim(line.substr(equals + 1)), environment, problem, secret);
         if (!value) {
             problems.push_back({path, line_number, section.name, key, problem});
             continue;
         }
-        section.entries.push_back({key, std::move(*value), line_number});
+        section.entries.push_back({key, std::move(*value), line_number, secret});
     }
     if (!problems.empty()) throw ConfigError(std::move(problems));
     return file;

@@ -3,6 +3,7 @@
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "config_error.h"
@@ -10,6 +11,7 @@
 #include "deployment_plan.h"
 #include "logging_setup.h"
 #include "plugin_listing.h"
+#include "reload_signal.h"
 #include "runtime.h"
 
 namespace tradestore::kernel {
@@ -126,6 +128,8 @@ int Daemon::list_plugins_command() {
 }
 
 int Daemon::serve() {
+    // Before any thread starts, so that only the reload thread ever takes SIGHUP.
+    block_reload_signal();
     std::unique_ptr<DeploymentPlan> plan;
     try {
         plan = std::make_unique<DeploymentPlan>(load_plan(config_path_, business_date_));
@@ -133,9 +137,10 @@ int Daemon::serve() {
         for (const auto& problem : error.problems()) std::cerr << problem.to_string() << "\n";
         return kExitFailure;
     }
+    log_secrets_ = secret_values(*plan);
     configure_logging(plan->kernel.log_level, plan->kernel.log_file,
                       plan->kernel.log_format == "json" ? LogFormat::Json : LogFormat::Plain,
-                      secret_values(*plan));
+                      log_secrets_);
     Poco::Logger& log = Poco::Logger::get("kernel");
     log.information("config " + config_path_ + " is valid");
     if (log.debug()) {
@@ -154,11 +159,34 @@ int Daemon::serve() {
         std::cerr << "tradestored: " << redact_secrets(error.what()) << "\n";
         return kExitFailure;
     }
-    waitForTerminationRequest();
+    {
+        ReloadSignalThread reloads([this, &runtime] { reload(runtime); });
+        waitForTerminationRequest();
+    }
     log.information("termination requested; draining in-flight work");
     runtime.stop();
     log.information("tradestored stopped");
     return EXIT_OK;
+}
+
+void Daemon::reload(Runtime& runtime) {
+    Poco::Logger& log = Poco::Logger::get("kernel");
+    log.information("SIGHUP: re-reading " + config_path_);
+    try {
+        const DeploymentPlan fresh = load_plan(config_path_, business_date_);
+        // Old secrets stay masked too: they may still appear in lines about the old config.
+        for (std::string& secret : secret_values(fresh)) log_secrets_.push_back(std::move(secret));
+        std::sort(log_secrets_.begin(), log_secrets_.end());
+        log_secrets_.erase(std::unique(log_secrets_.begin(), log_secrets_.end()), log_secrets_.end());
+        set_log_secrets(log_secrets_);
+        runtime.reload(fresh);
+        log.information("SIGHUP: reload of " + config_path_ + " done");
+    } catch (const ConfigError& error) {
+        for (const auto& problem : error.problems())
+            log.error("SIGHUP: config refused, the running one stays: " + problem.to_string());
+    } catch (const std::exception& error) {
+        log.error(std::string("SIGHUP: reload failed, the running config stays: ") + error.what());
+    }
 }
 
 }  // namespace tradestore::kernel

@@ -1,13 +1,16 @@
 // tradestored: the Poco ServerApplication that reads the config, validates it, and runs the
-// deployment until SIGTERM or SIGINT.
+// deployment until SIGTERM or SIGINT; SIGHUP re-reads the config and reloads the sources.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <Poco/Util/ServerApplication.h>
 
 namespace tradestore::kernel {
+
+class Runtime;
 
 class Daemon final : public Poco::Util::ServerApplication {
 protected:
@@ -19,6 +22,8 @@ private:
     int check_config();
     int list_plugins_command();
     int serve();
+    // SIGHUP: re-read and validate the config; hand it to the sources or keep the old one.
+    void reload(Runtime& runtime);
 
     std::string config_path_ = "/etc/tradestore/tradestore.ini";
     std::optional<std::string> plugin_dir_;
@@ -26,6 +31,7 @@ private:
     bool help_ = false;
     bool check_config_ = false;
     bool list_plugins_ = false;
+    std::vector<std::string> log_secrets_;  // every secret seen since start, for redaction
 };
 
 }  // namespace tradestore::kernel

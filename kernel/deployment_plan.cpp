@@ -39,13 +39,18 @@ const std::vector<SettingSpec>& kernel_schema() {
     return schema;
 }
 
+bool PlannedPlugin::is_secret(std::string_view key) const {
+    if (std::find(file_secret_keys.begin(), file_secret_keys.end(), key) != file_secret_keys.end())
+        return true;
+    const SettingSpec* spec = find_spec(plugin->descriptor().settings, key);
+    return spec != nullptr && spec->type == SettingType::Secret;
+}
+
 std::vector<std::string> secret_values(const DeploymentPlan& plan) {
     std::vector<std::string> secrets;
     for (const auto& planned : plan.plugins) {
         for (const auto& [key, value] : planned.settings.values()) {
-            const SettingSpec* spec = find_spec(planned.plugin->descriptor().settings, key);
-            if (spec != nullptr && spec->type == SettingType::Secret && !value.empty())
-                secrets.push_back(value);
+            if (planned.is_secret(key) && !value.empty()) secrets.push_back(value);
         }
     }
     return secrets;
@@ -56,10 +61,8 @@ std::vector<std::string> describe_settings(const DeploymentPlan& plan) {
     for (const auto& planned : plan.plugins) {
         const PluginDescriptor& descriptor = planned.plugin->descriptor();
         for (const auto& [key, value] : planned.settings.values()) {
-            const SettingSpec* spec = find_spec(descriptor.settings, key);
-            const bool secret = spec != nullptr && spec->type == SettingType::Secret;
             lines.push_back("[plugin." + descriptor.name + "] " + key + " = " +
-                            (secret ? std::string("***") : value));
+                            (planned.is_secret(key) ? std::string("***") : value));
         }
     }
     return lines;
@@ -168,9 +171,26 @@ DeploymentPlan plan_deployment(const ConfigFile& file) {
             continue;
         }
         const std::string section_name = std::string(kPluginSectionPrefix) + name;
-        Settings settings = validate_settings(file.path, section_name, file.find(section_name),
+        const ConfigSection* section = file.find(section_name);
+        const std::size_t problems_before = problems.size();
+        Settings settings = validate_settings(file.path, section_name, section,
                                               plugin->descriptor().settings, problems);
-        plan.plugins.push_back({std::move(plugin), std::move(settings)});
+        // The plugin's own check sees only settings that are each valid.
+        if (problems.size() == problems_before && plugin->descriptor().check_settings != nullptr) {
+            for (auto& found : plugin->descriptor().check_settings(settings)) {
+                const ConfigEntry* entry = section ? section->find(found.key) : nullptr;
+                const int line = entry ? entry->line : (section ? section->line : 0);
+                problems.push_back(
+                    {file.path, line, section_name, found.key, std::move(found.problem)});
+            }
+        }
+        std::vector<std::string> file_secret_keys;
+        if (section != nullptr) {
+            for (const auto& entry : section->entries)
+                if (entry.secret) file_secret_keys.push_back(entry.key);
+        }
+        plan.plugins.push_back(
+            {std::move(plugin), std::move(settings), std::move(file_secret_keys)});
     }
 
     const auto stores = std::count_if(plan.plugins.begin(), plan.plugins.end(), [](const auto& p) {

@@ -30,11 +30,17 @@ struct KernelSettings {
     std::chrono::milliseconds shutdown_timeout{0};
     std::size_t group_commit_max_items = 1000;
     std::size_t ingest_writers = 1;
+
+    bool operator==(const KernelSettings&) const = default;
 };
 
 struct PlannedPlugin {
     std::shared_ptr<LoadedPlugin> plugin;
     Settings settings;
+    std::vector<std::string> file_secret_keys;  // keys whose value came from ${file:...}
+
+    // A Secret in the plugin's schema, or a value read from a secret file.
+    bool is_secret(std::string_view key) const;
 };
 
 struct DeploymentPlan {

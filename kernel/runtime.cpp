@@ -1,5 +1,6 @@
 #include "runtime.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace tradestore::kernel {
@@ -114,6 +115,44 @@ void Runtime::stop() {
             log(LogLevel::Error, std::string("store failed to close: ") + error.what());
         }
         store_open_ = false;
+    }
+}
+
+void Runtime::reload(const DeploymentPlan& fresh) {
+    const auto find = [](const DeploymentPlan& plan, const std::string& name) {
+        const auto it = std::find_if(plan.plugins.begin(), plan.plugins.end(), [&](const auto& p) {
+            return p.plugin->descriptor().name == name;
+        });
+        return it == plan.plugins.end() ? nullptr : &*it;
+    };
+    if (!(fresh.kernel == plan_.kernel)) {
+        log(LogLevel::Warning, "reload: [kernel] settings changed; they take effect at the next "
+                               "restart (needs restart)");
+    }
+    for (const auto& planned : fresh.plugins) {
+        const std::string& name = planned.plugin->descriptor().name;
+        const PlannedPlugin* running = find(plan_, name);
+        if (running == nullptr) {
+            log(LogLevel::Warning, "reload: plugin " + name + " is new (needs restart)");
+        } else if (!planned.plugin->has_kind(kSourcePlugin) &&
+                   planned.settings.values() != running->settings.values()) {
+            log(LogLevel::Warning, "reload: [plugin." + name + "] changed (needs restart)");
+        }
+    }
+    for (const auto& [name, source] : started_sources_) {
+        const PlannedPlugin* planned = find(fresh, name);
+        if (planned == nullptr) {
+            log(LogLevel::Warning, "reload: source " + name + " left the config (needs restart)");
+            continue;
+        }
+        try {
+            // Called even when the settings read the same: a file they name (a JWT key, a
+            // certificate) may have changed.
+            source->reload(planned->settings);
+            log(LogLevel::Info, "reload: source " + name + " has the new settings");
+        } catch (const std::exception& error) {
+            log(LogLevel::Error, "reload: source " + name + " kept its settings: " + error.what());
+        }
     }
 }
 

@@ -26,6 +26,9 @@ public:
     void start();
     // Stops intake, drains in-flight batches, stops jobs and closes the store.
     void stop();
+    // Hands a re-read, validated config to every running source (Source::reload) and logs
+    // what else changed, which takes a restart. The running plan stays the one started with.
+    void reload(const DeploymentPlan& fresh);
 
     KernelHost& host() { return *host_; }
     MetricsRegistry& metrics() { return metrics_; }

@@ -11,9 +11,10 @@ packages=(
 )
 case "${1:-build}" in
   # prometheus: promtool checks a /metrics scrape; chromium: the /docs browser test (driven
-  # by npm's playwright-core, never a downloaded browser); python3-venv: Schemathesis' venv.
+  # by npm's playwright-core, never a downloaded browser); python3-venv: Schemathesis' venv;
+  # openssl: RSA keys and RS256 signatures for the JWT tests.
   test) packages+=(libgtest-dev libgmock-dev libbenchmark-dev curl python3 python3-venv
-    prometheus chromium) ;;
+    prometheus chromium openssl) ;;
   run | build) packages+=(libgtest-dev libgmock-dev libbenchmark-dev) ;;
   package)
     # `make package` / `make test-packages`: the packaging tools, and the Build-Depends of

@@ -25,6 +25,7 @@ struct Exchange {
     std::string& request_body;    // reusable buffer for the request body
     std::string& body;            // the response body to fill
     bool body_read = false;       // the request body was consumed entirely
+    std::string token_id{};       // the caller's token id when the route needed one
 };
 
 // What the service routes serve, prepared once at start.
@@ -32,7 +33,6 @@ struct ServiceContent {
     std::string info;                     // GET /
     std::string openapi;                  // GET /openapi.json
     DocsAssets docs;                      // GET /docs, /docs/{file}
-    std::string metrics_authorization;    // "Bearer <token>", or empty when /metrics is open
     std::function<void()> before_scrape;  // refreshes the connection gauges
 };
 

@@ -277,6 +277,8 @@ JsonValue error_response(std::string_view description, JsonValue schema, JsonVal
         if (const JsonValue* allow = extra_headers.find("Allow")) headers.set("Allow", *allow);
         if (const JsonValue* retry = extra_headers.find("Retry-After"))
             headers.set("Retry-After", *retry);
+        if (const JsonValue* challenge = extra_headers.find("WWW-Authenticate"))
+            headers.set("WWW-Authenticate", *challenge);
     }
     return object({{"description", description},
                    {"headers", std::move(headers)},
@@ -370,6 +372,28 @@ JsonValue responses(const OpenApiOptions& options) {
                                object({{"detail", "Service unavailable, retry later"}}))}}),
               object({{"Retry-After", object({{"description", "Seconds to wait"},
                                               {"schema", object({{"type", "integer"}})}})}})));
+    const JsonValue challenge = object(
+        {{"WWW-Authenticate",
+          object({{"description", "Bearer realm=\"tradestore\"; with error=\"invalid_token\" "
+                                  "when a token was presented but not accepted"},
+                  {"schema", object({{"type", "string"}})}})}});
+    r.set("Unauthorized",
+          error_response(
+              "No bearer token, or one that is unknown, expired or wrongly signed (only when "
+              "authentication is configured); nothing was changed",
+              schema_ref("Detail"),
+              object({{"missing", example("No token", object({{"detail", "Not authenticated"}}))},
+                      {"invalid", example("Bad token",
+                                          object({{"detail", "Invalid or expired token"}}))}}),
+              challenge));
+    r.set("Forbidden",
+          error_response(
+              "The token is valid but its role does not allow this operation; nothing was "
+              "changed",
+              schema_ref("Detail"),
+              object({{"role", example("Writer deleting",
+                                       object({{"detail", "Forbidden: this operation needs the "
+                                                          "admin role"}}))}})));
     r.set("InternalError",
           error_response(
               "An unexpected failure; it is logged with the request id, never shown",
@@ -429,6 +453,30 @@ JsonValue ok(std::string_view description, JsonValue schema) {
 
 JsonValue list_of(std::string_view schema) {
     return object({{"type", "array"}, {"items", schema_ref(schema)}});
+}
+
+// Who may call the operation: the bearer scheme, the least role (x-required-role) and the
+// 401/403 answers. Probes are open unless auth.open_probes = false, so a token is optional.
+template <typename AddError>
+void document_access(Access access, JsonValue& op, const AddError& error) {
+    const JsonValue bearer = object({{"bearerAuth", array({})}});
+    switch (access) {
+        case Access::Open:
+        case Access::Metrics:
+            return;
+        case Access::Probe:
+            op.set("security", array({object({}), bearer}));
+            error(401, "Unauthorized");
+            return;
+        case Access::Reader:
+        case Access::Writer:
+        case Access::Admin:
+            op.set("security", array({bearer}));
+            op.set("x-required-role", least_role(access));
+            error(401, "Unauthorized");
+            error(403, "Forbidden");
+            return;
+    }
 }
 
 // The documentation of one route: parameters, body and answers.
@@ -531,10 +579,23 @@ JsonValue operation(const ApiRoute& route) {
         case Endpoint::Metrics:
             break;
     }
+    document_access(route.access, op, error);
     params.push(ref("parameters", "RequestId"));
     op.set("parameters", std::move(params));
     op.set("responses", std::move(res));
     return op;
+}
+
+JsonValue security_schemes() {
+    return object(
+        {{"bearerAuth",
+          object({{"type", "http"},
+                  {"scheme", "bearer"},
+                  {"description",
+                   "A static token (the config holds its SHA-256) or a JWT (HS256/RS256 with "
+                   "exp and iss). Roles nest: reader (GET), writer (+ POST trades and batch), "
+                   "admin (+ DELETE, expire-trades, audit-logs); x-required-role names the "
+                   "least one. Without configured tokens the API is open on loopback only."}})}});
 }
 
 std::string lower(std::string_view method) {
@@ -566,14 +627,18 @@ JsonValue openapi_document(const OpenApiOptions& options) {
                    "Ingests, validates and stores trades. Every answer is JSON and carries an "
                    "X-Request-ID. A method a path does not list is answered 405 with Allow "
                    "(components/responses/MethodNotAllowed); an unexpected failure 500 without "
-                   "internals (components/responses/InternalError). Prometheus metrics are at "
-                   "/metrics, this document at /openapi.json, Swagger UI at /docs."}})},
+                   "internals (components/responses/InternalError). With authentication "
+                   "configured, operations need a bearer token with the role in x-required-role "
+                   "(components/securitySchemes/bearerAuth): 401 without a valid one, 403 when "
+                   "its role is too low. Prometheus metrics are at /metrics, this document at "
+                   "/openapi.json, Swagger UI at /docs."}})},
          {"tags", array({object({{"name", "trades"}, {"description", "Trades"}}),
                          object({{"name", "audit"}, {"description", "The audit trail"}}),
                          object({{"name", "service"},
                                  {"description", "Health, probes, statistics, expiry"}})})},
          {"paths", std::move(paths)},
-         {"components", object({{"schemas", schemas()},
+         {"components", object({{"securitySchemes", security_schemes()},
+                                {"schemas", schemas()},
                                 {"responses", responses(options)},
                                 {"parameters", parameters()},
                                 {"headers", std::move(headers)}})}});

@@ -1,6 +1,7 @@
 // The rest-source plugin descriptor.
 #include <tradestore/plugin.h>
 
+#include "jwt_verifier.h"
 #include "rest_config.h"
 #include "rest_server.h"
 
@@ -8,7 +9,21 @@ namespace tradestore::rest {
 namespace {
 
 std::unique_ptr<Source> create(const Settings& settings) {
-    return std::make_unique<RestSource>(config_from_settings(settings));
+    return std::make_unique<RestSource>(config_from_settings(settings), settings);
+}
+
+std::vector<SettingProblem> check(const Settings& settings) {
+    std::vector<SettingProblem> problems = check_settings(settings);
+    if (!problems.empty()) return problems;
+    const RestConfig config = config_from_settings(settings);
+    if (config.auth.jwt.enabled()) {
+        try {
+            JwtVerifier verifier(config.auth.jwt);  // loads the RS256 key
+        } catch (const std::exception& e) {
+            problems.push_back({"auth.jwt.rs256_public_key", e.what()});
+        }
+    }
+    return problems;
 }
 
 PluginDescriptor describe() {
@@ -19,6 +34,7 @@ PluginDescriptor describe() {
         "HTTP/JSON API under /api/v1 (trades, batch, audit logs, health, statistics)";
     descriptor.kinds = kSourcePlugin;
     descriptor.settings = setting_specs();
+    descriptor.check_settings = &check;
     descriptor.create_source = &create;
     return descriptor;
 }

@@ -44,7 +44,6 @@ ServiceContent make_content(Host& host, const RestConfig& config) {
         std::move(info),
         openapi_json(options),
         DocsAssets(config.docs_dir),
-        config.metrics_token.empty() ? std::string() : "Bearer " + config.metrics_token,
         {}};
 }
 
@@ -58,7 +57,8 @@ RequestDispatcher::RequestDispatcher(Host& host, const RestConfig& config,
       handlers_(host, config, content_),
       stopping_(stopping),
       cors_(config.cors),
-      metrics_(host.metrics()) {
+      metrics_(host.metrics()),
+      guard_(host, std::make_shared<const Authenticator>(config.auth, config.metrics_token)) {
     if (!content_.docs.installed()) {
         host.log(LogLevel::Info, "rest-source",
                  "Swagger UI assets not found in '" + config.docs_dir +
@@ -84,6 +84,7 @@ void RequestDispatcher::handle(Poco::Net::HTTPServerRequest& request,
     Reply reply;
     std::size_t slot = RequestMetrics::unmatched_slot();
     bool body_read = false;
+    std::string token_id;  // for the access log: who called (the store's audit has no field)
     if (!origin.empty() && method == "OPTIONS" && request.has(kPreflightMethodHeader)) {
         Exchange exchange{request,    target.query,         kNoParam,
                           request_id, buffers.request_body, buffers.response_body};
@@ -95,6 +96,7 @@ void RequestDispatcher::handle(Poco::Net::HTTPServerRequest& request,
                           request_id, buffers.request_body, buffers.response_body};
         reply = dispatch(route, exchange);
         body_read = exchange.body_read;
+        token_id = std::move(exchange.token_id);
         slot = RequestMetrics::slot_of(route);
     }
     if (!origin.empty() && cors_.origin_allowed(origin)) {
@@ -135,6 +137,10 @@ void RequestDispatcher::handle(Poco::Net::HTTPServerRequest& request,
         line += ' ';
         line += std::to_string(seconds * 1000.0);
         line += " ms";
+        if (!token_id.empty()) {
+            line += " token_id=";
+            line += token_id;
+        }
         host_.log_with(LogLevel::Info, "rest-source.access", line, {.request_id = request_id});
     }
     buffers.trim();
@@ -168,6 +174,7 @@ Reply RequestDispatcher::dispatch(const RouteMatch& route, Exchange& exchange) {
         case RouteMatch::Kind::Found:
             break;
     }
+    if (auto refused = guard_.check(route, exchange)) return *refused;
     try {
         return call(route.endpoint, exchange);
     } catch (const StoreUnavailable& e) {

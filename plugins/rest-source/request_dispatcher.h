@@ -8,6 +8,7 @@
 
 #include <atomic>
 
+#include "access_guard.h"
 #include "cors.h"
 #include "handlers.h"
 #include "request_id.h"
@@ -26,6 +27,10 @@ class RequestDispatcher {
     // Called before each /metrics scrape (the source refreshes its connection gauges).
     void set_before_scrape(std::function<void()> hook) { content_.before_scrape = std::move(hook); }
     RequestMetrics& request_metrics() { return metrics_; }
+    // Swaps the token table (reload); requests in flight keep the one they started with.
+    void set_authenticator(std::shared_ptr<const Authenticator> authenticator) {
+        guard_.replace(std::move(authenticator));
+    }
 
   private:
     Reply dispatch(const RouteMatch& route, Exchange& exchange);
@@ -43,6 +48,7 @@ class RequestDispatcher {
     RequestIdGenerator ids_;
     CorsPolicy cors_;
     RequestMetrics metrics_;
+    AccessGuard guard_;
 };
 
 }  // namespace tradestore::rest

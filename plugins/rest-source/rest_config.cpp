@@ -5,7 +5,7 @@
 namespace tradestore::rest {
 
 std::vector<SettingSpec> setting_specs() {
-    return {
+    std::vector<SettingSpec> specs = {
         {"host", SettingType::String, "127.0.0.1", false, "Address to listen on"},
         {"port", SettingType::Int, "8080", false, "TCP port to listen on", 1, 65535},
         {"threads", SettingType::Int, "16", false,
@@ -50,7 +50,8 @@ std::vector<SettingSpec> setting_specs() {
         {"docs_dir", SettingType::String, "/usr/share/tradestore/swagger-ui", false,
          "Folder with the swagger-ui-dist files that GET /docs serves"},
         {"metrics_token", SettingType::Secret, "", false,
-         "When set, GET /metrics requires Authorization: Bearer <token>"},
+         "When set, GET /metrics requires Authorization: Bearer <token> (older form of a "
+         "metrics-role token; kept for existing configs)"},
         {"tls.certificate", SettingType::String, "", false,
          "PEM certificate (chain) file; when set the port speaks HTTPS only"},
         {"tls.private_key", SettingType::String, "", false,
@@ -64,6 +65,8 @@ std::vector<SettingSpec> setting_specs() {
         {"tls.handshake_timeout", SettingType::Duration, "10s", false,
          "A TLS handshake must finish within this; else the connection is closed", 1, 86'400'000},
     };
+    for (SettingSpec& spec : auth_setting_specs()) specs.push_back(std::move(spec));
+    return specs;
 }
 
 namespace {
@@ -122,6 +125,33 @@ TlsConfig tls_from_settings(const Settings& settings) {
 
 }  // namespace
 
+std::vector<SettingProblem> check_settings(const Settings& settings) {
+    std::vector<SettingProblem> problems;
+    try {
+        tls_from_settings(settings);
+    } catch (const std::invalid_argument& e) {
+        // "rest-source: tls.x: problem" -> key tls.x, so --check-config names the line.
+        std::string text = e.what();
+        if (text.starts_with("rest-source: ")) text.erase(0, 13);
+        const std::size_t colon = text.find(": ");
+        problems.push_back({text.substr(0, colon), text.substr(colon + 2)});
+    }
+    const AuthConfig auth = auth_config_from_settings(settings, problems);
+    const bool metrics_token = settings.has("metrics_token");
+    if (metrics_token && auth.open_metrics) {
+        problems.push_back({"auth.open_metrics",
+                            "contradicts metrics_token, which protects /metrics; drop one"});
+    }
+    const std::string host = settings.has("host") ? settings.get_string("host") : "127.0.0.1";
+    if (!auth.enabled() && !auth.allow_anonymous && !is_loopback_host(host)) {
+        problems.push_back(
+            {"host", "listening on non-loopback address " + host +
+                         " with authentication off; configure auth.tokens.<id> or "
+                         "auth.jwt.*, or set allow_anonymous = true to run open knowingly"});
+    }
+    return problems;
+}
+
 RestConfig config_from_settings(const Settings& settings) {
     RestConfig config;
     if (settings.has("host")) config.host = settings.get_string("host");
@@ -175,6 +205,11 @@ RestConfig config_from_settings(const Settings& settings) {
     if (settings.has("docs_dir")) config.docs_dir = settings.get_string("docs_dir");
     if (settings.has("metrics_token")) config.metrics_token = settings.get_string("metrics_token");
     config.tls = tls_from_settings(settings);
+    std::vector<SettingProblem> problems;
+    config.auth = auth_config_from_settings(settings, problems);
+    if (!problems.empty()) {
+        throw std::invalid_argument(problems.front().key + ": " + problems.front().problem);
+    }
     return config;
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "auth_config.h"
+
 namespace tradestore::rest {
 
 struct CorsConfig {
@@ -50,15 +52,21 @@ struct RestConfig {
     bool access_log = false;
     CorsConfig cors;
     std::string docs_dir = "/usr/share/tradestore/swagger-ui";
-    std::string metrics_token;  // empty: GET /metrics is open
+    std::string metrics_token;  // empty: GET /metrics is open (unless auth is on)
     TlsConfig tls;
+    AuthConfig auth;
     std::vector<std::string> notices;  // deprecated settings read, logged at start
 };
 
 std::vector<SettingSpec> setting_specs();
 
 // Reads validated settings; a key that is not set keeps its default. Throws
-// std::invalid_argument with one line for values the schema cannot check (tls.*).
+// std::invalid_argument with one line ("key: problem") for what the schema cannot check
+// (tls.*, and what check_settings() reports).
 RestConfig config_from_settings(const Settings& settings);
+
+// The settings as a whole: token syntax, JWT completeness, and the secure default (no
+// non-loopback address with authentication off unless allow_anonymous = true).
+std::vector<SettingProblem> check_settings(const Settings& settings);
 
 }  // namespace tradestore::rest

@@ -78,7 +78,8 @@ void warn_if_too_few_descriptors(Host& host, std::size_t max_connections) {
 
 }  // namespace
 
-RestSource::RestSource(RestConfig config) : config_(std::move(config)) {}
+RestSource::RestSource(RestConfig config, Settings settings)
+    : config_(std::move(config)), settings_(std::move(settings)) {}
 
 RestSource::~RestSource() {
     try {
@@ -123,6 +124,7 @@ void RestSource::start(Host& host) {
     host.log(LogLevel::Info, "rest-source",
              std::string("rest-source listening on ") + (tls ? "https://" : "http://") +
                  host_and_port(config_.host, port_));
+    log_auth_mode(host, config_);
 }
 
 void RestSource::stop() {

@@ -24,13 +24,16 @@ namespace tradestore::rest {
 
 class RestSource final : public Source {
   public:
-    explicit RestSource(RestConfig config);
+    // `settings` are the ones `config` was read from; reload() compares against them.
+    explicit RestSource(RestConfig config, Settings settings = {});
     ~RestSource() override;
 
     void start(Host& host) override;
     void stop() override;
     std::string health_name() const override { return "rest"; }
     bool healthy() const override { return listening_.load(); }
+    // Swaps the tokens and JWT settings in (rest_reload.cpp); other changes need a restart.
+    void reload(const Settings& settings) override;
 
     // The port actually bound (useful when the config asked for port 0).
     std::uint16_t port() const { return port_; }
@@ -42,6 +45,7 @@ class RestSource final : public Source {
 
   private:
     RestConfig config_;
+    Settings settings_;
     Host* host_ = nullptr;
     std::atomic<bool> stopping_{false};
     std::unique_ptr<RequestDispatcher> dispatcher_;
@@ -49,5 +53,8 @@ class RestSource final : public Source {
     std::atomic<bool> listening_{false};
     std::uint16_t port_ = 0;
 };
+
+// Logs how callers are authenticated; a warning when the API is open on a non-loopback address.
+void log_auth_mode(Host& host, const RestConfig& config);
 
 }  // namespace tradestore::rest

@@ -7,37 +7,42 @@ namespace {
 
 enum MethodBit : std::uint8_t { kGet = 1, kHead = 2, kPost = 4, kDelete = 8 };
 
-// Declaration order of the former FastAPI app; it decides which route wins.
+// Declaration order of the former FastAPI app; it decides which route wins. The last field is
+// the access a route needs: GET reader, POST trades writer, the rest admin, probes open.
 constexpr ApiRoute kApiRoutes[] = {
     {"POST", "/trades", Endpoint::CreateTrade, "createTrade", "trades",
-     "Create or update one trade"},
+     "Create or update one trade", Access::Writer},
     {"POST", "/trades/batch", Endpoint::CreateBatch, "createTradesBatch", "trades",
-     "Create or update many trades in one transaction"},
-    {"GET", "/trades", Endpoint::ListTrades, "listTrades", "trades", "List trades by id"},
+     "Create or update many trades in one transaction", Access::Writer},
+    {"GET", "/trades", Endpoint::ListTrades, "listTrades", "trades", "List trades by id",
+     Access::Reader},
     {"GET", "/trades/book/{book_id}", Endpoint::ListByBook, "listTradesByBook", "trades",
-     "List the trades of one book"},
-    {"GET", "/trades/{trade_id}", Endpoint::GetTrade, "getTrade", "trades", "Read one trade"},
+     "List the trades of one book", Access::Reader},
+    {"GET", "/trades/{trade_id}", Endpoint::GetTrade, "getTrade", "trades", "Read one trade",
+     Access::Reader},
     {"DELETE", "/trades/{trade_id}", Endpoint::DeleteTrade, "deleteTrade", "trades",
-     "Delete one trade (a tombstone keeps its last version)"},
+     "Delete one trade (a tombstone keeps its last version)", Access::Admin},
     {"GET", "/health", Endpoint::Health, "getHealth", "service",
-     "Health of the store and every source"},
+     "Health of the store and every source", Access::Reader},
     {"GET", "/health/live", Endpoint::HealthLive, "getLiveness", "service",
-     "Liveness probe: the process serves"},
+     "Liveness probe: the process serves", Access::Probe},
     {"GET", "/health/ready", Endpoint::HealthReady, "getReadiness", "service",
-     "Readiness probe: the store answers and every source runs"},
+     "Readiness probe: the store answers and every source runs", Access::Probe},
     {"GET", "/statistics", Endpoint::Statistics, "getStatistics", "service",
-     "Counts of stored trades"},
+     "Counts of stored trades", Access::Reader},
     {"POST", "/expire-trades", Endpoint::ExpireTrades, "expireTrades", "service",
-     "Run the expiry now"},
+     "Run the expiry now", Access::Admin},
     {"GET", "/audit-logs", Endpoint::AuditLogs, "listAuditLogs", "audit",
-     "Audit entries, newest first"},
+     "Audit entries, newest first", Access::Admin},
 };
 constexpr std::size_t kApiRouteCount = std::size(kApiRoutes);
 
 constexpr ServiceRoute kServiceRoutes[] = {
-    {"/", Endpoint::ServiceInfo},    {"/openapi.json", Endpoint::OpenApi},
-    {"/docs", Endpoint::Docs},       {"/docs/", Endpoint::DocsAsset},
-    {"/metrics", Endpoint::Metrics},
+    {"/", Endpoint::ServiceInfo, Access::Open},
+    {"/openapi.json", Endpoint::OpenApi, Access::Open},
+    {"/docs", Endpoint::Docs, Access::Open},
+    {"/docs/", Endpoint::DocsAsset, Access::Open},
+    {"/metrics", Endpoint::Metrics, Access::Metrics},
 };
 
 constexpr std::size_t kMaxSegments = 3;
@@ -122,6 +127,7 @@ RouteMatch match_service(std::string_view method, std::string_view path) {
         }
         result.route = kApiRouteCount + i;
         result.endpoint = route.endpoint;
+        result.access = route.access;
         if (method == "GET" || method == "HEAD") {
             result.kind = RouteMatch::Kind::Found;
         } else {
@@ -213,6 +219,7 @@ RouteMatch match_route(std::string_view method, std::string_view path) {
         }
         result.kind = RouteMatch::Kind::Found;
         result.endpoint = kApiRoutes[index].endpoint;
+        result.access = kApiRoutes[index].access;
         result.route = index;
         if (param_at != count) result.param = percent_decode_path(segments[param_at]);
         return result;

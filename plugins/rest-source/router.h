@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "access_policy.h"
+
 namespace tradestore::rest {
 
 inline constexpr std::string_view kApiPrefix = "/api/v1";
@@ -47,6 +49,7 @@ struct ApiRoute {
     std::string_view operation_id;
     std::string_view tag;
     std::string_view summary;
+    Access access;  // the role a caller needs (access_policy.h)
 };
 
 // In declaration order, which is the matching order.
@@ -56,6 +59,7 @@ std::span<const ApiRoute> api_routes();
 struct ServiceRoute {
     std::string_view path;  // exact, or a prefix ending in '/' for DocsAsset
     Endpoint endpoint;
+    Access access;
 };
 std::span<const ServiceRoute> service_routes();
 
@@ -63,6 +67,7 @@ struct RouteMatch {
     enum class Kind : std::uint8_t { Found, NotFound, MethodNotAllowed };
     Kind kind = Kind::NotFound;
     Endpoint endpoint = Endpoint::Health;
+    Access access = Access::Open;  // what the matched route needs (Found only)
     // Index into api_routes() (then service_routes() after them) of the route that answered;
     // kNoRoute for NotFound. For MethodNotAllowed, the first route with that path.
     std::size_t route = kNoRoute;

@@ -4,12 +4,14 @@ control that shows the same client succeeding where it should."""
 
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
 import tempfile
 import threading
 import unittest
+import time
 import warnings
 
 from harness import Daemon
@@ -214,8 +216,10 @@ class TlsConfigErrorTest(unittest.TestCase):
         try:
             daemon.start(wait=False)
             self.assertNotEqual(daemon.process.wait(timeout=30), 0)
-            self.assertIn("rest-source: tls.min_version: TLSv1.1 is not allowed; the lowest is TLSv1.2",
-                          daemon.read_log())
+            # One line naming the file, the line, the section and the key (check_settings).
+            self.assertRegex(daemon.read_log(),
+                             r"tradestore\.ini:\d+: \[plugin\.rest-source\] tls\.min_version: "
+                             r"TLSv1\.1 is not allowed; the lowest is TLSv1\.2")
         finally:
             daemon.stop()
             daemon.cleanup()
@@ -237,3 +241,62 @@ class TlsConfigErrorTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def peer_certificate(port, certs):
+    """The DER certificate the server presents to a new connection (verified against the CA)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with client_context(certs).wrap_socket(raw, server_hostname="127.0.0.1") as s:
+            return s.getpeercert(binary_form=True)
+
+
+class TlsReloadOnSighupTest(unittest.TestCase):
+    def test_sighup_serves_a_renewed_certificate_and_keeps_open_connections(self):
+        certs = make_certs()
+        live = tempfile.mkdtemp(prefix="tradestore-tls-live-")
+        for name in ("server.pem", "server.key"):
+            shutil.copy(os.path.join(certs, name), live)
+        daemon = Daemon(rest_settings=(f"tls.certificate = {live}/server.pem\n"
+                                       f"tls.private_key = {live}/server.key\n")).start()
+        try:
+            before = peer_certificate(daemon.port, certs)
+            # A keep-alive connection opened under the old certificate.
+            raw = socket.create_connection(("127.0.0.1", daemon.port), timeout=10)
+            kept = client_context(certs).wrap_socket(raw, server_hostname="127.0.0.1")
+            request = b"GET /api/v1/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            kept.sendall(request)
+            self.assertTrue(kept.recv(65536).startswith(b"HTTP/1.1 200"))
+
+            # Renewed in place: a new key and certificate from the same CA, then SIGHUP.
+            run = lambda *args: subprocess.run(["openssl", *args], cwd=live, check=True,
+                                               capture_output=True)
+            with open(os.path.join(live, "san.ext"), "w") as f:
+                f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+            run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=renewed", "-keyout",
+                "new.key", "-out", "new.csr")
+            run("x509", "-req", "-in", "new.csr", "-CA", os.path.join(certs, "ca.pem"), "-CAkey",
+                os.path.join(certs, "ca.key"), "-CAcreateserial", "-days", "2", "-extfile",
+                "san.ext", "-out", "new.pem")
+            os.replace(os.path.join(live, "new.key"), os.path.join(live, "server.key"))
+            os.replace(os.path.join(live, "new.pem"), os.path.join(live, "server.pem"))
+            self.assertEqual(peer_certificate(daemon.port, certs), before,
+                             "control: without SIGHUP the old certificate is still served")
+            daemon.process.send_signal(signal.SIGHUP)
+
+            deadline = time.monotonic() + 20
+            after = before
+            while after == before and time.monotonic() < deadline:
+                time.sleep(0.2)
+                after = peer_certificate(daemon.port, certs)
+            self.assertNotEqual(after, before, "SIGHUP did not load the renewed certificate")
+            self.assertIn("TLS certificate and keys reloaded", daemon.read_log())
+            # The connection opened before the reload is still served.
+            kept.sendall(request)
+            self.assertTrue(kept.recv(65536).startswith(b"HTTP/1.1 200"))
+            kept.close()
+            self.assertIsNone(daemon.process.poll(), "the daemon must survive SIGHUP")
+        finally:
+            daemon.stop()
+            daemon.cleanup()
+            shutil.rmtree(certs, ignore_errors=True)
+            shutil.rmtree(live, ignore_errors=True)

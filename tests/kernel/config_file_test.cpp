@@ -1,7 +1,10 @@
 // The INI reader: case-preserving keys, environment expansion and line-numbered errors.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <random>
 
 #include "config_error.h"
 #include "config_file.h"
@@ -54,6 +57,49 @@ TEST(ConfigFile, UnsetVariableNamesFileLineKeyAndVariable) {
     EXPECT_EQ(problems_of("[s]\n\npassword = ${DB_PASSWORD}\n"),
               std::vector<std::string>{
                   "test.ini:3: [s] password: environment variable DB_PASSWORD is not set"});
+}
+
+// A temp folder for secret files, removed at the end of the test.
+struct SecretDir {
+    std::filesystem::path path = std::filesystem::temp_directory_path() /
+                                 ("tradestore-secrets-" + std::to_string(std::random_device{}()));
+    SecretDir() { std::filesystem::create_directories(path); }
+    ~SecretDir() { std::filesystem::remove_all(path); }
+    std::string write(const std::string& name, const std::string& content) const {
+        std::ofstream(path / name, std::ios::binary) << content;
+        return (path / name).string();
+    }
+};
+
+TEST(ConfigFile, ReadsSecretFilesWithoutOneTrailingNewline) {
+    SecretDir dir;
+    const std::string token = dir.write("token", "s3cret\n");
+    const std::string two = dir.write("two", "line\n\n");
+    const std::string bare = dir.write("bare", "x y");
+    auto file = parse("[s]\na = ${file:" + token + "}\nb = ${file:" + two + "}\nc = pre-${file:" +
+                      bare + "}-post\nd = ${PLAIN}\n",
+                      {{"PLAIN", "p"}});
+    const auto* s = file.find("s");
+    EXPECT_EQ(s->find("a")->value, "s3cret");
+    EXPECT_EQ(s->find("b")->value, "line\n") << "only one trailing newline goes";
+    EXPECT_EQ(s->find("c")->value, "pre-x y-post");
+    EXPECT_TRUE(s->find("a")->secret);
+    EXPECT_TRUE(s->find("c")->secret);
+    EXPECT_FALSE(s->find("d")->secret) << "environment values are not marked";
+}
+
+TEST(ConfigFile, SecretFileProblemsNameFileLineKeyAndPath) {
+    SecretDir dir;
+    const std::string missing = (dir.path / "nope").string();
+    EXPECT_EQ(problems_of("[s]\nk = ${file:" + missing + "}\n"),
+              std::vector<std::string>{"test.ini:2: [s] k: secret file " + missing +
+                                       " does not exist"});
+    EXPECT_EQ(problems_of("[s]\nk = ${file:relative/token}\n"),
+              std::vector<std::string>{
+                  "test.ini:2: [s] k: ${file:relative/token} needs an absolute path"});
+    EXPECT_EQ(problems_of("[s]\nk = ${file:" + dir.path.string() + "}\n"),
+              std::vector<std::string>{"test.ini:2: [s] k: secret file " + dir.path.string() +
+                                       " is not a regular file"});
 }
 
 TEST(ConfigFile, ReportsEverySyntaxProblemWithItsLine) {

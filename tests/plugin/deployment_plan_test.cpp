@@ -2,6 +2,9 @@
 // default plugins from the build tree.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "config_error.h"
 #include "config_file.h"
 #include "deployment_plan.h"
@@ -22,6 +25,43 @@ std::vector<std::string> plan_problems(const std::string& text) {
 }
 
 const std::string kHeader = std::string("[kernel]\nplugin_dir = ") + PLUGIN_DIR + "\n";
+
+TEST(DeploymentPlan, APluginsOwnCheckIsReportedWithFileLineAndKey) {
+    auto problems = plan_problems(kHeader +
+                                  "plugins = trade-rules, sqlite-store, rest-source\n"
+                                  "[plugin.sqlite-store]\npath = /tmp/unused.db\n"
+                                  "[plugin.rest-source]\nport = 8080\nhost = 0.0.0.0\n");
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_EQ(problems[0],
+              "d.ini:8: [plugin.rest-source] host: listening on non-loopback address 0.0.0.0 "
+              "with authentication off; configure auth.tokens.<id> or auth.jwt.*, or set "
+              "allow_anonymous = true to run open knowingly");
+    EXPECT_TRUE(plan_problems(kHeader +
+                              "plugins = trade-rules, sqlite-store, rest-source\n"
+                              "[plugin.sqlite-store]\npath = /tmp/unused.db\n"
+                              "[plugin.rest-source]\nhost = 0.0.0.0\nallow_anonymous = true\n")
+                    .empty());
+}
+
+TEST(DeploymentPlan, ValuesFromSecretFilesAreMaskedLikeSecrets) {
+    const auto path = std::filesystem::temp_directory_path() / "tradestore-plan-secret.txt";
+    std::ofstream(path) << "/srv/hidden-docs\n";
+    const ConfigFile file = parse_config(
+        kHeader + "plugins = trade-rules, sqlite-store, rest-source\n"
+                  "[plugin.sqlite-store]\npath = /tmp/unused.db\n"
+                  "[plugin.rest-source]\ndocs_dir = ${file:" + path.string() + "}\n",
+        "d.ini", [](const std::string&) { return std::nullopt; });
+    const DeploymentPlan plan = plan_deployment(file);
+    std::filesystem::remove(path);
+    const auto secrets = secret_values(plan);
+    EXPECT_NE(std::find(secrets.begin(), secrets.end(), "/srv/hidden-docs"), secrets.end());
+    bool masked = false;
+    for (const std::string& line : describe_settings(plan)) {
+        EXPECT_EQ(line.find("hidden-docs"), std::string::npos) << line;
+        masked = masked || line == "[plugin.rest-source] docs_dir = ***";
+    }
+    EXPECT_TRUE(masked);
+}
 
 TEST(DeploymentPlan, ADeploymentWithoutAStoreIsRefused) {
     EXPECT_EQ(plan_problems(kHeader + "plugins = trade-rules, expiry-scheduler\n"),

@@ -140,18 +140,18 @@ TEST_F(ApiContractTest, NoUndocumentedMethodOrPathIsRouted) {
 
 TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
     const std::map<std::string, std::vector<std::string>> expected = {
-        {"createTrade", {"201", "400", "413", "415", "422", "503"}},
-        {"createTradesBatch", {"200", "400", "413", "415", "422", "503"}},
-        {"listTrades", {"200", "422", "503"}},
-        {"listTradesByBook", {"200", "503"}},
-        {"getTrade", {"200", "404", "503"}},
-        {"deleteTrade", {"200", "404", "503"}},
-        {"getHealth", {"200"}},
-        {"getLiveness", {"200"}},
-        {"getReadiness", {"200", "503"}},
-        {"getStatistics", {"200", "503"}},
-        {"expireTrades", {"200", "503"}},
-        {"listAuditLogs", {"200", "422", "503"}},
+        {"createTrade", {"201", "400", "413", "415", "422", "503", "401", "403"}},
+        {"createTradesBatch", {"200", "400", "413", "415", "422", "503", "401", "403"}},
+        {"listTrades", {"200", "422", "503", "401", "403"}},
+        {"listTradesByBook", {"200", "503", "401", "403"}},
+        {"getTrade", {"200", "404", "503", "401", "403"}},
+        {"deleteTrade", {"200", "404", "503", "401", "403"}},
+        {"getHealth", {"200", "401", "403"}},
+        {"getLiveness", {"200", "401"}},
+        {"getReadiness", {"200", "503", "401"}},
+        {"getStatistics", {"200", "503", "401", "403"}},
+        {"expireTrades", {"200", "503", "401", "403"}},
+        {"listAuditLogs", {"200", "422", "503", "401", "403"}},
     };
     std::set<std::string> seen;
     for (const auto& path : document_["paths"].GetObject()) {
@@ -180,16 +180,49 @@ TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
     // 405 and 500 have no operation of their own; they are documented once, with examples.
     for (const char* name :
          {"MethodNotAllowed", "InternalError", "BadRequest", "NotFound", "PayloadTooLarge",
-          "UnsupportedMediaType", "ValidationFailed", "Unavailable", "MalformedJson"}) {
+          "UnsupportedMediaType", "ValidationFailed", "Unavailable", "MalformedJson",
+          "Unauthorized", "Forbidden"}) {
         const rapidjson::Value& response = at({"components", "responses", name});
         EXPECT_TRUE(response["content"]["application/json"].HasMember("examples")) << name;
     }
     EXPECT_TRUE(at({"components", "responses", "MethodNotAllowed", "headers"}).HasMember("Allow"));
     EXPECT_TRUE(at({"components", "responses", "Unavailable", "headers"}).HasMember("Retry-After"));
+    EXPECT_TRUE(
+        at({"components", "responses", "Unauthorized", "headers"}).HasMember("WWW-Authenticate"));
+    EXPECT_STREQ(at({"components", "securitySchemes", "bearerAuth", "scheme"}).GetString(),
+                 "bearer");
     EXPECT_STREQ(at({"components", "responses", "PayloadTooLarge", "content", "application/json",
                      "examples", "body", "value", "detail"})
                      .GetString(),
                  "Request body exceeds 4096 bytes");
+}
+
+TEST_F(ApiContractTest, EveryOperationStatesItsSecurityAndRole) {
+    // The roles of the design, written out here rather than taken from the router.
+    const std::map<std::string, std::string> roles = {
+        {"createTrade", "writer"},   {"createTradesBatch", "writer"}, {"listTrades", "reader"},
+        {"listTradesByBook", "reader"}, {"getTrade", "reader"},       {"deleteTrade", "admin"},
+        {"getHealth", "reader"},     {"getLiveness", ""},             {"getReadiness", ""},
+        {"getStatistics", "reader"}, {"expireTrades", "admin"},       {"listAuditLogs", "admin"},
+    };
+    for (const auto& path : document_["paths"].GetObject()) {
+        for (const auto& op : path.value.GetObject()) {
+            const std::string id = op.value["operationId"].GetString();
+            ASSERT_TRUE(roles.count(id)) << id;
+            ASSERT_TRUE(op.value.HasMember("security")) << id;
+            const auto& security = op.value["security"].GetArray();
+            if (roles.at(id).empty()) {
+                // A probe: open ({}) unless configured otherwise, so a token is optional.
+                ASSERT_EQ(security.Size(), 2u) << id;
+                EXPECT_EQ(security[0].MemberCount(), 0u) << id;
+                EXPECT_FALSE(op.value.HasMember("x-required-role")) << id;
+                continue;
+            }
+            ASSERT_EQ(security.Size(), 1u) << id;
+            EXPECT_TRUE(security[0].HasMember("bearerAuth")) << id;
+            EXPECT_EQ(std::string(op.value["x-required-role"].GetString()), roles.at(id)) << id;
+        }
+    }
 }
 
 // ---------------------------------------------------------------- schema vs codec

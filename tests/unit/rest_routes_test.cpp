@@ -244,10 +244,14 @@ TEST(RestConfigTest, DefaultsAndOverrides) {
     // Every key has a default that parses as its type, but for those whose absence means off.
     for (const SettingSpec& spec : setting_specs()) {
         EXPECT_FALSE(spec.required) << spec.key;
+        // Unset means off: CORS, the metrics token, TLS, tokens and JWT; the in-flight limit
+        // defaults from threads and the deprecated max_queued.
         if (spec.key == "cors_allowed_origins" || spec.key == "metrics_token" ||
             spec.key == "max_in_flight" || spec.key == "max_queued" ||
             spec.key == "tls.certificate" || spec.key == "tls.private_key" ||
-            spec.key == "tls.ca") {
+            spec.key == "tls.ca" ||
+            (spec.key.starts_with("auth.") && spec.type != SettingType::Bool &&
+             spec.key != "auth.jwt.role_claim")) {
             EXPECT_TRUE(spec.default_value.empty()) << spec.key;
             continue;
         }
@@ -792,9 +796,12 @@ class MetricsTokenTest : public RestServerTest {
 TEST_F(MetricsTokenTest, MetricsNeedTheBearerToken) {
     Answer refused = send("GET", "/metrics");
     EXPECT_EQ(refused.status, 401);
-    EXPECT_EQ(refused.header("WWW-Authenticate"), "Bearer");
-    EXPECT_EQ(send("GET", "/metrics", {}, "", {{"Authorization", "Bearer wrong-token!"}}).status,
-              401);
+    EXPECT_EQ(refused.header("WWW-Authenticate"), R"(Bearer realm="tradestore")");
+    Answer wrong = send("GET", "/metrics", {}, "", {{"Authorization", "Bearer wrong-token!"}});
+    EXPECT_EQ(wrong.status, 401);
+    EXPECT_EQ(wrong.header("WWW-Authenticate"),
+              R"(Bearer realm="tradestore", error="invalid_token")");
+    EXPECT_EQ(send("GET", "/api/v1/trades/T1").status, 404) << "the API stays open";
     Answer allowed = send("GET", "/metrics", {}, "", {{"Authorization", "Bearer s3cret-token"}});
     EXPECT_EQ(allowed.status, 200);
     EXPECT_THAT(allowed.body, HasSubstr("tradestore_http_requests_total"));

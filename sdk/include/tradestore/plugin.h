@@ -23,7 +23,7 @@ namespace tradestore {
 
 // Bump whenever an SDK type or interface changes layout or meaning. The test
 // sdk_abi_fingerprint fails when the SDK headers change and this number does not.
-inline constexpr std::uint32_t kSdkAbiVersion = 3;
+inline constexpr std::uint32_t kSdkAbiVersion = 4;
 
 // Fixed layout, read from the file's bytes: only fixed-width fields.
 struct AbiBlock {
@@ -69,6 +69,9 @@ struct PluginDescriptor {
     std::string description;  // one line
     std::uint32_t kinds = 0;  // PluginKind bits
     std::vector<SettingSpec> settings;
+    // Optional: checks validated settings as a whole; the kernel reports each problem as a
+    // config error naming file, line and key (at start, with --check-config and on reload).
+    std::vector<SettingProblem> (*check_settings)(const Settings&) = nullptr;
 
     // Set exactly the factories whose kind bit is set. Each gets validated settings.
     std::unique_ptr<Rule> (*create_rule)(const Settings&) = nullptr;

@@ -46,6 +46,13 @@ struct SettingSpec {
     std::int64_t max = INT64_MAX;
 };
 
+// A problem a plugin finds in settings that are well-typed but do not fit together (a key
+// naming another that is missing, a value a plugin cannot use). `key` is the setting to blame.
+struct SettingProblem {
+    std::string key;
+    std::string problem;
+};
+
 namespace setting_parse {
 
 inline std::optional<std::int64_t> integer(std::string_view text) {

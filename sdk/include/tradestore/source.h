@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tradestore/host.h"
+#include "tradestore/settings.h"
 
 namespace tradestore {
 
@@ -22,6 +23,13 @@ public:
     // Extra entries for GET /health's "services", e.g. {"kafka_consumer_lag": "12"}. They
     // inform; they do not change the overall status.
     virtual std::map<std::string, std::string> health_details() const { return {}; }
+    // The daemon re-read its config (SIGHUP) and the source's section validated. A source
+    // applies what it can change while running (e.g. credentials) without dropping work in
+    // flight, and logs what needs a restart. Called on every reload, even when the settings
+    // read the same (a file they name may have changed); from the kernel's reload thread, never
+    // concurrently with itself, and only between start() and stop(). The default applies
+    // nothing.
+    virtual void reload(const Settings& settings) { (void)settings; }
 };
 
 }  // namespace tradestore
