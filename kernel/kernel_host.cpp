@@ -90,6 +90,13 @@ HealthReport KernelHost::health() {
     return report;
 }
 
+EventReader* KernelHost::event_reader() {
+    for (const auto& job : jobs_) {
+        if (EventReader* reader = job->event_reader()) return reader;
+    }
+    return nullptr;
+}
+
 std::string_view KernelHost::version() const {
     return TRADESTORE_VERSION;
 }

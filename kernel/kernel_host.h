@@ -32,6 +32,8 @@ class KernelHost final : public Host {
     std::string_view version() const override;
     std::int64_t expire_now(const std::string& source) override;
     Metrics& metrics() override { return metrics_; }
+    // The first job that offers one (jobs are added before any source starts).
+    EventReader* event_reader() override;
 
   private:
     std::shared_ptr<Store> store_;

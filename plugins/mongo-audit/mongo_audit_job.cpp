@@ -49,10 +49,13 @@ std::string host_name() {
 MongoAuditJob::MongoAuditJob(MongoAuditSettings settings)
     : settings_(std::move(settings)),
       sink_(settings_.uri, settings_.database),
-      shipper_(sink_, settings_.batch_size) {}
+      shipper_(sink_, settings_.batch_size),
+      event_reader_(settings_.uri, settings_.database) {}
 
 MongoAuditJob::~MongoAuditJob() {
-    sink_.disconnect();  // while the driver's warnings still reach the daemon's log
+    // While the driver's warnings still reach the daemon's log.
+    sink_.disconnect();
+    event_reader_.disconnect();
     MongoAuditJob* self = this;
     if (driver_log_target.compare_exchange_strong(self, nullptr)) {
         mongoc_log_set_handler(mongoc_log_default_handler, nullptr);

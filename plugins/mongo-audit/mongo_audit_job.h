@@ -18,6 +18,7 @@
 #include <string>
 
 #include "audit_shipper.h"
+#include "mongo_event_reader.h"
 #include "mongo_audit_settings.h"
 #include "mongo_sink.h"
 
@@ -37,6 +38,8 @@ class MongoAuditJob final : public Job {
     std::map<std::string, std::string> health_details() const override {
         return {{"mongodb", mongo_up() ? "up" : "down"}};
     }
+
+    EventReader* event_reader() override { return &event_reader_; }
 
     // Whether the last run reached MongoDB (for a health report; see README).
     bool mongo_up() const noexcept { return mongo_up_.load(); }
@@ -62,6 +65,7 @@ class MongoAuditJob final : public Job {
     const MongoAuditSettings settings_;
     MongoSink sink_;
     AuditShipper shipper_;
+    MongoEventReader event_reader_;
     Host* host_ = nullptr;  // set by the first run; the kernel's host outlives its jobs
     bool started_ = false;
     bool outbox_unsupported_ = false;

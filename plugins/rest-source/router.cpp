@@ -31,6 +31,8 @@ constexpr ApiRoute kApiRoutes[] = {
      "Run the expiry now"},
     {"GET", "/audit-logs", Endpoint::AuditLogs, "listAuditLogs", "audit",
      "Audit entries, newest first"},
+    {"GET", "/events", Endpoint::Events, "listEvents", "audit",
+     "System events (STARTED, STOPPED, KAFKA_ERROR, ...), newest first"},
 };
 constexpr std::size_t kApiRouteCount = std::size(kApiRoutes);
 

@@ -10,6 +10,7 @@
 #include "fake_host.h"
 #include "mongo_audit_job.h"
 #include "mongo_audit_settings.h"
+#include "mongo_event_reader.h"
 #include "mongo_test_support.h"
 
 namespace tradestore::mongo_test {
@@ -171,6 +172,11 @@ TEST(MongoAuditEvents, QueuedEventIdsAreUnique) {
     const std::string b = plugins::mongo::new_event_id("STARTED");
     EXPECT_NE(a, b);
     EXPECT_EQ(a.rfind("STARTED:", 0), 0u);
+}
+
+TEST(MongoAuditEvents, TheEventReaderAnswersUnavailableWhenMongoIsUnreachable) {
+    plugins::mongo::MongoEventReader reader(unreachable_uri(), "tradestore");
+    EXPECT_THROW(reader.events(EventQuery{}), EventsUnavailable);
 }
 
 TEST(MongoAuditSettings, DefaultsAndOverrides) {
