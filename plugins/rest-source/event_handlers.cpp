@@ -1,6 +1,7 @@
 // GET /api/v1/events: the system events kept by the plugin that offers an event store
-// (mongo-audit: MongoDB's trade_events). Without one the route answers 501: the operation
-// exists in the API but this deployment has nothing to serve it.
+// (mongo-audit: MongoDB's trade_events). Without one the route answers 404 with a detail that
+// says why: this deployment has no events to find. (Not 501: a 5xx would say the server
+// failed, and monitoring and contract checks count it as one.)
 #include <tradestore/events.h>
 
 #include "event_query.h"
@@ -16,7 +17,7 @@ Reply Handlers::events(Exchange& exchange) {
     EventReader* reader = host_.event_reader();
     if (reader == nullptr) {
         append_detail(exchange.body, host_.codec(), kNoEventStore);
-        return {501};
+        return {404};
     }
     std::vector<SystemEvent> events;
     try {

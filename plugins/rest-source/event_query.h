@@ -19,7 +19,7 @@ namespace tradestore::rest {
 // FieldError per bad parameter, in that order.
 EventQuery parse_event_query(const QueryParams& params, std::vector<FieldError>& errors);
 
-// The 501 answer's detail when no plugin offers an event store.
+// The 404 answer's detail when no plugin offers an event store.
 inline constexpr std::string_view kNoEventStore =
     "No event store is configured: events are kept by the mongo-audit plugin";
 

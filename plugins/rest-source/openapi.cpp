@@ -568,15 +568,16 @@ JsonValue operation(const ApiRoute& route) {
         case Endpoint::Events:
             op.set("description",
                    "Read from the event store a plugin offers (mongo-audit: MongoDB's "
-                   "trade_events); 501 when none is configured, 503 when it cannot be reached.");
+                   "trade_events); 404 when none is configured (a 4xx: nothing is wrong with the "
+                   "server), 503 when it cannot be reached.");
             params.push(ref("parameters", "EventType"));
             params.push(ref("parameters", "Severity"));
             params.push(ref("parameters", "Skip"));
             params.push(ref("parameters", "Limit"));
             res.set("200", ok("Events, newest first; count is the number returned",
                               schema_ref("Events")));
+            error(404, "NoEventStore");
             error(422, "ValidationFailed");
-            error(501, "NoEventStore");
             error(503, "Unavailable");
             break;
         case Endpoint::ServiceInfo:

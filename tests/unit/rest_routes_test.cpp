@@ -536,7 +536,7 @@ class FakeHost final : public Host {
     std::string expired_by;
     std::atomic<bool> store_up{true};
     kernel::MetricsRegistry metrics_;
-    EventReader* events = nullptr;  // none: GET /events answers 501
+    EventReader* events = nullptr;  // none: GET /events answers 404
 
   private:
     std::mutex mutex_;
@@ -819,9 +819,9 @@ class FakeEventReader final : public EventReader {
     bool down = false;
 };
 
-TEST_F(RestServerTest, EventsAre501WithoutAnEventStoreThenServedFromIt) {
+TEST_F(RestServerTest, EventsAre404WithoutAnEventStoreThenServedFromIt) {
     Answer none = send("GET", "/api/v1/events");
-    EXPECT_EQ(none.status, 501);
+    EXPECT_EQ(none.status, 404);
     EXPECT_EQ(none.body, R"({"detail":"No event store is configured: events are kept by the )"
                          R"(mongo-audit plugin"})");
     EXPECT_EQ(send("GET", "/api/v1/events?severity=LOUD").status, 422);  // validated first
