@@ -1,7 +1,5 @@
 #include "mongo_audit_job.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -36,12 +34,6 @@ std::string iso_utc(Timestamp timestamp) {
 
 std::string seconds_text(steady_clock::duration duration) {
     return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(duration).count()) + "s";
-}
-
-std::string host_name() {
-    std::array<char, 256> name{};
-    if (::gethostname(name.data(), name.size() - 1) != 0) return "unknown";
-    return name.data();
 }
 
 }  // namespace
@@ -135,11 +127,10 @@ void MongoAuditJob::note_mongo_success() {
 }
 
 void MongoAuditJob::note_store_failure(const std::string& error) {
+    // The kernel emits STORE_DOWN and STORE_UP (it sees every commit); the shipper only logs.
     if (store_down_since_) return;
     store_down_since_ = std::chrono::system_clock::now();
     log(LogLevel::Warning, "the store failed while shipping: " + error);
-    queue_event(
-        Event{new_event_id("STORE_DOWN"), "STORE_DOWN", "ERROR", {{"error", error}}, now_utc()});
 }
 
 void MongoAuditJob::note_store_success() {
@@ -148,11 +139,12 @@ void MongoAuditJob::note_store_success() {
         std::chrono::system_clock::now() - *store_down_since_);
     store_down_since_.reset();
     log(LogLevel::Info, "the store is back after " + std::to_string(down_for.count()) + "s");
-    queue_event(Event{new_event_id("STORE_UP"),
-                      "STORE_UP",
-                      "INFO",
-                      {{"down_seconds", static_cast<std::int64_t>(down_for.count())}},
-                      now_utc()});
+}
+
+void MongoAuditJob::take_host_events() {
+    EventBatch taken = host_->take_events(kMaxQueuedEvents);
+    dropped_events_ += taken.dropped;
+    for (const SystemEvent& event : taken.events) queue_event(from_system_event(event));
 }
 
 void MongoAuditJob::retention_if_due() {
@@ -242,16 +234,17 @@ void MongoAuditJob::run(Host& host) {
             shipped_counter_ = failed_runs_counter_ = nullptr;
             log(LogLevel::Warning, std::string("no metrics for mongo-audit: ") + error.what());
         }
-        queue_event(Event{new_event_id("STARTED"),
-                          "STARTED",
-                          "INFO",
-                          {{"version", std::string(host.version())},
-                           {"host", host_name()},
-                           {"pid", static_cast<std::int64_t>(::getpid())}},
-                          now_utc()});
         started_ = true;
     }
-    if (outbox_unsupported_) return;
+    take_host_events();
+    if (outbox_unsupported_) {
+        try {
+            flush_events();
+        } catch (const MongoError& error) {
+            note_mongo_failure(error.what());
+        }
+        return;
+    }
 
     const auto budget = std::max<steady_clock::duration>(settings_.interval, kMinimumRunBudget);
     ShipReport report;

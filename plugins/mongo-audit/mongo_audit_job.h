@@ -44,11 +44,16 @@ class MongoAuditJob final : public Job {
     // Whether the last run reached MongoDB (for a health report; see README).
     bool mongo_up() const noexcept { return mongo_up_.load(); }
 
-    // Events that are not about audit entries (STARTED, STORE_DOWN, STORE_UP) wait here until
-    // MongoDB takes them; the oldest are dropped beyond this many.
+    // At shutdown (the kernel has queued STOPPED): one more run, so that it and the last
+    // audit entries reach MongoDB before the store closes.
+    void finish(Host& host) override { run(host); }
+
+    // The kernel's events (STARTED, STOPPED, KAFKA_ERROR, STORE_DOWN, ...) wait here, once
+    // taken from the host, until MongoDB takes them; the oldest are dropped beyond this many.
     static constexpr std::size_t kMaxQueuedEvents = 1000;
 
   private:
+    void take_host_events();
     void queue_event(Event event);
     void flush_events();
     void note_mongo_failure(const std::string& error);

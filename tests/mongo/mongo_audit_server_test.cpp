@@ -310,9 +310,10 @@ TEST_F(MongoAuditServerTest, TheBacklogWaitsWhileMongoIsUnreachableThenDrainsExa
     EXPECT_THAT(store.unshipped_audit(100), IsEmpty());
 }
 
-TEST_F(MongoAuditServerTest, TheJobShipsRecordsStoreOutagesAndStartsWithAnEvent) {
+TEST_F(MongoAuditServerTest, TheJobShipsTheHostsEventsAndLogsAStoreOutageOnce) {
     store_.create_trades(1, 12);
     FakeHost host(store_.store());
+    host.emit_event("STARTED", EventSeverity::Info, R"({"pid": 7})");
     MongoAuditSettings settings;
     settings.uri = db().uri();
     settings.database = db().name();
@@ -321,18 +322,20 @@ TEST_F(MongoAuditServerTest, TheJobShipsRecordsStoreOutagesAndStartsWithAnEvent)
     job.run(host);
     EXPECT_TRUE(job.mongo_up());
     EXPECT_EQ(db().count(kAudit), 12);
-    EXPECT_EQ(db().count(kEvents, R"({"event_type": "STARTED"})"), 1);
+    EXPECT_EQ(db().count(kEvents, R"({"event_type": "STARTED", "data.pid": 7})"), 1);
 
-    store_.close();  // the store goes down: the job records it, in memory, and goes on
+    store_.close();  // the store goes down: the job logs it and goes on
     EXPECT_NO_THROW(job.run(host));
     EXPECT_NO_THROW(job.run(host));
     store_.open();
     store_.create_trades(50, 2);
-    job.run(host);
+    host.emit_event("STOPPED", EventSeverity::Info, "{}");
+    job.finish(host);  // at shutdown: the last entries and STOPPED go out
     EXPECT_EQ(db().count(kAudit), 14);
-    EXPECT_EQ(db().count(kEvents, R"({"event_type": "STORE_DOWN"})"), 1);
-    EXPECT_EQ(db().count(kEvents, R"({"event_type": "STORE_UP"})"), 1);
+    EXPECT_EQ(db().count(kEvents, R"({"event_type": "STOPPED"})"), 1);
     EXPECT_EQ(db().count(kEvents, R"({"event_type": "STARTED"})"), 1);
+    // STORE_DOWN and STORE_UP are the kernel's to emit (it sees every commit).
+    EXPECT_EQ(db().count(kEvents, R"({"event_type": "STORE_DOWN"})"), 0);
     EXPECT_EQ(host.count_containing("the store failed while shipping"), 1u);
 }
 

@@ -167,11 +167,24 @@ TEST(MongoAuditEvents, OnlyDeadLetteredEntriesBecomeDeadLetteredEvents) {
                 ElementsAre("MALFORMED_JSON", "DEAD_LETTERED"));
 }
 
-TEST(MongoAuditEvents, QueuedEventIdsAreUnique) {
-    const std::string a = plugins::mongo::new_event_id("STARTED");
-    const std::string b = plugins::mongo::new_event_id("STARTED");
-    EXPECT_NE(a, b);
-    EXPECT_EQ(a.rfind("STARTED:", 0), 0u);
+TEST(MongoAuditEvents, AKernelEventKeepsItsIdAndItsDataObject) {
+    SystemEvent queued;
+    queued.id = "KAFKA_ERROR:00000000000000ab";
+    queued.event_type = "KAFKA_ERROR";
+    queued.severity = EventSeverity::Error;
+    queued.data_json = R"({"code": "_TRANSPORT", "count": 3})";
+    queued.timestamp = at_micros(1'764'000'000'123'456);
+    const auto document = plugins::mongo::event_document(plugins::mongo::from_system_event(queued));
+    EXPECT_EQ(text_field(document.get(), "_id"), queued.id);
+    EXPECT_EQ(text_field(document.get(), "event_type"), "KAFKA_ERROR");
+    EXPECT_EQ(text_field(document.get(), "severity"), "ERROR");
+    EXPECT_EQ(text_field(document.get(), "data.code"), "_TRANSPORT");
+    EXPECT_EQ(int_field(document.get(), "data.count"), 3);
+    EXPECT_EQ(date_field(document.get(), "timestamp"), 1'764'000'000'123);
+
+    queued.data_json = "not json";  // kept as text rather than lost
+    const auto fallback = plugins::mongo::event_document(plugins::mongo::from_system_event(queued));
+    EXPECT_EQ(text_field(fallback.get(), "data.text"), "not json");
 }
 
 TEST(MongoAuditEvents, TheEventReaderAnswersUnavailableWhenMongoIsUnreachable) {
