@@ -60,6 +60,7 @@ class MongoAuditJob final : public Job {
     void note_mongo_success();
     void note_store_failure(const std::string& error);
     void note_store_success();
+    void refresh_backlog();
     void retention_if_due();
     void record_metrics(const ShipReport& report, bool mongo_failed);
     void log(LogLevel level, const std::string& message);
@@ -94,6 +95,7 @@ class MongoAuditJob final : public Job {
     Counter* shipped_counter_ = nullptr;
     Counter* failed_runs_counter_ = nullptr;
     Gauge* last_success_gauge_ = nullptr;
+    Gauge* backlog_gauge_ = nullptr;
 };
 
 }  // namespace tradestore::plugins::mongo
