@@ -4,9 +4,11 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <iterator>
 #include <random>
 
 namespace tradestore::kernel {
@@ -27,8 +29,9 @@ EventBatch EventQueue::take(std::size_t max) {
     std::lock_guard lock(mutex_);
     EventBatch batch;
     const std::size_t count = std::min(max, events_.size());
-    batch.events.assign(std::make_move_iterator(events_.begin()),
-                        std::make_move_iterator(events_.begin() + static_cast<std::ptrdiff_t>(count)));
+    batch.events.assign(
+        std::make_move_iterator(events_.begin()),
+        std::make_move_iterator(events_.begin() + static_cast<std::ptrdiff_t>(count)));
     events_.erase(events_.begin(), events_.begin() + static_cast<std::ptrdiff_t>(count));
     batch.dropped = dropped_;
     dropped_ = 0;

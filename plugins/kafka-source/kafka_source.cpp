@@ -100,8 +100,7 @@ void KafkaSource::log_throttled(LogLevel level, const std::string& message) {
     log(level, message);
 }
 
-void KafkaSource::emit_error_event(rd_kafka_resp_err_t code, std::string_view reason,
-                                   bool fatal) {
+void KafkaSource::emit_error_event(rd_kafka_resp_err_t code, std::string_view reason, bool fatal) {
     if (host_ == nullptr) return;
     std::int64_t repeats = 0;
     {

@@ -52,8 +52,13 @@ void append_json_data(bson_t* document, std::string_view json) {
 }  // namespace
 
 Event from_system_event(const SystemEvent& event) {
-    return Event{event.id, event.event_type, std::string(to_string(event.severity)), {},
-                 event.timestamp, event.data_json.empty() ? "{}" : event.data_json};
+    Event converted;
+    converted.id = event.id;
+    converted.event_type = event.event_type;
+    converted.severity = std::string(to_string(event.severity));
+    converted.timestamp = event.timestamp;
+    converted.data_json = event.data_json.empty() ? "{}" : event.data_json;
+    return converted;
 }
 
 std::int64_t to_millis(Timestamp timestamp) {

@@ -18,8 +18,8 @@
 #include <string>
 
 #include "audit_shipper.h"
-#include "mongo_event_reader.h"
 #include "mongo_audit_settings.h"
+#include "mongo_event_reader.h"
 #include "mongo_sink.h"
 
 namespace tradestore::plugins::mongo {

@@ -18,10 +18,10 @@ EventQuery parse_event_query(const QueryParams& params, std::vector<FieldError>&
         if (is_event_type(*type)) {
             query.event_type = *type;
         } else {
-            errors.push_back({{"query", "event_type"},
-                              "String should match pattern '" + std::string(kEventTypePattern) +
-                                  "'",
-                              "string_pattern_mismatch"});
+            errors.push_back(
+                {{"query", "event_type"},
+                 "String should match pattern '" + std::string(kEventTypePattern) + "'",
+                 "string_pattern_mismatch"});
         }
     }
     if (const std::string* severity = params.find("severity")) {

@@ -247,22 +247,24 @@ JsonValue schemas() {
                 {"properties",
                  object({{"logs", object({{"type", "array"}, {"items", schema_ref("AuditEntry")}})},
                          {"count", count}})}}));
-    s.set("Event",
-          object({{"type", "object"},
-                  {"required", array({"id", "event_type", "severity", "data", "timestamp"})},
-                  {"properties",
-                   object({{"id", object({{"type", "string"}})},
-                           {"event_type", object({{"type", "string"},
-                                                  {"description",
-                                                   "STARTED, STOPPED, KAFKA_ERROR, "
-                                                   "DEAD_LETTERED, STORE_DOWN, STORE_UP, "
-                                                   "TRADES_EXPIRED, ..."}})},
-                           {"severity", object({{"type", "string"},
-                                                {"enum", array({"INFO", "WARNING", "ERROR"})}})},
-                           {"data", object({{"type", "object"},
-                                            {"description", "What the event reports, by type "
-                                                            "(e.g. TRADES_EXPIRED: count)"}})},
-                           {"timestamp", object({{"type", "string"}, {"format", "date-time"}})}})}}));
+    s.set(
+        "Event",
+        object({{"type", "object"},
+                {"required", array({"id", "event_type", "severity", "data", "timestamp"})},
+                {"properties",
+                 object({{"id", object({{"type", "string"}})},
+                         {"event_type", object({{"type", "string"},
+                                                {"description",
+                                                 "STARTED, STOPPED, KAFKA_ERROR, "
+                                                 "DEAD_LETTERED, STORE_DOWN, STORE_UP, "
+                                                 "TRADES_EXPIRED, ..."}})},
+                         {"severity", object({{"type", "string"},
+                                              {"enum", array({"INFO", "WARNING", "ERROR"})}})},
+                         {"data", object({{"type", "object"},
+                                          {"description",
+                                           "What the event reports, by type "
+                                           "(e.g. TRADES_EXPIRED: count)"}})},
+                         {"timestamp", object({{"type", "string"}, {"format", "date-time"}})}})}}));
     s.set("Events",
           object({{"type", "object"},
                   {"required", array({"events", "count"})},
@@ -393,12 +395,12 @@ JsonValue responses(const OpenApiOptions& options) {
                                object({{"detail", "Service unavailable, retry later"}}))}}),
               object({{"Retry-After", object({{"description", "Seconds to wait"},
                                               {"schema", object({{"type", "integer"}})}})}})));
-    r.set("NoEventStore",
-          error_response(
-              "No plugin of this deployment keeps events (configure mongo-audit)",
-              schema_ref("Detail"),
-              object({{"no_event_store",
-                       example("No event store", object({{"detail", kNoEventStore}}))}})));
+    r.set(
+        "NoEventStore",
+        error_response("No plugin of this deployment keeps events (configure mongo-audit)",
+                       schema_ref("Detail"),
+                       object({{"no_event_store",
+                                example("No event store", object({{"detail", kNoEventStore}}))}})));
     r.set("InternalError",
           error_response(
               "An unexpected failure; it is logged with the request id, never shown",
@@ -445,12 +447,13 @@ JsonValue parameters() {
                   {"required", false},
                   {"description", "Only the events of this type"},
                   {"schema", object({{"type", "string"}, {"pattern", kEventTypePattern}})}}));
-    p.set("Severity", object({{"name", "severity"},
-                              {"in", "query"},
-                              {"required", false},
-                              {"description", "Only the events of this severity"},
-                              {"schema", object({{"type", "string"},
-                                                 {"enum", array({"INFO", "WARNING", "ERROR"})}})}}));
+    p.set("Severity",
+          object({{"name", "severity"},
+                  {"in", "query"},
+                  {"required", false},
+                  {"description", "Only the events of this severity"},
+                  {"schema",
+                   object({{"type", "string"}, {"enum", array({"INFO", "WARNING", "ERROR"})}})}}));
     p.set("RequestId",
           object({{"name", "X-Request-ID"},
                   {"in", "header"},
@@ -574,8 +577,8 @@ JsonValue operation(const ApiRoute& route) {
             params.push(ref("parameters", "Severity"));
             params.push(ref("parameters", "Skip"));
             params.push(ref("parameters", "Limit"));
-            res.set("200", ok("Events, newest first; count is the number returned",
-                              schema_ref("Events")));
+            res.set("200",
+                    ok("Events, newest first; count is the number returned", schema_ref("Events")));
             error(404, "NoEventStore");
             error(422, "ValidationFailed");
             error(503, "Unavailable");

@@ -1,13 +1,15 @@
 // The kernel's system events: the bounded queue, ids, data objects, and the STORE_DOWN /
 // STORE_UP transitions KernelHost derives from what it learns of the store.
+#include "event_queue.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "event_queue.h"
 #include "kernel_host.h"
 #include "metrics_registry.h"
+#include "null_store.h"
 #include "trade_codec.h"
 
 namespace tradestore::kernel {
@@ -63,28 +65,9 @@ TEST(EventQueue, DataIsAlwaysAJsonObject) {
 }
 
 // A store whose health the test sets; nothing else is used.
-class ProbeStore final : public Store {
+class ProbeStore final : public tradestore::test_support::NullStore {
   public:
     bool up = true;
-    void open() override {}
-    void close() override {}
-    std::vector<ItemResult> apply(const Batch&, std::span<const Rule* const>, Date) override {
-        return {};
-    }
-    std::optional<Trade> get(const std::string&, Date) override { return std::nullopt; }
-    std::vector<Trade> list(std::int64_t, std::int64_t, Date) override { return {}; }
-    std::vector<Trade> list_by_book(const std::string&, Date) override { return {}; }
-    bool remove(const std::string&, const std::string&, const std::string&) override {
-        return false;
-    }
-    Statistics statistics(Date) override { return {}; }
-    std::int64_t expire(Date, const std::string&) override { return 0; }
-    std::vector<AuditEntry> audit(const AuditQuery&) override { return {}; }
-    std::int64_t audit_count(const std::optional<std::string>&) override { return 0; }
-    std::optional<std::int64_t> position(const std::string&, const std::string&,
-                                         std::int32_t) override {
-        return std::nullopt;
-    }
     bool healthy() override { return up; }
 };
 

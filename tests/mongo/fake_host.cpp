@@ -94,10 +94,10 @@ void FakeHost::log(LogLevel level, std::string_view component, std::string_view 
 void FakeHost::emit_event(std::string_view event_type, EventSeverity severity,
                           std::string_view data_json) {
     std::lock_guard lock(mutex_);
-    events_.push_back({std::string(event_type) + ":" + std::to_string(++next_event_),
-                       std::string(event_type), severity, std::string(data_json),
-                       std::chrono::floor<std::chrono::microseconds>(
-                           std::chrono::system_clock::now())});
+    events_.push_back(
+        {std::string(event_type) + ":" + std::to_string(++next_event_), std::string(event_type),
+         severity, std::string(data_json),
+         std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now())});
 }
 
 EventBatch FakeHost::take_events(std::size_t max) {

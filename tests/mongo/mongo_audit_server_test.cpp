@@ -343,8 +343,10 @@ TEST_F(MongoAuditServerTest, TheEventReaderFiltersPagesAndSortsNewestFirst) {
     MongoSink writer(db().uri(), db().name());
     std::vector<Event> events;
     for (int i = 0; i < 7; ++i) {
-        events.push_back(Event{"E" + std::to_string(i), i % 2 == 0 ? "STORE_DOWN" : "STORE_UP",
-                               i < 5 ? "INFO" : "ERROR", {{"n", std::int64_t{i}}},
+        events.push_back(Event{"E" + std::to_string(i),
+                               i % 2 == 0 ? "STORE_DOWN" : "STORE_UP",
+                               i < 5 ? "INFO" : "ERROR",
+                               {{"n", std::int64_t{i}}},
                                Timestamp{std::chrono::seconds{1'764'000'000 + i}}});
     }
     writer.insert_events(events);

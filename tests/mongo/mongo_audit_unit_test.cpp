@@ -12,6 +12,7 @@
 #include "mongo_audit_settings.h"
 #include "mongo_event_reader.h"
 #include "mongo_test_support.h"
+#include "null_store.h"
 
 namespace tradestore::mongo_test {
 namespace {
@@ -277,29 +278,7 @@ TEST(MongoAuditUnreachable, TheJobLogsTheOutageOnceAndNeverThrows) {
 }
 
 // A store that keeps Store's default outbox hooks.
-class StoreWithoutOutbox final : public Store {
-  public:
-    void open() override {}
-    void close() override {}
-    std::vector<ItemResult> apply(const Batch&, std::span<const Rule* const>, Date) override {
-        return {};
-    }
-    std::optional<Trade> get(const std::string&, Date) override { return std::nullopt; }
-    std::vector<Trade> list(std::int64_t, std::int64_t, Date) override { return {}; }
-    std::vector<Trade> list_by_book(const std::string&, Date) override { return {}; }
-    bool remove(const std::string&, const std::string&, const std::string&) override {
-        return false;
-    }
-    Statistics statistics(Date) override { return {}; }
-    std::int64_t expire(Date, const std::string&) override { return 0; }
-    std::vector<AuditEntry> audit(const AuditQuery&) override { return {}; }
-    std::int64_t audit_count(const std::optional<std::string>&) override { return 0; }
-    std::optional<std::int64_t> position(const std::string&, const std::string&,
-                                         std::int32_t) override {
-        return std::nullopt;
-    }
-    bool healthy() override { return true; }
-};
+class StoreWithoutOutbox final : public tradestore::test_support::NullStore {};
 
 TEST(MongoAuditUnreachable, AStoreWithoutAnOutboxIsReportedOnceAndLeftAlone) {
     StoreWithoutOutbox store;

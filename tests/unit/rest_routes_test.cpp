@@ -830,8 +830,9 @@ TEST_F(RestServerTest, EventsAre404WithoutAnEventStoreThenServedFromIt) {
     host_.events = &reader;
     Answer some = send("GET", "/api/v1/events?event_type=STOPPED&severity=WARNING&skip=3&limit=7");
     EXPECT_EQ(some.status, 200);
-    EXPECT_EQ(some.body, R"({"events":[{"id":"STOPPED:1","event_type":"STOPPED","severity":"INFO",)"
-                         R"("data":{"pid":7},"timestamp":"2026-11-24T07:00:00.000000Z"}],"count":1})");
+    EXPECT_EQ(some.body,
+              R"({"events":[{"id":"STOPPED:1","event_type":"STOPPED","severity":"INFO",)"
+              R"("data":{"pid":7},"timestamp":"2026-11-24T07:00:00.000000Z"}],"count":1})");
     EXPECT_EQ(reader.last.event_type, "STOPPED");
     EXPECT_EQ(reader.last.severity, EventSeverity::Warning);
     EXPECT_EQ(reader.last.skip, 3);
