@@ -129,7 +129,12 @@ std::vector<ItemResult> IngestPipeline::timed_apply(const Batch& batch) {
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
                 false);
         }
+        if (store_state_) store_state_(true, {});
         return results;
+    } catch (const StoreUnavailable& error) {
+        if (metrics_ != nullptr) metrics_->commit(batch.candidates.size(), 0, true);
+        if (store_state_) store_state_(false, error.what());
+        throw;
     } catch (...) {
         if (metrics_ != nullptr) metrics_->commit(batch.candidates.size(), 0, true);
         throw;

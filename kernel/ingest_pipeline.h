@@ -24,6 +24,8 @@ struct IngestOptions {
 };
 
 using IngestLogger = std::function<void(LogLevel, const std::string&)>;
+// Told after every store transaction whether the store took it (true) or was unavailable.
+using StoreStateListener = std::function<void(bool up, const std::string& error)>;
 
 class IngestPipeline final : public IngestSink {
 public:
@@ -33,6 +35,9 @@ public:
   ~IngestPipeline() override;
 
   void submit(Batch batch, std::function<void(IngestResult)> done) override;
+
+  // Set before start().
+  void on_store_state(StoreStateListener listener) { store_state_ = std::move(listener); }
 
   void start();
   // Takes no new work, applies everything already queued, then joins the writers.
@@ -60,6 +65,7 @@ private:
     IngestOptions options_;
     IngestLogger logger_;
     IngestMetrics* metrics_;
+    StoreStateListener store_state_;
 
     std::mutex mutex_;
     std::condition_variable work_ready_;

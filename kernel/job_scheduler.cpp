@@ -29,6 +29,19 @@ void JobScheduler::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+void JobScheduler::finish() {
+    for (Entry& entry : entries_) {
+        try {
+            entry.job->finish(host_);
+        } catch (const std::exception& error) {
+            log_error_(entry.name, std::string("at shutdown: ") + error.what());
+        } catch (...) {
+            log_error_(entry.name, "at shutdown: unknown error");
+        }
+    }
+    entries_.clear();
+}
+
 void JobScheduler::loop() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {

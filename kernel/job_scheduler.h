@@ -25,6 +25,8 @@ public:
     void start();
     // Waits for a running job to finish; runs no new ones.
     void stop();
+    // After stop(): Job::finish of every job, once, in the order they were added.
+    void finish();
 
 private:
     struct Entry {

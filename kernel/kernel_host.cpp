@@ -47,7 +47,10 @@ KernelHost::KernelHost(std::shared_ptr<Store> store, std::string store_service_n
           metrics.gauge("tradestore_expiry_last_run_timestamp_seconds",
                         "When the last expiry run finished, in seconds since the epoch.")),
       trades_expired_(metrics.counter("tradestore_trades_expired_total",
-                                      "Trades marked expired by expiry runs.")) {}
+                                      "Trades marked expired by expiry runs.")),
+      events_dropped_(metrics.counter(
+          "tradestore_events_dropped_total",
+          "System events dropped from the kernel's full event queue (oldest first).")) {}
 
 void KernelHost::log(LogLevel level, std::string_view component, std::string_view message) {
     Poco::Logger& logger = Poco::Logger::get(std::string(component));
@@ -76,6 +79,7 @@ HealthReport KernelHost::health() {
     } catch (const std::exception&) {
         store_up = false;
     }
+    note_store_state(store_up, "the health check failed");
     report.services[store_service_name_] = store_up ? "up" : "down";
     report.healthy = store_up;
     for (const auto& source : sources_) {
@@ -88,6 +92,64 @@ HealthReport KernelHost::health() {
         for (auto& [name, state] : job->health_details()) report.services[name] = state;
     }
     return report;
+}
+
+EventReader* KernelHost::event_reader() {
+    for (const auto& job : jobs_) {
+        if (EventReader* reader = job->event_reader()) return reader;
+    }
+    return nullptr;
+}
+
+void KernelHost::emit_event(std::string_view event_type, EventSeverity severity,
+                            std::string_view data_json) {
+    SystemEvent event;
+    event.id = new_event_id(event_type);
+    event.event_type = std::string(event_type);
+    event.severity = severity;
+    event.data_json = event_data_object(data_json);
+    event.timestamp =
+        std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+    log(LogLevel::Debug, "events", "event " + event.event_type + " " + event.data_json);
+    if (!events_.push(std::move(event))) return;
+    events_dropped_.inc();
+    if (!dropping_events_.exchange(true)) {
+        log(LogLevel::Warning, "events",
+            "the event queue is full (" + std::to_string(events_.capacity()) +
+                " events, nothing takes them): dropping the oldest");
+    }
+}
+
+EventBatch KernelHost::take_events(std::size_t max) {
+    EventBatch batch = events_.take(max);
+    if (batch.dropped > 0) {
+        dropping_events_ = false;
+        log(LogLevel::Warning, "events",
+            std::to_string(batch.dropped) + " event(s) were dropped before they could be taken");
+    }
+    return batch;
+}
+
+void KernelHost::note_store_state(bool up, std::string_view error) {
+    if (store_up_.load(std::memory_order_relaxed) == up) return;
+    std::lock_guard lock(store_state_mutex_);
+    if (store_up_.load() == up) return;  // another thread reported it first
+    store_up_ = up;
+    const TradeCodec& codec = codec_;
+    std::string data = "{\"store\":";
+    codec.append_json_string(data, store_service_name_);
+    if (up) {
+        const auto down_for = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::steady_clock::now() - store_down_since_);
+        data += ",\"down_seconds\":" + std::to_string(down_for.count()) + "}";
+        emit_event("STORE_UP", EventSeverity::Info, data);
+    } else {
+        store_down_since_ = std::chrono::steady_clock::now();
+        data += ",\"error\":";
+        codec.append_json_string(data, error);
+        data += "}";
+        emit_event("STORE_DOWN", EventSeverity::Error, data);
+    }
 }
 
 std::string_view KernelHost::version() const {

@@ -5,9 +5,14 @@
 #include <tradestore/job.h>
 #include <tradestore/source.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
+
+#include "event_queue.h"
 
 namespace tradestore::kernel {
 
@@ -32,6 +37,19 @@ class KernelHost final : public Host {
     std::string_view version() const override;
     std::int64_t expire_now(const std::string& source) override;
     Metrics& metrics() override { return metrics_; }
+    // The first job that offers one (jobs are added before any source starts).
+    EventReader* event_reader() override;
+    void emit_event(std::string_view event_type, EventSeverity severity,
+                    std::string_view data_json) override;
+    EventBatch take_events(std::size_t max) override;
+
+    // What the kernel learns of the store (a commit, a failed apply, a health check): the
+    // first failure after success emits STORE_DOWN, the first success after it STORE_UP.
+    // Cheap when nothing changes: called on every commit.
+    void note_store_state(bool up, std::string_view error = {});
+
+    // At most this many events wait for the shipper; beyond, the oldest are dropped.
+    static constexpr std::size_t kEventQueueCapacity = 1000;
 
   private:
     std::shared_ptr<Store> store_;
@@ -46,6 +64,14 @@ class KernelHost final : public Host {
     Gauge& expiry_last_run_trades_;
     Gauge& expiry_last_run_time_;
     Counter& trades_expired_;
+
+    EventQueue events_{kEventQueueCapacity};
+    Counter& events_dropped_;
+    std::atomic<bool> dropping_events_{false};  // logged once per spell of drops
+
+    std::atomic<bool> store_up_{true};
+    std::mutex store_state_mutex_;
+    std::chrono::steady_clock::time_point store_down_since_{};
 };
 
 }  // namespace tradestore::kernel

@@ -1,6 +1,9 @@
 #include "runtime.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 namespace tradestore::kernel {
@@ -47,6 +50,9 @@ void Runtime::start() {
         &ingest_metrics_);
     host_ = std::make_unique<KernelHost>(store_, service_name(store_plan.plugin->descriptor().name),
                                          clock_, codec_, *pipeline_, metrics_);
+    pipeline_->on_store_state([host = host_.get()](bool up, const std::string& error) {
+        host->note_store_state(up, error);
+    });
 
     log(LogLevel::Info, "business date is " + format_date(clock_.today()) + " (" +
                             plan_.kernel.business_timezone + ")");
@@ -90,7 +96,21 @@ void Runtime::start() {
         started_sources_.emplace_back(name, source);
         log(LogLevel::Info, "source " + name + " started");
     }
+    started_at_ = std::chrono::steady_clock::now();
+    running_ = true;
+    host_->emit_event("STARTED", EventSeverity::Info, process_facts());
     log(LogLevel::Info, "tradestored " TRADESTORE_VERSION " is running");
+}
+
+std::string Runtime::process_facts(std::string_view extra) const {
+    std::array<char, 256> name{};
+    if (::gethostname(name.data(), name.size() - 1) != 0) name = {'?'};
+    std::string data = "{\"version\":\"" TRADESTORE_VERSION "\",\"host\":";
+    codec_.append_json_string(data, name.data());
+    data += ",\"pid\":" + std::to_string(::getpid());
+    data += extra;
+    data += "}";
+    return data;
 }
 
 void Runtime::stop() {
@@ -106,7 +126,18 @@ void Runtime::stop() {
     }
     started_sources_.clear();
     if (pipeline_) pipeline_->stop();
-    if (scheduler_) scheduler_->stop();
+    if (running_) {
+        running_ = false;
+        const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::steady_clock::now() - started_at_);
+        host_->emit_event("STOPPED", EventSeverity::Info,
+                          process_facts(",\"uptime_seconds\":" + std::to_string(uptime.count())));
+    }
+    if (scheduler_) {
+        scheduler_->stop();
+        // Before the store closes: the jobs' last chance to ship (STOPPED among it).
+        scheduler_->finish();
+    }
     if (store_ && store_open_) {
         try {
             store_->close();

@@ -2,6 +2,7 @@
 // in order — store, rules, ingest, jobs, sources — and stops them in reverse.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,8 @@ public:
 
   private:
     void log(LogLevel level, const std::string& message);
+    // {"version", "host", "pid"<extra>} for STARTED and STOPPED; `extra` starts with ','.
+    std::string process_facts(std::string_view extra = {}) const;
 
     const DeploymentPlan& plan_;
     // First member: every metric handle lives until the plugins holding them are gone.
@@ -50,6 +53,8 @@ public:
     std::vector<std::pair<std::string, std::shared_ptr<Source>>> sources_;
     std::vector<std::pair<std::string, std::shared_ptr<Source>>> started_sources_;
     bool store_open_ = false;
+    bool running_ = false;  // started, STOPPED not yet emitted
+    std::chrono::steady_clock::time_point started_at_{};
 };
 
 }  // namespace tradestore::kernel

@@ -6,9 +6,10 @@
 #   scripts/ferretdb-build.sh --path     print where the binary goes (built or not)
 #
 # The binary goes to ${XDG_CACHE_HOME:-$HOME/.cache}/tradestore/ferretdb-v1.24.2/bin/ferretdb.
-# It needs Go 1.24 or newer; with an older `go` (Debian 12's bookworm-backports golang-1.23-go)
-# set GOTOOLCHAIN=go1.24.6 (any go1.24.x) and that Go fetches the newer toolchain through the
-# Go module proxy.
+# It needs Go 1.24 or newer: the newest Go found (scripts/go-toolchain.sh: $GO, `go` on PATH,
+# /usr/local/go, /usr/lib/go-1.*); one of 1.21..1.23 (Debian 12's bookworm-backports
+# golang-1.23-go, which scripts/install-deps.sh test installs when no Go will do) builds with
+# GOTOOLCHAIN=go1.24.6 set here, and fetches that toolchain through the Go module proxy.
 #
 # Why not plain `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` (or a tool
 # module with `go get -tool`): FerretDB's build/version package panics at start unless
@@ -17,8 +18,7 @@
 # (its checksum pinned in scripts/ferretdb-tool/go.sum), copies it, writes version.txt as
 # FerretDB's own docs say (`v1.24.2`), and builds ./cmd/ferretdb there; every dependency is
 # checked against FerretDB's own go.sum.
-# Environment: GO (default: go on PATH, else the newest
-# /usr/lib/go-1.*/bin/go).
+# Environment: GO (use this Go), GOTOOLCHAIN (kept when set).
 set -euo pipefail
 
 version=v1.24.2  # keep in step with scripts/ferretdb-tool/go.mod
@@ -37,33 +37,26 @@ if [ -x "$binary" ]; then
   exit 0
 fi
 
-find_go() {
-  if [ -n "${GO:-}" ]; then
-    echo "$GO"
-    return
-  fi
-  if command -v go >/dev/null 2>&1; then
-    command -v go
-    return
-  fi
-  local candidate
-  for candidate in $(ls -d /usr/lib/go-1.*/bin/go 2>/dev/null | sort -V -r); do
-    echo "$candidate"
-    return
-  done
-}
-
-go_bin=$(find_go)
-if [ -z "$go_bin" ]; then
-  log "no Go toolchain found; install Go 1.24+ (see README: bookworm-backports golang-1.23-go"
-  log "with GOTOOLCHAIN=go1.24.6), or set TRADESTORE_TEST_MONGO_URI to an existing server"
+# shellcheck source=go-toolchain.sh
+. "$(dirname "$0")/go-toolchain.sh"
+found=$(best_go)
+if [ -z "$found" ]; then
+  log "no Go toolchain found; run scripts/install-deps.sh test (it installs one), or set"
+  log "TRADESTORE_TEST_MONGO_URI to an existing server"
   exit 1
 fi
-go_version=$("$go_bin" env GOVERSION 2>/dev/null || true)
-go_minor=$(echo "$go_version" | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
-if [ -n "$go_minor" ] && [ "$go_minor" -lt 24 ] && [ -z "${GOTOOLCHAIN:-}" ]; then
-  log "$go_bin is $go_version; FerretDB $version needs Go 1.24+: set GOTOOLCHAIN=go1.24.6"
+go_bin=${found% *}
+go_version=$("$go_bin" env GOVERSION)
+toolchain=$(go_toolchain_for "${found##* }")
+if [ "$toolchain" = unusable ]; then
+  log "$go_bin is $go_version; FerretDB $version needs Go 1.24+ (or 1.21+ to fetch it):"
+  log "run scripts/install-deps.sh test"
   exit 1
+fi
+if [ -n "$toolchain" ] && [ -z "${GOTOOLCHAIN:-}" ]; then
+  # An older Go fetches the newer toolchain itself (through the Go module proxy).
+  export GOTOOLCHAIN=$toolchain
+  log "$go_bin is $go_version: building with GOTOOLCHAIN=$GOTOOLCHAIN"
 fi
 
 mkdir -p "$cache"

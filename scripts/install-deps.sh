@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, and only those missing.
 # Usage: scripts/install-deps.sh [build|test|run|package]
+# TRADESTORE_DEPS_DRY_RUN=1 prints the commands that would change the system instead.
 set -euo pipefail
 
 packages=(
@@ -53,16 +54,20 @@ with_postgresql "${1:-build}"
 packages+=(librdkafka-dev)
 if [ "${1:-build}" = test ]; then packages+=(openjdk-17-jre-headless maven); fi
 
+# The MongoDB tests build FerretDB, which needs Go 1.24+ (or 1.21+ with GOTOOLCHAIN):
+# scripts/go-toolchain.sh finds one, or installs Debian 12's from bookworm-backports.
+# shellcheck source=go-toolchain.sh
+. "$(dirname "$0")/go-toolchain.sh"
+
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
     missing+=("$package")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-echo "Installing missing Debian packages: ${missing[*]}"
-sudo_cmd=()
-[ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing missing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root_run apt-get update -qq
+  as_root_run apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if [ "${1:-build}" = test ]; then ensure_go; fi

@@ -18,6 +18,7 @@ constexpr milliseconds kFirstBackoff{100};
 constexpr milliseconds kStallLimit{60'000};
 constexpr milliseconds kDeadLetterTimeout{40'000};  // > the producer's message.timeout.ms
 constexpr milliseconds kThrottle{10'000};
+constexpr std::chrono::seconds kErrorEventEvery{60};
 
 std::int64_t now_ms() {
     return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
@@ -97,6 +98,37 @@ void KafkaSource::log_throttled(LogLevel level, const std::string& message) {
     last_throttled_ = message;
     last_throttled_at_ = now;
     log(level, message);
+}
+
+void KafkaSource::emit_error_event(rd_kafka_resp_err_t code, std::string_view reason, bool fatal) {
+    if (host_ == nullptr) return;
+    std::int64_t repeats = 0;
+    {
+        std::lock_guard lock(error_events_mutex_);
+        ErrorEventState& state = error_events_[static_cast<int>(code)];
+        const auto now = Clock::now();
+        if (state.last_emitted != Clock::time_point{} &&
+            now - state.last_emitted < kErrorEventEvery) {
+            ++state.repeats;
+            return;
+        }
+        repeats = state.repeats;
+        state = {now, 0};
+    }
+    const TradeCodec& codec = host_->codec();
+    std::string data = "{\"code\":";
+    codec.append_json_string(data, rd_kafka_err2name(code));
+    data += ",\"error\":";
+    codec.append_json_string(data, rd_kafka_err2str(code));
+    data += ",\"reason\":";
+    codec.append_json_string(data, reason);
+    data += ",\"brokers\":";
+    codec.append_json_string(data, config_.brokers);
+    data += ",\"group\":";
+    codec.append_json_string(data, config_.group_id);
+    data += std::string(",\"fatal\":") + (fatal ? "true" : "false");
+    data += ",\"repeats_since_last\":" + std::to_string(repeats) + "}";
+    host_->emit_event("KAFKA_ERROR", fatal ? EventSeverity::Error : EventSeverity::Warning, data);
 }
 
 void KafkaSource::mark_progress() {
@@ -601,8 +633,10 @@ void KafkaSource::error_cb(rd_kafka_t* rk, int error, const char* reason, void* 
         rd_kafka_fatal_error(rk, fatal, sizeof fatal);
         self->log(LogLevel::Error, std::string("consumer fatal error: ") + fatal);
         self->brokers_up_.store(false);
+        self->emit_error_event(code, fatal, true);
         return;
     }
+    self->emit_error_event(code, reason != nullptr ? reason : "", false);
     // Served on the poll thread (the main queue is forwarded to the consumer's).
     self->log_throttled(LogLevel::Warning,
                         std::string("consumer: ") + rd_kafka_err2str(code) + ": " + reason);

@@ -26,7 +26,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -80,6 +82,9 @@ class KafkaSource final : public Source {
     void on_stats(std::string_view json);
     void log(LogLevel level, const std::string& message) const;
     void log_throttled(LogLevel level, const std::string& message);
+    // A KAFKA_ERROR event through the host: at most one per error code a minute (a dead
+    // broker repeats its error at every reconnect); the next one counts the repeats between.
+    void emit_error_event(rd_kafka_resp_err_t code, std::string_view reason, bool fatal);
     void mark_progress();
 
     static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t error,
@@ -128,6 +133,13 @@ class KafkaSource final : public Source {
     std::optional<std::chrono::steady_clock::time_point> shutdown_deadline_;
     std::string last_throttled_;
     std::chrono::steady_clock::time_point last_throttled_at_{};
+
+    struct ErrorEventState {
+        std::chrono::steady_clock::time_point last_emitted{};
+        std::int64_t repeats = 0;  // since last_emitted
+    };
+    std::mutex error_events_mutex_;  // error_cb may run outside the poll thread (close)
+    std::map<int, ErrorEventState> error_events_;
 };
 
 }  // namespace tradestore::kafka

@@ -34,7 +34,32 @@ bool dead_lettered(const AuditEntry& entry) {
            entry.reason_codes.end();
 }
 
+// "data": the JSON object parsed into BSON; {"text": json} when libbson cannot read it.
+void append_json_data(bson_t* document, std::string_view json) {
+    bson_error_t error;
+    BsonPtr data(bson_new_from_json(reinterpret_cast<const std::uint8_t*>(json.data()),
+                                    static_cast<ssize_t>(json.size()), &error));
+    if (data) {
+        BSON_APPEND_DOCUMENT(document, "data", data.get());
+        return;
+    }
+    bson_t fallback;
+    BSON_APPEND_DOCUMENT_BEGIN(document, "data", &fallback);
+    append_text(&fallback, "text", json);
+    bson_append_document_end(document, &fallback);
+}
+
 }  // namespace
+
+Event from_system_event(const SystemEvent& event) {
+    Event converted;
+    converted.id = event.id;
+    converted.event_type = event.event_type;
+    converted.severity = std::string(to_string(event.severity));
+    converted.timestamp = event.timestamp;
+    converted.data_json = event.data_json.empty() ? "{}" : event.data_json;
+    return converted;
+}
 
 std::int64_t to_millis(Timestamp timestamp) {
     return std::chrono::floor<std::chrono::milliseconds>(timestamp).time_since_epoch().count();
@@ -66,6 +91,11 @@ BsonPtr event_document(const Event& event) {
     append_text(doc, "_id", event.id);
     append_text(doc, "event_type", event.event_type);
     append_text(doc, "severity", event.severity);
+    if (!event.data_json.empty()) {
+        append_json_data(doc, event.data_json);
+        BSON_APPEND_DATE_TIME(doc, "timestamp", to_millis(event.timestamp));
+        return document;
+    }
     bson_t data;
     BSON_APPEND_DOCUMENT_BEGIN(doc, "data", &data);
     for (const auto& [key, value] : event.data) {
@@ -80,14 +110,6 @@ BsonPtr event_document(const Event& event) {
     bson_append_document_end(doc, &data);
     BSON_APPEND_DATE_TIME(doc, "timestamp", to_millis(event.timestamp));
     return document;
-}
-
-std::string new_event_id(std::string_view event_type) {
-    bson_oid_t oid;
-    bson_oid_init(&oid, nullptr);
-    std::array<char, 25> hex{};
-    bson_oid_to_string(&oid, hex.data());
-    return std::string(event_type) + ":" + hex.data();
 }
 
 std::string ExpiryRun::event_id() const {

@@ -9,6 +9,7 @@
 // fixed when the event is queued, so a resent event is harmless too.
 #pragma once
 
+#include <tradestore/events.h>
 #include <tradestore/store.h>
 
 #include <cstdint>
@@ -35,17 +36,18 @@ using EventValue = std::variant<std::int64_t, std::string, std::vector<std::stri
 
 struct Event {
     std::string id;          // the document's _id
-    std::string event_type;  // TRADES_EXPIRED, DEAD_LETTERED, STORE_DOWN, STORE_UP, STARTED
+    std::string event_type;  // TRADES_EXPIRED, DEAD_LETTERED, or one the kernel queued
     std::string severity;    // INFO, WARNING, ERROR
     std::vector<std::pair<std::string, EventValue>> data;
     Timestamp timestamp{};
+    // A kernel event's data, a JSON object; when set it is `data` and the pairs are unused.
+    std::string data_json{};
 };
 
-BsonPtr event_document(const Event& event);
+// An event the kernel queued (Host::take_events), as the plugin writes it.
+Event from_system_event(const SystemEvent& event);
 
-// A fresh event id: "<event type>:<ObjectId hex>", fixed when an event is queued so that its
-// resends are harmless.
-std::string new_event_id(std::string_view event_type);
+BsonPtr event_document(const Event& event);
 
 // One run of the expiry job (or of POST /expire-trades) as its EXPIRE entries show it: a run
 // writes all its entries in one transaction, so they share source and timestamp. A run's

@@ -1,7 +1,5 @@
 #include "mongo_audit_job.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -38,21 +36,18 @@ std::string seconds_text(steady_clock::duration duration) {
     return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(duration).count()) + "s";
 }
 
-std::string host_name() {
-    std::array<char, 256> name{};
-    if (::gethostname(name.data(), name.size() - 1) != 0) return "unknown";
-    return name.data();
-}
-
 }  // namespace
 
 MongoAuditJob::MongoAuditJob(MongoAuditSettings settings)
     : settings_(std::move(settings)),
       sink_(settings_.uri, settings_.database),
-      shipper_(sink_, settings_.batch_size) {}
+      shipper_(sink_, settings_.batch_size),
+      event_reader_(settings_.uri, settings_.database) {}
 
 MongoAuditJob::~MongoAuditJob() {
-    sink_.disconnect();  // while the driver's warnings still reach the daemon's log
+    // While the driver's warnings still reach the daemon's log.
+    sink_.disconnect();
+    event_reader_.disconnect();
     MongoAuditJob* self = this;
     if (driver_log_target.compare_exchange_strong(self, nullptr)) {
         mongoc_log_set_handler(mongoc_log_default_handler, nullptr);
@@ -132,11 +127,10 @@ void MongoAuditJob::note_mongo_success() {
 }
 
 void MongoAuditJob::note_store_failure(const std::string& error) {
+    // The kernel emits STORE_DOWN and STORE_UP (it sees every commit); the shipper only logs.
     if (store_down_since_) return;
     store_down_since_ = std::chrono::system_clock::now();
     log(LogLevel::Warning, "the store failed while shipping: " + error);
-    queue_event(
-        Event{new_event_id("STORE_DOWN"), "STORE_DOWN", "ERROR", {{"error", error}}, now_utc()});
 }
 
 void MongoAuditJob::note_store_success() {
@@ -145,11 +139,24 @@ void MongoAuditJob::note_store_success() {
         std::chrono::system_clock::now() - *store_down_since_);
     store_down_since_.reset();
     log(LogLevel::Info, "the store is back after " + std::to_string(down_for.count()) + "s");
-    queue_event(Event{new_event_id("STORE_UP"),
-                      "STORE_UP",
-                      "INFO",
-                      {{"down_seconds", static_cast<std::int64_t>(down_for.count())}},
-                      now_utc()});
+}
+
+void MongoAuditJob::take_host_events() {
+    EventBatch taken = host_->take_events(kMaxQueuedEvents);
+    dropped_events_ += taken.dropped;
+    for (const SystemEvent& event : taken.events) queue_event(from_system_event(event));
+}
+
+void MongoAuditJob::refresh_backlog() {
+    // One count over the store's unshipped marker (its partial index) per run, so a scrape of
+    // /metrics costs nothing.
+    if (backlog_gauge_ == nullptr) return;
+    try {
+        backlog_gauge_->set(static_cast<double>(host_->store().unshipped_audit_count()));
+    } catch (const std::exception& error) {
+        // The store is down, or has no outbox: the last count stands.
+        log(LogLevel::Debug, std::string("counting the audit backlog failed: ") + error.what());
+    }
 }
 
 void MongoAuditJob::retention_if_due() {
@@ -234,21 +241,26 @@ void MongoAuditJob::run(Host& host) {
             last_success_gauge_ =
                 &metrics.gauge("tradestore_mongo_audit_last_success_timestamp_seconds",
                                "When a mongo-audit run last reached MongoDB (Unix time)");
+            backlog_gauge_ = &metrics.gauge(
+                "tradestore_audit_unshipped_entries",
+                "Audit entries in the store not yet shipped to MongoDB (counted once per "
+                "mongo-audit run)");
         } catch (const std::exception& error) {
-            up_gauge_ = last_success_gauge_ = nullptr;
+            up_gauge_ = last_success_gauge_ = backlog_gauge_ = nullptr;
             shipped_counter_ = failed_runs_counter_ = nullptr;
             log(LogLevel::Warning, std::string("no metrics for mongo-audit: ") + error.what());
         }
-        queue_event(Event{new_event_id("STARTED"),
-                          "STARTED",
-                          "INFO",
-                          {{"version", std::string(host.version())},
-                           {"host", host_name()},
-                           {"pid", static_cast<std::int64_t>(::getpid())}},
-                          now_utc()});
         started_ = true;
     }
-    if (outbox_unsupported_) return;
+    take_host_events();
+    if (outbox_unsupported_) {
+        try {
+            flush_events();
+        } catch (const MongoError& error) {
+            note_mongo_failure(error.what());
+        }
+        return;
+    }
 
     const auto budget = std::max<steady_clock::duration>(settings_.interval, kMinimumRunBudget);
     ShipReport report;
@@ -284,6 +296,7 @@ void MongoAuditJob::run(Host& host) {
         note_mongo_success();
     }
     record_metrics(report, mongo_error.has_value());
+    refresh_backlog();
 
     if (report.shipped > 0) {
         log(LogLevel::Debug, "shipped " + std::to_string(report.shipped) + " audit entries in " +

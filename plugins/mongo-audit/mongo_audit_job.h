@@ -19,6 +19,7 @@
 
 #include "audit_shipper.h"
 #include "mongo_audit_settings.h"
+#include "mongo_event_reader.h"
 #include "mongo_sink.h"
 
 namespace tradestore::plugins::mongo {
@@ -38,20 +39,28 @@ class MongoAuditJob final : public Job {
         return {{"mongodb", mongo_up() ? "up" : "down"}};
     }
 
+    EventReader* event_reader() override { return &event_reader_; }
+
     // Whether the last run reached MongoDB (for a health report; see README).
     bool mongo_up() const noexcept { return mongo_up_.load(); }
 
-    // Events that are not about audit entries (STARTED, STORE_DOWN, STORE_UP) wait here until
-    // MongoDB takes them; the oldest are dropped beyond this many.
+    // At shutdown (the kernel has queued STOPPED): one more run, so that it and the last
+    // audit entries reach MongoDB before the store closes.
+    void finish(Host& host) override { run(host); }
+
+    // The kernel's events (STARTED, STOPPED, KAFKA_ERROR, STORE_DOWN, ...) wait here, once
+    // taken from the host, until MongoDB takes them; the oldest are dropped beyond this many.
     static constexpr std::size_t kMaxQueuedEvents = 1000;
 
   private:
+    void take_host_events();
     void queue_event(Event event);
     void flush_events();
     void note_mongo_failure(const std::string& error);
     void note_mongo_success();
     void note_store_failure(const std::string& error);
     void note_store_success();
+    void refresh_backlog();
     void retention_if_due();
     void record_metrics(const ShipReport& report, bool mongo_failed);
     void log(LogLevel level, const std::string& message);
@@ -62,6 +71,7 @@ class MongoAuditJob final : public Job {
     const MongoAuditSettings settings_;
     MongoSink sink_;
     AuditShipper shipper_;
+    MongoEventReader event_reader_;
     Host* host_ = nullptr;  // set by the first run; the kernel's host outlives its jobs
     bool started_ = false;
     bool outbox_unsupported_ = false;
@@ -85,6 +95,7 @@ class MongoAuditJob final : public Job {
     Counter* shipped_counter_ = nullptr;
     Counter* failed_runs_counter_ = nullptr;
     Gauge* last_success_gauge_ = nullptr;
+    Gauge* backlog_gauge_ = nullptr;
 };
 
 }  // namespace tradestore::plugins::mongo

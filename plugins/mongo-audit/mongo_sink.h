@@ -4,6 +4,7 @@
 // on a resend counts as done.
 #pragma once
 
+#include <tradestore/events.h>
 #include <tradestore/store.h>
 
 #include <cstdint>
@@ -55,6 +56,9 @@ class MongoSink {
     // Deletes the documents of `collection` whose timestamp is before the cut-off; returns
     // how many.
     std::int64_t delete_older_than(const char* collection, Timestamp cutoff);
+    // trade_events, newest first (timestamp, then _id), filtered and paged as asked; `data`
+    // as relaxed extended JSON (mongo_sink_read.cpp).
+    std::vector<SystemEvent> find_events(const EventQuery& query);
 
   private:
     mongoc_collection_t* collection(const char* name);

@@ -75,6 +75,7 @@ class PostgresStore final : public Store {
     // The audit outbox: audit_log.shipped, false until shipped (per entry, never by a
     // high-water mark on ids); pruning deletes shipped entries in chunks.
     std::vector<AuditEntry> unshipped_audit(std::int64_t limit) override;
+    std::int64_t unshipped_audit_count() override;
     void mark_audit_shipped(const std::vector<std::int64_t>& audit_ids) override;
     std::int64_t prune_shipped_audit(Timestamp older_than) override;
 

@@ -113,6 +113,12 @@ std::vector<AuditEntry> PostgresStore::unshipped_audit(std::int64_t limit) {
     });
 }
 
+std::int64_t PostgresStore::unshipped_audit_count() {
+    return read([&](pg::Connection& db) {
+        return db.run(Query::UnshippedAuditCount, Params{}).integer(0, 0);
+    });
+}
+
 std::int64_t PostgresStore::audit_count(const std::optional<std::string>& trade_id) {
     Params params;
     if (trade_id) params.text(*trade_id);

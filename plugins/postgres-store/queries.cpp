@@ -159,6 +159,9 @@ const char* sql(Query query) {
             // and is the only way a writer role may delete audit rows. Returns the count.
             return "SELECT prune_shipped_audit(TIMESTAMPTZ 'epoch' + "
                    "$1::bigint * INTERVAL '1 microsecond', $2::bigint)";
+        case Query::UnshippedAuditCount:
+            // Counted over the partial index audit_log_unshipped: the backlog alone.
+            return "SELECT count(*) FROM audit_log WHERE NOT shipped";
 
         case Query::SelectTrade:
             return "SELECT trade_id, version, counter_party_id, book_id, "
@@ -209,6 +212,7 @@ const char* label(Query query) {
         "InsertTrades",    "UpsertTrades",   "DeleteTombstones", "InsertAudit",
         "UpsertPositions", "LockKey",        "DeleteTrade",      "Expire",
         "ClaimJobRun",     "UnshippedAudit", "MarkAuditShipped", "PruneShippedAudit",
+        "UnshippedAuditCount",
         "SelectTrade",     "ListTrades",     "ListTradesByBook", "Statistics",
         "AuditAll",        "AuditByTrade",   "AuditCountAll",    "AuditCountByTrade",
         "SelectPosition",  "Ping",

@@ -29,6 +29,7 @@ enum class Query : std::uint8_t {
     UnshippedAudit,
     MarkAuditShipped,
     PruneShippedAudit,
+    UnshippedAuditCount,
     // reads
     SelectTrade,
     ListTrades,

@@ -54,6 +54,9 @@ class Handlers {
     Reply statistics(Exchange& exchange);
     Reply expire_trades(Exchange& exchange);
     Reply audit_logs(Exchange& exchange);
+
+    // event_handlers.cpp
+    Reply events(Exchange& exchange);
     Reply health_live(Exchange& exchange);
     Reply health_ready(Exchange& exchange);
 

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "event_query.h"
 #include "query_params.h"
 #include "router.h"
 
@@ -246,6 +247,30 @@ JsonValue schemas() {
                 {"properties",
                  object({{"logs", object({{"type", "array"}, {"items", schema_ref("AuditEntry")}})},
                          {"count", count}})}}));
+    s.set(
+        "Event",
+        object({{"type", "object"},
+                {"required", array({"id", "event_type", "severity", "data", "timestamp"})},
+                {"properties",
+                 object({{"id", object({{"type", "string"}})},
+                         {"event_type", object({{"type", "string"},
+                                                {"description",
+                                                 "STARTED, STOPPED, KAFKA_ERROR, "
+                                                 "DEAD_LETTERED, STORE_DOWN, STORE_UP, "
+                                                 "TRADES_EXPIRED, ..."}})},
+                         {"severity", object({{"type", "string"},
+                                              {"enum", array({"INFO", "WARNING", "ERROR"})}})},
+                         {"data", object({{"type", "object"},
+                                          {"description",
+                                           "What the event reports, by type "
+                                           "(e.g. TRADES_EXPIRED: count)"}})},
+                         {"timestamp", object({{"type", "string"}, {"format", "date-time"}})}})}}));
+    s.set("Events",
+          object({{"type", "object"},
+                  {"required", array({"events", "count"})},
+                  {"properties",
+                   object({{"events", object({{"type", "array"}, {"items", schema_ref("Event")}})},
+                           {"count", count}})}}));
     s.set("ServiceInfo",
           object({{"type", "object"},
                   {"required", array({"name", "version", "docs", "openapi"})},
@@ -394,6 +419,12 @@ JsonValue responses(const OpenApiOptions& options) {
               object({{"role", example("Writer deleting",
                                        object({{"detail", "Forbidden: this operation needs the "
                                                           "admin role"}}))}})));
+    r.set(
+        "NoEventStore",
+        error_response("No plugin of this deployment keeps events (configure mongo-audit)",
+                       schema_ref("Detail"),
+                       object({{"no_event_store",
+                                example("No event store", object({{"detail", kNoEventStore}}))}})));
     r.set("InternalError",
           error_response(
               "An unexpected failure; it is logged with the request id, never shown",
@@ -434,6 +465,19 @@ JsonValue parameters() {
                                   {"required", false},
                                   {"description", "Only the entries of this trade"},
                                   {"schema", object({{"type", "string"}})}}));
+    p.set("EventType",
+          object({{"name", "event_type"},
+                  {"in", "query"},
+                  {"required", false},
+                  {"description", "Only the events of this type"},
+                  {"schema", object({{"type", "string"}, {"pattern", kEventTypePattern}})}}));
+    p.set("Severity",
+          object({{"name", "severity"},
+                  {"in", "query"},
+                  {"required", false},
+                  {"description", "Only the events of this severity"},
+                  {"schema",
+                   object({{"type", "string"}, {"enum", array({"INFO", "WARNING", "ERROR"})}})}}));
     p.set("RequestId",
           object({{"name", "X-Request-ID"},
                   {"in", "header"},
@@ -569,6 +613,21 @@ JsonValue operation(const ApiRoute& route) {
             params.push(ref("parameters", "Limit"));
             res.set("200",
                     ok("Audit entries; count is the number returned", schema_ref("AuditLogs")));
+            error(422, "ValidationFailed");
+            error(503, "Unavailable");
+            break;
+        case Endpoint::Events:
+            op.set("description",
+                   "Read from the event store a plugin offers (mongo-audit: MongoDB's "
+                   "trade_events); 404 when none is configured (a 4xx: nothing is wrong with the "
+                   "server), 503 when it cannot be reached.");
+            params.push(ref("parameters", "EventType"));
+            params.push(ref("parameters", "Severity"));
+            params.push(ref("parameters", "Skip"));
+            params.push(ref("parameters", "Limit"));
+            res.set("200",
+                    ok("Events, newest first; count is the number returned", schema_ref("Events")));
+            error(404, "NoEventStore");
             error(422, "ValidationFailed");
             error(503, "Unavailable");
             break;

@@ -220,6 +220,8 @@ Reply RequestDispatcher::call(Endpoint endpoint, Exchange& exchange) {
             return handlers_.expire_trades(exchange);
         case Endpoint::AuditLogs:
             return handlers_.audit_logs(exchange);
+        case Endpoint::Events:
+            return handlers_.events(exchange);
         case Endpoint::ServiceInfo:
             return handlers_.service_info(exchange);
         case Endpoint::OpenApi:

@@ -34,6 +34,8 @@ constexpr ApiRoute kApiRoutes[] = {
      "Run the expiry now", Access::Admin},
     {"GET", "/audit-logs", Endpoint::AuditLogs, "listAuditLogs", "audit",
      "Audit entries, newest first", Access::Admin},
+    {"GET", "/events", Endpoint::Events, "listEvents", "audit",
+     "System events (STARTED, STOPPED, KAFKA_ERROR, ...), newest first", Access::Admin},
 };
 constexpr std::size_t kApiRouteCount = std::size(kApiRoutes);
 

@@ -33,6 +33,7 @@ enum class Endpoint : std::uint8_t {
     Statistics,    // GET    /statistics
     ExpireTrades,  // POST   /expire-trades
     AuditLogs,     // GET    /audit-logs
+    Events,        // GET    /events
     // Service routes, outside /api/v1 and outside the API document.
     ServiceInfo,  // GET    /
     OpenApi,      // GET    /openapi.json

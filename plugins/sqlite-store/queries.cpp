@@ -104,6 +104,9 @@ std::string_view sql(Query query) {
             // index: only entries older than the cut-off are visited.
             return "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
                    "WHERE timestamp < ?1 AND shipped = 1 LIMIT ?2)";
+        case Query::UnshippedAuditCount:
+            // Counted over the partial index audit_log_unshipped: the backlog alone.
+            return "SELECT COUNT(*) FROM audit_log WHERE shipped = 0";
     }
     return "SELECT 1";
 }

@@ -38,9 +38,10 @@ enum class Query : std::uint8_t {
     UnshippedAudit,
     MarkAuditShipped,
     PruneShippedAudit,
+    UnshippedAuditCount,
 };
 
-inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::PruneShippedAudit) + 1;
+inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::UnshippedAuditCount) + 1;
 
 std::string_view sql(Query query);
 

@@ -61,6 +61,7 @@ class SqliteStore final : public Store {
     // The audit outbox (audit_log.shipped, see schema.cpp). Reading the backlog uses a reader
     // connection; marking and pruning are short write transactions.
     std::vector<AuditEntry> unshipped_audit(std::int64_t limit) override;
+    std::int64_t unshipped_audit_count() override;
     void mark_audit_shipped(const std::vector<std::int64_t>& audit_ids) override;
     std::int64_t prune_shipped_audit(Timestamp older_than) override;
 

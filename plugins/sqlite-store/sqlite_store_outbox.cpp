@@ -32,6 +32,12 @@ std::vector<AuditEntry> SqliteStore::unshipped_audit(std::int64_t limit) {
     return entries;
 }
 
+std::int64_t SqliteStore::unshipped_audit_count() {
+    auto reader = readers_.acquire();
+    auto count = reader->use(Query::UnshippedAuditCount);
+    return count->step() ? count->column_int(0) : 0;
+}
+
 void SqliteStore::mark_audit_shipped(const std::vector<std::int64_t>& audit_ids) {
     if (audit_ids.empty()) return;
     std::lock_guard lock(writer_mutex_);

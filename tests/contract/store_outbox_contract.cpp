@@ -43,6 +43,7 @@ void let_time_pass() {
 
 TEST_P(StoreOutboxTest, AFreshStoreHasNothingToShip) {
     EXPECT_THAT(store().unshipped_audit(100), IsEmpty());
+    EXPECT_EQ(store().unshipped_audit_count(), 0);
     EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 0);
     store().mark_audit_shipped({});  // nothing to mark is fine
 }
@@ -94,8 +95,10 @@ TEST_P(StoreOutboxTest, MarkingTakesExactlyThoseEntriesOutNotEveryLowerId) {
 
     // Marking a later entry says nothing about the earlier ones (no high-water mark): an
     // entry of a transaction that committed late is still offered.
+    EXPECT_EQ(store().unshipped_audit_count(), 6);
     store().mark_audit_shipped({all[1], all[4]});
     EXPECT_THAT(ids_of(store().unshipped_audit(100)), ElementsAre(all[0], all[2], all[3], all[5]));
+    EXPECT_EQ(store().unshipped_audit_count(), 4);
 
     // Idempotent: marking again, or ids that do not exist, changes nothing and does not fail.
     store().mark_audit_shipped({all[1], all[4], all[5] + 1000, -1});
@@ -107,6 +110,7 @@ TEST_P(StoreOutboxTest, MarkingTakesExactlyThoseEntriesOutNotEveryLowerId) {
 
     store().mark_audit_shipped({all[0], all[2], all[3], all[5]});
     EXPECT_THAT(store().unshipped_audit(100), IsEmpty());
+    EXPECT_EQ(store().unshipped_audit_count(), 0);
 }
 
 TEST_P(StoreOutboxTest, EntriesWrittenAfterShippingAreOffered) {

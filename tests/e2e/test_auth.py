@@ -50,6 +50,8 @@ MATRIX = [
     ("GET", "/api/v1/statistics", None, (401, 401, 200, 200, 200)),
     ("POST", "/api/v1/expire-trades", None, (401, 401, 403, 403, 200)),
     ("GET", "/api/v1/audit-logs", None, (401, 401, 403, 403, 200)),
+    # No event store in this deployment: the admin gets 404, the others are refused before.
+    ("GET", "/api/v1/events", None, (401, 401, 403, 403, 404)),
     ("GET", "/metrics", None, (401, 401, 200, 200, 200)),
     ("GET", "/", None, (200, 200, 200, 200, 200)),
     ("GET", "/openapi.json", None, (200, 200, 200, 200, 200)),

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "kafka_source.h"
+#include "null_store.h"
 #include "trade_codec.h"
 
 namespace tradestore::kafka {
@@ -37,7 +38,7 @@ bool wait_until(const std::function<bool()>& condition, milliseconds timeout = s
 
 // --- a fake host ------------------------------------------------------------------------------
 
-class FakeStore final : public Store {
+class FakeStore final : public tradestore::test_support::NullStore {
   public:
     std::mutex mutex;
     std::map<std::pair<std::string, std::int32_t>, std::int64_t> positions;
@@ -56,22 +57,9 @@ class FakeStore final : public Store {
         return it->second;
     }
 
-    void open() override {}
-    void close() override {}
     std::vector<ItemResult> apply(const Batch&, std::span<const Rule* const>, Date) override {
         throw std::logic_error("not used");
     }
-    std::optional<Trade> get(const std::string&, Date) override { return std::nullopt; }
-    std::vector<Trade> list(std::int64_t, std::int64_t, Date) override { return {}; }
-    std::vector<Trade> list_by_book(const std::string&, Date) override { return {}; }
-    bool remove(const std::string&, const std::string&, const std::string&) override {
-        return false;
-    }
-    Statistics statistics(Date) override { return {}; }
-    std::int64_t expire(Date, const std::string&) override { return 0; }
-    std::vector<AuditEntry> audit(const AuditQuery&) override { return {}; }
-    std::int64_t audit_count(const std::optional<std::string>&) override { return 0; }
-    bool healthy() override { return true; }
 };
 
 // Commits every batch (one Created per candidate) and records it, unless told to fail.

@@ -1,5 +1,6 @@
 #include "fake_host.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 #include <system_error>
@@ -88,6 +89,24 @@ const TradeCodec& FakeHost::codec() const {
 void FakeHost::log(LogLevel level, std::string_view component, std::string_view message) {
     std::lock_guard lock(mutex_);
     lines_.emplace_back(level, std::string(component) + ": " + std::string(message));
+}
+
+void FakeHost::emit_event(std::string_view event_type, EventSeverity severity,
+                          std::string_view data_json) {
+    std::lock_guard lock(mutex_);
+    events_.push_back(
+        {std::string(event_type) + ":" + std::to_string(++next_event_), std::string(event_type),
+         severity, std::string(data_json),
+         std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now())});
+}
+
+EventBatch FakeHost::take_events(std::size_t max) {
+    std::lock_guard lock(mutex_);
+    EventBatch batch;
+    const std::size_t count = std::min(max, events_.size());
+    batch.events.assign(events_.begin(), events_.begin() + static_cast<std::ptrdiff_t>(count));
+    events_.erase(events_.begin(), events_.begin() + static_cast<std::ptrdiff_t>(count));
+    return batch;
 }
 
 std::vector<std::string> FakeHost::lines(LogLevel at_least) const {

@@ -54,6 +54,10 @@ class FakeHost final : public Host {
         return store_.expire(kToday, source);
     }
 
+    void emit_event(std::string_view event_type, EventSeverity severity,
+                    std::string_view data_json) override;
+    EventBatch take_events(std::size_t max) override;
+
     // Log lines at `level` or above, "component: message".
     std::vector<std::string> lines(LogLevel at_least = LogLevel::Debug) const;
     std::size_t count_containing(std::string_view text) const;
@@ -63,6 +67,8 @@ class FakeHost final : public Host {
     FixedClock clock_{kToday};
     mutable std::mutex mutex_;
     std::vector<std::pair<LogLevel, std::string>> lines_;
+    std::vector<SystemEvent> events_;
+    std::int64_t next_event_ = 0;
 };
 
 }  // namespace tradestore::mongo_test

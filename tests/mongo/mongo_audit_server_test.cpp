@@ -11,6 +11,7 @@
 #include "audit_shipper.h"
 #include "fake_host.h"
 #include "mongo_audit_job.h"
+#include "mongo_event_reader.h"
 #include "mongo_test_support.h"
 #include "trade_rules.h"
 
@@ -20,6 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 using plugins::mongo::apply_retention;
 using plugins::mongo::AuditShipper;
+using plugins::mongo::Event;
 using plugins::mongo::MongoAuditJob;
 using plugins::mongo::MongoAuditSettings;
 using plugins::mongo::MongoSink;
@@ -308,9 +310,10 @@ TEST_F(MongoAuditServerTest, TheBacklogWaitsWhileMongoIsUnreachableThenDrainsExa
     EXPECT_THAT(store.unshipped_audit(100), IsEmpty());
 }
 
-TEST_F(MongoAuditServerTest, TheJobShipsRecordsStoreOutagesAndStartsWithAnEvent) {
+TEST_F(MongoAuditServerTest, TheJobShipsTheHostsEventsAndLogsAStoreOutageOnce) {
     store_.create_trades(1, 12);
     FakeHost host(store_.store());
+    host.emit_event("STARTED", EventSeverity::Info, R"({"pid": 7})");
     MongoAuditSettings settings;
     settings.uri = db().uri();
     settings.database = db().name();
@@ -319,19 +322,61 @@ TEST_F(MongoAuditServerTest, TheJobShipsRecordsStoreOutagesAndStartsWithAnEvent)
     job.run(host);
     EXPECT_TRUE(job.mongo_up());
     EXPECT_EQ(db().count(kAudit), 12);
-    EXPECT_EQ(db().count(kEvents, R"({"event_type": "STARTED"})"), 1);
+    EXPECT_EQ(db().count(kEvents, R"({"event_type": "STARTED", "data.pid": 7})"), 1);
 
-    store_.close();  // the store goes down: the job records it, in memory, and goes on
+    store_.close();  // the store goes down: the job logs it and goes on
     EXPECT_NO_THROW(job.run(host));
     EXPECT_NO_THROW(job.run(host));
     store_.open();
     store_.create_trades(50, 2);
-    job.run(host);
+    host.emit_event("STOPPED", EventSeverity::Info, "{}");
+    job.finish(host);  // at shutdown: the last entries and STOPPED go out
     EXPECT_EQ(db().count(kAudit), 14);
-    EXPECT_EQ(db().count(kEvents, R"({"event_type": "STORE_DOWN"})"), 1);
-    EXPECT_EQ(db().count(kEvents, R"({"event_type": "STORE_UP"})"), 1);
+    EXPECT_EQ(db().count(kEvents, R"({"event_type": "STOPPED"})"), 1);
     EXPECT_EQ(db().count(kEvents, R"({"event_type": "STARTED"})"), 1);
+    // STORE_DOWN and STORE_UP are the kernel's to emit (it sees every commit).
+    EXPECT_EQ(db().count(kEvents, R"({"event_type": "STORE_DOWN"})"), 0);
     EXPECT_EQ(host.count_containing("the store failed while shipping"), 1u);
+}
+
+TEST_F(MongoAuditServerTest, TheEventReaderFiltersPagesAndSortsNewestFirst) {
+    MongoSink writer(db().uri(), db().name());
+    std::vector<Event> events;
+    for (int i = 0; i < 7; ++i) {
+        events.push_back(Event{"E" + std::to_string(i),
+                               i % 2 == 0 ? "STORE_DOWN" : "STORE_UP",
+                               i < 5 ? "INFO" : "ERROR",
+                               {{"n", std::int64_t{i}}},
+                               Timestamp{std::chrono::seconds{1'764'000'000 + i}}});
+    }
+    writer.insert_events(events);
+    plugins::mongo::MongoEventReader reader(db().uri(), db().name());
+    const auto query = [](std::optional<std::string> type, std::optional<EventSeverity> severity,
+                          std::int64_t skip = 0, std::int64_t limit = 100) {
+        EventQuery q;
+        q.event_type = std::move(type);
+        q.severity = severity;
+        q.skip = skip;
+        q.limit = limit;
+        return q;
+    };
+    const auto ids = [&reader](const EventQuery& q) {
+        std::vector<std::string> out;
+        for (const SystemEvent& event : reader.events(q)) out.push_back(event.id);
+        return out;
+    };
+    EXPECT_THAT(ids(query({}, {})), ElementsAre("E6", "E5", "E4", "E3", "E2", "E1", "E0"));
+    EXPECT_THAT(ids(query("STORE_UP", {})), ElementsAre("E5", "E3", "E1"));
+    EXPECT_THAT(ids(query({}, EventSeverity::Error)), ElementsAre("E6", "E5"));
+    EXPECT_THAT(ids(query("STORE_DOWN", EventSeverity::Info)), ElementsAre("E4", "E2", "E0"));
+    EXPECT_THAT(ids(query({}, {}, 2, 3)), ElementsAre("E4", "E3", "E2"));
+    EXPECT_THAT(ids(query("NONE", {})), IsEmpty());
+    const std::vector<SystemEvent> one = reader.events(query({}, {}, 0, 1));
+    ASSERT_EQ(one.size(), 1u);
+    EXPECT_EQ(one[0].event_type, "STORE_DOWN");
+    EXPECT_EQ(one[0].severity, EventSeverity::Error);
+    EXPECT_EQ(one[0].data_json, R"({ "n" : 6 })");
+    EXPECT_EQ(one[0].timestamp, Timestamp{std::chrono::seconds{1'764'000'006}});
 }
 
 TEST_F(MongoAuditServerTest, TheJobAppliesRetentionAtStartAndLogsIt) {

@@ -10,7 +10,9 @@
 #include "fake_host.h"
 #include "mongo_audit_job.h"
 #include "mongo_audit_settings.h"
+#include "mongo_event_reader.h"
 #include "mongo_test_support.h"
+#include "null_store.h"
 
 namespace tradestore::mongo_test {
 namespace {
@@ -166,11 +168,29 @@ TEST(MongoAuditEvents, OnlyDeadLetteredEntriesBecomeDeadLetteredEvents) {
                 ElementsAre("MALFORMED_JSON", "DEAD_LETTERED"));
 }
 
-TEST(MongoAuditEvents, QueuedEventIdsAreUnique) {
-    const std::string a = plugins::mongo::new_event_id("STARTED");
-    const std::string b = plugins::mongo::new_event_id("STARTED");
-    EXPECT_NE(a, b);
-    EXPECT_EQ(a.rfind("STARTED:", 0), 0u);
+TEST(MongoAuditEvents, AKernelEventKeepsItsIdAndItsDataObject) {
+    SystemEvent queued;
+    queued.id = "KAFKA_ERROR:00000000000000ab";
+    queued.event_type = "KAFKA_ERROR";
+    queued.severity = EventSeverity::Error;
+    queued.data_json = R"({"code": "_TRANSPORT", "count": 3})";
+    queued.timestamp = at_micros(1'764'000'000'123'456);
+    const auto document = plugins::mongo::event_document(plugins::mongo::from_system_event(queued));
+    EXPECT_EQ(text_field(document.get(), "_id"), queued.id);
+    EXPECT_EQ(text_field(document.get(), "event_type"), "KAFKA_ERROR");
+    EXPECT_EQ(text_field(document.get(), "severity"), "ERROR");
+    EXPECT_EQ(text_field(document.get(), "data.code"), "_TRANSPORT");
+    EXPECT_EQ(int_field(document.get(), "data.count"), 3);
+    EXPECT_EQ(date_field(document.get(), "timestamp"), 1'764'000'000'123);
+
+    queued.data_json = "not json";  // kept as text rather than lost
+    const auto fallback = plugins::mongo::event_document(plugins::mongo::from_system_event(queued));
+    EXPECT_EQ(text_field(fallback.get(), "data.text"), "not json");
+}
+
+TEST(MongoAuditEvents, TheEventReaderAnswersUnavailableWhenMongoIsUnreachable) {
+    plugins::mongo::MongoEventReader reader(unreachable_uri(), "tradestore");
+    EXPECT_THROW(reader.events(EventQuery{}), EventsUnavailable);
 }
 
 TEST(MongoAuditSettings, DefaultsAndOverrides) {
@@ -258,29 +278,7 @@ TEST(MongoAuditUnreachable, TheJobLogsTheOutageOnceAndNeverThrows) {
 }
 
 // A store that keeps Store's default outbox hooks.
-class StoreWithoutOutbox final : public Store {
-  public:
-    void open() override {}
-    void close() override {}
-    std::vector<ItemResult> apply(const Batch&, std::span<const Rule* const>, Date) override {
-        return {};
-    }
-    std::optional<Trade> get(const std::string&, Date) override { return std::nullopt; }
-    std::vector<Trade> list(std::int64_t, std::int64_t, Date) override { return {}; }
-    std::vector<Trade> list_by_book(const std::string&, Date) override { return {}; }
-    bool remove(const std::string&, const std::string&, const std::string&) override {
-        return false;
-    }
-    Statistics statistics(Date) override { return {}; }
-    std::int64_t expire(Date, const std::string&) override { return 0; }
-    std::vector<AuditEntry> audit(const AuditQuery&) override { return {}; }
-    std::int64_t audit_count(const std::optional<std::string>&) override { return 0; }
-    std::optional<std::int64_t> position(const std::string&, const std::string&,
-                                         std::int32_t) override {
-        return std::nullopt;
-    }
-    bool healthy() override { return true; }
-};
+class StoreWithoutOutbox final : public tradestore::test_support::NullStore {};
 
 TEST(MongoAuditUnreachable, AStoreWithoutAnOutboxIsReportedOnceAndLeftAlone) {
     StoreWithoutOutbox store;

@@ -15,6 +15,7 @@ from mongo_support import (harness, CutProxy, FerretServer, Mongo, assert_same_e
                            require_server, scratch_database, wait_shipped, wait_until)
 
 OUTAGE_SECONDS = 6
+BACKLOG = "tradestore_audit_unshipped_entries"
 
 
 class OutageTest(unittest.TestCase):
@@ -59,7 +60,12 @@ class OutageTest(unittest.TestCase):
             phase[0] = "outage"
             outage_started = time.monotonic()
             self.server.stop()
-            time.sleep(OUTAGE_SECONDS)
+            time.sleep(1.5)
+            # The backlog gauge (counted once per shipper run) rises while MongoDB is away.
+            backlog_early = metric(daemon.client, BACKLOG)
+            time.sleep(OUTAGE_SECONDS - 1.5)
+            backlog_late = metric(daemon.client, BACKLOG)
+            events_during = daemon.client.get("/api/v1/events")
             # Health and the metrics both show MongoDB down; ingestion stays healthy.
             up_during = metric(daemon.client, "tradestore_mongo_audit_up")
             health_during = daemon.client.get("/api/v1/health").json()
@@ -89,6 +95,11 @@ class OutageTest(unittest.TestCase):
                        "tradestore_mongo_audit_up 1")
             self.assertGreaterEqual(metric(daemon.client, "tradestore_mongo_audit_shipped_entries_total"),
                                     len(entries))
+        self.assertGreater(backlog_early, 0)
+        self.assertGreater(backlog_late, backlog_early)
+        wait_until(lambda: metric(daemon.client, BACKLOG) == 0.0, 60, f"{BACKLOG} back to 0")
+        self.assertEqual(events_during.status, 503, events_during)  # trade_events unreachable
+        self.assertEqual(daemon.client.get("/api/v1/events").status, 200)
         self.assertEqual(health_during["services"].get("mongodb"), "down", health_during)
         self.assertEqual(health_during["status"], "healthy", health_during)
         wait_until(lambda: daemon.client.get("/api/v1/health").json()["services"].get("mongodb") == "up",

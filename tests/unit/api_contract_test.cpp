@@ -152,6 +152,7 @@ TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
         {"getStatistics", {"200", "503", "401", "403"}},
         {"expireTrades", {"200", "503", "401", "403"}},
         {"listAuditLogs", {"200", "422", "503", "401", "403"}},
+        {"listEvents", {"200", "404", "422", "503", "401", "403"}},
     };
     std::set<std::string> seen;
     for (const auto& path : document_["paths"].GetObject()) {
@@ -204,6 +205,7 @@ TEST_F(ApiContractTest, EveryOperationStatesItsSecurityAndRole) {
         {"listTradesByBook", "reader"}, {"getTrade", "reader"},       {"deleteTrade", "admin"},
         {"getHealth", "reader"},     {"getLiveness", ""},             {"getReadiness", ""},
         {"getStatistics", "reader"}, {"expireTrades", "admin"},       {"listAuditLogs", "admin"},
+        {"listEvents", "admin"},
     };
     for (const auto& path : document_["paths"].GetObject()) {
         for (const auto& op : path.value.GetObject()) {

@@ -176,6 +176,7 @@ class FakeHost final : public Host {
         expired_by = source;
         return 2;
     }
+    EventReader* event_reader() override { return events; }
     bool logged(LogLevel level, std::string_view needle) {
         std::lock_guard lock(mutex_);
         for (const auto& [l, m] : logs) {
@@ -193,6 +194,7 @@ class FakeHost final : public Host {
     std::string expired_by;
     std::atomic<bool> store_up{true};
     kernel::MetricsRegistry metrics_;
+    EventReader* events = nullptr;  // none: GET /events answers 404
 
   private:
     std::mutex mutex_;

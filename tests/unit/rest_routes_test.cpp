@@ -65,6 +65,7 @@ TEST(RouterTest, MatchesEveryEndpoint) {
     EXPECT_EQ(endpoint("GET", "/api/v1/statistics"), Endpoint::Statistics);
     EXPECT_EQ(endpoint("POST", "/api/v1/expire-trades"), Endpoint::ExpireTrades);
     EXPECT_EQ(endpoint("GET", "/api/v1/audit-logs"), Endpoint::AuditLogs);
+    EXPECT_EQ(endpoint("GET", "/api/v1/events"), Endpoint::Events);
     EXPECT_EQ(endpoint("GET", "/api/v1/health/live"), Endpoint::HealthLive);
     EXPECT_EQ(endpoint("HEAD", "/api/v1/health/ready"), Endpoint::HealthReady);
     EXPECT_EQ(endpoint("GET", "/"), Endpoint::ServiceInfo);
@@ -644,6 +645,50 @@ TEST_F(RestServerTest, ServiceEndpoints) {
     EXPECT_EQ(host_.store_.last_audit_query.skip, 2);
     EXPECT_EQ(host_.store_.last_audit_query.limit, 5);
     EXPECT_EQ(send("GET", "/api/v1/audit-logs?limit=1001").status, 422);
+}
+
+// An event store that records the query and answers one event, or is down.
+class FakeEventReader final : public EventReader {
+  public:
+    std::vector<SystemEvent> events(const EventQuery& query) override {
+        if (down) throw EventsUnavailable("no server");
+        last = query;
+        SystemEvent event;
+        event.id = "STOPPED:1";
+        event.event_type = "STOPPED";
+        event.data_json = R"({"pid":7})";
+        event.timestamp = Timestamp{kToday} + hours{7};
+        return {event};
+    }
+    EventQuery last;
+    bool down = false;
+};
+
+TEST_F(RestServerTest, EventsAre404WithoutAnEventStoreThenServedFromIt) {
+    Answer none = send("GET", "/api/v1/events");
+    EXPECT_EQ(none.status, 404);
+    EXPECT_EQ(none.body, R"({"detail":"No event store is configured: events are kept by the )"
+                         R"(mongo-audit plugin"})");
+    EXPECT_EQ(send("GET", "/api/v1/events?severity=LOUD").status, 422);  // validated first
+
+    FakeEventReader reader;
+    host_.events = &reader;
+    Answer some = send("GET", "/api/v1/events?event_type=STOPPED&severity=WARNING&skip=3&limit=7");
+    EXPECT_EQ(some.status, 200);
+    EXPECT_EQ(some.body,
+              R"({"events":[{"id":"STOPPED:1","event_type":"STOPPED","severity":"INFO",)"
+              R"("data":{"pid":7},"timestamp":"2026-11-24T07:00:00.000000Z"}],"count":1})");
+    EXPECT_EQ(reader.last.event_type, "STOPPED");
+    EXPECT_EQ(reader.last.severity, EventSeverity::Warning);
+    EXPECT_EQ(reader.last.skip, 3);
+    EXPECT_EQ(reader.last.limit, 7);
+    EXPECT_EQ(send("GET", "/api/v1/events?limit=1001").status, 422);
+
+    reader.down = true;
+    Answer down = send("GET", "/api/v1/events");
+    EXPECT_EQ(down.status, 503);
+    EXPECT_EQ(down.header("Retry-After"), "1");
+    EXPECT_TRUE(host_.logged(LogLevel::Warning, "event store unavailable: no server"));
 }
 
 TEST_F(RestServerTest, UnknownPathAndWrongMethod) {

@@ -11,6 +11,7 @@
 
 #include "tradestore/clock.h"
 #include "tradestore/codec.h"
+#include "tradestore/events.h"
 #include "tradestore/metrics.h"
 #include "tradestore/outcome.h"
 #include "tradestore/store.h"
@@ -90,6 +91,25 @@ public:
         static DiscardingMetrics discarding;
         return discarding;
     }
+
+    // Queues a system event (tradestore/events.h) for the plugin that ships events: returns at
+    // once, never blocks, callable from any thread (a librdkafka callback, say). `data_json`
+    // is a JSON object. The kernel's queue is bounded: beyond it the oldest events are
+    // dropped, counted and logged. Hosts that keep no events ignore them.
+    virtual void emit_event(std::string_view event_type, EventSeverity severity,
+                            std::string_view data_json) {
+        (void)event_type;
+        (void)severity;
+        (void)data_json;
+    }
+    // For the one plugin that ships events (mongo-audit): takes up to `max` queued events,
+    // oldest first. The taker keeps them until its event store has them.
+    virtual EventBatch take_events(std::size_t max) {
+        (void)max;
+        return {};
+    }
+    // The event store a plugin offers (Job::event_reader), or nullptr when none does.
+    virtual EventReader* event_reader() { return nullptr; }
 };
 
 }  // namespace tradestore

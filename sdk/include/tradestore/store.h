@@ -140,6 +140,11 @@ public:
         (void)audit_ids;
         throw std::logic_error("this store has no audit outbox");
     }
+    // How many entries wait in the outbox: a cheap count over what marks them unshipped (the
+    // partial index), for a backlog gauge.
+    virtual std::int64_t unshipped_audit_count() {
+        throw std::logic_error("this store has no audit outbox");
+    }
     // Deletes shipped audit entries older than the cut-off; returns how many.
     virtual std::int64_t prune_shipped_audit(Timestamp older_than) {
         (void)older_than;

@@ -5,6 +5,7 @@
 #include "tradestore/clock.h"
 #include "tradestore/codec.h"
 #include "tradestore/decision.h"
+#include "tradestore/events.h"
 #include "tradestore/export.h"
 #include "tradestore/host.h"
 #include "tradestore/job.h"
