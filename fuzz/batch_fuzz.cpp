@@ -3,7 +3,8 @@
 //
 // Invariants: both limits agree on syntax, on the root being an array and on the item count;
 // a batch within a limit has one result per item, each either a well-formed trade or field
-// errors located under its own index; a batch over the limit has no items (the source answers
+// errors located under its own index, agreeing with RapidJSON's DOM on identifiers and
+// versions; a batch over the limit has no items (the source answers
 // 413); the accepted trades re-encode as an array that decodes to the same trades.
 #include <cstdint>
 #include <string>
@@ -63,6 +64,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
            "the limit does not change the count");
     check_items(batch, kRestLimit);
     check_items(small, kSmallLimit);
+    if (const auto document = fuzz::parse_json(body); document && document->IsArray()) {
+        for (std::size_t i = 0; i < batch.items.size(); ++i)
+            fuzz::expect_same_verdict((*document)[static_cast<rapidjson::SizeType>(i)], batch.items[i]);
+    }
     if (!small.items.empty()) {
         for (std::size_t i = 0; i < small.items.size(); ++i) {
             expect(small.items[i].trade == batch.items[i].trade &&

@@ -2,7 +2,8 @@
 // (RapidJSON), its shape guard, then the trade-rules plugin's rule chain decided as a store
 // decides it, against a fixed stored trade, a tombstone and no stored row.
 //
-// Invariants: a decoded trade passes the shape guard (no control characters, 1..50 code
+// Invariants: the verdict on each identifier and the version agrees with a second opinion
+// from RapidJSON's DOM; a decoded trade passes the shape guard (no control characters, 1..50 code
 // points, version >= 1); it re-encodes to valid JSON that decodes to the same trade; a
 // refused one has field errors that encode to valid JSON; the rule chain's verdict agrees
 // with the versions and dates, and its audit entry encodes to valid JSON.
@@ -92,6 +93,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     expect(fuzz::is_valid_json(body), "the codec accepted what RapidJSON's DOM refuses");
+    if (const auto document = fuzz::parse_json(body))
+        fuzz::expect_same_verdict(*document, decoded.item);
     if (!decoded.item.trade) {
         expect(!decoded.item.errors.empty(), "a refused trade has field errors");
         std::string errors;
