@@ -6,7 +6,8 @@
 // from RapidJSON's DOM; a decoded trade passes the shape guard (no control characters, 1..50 code
 // points, version >= 1); it re-encodes to valid JSON that decodes to the same trade; a
 // refused one has field errors that encode to valid JSON; the rule chain's verdict agrees
-// with the versions and dates, and its audit entry encodes to valid JSON.
+// with the versions and dates, and its audit entry encodes to valid JSON. The body itself,
+// quoted by the codec's writer, is one valid JSON string.
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -82,10 +83,24 @@ void check_decision(const Trade& trade, const Trade* stored, std::optional<std::
     expect(fuzz::is_valid_json(json), "the audit entry encodes to valid JSON");
 }
 
+// The writer quotes whatever a client sent (an unknown id in a 404, a bad field in a 422):
+// any bytes give one valid JSON string, which reads back as the bytes when they are UTF-8.
+void check_quoting(std::string_view bytes) {
+    std::string quoted;
+    kCodec.append_json_string(quoted, bytes);
+    const auto document = fuzz::parse_json(quoted);
+    expect(document && document->IsString(), "any bytes quote to one valid JSON string");
+    if (kernel::utf8_length(bytes)) {
+        expect(std::string_view(document->GetString(), document->GetStringLength()) == bytes,
+               "quoted UTF-8 reads back as itself");
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view body = fuzz::as_text(data, size);
+    check_quoting(body);
     const DecodedOne decoded = kCodec.decode_trade(body);
     if (decoded.syntax_error) {
         expect(decoded.syntax_error->offset <= size, "the syntax error offset is in the body");
