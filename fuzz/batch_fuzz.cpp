@@ -66,7 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_items(small, kSmallLimit);
     if (const auto document = fuzz::parse_json(body); document && document->IsArray()) {
         for (std::size_t i = 0; i < batch.items.size(); ++i)
-            fuzz::expect_same_verdict((*document)[static_cast<rapidjson::SizeType>(i)], batch.items[i]);
+            fuzz::expect_same_verdict((*document)[static_cast<rapidjson::SizeType>(i)],
+                                      batch.items[i]);
     }
     if (!small.items.empty()) {
         for (std::size_t i = 0; i < small.items.size(); ++i) {

@@ -3,8 +3,8 @@
 // deployment plan: [kernel] settings and every [plugin.<name>] section validated against the
 // real settings schemas of the seven plugins, linked in (plugin_schemas.cpp) instead of loaded.
 //
-// Invariants: a refused file yields problems that are one printable line each; an accepted file keeps
-// line numbers within the file and, written back out, reads back to the same sections and
+// Invariants: a refused file yields problems that are one printable line each; an accepted file
+// keeps line numbers within the file and, written back out, reads back to the same sections and
 // values; an accepted plan lists the plugins in order with one store, and every value in it
 // (given or defaulted) parses as its setting's type and lies within the setting's range.
 #include <algorithm>
@@ -56,9 +56,10 @@ void check_problems(const ConfigError& error) {
     expect(!error.problems().empty(), "a ConfigError names at least one problem");
     for (const ConfigProblem& problem : error.problems()) {
         const std::string line = problem.to_string();
-        expect(std::none_of(line.begin(), line.end(),
-                            [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }),
-               "each config problem is one line without control characters");
+        expect(
+            std::none_of(line.begin(), line.end(),
+                         [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }),
+            "each config problem is one line without control characters");
     }
 }
 

@@ -1,11 +1,11 @@
 #include "fuzz_checks.h"
 
+#include <rapidjson/document.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
-
-#include <rapidjson/document.h>
 
 #include "trade_shape.h"
 
@@ -54,7 +54,6 @@ std::vector<const FieldError*> errors_of(const DecodedTrade& decoded, std::strin
 std::string_view text_of(const rapidjson::Value& value) {
     return {value.GetString(), value.GetStringLength()};
 }
-
 
 }  // namespace
 

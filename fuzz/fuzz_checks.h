@@ -2,15 +2,14 @@
 // the input as a crash), and the checks more than one harness makes.
 #pragma once
 
+#include <rapidjson/document.h>
+#include <tradestore/codec.h>
+#include <tradestore/trade.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string_view>
-
-#include <rapidjson/document.h>
-
-#include <tradestore/codec.h>
-#include <tradestore/trade.h>
 
 namespace tradestore::fuzz {
 

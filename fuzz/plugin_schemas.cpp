@@ -15,9 +15,9 @@ namespace tradestore::fuzz {
 
 const PluginDescriptor* linked_plugin_descriptor(std::string_view name) {
     static const PluginDescriptor* const kLinked[] = {
-        tradestore_fuzz_descriptor_trade_rules(),    tradestore_fuzz_descriptor_sqlite_store(),
-        tradestore_fuzz_descriptor_rest_source(),    tradestore_fuzz_descriptor_expiry_scheduler(),
-        tradestore_fuzz_descriptor_kafka_source(),   tradestore_fuzz_descriptor_postgres_store(),
+        tradestore_fuzz_descriptor_trade_rules(),  tradestore_fuzz_descriptor_sqlite_store(),
+        tradestore_fuzz_descriptor_rest_source(),  tradestore_fuzz_descriptor_expiry_scheduler(),
+        tradestore_fuzz_descriptor_kafka_source(), tradestore_fuzz_descriptor_postgres_store(),
         tradestore_fuzz_descriptor_mongo_audit(),
     };
     for (const PluginDescriptor* descriptor : kLinked)

@@ -2,9 +2,9 @@
 // up by plugin name as the daemon would find them in its plugin folder.
 #pragma once
 
-#include <string_view>
-
 #include <tradestore/plugin.h>
+
+#include <string_view>
 
 namespace tradestore::fuzz {
 

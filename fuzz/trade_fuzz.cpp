@@ -8,13 +8,13 @@
 // refused one has field errors that encode to valid JSON; the rule chain's verdict agrees
 // with the versions and dates, and its audit entry encodes to valid JSON. The body itself,
 // quoted by the codec's writer, is one valid JSON string.
+#include <tradestore/audit_wording.h>
+#include <tradestore/decision.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
-
-#include <tradestore/audit_wording.h>
-#include <tradestore/decision.h>
 
 #include "fuzz_checks.h"
 #include "trade_codec.h"
@@ -58,9 +58,9 @@ void check_decision(const Trade& trade, const Trade* stored, std::optional<std::
     expect(has_code(decision, reason::kDeletedVersion) == resurrect,
            "DELETED_VERSION iff restoring a deleted version");
     if (decision.outcome != Outcome::Rejected) {
-        const Outcome expected = stored == nullptr                   ? Outcome::Created
+        const Outcome expected = stored == nullptr                  ? Outcome::Created
                                  : trade.version == stored->version ? Outcome::Replaced
-                                                                      : Outcome::Updated;
+                                                                    : Outcome::Updated;
         expect(decision.outcome == expected, "the accepted outcome follows the versions");
     }
     for (const Rejection& rejection : decision.reasons) {
@@ -76,7 +76,8 @@ void check_decision(const Trade& trade, const Trade* stored, std::optional<std::
     std::string codes;
     describe_for_audit(trade, decision, stored ? std::optional(stored->version) : std::nullopt,
                        codes, entry.message);
-    for (const Rejection& rejection : decision.reasons) entry.reason_codes.push_back(rejection.code);
+    for (const Rejection& rejection : decision.reasons)
+        entry.reason_codes.push_back(rejection.code);
     entry.received_version = trade.version;
     std::string json;
     kCodec.append_audit(json, entry);
@@ -125,8 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     kCodec.append_trade(encoded, trade, kBusinessDate);
     expect(fuzz::is_valid_json(encoded), "an accepted trade encodes to valid JSON");
     const DecodedOne again = kCodec.decode_trade(encoded);
-    expect(!again.syntax_error && again.item.trade.has_value(),
-           "an encoded trade decodes again");
+    expect(!again.syntax_error && again.item.trade.has_value(), "an encoded trade decodes again");
     expect(*again.item.trade == trade, "encode then decode gives the same trade");
 
     const Trade stored = stored_trade(trade);

@@ -164,9 +164,9 @@ CaptureResult capture_items(std::string_view json, bool batch, std::size_t max_i
     const rapidjson::ParseResult parsed = reader.Parse<kParseFlags>(stream, handler);
     if (parsed.IsError()) {
         // A refused low surrogate reads as RapidJSON's own error for a lone high one.
-        const rapidjson::ParseErrorCode code = handler.refused_surrogate()
-                                                   ? rapidjson::kParseErrorStringUnicodeSurrogateInvalid
-                                                   : parsed.Code();
+        const rapidjson::ParseErrorCode code =
+            handler.refused_surrogate() ? rapidjson::kParseErrorStringUnicodeSurrogateInvalid
+                                        : parsed.Code();
         result.syntax_error = SyntaxError{parsed.Offset(), rapidjson::GetParseError_En(code)};
         return result;
     }
