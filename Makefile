@@ -4,7 +4,7 @@ PRESET ?= default
 BUILD_DIR := build/$(PRESET)
 CONFIG ?= etc/tradestore.ini
 
-.PHONY: run test build configure deps asan tsan bench format clean
+.PHONY: run test build configure deps asan tsan fuzz bench format clean
 
 run: build
 	mkdir -p var
@@ -29,6 +29,14 @@ asan:
 
 tsan:
 	$(MAKE) test PRESET=tsan
+
+# The libFuzzer harnesses (README: Fuzzing), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@[ -f build/fuzz/build.ninja ] || cmake --preset fuzz
+	cmake --build --preset fuzz
+	fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
 bench: build
 	$(BUILD_DIR)/bench/rule_chain_bench

@@ -36,6 +36,18 @@ int field_index(std::string_view name) {
     return -1;  // unknown fields are ignored, as pydantic does by default
 }
 
+// RapidJSON 1.1.0 refuses an escaped lone high surrogate (\ud800) but decodes a lone low one
+// (\udc00) into ED B0 80, which is not UTF-8, and a trade id holding it would be refused as
+// "too short". Raw bytes are validated already, so ED A0..ED BF in a decoded string can only
+// come from such an escape.
+bool has_lone_surrogate(std::string_view text) {
+    for (std::size_t i = text.find('\xED'); i != std::string_view::npos;
+         i = text.find('\xED', i + 1)) {
+        if (i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0xA0) return true;
+    }
+    return false;
+}
+
 // Tracks the nesting depth and captures the fields of each item; values nested deeper than
 // an item's own fields are only walked over.
 class CaptureHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, CaptureHandler> {
@@ -49,6 +61,7 @@ class CaptureHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Ca
         return value(JsonKind::Number, {text, length}, false);
     }
     bool String(const char* text, rapidjson::SizeType length, bool) {
+        if (has_lone_surrogate({text, length})) return refuse_surrogate();
         return value(JsonKind::String, {text, length}, false);
     }
     bool StartObject() {
@@ -57,6 +70,7 @@ class CaptureHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Ca
         return true;
     }
     bool Key(const char* text, rapidjson::SizeType length, bool) {
+        if (has_lone_surrogate({text, length})) return refuse_surrogate();
         if (in_item_ && depth_ == item_depth_ + 1) field_ = field_index({text, length});
         return true;
     }
@@ -79,9 +93,16 @@ class CaptureHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Ca
     }
 
     bool root_is_array() const { return root_is_array_; }
+    // The parse stopped at a lone low surrogate rather than at a syntax error of RapidJSON's.
+    bool refused_surrogate() const { return refused_surrogate_; }
     std::size_t count() const { return count_; }
 
   private:
+    bool refuse_surrogate() {
+        refused_surrogate_ = true;
+        return false;
+    }
+
     bool value(JsonKind kind, std::string_view text, bool boolean) {
         if (batch_ && depth_ == 0) {
             root_is_array_ = kind == JsonKind::Array;
@@ -123,6 +144,7 @@ class CaptureHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Ca
     std::size_t count_ = 0;
     bool root_is_array_ = false;
     bool in_item_ = false;
+    bool refused_surrogate_ = false;
     int field_ = -1;
     RawItem item_;
 };
@@ -141,8 +163,11 @@ CaptureResult capture_items(std::string_view json, bool batch, std::size_t max_i
     rapidjson::Reader reader;
     const rapidjson::ParseResult parsed = reader.Parse<kParseFlags>(stream, handler);
     if (parsed.IsError()) {
-        result.syntax_error =
-            SyntaxError{parsed.Offset(), rapidjson::GetParseError_En(parsed.Code())};
+        // A refused low surrogate reads as RapidJSON's own error for a lone high one.
+        const rapidjson::ParseErrorCode code =
+            handler.refused_surrogate() ? rapidjson::kParseErrorStringUnicodeSurrogateInvalid
+                                        : parsed.Code();
+        result.syntax_error = SyntaxError{parsed.Offset(), rapidjson::GetParseError_En(code)};
         return result;
     }
     // The parse stopped right after the root value: only whitespace may follow. (A raw NUL

@@ -1,9 +1,10 @@
 // Low-level JSON reading for the trade codec: one streaming (SAX) pass with RapidJSON that
 // captures the raw value of each known trade field, without building a document.
 //
-// The parse validates UTF-8, rejects anything but whitespace after the root value, keeps
-// numbers as their source text (so 2 and 2.0 stay distinguishable) and never recurses, so a
-// deeply nested body cannot exhaust the stack.
+// The parse validates UTF-8 (a lone surrogate escape, \ud800 or \udc00, is an error too),
+// rejects anything but whitespace after the root value, keeps numbers as their source text (so
+// 2 and 2.0 stay distinguishable) and never recurses, so a deeply nested body cannot exhaust
+// the stack.
 #pragma once
 
 #include <tradestore/codec.h>

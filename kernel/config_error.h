@@ -15,6 +15,7 @@ struct ConfigProblem {
     std::string key;
     std::string problem;
 
+    // One line: control characters in any part are written escaped (\n, \x1b).
     std::string to_string() const;
 };
 

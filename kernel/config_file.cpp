@@ -44,37 +44,11 @@ bool valid_name(std::string_view name) {
 
 constexpr std::string_view kFilePrefix = "file:";
 
-// The content of a ${file:/abs/path} reference, without one trailing newline; nullopt and
-// `problem` when the file cannot be used. The content is taken as is (not expanded again).
-std::optional<std::string> read_secret_file(std::string_view reference, std::string& problem) {
-    const std::string path(reference.substr(kFilePrefix.size()));
-    if (path.empty() || path.front() != '/') {
-        problem = "${file:" + path + "} needs an absolute path";
-        return std::nullopt;
-    }
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(path, error)) {
-        problem = "secret file " + path +
-                  (std::filesystem::exists(path, error) ? " is not a regular file"
-                                                        : " does not exist");
-        return std::nullopt;
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        problem = "cannot read secret file " + path + ": " + std::strerror(errno);
-        return std::nullopt;
-    }
-    std::ostringstream content;
-    content << in.rdbuf();
-    std::string text = content.str();
-    if (text.ends_with('\n')) text.pop_back();
-    return text;
-}
-
 // Expands ${VAR}, ${VAR:-default} and ${file:/path}; "$$" is a literal "$". `secret` is set
 // when a file supplied part of the value.
 std::optional<std::string> expand(std::string_view value, const EnvironmentLookup& environment,
-                                  std::string& problem, bool& secret) {
+                                  const SecretFileReader& read_file, std::string& problem,
+                                  bool& secret) {
     std::string out;
     out.reserve(value.size());
     for (std::size_t i = 0; i < value.size(); ++i) {
@@ -98,7 +72,13 @@ std::optional<std::string> expand(std::string_view value, const EnvironmentLooku
         }
         std::string_view reference = value.substr(i + 2, close - i - 2);
         if (reference.starts_with(kFilePrefix)) {
-            auto content = read_secret_file(reference, problem);
+            const std::string file_path(reference.substr(kFilePrefix.size()));
+            if (file_path.empty() || file_path.front() != '/') {
+                problem = "${file:" + file_path + "} needs an absolute path";
+                return std::nullopt;
+            }
+            auto content = read_file ? read_file(file_path, problem)
+                                     : read_secret_file(file_path, problem);
             if (!content) return std::nullopt;
             out += *content;
             secret = true;
@@ -130,8 +110,35 @@ std::optional<std::string> expand(std::string_view value, const EnvironmentLooku
 
 }  // namespace
 
+std::optional<std::string> read_secret_file(const std::string& path, std::string& problem) {
+    // A secret is a password, a token hash or a key: a bigger file is a wrong path (a log, a
+    // device), better refused than read into memory.
+    constexpr std::uintmax_t kMaxSecretBytes = 1024 * 1024;
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error)) {
+        problem = "secret file " + path +
+                  (std::filesystem::exists(path, error) ? " is not a regular file"
+                                                        : " does not exist");
+        return std::nullopt;
+    }
+    if (std::filesystem::file_size(path, error) > kMaxSecretBytes && !error) {
+        problem = "secret file " + path + " is larger than 1 MiB";
+        return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        problem = "cannot read secret file " + path + ": " + std::strerror(errno);
+        return std::nullopt;
+    }
+    std::ostringstream content;
+    content << in.rdbuf();
+    std::string text = content.str();
+    if (text.ends_with('\n')) text.pop_back();
+    return text;
+}
+
 ConfigFile parse_config(std::string_view text, const std::string& path,
-                        const EnvironmentLookup& environment) {
+                        const EnvironmentLookup& environment, const SecretFileReader& read_file) {
     ConfigFile file;
     file.path = path;
     std::vector<ConfigProblem> problems;
@@ -182,7 +189,7 @@ ConfigFile parse_config(std::string_view text, const std::string& path,
         }
         std::string problem;
         bool secret = false;
-        auto value = expand(trim(line.substr(equals + 1)), environment, problem, secret);
+        auto value = expand(trim(line.substr(equals + 1)), environment, read_file, problem, secret);
         if (!value) {
             problems.push_back({path, line_number, section.name, key, problem});
             continue;

@@ -36,11 +36,19 @@ struct ConfigFile {
 };
 
 using EnvironmentLookup = std::function<std::optional<std::string>(const std::string&)>;
+// Reads the file of a ${file:/path} reference: its content, or nullopt with `problem` set.
+using SecretFileReader =
+    std::function<std::optional<std::string>(const std::string& path, std::string& problem)>;
+
+// The filesystem reader: regular files of at most 1 MiB, one trailing newline removed.
+std::optional<std::string> read_secret_file(const std::string& path, std::string& problem);
 
 // Throws ConfigError listing every syntax problem, duplicate key, unset variable or secret
-// file that cannot be read.
+// file that cannot be read. `read_file` defaults to read_secret_file (tests and the fuzz
+// harness pass their own).
 ConfigFile parse_config(std::string_view text, const std::string& path,
-                        const EnvironmentLookup& environment);
+                        const EnvironmentLookup& environment,
+                        const SecretFileReader& read_file = {});
 ConfigFile read_config_file(const std::string& path);
 
 }  // namespace tradestore::kernel

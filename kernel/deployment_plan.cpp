@@ -127,7 +127,7 @@ KernelSettings read_kernel_settings(const ConfigFile& file, std::vector<ConfigPr
 
 }  // namespace
 
-DeploymentPlan plan_deployment(const ConfigFile& file) {
+DeploymentPlan plan_deployment(const ConfigFile& file, const PluginOpener& open) {
     std::vector<ConfigProblem> problems;
     DeploymentPlan plan;
     plan.kernel = read_kernel_settings(file, problems);
@@ -165,7 +165,7 @@ DeploymentPlan plan_deployment(const ConfigFile& file) {
         seen.push_back(name);
         std::shared_ptr<LoadedPlugin> plugin;
         try {
-            plugin = load_plugin(plugin_path(plan.kernel.plugin_dir, name));
+            plugin = open(plugin_path(plan.kernel.plugin_dir, name));
         } catch (const PluginLoadError& error) {
             problems.push_back({file.path, plugins_line, kernel_name, "plugins", error.what()});
             continue;

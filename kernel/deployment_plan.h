@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,7 +59,11 @@ std::vector<std::string> secret_values(const DeploymentPlan& plan);
 // "[plugin.x] key = value" for every setting in the plan, Secret values shown as "***".
 std::vector<std::string> describe_settings(const DeploymentPlan& plan);
 
+// Opens the plugin file at a path: load_plugin in the daemon; the config fuzzer passes
+// descriptors linked into it instead. Throws PluginLoadError.
+using PluginOpener = std::function<std::shared_ptr<LoadedPlugin>(const std::filesystem::path&)>;
+
 // Throws ConfigError listing every problem found.
-DeploymentPlan plan_deployment(const ConfigFile& file);
+DeploymentPlan plan_deployment(const ConfigFile& file, const PluginOpener& open = load_plugin);
 
 }  // namespace tradestore::kernel

@@ -2,8 +2,9 @@
 // them check shape alike and answer in the shapes of the former FastAPI service.
 //
 // Decoding (pydantic v2 / FastAPI semantics, every field error reported at once):
-//  - The body is parsed with RapidJSON in one streaming pass: invalid UTF-8, malformed JSON
-//    and anything but whitespace after the value are a SyntaxError {byte offset, message}.
+//  - The body is parsed with RapidJSON in one streaming pass: invalid UTF-8 (a lone surrogate
+//    escape included), malformed JSON and anything but whitespace after the value are a
+//    SyntaxError {byte offset, message}.
 //  - A trade must be a JSON object; unknown fields are ignored, a repeated field keeps its
 //    last value. Errors carry loc {"body", field}, or {"body", "<index>", field} in a batch.
 //  - trade_id, counter_party_id, book_id: strings of 1..50 code points without control

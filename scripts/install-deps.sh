@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, and only those missing.
-# Usage: scripts/install-deps.sh [build|test|run|package]
+# Usage: scripts/install-deps.sh [build|test|run|package|fuzz]
 # TRADESTORE_DEPS_DRY_RUN=1 prints the commands that would change the system instead.
 set -euo pipefail
 
@@ -17,6 +17,9 @@ case "${1:-build}" in
   test) packages+=(libgtest-dev libgmock-dev libbenchmark-dev curl python3 python3-venv
     prometheus chromium openssl) ;;
   run | build) packages+=(libgtest-dev libgmock-dev libbenchmark-dev) ;;
+  # `make fuzz`: clang-14 with libFuzzer; -fsanitize=fuzzer needs libclang_rt.fuzzer from
+  # libclang-rt-14-dev, which clang-14 only recommends.
+  fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
   package)
     # `make package` / `make test-packages`: the packaging tools, and the Build-Depends of
     # packaging/debian/control (first alternatives, without versions or profiles;

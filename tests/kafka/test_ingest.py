@@ -8,6 +8,7 @@ on the results topic; SIGTERM commits the offsets and leaves the group."""
 import collections
 import json
 import os
+import time
 import unittest
 
 from kafka_harness import (INVALID_TRADE, MALFORMED_JSON, StoreView, brokers,
@@ -19,6 +20,29 @@ IDS = int(os.environ.get("TRADESTORE_KAFKA_TEST_IDS", "5000"))
 VERSIONS = 18          # 18 valid messages per id
 RULE_FAILING = IDS     # maturity in the past
 MALFORMED = IDS        # not JSON, or not a trade
+
+
+def message_counts(metrics, group):
+    """tradestore_kafka_messages_total of one consumer group, by result."""
+    counts = {}
+    for line in metrics.splitlines():
+        if line.startswith("tradestore_kafka_messages_total{") and f'group="{group}"' in line:
+            result = line.split('result="')[1].split('"')[0]
+            counts[result] = int(float(line.rsplit(" ", 1)[1]))
+    return counts
+
+
+def settled_metrics(client, group, messages, timeout=30.0):
+    """/metrics once the source has counted every message: it counts a batch after the store
+    commits it (and records the offsets), so a scrape right after the offsets reach the store
+    can miss the last batch, the more so under a sanitizer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        metrics = client.get("/metrics").body.decode()
+        if (sum(message_counts(metrics, group).values()) >= messages or
+                "tradestore_" not in metrics or time.monotonic() > deadline):
+            return metrics
+        time.sleep(0.1)
 
 
 class MixedStreamTest(unittest.TestCase):
@@ -45,7 +69,7 @@ class MixedStreamTest(unittest.TestCase):
             cls.health = cls.daemon.client.get("/api/v1/health")
             cls.view.wait_for(cls.topic, end_offsets(cls.messages), daemons=[cls.daemon])
             cls.health_after = cls.daemon.client.get("/api/v1/health").json()
-            cls.metrics = cls.daemon.client.get("/metrics").body.decode()
+            cls.metrics = settled_metrics(cls.daemon.client, cls.group, len(cls.messages))
             cls.exit_code = cls.daemon.stop()
         except BaseException:
             cls.daemon.cleanup()
@@ -121,11 +145,7 @@ class MixedStreamTest(unittest.TestCase):
         if "tradestore_" not in self.metrics:
             self.skipTest("this daemon serves no metrics")
         group = f'group="{self.group}"'
-        counts = {}
-        for line in self.metrics.splitlines():
-            if line.startswith("tradestore_kafka_messages_total{") and group in line:
-                result = line.split('result="')[1].split('"')[0]
-                counts[result] = int(float(line.rsplit(" ", 1)[1]))
+        counts = message_counts(self.metrics, self.group)
         invalid = sum(1 for d in self.decisions.values() if d[4] == "invalid")
         self.assertEqual(counts, {"applied": len(self.decisions) - invalid,
                                   "dead_lettered": invalid, "skipped": 0})

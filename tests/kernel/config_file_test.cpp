@@ -102,6 +102,38 @@ TEST(ConfigFile, SecretFileProblemsNameFileLineKeyAndPath) {
                                        " is not a regular file"});
 }
 
+TEST(ConfigFile, ASecretFileOverOneMebibyteIsRefusedNotRead) {
+    SecretDir dir;
+    const std::string big = dir.write("big", std::string(1024 * 1024 + 1, 'x'));
+    const std::string limit = dir.write("limit", std::string(1024 * 1024, 'x'));
+    EXPECT_EQ(problems_of("[s]\nk = ${file:" + big + "}\n"),
+              std::vector<std::string>{"test.ini:2: [s] k: secret file " + big +
+                                       " is larger than 1 MiB"});
+    EXPECT_EQ(parse("[s]\nk = ${file:" + limit + "}\n", {}).find("s")->find("k")->value.size(),
+              1024u * 1024u);
+}
+
+TEST(ConfigFile, SecretFilesComeFromTheGivenReader) {
+    const SecretFileReader reader = [](const std::string& path, std::string& problem)
+        -> std::optional<std::string> {
+        if (path == "/given") return std::string("from reader");
+        problem = "no " + path;
+        return std::nullopt;
+    };
+    const ConfigFile file = parse_config("[s]\nk = ${file:/given}\n", "t.ini",
+                                         [](const std::string&) { return std::nullopt; }, reader);
+    EXPECT_EQ(file.find("s")->find("k")->value, "from reader");
+    EXPECT_TRUE(file.find("s")->find("k")->secret);
+    try {
+        parse_config("[s]\nk = ${file:/other}\n", "t.ini",
+                     [](const std::string&) { return std::nullopt; }, reader);
+        FAIL() << "expected ConfigError";
+    } catch (const ConfigError& error) {
+        EXPECT_NE(std::string(error.what()).find("t.ini:2: [s] k: no /other"), std::string::npos)
+            << error.what();
+    }
+}
+
 TEST(ConfigFile, ReportsEverySyntaxProblemWithItsLine) {
     auto problems = problems_of("orphan = 1\n[s]\nno equals sign\n[bad section\n[s]\nk = 1\nk = 2\n");
     ASSERT_EQ(problems.size(), 5u);

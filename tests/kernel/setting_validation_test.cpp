@@ -1,6 +1,8 @@
 // Settings checked against a plugin's schema: unknown keys with hints, types, ranges, defaults.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "config_file.h"
 #include "setting_validation.h"
 
@@ -86,6 +88,37 @@ TEST(SettingValidation, AWildcardSpecTakesEveryKeyWithItsPrefix) {
     ASSERT_NE(find_spec(schema, "kafka.x"), nullptr);
     EXPECT_EQ(find_spec(schema, "kafka.x")->type, SettingType::Secret);
     EXPECT_EQ(find_spec(schema, "kafka"), nullptr);
+}
+
+// Found by fuzz/config_fuzz.cpp (seed fuzz/corpus/config/env_multiline.ini): a value from
+// an environment variable holding a PEM block made a config error three lines long.
+TEST(SettingValidation, AProblemQuotingAMultiLineValueStaysOneLine) {
+    const std::map<std::string, std::string> env = {
+        {"PEM", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"},
+        {"DB_PASSWORD", "s3cr=t ${NOT_EXPANDED}"}};
+    const ConfigFile file = parse_config(
+        "[kernel]\nplugin_dir = /usr/lib/tradestore/plugins\n"
+        "plugins = trade-rules, sqlite-store, rest-source\n"
+        "[plugin.rest-source]\nport = ${PEM}\nhost = ${DB_PASSWORD}\n",
+        "t.ini", [&env](const std::string& name) -> std::optional<std::string> {
+            const auto found = env.find(name);
+            if (found == env.end()) return std::nullopt;
+            return found->second;
+        });
+    std::vector<ConfigProblem> problems;
+    validate_settings(file.path, "plugin.rest-source", file.find("plugin.rest-source"), kSchema,
+                      problems);
+    ASSERT_EQ(problems.size(), 2u);  // and kSchema's required path is missing
+    EXPECT_EQ(problems[0].to_string(),
+              "t.ini:5: [plugin.rest-source] port: expected an integer, got "
+              "'-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----'");
+}
+
+TEST(SettingValidation, AProblemWritesControlCharactersEscaped) {
+    const auto result = validate("[plugin.x]\npath = p\nport = \x1b[31m9\x7f\r1\t\n");
+    ASSERT_EQ(result.problems.size(), 1u);
+    EXPECT_EQ(result.problems[0],
+              "t.ini:3: [plugin.x] port: expected an integer, got '\\x1b[31m9\\x7f\\r1'");
 }
 
 TEST(ClosestMatch, FindsTyposButNotStrangers) {

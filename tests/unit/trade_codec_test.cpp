@@ -261,6 +261,34 @@ TEST_F(TradeCodecTest, InvalidUtf8IsASyntaxError) {
     EXPECT_TRUE(codec_.decode_trade("{\"trade_id\": \"\xC0\xAF\"}").syntax_error);
 }
 
+// Found by fuzz/trade_fuzz.cpp and fuzz/batch_fuzz.cpp (seeds lone_low_surrogate.json):
+// RapidJSON decoded an escaped lone low surrogate into bytes that are not UTF-8, and the
+// codec called the non-empty trade_id "too short".
+TEST_F(TradeCodecTest, ALoneLowSurrogateEscapeIsASyntaxErrorLikeAHighOne) {
+    const std::string found =
+        R"({"trade_id":"Tr\u00e4de-\u65e5\u672c-*ud83d\ude00","version":1,"counter_`arty_id":)"
+        R"("Z\u00fcrich AG","book_id":"\u0410\u0443\u043a","maturity_date":"2028-02-29"})";
+    DecodedOne one = codec_.decode_trade(found);
+    ASSERT_TRUE(one.syntax_error);
+    EXPECT_EQ(one.syntax_error->message, "The surrogate pair in string is invalid.");
+    EXPECT_EQ(one.syntax_error->message,
+              codec_.decode_trade(R"({"trade_id": "\ud800"})").syntax_error->message);
+
+    const std::string found_in_batch =
+        R"([{"trade_id":"\u00ecreated_dated\ude00","version":1,"nullcounter_party_id":)"
+        R"("Z\u00fcrich","book_id":"B","maturity_date":"2028-01-01"}])";
+    DecodedBatch batch = codec_.decode_batch(found_in_batch, 10);
+    ASSERT_TRUE(batch.syntax_error);
+    EXPECT_TRUE(batch.items.empty());
+    // In a key or an ignored field too; a proper pair still decodes.
+    EXPECT_TRUE(codec_.decode_trade(R"({"x\udfff": 1})").syntax_error);
+    EXPECT_TRUE(codec_.decode_trade(R"({"extra": "\udc00"})").syntax_error);
+    DecodedOne pair = codec_.decode_trade(body_with("trade_id", R"("\ud83d\ude00\ud7ff")"));
+    ASSERT_FALSE(pair.syntax_error);
+    ASSERT_TRUE(pair.item.trade);
+    EXPECT_EQ(pair.item.trade->trade_id, "\xF0\x9F\x98\x80\xED\x9F\xBF");
+}
+
 TEST_F(TradeCodecTest, TrailingGarbageIsASyntaxErrorButWhitespaceIsNot) {
     const std::string body = body_with("trade_id", "\"T1\"");
     EXPECT_FALSE(codec_.decode_trade(body + " \r\n\t").syntax_error);
