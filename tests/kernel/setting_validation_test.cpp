@@ -1,6 +1,10 @@
 // Settings checked against a plugin's schema: unknown keys with hints, types, ranges, defaults.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <random>
+
 #include "config_file.h"
 #include "setting_validation.h"
 
@@ -86,6 +90,24 @@ TEST(SettingValidation, AWildcardSpecTakesEveryKeyWithItsPrefix) {
     ASSERT_NE(find_spec(schema, "kafka.x"), nullptr);
     EXPECT_EQ(find_spec(schema, "kafka.x")->type, SettingType::Secret);
     EXPECT_EQ(find_spec(schema, "kafka"), nullptr);
+}
+
+// A value read from a ${file:} secret never appears in a problem line: such lines go to stderr
+// and, on SIGHUP, to the log before the new secrets are known to the log's masking.
+TEST(SettingValidation, IllTypedSecretFileValuesAreNotEchoed) {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("tradestore-echo-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(dir);
+    const std::string file = (dir / "token").string();
+    std::ofstream(file) << "hunter2-secret\n";
+    auto v = validate("[plugin.x]\npath = a\nport = ${file:" + file + "}\nkeep_alive = ${file:" +
+                      file + "}\ntimeout = ${file:" + file + "}\n");
+    std::filesystem::remove_all(dir);
+    ASSERT_EQ(v.problems.size(), 3u);
+    for (const std::string& problem : v.problems) {
+        EXPECT_EQ(problem.find("hunter2"), std::string::npos) << problem;
+        EXPECT_NE(problem.find("(value from ${file:...})"), std::string::npos) << problem;
+    }
 }
 
 TEST(ClosestMatch, FindsTyposButNotStrangers) {
