@@ -121,6 +121,17 @@ Framing refuse(int status) {
     return framing;
 }
 
+// A CR anywhere but before an LF, or a NUL, in the request line or a field. Poco's parser (which
+// reads the fields after us) ends the header at a line starting with CR and refuses a CR inside
+// a line; refusing both here keeps the two from ever reading one header differently.
+bool has_stray_control(std::string_view head) {
+    for (std::size_t i = 0; i < head.size(); ++i) {
+        if (head[i] == '\0') return true;
+        if (head[i] == '\r' && (i + 1 == head.size() || head[i + 1] != '\n')) return true;
+    }
+    return false;
+}
+
 // The header's end: the byte after the empty line that closes it, or npos.
 std::size_t header_end(std::string_view bytes, std::size_t start) {
     std::size_t line = start;
@@ -143,6 +154,7 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits) {
         return bytes.size() > limits.max_header_bytes ? refuse(431) : Framing{};
     }
     if (end > limits.max_header_bytes) return refuse(431);
+    if (has_stray_control(bytes.substr(start, end - start))) return refuse(400);
 
     Framing framing;
     framing.header_bytes = end;

@@ -86,6 +86,21 @@ TEST(HttpFramingTest, AmbiguousLengthsAreRefused) {
     EXPECT_EQ(frame("POST / HTTP/1.1\r\nBad Name: 1\r\n\r\n").status, 400);
 }
 
+// Poco's header parser, which reads the fields after framing, stops at a line that starts with
+// a CR and refuses a CR inside a line; the framer must not read such a header differently
+// (fields it saw that Poco did not are how requests are smuggled past one of two parsers).
+TEST(HttpFramingTest, BareCarriageReturnsAndNulsInTheHeaderAreRefused) {
+    EXPECT_EQ(frame("GET / HTTP/1.1\r\nHost: x\r\n\rX-A: 1\r\n\r\n").status, 400)
+        << "a field line that starts with CR";
+    EXPECT_EQ(frame("POST / HTTP/1.1\r\nX-A: a\rContent-Length: 3\r\n\r\nabc").status, 400)
+        << "a CR inside a field value";
+    EXPECT_EQ(frame("GET / HTTP/1.1\rX: y\r\n\r\n").status, 400) << "a CR in the request line";
+    EXPECT_EQ(frame(std::string("GET / HTTP/1.1\r\nX-A: a\0b\r\n\r\n", 28)).status, 400)
+        << "a NUL in a field value";
+    EXPECT_EQ(frame("GET / HTTP/1.1\r\nX-A: a\tb\r\n\n").state, State::Complete)
+        << "HTAB and bare LF stay accepted";
+}
+
 TEST(HttpFramingTest, ChunkedBodiesAreFramedAndDecoded) {
     const std::string head = "POST / HTTP/1.1\r\ntransfer-encoding: Chunked\r\n\r\n";
     const std::string body = "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n";
