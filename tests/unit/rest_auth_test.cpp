@@ -313,6 +313,28 @@ TEST_F(JwtTest, WrongKeysAreRefused) {
     EXPECT_FALSE(verify(config({"HS256"}), token));
 }
 
+// Poco 1.11 compares HS256 signatures with ==, so the verifier checks them first itself in
+// constant time; this pins down that check's answers (the timing is not observable here).
+TEST_F(JwtTest, Hs256SignaturesAreCheckedBeforePocoComparesThem) {
+    const std::string token = hs256(claims("admin"));
+    EXPECT_TRUE(hs256_signature_matches(kHmacKey, token));
+    EXPECT_FALSE(hs256_signature_matches(kHmacKey + "x", token));
+    const std::size_t dot = token.rfind('.');
+    for (const std::size_t at : {dot + 1, token.size() - 2}) {
+        std::string forged = token;
+        forged[at] = forged[at] == 'A' ? 'B' : 'A';
+        EXPECT_FALSE(hs256_signature_matches(kHmacKey, forged)) << at;
+        std::string reason;
+        EXPECT_FALSE(verify(config({"HS256"}), forged, &reason)) << at;
+        EXPECT_EQ(reason, "jwt: HS256 signature does not match") << at;
+    }
+    EXPECT_FALSE(hs256_signature_matches(kHmacKey, token.substr(0, token.size() - 4)))
+        << "a short signature";
+    EXPECT_FALSE(hs256_signature_matches(kHmacKey, token + "AAAA")) << "a long one";
+    EXPECT_FALSE(hs256_signature_matches(kHmacKey, token.substr(0, dot) + ".!!!!")) << "not base64";
+    EXPECT_FALSE(hs256_signature_matches(kHmacKey, "no-dots"));
+}
+
 std::string base64url(const std::string& text) {
     std::ostringstream out;
     Poco::Base64Encoder encoder(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
