@@ -55,20 +55,23 @@ struct ChunkWalk {
     State state = State::Incomplete;
     int status = 0;
     std::size_t consumed = 0;  // Complete: bytes of the chunked body, trailers included
+    std::size_t resume = 0;    // Incomplete: where the chunk-size line not yet complete starts
+    std::size_t total = 0;     // Incomplete: data bytes before `resume`
 };
 
 ChunkWalk refused(int status) {
-    return {State::Refused, status, 0};
+    return {State::Refused, status, 0, 0, 0};
 }
 
-// Walks the chunks of `body`; appends their data to `out` when given.
-ChunkWalk walk_chunks(std::string_view body, const FramingLimits& limits, std::string* out) {
-    std::size_t pos = 0;
-    std::size_t total = 0;
+// Walks the chunks of `body` from `pos` (the start of a chunk-size line, with `total` data
+// bytes before it); appends their data to `out` when given.
+ChunkWalk walk_chunks(std::string_view body, const FramingLimits& limits, std::string* out,
+                      std::size_t pos = 0, std::size_t total = 0) {
     while (true) {
+        const ChunkWalk incomplete{State::Incomplete, 0, 0, pos, total};
         const std::size_t eol = body.find('\n', pos);
         if (eol == std::string_view::npos) {
-            return body.size() - pos > kMaxChunkLine ? refused(400) : ChunkWalk{};
+            return body.size() - pos > kMaxChunkLine ? refused(400) : incomplete;
         }
         if (eol - pos > kMaxChunkLine) return refused(400);
         const std::string_view line = without_cr(body.substr(pos, eol - pos));
@@ -89,23 +92,23 @@ ChunkWalk walk_chunks(std::string_view body, const FramingLimits& limits, std::s
                 const std::size_t end = body.find('\n', pos);
                 if (end == std::string_view::npos) {
                     return body.size() - trailers > limits.max_header_bytes ? refused(431)
-                                                                            : ChunkWalk{};
+                                                                            : incomplete;
                 }
                 if (end + 1 - trailers > limits.max_header_bytes) return refused(431);
                 const bool empty = without_cr(body.substr(pos, end - pos)).empty();
                 pos = end + 1;
-                if (empty) return {State::Complete, 0, pos};
+                if (empty) return {State::Complete, 0, pos, 0, 0};
             }
         }
         if (size > limits.max_body_bytes - total) return refused(413);
         total += size;
-        if (body.size() - pos < size + 1) return {};
+        if (body.size() - pos < size + 1) return incomplete;
         if (out != nullptr) out->append(body.substr(pos, size));
         pos += size;
         if (body[pos] == '\n') {
             pos += 1;
         } else if (body[pos] == '\r') {
-            if (pos + 1 >= body.size()) return {};
+            if (pos + 1 >= body.size()) return incomplete;
             if (body[pos + 1] != '\n') return refused(400);
             pos += 2;
         } else {
@@ -145,7 +148,8 @@ std::size_t header_end(std::string_view bytes, std::size_t start) {
 
 }  // namespace
 
-Framing frame_request(std::string_view bytes, const FramingLimits& limits) {
+Framing frame_request(std::string_view bytes, const FramingLimits& limits,
+                      const Framing* previous) {
     // Empty lines before a request line are ignored (RFC 9112, 2.2); Poco's parser skips them.
     std::size_t start = 0;
     while (start < bytes.size() && (bytes[start] == '\r' || bytes[start] == '\n')) ++start;
@@ -190,10 +194,20 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits) {
 
     const std::string_view body = bytes.substr(end);
     if (framing.chunked) {
-        const ChunkWalk walk = walk_chunks(body, limits, nullptr);
+        // The header read the same as last time (same end, chunked): its chunks up to the
+        // resume point were checked then.
+        const bool resume = previous != nullptr && previous->state == State::Incomplete &&
+                            previous->chunked && previous->header_bytes == end &&
+                            previous->chunk_resume <= body.size();
+        const ChunkWalk walk =
+            resume ? walk_chunks(body, limits, nullptr, previous->chunk_resume,
+                                 previous->chunk_total)
+                   : walk_chunks(body, limits, nullptr);
         if (walk.state == State::Refused) return refuse(walk.status);
         framing.state = walk.state;
         framing.request_bytes = walk.state == State::Complete ? end + walk.consumed : 0;
+        framing.chunk_resume = walk.resume;
+        framing.chunk_total = walk.total;
     } else {
         const std::size_t size = length.value_or(0);
         if (size > limits.max_body_bytes) return refuse(413);
