@@ -78,6 +78,18 @@ TEST(TokenSetting, ParsesRoleSchemeAndHash) {
     }
 }
 
+// auth.tokens.* values are secrets, and a problem line goes to stderr unmasked: when the value
+// is a raw token by mistake, its text before a colon must not be echoed as the "role".
+TEST(TokenSetting, AnUnknownRoleIsEchoedOnlyWhenItLooksLikeARoleName) {
+    std::string problem;
+    EXPECT_FALSE(parse_token_setting("x", "ghp_S3cretToken9x:abc:def", problem));
+    EXPECT_EQ(problem.find("S3cret"), std::string::npos) << problem;
+    EXPECT_NE(problem.find("unknown role"), std::string::npos) << problem;
+    problem.clear();
+    EXPECT_FALSE(parse_token_setting("x", "reder:sha256:" + std::string(kAbcSha256), problem));
+    EXPECT_NE(problem.find("unknown role 'reder'"), std::string::npos) << "a typo is shown";
+}
+
 TEST(TokenTableTest, FindsTheTokenByItsHashOnly) {
     TokenTable table;
     std::string problem;
