@@ -16,6 +16,7 @@
 #include "authenticator.h"
 #include "jwt_verifier.h"
 #include "rest_config.h"
+#include "rest_server.h"
 #include "token_table.h"
 
 namespace tradestore::rest {
@@ -142,6 +143,32 @@ TEST(AuthSettings, SecureByDefaultOnNonLoopbackAddresses) {
     EXPECT_TRUE(check_settings(settings_of({{"host", "0.0.0.0"},
                                             {"auth.tokens.ops", token_value("admin", "t")}}))
                     .empty());
+}
+
+// The check above runs on the new file's host, but a reload does not move the socket: a file
+// that names a loopback host and drops every token must not turn authentication off on a port
+// still listening on every interface.
+TEST(AuthSettings, AReloadCannotTurnAuthOffOnTheAddressStillInUse) {
+    RestConfig running;
+    running.host = "0.0.0.0";
+    running.auth.tokens.push_back({{"ops", Role::Admin}, sha256("t")});
+    RestSource source(running, settings_of({{"host", "0.0.0.0"},
+                                            {"auth.tokens.ops", token_value("admin", "t")}}));
+    const Settings no_auth = settings_of({{"host", "127.0.0.1"}});
+    ASSERT_TRUE(check_settings(no_auth).empty()) << "the file alone looks fine";
+    try {
+        source.reload(no_auth);
+        ADD_FAILURE() << "reload turned authentication off on 0.0.0.0";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("0.0.0.0"), std::string::npos) << e.what();
+    }
+    // Positive controls: knowingly open, or tokens kept, reloads.
+    EXPECT_NO_THROW(source.reload(settings_of({{"host", "127.0.0.1"}, {"allow_anonymous", "true"}})));
+    EXPECT_NO_THROW(source.reload(settings_of({{"auth.tokens.ops", token_value("admin", "t")}})));
+
+    RestConfig loopback;
+    RestSource local(loopback);
+    EXPECT_NO_THROW(local.reload(settings_of({}))) << "loopback with auth off stays fine";
 }
 
 TEST(AuthSettings, EachProblemNamesItsKey) {
