@@ -24,7 +24,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 // Returns the problem with the value, or "" when it is valid for the type. `shown` is how the
 // problem names the value: the value itself, or a stand-in when it is a ${file:} secret.
-std::string check_value(const SettingSpec& spec, const std::string& value, const std::string& shown) {
+std::string check_value(const SettingSpec& spec, const std::string& value,
+                        const std::string& shown) {
     switch (spec.type) {
         case SettingType::Int: {
             auto number = setting_parse::integer(value);
@@ -39,7 +40,8 @@ std::string check_value(const SettingSpec& spec, const std::string& value, const
                                                  : "expected true or false, got '" + shown + "'";
         case SettingType::Duration: {
             auto duration = setting_parse::duration(value);
-            if (!duration) return "expected a duration such as 250ms, 30s, 5m or 1h, got '" + shown + "'";
+            if (!duration)
+                return "expected a duration such as 250ms, 30s, 5m or 1h, got '" + shown + "'";
             if (duration->count() < spec.min || duration->count() > spec.max)
                 return "duration out of range";
             return "";

@@ -199,10 +199,9 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits,
         const bool resume = previous != nullptr && previous->state == State::Incomplete &&
                             previous->chunked && previous->header_bytes == end &&
                             previous->chunk_resume <= body.size();
-        const ChunkWalk walk =
-            resume ? walk_chunks(body, limits, nullptr, previous->chunk_resume,
-                                 previous->chunk_total)
-                   : walk_chunks(body, limits, nullptr);
+        const ChunkWalk walk = resume ? walk_chunks(body, limits, nullptr, previous->chunk_resume,
+                                                    previous->chunk_total)
+                                      : walk_chunks(body, limits, nullptr);
         if (walk.state == State::Refused) return refuse(walk.status);
         framing.state = walk.state;
         framing.request_bytes = walk.state == State::Complete ? end + walk.consumed : 0;

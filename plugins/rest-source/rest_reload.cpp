@@ -3,8 +3,8 @@
 #include <stdexcept>
 
 #include "authenticator.h"
-#include "tls_context.h"
 #include "rest_server.h"
+#include "tls_context.h"
 
 namespace tradestore::rest {
 namespace {
@@ -51,7 +51,8 @@ void RestSource::reload(const Settings& settings) {
         throw std::invalid_argument(
             "rest-source: reload refused: it turns authentication off while the port still "
             "listens on non-loopback address " +
-            config_.host + " (a new host takes effect at the next restart); keep a token or set "
+            config_.host +
+            " (a new host takes effect at the next restart); keep a token or set "
             "allow_anonymous = true");
     }
     auto authenticator = std::make_shared<const Authenticator>(fresh.auth, fresh.metrics_token);

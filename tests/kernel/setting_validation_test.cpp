@@ -1,4 +1,6 @@
 // Settings checked against a plugin's schema: unknown keys with hints, types, ranges, defaults.
+#include "setting_validation.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -6,7 +8,6 @@
 #include <random>
 
 #include "config_file.h"
-#include "setting_validation.h"
 
 namespace tradestore::kernel {
 namespace {
@@ -100,8 +101,8 @@ TEST(SettingValidation, IllTypedSecretFileValuesAreNotEchoed) {
     std::filesystem::create_directories(dir);
     const std::string file = (dir / "token").string();
     std::ofstream(file) << "hunter2-secret\n";
-    auto v = validate("[plugin.x]\npath = a\nport = ${file:" + file + "}\nkeep_alive = ${file:" +
-                      file + "}\ntimeout = ${file:" + file + "}\n");
+    auto v = validate("[plugin.x]\npath = a\nport = ${file:" + file +
+                      "}\nkeep_alive = ${file:" + file + "}\ntimeout = ${file:" + file + "}\n");
     std::filesystem::remove_all(dir);
     ASSERT_EQ(v.problems.size(), 3u);
     for (const std::string& problem : v.problems) {

@@ -137,10 +137,10 @@ TEST(HttpFramingTest, ChunkedBodiesArrivingPieceByPieceAreWalkedOnNotAgain) {
         ASSERT_EQ(framing.state, State::Complete) << piece;
         EXPECT_EQ(framing.request_bytes, head.size() + body.size()) << piece;
     }
-    EXPECT_EQ(frame_in_pieces(head + "10\r\n" + std::string(16, 'a') + "\r\n11\r\n", 3,
-                              small_limits())
-                  .status,
-              413)
+    EXPECT_EQ(
+        frame_in_pieces(head + "10\r\n" + std::string(16, 'a') + "\r\n11\r\n", 3, small_limits())
+            .status,
+        413)
         << "the data counted before the resume point still counts";
     EXPECT_EQ(frame_in_pieces(head + "3\r\nabc\r\nzz\r\n", 2, small_limits()).status, 400);
 

@@ -163,7 +163,8 @@ TEST(AuthSettings, AReloadCannotTurnAuthOffOnTheAddressStillInUse) {
         EXPECT_NE(std::string(e.what()).find("0.0.0.0"), std::string::npos) << e.what();
     }
     // Positive controls: knowingly open, or tokens kept, reloads.
-    EXPECT_NO_THROW(source.reload(settings_of({{"host", "127.0.0.1"}, {"allow_anonymous", "true"}})));
+    EXPECT_NO_THROW(
+        source.reload(settings_of({{"host", "127.0.0.1"}, {"allow_anonymous", "true"}})));
     EXPECT_NO_THROW(source.reload(settings_of({{"auth.tokens.ops", token_value("admin", "t")}})));
 
     RestConfig loopback;
