@@ -164,6 +164,8 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits,
     framing.header_bytes = end;
     std::optional<std::size_t> length;
     bool expect_continue = false;
+    bool host = false;
+    bool authorization = false;
     std::size_t line = bytes.find('\n', start) + 1;  // skip the request line
     while (line < end) {
         const std::size_t eol = bytes.find('\n', line);
@@ -184,6 +186,11 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits,
         } else if (iequals(name, "transfer-encoding")) {
             if (framing.chunked || !iequals(value, "chunked")) return refuse(501);
             framing.chunked = true;
+        } else if (iequals(name, "host") || iequals(name, "authorization")) {
+            // Singletons: two of them leave it open which one counts (RFC 9112, 3.2, for Host).
+            bool& seen = iequals(name, "host") ? host : authorization;
+            if (seen) return refuse(400);
+            seen = true;
         } else if (iequals(name, "expect")) {
             if (!iequals(value, "100-continue")) return refuse(417);
             expect_continue = true;

@@ -103,6 +103,21 @@ TEST(HttpFramingTest, BareCarriageReturnsAndNulsInTheHeaderAreRefused) {
         << "HTAB and bare LF stay accepted";
 }
 
+// RFC 9112, 3.2: more than one Host is a 400. Two Authorization fields are as ambiguous: Poco
+// takes the first, a proxy in front may have checked the other.
+TEST(HttpFramingTest, SingletonFieldsTwiceAreRefused) {
+    EXPECT_EQ(frame("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n").status, 400);
+    EXPECT_EQ(frame("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer x\r\n"
+                    "authorization: Bearer y\r\n\r\n")
+                  .status,
+              400);
+    EXPECT_EQ(frame("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer x\r\nX-A: 1\r\n"
+                    "X-A: 2\r\n\r\n")
+                  .state,
+              State::Complete)
+        << "other fields may repeat";
+}
+
 TEST(HttpFramingTest, ChunkedBodiesAreFramedAndDecoded) {
     const std::string head = "POST / HTTP/1.1\r\ntransfer-encoding: Chunked\r\n\r\n";
     const std::string body = "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n";
