@@ -112,6 +112,11 @@ std::optional<Identity> JwtVerifier::verify(const std::string& token, std::strin
         reason = std::string("jwt: ") + e.what();
         return std::nullopt;
     }
+    // RFC 7515, 4.1.11: extensions named critical must be understood; we understand none.
+    if (verified.header().has("crit")) {
+        reason = "jwt: crit names header extensions this server does not support";
+        return std::nullopt;
+    }
     const Poco::JSON::Object& claims = verified.payload();
     try {
         if (!claims.has(Poco::JWT::Token::CLAIM_EXPIRATION)) {

@@ -3,6 +3,7 @@
 // verification with its refusals (unsigned, wrong key, algorithm confusion, claims).
 #include <Poco/Base64Encoder.h>
 #include <Poco/Crypto/RSAKey.h>
+#include <Poco/JSON/Array.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
 #include <gtest/gtest.h>
@@ -407,6 +408,20 @@ TEST_F(JwtTest, AlgorithmConfusionIsRefused) {
     // And an HS256 token with the real HS256 key, sent to an RS256-only config.
     EXPECT_FALSE(verify(config({"RS256"}), hs256(claims("admin"))));
     EXPECT_FALSE(verify(config({"HS256"}), rs256(claims("admin"), rsa_)));
+}
+
+// RFC 7515, 4.1.11: a "crit" header names extensions the recipient must understand or refuse
+// the token; this verifier understands none (Poco ignores the field).
+TEST_F(JwtTest, CriticalHeaderExtensionsAreRefused) {
+    Poco::JWT::Token token = claims("admin");
+    Poco::JSON::Array::Ptr critical = new Poco::JSON::Array;
+    critical->add(std::string("exp-policy"));
+    token.header().set("crit", critical);
+    token.header().set("exp-policy", std::string("ignore-exp"));
+    std::string reason;
+    EXPECT_FALSE(verify(config({"HS256"}), hs256(token), &reason));
+    EXPECT_EQ(reason, "jwt: crit names header extensions this server does not support");
+    EXPECT_TRUE(verify(config({"HS256"}), hs256(claims("admin")))) << "control: no crit";
 }
 
 TEST_F(JwtTest, ClaimsAreChecked) {
