@@ -22,23 +22,26 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
-// Returns the problem with the value, or "" when it is valid for the type.
-std::string check_value(const SettingSpec& spec, const std::string& value) {
+// Returns the problem with the value, or "" when it is valid for the type. `shown` is how the
+// problem names the value: the value itself, or a stand-in when it is a ${file:} secret.
+std::string check_value(const SettingSpec& spec, const std::string& value,
+                        const std::string& shown) {
     switch (spec.type) {
         case SettingType::Int: {
             auto number = setting_parse::integer(value);
-            if (!number) return "expected an integer, got '" + value + "'";
+            if (!number) return "expected an integer, got '" + shown + "'";
             if (*number < spec.min || *number > spec.max)
                 return "must be between " + std::to_string(spec.min) + " and " +
-                       std::to_string(spec.max) + ", got " + value;
+                       std::to_string(spec.max) + ", got " + shown;
             return "";
         }
         case SettingType::Bool:
             return setting_parse::boolean(value) ? ""
-                                                 : "expected true or false, got '" + value + "'";
+                                                 : "expected true or false, got '" + shown + "'";
         case SettingType::Duration: {
             auto duration = setting_parse::duration(value);
-            if (!duration) return "expected a duration such as 250ms, 30s, 5m or 1h, got '" + value + "'";
+            if (!duration)
+                return "expected a duration such as 250ms, 30s, 5m or 1h, got '" + shown + "'";
             if (duration->count() < spec.min || duration->count() > spec.max)
                 return "duration out of range";
             return "";
@@ -100,7 +103,8 @@ Settings validate_settings(const std::string& file, const std::string& section_n
                 problems.push_back({file, entry.line, section_name, entry.key, problem});
                 continue;
             }
-            if (auto problem = check_value(*spec, entry.value); !problem.empty()) {
+            const std::string shown = entry.secret ? "(value from ${file:...})" : entry.value;
+            if (auto problem = check_value(*spec, entry.value, shown); !problem.empty()) {
                 problems.push_back({file, entry.line, section_name, entry.key, problem});
                 continue;
             }

@@ -42,7 +42,7 @@ AccessGuard::AccessGuard(Host& host, std::shared_ptr<const Authenticator> authen
       insufficient_role_(failures(host, "insufficient_role")) {}
 
 std::optional<Reply> AccessGuard::check(const RouteMatch& route, Exchange& exchange) {
-    const std::shared_ptr<const Authenticator> authenticator = current_.load();
+    const std::shared_ptr<const Authenticator> authenticator = current();
     if (!authenticator->needs_token(route.access)) return std::nullopt;  // no header lookup
     static const std::string kNoHeader;
     const AuthDecision decision =

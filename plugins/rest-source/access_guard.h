@@ -5,15 +5,17 @@
 // tradestore_auth_failures_total{reason}. Nothing is written to the store for a refusal, so
 // an unauthenticated client cannot grow the database.
 //
-// The Authenticator is swapped atomically on reload; a request holds the one it started
-// with, so connections and requests in flight are unaffected.
+// The Authenticator is swapped on reload under a mutex; a request holds the one it started
+// with, so connections and requests in flight are unaffected. (Not std::atomic<shared_ptr>:
+// libstdc++ 12 unlocks it with a relaxed store after a load, which gives no happens-before
+// with the next store; ThreadSanitizer reports that as a race between reload and a worker.)
 #pragma once
 
 #include <tradestore/host.h>
 #include <tradestore/metrics.h>
 
-#include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -28,7 +30,8 @@ class AccessGuard {
     AccessGuard(Host& host, std::shared_ptr<const Authenticator> authenticator);
 
     void replace(std::shared_ptr<const Authenticator> authenticator) {
-        current_.store(std::move(authenticator));
+        std::lock_guard lock(current_mutex_);
+        current_.swap(authenticator);  // the old one is released after the lock, here
     }
 
     // nullopt when the request may go on; else the refusal, its body in exchange.body.
@@ -36,9 +39,14 @@ class AccessGuard {
 
   private:
     void log_refusal(const Exchange& exchange, const AuthDecision& decision, int status);
+    std::shared_ptr<const Authenticator> current() const {
+        std::lock_guard lock(current_mutex_);
+        return current_;
+    }
 
     Host& host_;
-    std::atomic<std::shared_ptr<const Authenticator>> current_;
+    mutable std::mutex current_mutex_;
+    std::shared_ptr<const Authenticator> current_;
     Counter& missing_token_;
     Counter& invalid_token_;
     Counter& insufficient_role_;

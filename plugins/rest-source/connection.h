@@ -60,7 +60,7 @@ class Connection {
     std::chrono::steady_clock::time_point deadline;
     std::vector<char> in;     // bytes received, the current request first
     std::size_t in_used = 0;  // of `in`
-    Framing framing;          // of the request handed to the worker
+    Framing framing;          // of the request being read, then handed to the worker
     std::string out;          // the answer being sent
     std::size_t out_sent = 0;
     bool keep_alive = false;     // the worker's verdict on the answer it wrote

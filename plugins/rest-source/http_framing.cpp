@@ -55,20 +55,23 @@ struct ChunkWalk {
     State state = State::Incomplete;
     int status = 0;
     std::size_t consumed = 0;  // Complete: bytes of the chunked body, trailers included
+    std::size_t resume = 0;    // Incomplete: where the chunk-size line not yet complete starts
+    std::size_t total = 0;     // Incomplete: data bytes before `resume`
 };
 
 ChunkWalk refused(int status) {
-    return {State::Refused, status, 0};
+    return {State::Refused, status, 0, 0, 0};
 }
 
-// Walks the chunks of `body`; appends their data to `out` when given.
-ChunkWalk walk_chunks(std::string_view body, const FramingLimits& limits, std::string* out) {
-    std::size_t pos = 0;
-    std::size_t total = 0;
+// Walks the chunks of `body` from `pos` (the start of a chunk-size line, with `total` data
+// bytes before it); appends their data to `out` when given.
+ChunkWalk walk_chunks(std::string_view body, const FramingLimits& limits, std::string* out,
+                      std::size_t pos = 0, std::size_t total = 0) {
     while (true) {
+        const ChunkWalk incomplete{State::Incomplete, 0, 0, pos, total};
         const std::size_t eol = body.find('\n', pos);
         if (eol == std::string_view::npos) {
-            return body.size() - pos > kMaxChunkLine ? refused(400) : ChunkWalk{};
+            return body.size() - pos > kMaxChunkLine ? refused(400) : incomplete;
         }
         if (eol - pos > kMaxChunkLine) return refused(400);
         const std::string_view line = without_cr(body.substr(pos, eol - pos));
@@ -89,23 +92,23 @@ ChunkWalk walk_chunks(std::string_view body, const FramingLimits& limits, std::s
                 const std::size_t end = body.find('\n', pos);
                 if (end == std::string_view::npos) {
                     return body.size() - trailers > limits.max_header_bytes ? refused(431)
-                                                                            : ChunkWalk{};
+                                                                            : incomplete;
                 }
                 if (end + 1 - trailers > limits.max_header_bytes) return refused(431);
                 const bool empty = without_cr(body.substr(pos, end - pos)).empty();
                 pos = end + 1;
-                if (empty) return {State::Complete, 0, pos};
+                if (empty) return {State::Complete, 0, pos, 0, 0};
             }
         }
         if (size > limits.max_body_bytes - total) return refused(413);
         total += size;
-        if (body.size() - pos < size + 1) return {};
+        if (body.size() - pos < size + 1) return incomplete;
         if (out != nullptr) out->append(body.substr(pos, size));
         pos += size;
         if (body[pos] == '\n') {
             pos += 1;
         } else if (body[pos] == '\r') {
-            if (pos + 1 >= body.size()) return {};
+            if (pos + 1 >= body.size()) return incomplete;
             if (body[pos + 1] != '\n') return refused(400);
             pos += 2;
         } else {
@@ -121,6 +124,17 @@ Framing refuse(int status) {
     return framing;
 }
 
+// A CR anywhere but before an LF, or a NUL, in the request line or a field. Poco's parser (which
+// reads the fields after us) ends the header at a line starting with CR and refuses a CR inside
+// a line; refusing both here keeps the two from ever reading one header differently.
+bool has_stray_control(std::string_view head) {
+    for (std::size_t i = 0; i < head.size(); ++i) {
+        if (head[i] == '\0') return true;
+        if (head[i] == '\r' && (i + 1 == head.size() || head[i + 1] != '\n')) return true;
+    }
+    return false;
+}
+
 // The header's end: the byte after the empty line that closes it, or npos.
 std::size_t header_end(std::string_view bytes, std::size_t start) {
     std::size_t line = start;
@@ -134,7 +148,8 @@ std::size_t header_end(std::string_view bytes, std::size_t start) {
 
 }  // namespace
 
-Framing frame_request(std::string_view bytes, const FramingLimits& limits) {
+Framing frame_request(std::string_view bytes, const FramingLimits& limits,
+                      const Framing* previous) {
     // Empty lines before a request line are ignored (RFC 9112, 2.2); Poco's parser skips them.
     std::size_t start = 0;
     while (start < bytes.size() && (bytes[start] == '\r' || bytes[start] == '\n')) ++start;
@@ -143,11 +158,14 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits) {
         return bytes.size() > limits.max_header_bytes ? refuse(431) : Framing{};
     }
     if (end > limits.max_header_bytes) return refuse(431);
+    if (has_stray_control(bytes.substr(start, end - start))) return refuse(400);
 
     Framing framing;
     framing.header_bytes = end;
     std::optional<std::size_t> length;
     bool expect_continue = false;
+    bool host = false;
+    bool authorization = false;
     std::size_t line = bytes.find('\n', start) + 1;  // skip the request line
     while (line < end) {
         const std::size_t eol = bytes.find('\n', line);
@@ -168,6 +186,11 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits) {
         } else if (iequals(name, "transfer-encoding")) {
             if (framing.chunked || !iequals(value, "chunked")) return refuse(501);
             framing.chunked = true;
+        } else if (iequals(name, "host") || iequals(name, "authorization")) {
+            // Singletons: two of them leave it open which one counts (RFC 9112, 3.2, for Host).
+            bool& seen = iequals(name, "host") ? host : authorization;
+            if (seen) return refuse(400);
+            seen = true;
         } else if (iequals(name, "expect")) {
             if (!iequals(value, "100-continue")) return refuse(417);
             expect_continue = true;
@@ -178,10 +201,19 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits) {
 
     const std::string_view body = bytes.substr(end);
     if (framing.chunked) {
-        const ChunkWalk walk = walk_chunks(body, limits, nullptr);
+        // The header read the same as last time (same end, chunked): its chunks up to the
+        // resume point were checked then.
+        const bool resume = previous != nullptr && previous->state == State::Incomplete &&
+                            previous->chunked && previous->header_bytes == end &&
+                            previous->chunk_resume <= body.size();
+        const ChunkWalk walk = resume ? walk_chunks(body, limits, nullptr, previous->chunk_resume,
+                                                    previous->chunk_total)
+                                      : walk_chunks(body, limits, nullptr);
         if (walk.state == State::Refused) return refuse(walk.status);
         framing.state = walk.state;
         framing.request_bytes = walk.state == State::Complete ? end + walk.consumed : 0;
+        framing.chunk_resume = walk.resume;
+        framing.chunk_total = walk.total;
     } else {
         const std::size_t size = length.value_or(0);
         if (size > limits.max_body_bytes) return refuse(413);

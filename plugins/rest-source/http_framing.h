@@ -26,10 +26,18 @@ struct Framing {
     std::size_t request_bytes = 0;  // Complete: headers and body as sent
     bool chunked = false;           // Transfer-Encoding: chunked
     bool expect_continue = false;   // Expect: 100-continue and the body has not all arrived
+    // Incomplete and chunked: where the next chunk-size line starts (from the body's start)
+    // and the data bytes before it, so the next call need not walk the chunks again.
+    std::size_t chunk_resume = 0;
+    std::size_t chunk_total = 0;
 };
 
 // Frames the request at the start of `bytes` (anything after it is the next, pipelined one).
-Framing frame_request(std::string_view bytes, const FramingLimits& limits);
+// `previous` is this function's last answer for the same request, when `bytes` has only grown
+// since: an Incomplete chunked body is then walked on from where that call stopped, so a body
+// that arrives in many small pieces costs time in proportion to its size, not its square.
+Framing frame_request(std::string_view bytes, const FramingLimits& limits,
+                      const Framing* previous = nullptr);
 
 // Decodes the chunked body `body` (the bytes after the header of a request framed Complete)
 // into `out`. Returns false when it is malformed (frame_request has already refused that).

@@ -301,7 +301,9 @@ void HttpReactor::read_more(Connection& connection) {
 void HttpReactor::frame_next(Connection& connection) {
     if (connection.in_used == 0) return;
     const std::string_view bytes(connection.in.data(), connection.in_used);
-    const Framing framing = frame_request(bytes, limits_.framing);
+    // The last answer lets a chunked body be walked on rather than from its start each read.
+    const Framing framing = frame_request(bytes, limits_.framing, &connection.framing);
+    connection.framing = framing;
     switch (framing.state) {
         case Framing::State::Incomplete:
             if (connection.peer_closed) {
@@ -323,7 +325,6 @@ void HttpReactor::frame_next(Connection& connection) {
             refuse_request(connection, framing.status);
             return;
         case Framing::State::Complete:
-            connection.framing = framing;
             if (in_flight_ >= limits_.max_in_flight || stopping_) {
                 refuse_request(connection, 503);
                 return;
@@ -341,6 +342,7 @@ void HttpReactor::refuse_request(Connection& connection, int status) {
         refusal_detail(status, limits_.framing.max_header_bytes, limits_.framing.max_body_bytes),
         false);
     connection.in_used = 0;  // nothing after a refused request can be trusted
+    connection.framing = Framing{};
     connection.close_after = true;
     start_write(connection);
 }
@@ -394,6 +396,7 @@ void HttpReactor::answer_ready(Connection& connection) {
     const std::size_t served = connection.framing.request_bytes;
     std::memmove(connection.in.data(), connection.in.data() + served, connection.in_used - served);
     connection.in_used -= served;
+    connection.framing = Framing{};  // the next request is framed from its start
     connection.close_after = !connection.keep_alive || connection.peer_closed || stopping_;
     start_write(connection);
 }
@@ -446,6 +449,7 @@ void HttpReactor::begin_linger(Connection& connection) {
     connection.discarded = 0;
     std::vector<char>().swap(connection.in);
     connection.in_used = 0;
+    connection.framing = Framing{};
     drain(connection);
 }
 

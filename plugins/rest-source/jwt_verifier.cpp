@@ -1,13 +1,19 @@
 #include "jwt_verifier.h"
 
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>  // the encoding options
 #include <Poco/Crypto/RSAKey.h>
 #include <Poco/Exception.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 namespace tradestore::rest {
@@ -32,7 +38,45 @@ std::string loggable(std::string text) {
     return text;
 }
 
+// The bytes of a base64url text without padding, as JWTs carry them; nullopt when malformed.
+std::optional<std::string> base64url_decode(std::string_view text) {
+    std::istringstream in{std::string(text)};
+    Poco::Base64Decoder decoder(in, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
+    try {
+        return std::string(std::istreambuf_iterator<char>(decoder), {});
+    } catch (const Poco::Exception&) {
+        return std::nullopt;
+    }
+}
+
+std::string header_algorithm(const std::string& token) {
+    try {
+        return Poco::JWT::Token(token).getAlgorithm();
+    } catch (const Poco::Exception&) {
+        return {};  // Poco's verify refuses it with the reason
+    }
+}
+
 }  // namespace
+
+bool hs256_signature_matches(const std::string& secret, std::string_view token) {
+    const std::size_t last_dot = token.rfind('.');
+    if (last_dot == std::string_view::npos) return false;
+    const std::optional<std::string> presented = base64url_decode(token.substr(last_dot + 1));
+    Sha256Digest expected{};
+    if (!presented || presented->size() != expected.size()) return false;
+    unsigned int length = 0;
+    const std::string_view signed_part = token.substr(0, last_dot);
+    if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+             reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size(),
+             expected.data(), &length) == nullptr ||
+        length != expected.size()) {
+        return false;
+    }
+    Sha256Digest given{};
+    std::copy(presented->begin(), presented->end(), given.begin());
+    return constant_time_equal(expected, given);
+}
 
 JwtVerifier::JwtVerifier(const JwtConfig& config)
     : config_(config), signer_(std::make_unique<Poco::JWT::Signer>()) {
@@ -51,6 +95,12 @@ bool JwtVerifier::looks_like_jwt(std::string_view token) {
 
 std::optional<Identity> JwtVerifier::verify(const std::string& token, std::string& reason,
                                             Poco::Timestamp now) const {
+    // Poco compares an HS256 signature only once it is known to be right (see above).
+    if (config_.allows("HS256") && header_algorithm(token) == "HS256" &&
+        !hs256_signature_matches(config_.hs256_secret, token)) {
+        reason = "jwt: HS256 signature does not match";
+        return std::nullopt;
+    }
     Poco::JWT::Token verified;
     try {
         // Checks the header's alg against the allow-list, then the signature.
@@ -60,6 +110,11 @@ std::optional<Identity> JwtVerifier::verify(const std::string& token, std::strin
         return std::nullopt;
     } catch (const std::exception& e) {
         reason = std::string("jwt: ") + e.what();
+        return std::nullopt;
+    }
+    // RFC 7515, 4.1.11: extensions named critical must be understood; we understand none.
+    if (verified.header().has("crit")) {
+        reason = "jwt: crit names header extensions this server does not support";
         return std::nullopt;
     }
     const Poco::JSON::Object& claims = verified.payload();

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "auth_config.h"
 #include "token_table.h"
@@ -20,6 +21,12 @@ class Signer;
 }
 
 namespace tradestore::rest {
+
+// Whether `token`'s third part is the HS256 signature of its first two under `secret`. The
+// comparison takes the same time wherever the bytes differ: Poco 1.11's Signer compares HMACs
+// with ==, which stops at the first differing byte and so times how close a forged signature
+// is. verify() runs this before Poco ever compares an HS256 signature.
+bool hs256_signature_matches(const std::string& secret, std::string_view token);
 
 class JwtVerifier {
   public:

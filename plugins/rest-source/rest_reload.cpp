@@ -1,9 +1,10 @@
 // RestSource::reload (SIGHUP) and the start-up note on how callers are authenticated.
 #include <set>
+#include <stdexcept>
 
 #include "authenticator.h"
-#include "tls_context.h"
 #include "rest_server.h"
+#include "tls_context.h"
 
 namespace tradestore::rest {
 namespace {
@@ -44,6 +45,16 @@ void log_auth_mode(Host& host, const RestConfig& config) {
 void RestSource::reload(const Settings& settings) {
     // Both throw with one line on a bad value; the kernel then keeps the running table.
     const RestConfig fresh = config_from_settings(settings);
+    // check_settings judged the new file by its own host, but the socket stays where it is
+    // until a restart: judge turning authentication off by the address in use.
+    if (!fresh.auth.enabled() && !fresh.auth.allow_anonymous && !is_loopback_host(config_.host)) {
+        throw std::invalid_argument(
+            "rest-source: reload refused: it turns authentication off while the port still "
+            "listens on non-loopback address " +
+            config_.host +
+            " (a new host takes effect at the next restart); keep a token or set "
+            "allow_anonymous = true");
+    }
     auto authenticator = std::make_shared<const Authenticator>(fresh.auth, fresh.metrics_token);
     // The certificate files are read again even when their paths are unchanged: renewing a
     // certificate in place is the usual reason for a reload. Loaded before anything is swapped,

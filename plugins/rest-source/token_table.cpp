@@ -2,6 +2,8 @@
 
 #include <Poco/SHA2Engine.h>
 
+#include <algorithm>
+
 namespace tradestore::rest {
 namespace {
 
@@ -66,8 +68,13 @@ std::optional<TokenEntry> parse_token_setting(std::string_view id, std::string_v
     const std::string_view role_name = value.substr(0, first);
     const std::optional<Role> role = parse_role(role_name);
     if (!role) {
-        problem = "unknown role '" + std::string(role_name) +
-                  "'; expected reader, writer, admin or metrics";
+        // The value is a secret: echo the role only when it reads like a mistyped role name,
+        // not like the start of a token pasted here by mistake.
+        const bool shown = !role_name.empty() && role_name.size() <= 12 &&
+                           std::all_of(role_name.begin(), role_name.end(),
+                                       [](char c) { return c >= 'a' && c <= 'z'; });
+        problem = (shown ? "unknown role '" + std::string(role_name) + "'" : "unknown role") +
+                  "; expected reader, writer, admin or metrics";
         return std::nullopt;
     }
     if (value.substr(first + 1, second - first - 1) != kSha256Scheme) {

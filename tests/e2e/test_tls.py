@@ -110,6 +110,29 @@ class HttpsTest(unittest.TestCase):
                 pass
         self.assertFalse(data.startswith(b"HTTP/"), data[:80])
 
+    def test_client_initiated_renegotiation_is_refused(self):
+        # Renegotiation costs the server a handshake per client request (a cheap DoS) and mixes
+        # two sessions on one connection; OpenSSL 3 refuses it unless a server allows it.
+        if shutil.which("openssl") is None:
+            if os.environ.get("CI") == "true":
+                self.fail("openssl not installed (scripts/install-deps.sh test installs it)")
+            self.skipTest("openssl not installed")
+        request = b"GET /api/v1/health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        # s_client renegotiates on a line that is just "R" (only without -ign_eof, which the
+        # control needs to wait for its answer).
+        control = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{self.daemon.port}",
+                                  "-tls1_2", "-CAfile", f"{self.certs}/ca.pem", "-ign_eof"],
+                                 input=request, capture_output=True, timeout=30)
+        self.assertIn(b"HTTP/1.1 200", control.stdout, "positive control: served without R")
+        attempt = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{self.daemon.port}",
+                                  "-tls1_2", "-CAfile", f"{self.certs}/ca.pem", "-no_ign_eof"],
+                                 input=b"R\n" + request, capture_output=True, timeout=30)
+        self.assertIn(b"RENEGOTIATING", attempt.stderr + attempt.stdout)
+        self.assertIn(b"no renegotiation", attempt.stderr + attempt.stdout)
+        self.assertNotIn(b"HTTP/1.1 200", attempt.stdout)
+        self.assertEqual(https_get(self.daemon.port, client_context(self.certs)), 200,
+                         "the daemon serves on after the refusal")
+
     def test_tls_1_1_is_refused_by_the_server_not_by_the_client(self):
         # That it is our tls.min_version which decides is shown by MinimumVersionTest.
         old = client_context(self.certs, ssl.TLSVersion.TLSv1_1, seclevel0=True)

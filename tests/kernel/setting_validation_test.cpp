@@ -1,10 +1,14 @@
 // Settings checked against a plugin's schema: unknown keys with hints, types, ranges, defaults.
+#include "setting_validation.h"
+
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <random>
 
 #include "config_file.h"
-#include "setting_validation.h"
 
 namespace tradestore::kernel {
 namespace {
@@ -119,6 +123,24 @@ TEST(SettingValidation, AProblemWritesControlCharactersEscaped) {
     ASSERT_EQ(result.problems.size(), 1u);
     EXPECT_EQ(result.problems[0],
               "t.ini:3: [plugin.x] port: expected an integer, got '\\x1b[31m9\\x7f\\r1'");
+}
+
+// A value read from a ${file:} secret never appears in a problem line: such lines go to stderr
+// and, on SIGHUP, to the log before the new secrets are known to the log's masking.
+TEST(SettingValidation, IllTypedSecretFileValuesAreNotEchoed) {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("tradestore-echo-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(dir);
+    const std::string file = (dir / "token").string();
+    std::ofstream(file) << "hunter2-secret\n";
+    auto v = validate("[plugin.x]\npath = a\nport = ${file:" + file +
+                      "}\nkeep_alive = ${file:" + file + "}\ntimeout = ${file:" + file + "}\n");
+    std::filesystem::remove_all(dir);
+    ASSERT_EQ(v.problems.size(), 3u);
+    for (const std::string& problem : v.problems) {
+        EXPECT_EQ(problem.find("hunter2"), std::string::npos) << problem;
+        EXPECT_NE(problem.find("(value from ${file:...})"), std::string::npos) << problem;
+    }
 }
 
 TEST(ClosestMatch, FindsTyposButNotStrangers) {

@@ -3,6 +3,7 @@
 // verification with its refusals (unsigned, wrong key, algorithm confusion, claims).
 #include <Poco/Base64Encoder.h>
 #include <Poco/Crypto/RSAKey.h>
+#include <Poco/JSON/Array.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include "authenticator.h"
 #include "jwt_verifier.h"
 #include "rest_config.h"
+#include "rest_server.h"
 #include "token_table.h"
 
 namespace tradestore::rest {
@@ -78,6 +80,18 @@ TEST(TokenSetting, ParsesRoleSchemeAndHash) {
     }
 }
 
+// auth.tokens.* values are secrets, and a problem line goes to stderr unmasked: when the value
+// is a raw token by mistake, its text before a colon must not be echoed as the "role".
+TEST(TokenSetting, AnUnknownRoleIsEchoedOnlyWhenItLooksLikeARoleName) {
+    std::string problem;
+    EXPECT_FALSE(parse_token_setting("x", "ghp_S3cretToken9x:abc:def", problem));
+    EXPECT_EQ(problem.find("S3cret"), std::string::npos) << problem;
+    EXPECT_NE(problem.find("unknown role"), std::string::npos) << problem;
+    problem.clear();
+    EXPECT_FALSE(parse_token_setting("x", "reder:sha256:" + std::string(kAbcSha256), problem));
+    EXPECT_NE(problem.find("unknown role 'reder'"), std::string::npos) << "a typo is shown";
+}
+
 TEST(TokenTableTest, FindsTheTokenByItsHashOnly) {
     TokenTable table;
     std::string problem;
@@ -130,6 +144,33 @@ TEST(AuthSettings, SecureByDefaultOnNonLoopbackAddresses) {
     EXPECT_TRUE(check_settings(settings_of({{"host", "0.0.0.0"},
                                             {"auth.tokens.ops", token_value("admin", "t")}}))
                     .empty());
+}
+
+// The check above runs on the new file's host, but a reload does not move the socket: a file
+// that names a loopback host and drops every token must not turn authentication off on a port
+// still listening on every interface.
+TEST(AuthSettings, AReloadCannotTurnAuthOffOnTheAddressStillInUse) {
+    RestConfig running;
+    running.host = "0.0.0.0";
+    running.auth.tokens.push_back({{"ops", Role::Admin}, sha256("t")});
+    RestSource source(running, settings_of({{"host", "0.0.0.0"},
+                                            {"auth.tokens.ops", token_value("admin", "t")}}));
+    const Settings no_auth = settings_of({{"host", "127.0.0.1"}});
+    ASSERT_TRUE(check_settings(no_auth).empty()) << "the file alone looks fine";
+    try {
+        source.reload(no_auth);
+        ADD_FAILURE() << "reload turned authentication off on 0.0.0.0";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("0.0.0.0"), std::string::npos) << e.what();
+    }
+    // Positive controls: knowingly open, or tokens kept, reloads.
+    EXPECT_NO_THROW(
+        source.reload(settings_of({{"host", "127.0.0.1"}, {"allow_anonymous", "true"}})));
+    EXPECT_NO_THROW(source.reload(settings_of({{"auth.tokens.ops", token_value("admin", "t")}})));
+
+    RestConfig loopback;
+    RestSource local(loopback);
+    EXPECT_NO_THROW(local.reload(settings_of({}))) << "loopback with auth off stays fine";
 }
 
 TEST(AuthSettings, EachProblemNamesItsKey) {
@@ -313,6 +354,28 @@ TEST_F(JwtTest, WrongKeysAreRefused) {
     EXPECT_FALSE(verify(config({"HS256"}), token));
 }
 
+// Poco 1.11 compares HS256 signatures with ==, so the verifier checks them first itself in
+// constant time; this pins down that check's answers (the timing is not observable here).
+TEST_F(JwtTest, Hs256SignaturesAreCheckedBeforePocoComparesThem) {
+    const std::string token = hs256(claims("admin"));
+    EXPECT_TRUE(hs256_signature_matches(kHmacKey, token));
+    EXPECT_FALSE(hs256_signature_matches(kHmacKey + "x", token));
+    const std::size_t dot = token.rfind('.');
+    for (const std::size_t at : {dot + 1, token.size() - 2}) {
+        std::string forged = token;
+        forged[at] = forged[at] == 'A' ? 'B' : 'A';
+        EXPECT_FALSE(hs256_signature_matches(kHmacKey, forged)) << at;
+        std::string reason;
+        EXPECT_FALSE(verify(config({"HS256"}), forged, &reason)) << at;
+        EXPECT_EQ(reason, "jwt: HS256 signature does not match") << at;
+    }
+    EXPECT_FALSE(hs256_signature_matches(kHmacKey, token.substr(0, token.size() - 4)))
+        << "a short signature";
+    EXPECT_FALSE(hs256_signature_matches(kHmacKey, token + "AAAA")) << "a long one";
+    EXPECT_FALSE(hs256_signature_matches(kHmacKey, token.substr(0, dot) + ".!!!!")) << "not base64";
+    EXPECT_FALSE(hs256_signature_matches(kHmacKey, "no-dots"));
+}
+
 std::string base64url(const std::string& text) {
     std::ostringstream out;
     Poco::Base64Encoder encoder(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
@@ -345,6 +408,20 @@ TEST_F(JwtTest, AlgorithmConfusionIsRefused) {
     // And an HS256 token with the real HS256 key, sent to an RS256-only config.
     EXPECT_FALSE(verify(config({"RS256"}), hs256(claims("admin"))));
     EXPECT_FALSE(verify(config({"HS256"}), rs256(claims("admin"), rsa_)));
+}
+
+// RFC 7515, 4.1.11: a "crit" header names extensions the recipient must understand or refuse
+// the token; this verifier understands none (Poco ignores the field).
+TEST_F(JwtTest, CriticalHeaderExtensionsAreRefused) {
+    Poco::JWT::Token token = claims("admin");
+    Poco::JSON::Array::Ptr critical = new Poco::JSON::Array;
+    critical->add(std::string("exp-policy"));
+    token.header().set("crit", critical);
+    token.header().set("exp-policy", std::string("ignore-exp"));
+    std::string reason;
+    EXPECT_FALSE(verify(config({"HS256"}), hs256(token), &reason));
+    EXPECT_EQ(reason, "jwt: crit names header extensions this server does not support");
+    EXPECT_TRUE(verify(config({"HS256"}), hs256(claims("admin")))) << "control: no crit";
 }
 
 TEST_F(JwtTest, ClaimsAreChecked) {

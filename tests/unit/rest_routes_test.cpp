@@ -21,6 +21,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "cors.h"
 #include "media_type.h"
@@ -866,6 +867,57 @@ TEST_F(RestServerTest, ServiceInfoOpenApiAndDocsWithoutAssets) {
     EXPECT_THAT(docs.body, HasSubstr("assets were not installed"));
     EXPECT_EQ(send("GET", "/docs/swagger-ui-bundle.js").status, 404);
     EXPECT_EQ(send("POST", "/openapi.json").status, 405);
+}
+
+// SIGHUP swaps the authenticator while workers check tokens with the one they loaded; a token
+// present in every config must be accepted throughout. Under the tsan preset this is also the
+// race check between the reload thread, the reactor and the workers.
+class AuthReloadTest : public RestServerTest {
+  protected:
+    void adjust(RestConfig& config) override {
+        config.auth.tokens.push_back({{"steady", Role::Reader}, sha256("steady-token")});
+    }
+};
+
+TEST_F(AuthReloadTest, ReloadsWhileRequestsRunNeverRefuseAStandingToken) {
+    const std::string steady = "reader:sha256:" + to_hex(sha256("steady-token"));
+    const std::string rotating = "admin:sha256:" + to_hex(sha256("rotating-token"));
+    std::atomic<bool> done{false};
+    std::atomic<int> wrong{0};
+    std::atomic<int> served{0};
+    const auto client = [&] {
+        Poco::Net::HTTPClientSession session("127.0.0.1", source_->port());
+        while (!done.load()) {
+            // A reader may look; the trade does not exist: 404, never 401.
+            if (send_on(session, "GET", "/api/v1/trades/T1", {}, "",
+                        {{"Authorization", "Bearer steady-token"}})
+                    .status != 404) {
+                ++wrong;
+            }
+            const int status = send_on(session, "GET", "/api/v1/trades/T1", {}, "",
+                                       {{"Authorization", "Bearer rotating-token"}})
+                                   .status;
+            if (status != 404 && status != 401) ++wrong;
+            ++served;
+        }
+    };
+    std::thread first(client);
+    std::thread second(client);
+    for (int i = 0; i < 40; ++i) {
+        std::map<std::string, std::string, std::less<>> values{{"auth.tokens.steady", steady}};
+        if (i % 2 == 1) values["auth.tokens.rotating"] = rotating;
+        source_->reload(Settings(std::move(values)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    done = true;
+    first.join();
+    second.join();
+    EXPECT_EQ(wrong.load(), 0);
+    EXPECT_GT(served.load(), 0);
+    // The last config has the rotating token: it is in force.
+    EXPECT_EQ(send("GET", "/api/v1/trades/T1", {}, "", {{"Authorization", "Bearer rotating-token"}})
+                  .status,
+              404);
 }
 
 class DocsInstalledTest : public RestServerTest {
