@@ -102,6 +102,10 @@ class ShippingTest(unittest.TestCase):
         expire_entries = [e for e in entries if e["action"] == "EXPIRE"]
         self.assertEqual(events[0]["timestamp"], documents[-1]["timestamp"])
         self.assertEqual(len(expire_entries), len(expiring))
+        # One STARTED per daemon start; the second start's event goes out with a later run of
+        # the shipper than the audit entries above, so wait for it (and never more than two).
+        wait_until(lambda: self.mongo.count("trade_events", {"event_type": "STARTED"}) >= 2, 30,
+                   "both STARTED events")
         self.assertEqual(self.mongo.count("trade_events", {"event_type": "STARTED"}), 2)
 
         # POST /expire-trades with nothing left to expire writes no event.
