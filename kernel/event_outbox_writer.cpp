@@ -18,7 +18,9 @@ EventOutboxWriter::EventOutboxWriter(EventQueue& queue, Store& store, Hooks hook
     pending_.reserve(kBatchSize);
 }
 
-EventOutboxWriter::~EventOutboxWriter() { stop(); }
+EventOutboxWriter::~EventOutboxWriter() {
+    stop();
+}
 
 bool EventOutboxWriter::store_has_outbox(Store& store) {
     try {
@@ -71,10 +73,10 @@ bool EventOutboxWriter::write_once() {
     } catch (const std::exception& error) {
         if (!failing_) {
             failing_ = true;
-            hooks_.log(LogLevel::Warning,
-                       std::string("writing events to the store failed: ") + error.what() +
-                           "; they wait in memory (at most " +
-                           std::to_string(queue_.capacity()) + ") until the store is back");
+            hooks_.log(LogLevel::Warning, std::string("writing events to the store failed: ") +
+                                              error.what() + "; they wait in memory (at most " +
+                                              std::to_string(queue_.capacity()) +
+                                              ") until the store is back");
         }
         hooks_.store_state(false, error.what());
         return false;
@@ -96,8 +98,8 @@ std::size_t EventOutboxWriter::flush(std::chrono::steady_clock::time_point deadl
         }
         const auto now = std::chrono::steady_clock::now();
         if (now >= deadline) return waiting();
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-            kFlushRetry, deadline - now));
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(kFlushRetry, deadline - now));
     }
 }
 

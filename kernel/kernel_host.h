@@ -81,12 +81,14 @@ class KernelHost final : public Host {
     EventQueue events_{kEventQueueCapacity};
     Counter& events_dropped_;
     std::atomic<bool> dropping_events_{false};  // logged once per spell of drops
-    // Set before the jobs start (so take_events sees it), stopped before the store closes.
-    std::unique_ptr<EventOutboxWriter> event_writer_;
 
     std::atomic<bool> store_up_{true};
     std::mutex store_state_mutex_;
     std::chrono::steady_clock::time_point store_down_since_{};
+
+    // Set before the jobs start (so take_events sees it), stopped before the store closes.
+    // Last: destroyed (its thread joined) before the members its thread uses.
+    std::unique_ptr<EventOutboxWriter> event_writer_;
 };
 
 }  // namespace tradestore::kernel

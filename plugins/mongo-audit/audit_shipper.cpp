@@ -117,8 +117,9 @@ RetentionReport apply_retention(MongoSink& sink, Store& store,
         report.store_pruned = store_call("pruning shipped audit entries",
                                          [&] { return store.prune_shipped_audit(*store_cutoff); });
         try {
-            report.store_events_pruned = store_call(
-                "pruning shipped events", [&] { return store.prune_shipped_events(*store_cutoff); });
+            report.store_events_pruned = store_call("pruning shipped events", [&] {
+                return store.prune_shipped_events(*store_cutoff);
+            });
         } catch (const EventOutboxUnsupported&) {
             // No event outbox: nothing of the kind to prune.
         }

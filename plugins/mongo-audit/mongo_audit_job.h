@@ -1,9 +1,9 @@
 // The mongo-audit job: on the kernel's scheduler thread (never on the ingest path), each run
 // ships the store's audit outbox to MongoDB, writes the events it implies, ships the store's
 // event outbox (the kernel's STARTED, STOPPED, STORE_DOWN, ...; with a store that has none,
-// the events the kernel queued in memory), and every retention_interval applies retention. With several instances
-// on one database, the kernel's per-period job claim lets one instance ship per period (and
-// an overlap would only resend documents MongoDB already has).
+// the events the kernel queued in memory), and every retention_interval applies retention. With
+// several instances on one database, the kernel's per-period job claim lets one instance ship per
+// period (and an overlap would only resend documents MongoDB already has).
 //
 // While MongoDB is down the backlog waits in the store: a run logs the failure (once, then
 // once a minute) and the next run tries again; nothing is lost, nothing is sent twice into

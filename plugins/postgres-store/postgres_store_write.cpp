@@ -403,9 +403,8 @@ std::int64_t PostgresStore::prune_in_chunks(pg::Query prune_query, Timestamp old
     params.integer(kChunk);
     std::int64_t pruned = 0;
     for (;;) {
-        const std::int64_t deleted = write([&](pg::Connection& db) {
-            return db.run(prune_query, params).integer(0, 0);
-        });
+        const std::int64_t deleted =
+            write([&](pg::Connection& db) { return db.run(prune_query, params).integer(0, 0); });
         pruned += deleted;
         if (deleted < kChunk) return pruned;
     }

@@ -233,7 +233,7 @@ const char* label(Query query) {
         "InsertTrades",    "UpsertTrades",   "DeleteTombstones", "InsertAudit",
         "UpsertPositions", "LockKey",        "DeleteTrade",      "Expire",
         "ClaimJobRun",     "UnshippedAudit", "MarkAuditShipped", "PruneShippedAudit",
-        "UnshippedAuditCount", "AppendEvents", "UnshippedEvents", "MarkEventsShipped",
+        "UnshippedAuditCount", "AppendEvents", "UnshippedEvents",  "MarkEventsShipped",
         "PruneShippedEvents",
         "SelectTrade",     "ListTrades",     "ListTradesByBook", "Statistics",
         "AuditAll",        "AuditByTrade",   "AuditCountAll",    "AuditCountByTrade",

@@ -40,8 +40,8 @@ std::vector<SystemEvent> SqliteStore::unshipped_events(std::int64_t limit) {
         event.id = std::string(select->column_text(column::kId));
         event.event_type = std::string(select->column_text(column::kEventType));
         // The column's CHECK admits the three names only.
-        event.severity =
-            parse_event_severity(select->column_text(column::kSeverity)).value_or(EventSeverity::Info);
+        event.severity = parse_event_severity(select->column_text(column::kSeverity))
+                             .value_or(EventSeverity::Info);
         event.data_json = std::string(select->column_text(column::kData));
         event.timestamp = sqlite::from_micros(select->column_int(column::kTimestamp));
         events.push_back(std::move(event));

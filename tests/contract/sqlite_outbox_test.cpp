@@ -49,10 +49,10 @@ TEST(SqliteOutbox, TheEventBacklogIsReadThroughItsPartialIndexWithoutSorting) {
     auto store = environment.create_store();
     store->open();
     store->close();
-    const std::string plan = query_plan(
-        environment.database(),
-        "SELECT id, event_type, severity, data, timestamp FROM event_outbox "
-        "WHERE shipped = 0 ORDER BY timestamp, id LIMIT 1000");
+    const std::string plan =
+        query_plan(environment.database(),
+                   "SELECT id, event_type, severity, data, timestamp FROM event_outbox "
+                   "WHERE shipped = 0 ORDER BY timestamp, id LIMIT 1000");
     EXPECT_NE(plan.find("event_outbox_unshipped"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
 }

@@ -111,6 +111,6 @@ class StoreEventOutboxTest : public StoreTest {};
     INSTANTIATE_TEST_SUITE_P(prefix, StoreOutboxTest, ::testing::Values(__VA_ARGS__), \
                              ::tradestore::contract::outbox_test_name)
 
-#define TRADESTORE_INSTANTIATE_STORE_EVENT_OUTBOX(prefix, ...)                              \
+#define TRADESTORE_INSTANTIATE_STORE_EVENT_OUTBOX(prefix, ...)                             \
     INSTANTIATE_TEST_SUITE_P(prefix, StoreEventOutboxTest, ::testing::Values(__VA_ARGS__), \
                              ::tradestore::contract::event_outbox_test_name)

@@ -25,7 +25,8 @@ using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-const Timestamp kT0 = std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + std::chrono::hours{9};
+const Timestamp kT0 =
+    std::chrono::sys_days{std::chrono::year{2026} / 11 / 24} + std::chrono::hours{9};
 
 SystemEvent event(std::string id, Timestamp at, std::string type = "STARTED",
                   EventSeverity severity = EventSeverity::Info,
@@ -48,7 +49,7 @@ std::vector<std::string> ids_of(const std::vector<SystemEvent>& events) {
 TEST_P(StoreEventOutboxTest, AFreshStoreHasNoEvents) {
     EXPECT_THAT(store().unshipped_events(100), IsEmpty());
     EXPECT_EQ(store().prune_shipped_events(Timestamp::max()), 0);
-    store().append_events({});       // nothing to append is fine (the kernel's probe)
+    store().append_events({});        // nothing to append is fine (the kernel's probe)
     store().mark_events_shipped({});  // nothing to mark is fine
 }
 
@@ -90,9 +91,9 @@ TEST_P(StoreEventOutboxTest, OldestFirstAndTheLimitTakesTheOldest) {
 TEST_P(StoreEventOutboxTest, AppendingAgainStoresAnEventOnce) {
     store().append_events({event("STARTED:1", kT0)});
     // A retry after an append whose outcome was unknown: the same id, once, as first written.
-    store().append_events({event("STARTED:1", kT0 + seconds{9}, "STARTED", EventSeverity::Error,
-                                 R"({"pid":1})"),
-                           event("STOPPED:2", kT0 + seconds{1}, "STOPPED")});
+    store().append_events(
+        {event("STARTED:1", kT0 + seconds{9}, "STARTED", EventSeverity::Error, R"({"pid":1})"),
+         event("STOPPED:2", kT0 + seconds{1}, "STOPPED")});
     const auto events = store().unshipped_events(10);
     ASSERT_THAT(ids_of(events), ElementsAre("STARTED:1", "STOPPED:2"));
     EXPECT_EQ(events[0].timestamp, kT0);

@@ -318,7 +318,8 @@ TEST_F(MongoAuditServerTest, TheEventOutboxShipsOnceByIdAndPrunesOnlyShippedEven
     shipper.ship_events(store, no_deadline(), report);
     EXPECT_EQ(report.system_events, 7);
     EXPECT_THAT(store.unshipped_events(100), IsEmpty());
-    const auto shipped = db().find(kEvents, R"({"event_type": "KAFKA_ERROR"})", R"({"timestamp": 1})");
+    const auto shipped =
+        db().find(kEvents, R"({"event_type": "KAFKA_ERROR"})", R"({"timestamp": 1})");
     ASSERT_EQ(shipped.size(), 7u);
     EXPECT_EQ(text_field(shipped[0].get(), "_id"), "KAFKA_ERROR:0");
     EXPECT_EQ(text_field(shipped[0].get(), "severity"), "WARNING");

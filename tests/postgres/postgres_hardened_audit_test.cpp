@@ -264,7 +264,8 @@ SystemEvent started(std::string id) {
     event.id = std::move(id);
     event.event_type = "STARTED";
     event.data_json = R"({"pid":1})";
-    event.timestamp = std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+    event.timestamp =
+        std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
     return event;
 }
 
@@ -296,10 +297,10 @@ TEST_F(HardenedAudit, TheWriterKeepsEventsButCannotChangeOrDeleteThem) {
     plugins::PostgresStore store(hardened(1));
     ASSERT_NO_THROW(store.open());
     store.append_events({started("STARTED:a"), started("STARTED:b")});
-    for (const std::string sql :
-         {"UPDATE event_outbox SET data = '{}'", "UPDATE event_outbox SET shipped = true, "
-                                                 "event_type = 'X'",
-          "DELETE FROM event_outbox", "TRUNCATE event_outbox"}) {
+    for (const std::string sql : {"UPDATE event_outbox SET data = '{}'",
+                                  "UPDATE event_outbox SET shipped = true, "
+                                  "event_type = 'X'",
+                                  "DELETE FROM event_outbox", "TRUNCATE event_outbox"}) {
         EXPECT_THAT(as_writer(sql), HasSubstr("permission denied")) << sql;
     }
     EXPECT_THAT(as_writer("ALTER FUNCTION prune_shipped_events(timestamptz, bigint) "
@@ -312,8 +313,9 @@ TEST_F(HardenedAudit, TheWriterKeepsEventsButCannotChangeOrDeleteThem) {
     // Younger than the one-day floor: nothing goes; once two days old, they do.
     EXPECT_EQ(store.prune_shipped_events(Timestamp::max()), 0);
     RawConnection owner(uri_of(owner_));
-    owner.execute("UPDATE event_outbox SET \"timestamp\" = now() - interval '2 days' "
-                  "WHERE id = 'STARTED:a'");
+    owner.execute(
+        "UPDATE event_outbox SET \"timestamp\" = now() - interval '2 days' "
+        "WHERE id = 'STARTED:a'");
     EXPECT_EQ(store.prune_shipped_events(Timestamp::max()), 1);
     EXPECT_EQ(owner.scalar("SELECT count(*) FROM event_outbox"), "1");
     store.close();
