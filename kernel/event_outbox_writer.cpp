@@ -70,24 +70,51 @@ bool EventOutboxWriter::write_once() {
     if (pending_.empty()) return true;
     try {
         store_.append_events(pending_);
+        pending_.clear();
+    } catch (const std::logic_error&) {
+        // Not the store being down: some event can never be stored (a NUL byte in a plugin's
+        // event type, say). One by one, so that only those go and the rest are not held back.
+        if (!write_one_by_one()) return false;
     } catch (const std::exception& error) {
-        if (!failing_) {
-            failing_ = true;
-            hooks_.log(LogLevel::Warning, std::string("writing events to the store failed: ") +
-                                              error.what() + "; they wait in memory (at most " +
-                                              std::to_string(queue_.capacity()) +
-                                              ") until the store is back");
-        }
-        hooks_.store_state(false, error.what());
+        note_failure(error.what());
         return false;
     }
-    pending_.clear();
     if (failing_) {
         failing_ = false;
         hooks_.log(LogLevel::Info, "the store takes events again");
     }
     hooks_.store_state(true, {});
     return true;
+}
+
+bool EventOutboxWriter::write_one_by_one() {
+    std::size_t done = 0;
+    for (; done < pending_.size(); ++done) {
+        try {
+            store_.append_events({pending_[done]});
+        } catch (const std::logic_error& error) {
+            hooks_.log(LogLevel::Error, "event " + pending_[done].id +
+                                            " cannot be stored and is dropped: " + error.what());
+        } catch (const std::exception& error) {
+            pending_.erase(pending_.begin(),
+                           pending_.begin() + static_cast<std::ptrdiff_t>(done));
+            note_failure(error.what());
+            return false;
+        }
+    }
+    pending_.clear();
+    return true;
+}
+
+void EventOutboxWriter::note_failure(const std::string& error) {
+    if (!failing_) {
+        failing_ = true;
+        hooks_.log(LogLevel::Warning, "writing events to the store failed: " + error +
+                                          "; they wait in memory (at most " +
+                                          std::to_string(queue_.capacity()) +
+                                          ") until the store is back");
+    }
+    hooks_.store_state(false, error);
 }
 
 std::size_t EventOutboxWriter::flush(std::chrono::steady_clock::time_point deadline) {

@@ -58,6 +58,11 @@ class EventOutboxWriter {
     // Takes what fits into the batch in hand and appends it; false when the store refused
     // (the batch is kept for the next attempt).
     bool write_once();
+    // After the store refused the batch as such (std::logic_error): appends event by event,
+    // dropping (and logging) those it refuses so; false when the store is down meanwhile.
+    bool write_one_by_one();
+    // The store is down: logged once per spell, and reported (STORE_DOWN on a change).
+    void note_failure(const std::string& error);
     std::size_t waiting() const { return pending_.size() + queue_.size(); }
 
     EventQueue& queue_;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "kernel_host.h"
@@ -33,6 +34,11 @@ class OutboxStore final : public test_support::NullStore {
         std::lock_guard lock(mutex_);
         ++appends_;
         if (!up_) throw StoreUnavailable("database is locked");
+        for (const SystemEvent& event : events) {
+            if (event.event_type.find('\0') != std::string::npos) {
+                throw std::invalid_argument("a NUL byte cannot be stored");
+            }
+        }
         for (const SystemEvent& event : events) {
             if (std::none_of(stored_.begin(), stored_.end(),
                              [&](const SystemEvent& e) { return e.id == event.id; })) {
@@ -134,6 +140,18 @@ TEST_F(EventOutboxWriterTest, ShutdownWritesWhatIsLeftOrReportsItLost) {
     store_->set_up(true);
     host_.flush_event_outbox(0ms);  // one attempt: now it goes (with STORE_DOWN and STORE_UP)
     EXPECT_THAT(store_->types(), ElementsAre("STOPPED", "STOPPED", "STORE_DOWN", "STORE_UP"));
+}
+
+TEST_F(EventOutboxWriterTest, AnEventTheStoreCanNeverTakeIsDroppedAloneAndHoldsNothingBack) {
+    host_.emit_event("STARTED", EventSeverity::Info, "{}");
+    host_.emit_event(std::string_view("BAD\0TYPE", 8), EventSeverity::Info, "{}");
+    host_.emit_event("STOPPED", EventSeverity::Info, "{}");
+    host_.start_event_outbox();  // all three in one batch
+    ASSERT_TRUE(eventually([&] { return store_->types().size() == 2; }));
+    EXPECT_THAT(store_->types(), ElementsAre("STARTED", "STOPPED"));
+    host_.emit_event("KAFKA_ERROR", EventSeverity::Warning, "{}");
+    ASSERT_TRUE(eventually([&] { return store_->types().size() == 3; }));
+    host_.flush_event_outbox(0ms);
 }
 
 TEST_F(EventOutboxWriterTest, AStoreWithoutAnEventOutboxKeepsTheMemoryPath) {
