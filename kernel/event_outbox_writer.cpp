@@ -96,8 +96,7 @@ bool EventOutboxWriter::write_one_by_one() {
             hooks_.log(LogLevel::Error, "event " + pending_[done].id +
                                             " cannot be stored and is dropped: " + error.what());
         } catch (const std::exception& error) {
-            pending_.erase(pending_.begin(),
-                           pending_.begin() + static_cast<std::ptrdiff_t>(done));
+            pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
             note_failure(error.what());
             return false;
         }
