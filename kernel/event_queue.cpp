@@ -14,15 +14,32 @@
 namespace tradestore::kernel {
 
 bool EventQueue::push(SystemEvent event) {
-    std::lock_guard lock(mutex_);
     bool dropped = false;
-    if (events_.size() >= capacity_) {
-        events_.pop_front();
-        ++dropped_;
-        dropped = true;
+    {
+        std::lock_guard lock(mutex_);
+        if (events_.size() >= capacity_) {
+            events_.pop_front();
+            ++dropped_;
+            dropped = true;
+        }
+        events_.push_back(std::move(event));
     }
-    events_.push_back(std::move(event));
+    queued_.notify_one();
     return dropped;
+}
+
+void EventQueue::wait_for_events(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    queued_.wait_for(lock, timeout, [this] { return woken_ || !events_.empty(); });
+    woken_ = false;
+}
+
+void EventQueue::wake() {
+    {
+        std::lock_guard lock(mutex_);
+        woken_ = true;
+    }
+    queued_.notify_all();
 }
 
 EventBatch EventQueue::take(std::size_t max) {

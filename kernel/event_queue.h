@@ -1,13 +1,15 @@
-// The kernel's queue of system events (Host::emit_event), from which the plugin that ships
-// them takes them (Host::take_events). Bounded: when full, the oldest event is dropped and
-// counted, so an event store that is away for long, or a deployment without one, never grows
-// the process. Events live only here until taken: a kill -9 loses the queued ones (the
-// events derived from audit entries, TRADES_EXPIRED and DEAD_LETTERED, travel the store's
-// durable outbox instead).
+// The kernel's queue of system events (Host::emit_event), from which the kernel's event
+// outbox writer moves them into the store (EventOutboxWriter), or, with a store that has no
+// event outbox, the plugin that ships them takes them (Host::take_events). Bounded: when
+// full, the oldest event is dropped and counted, so a store that is down for long never
+// grows the process. Only what waits here is lost to a kill -9: the store's outbox is
+// durable, and the writer empties this queue within milliseconds while the store is up.
 #pragma once
 
 #include <tradestore/events.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -28,9 +30,16 @@ class EventQueue {
     std::size_t size() const;
     std::size_t capacity() const noexcept { return capacity_; }
 
+    // Blocks until an event is queued, wake() is called, or `timeout` passes.
+    void wait_for_events(std::chrono::milliseconds timeout);
+    // Ends the current (or the next) wait_for_events at once.
+    void wake();
+
   private:
     const std::size_t capacity_;
     mutable std::mutex mutex_;
+    std::condition_variable queued_;
+    bool woken_ = false;
     std::deque<SystemEvent> events_;
     std::int64_t dropped_ = 0;
 };

@@ -121,6 +121,41 @@ void KernelHost::emit_event(std::string_view event_type, EventSeverity severity,
 }
 
 EventBatch KernelHost::take_events(std::size_t max) {
+    if (event_writer_) return {};
+    return take_queued(max);
+}
+
+void KernelHost::start_event_outbox() {
+    if (!EventOutboxWriter::store_has_outbox(*store_)) {
+        log(LogLevel::Warning, "events",
+            "the store " + store_service_name_ +
+                " has no event outbox: system events wait in memory only, for the plugin that "
+                "ships them");
+        return;
+    }
+    event_writer_ = std::make_unique<EventOutboxWriter>(
+        events_, *store_,
+        EventOutboxWriter::Hooks{
+            .take = [this](std::size_t max) { return take_queued(max); },
+            .log = [this](LogLevel level,
+                          const std::string& message) { log(level, "events", message); },
+            .store_state = [this](bool up,
+                                  const std::string& error) { note_store_state(up, error); }});
+    event_writer_->start();
+}
+
+void KernelHost::flush_event_outbox(std::chrono::milliseconds budget) {
+    if (!event_writer_) return;
+    event_writer_->stop();
+    const std::size_t left = event_writer_->flush(std::chrono::steady_clock::now() + budget);
+    if (left > 0) {
+        log(LogLevel::Error, "events",
+            std::to_string(left) +
+                " event(s) could not be written to the store before it closed and are lost");
+    }
+}
+
+EventBatch KernelHost::take_queued(std::size_t max) {
     EventBatch batch = events_.take(max);
     if (batch.dropped > 0) {
         dropping_events_ = false;

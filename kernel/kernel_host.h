@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "event_outbox_writer.h"
 #include "event_queue.h"
 
 namespace tradestore::kernel {
@@ -41,17 +42,29 @@ class KernelHost final : public Host {
     EventReader* event_reader() override;
     void emit_event(std::string_view event_type, EventSeverity severity,
                     std::string_view data_json) override;
+    // Empty while the kernel writes events to the store's outbox (start_event_outbox).
     EventBatch take_events(std::size_t max) override;
+
+    // After the store opened: when it has an event outbox, a writer thread moves queued
+    // events into it from now on; otherwise they wait for take_events, in memory only.
+    void start_event_outbox();
+    // Stops the writer and writes what is still queued (STOPPED, at shutdown), trying for at
+    // most `budget` while the store refuses; logs what could not be written.
+    void flush_event_outbox(std::chrono::milliseconds budget);
 
     // What the kernel learns of the store (a commit, a failed apply, a health check): the
     // first failure after success emits STORE_DOWN, the first success after it STORE_UP.
     // Cheap when nothing changes: called on every commit.
     void note_store_state(bool up, std::string_view error = {});
 
-    // At most this many events wait for the shipper; beyond, the oldest are dropped.
+    // At most this many events wait for the store (or the shipper); beyond, the oldest are
+    // dropped.
     static constexpr std::size_t kEventQueueCapacity = 1000;
 
   private:
+    // Takes from the queue, logging the events dropped since the last take.
+    EventBatch take_queued(std::size_t max);
+
     std::shared_ptr<Store> store_;
     std::string store_service_name_;
     const BusinessClock& clock_;
@@ -72,6 +85,10 @@ class KernelHost final : public Host {
     std::atomic<bool> store_up_{true};
     std::mutex store_state_mutex_;
     std::chrono::steady_clock::time_point store_down_since_{};
+
+    // Set before the jobs start (so take_events sees it), stopped before the store closes.
+    // Last: destroyed (its thread joined) before the members its thread uses.
+    std::unique_ptr<EventOutboxWriter> event_writer_;
 };
 
 }  // namespace tradestore::kernel

@@ -10,6 +10,9 @@ namespace tradestore::kernel {
 
 namespace {
 
+// How long the shutdown waits for a store that refuses the last events (STOPPED).
+constexpr std::chrono::milliseconds kEventFlushBudget{2000};
+
 // "sqlite-store" reports as "sqlite" in GET /health, "postgres-store" as "postgres".
 std::string service_name(const std::string& plugin_name) {
     constexpr std::string_view suffix = "-store";
@@ -64,6 +67,7 @@ void Runtime::start() {
     }
     store_open_ = true;
     log(LogLevel::Info, "store " + store_plan.plugin->descriptor().name + " opened");
+    host_->start_event_outbox();
     log(LogLevel::Info, "rule chain has " + std::to_string(rules_.size()) + " rule plugin(s)");
     pipeline_->start();
 
@@ -133,11 +137,15 @@ void Runtime::stop() {
         host_->emit_event("STOPPED", EventSeverity::Info,
                           process_facts(",\"uptime_seconds\":" + std::to_string(uptime.count())));
     }
+    // STOPPED into the store's event outbox, before the jobs' last run ships from it.
+    if (host_ && store_open_) host_->flush_event_outbox(kEventFlushBudget);
     if (scheduler_) {
         scheduler_->stop();
         // Before the store closes: the jobs' last chance to ship (STOPPED among it).
         scheduler_->finish();
     }
+    // What those last runs emitted waits in the store for the next start (one attempt).
+    if (host_ && store_open_) host_->flush_event_outbox(std::chrono::milliseconds{0});
     if (store_ && store_open_) {
         try {
             store_->close();

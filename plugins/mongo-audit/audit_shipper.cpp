@@ -13,9 +13,12 @@ auto store_call(const char* what, Call&& call) {
     try {
         return call();
     } catch (const std::logic_error& error) {
-        // Store's default hooks: "this store has no audit outbox".
+        // Store's default hooks: "this store has no audit outbox" ("... event outbox").
         if (std::string_view(error.what()).find("no audit outbox") != std::string_view::npos) {
             throw OutboxUnsupported(std::string(what) + ": " + error.what());
+        }
+        if (std::string_view(error.what()).find("no event outbox") != std::string_view::npos) {
+            throw EventOutboxUnsupported(std::string(what) + ": " + error.what());
         }
         throw StoreFailure(std::string(what) + ": " + error.what());
     } catch (const MongoError&) {
@@ -74,6 +77,34 @@ void AuditShipper::ship(Store& store, std::chrono::steady_clock::time_point dead
     }
 }
 
+void AuditShipper::ship_events(Store& store, std::chrono::steady_clock::time_point deadline,
+                               ShipReport& report) {
+    for (;;) {
+        const std::vector<SystemEvent> events = store_call(
+            "reading the event outbox", [&] { return store.unshipped_events(batch_size_); });
+        if (events.empty()) return;
+
+        std::vector<Event> documents;
+        std::vector<std::string> ids;
+        documents.reserve(events.size());
+        ids.reserve(events.size());
+        for (const SystemEvent& event : events) {
+            documents.push_back(from_system_event(event));
+            ids.push_back(event.id);
+        }
+        sink_.ensure_indexes();
+        sink_.insert_events(documents);  // a resend is harmless: the event id is the _id
+        store_call("marking events shipped", [&] {
+            store.mark_events_shipped(ids);
+            return 0;
+        });
+        report.system_events += static_cast<std::int64_t>(events.size());
+
+        if (static_cast<std::int64_t>(events.size()) < batch_size_) return;
+        if (std::chrono::steady_clock::now() >= deadline) return;
+    }
+}
+
 RetentionReport apply_retention(MongoSink& sink, Store& store,
                                 std::optional<Timestamp> mongo_cutoff,
                                 std::optional<Timestamp> store_cutoff) {
@@ -85,6 +116,13 @@ RetentionReport apply_retention(MongoSink& sink, Store& store,
     if (store_cutoff) {
         report.store_pruned = store_call("pruning shipped audit entries",
                                          [&] { return store.prune_shipped_audit(*store_cutoff); });
+        try {
+            report.store_events_pruned = store_call("pruning shipped events", [&] {
+                return store.prune_shipped_events(*store_cutoff);
+            });
+        } catch (const EventOutboxUnsupported&) {
+            // No event outbox: nothing of the kind to prune.
+        }
     }
     return report;
 }

@@ -191,8 +191,9 @@ void MongoAuditJob::retention_if_due() {
         try {
             const RetentionReport report = apply_retention(sink_, host_->store(), {}, store_cutoff);
             message += std::string(mongo_cutoff ? ";" : "") + " pruned " +
-                       std::to_string(report.store_pruned) +
-                       " shipped audit entr(ies) older than " + iso_utc(*store_cutoff) + " (" +
+                       std::to_string(report.store_pruned) + " shipped audit entr(ies) and " +
+                       std::to_string(report.store_events_pruned) +
+                       " shipped event(s) older than " + iso_utc(*store_cutoff) + " (" +
                        std::to_string(store_days) + " days) from the store";
         } catch (const std::exception& error) {
             ok = false;
@@ -280,6 +281,21 @@ void MongoAuditJob::run(Host& host) {
     }
     if (report.store_reached) note_store_success();
 
+    if (!mongo_error && !event_outbox_unsupported_) {
+        try {
+            shipper_.ship_events(host.store(), steady_clock::now() + budget, report);
+        } catch (const EventOutboxUnsupported& error) {
+            // The kernel keeps such a store's events in memory for take_events.
+            event_outbox_unsupported_ = true;
+            log(LogLevel::Warning,
+                std::string(error.what()) + "; events are shipped from memory, not durably");
+        } catch (const StoreFailure& error) {
+            note_store_failure(error.what());
+        } catch (const MongoError& error) {
+            mongo_error = error.what();
+        }
+    }
+
     if (!mongo_error) {
         try {
             sink_.ensure_indexes();
@@ -302,6 +318,10 @@ void MongoAuditJob::run(Host& host) {
         log(LogLevel::Debug, "shipped " + std::to_string(report.shipped) + " audit entries in " +
                                  std::to_string(report.batches) + " batch(es) (" +
                                  std::to_string(report.already_there) + " already in mongodb)");
+    }
+    if (report.system_events > 0) {
+        log(LogLevel::Debug, "shipped " + std::to_string(report.system_events) +
+                                 " event(s) from the store's event outbox");
     }
     if (catching_up_) {
         shipped_since_recovery_ += report.shipped;

@@ -1,8 +1,9 @@
 // The mongo-audit job: on the kernel's scheduler thread (never on the ingest path), each run
-// ships the store's audit outbox to MongoDB, writes the events it implies, sends the events
-// queued in memory, and every retention_interval applies retention. With several instances
-// on one database, the kernel's per-period job claim lets one instance ship per period (and
-// an overlap would only resend documents MongoDB already has).
+// ships the store's audit outbox to MongoDB, writes the events it implies, ships the store's
+// event outbox (the kernel's STARTED, STOPPED, STORE_DOWN, ...; with a store that has none,
+// the events the kernel queued in memory), and every retention_interval applies retention. With
+// several instances on one database, the kernel's per-period job claim lets one instance ship per
+// period (and an overlap would only resend documents MongoDB already has).
 //
 // While MongoDB is down the backlog waits in the store: a run logs the failure (once, then
 // once a minute) and the next run tries again; nothing is lost, nothing is sent twice into
@@ -48,8 +49,8 @@ class MongoAuditJob final : public Job {
     // audit entries reach MongoDB before the store closes.
     void finish(Host& host) override { run(host); }
 
-    // The kernel's events (STARTED, STOPPED, KAFKA_ERROR, STORE_DOWN, ...) wait here, once
-    // taken from the host, until MongoDB takes them; the oldest are dropped beyond this many.
+    // With a store that has no event outbox, the kernel's events wait here, once taken from
+    // the host, until MongoDB takes them; the oldest are dropped beyond this many.
     static constexpr std::size_t kMaxQueuedEvents = 1000;
 
   private:
@@ -75,6 +76,7 @@ class MongoAuditJob final : public Job {
     Host* host_ = nullptr;  // set by the first run; the kernel's host outlives its jobs
     bool started_ = false;
     bool outbox_unsupported_ = false;
+    bool event_outbox_unsupported_ = false;
 
     std::deque<Event> queued_events_;
     std::int64_t dropped_events_ = 0;

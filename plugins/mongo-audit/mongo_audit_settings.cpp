@@ -21,8 +21,9 @@ std::vector<SettingSpec> mongo_audit_setting_specs() {
          "ever)",
          0, 365'000},
         {"store_retention_days", SettingType::Int, "", false,
-         "Prune shipped entries older than this many days from the store's own audit table "
-         "(unset: retention_days; 0: never). Entries not shipped yet are never pruned",
+         "Prune shipped entries and events older than this many days from the store's own "
+         "audit table and event outbox (unset: retention_days; 0: never). Entries and events "
+         "not shipped yet are never pruned",
          0, 365'000},
         {"retention_interval", SettingType::Duration, "1h", false,
          "Time between retention runs (the first runs at start)", 1000, 7 * 86'400'000LL},

@@ -79,6 +79,13 @@ class PostgresStore final : public Store {
     void mark_audit_shipped(const std::vector<std::int64_t>& audit_ids) override;
     std::int64_t prune_shipped_audit(Timestamp older_than) override;
 
+    // The event outbox (table event_outbox, see schema.cpp): the same pattern; a batch is
+    // appended in one statement.
+    void append_events(const std::vector<SystemEvent>& events) override;
+    std::vector<SystemEvent> unshipped_events(std::int64_t limit) override;
+    void mark_events_shipped(const std::vector<std::string>& event_ids) override;
+    std::int64_t prune_shipped_events(Timestamp older_than) override;
+
     // One row per (job, period) in job_runs: true only for the instance whose insert landed.
     bool claim_job_run(const std::string& job, std::int64_t period) override;
 
@@ -97,6 +104,10 @@ class PostgresStore final : public Store {
     // Runs a write transaction, again when the server aborted it for a conflict.
     template <typename Write>
     auto write(Write&& body);
+
+    // Runs a prune function ($1 cut-off, $2 rows per statement) one chunk per transaction
+    // until a chunk comes back short; returns the rows deleted.
+    std::int64_t prune_in_chunks(pg::Query prune_query, Timestamp older_than);
 
     const PostgresStoreOptions options_;
     pg::ConnectionPool pool_;

@@ -113,6 +113,30 @@ std::vector<AuditEntry> PostgresStore::unshipped_audit(std::int64_t limit) {
     });
 }
 
+std::vector<SystemEvent> PostgresStore::unshipped_events(std::int64_t limit) {
+    namespace column = pg::event_column;
+    if (limit <= 0) return {};
+    Params params;
+    params.integer(limit);
+    return read([&](pg::Connection& db) {
+        const pg::Result result = db.run(Query::UnshippedEvents, params);
+        std::vector<SystemEvent> events;
+        events.reserve(static_cast<std::size_t>(result.rows()));
+        for (int row = 0; row < result.rows(); ++row) {
+            SystemEvent event;
+            event.id = std::string(result.text(row, column::kId));
+            event.event_type = std::string(result.text(row, column::kEventType));
+            // The column's CHECK admits the three names only.
+            event.severity = parse_event_severity(result.text(row, column::kSeverity))
+                                 .value_or(EventSeverity::Info);
+            event.data_json = std::string(result.text(row, column::kData));
+            event.timestamp = pg::from_micros(result.integer(row, column::kTimestampMicros));
+            events.push_back(std::move(event));
+        }
+        return events;
+    });
+}
+
 std::int64_t PostgresStore::unshipped_audit_count() {
     return read([&](pg::Connection& db) {
         return db.run(Query::UnshippedAuditCount, Params{}).integer(0, 0);

@@ -351,6 +351,42 @@ void PostgresStore::mark_audit_shipped(const std::vector<std::int64_t>& audit_id
 }
 
 std::int64_t PostgresStore::prune_shipped_audit(Timestamp older_than) {
+    return prune_in_chunks(Query::PruneShippedAudit, older_than);
+}
+
+void PostgresStore::append_events(const std::vector<SystemEvent>& events) {
+    if (events.empty()) return;
+    ArrayLiteral ids, types, severities, data, micros;
+    for (const SystemEvent& event : events) {
+        ids.add(event.id);
+        types.add(event.event_type);
+        severities.add(to_string(event.severity));
+        data.add(event.data_json);
+        micros.add(pg::to_micros(event.timestamp));
+    }
+    Params params;
+    params.text(ids.take())
+        .text(types.take())
+        .text(severities.take())
+        .text(data.take())
+        .text(micros.take());
+    write([&](pg::Connection& db) { db.run(Query::AppendEvents, params); });
+}
+
+void PostgresStore::mark_events_shipped(const std::vector<std::string>& event_ids) {
+    if (event_ids.empty()) return;
+    ArrayLiteral ids;
+    for (const std::string& id : event_ids) ids.add(id);
+    Params params;
+    params.text(ids.take());
+    write([&](pg::Connection& db) { db.run(Query::MarkEventsShipped, params); });
+}
+
+std::int64_t PostgresStore::prune_shipped_events(Timestamp older_than) {
+    return prune_in_chunks(Query::PruneShippedEvents, older_than);
+}
+
+std::int64_t PostgresStore::prune_in_chunks(pg::Query prune_query, Timestamp older_than) {
     // Rows deleted per statement (each its own transaction).
     constexpr std::int64_t kChunk = 10'000;
     // Beyond what a timestamptz holds: no cut-off at all, or nothing is older.
@@ -367,9 +403,8 @@ std::int64_t PostgresStore::prune_shipped_audit(Timestamp older_than) {
     params.integer(kChunk);
     std::int64_t pruned = 0;
     for (;;) {
-        const std::int64_t deleted = write([&](pg::Connection& db) {
-            return db.run(Query::PruneShippedAudit, params).integer(0, 0);
-        });
+        const std::int64_t deleted =
+            write([&](pg::Connection& db) { return db.run(prune_query, params).integer(0, 0); });
         pruned += deleted;
         if (deleted < kChunk) return pruned;
     }

@@ -163,6 +163,27 @@ const char* sql(Query query) {
             // Counted over the partial index audit_log_unshipped: the backlog alone.
             return "SELECT count(*) FROM audit_log WHERE NOT shipped";
 
+        case Query::AppendEvents:
+            // $1..$5: ids, types, severities, data, timestamps (micros) of a batch, as arrays.
+            // Idempotent on the event's id: a retried append keeps the first row as it is.
+            return "INSERT INTO event_outbox (id, event_type, severity, data, \"timestamp\") "
+                   "SELECT i, t, s, d, TIMESTAMPTZ 'epoch' + m * INTERVAL '1 microsecond' "
+                   "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) "
+                   "AS u(i, t, s, d, m) ON CONFLICT (id) DO NOTHING";
+        case Query::UnshippedEvents:
+            // Served by the partial index event_outbox_unshipped (same predicate and order).
+            return "SELECT id, event_type, severity, data, "
+                   "(EXTRACT(EPOCH FROM \"timestamp\") * 1000000)::bigint "
+                   "FROM event_outbox WHERE NOT shipped ORDER BY \"timestamp\", id "
+                   "LIMIT $1::bigint";
+        case Query::MarkEventsShipped:
+            return "UPDATE event_outbox SET shipped = true "
+                   "WHERE id = ANY($1::text[]) AND NOT shipped";
+        case Query::PruneShippedEvents:
+            // As PruneShippedAudit, through the schema's sibling function.
+            return "SELECT prune_shipped_events(TIMESTAMPTZ 'epoch' + "
+                   "$1::bigint * INTERVAL '1 microsecond', $2::bigint)";
+
         case Query::SelectTrade:
             return "SELECT trade_id, version, counter_party_id, book_id, "
                    "maturity_date - DATE '1970-01-01', created_date - DATE '1970-01-01', "
@@ -212,7 +233,8 @@ const char* label(Query query) {
         "InsertTrades",    "UpsertTrades",   "DeleteTombstones", "InsertAudit",
         "UpsertPositions", "LockKey",        "DeleteTrade",      "Expire",
         "ClaimJobRun",     "UnshippedAudit", "MarkAuditShipped", "PruneShippedAudit",
-        "UnshippedAuditCount",
+        "UnshippedAuditCount", "AppendEvents", "UnshippedEvents",  "MarkEventsShipped",
+        "PruneShippedEvents",
         "SelectTrade",     "ListTrades",     "ListTradesByBook", "Statistics",
         "AuditAll",        "AuditByTrade",   "AuditCountAll",    "AuditCountByTrade",
         "SelectPosition",  "Ping",

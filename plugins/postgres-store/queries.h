@@ -30,6 +30,11 @@ enum class Query : std::uint8_t {
     MarkAuditShipped,
     PruneShippedAudit,
     UnshippedAuditCount,
+    // the event outbox
+    AppendEvents,
+    UnshippedEvents,
+    MarkEventsShipped,
+    PruneShippedEvents,
     // reads
     SelectTrade,
     ListTrades,
@@ -81,5 +86,14 @@ inline constexpr int kSource = 8;
 inline constexpr int kReference = 9;
 inline constexpr int kTimestampMicros = 10;
 }  // namespace audit_column
+
+// Column positions of an event row as UnshippedEvents selects it.
+namespace event_column {
+inline constexpr int kId = 0;
+inline constexpr int kEventType = 1;
+inline constexpr int kSeverity = 2;
+inline constexpr int kData = 3;
+inline constexpr int kTimestampMicros = 4;
+}  // namespace event_column
 
 }  // namespace tradestore::plugins::pg

@@ -135,9 +135,55 @@ END $pin$;
 INSERT INTO schema_version (version) VALUES (2);
 )sql";
 
+// Version 3: the event outbox. System events (STARTED, STOPPED, STORE_DOWN, ...) wait in
+// event_outbox until shipped to the external event store, like audit entries: shipped is false
+// until then, and the partial index event_outbox_unshipped holds the backlog alone, in the
+// order it is shipped (timestamp, then id). id is the event's own id, fixed when it was
+// emitted, so an append retried after a lost COMMIT stores the event once. Events are part of
+// the audit trail: the writer cannot delete them either; prune_shipped_events, a sibling of
+// prune_shipped_audit, deletes shipped ones older than the cut-off and the same floor.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE event_outbox (
+    id          TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+    event_type  TEXT        NOT NULL,
+    severity    TEXT        NOT NULL CHECK (severity IN ('INFO', 'WARNING', 'ERROR')),
+    data        TEXT        NOT NULL DEFAULT '{}',
+    "timestamp" TIMESTAMPTZ NOT NULL,
+    shipped     BOOLEAN     NOT NULL DEFAULT false
+);
+CREATE INDEX event_outbox_unshipped ON event_outbox ("timestamp", id) WHERE NOT shipped;
+CREATE INDEX event_outbox_timestamp ON event_outbox ("timestamp");
+
+CREATE FUNCTION prune_shipped_events(cutoff TIMESTAMPTZ, max_rows BIGINT) RETURNS BIGINT
+LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+DECLARE
+    floor_age INTERVAL;
+    deleted   BIGINT;
+BEGIN
+    SELECT min_age INTO STRICT floor_age FROM audit_retention;
+    DELETE FROM event_outbox WHERE id IN (
+        SELECT id FROM event_outbox
+        WHERE shipped
+          AND "timestamp" < coalesce(cutoff, 'infinity')
+          AND (floor_age = '0' OR "timestamp" < now() - floor_age)
+        LIMIT max_rows);
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+    RETURN deleted;
+END
+$fn$;
+REVOKE ALL ON FUNCTION prune_shipped_events(TIMESTAMPTZ, BIGINT) FROM PUBLIC;
+DO $pin$ BEGIN
+    EXECUTE format('ALTER FUNCTION prune_shipped_events(TIMESTAMPTZ, BIGINT) '
+                   'SET search_path = %I, pg_temp', current_schema());
+END $pin$;
+
+INSERT INTO schema_version (version) VALUES (3);
+)sql";
+
 // What the writer role may do (see secure_for_writer): %1$I is the schema, %2$I the writer,
 // a role other than the schema's owner. No DDL, no UPDATE of audit rows but the outbox
-// marker, no DELETE of audit rows at all (retention goes through prune_shipped_audit).
+// marker, no DELETE of audit rows or events at all (retention goes through the prune_shipped_*
+// functions).
 constexpr const char* kGrantWriter = R"sql(
 SELECT format($g$
 GRANT USAGE ON SCHEMA %1$I TO %2$I;
@@ -149,6 +195,9 @@ GRANT SELECT, INSERT ON audit_log TO %2$I;
 GRANT UPDATE (shipped) ON audit_log TO %2$I;
 GRANT USAGE ON SEQUENCE audit_log_id_seq TO %2$I;
 GRANT EXECUTE ON FUNCTION prune_shipped_audit(TIMESTAMPTZ, BIGINT) TO %2$I;
+GRANT SELECT, INSERT ON event_outbox TO %2$I;
+GRANT UPDATE (shipped) ON event_outbox TO %2$I;
+GRANT EXECUTE ON FUNCTION prune_shipped_events(TIMESTAMPTZ, BIGINT) TO %2$I;
 $g$, current_schema(), )sql";
 
 }  // namespace
@@ -176,7 +225,8 @@ void migrate(Connection& connection) {
         }
         if (current < 1) connection.execute(kSchemaV1);
         if (current < 2) connection.execute(kSchemaV2);
-        // Later versions: if (current < 3) connection.execute(kSchemaV3); ...
+        if (current < 3) connection.execute(kSchemaV3);
+        // Later versions: if (current < 4) connection.execute(kSchemaV4); ...
         connection.execute("COMMIT");
     } catch (...) {
         connection.rollback_quietly();

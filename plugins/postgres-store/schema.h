@@ -8,7 +8,7 @@ namespace tradestore::plugins::pg {
 
 class Connection;
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Creates or migrates the schema (in the connection's search_path) to kSchemaVersion in one
 // transaction, under a transaction-level advisory lock, so that several instances starting
@@ -19,8 +19,8 @@ void migrate(Connection& connection);
 
 // Run by the schema's owner after migrate(), in one transaction under the migration lock:
 // grants `writer_role` what the store needs and no more (see kGrantWriter in schema.cpp), and
-// sets the retention floor: audit rows younger than `floor_days` days cannot be deleted by
-// prune_shipped_audit (0: no floor). Idempotent.
+// sets the retention floor: audit rows and events younger than `floor_days` days cannot be
+// deleted by prune_shipped_audit or prune_shipped_events (0: no floor). Idempotent.
 void secure_for_writer(Connection& owner, const std::string& writer_role, std::int64_t floor_days);
 
 // The schema version recorded in the database, 0 when none is.

@@ -107,6 +107,21 @@ std::string_view sql(Query query) {
         case Query::UnshippedAuditCount:
             // Counted over the partial index audit_log_unshipped: the backlog alone.
             return "SELECT COUNT(*) FROM audit_log WHERE shipped = 0";
+
+        case Query::AppendEvent:
+            // Idempotent on the event's id: a second append keeps the first row as it is.
+            return "INSERT INTO event_outbox (id, event_type, severity, data, timestamp) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING";
+        case Query::UnshippedEvents:
+            // Served by the partial index event_outbox_unshipped (same WHERE and order).
+            return "SELECT id, event_type, severity, data, timestamp FROM event_outbox "
+                   "WHERE shipped = 0 ORDER BY timestamp, id LIMIT ?1";
+        case Query::MarkEventShipped:
+            return "UPDATE event_outbox SET shipped = 1 WHERE id = ?1 AND shipped = 0";
+        case Query::PruneShippedEvents:
+            // As PruneShippedAudit: ?1 cut-off (microseconds), ?2 most rows per statement.
+            return "DELETE FROM event_outbox WHERE id IN (SELECT id FROM event_outbox "
+                   "WHERE timestamp < ?1 AND shipped = 1 LIMIT ?2)";
     }
     return "SELECT 1";
 }

@@ -39,9 +39,14 @@ enum class Query : std::uint8_t {
     MarkAuditShipped,
     PruneShippedAudit,
     UnshippedAuditCount,
+    // event outbox
+    AppendEvent,
+    UnshippedEvents,
+    MarkEventShipped,
+    PruneShippedEvents,
 };
 
-inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::UnshippedAuditCount) + 1;
+inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::PruneShippedEvents) + 1;
 
 std::string_view sql(Query query);
 
@@ -71,5 +76,14 @@ inline constexpr int kSource = 8;
 inline constexpr int kReference = 9;
 inline constexpr int kTimestamp = 10;
 }  // namespace audit_column
+
+// Column positions of an event row as UnshippedEvents selects it.
+namespace event_column {
+inline constexpr int kId = 0;
+inline constexpr int kEventType = 1;
+inline constexpr int kSeverity = 2;
+inline constexpr int kData = 3;
+inline constexpr int kTimestamp = 4;
+}  // namespace event_column
 
 }  // namespace tradestore::plugins::sqlite

@@ -72,6 +72,27 @@ CREATE TABLE IF NOT EXISTS source_positions (
 INSERT INTO schema_version (version) VALUES (1);
 )sql";
 
+// Version 2: the event outbox. System events (STARTED, STOPPED, STORE_DOWN, ...) wait here
+// until shipped to the external event store (mongo-audit), like audit entries: shipped is 0
+// until then, and the partial index event_outbox_unshipped holds the backlog alone, in the
+// order it is shipped (timestamp, then id). id is the event's own id, fixed when it was
+// emitted, so appending an event again stores it once. data is a JSON object as text.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE IF NOT EXISTS event_outbox (
+    id         TEXT    NOT NULL PRIMARY KEY,
+    event_type TEXT    NOT NULL,
+    severity   TEXT    NOT NULL CHECK (severity IN ('INFO', 'WARNING', 'ERROR')),
+    data       TEXT    NOT NULL DEFAULT '{}',
+    timestamp  INTEGER NOT NULL,
+    shipped    INTEGER NOT NULL DEFAULT 0 CHECK (shipped IN (0, 1))
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS event_outbox_unshipped ON event_outbox (timestamp, id)
+    WHERE shipped = 0;
+CREATE INDEX IF NOT EXISTS event_outbox_timestamp ON event_outbox (timestamp);
+
+INSERT INTO schema_version (version) VALUES (2);
+)sql";
+
 }  // namespace
 
 int schema_version(Connection& connection) {
@@ -96,7 +117,8 @@ void migrate(Connection& writer) {
                                  std::to_string(kSchemaVersion) + "; upgrade the plugin");
     }
     if (current < 1) writer.execute(kSchemaV1);
-    // Later versions: if (current < 2) writer.execute(kSchemaV2); ...
+    if (current < 2) writer.execute(kSchemaV2);
+    // Later versions: if (current < 3) writer.execute(kSchemaV3); ...
     transaction.commit();
 }
 

@@ -65,10 +65,19 @@ class SqliteStore final : public Store {
     void mark_audit_shipped(const std::vector<std::int64_t>& audit_ids) override;
     std::int64_t prune_shipped_audit(Timestamp older_than) override;
 
+    // The event outbox (table event_outbox, see schema.cpp): the same pattern.
+    void append_events(const std::vector<SystemEvent>& events) override;
+    std::vector<SystemEvent> unshipped_events(std::int64_t limit) override;
+    void mark_events_shipped(const std::vector<std::string>& event_ids) override;
+    std::int64_t prune_shipped_events(Timestamp older_than) override;
+
   private:
     // The writer connection; throws StoreUnavailable when the store is not open.
     // Call with writer_mutex_ held.
     sqlite::Connection& writer();
+    // Runs a prune statement (?1 cut-off, ?2 chunk size) one chunk per write transaction, so
+    // ingestion waits at most for one chunk; returns the rows deleted.
+    std::int64_t prune_in_chunks(sqlite::Query prune_query, Timestamp older_than);
 
     const SqliteStoreOptions options_;
     std::mutex writer_mutex_;  // one write transaction at a time

@@ -52,6 +52,10 @@ void SqliteStore::mark_audit_shipped(const std::vector<std::int64_t>& audit_ids)
 }
 
 std::int64_t SqliteStore::prune_shipped_audit(Timestamp older_than) {
+    return prune_in_chunks(Query::PruneShippedAudit, older_than);
+}
+
+std::int64_t SqliteStore::prune_in_chunks(Query prune_query, Timestamp older_than) {
     const std::int64_t cutoff = sqlite::to_micros(older_than);
     std::int64_t pruned = 0;
     for (;;) {
@@ -60,7 +64,7 @@ std::int64_t SqliteStore::prune_shipped_audit(Timestamp older_than) {
         sqlite::Transaction transaction(db);
         std::int64_t deleted = 0;
         {
-            auto prune = db.use(Query::PruneShippedAudit);
+            auto prune = db.use(prune_query);
             prune->bind_int(1, cutoff);
             prune->bind_int(2, kPruneChunk);
             prune->run();

@@ -10,6 +10,7 @@
 namespace tradestore::contract {
 
 TRADESTORE_INSTANTIATE_STORE_OUTBOX(Sqlite, sqlite_implementation());
+TRADESTORE_INSTANTIATE_STORE_EVENT_OUTBOX(Sqlite, sqlite_implementation());
 
 namespace {
 
@@ -40,6 +41,19 @@ TEST(SqliteOutbox, TheBacklogIsReadThroughThePartialIndexWithoutSorting) {
         query_plan(environment.database(),
                    "SELECT id, trade_id FROM audit_log WHERE shipped = 0 ORDER BY id LIMIT 1000");
     EXPECT_NE(plan.find("audit_log_unshipped"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+}
+
+TEST(SqliteOutbox, TheEventBacklogIsReadThroughItsPartialIndexWithoutSorting) {
+    SqliteEnvironment environment;
+    auto store = environment.create_store();
+    store->open();
+    store->close();
+    const std::string plan =
+        query_plan(environment.database(),
+                   "SELECT id, event_type, severity, data, timestamp FROM event_outbox "
+                   "WHERE shipped = 0 ORDER BY timestamp, id LIMIT 1000");
+    EXPECT_NE(plan.find("event_outbox_unshipped"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
 }
 

@@ -8,7 +8,9 @@
 //
 // The outbox suite (store_outbox_contract.cpp) covers the audit outbox hooks that the
 // mongo-audit shipper uses (unshipped_audit, mark_audit_shipped, prune_shipped_audit); a store
-// that offers them instantiates it.
+// that offers them instantiates it. The event outbox suite (store_event_outbox_contract.cpp)
+// covers append_events, unshipped_events, mark_events_shipped and prune_shipped_events
+// (TRADESTORE_INSTANTIATE_STORE_EVENT_OUTBOX).
 //
 // Link the executable with store_contract_suite. The functional suite and the concurrency
 // suite are meant for separate executables (the concurrency one runs under TSan too).
@@ -51,6 +53,7 @@ void PrintTo(const StoreImplementation& implementation, std::ostream* out);
 std::string contract_test_name(const ::testing::TestParamInfo<StoreImplementation>& info);
 std::string concurrency_test_name(const ::testing::TestParamInfo<StoreImplementation>& info);
 std::string outbox_test_name(const ::testing::TestParamInfo<StoreImplementation>& info);
+std::string event_outbox_test_name(const ::testing::TestParamInfo<StoreImplementation>& info);
 
 // Every field of two audit entries is equal.
 void expect_same_entry(const AuditEntry& a, const AuditEntry& b);
@@ -92,6 +95,7 @@ class StoreTest : public ::testing::TestWithParam<StoreImplementation> {
 class StoreContractTest : public StoreTest {};
 class StoreConcurrencyTest : public StoreTest {};
 class StoreOutboxTest : public StoreTest {};
+class StoreEventOutboxTest : public StoreTest {};
 
 }  // namespace tradestore::contract
 
@@ -106,3 +110,7 @@ class StoreOutboxTest : public StoreTest {};
 #define TRADESTORE_INSTANTIATE_STORE_OUTBOX(prefix, ...)                              \
     INSTANTIATE_TEST_SUITE_P(prefix, StoreOutboxTest, ::testing::Values(__VA_ARGS__), \
                              ::tradestore::contract::outbox_test_name)
+
+#define TRADESTORE_INSTANTIATE_STORE_EVENT_OUTBOX(prefix, ...)                             \
+    INSTANTIATE_TEST_SUITE_P(prefix, StoreEventOutboxTest, ::testing::Values(__VA_ARGS__), \
+                             ::tradestore::contract::event_outbox_test_name)

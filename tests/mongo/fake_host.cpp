@@ -1,5 +1,7 @@
 #include "fake_host.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
@@ -54,6 +56,19 @@ TempSqliteStore::~TempSqliteStore() {
     store_.reset();
     std::error_code ignored;
     std::filesystem::remove_all(directory_, ignored);
+}
+
+void TempSqliteStore::execute(const std::string& sql) {
+    sqlite3* db = nullptr;
+    const std::string path = (directory_ / "trades.db").string();
+    int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+    }
+    const std::string error = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close_v2(db);
+    if (rc != SQLITE_OK) throw std::runtime_error(sql + ": " + error);
 }
 
 void TempSqliteStore::reopen() {

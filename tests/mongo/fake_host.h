@@ -27,6 +27,8 @@ class TempSqliteStore {
     // Closes and opens the store again over the same file.
     void reopen();
     void close() { store_->close(); }
+    // Runs `sql` on a connection of its own (to play what the Store interface cannot).
+    void execute(const std::string& sql);
     void open() { store_->open(); }
 
     // Applies new trades T<first>..T<first+count-1> (version 1, maturity `maturity`) as one

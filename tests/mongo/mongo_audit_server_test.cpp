@@ -295,6 +295,53 @@ TEST_F(MongoAuditServerTest, RetentionPrunesOnlyShippedEntriesFromTheStore) {
     EXPECT_EQ(store.unshipped_audit(100).size(), 4u);
 }
 
+// The store's event outbox ships like audit entries: the event id as _id, marked shipped after
+// the insert, a resend harmless; shipped events are pruned from the store, unshipped never.
+TEST_F(MongoAuditServerTest, TheEventOutboxShipsOnceByIdAndPrunesOnlyShippedEvents) {
+    Store& store = store_.store();
+    const Timestamp at = std::chrono::floor<std::chrono::milliseconds>(
+        Timestamp{std::chrono::microseconds{1'764'000'000'000'000}});
+    std::vector<SystemEvent> events;
+    for (int i = 0; i < 7; ++i) {
+        SystemEvent event;
+        event.id = "KAFKA_ERROR:" + std::to_string(i);
+        event.event_type = "KAFKA_ERROR";
+        event.severity = EventSeverity::Warning;
+        event.data_json = R"({"n":)" + std::to_string(i) + "}";
+        event.timestamp = at + std::chrono::seconds{i};
+        events.push_back(event);
+    }
+    store.append_events(events);
+
+    AuditShipper shipper(sink(), 3);  // three batches: 3, 3, 1
+    ShipReport report;
+    shipper.ship_events(store, no_deadline(), report);
+    EXPECT_EQ(report.system_events, 7);
+    EXPECT_THAT(store.unshipped_events(100), IsEmpty());
+    const auto shipped =
+        db().find(kEvents, R"({"event_type": "KAFKA_ERROR"})", R"({"timestamp": 1})");
+    ASSERT_EQ(shipped.size(), 7u);
+    EXPECT_EQ(text_field(shipped[0].get(), "_id"), "KAFKA_ERROR:0");
+    EXPECT_EQ(text_field(shipped[0].get(), "severity"), "WARNING");
+    EXPECT_EQ(int_field(shipped[6].get(), "data.n"), 6);
+    EXPECT_EQ(date_field(shipped[6].get(), "timestamp"), to_millis(at + std::chrono::seconds{6}));
+
+    // A crash between MongoDB's acknowledgement and the mark: the same events again.
+    store_.execute("UPDATE event_outbox SET shipped = 0");
+    ShipReport again;
+    shipper.ship_events(store, no_deadline(), again);
+    EXPECT_EQ(again.system_events, 7);
+    EXPECT_EQ(db().count(kEvents, R"({"event_type": "KAFKA_ERROR"})"), 7);
+
+    SystemEvent late = events[0];
+    late.id = "KAFKA_ERROR:late";
+    store.append_events({late});  // not shipped: never pruned
+    const auto retention = apply_retention(sink(), store, std::nullopt, Timestamp::max());
+    EXPECT_EQ(retention.store_events_pruned, 7);
+    ASSERT_EQ(store.unshipped_events(100).size(), 1u);
+    EXPECT_EQ(db().count(kEvents, R"({"event_type": "KAFKA_ERROR"})"), 7);  // MongoDB keeps them
+}
+
 TEST_F(MongoAuditServerTest, TheBacklogWaitsWhileMongoIsUnreachableThenDrainsExactly) {
     Store& store = store_.store();
     store_.create_trades(1, 30);

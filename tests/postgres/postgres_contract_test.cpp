@@ -6,5 +6,6 @@ namespace tradestore::contract {
 
 TRADESTORE_INSTANTIATE_STORE_CONTRACT(Postgres, pgtest::postgres_implementation());
 TRADESTORE_INSTANTIATE_STORE_OUTBOX(Postgres, pgtest::postgres_implementation());
+TRADESTORE_INSTANTIATE_STORE_EVENT_OUTBOX(Postgres, pgtest::postgres_implementation());
 
 }  // namespace tradestore::contract

@@ -248,14 +248,77 @@ TEST_F(HardenedAudit, AVersionOneSchemaIsMigrated) {
     }
     RawConnection owner(uri_of(owner_));
     owner.execute(
+        "DROP FUNCTION prune_shipped_events(timestamptz, bigint); DROP TABLE event_outbox; "
         "DROP FUNCTION prune_shipped_audit(timestamptz, bigint); "
-        "DROP TABLE audit_retention; DELETE FROM schema_version WHERE version = 2");
+        "DROP TABLE audit_retention; DELETE FROM schema_version WHERE version >= 2");
     plugins::PostgresStore second(hardened(0));
     ASSERT_NO_THROW(second.open());
-    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "2");
+    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "3");
     EXPECT_EQ(second.audit_count(std::nullopt), 1);
     second.mark_audit_shipped({second.unshipped_audit(10).at(0).id});
     EXPECT_EQ(second.prune_shipped_audit(Timestamp::max()), 1);
+}
+
+SystemEvent started(std::string id) {
+    SystemEvent event;
+    event.id = std::move(id);
+    event.event_type = "STARTED";
+    event.data_json = R"({"pid":1})";
+    event.timestamp =
+        std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+    return event;
+}
+
+// A database of schema version 2 gains the event outbox (and the writer its grants) at the
+// next start, and keeps its rows.
+TEST_F(HardenedAudit, AVersionTwoSchemaGainsTheEventOutbox) {
+    {
+        plugins::PostgresStore first(hardened(0));
+        ASSERT_NO_THROW(first.open());
+        first.apply(trades({"V2"}), {}, kToday);
+    }
+    RawConnection owner(uri_of(owner_));
+    owner.execute(
+        "DROP FUNCTION prune_shipped_events(timestamptz, bigint); DROP TABLE event_outbox; "
+        "DELETE FROM schema_version WHERE version = 3");
+    plugins::PostgresStore second(hardened(0));
+    ASSERT_NO_THROW(second.open());
+    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "3");
+    EXPECT_EQ(second.audit_count(std::nullopt), 1);
+    second.append_events({started("STARTED:v2")});
+    ASSERT_EQ(second.unshipped_events(10).size(), 1U);
+    second.mark_events_shipped({"STARTED:v2"});
+    EXPECT_EQ(second.prune_shipped_events(Timestamp::max()), 1);
+}
+
+// The writer appends, reads and marks events, and prunes shipped ones through
+// prune_shipped_events (above the same floor as audit rows), but cannot change or delete them.
+TEST_F(HardenedAudit, TheWriterKeepsEventsButCannotChangeOrDeleteThem) {
+    plugins::PostgresStore store(hardened(1));
+    ASSERT_NO_THROW(store.open());
+    store.append_events({started("STARTED:a"), started("STARTED:b")});
+    for (const std::string sql : {"UPDATE event_outbox SET data = '{}'",
+                                  "UPDATE event_outbox SET shipped = true, "
+                                  "event_type = 'X'",
+                                  "DELETE FROM event_outbox", "TRUNCATE event_outbox"}) {
+        EXPECT_THAT(as_writer(sql), HasSubstr("permission denied")) << sql;
+    }
+    EXPECT_THAT(as_writer("ALTER FUNCTION prune_shipped_events(timestamptz, bigint) "
+                          "SET search_path = public"),
+                HasSubstr("must be owner"));
+    EXPECT_EQ(as_writer("SELECT count(*) FROM event_outbox"), "");
+
+    store.mark_events_shipped({"STARTED:a", "STARTED:b"});
+    EXPECT_TRUE(store.unshipped_events(10).empty());
+    // Younger than the one-day floor: nothing goes; once two days old, they do.
+    EXPECT_EQ(store.prune_shipped_events(Timestamp::max()), 0);
+    RawConnection owner(uri_of(owner_));
+    owner.execute(
+        "UPDATE event_outbox SET \"timestamp\" = now() - interval '2 days' "
+        "WHERE id = 'STARTED:a'");
+    EXPECT_EQ(store.prune_shipped_events(Timestamp::max()), 1);
+    EXPECT_EQ(owner.scalar("SELECT count(*) FROM event_outbox"), "1");
+    store.close();
 }
 
 }  // namespace

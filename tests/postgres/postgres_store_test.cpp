@@ -66,7 +66,7 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
     auto store = open_store();
     EXPECT_EQ(
         raw_.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"),
-        "1,2");
+        "1,2,3");
 
     std::vector<std::string> indexes;
     for (const auto& row : raw_.query("SELECT indexname FROM pg_indexes WHERE schemaname = $1 "
@@ -113,9 +113,9 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
     EXPECT_EQ(raw_.scalar("SELECT count(*) FROM information_schema.tables WHERE "
                           "table_schema = $1 AND table_name IN ('trades', 'audit_log', "
                           "'trade_tombstones', 'source_positions', 'job_runs', "
-                          "'schema_version')",
+                          "'schema_version', 'event_outbox')",
                           {env_.schema()}),
-              "6");
+              "7");
 }
 
 TEST_F(PostgresStoreTest, ConcurrentOpensOfAnEmptyDatabaseDoNotRace) {
@@ -138,7 +138,7 @@ TEST_F(PostgresStoreTest, ConcurrentOpensOfAnEmptyDatabaseDoNotRace) {
     }
     go.set_value();
     for (auto& result : opened) EXPECT_EQ(result.get(), "");
-    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "2");
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "3");
     for (int i = 0; i < kStores; ++i) {
         const auto results = apply(*stores[static_cast<std::size_t>(i)],
                                    batch_of({make_trade("T" + std::to_string(i), 1)}));

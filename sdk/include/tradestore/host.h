@@ -92,18 +92,22 @@ public:
         return discarding;
     }
 
-    // Queues a system event (tradestore/events.h) for the plugin that ships events: returns at
-    // once, never blocks, callable from any thread (a librdkafka callback, say). `data_json`
-    // is a JSON object. The kernel's queue is bounded: beyond it the oldest events are
-    // dropped, counted and logged. Hosts that keep no events ignore them.
+    // Queues a system event (tradestore/events.h): returns at once, never blocks, callable
+    // from any thread (a librdkafka callback, say). `data_json` is a JSON object. The kernel
+    // writes queued events to the store's event outbox (Store::append_events) on its own
+    // thread, from which the plugin that ships events reads them; while the store is down
+    // they wait in a bounded queue: beyond it the oldest are dropped, counted and logged.
+    // Hosts that keep no events ignore them.
     virtual void emit_event(std::string_view event_type, EventSeverity severity,
                             std::string_view data_json) {
         (void)event_type;
         (void)severity;
         (void)data_json;
     }
-    // For the one plugin that ships events (mongo-audit): takes up to `max` queued events,
-    // oldest first. The taker keeps them until its event store has them.
+    // For the one plugin that ships events (mongo-audit), when the store has no event outbox
+    // (Store::append_events throws std::logic_error): takes up to `max` queued events, oldest
+    // first, which then live only in the taker's memory. Empty while the kernel writes events
+    // to the store's outbox.
     virtual EventBatch take_events(std::size_t max) {
         (void)max;
         return {};

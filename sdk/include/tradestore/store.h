@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tradestore/events.h"
 #include "tradestore/outcome.h"
 #include "tradestore/rule.h"
 #include "tradestore/trade.h"
@@ -149,6 +150,30 @@ public:
     virtual std::int64_t prune_shipped_audit(Timestamp older_than) {
         (void)older_than;
         throw std::logic_error("this store has no audit outbox");
+    }
+
+    // The event outbox: system events (STARTED, STOPPED, STORE_DOWN, ...) kept durably until
+    // shipped to an external event store (MongoDB's trade_events). The kernel appends them
+    // (batched, off the ingest path); the shipper reads the unshipped ones oldest first
+    // (timestamp, then id), ships them and marks them, per event (never a high-water mark).
+    // Appending is idempotent on SystemEvent::id: an event appended again (a retry after a
+    // commit whose outcome was unknown) is not stored twice, and keeps its first row.
+    virtual void append_events(const std::vector<SystemEvent>& events) {
+        (void)events;
+        throw std::logic_error("this store has no event outbox");
+    }
+    virtual std::vector<SystemEvent> unshipped_events(std::int64_t limit) {
+        (void)limit;
+        throw std::logic_error("this store has no event outbox");
+    }
+    virtual void mark_events_shipped(const std::vector<std::string>& event_ids) {
+        (void)event_ids;
+        throw std::logic_error("this store has no event outbox");
+    }
+    // Deletes shipped events older than the cut-off; returns how many. Unshipped events stay.
+    virtual std::int64_t prune_shipped_events(Timestamp older_than) {
+        (void)older_than;
+        throw std::logic_error("this store has no event outbox");
     }
 
     // Claims the run of a scheduled job for one period (the job's interval counted from the
