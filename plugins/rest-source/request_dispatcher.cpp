@@ -40,7 +40,11 @@ ServiceContent make_content(Host& host, const RestConfig& config) {
     options.version = std::string(host.version());
     options.max_body_bytes = config.max_body_bytes;
     options.max_batch_items = config.max_batch_items;
-    return ServiceContent{std::move(info), openapi_json(options), DocsAssets(config.docs_dir), {}};
+    return ServiceContent{
+        std::move(info),
+        openapi_json(options),
+        DocsAssets(config.docs_dir),
+        {}};
 }
 
 }  // namespace
