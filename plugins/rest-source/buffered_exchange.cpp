@@ -74,20 +74,15 @@ void BufferedResponse::requireAuthentication(const std::string& realm) {
     sendBuffer(nullptr, 0);
 }
 
-bool serve_request(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerParams& params,
-                   const ConnectionInfo& info, std::string_view request, const Framing& framing,
-                   std::string& decoded_body, std::string& out) {
-    out.clear();
-    const std::string_view head = request.substr(0, framing.header_bytes);
-    std::string_view body = request.substr(framing.header_bytes);
-    if (framing.chunked) {
-        if (!decode_chunked(body, decoded_body)) {
-            append_plain_answer(out, 400, refusal_detail(400, 0, 0), false);
-            return false;
-        }
-        body = decoded_body;
-    }
+namespace {
 
+// Parses `head` into a request (body `body`) whose answer goes to `out` and hands both to
+// `serve`, which returns whether the connection may stay open. A head Poco refuses is answered
+// 400 here.
+template <typename Serve>
+bool with_parsed_request(const Poco::Net::HTTPServerParams& params, const ConnectionInfo& info,
+                         std::string_view head, std::string_view body, std::string& out,
+                         Serve&& serve) {
     ViewStreamBuf head_buffer;
     head_buffer.reset(head);
     std::istream head_stream(&head_buffer);
@@ -110,12 +105,46 @@ bool serve_request(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerPar
                             : Poco::Net::HTTPMessage::HTTP_1_1);
     // Like Poco's server: keep the connection when both the server and the client want to.
     response.setKeepAlive(params.getKeepAlive() && parsed.getKeepAlive());
-    dispatcher.handle(parsed, response);
-    if (!response.sent()) {
-        out.clear();
-        return false;
+    return serve(parsed, response);
+}
+
+}  // namespace
+
+bool serve_request(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerParams& params,
+                   const ConnectionInfo& info, std::string_view request, const Framing& framing,
+                   std::string& decoded_body, std::string& out) {
+    out.clear();
+    const std::string_view head = request.substr(0, framing.header_bytes);
+    std::string_view body = request.substr(framing.header_bytes);
+    if (framing.chunked) {
+        if (!decode_chunked(body, decoded_body)) {
+            append_plain_answer(out, 400, refusal_detail(400, 0, 0), false);
+            return false;
+        }
+        body = decoded_body;
     }
-    return response.getKeepAlive();
+    return with_parsed_request(params, info, head, body, out,
+                               [&](BufferedRequest& parsed, BufferedResponse& response) {
+                                   dispatcher.handle(parsed, response);
+                                   if (!response.sent()) {
+                                       out.clear();
+                                       return false;
+                                   }
+                                   return response.getKeepAlive();
+                               });
+}
+
+bool admit_header(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerParams& params,
+                  const ConnectionInfo& info, std::string_view head, std::string& out) {
+    out.clear();
+    bool admitted = false;
+    with_parsed_request(params, info, head, {}, out,
+                        [&](BufferedRequest& parsed, BufferedResponse& response) {
+                            admitted = dispatcher.admit_header(parsed, response);
+                            return false;
+                        });
+    if (admitted) out.clear();
+    return admitted;
 }
 
 }  // namespace tradestore::rest

@@ -112,4 +112,11 @@ bool serve_request(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerPar
                    const ConnectionInfo& info, std::string_view request, const Framing& framing,
                    std::string& decoded_body, std::string& out);
 
+// Decides access on `head` (the header of a request whose body is still to come) before any
+// of the body is read. True: go on reading (`out` empty). False: `out` holds the answer, a
+// 401/403 or a 400 for a header Poco refuses, and the connection must close; `out` empty
+// means close at once.
+bool admit_header(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerParams& params,
+                  const ConnectionInfo& info, std::string_view head, std::string& out);
+
 }  // namespace tradestore::rest

@@ -63,11 +63,12 @@ class Connection {
     Framing framing;          // of the request being read, then handed to the worker
     std::string out;          // the answer being sent
     std::size_t out_sent = 0;
-    bool keep_alive = false;     // the worker's verdict on the answer it wrote
-    bool close_after = false;    // close once `out` is sent
-    bool continue_sent = false;  // 100 Continue already sent for the current request
-    bool peer_closed = false;    // the client shut its write side
-    std::size_t discarded = 0;   // bytes dropped while Draining
+    bool keep_alive = false;      // the worker's verdict on the answer it wrote
+    bool close_after = false;     // close once `out` is sent
+    bool continue_sent = false;   // 100 Continue already sent for the current request
+    bool header_checked = false;  // access decided on the current request's header
+    bool peer_closed = false;     // the client shut its write side
+    std::size_t discarded = 0;    // bytes dropped while Draining
     ConnectionInfo info;
 
   private:

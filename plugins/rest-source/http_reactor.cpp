@@ -294,6 +294,12 @@ void HttpReactor::read_more(Connection& connection) {
         // The whole-request deadline runs from a request's first byte.
         if (connection.in_used == 0) connection.deadline = now_ + limits_.request_read_timeout;
         connection.in_used += got.bytes;
+        // Stop at the end of the header: frame_next decides access before the body is read.
+        if (!connection.header_checked) {
+            const Framing framing = frame_request(
+                std::string_view(connection.in.data(), connection.in_used), limits_.framing);
+            if (framing.header_bytes > 0 || framing.state != Framing::State::Incomplete) break;
+        }
     }
     frame_next(connection);
 }
@@ -308,6 +314,10 @@ void HttpReactor::frame_next(Connection& connection) {
         case Framing::State::Incomplete:
             if (connection.peer_closed) {
                 close(connection);
+            } else if (framing.header_bytes > 0 && !connection.header_checked) {
+                connection.header_checked = true;
+                // read_more stopped at the header; a caller admitted is read on.
+                if (admit_header(connection)) read_more(connection);
             } else if (connection.in_used >= max_buffer_) {
                 refuse_request(connection, framing.header_bytes == 0 ? 431 : 413);
             } else if (framing.expect_continue && !connection.continue_sent) {
@@ -341,6 +351,32 @@ void HttpReactor::refuse_request(Connection& connection, int status) {
         connection.out, status,
         refusal_detail(status, limits_.framing.max_header_bytes, limits_.framing.max_body_bytes),
         false);
+    answer_and_close(connection);
+}
+
+bool HttpReactor::admit_header(Connection& connection) {
+    bool admitted = true;
+    try {
+        admitted = rest::admit_header(
+            dispatcher_, *params_, connection.info,
+            std::string_view(connection.in.data(), connection.framing.header_bytes),
+            connection.out);
+    } catch (const std::exception& e) {
+        // Nothing expected (memory): the worker decides once the body is here, as it did.
+        connection.out.clear();
+        host_.log(LogLevel::Warning, "rest-source",
+                  std::string("access not checked on the header: ") + e.what());
+    }
+    if (admitted) return true;
+    if (connection.out.empty()) {
+        close(connection);
+    } else {
+        answer_and_close(connection);
+    }
+    return false;
+}
+
+void HttpReactor::answer_and_close(Connection& connection) {
     connection.in_used = 0;  // nothing after a refused request can be trusted
     connection.framing = Framing{};
     connection.close_after = true;
@@ -431,6 +467,7 @@ void HttpReactor::after_write(Connection& connection) {
     }
     connection.phase = Phase::Reading;
     connection.continue_sent = false;
+    connection.header_checked = false;
     if (connection.in_used == 0) {
         connection.deadline = now_ + limits_.keep_alive_timeout;
         if (connection.in.size() > kKeptBuffer) std::vector<char>().swap(connection.in);

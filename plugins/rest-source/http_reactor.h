@@ -4,6 +4,8 @@
 // writes them. A slow client therefore holds a few kilobytes of buffer, never a thread, and
 // every limit is enforced before a handler runs:
 //   - the header within max_header_bytes (431), the body within max_body_bytes (413);
+//   - once the header is in and a body is to come, the route's access is decided on this
+//     thread (401/403, close) before any more of the body is read or 100 Continue is sent;
 //   - the whole request within request_read_timeout (408, close); idle keep-alive
 //     connections close after keep_alive_timeout; an answer not taken by the client within
 //     write_timeout closes the connection; a TLS handshake has handshake_timeout;
@@ -74,6 +76,8 @@ class HttpReactor {
     void read_more(Connection& connection);
     void frame_next(Connection& connection);
     void refuse_request(Connection& connection, int status);
+    bool admit_header(Connection& connection);
+    void answer_and_close(Connection& connection);
     void dispatch(Connection& connection);
     void serve(Connection& connection);  // on a worker thread
     void collect_answers();

@@ -66,8 +66,8 @@ RequestDispatcher::RequestDispatcher(Host& host, const RestConfig& config,
     }
 }
 
-void RequestDispatcher::handle(Poco::Net::HTTPServerRequest& request,
-                               Poco::Net::HTTPServerResponse& response) {
+bool RequestDispatcher::serve(Poco::Net::HTTPServerRequest& request,
+                              Poco::Net::HTTPServerResponse& response, bool header_only) {
     const auto started = std::chrono::steady_clock::now();
     thread_local Buffers buffers;
     buffers.response_body.clear();
@@ -86,6 +86,7 @@ void RequestDispatcher::handle(Poco::Net::HTTPServerRequest& request,
     bool body_read = false;
     std::string token_id;  // for the access log: who called (the store's audit has no field)
     if (!origin.empty() && method == "OPTIONS" && request.has(kPreflightMethodHeader)) {
+        if (header_only) return true;  // a preflight needs no token
         Exchange exchange{request,    target.query,         kNoParam,
                           request_id, buffers.request_body, buffers.response_body};
         reply = preflight(request, origin, exchange, response);
@@ -94,7 +95,15 @@ void RequestDispatcher::handle(Poco::Net::HTTPServerRequest& request,
         const RouteMatch route = match_route(method, target.path);
         Exchange exchange{request,    target.query,         route.param,
                           request_id, buffers.request_body, buffers.response_body};
-        reply = dispatch(route, exchange);
+        if (!header_only) {
+            reply = dispatch(route, exchange);
+        } else if (route.kind != RouteMatch::Kind::Found) {
+            return true;  // 404 and 405 are answered once the body is here, as before
+        } else if (auto refused = guard_.check(route, exchange)) {
+            reply = *refused;  // the body stays unread, so the answer closes the connection
+        } else {
+            return true;
+        }
         body_read = exchange.body_read;
         token_id = std::move(exchange.token_id);
         slot = RequestMetrics::slot_of(route);
@@ -144,6 +153,7 @@ void RequestDispatcher::handle(Poco::Net::HTTPServerRequest& request,
         host_.log_with(LogLevel::Info, "rest-source.access", line, {.request_id = request_id});
     }
     buffers.trim();
+    return false;
 }
 
 Reply RequestDispatcher::preflight(const Poco::Net::HTTPServerRequest& request,

@@ -22,7 +22,16 @@ class RequestDispatcher {
     // While `stopping` is set, every answer closes its connection.
     RequestDispatcher(Host& host, const RestConfig& config, const std::atomic<bool>& stopping);
 
-    void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+    void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+        serve(request, response, false);
+    }
+    // Access decided on the header alone, before the body is read (the transport asks while
+    // a body is still to come). True: go on. False: the 401/403 is in `response`, exactly as
+    // handle() would answer it (same log line, counter and access log), with Connection: close.
+    bool admit_header(Poco::Net::HTTPServerRequest& request,
+                      Poco::Net::HTTPServerResponse& response) {
+        return serve(request, response, true);
+    }
 
     // Called before each /metrics scrape (the source refreshes its connection gauges).
     void set_before_scrape(std::function<void()> hook) { content_.before_scrape = std::move(hook); }
@@ -33,6 +42,10 @@ class RequestDispatcher {
     }
 
   private:
+    // header_only: stop after the access check. True only when the request may go on (the
+    // header passed); false when `response` holds the answer.
+    bool serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+               bool header_only);
     Reply dispatch(const RouteMatch& route, Exchange& exchange);
     Reply call(Endpoint endpoint, Exchange& exchange);
     Reply preflight(const Poco::Net::HTTPServerRequest& request, std::string_view origin,

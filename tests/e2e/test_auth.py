@@ -11,6 +11,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 import unittest
@@ -136,6 +137,87 @@ class AuthMatrixTest(unittest.TestCase):
         after = self.http.get("/api/v1/audit-logs?limit=1000", headers=admin).json()["count"]
         self.assertEqual(after, before)
         self.assertEqual(self.http.get("/api/v1/trades/X9", headers=admin).status, 404)
+
+
+def post_head(headers, length=1_000_000):
+    """The header of a trade POST announcing a body of `length` bytes, sent without it."""
+    fields = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return (f"POST /api/v1/trades HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {length}\r\n{fields}\r\n").encode()
+
+
+def answer_until_close(sock):
+    """Everything the server sends until it closes: (status, headers, body)."""
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip()
+               for name, _, value in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split(" ")[1]), headers, body
+
+
+class EarlyRefusalTest(unittest.TestCase):
+    """Access is decided on the header: a caller without a fitting token is answered and
+    disconnected before it sends a body byte, and never gets 100 Continue."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.daemon = Daemon(rest_settings=token_settings(TOKENS) + "access_log = true\n").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.daemon.stop()
+        cls.daemon.cleanup()
+
+    def refused(self, headers):
+        with socket.create_connection(("127.0.0.1", self.daemon.port), timeout=10) as s:
+            s.sendall(post_head(headers))  # the megabyte never follows
+            return answer_until_close(s)
+
+    def missing_token_count(self):
+        metrics = self.daemon.client.get("/metrics", headers=bearer(TOKENS["reader"])).body.decode()
+        return int(re.search(r'tradestore_auth_failures_total\{reason="missing_token"\} (\d+)',
+                             metrics).group(1))
+
+    def missing_token_lines(self):
+        return len(re.findall(r"auth: refused 401 outcome=missing_token method=POST "
+                              r"path=/api/v1/trades token_id=- ", self.daemon.read_log()))
+
+    def test_no_token_is_401_before_any_body_byte(self):
+        logged_before = self.missing_token_lines()
+        counted_before = self.missing_token_count()
+        status, headers, body = self.refused({"X-Request-ID": "early-401"})
+        self.assertEqual(status, 401)
+        self.assertEqual(headers["www-authenticate"], 'Bearer realm="tradestore"')
+        self.assertEqual(headers["connection"].lower(), "close")
+        self.assertEqual(headers["x-request-id"], "early-401")
+        self.assertEqual(json.loads(body), {"detail": "Not authenticated"})
+        status, headers, body = self.refused(bearer(TOKENS["reader"]))
+        self.assertEqual(status, 403)
+        self.assertEqual(json.loads(body),
+                         {"detail": "Forbidden: this operation needs the writer role"})
+        self.assertEqual(self.missing_token_lines(), logged_before + 1, "logged once")
+        self.assertEqual(self.missing_token_count(), counted_before + 1, "counted once")
+        log = self.daemon.read_log()
+        self.assertRegex(log, r"auth: refused 403 outcome=insufficient_role method=POST "
+                              r"path=/api/v1/trades token_id=reader-id ")
+        self.assertRegex(log, r"rest-source\.access: POST /api/v1/trades 401 ")
+
+    def test_expect_continue_without_a_token_gets_401_and_no_continue(self):
+        status, _, _ = self.refused({"Expect": "100-continue"})
+        self.assertEqual(status, 401, "the first answer is the refusal, not 100 Continue")
+
+    def test_a_writer_still_gets_continue_then_201(self):
+        body = json.dumps(trade("EARLY-1")).encode()
+        head = post_head({"Expect": "100-continue", "Connection": "close",
+                          **bearer(TOKENS["writer"])}, len(body))
+        with socket.create_connection(("127.0.0.1", self.daemon.port), timeout=10) as s:
+            s.sendall(head)
+            self.assertEqual(s.recv(25), b"HTTP/1.1 100 Continue\r\n\r\n")
+            s.sendall(body)
+            self.assertEqual(answer_until_close(s)[0], 201)
 
 
 class SecureDefaultTest(unittest.TestCase):

@@ -920,6 +920,121 @@ TEST_F(AuthReloadTest, ReloadsWhileRequestsRunNeverRefuseAStandingToken) {
               404);
 }
 
+// Access is decided on the header, before the body is read: a caller without a fitting token
+// gets its 401/403 (and the connection closed) while its body is still unsent, and never a
+// 100 Continue. Raw sockets, because an HTTP client would send the body first.
+class EarlyAuthTest : public RestServerTest {
+  protected:
+    void adjust(RestConfig& config) override {
+        config.auth.tokens.push_back({{"ci", Role::Writer}, sha256("writer-token")});
+        config.auth.tokens.push_back({{"looker", Role::Reader}, sha256("reader-token")});
+    }
+
+    // A loopback connection that gives up reading after two seconds of silence.
+    struct RawClient {
+        int fd = -1;
+        explicit RawClient(std::uint16_t port) {
+            fd = ::socket(AF_INET, SOCK_STREAM, 0);
+            timeval timeout{2, 0};
+            ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+            sockaddr_in address{};
+            address.sin_family = AF_INET;
+            address.sin_port = htons(port);
+            address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+                ::close(fd);
+                fd = -1;
+            }
+        }
+        ~RawClient() {
+            if (fd >= 0) ::close(fd);
+        }
+        bool send_all(std::string_view bytes) const {
+            return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+                   static_cast<ssize_t>(bytes.size());
+        }
+        // Reads until `until` has arrived, the server closes or two seconds pass.
+        std::string read(std::string_view until = {}) const {
+            std::string got;
+            char buffer[4096];
+            while (until.empty() || got.find(until) == std::string::npos) {
+                const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+                if (n <= 0) break;
+                got.append(buffer, static_cast<std::size_t>(n));
+            }
+            return got;
+        }
+    };
+
+    static std::string post_header(std::string_view extra, std::size_t length) {
+        return "POST /api/v1/trades HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+               "Content-Length: " +
+               std::to_string(length) + "\r\n" + std::string(extra) + "\r\n";
+    }
+
+    std::size_t auth_lines() {
+        std::size_t count = 0;
+        for (const auto& [message, id] : host_.logged_contexts()) {
+            if (message.starts_with("refused ")) ++count;
+        }
+        return count;
+    }
+};
+
+TEST_F(EarlyAuthTest, NoTokenIs401BeforeAnyBodyByte) {
+    RawClient client(source_->port());
+    ASSERT_GE(client.fd, 0);
+    ASSERT_TRUE(client.send_all(post_header("X-Request-ID: early-1\r\n", 4000)));
+    const std::string answer = client.read();  // the server closes after the answer
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 401 ")) << answer;
+    EXPECT_THAT(answer, HasSubstr("WWW-Authenticate: Bearer realm=\"tradestore\"\r\n"));
+    EXPECT_THAT(answer, HasSubstr("Connection: Close\r\n"));
+    EXPECT_THAT(answer, HasSubstr("X-Request-ID: early-1\r\n"));
+    EXPECT_TRUE(answer.ends_with("\r\n\r\n{\"detail\":\"Not authenticated\"}")) << answer;
+    EXPECT_EQ(auth_lines(), 1u);
+    EXPECT_TRUE(host_.logged(LogLevel::Warning,
+                             "refused 401 outcome=missing_token method=POST path=/api/v1/trades"));
+    EXPECT_TRUE(host_.ingest_.batches.empty());
+}
+
+TEST_F(EarlyAuthTest, ExpectContinueWithoutAFittingTokenGetsNoContinue) {
+    RawClient anonymous(source_->port());
+    ASSERT_TRUE(anonymous.send_all(post_header("Expect: 100-continue\r\n", 4000)));
+    const std::string refused = anonymous.read();
+    EXPECT_TRUE(refused.starts_with("HTTP/1.1 401 ")) << refused;
+    EXPECT_THAT(refused, Not(HasSubstr("100 Continue")));
+
+    RawClient reader(source_->port());
+    ASSERT_TRUE(reader.send_all(
+        post_header("Expect: 100-continue\r\nAuthorization: Bearer reader-token\r\n", 4000)));
+    const std::string forbidden = reader.read();
+    EXPECT_TRUE(forbidden.starts_with("HTTP/1.1 403 ")) << forbidden;
+    EXPECT_THAT(forbidden, HasSubstr("error=\"insufficient_scope\""));
+    EXPECT_THAT(forbidden, HasSubstr("needs the writer role"));
+    EXPECT_EQ(auth_lines(), 2u);
+}
+
+TEST_F(EarlyAuthTest, AWriterGetsContinueThenItsAnswerAndFailuresCountOnce) {
+    RawClient writer(source_->port());
+    ASSERT_TRUE(writer.send_all(post_header(
+        "Expect: 100-continue\r\nAuthorization: Bearer writer-token\r\nConnection: close\r\n",
+        kValidTrade.size())));
+    EXPECT_EQ(writer.read("\r\n\r\n"), "HTTP/1.1 100 Continue\r\n\r\n");
+    ASSERT_TRUE(writer.send_all(kValidTrade));
+    EXPECT_TRUE(writer.read().starts_with("HTTP/1.1 201 "));
+    EXPECT_EQ(host_.ingest_.batches.size(), 1u);
+
+    // A body that arrives with its header is checked by the worker only: still one line each.
+    RawClient bad(source_->port());
+    ASSERT_TRUE(bad.send_all(post_header("Authorization: Bearer wrong-token!\r\n", 4000)));
+    EXPECT_TRUE(bad.read().starts_with("HTTP/1.1 401 "));
+    EXPECT_EQ(send("POST", "/api/v1/trades", kValidTrade).status, 401);
+    EXPECT_EQ(auth_lines(), 2u);
+    const std::string metrics = host_.metrics_.render_prometheus();
+    EXPECT_THAT(metrics, HasSubstr("tradestore_auth_failures_total{reason=\"invalid_token\"} 1\n"));
+    EXPECT_THAT(metrics, HasSubstr("tradestore_auth_failures_total{reason=\"missing_token\"} 1\n"));
+}
+
 class DocsInstalledTest : public RestServerTest {
   protected:
     void adjust(RestConfig& config) override {
