@@ -178,6 +178,14 @@ class Daemon:
             self.process.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def stop_cleanly(self):
+        """Stops with SIGTERM, removes the temp dir, and fails unless the exit was clean."""
+        code = self.stop()
+        log = self.read_log()
+        self.cleanup()
+        assert code == 0, f"daemon exited with {code}:\n{log}"
+        return log
+
 
 def run_tradestored(*args, timeout=30):
     """Runs tradestored to completion (--check-config, --list-plugins, a failing start)."""

@@ -14,10 +14,7 @@ class ApiTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.daemon.stop()
-        log = cls.daemon.read_log()
-        cls.daemon.cleanup()
-        assert code == 0, f"daemon exited with {code}:\n{log}"
+        cls.daemon.stop_cleanly()
 
     def test_create_update_replace_and_lower_version(self):
         r = self.http.post("/api/v1/trades", trade("API-1", 1))

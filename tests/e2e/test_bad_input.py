@@ -13,10 +13,7 @@ class BadInputTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.daemon.stop()
-        log = cls.daemon.read_log()
-        cls.daemon.cleanup()
-        assert code == 0, f"daemon exited with {code}:\n{log}"
+        cls.daemon.stop_cleanly()
 
     def assert_nothing_stored(self, trade_id):
         self.assertEqual(self.http.get(f"/api/v1/trades/{trade_id}").status, 404)

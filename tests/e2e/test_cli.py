@@ -19,10 +19,7 @@ class CliTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.daemon.stop()
-        log = cls.daemon.read_log()
-        cls.daemon.cleanup()
-        assert code == 0, f"daemon exited with {code}:\n{log}"
+        cls.daemon.stop_cleanly()
 
     def ctl(self, *args):
         return subprocess.run([CTL, "--url", self.url, *args], capture_output=True, text=True,

@@ -86,10 +86,7 @@ class LimitsTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        code = cls.daemon.stop()
-        log = cls.daemon.read_log()
-        cls.daemon.cleanup()
-        assert code == 0, f"daemon exited with {code}:\n{log}"
+        cls.daemon.stop_cleanly()
 
     def exchange(self, raw):
         with connect(self.daemon.port) as s:
