@@ -39,6 +39,12 @@ std::runtime_error system_failure(const char* what) {
                               std::system_category().message(errno));
 }
 
+// GET, HEAD and OPTIONS never wait on a commit. The request line was framed, so it is there.
+bool only_reads(const char* request, std::size_t header_bytes) {
+    const std::string_view line(request, header_bytes);
+    return line.starts_with("GET ") || line.starts_with("HEAD ") || line.starts_with("OPTIONS ");
+}
+
 }  // namespace
 
 HttpReactor::HttpReactor(ReactorLimits limits, Host& host, RequestDispatcher& dispatcher,
@@ -55,7 +61,8 @@ HttpReactor::HttpReactor(ReactorLimits limits, Host& host, RequestDispatcher& di
       listen_address_(listener_.address()),
       tls_(std::move(tls)),
       scratch_(16 * 1024),
-      workers_(limits.threads, [this](Connection& connection) { serve(connection); }) {
+      readers_(limits.read_threads, [this](Connection& connection) { serve(connection); }),
+      writers_(limits.threads, [this](Connection& connection) { serve(connection); }) {
     append_plain_answer(overload_answer_, 503, refusal_detail(503, 0, 0), false);
     epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
     if (epoll_fd_ < 0) throw system_failure("epoll_create1");
@@ -98,7 +105,8 @@ void HttpReactor::stop(std::chrono::milliseconds grace) {
         thread_.join();
     }
     // Handlers still running past the grace period finish before anything is torn down.
-    workers_.stop();
+    readers_.stop();
+    writers_.stop();
     connections_.clear();
     open_.store(0);
 }
@@ -386,7 +394,8 @@ void HttpReactor::answer_and_close(Connection& connection) {
 void HttpReactor::dispatch(Connection& connection) {
     connection.phase = Phase::Working;
     ++in_flight_;
-    workers_.submit(connection);
+    (only_reads(connection.in.data(), connection.framing.header_bytes) ? readers_ : writers_)
+        .submit(connection);
 }
 
 void HttpReactor::serve(Connection& connection) {

@@ -9,7 +9,12 @@ std::vector<SettingSpec> setting_specs() {
         {"host", SettingType::String, "127.0.0.1", false, "Address to listen on"},
         {"port", SettingType::Int, "8080", false, "TCP port to listen on", 1, 65535},
         {"threads", SettingType::Int, "16", false,
-         "Worker threads running handlers (connections are not tied to threads)", 1, 4096},
+         "Worker threads running POST, PUT and DELETE handlers, which wait for the store's "
+         "commit (connections are not tied to threads)",
+         1, 4096},
+        {"read_threads", SettingType::Int, "0", false,
+         "Worker threads running GET, HEAD and OPTIONS handlers; 0 means one per CPU core", 0,
+         4096},
         {"max_in_flight", SettingType::Int, "", false,
          "Requests running or waiting for a worker (default 256); beyond it 503 with "
          "Retry-After",
@@ -139,8 +144,8 @@ std::vector<SettingProblem> check_settings(const Settings& settings) {
     const AuthConfig auth = auth_config_from_settings(settings, problems);
     const bool metrics_token = settings.has("metrics_token");
     if (metrics_token && auth.open_metrics) {
-        problems.push_back({"auth.open_metrics",
-                            "contradicts metrics_token, which protects /metrics; drop one"});
+        problems.push_back(
+            {"auth.open_metrics", "contradicts metrics_token, which protects /metrics; drop one"});
     }
     const std::string host = settings.has("host") ? settings.get_string("host") : "127.0.0.1";
     if (!auth.enabled() && !auth.allow_anonymous && !is_loopback_host(host)) {
@@ -157,6 +162,9 @@ RestConfig config_from_settings(const Settings& settings) {
     if (settings.has("host")) config.host = settings.get_string("host");
     if (settings.has("port")) config.port = static_cast<std::uint16_t>(settings.get_int("port"));
     if (settings.has("threads")) config.threads = static_cast<int>(settings.get_int("threads"));
+    if (settings.has("read_threads")) {
+        config.read_threads = static_cast<int>(settings.get_int("read_threads"));
+    }
     if (settings.has("max_in_flight")) {
         config.max_in_flight = size_setting(settings, "max_in_flight");
     } else if (settings.has("max_queued")) {

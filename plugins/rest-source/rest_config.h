@@ -39,7 +39,8 @@ struct TlsConfig {
 struct RestConfig {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;        // 0 picks a free port (tests only; the schema requires 1..)
-    int threads = 16;                 // workers running handlers
+    int threads = 16;                 // workers running handlers that write (they wait on commits)
+    int read_threads = 0;             // workers running GET/HEAD/OPTIONS; 0: one per CPU core
     std::size_t max_in_flight = 256;  // requests running or waiting for a worker
     std::size_t max_connections = 1024;  // open connections, idle ones included
     std::size_t max_header_bytes = 16'384;

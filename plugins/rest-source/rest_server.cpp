@@ -6,9 +6,11 @@
 #include <Poco/Net/SocketAddress.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 #include "tls_context.h"
 
@@ -49,6 +51,9 @@ ReactorLimits limits_of(const RestConfig& config) {
     limits.max_connections = config.max_connections;
     limits.max_in_flight = config.max_in_flight;
     limits.threads = config.threads;
+    limits.read_threads = config.read_threads > 0
+                              ? config.read_threads
+                              : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
     limits.request_read_timeout = config.request_read_timeout;
     limits.keep_alive_timeout = config.keep_alive_timeout;
     limits.write_timeout = config.request_timeout;

@@ -226,6 +226,7 @@ TEST(RestConfigTest, DefaultsAndOverrides) {
     EXPECT_EQ(defaults.host, "127.0.0.1");
     EXPECT_EQ(defaults.port, 8080);
     EXPECT_EQ(defaults.threads, 16);
+    EXPECT_EQ(defaults.read_threads, 0) << "0: one per CPU core";
     EXPECT_EQ(defaults.max_in_flight, 256u);
     EXPECT_EQ(defaults.max_connections, 1024u);
     EXPECT_EQ(defaults.max_header_bytes, 16384u);
@@ -237,8 +238,10 @@ TEST(RestConfigTest, DefaultsAndOverrides) {
     RestConfig set = config_from_settings(Settings{{{"port", "9090"},
                                                     {"keep_alive", "false"},
                                                     {"request_timeout", "250ms"},
-                                                    {"max_batch_items", "5"}}});
+                                                    {"max_batch_items", "5"},
+                                                    {"read_threads", "3"}}});
     EXPECT_EQ(set.port, 9090);
+    EXPECT_EQ(set.read_threads, 3);
     EXPECT_FALSE(set.keep_alive);
     EXPECT_EQ(set.request_timeout, milliseconds{250});
     EXPECT_EQ(set.max_batch_items, 5u);
@@ -780,6 +783,41 @@ TEST_F(InFlightLimitTest, BeyondMaxInFlightA503AtOnceNotAQueue) {
     EXPECT_EQ(first.get(), 201);
     Poco::Net::HTTPClientSession again("127.0.0.1", source_->port());
     EXPECT_EQ(send_on(again, "GET", "/api/v1/health/live").status, 200) << "positive control";
+}
+
+class SplitWorkerPoolsTest : public RestServerTest {
+  protected:
+    void adjust(RestConfig& config) override {
+        config.threads = 1;
+        config.read_threads = 1;
+    }
+};
+
+TEST_F(SplitWorkerPoolsTest, ReadsAreServedWhileEveryWriteWorkerWaitsOnACommit) {
+    std::promise<void> release;
+    host_.ingest_.gate = release.get_future().share();
+    std::future<void> entered = host_.ingest_.entered.get_future();
+    auto write = std::async(std::launch::async, [this] {
+        Poco::Net::HTTPClientSession session("127.0.0.1", source_->port());
+        return send_on(session, "POST", "/api/v1/trades", kValidTrade).status;
+    });
+    entered.wait();  // the only write worker is held inside the ingest
+    Poco::Net::HTTPClientSession reader("127.0.0.1", source_->port());
+    reader.setTimeout(Poco::Timespan(5, 0));  // one shared pool would leave these waiting
+    auto status_of = [&reader](const std::string& method, const std::string& uri) {
+        try {
+            return send_on(reader, method, uri).status;
+        } catch (const Poco::Exception&) {
+            return 0;  // timed out
+        }
+    };
+    const int read_status = status_of("GET", "/api/v1/trades/T1");
+    const int head_status = status_of("HEAD", "/api/v1/health/live");
+    release.set_value();
+    EXPECT_EQ(read_status, 404);
+    EXPECT_EQ(head_status, 200);
+    EXPECT_EQ(write.get(), 201);
+    EXPECT_EQ(send_on(reader, "GET", "/api/v1/trades/T1").status, 200) << "the write landed";
 }
 
 TEST_F(RestServerTest, StopClosesIdleKeepAliveConnectionsAtOnce) {
