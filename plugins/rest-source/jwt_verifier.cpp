@@ -123,6 +123,15 @@ std::optional<Identity> JwtVerifier::verify(const std::string& token, std::strin
             reason = "jwt: no exp claim";
             return std::nullopt;
         }
+        // RFC 7519, 2: a NumericDate is a JSON number; Poco would read "9999999999" as one.
+        for (const std::string& name :
+             {Poco::JWT::Token::CLAIM_EXPIRATION, Poco::JWT::Token::CLAIM_NOT_BEFORE,
+              Poco::JWT::Token::CLAIM_ISSUED_AT}) {
+            if (claims.has(name) && !claims.get(name).isNumeric()) {
+                reason = "jwt: claim " + name + " is not a number";
+                return std::nullopt;
+            }
+        }
         if (verified.getExpiration() <= now) {
             reason = "jwt: expired";
             return std::nullopt;

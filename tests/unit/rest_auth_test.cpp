@@ -454,6 +454,16 @@ TEST_F(JwtTest, ClaimsAreChecked) {
     not_yet.setNotBefore(Poco::Timestamp() + 3600LL * 1000000);
     EXPECT_FALSE(verify(config({"HS256"}), hs256(not_yet), &reason));
 
+    for (const std::string claim : {"exp", "nbf", "iat"}) {
+        Poco::JWT::Token as_text = claims();
+        as_text.payload().set(claim, std::string("9999999999"));  // a number in a string
+        EXPECT_FALSE(verify(config({"HS256"}), hs256(as_text), &reason)) << claim;
+        EXPECT_EQ(reason, "jwt: claim " + claim + " is not a number");
+    }
+    Poco::JWT::Token issued = claims();
+    issued.setIssuedAt(Poco::Timestamp());
+    EXPECT_TRUE(verify(config({"HS256"}), hs256(issued), &reason)) << reason << " (control)";
+
     EXPECT_FALSE(verify(config({"HS256"}), "not.a.jwt", &reason));
     EXPECT_FALSE(verify(config({"HS256"}), "..", &reason));
 }
