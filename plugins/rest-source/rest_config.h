@@ -16,7 +16,9 @@ namespace tradestore::rest {
 struct CorsConfig {
     std::vector<std::string> allowed_origins;  // empty: CORS off; "*" allows any origin
     std::vector<std::string> allowed_methods{"GET", "POST", "DELETE"};
-    std::vector<std::string> allowed_headers{"Content-Type", "X-Request-ID"};
+    // Authorization too: a browser app sends its bearer token itself (no cookies), so allowing
+    // the header grants nothing the app does not already hold.
+    std::vector<std::string> allowed_headers{"Content-Type", "X-Request-ID", "Authorization"};
     std::chrono::seconds max_age{600};
 
     bool enabled() const { return !allowed_origins.empty(); }

@@ -291,10 +291,10 @@ TEST(CorsPolicyTest, OriginsMethodsAndHeaders) {
     EXPECT_EQ(policy.refuse_preflight("https://a.example", "POST", "content-type, X-Request-Id"),
               "");
     EXPECT_EQ(policy.refuse_preflight("https://evil.example", "POST", ""), "origin");
-    EXPECT_EQ(policy.refuse_preflight("https://a.example", "PUT", "Authorization"),
-              "method, headers");
+    EXPECT_EQ(policy.refuse_preflight("https://a.example", "PUT", "Authorization"), "method");
+    EXPECT_EQ(policy.refuse_preflight("https://a.example", "POST", "X-Other"), "headers");
     EXPECT_EQ(policy.allow_methods(), "GET, POST, DELETE");
-    EXPECT_EQ(policy.allow_headers(), "Content-Type, X-Request-ID");
+    EXPECT_EQ(policy.allow_headers(), "Content-Type, X-Request-ID, Authorization");
     EXPECT_EQ(policy.max_age(), "600");
     config.allowed_origins = {"*"};
     EXPECT_TRUE(CorsPolicy(config).origin_allowed("https://any.example"));
@@ -1125,7 +1125,8 @@ TEST_F(CorsTest, AllowedOriginGetsTheHeadersAndPreflight) {
     EXPECT_EQ(preflight.status, 204);
     EXPECT_EQ(preflight.header("Access-Control-Allow-Origin"), "https://ui.example");
     EXPECT_EQ(preflight.header("Access-Control-Allow-Methods"), "GET, POST, DELETE");
-    EXPECT_EQ(preflight.header("Access-Control-Allow-Headers"), "Content-Type, X-Request-ID");
+    EXPECT_EQ(preflight.header("Access-Control-Allow-Headers"),
+              "Content-Type, X-Request-ID, Authorization");
     EXPECT_EQ(preflight.header("Access-Control-Max-Age"), "600");
 }
 
