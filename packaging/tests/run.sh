@@ -111,6 +111,9 @@ for p in $plugin_packages; do
     plugin_names+=" $p:$so"
   done
 done
+check "tradestore-postgres ships the owner/writer roles script" has_line \
+  '^\./usr/share/doc/tradestore-postgres/examples/postgres-roles\.sql$' \
+  "$(dpkg-deb -c "$(deb tradestore-postgres "$arch")" | awk '{print $6}')"
 dev_deb=$(deb tradestore-dev all)
 dev_listing=$(dpkg-deb -c "$dev_deb" | awk '{print $6}')
 for f in ./usr/include/tradestore/tradestore.h ./usr/lib/cmake/TradeStore/TradeStoreConfig.cmake \
@@ -174,6 +177,9 @@ check "tradestore-devel.rpm (noarch): headers, CMake package, example" has_line 
   '^/usr/lib/cmake/TradeStore/TradeStoreConfig\.cmake$' "$(rpm -qlp "$r")"
 has_line '^/usr/include/tradestore/tradestore\.h$' "$(rpm -qlp "$r")" || fail "devel: no headers"
 has_line '/examples/book-allowlist/CMakeLists\.txt$' "$(rpm -qlp "$r")" || fail "devel: no example"
+check "tradestore-postgres.rpm ships the owner/writer roles script" has_line \
+  '/doc/tradestore-postgres[^/]*/postgres-roles\.sql$' \
+  "$(rpm -qlp "$(ls "$out"/rpm/tradestore-postgres-"$version"-*.rpm)")"
 
 # --- 4. A fresh Debian 12 root ------------------------------------------------------------------
 mounts=()
