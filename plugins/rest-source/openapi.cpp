@@ -398,33 +398,68 @@ JsonValue responses(const OpenApiOptions& options) {
               object({{"Retry-After", object({{"description", "Seconds to wait"},
                                               {"schema", object({{"type", "integer"}})}})}})));
     const JsonValue challenge = object(
-        {{"WWW-Authenticate",
-          object({{"description", "Bearer realm=\"tradestore\"; with error=\"invalid_token\" "
-                                  "when a token was presented but not accepted"},
-                  {"schema", object({{"type", "string"}})}})}});
+        {{"WWW-Authenticate", object({{"description",
+                                       "Bearer realm=\"tradestore\"; with error=\"invalid_token\" "
+                                       "when a token was presented but not accepted"},
+                                      {"schema", object({{"type", "string"}})}})}});
     r.set("Unauthorized",
           error_response(
               "No bearer token, or one that is unknown, expired or wrongly signed (only when "
               "authentication is configured); nothing was changed",
               schema_ref("Detail"),
               object({{"missing", example("No token", object({{"detail", "Not authenticated"}}))},
-                      {"invalid", example("Bad token",
-                                          object({{"detail", "Invalid or expired token"}}))}}),
+                      {"invalid",
+                       example("Bad token", object({{"detail", "Invalid or expired token"}}))}}),
               challenge));
-    r.set("Forbidden",
-          error_response(
-              "The token is valid but its role does not allow this operation; nothing was "
-              "changed",
-              schema_ref("Detail"),
-              object({{"role", example("Writer deleting",
-                                       object({{"detail", "Forbidden: this operation needs the "
-                                                          "admin role"}}))}})));
+    r.set(
+        "Forbidden",
+        error_response("The token is valid but its role does not allow this operation; nothing was "
+                       "changed",
+                       schema_ref("Detail"),
+                       object({{"role", example("Writer deleting",
+                                                object({{"detail",
+                                                         "Forbidden: this operation needs the "
+                                                         "admin role"}}))}})));
     r.set(
         "NoEventStore",
         error_response("No plugin of this deployment keeps events (configure mongo-audit)",
                        schema_ref("Detail"),
                        object({{"no_event_store",
                                 example("No event store", object({{"detail", kNoEventStore}}))}})));
+    // The transport's own answers, before any route is chosen: no X-Request-ID (no handler
+    // ran), the connection closed. The texts are plain_answers' refusal_detail.
+    const auto refusal = [](std::string_view summary, std::string detail) {
+        return example(summary, object({{"detail", std::move(detail)}}));
+    };
+    r.set(
+        "TransportRefused",
+        object(
+            {{"description",
+              "Refused by the transport before routing, and the connection closed: 400 "
+              "malformed framing, 408 request not complete within request_read_timeout, 413 "
+              "body over max_body_bytes, 417 an Expect other than 100-continue, 431 header "
+              "over max_header_bytes, 501 a transfer coding other than chunked, 503 beyond "
+              "max_connections or max_in_flight (with Retry-After)"},
+             {"headers",
+              object({{"Connection", object({{"schema", object({{"const", "close"}})}})},
+                      {"Retry-After", object({{"description", "With 503: seconds to wait"},
+                                              {"schema", object({{"type", "integer"}})}})}})},
+             {"content",
+              json_content(
+                  schema_ref("Detail"),
+                  object({{"400", refusal("Malformed request", "Malformed HTTP request")},
+                          {"408", refusal("Too slow", "Request not received in time")},
+                          {"413", refusal("Body too large",
+                                          "Request body exceeds " +
+                                              std::to_string(options.max_body_bytes) + " bytes")},
+                          {"417",
+                           refusal("Unsupported Expect", "Only Expect: 100-continue is supported")},
+                          {"431", refusal("Header too large",
+                                          "Request header exceeds " +
+                                              std::to_string(options.max_header_bytes) + " bytes")},
+                          {"501", refusal("Unsupported transfer coding",
+                                          "Only the chunked transfer coding is supported")},
+                          {"503", refusal("Overloaded", "Service unavailable, retry later")}}))}}));
     r.set("InternalError",
           error_response(
               "An unexpected failure; it is logged with the request id, never shown",
@@ -686,7 +721,10 @@ JsonValue openapi_document(const OpenApiOptions& options) {
                    "Ingests, validates and stores trades. Every answer is JSON and carries an "
                    "X-Request-ID. A method a path does not list is answered 405 with Allow "
                    "(components/responses/MethodNotAllowed); an unexpected failure 500 without "
-                   "internals (components/responses/InternalError). With authentication "
+                   "internals (components/responses/InternalError). A request the transport "
+                   "cannot take (malformed, too slow, too large, overload) is answered before "
+                   "routing and the connection closed (components/responses/TransportRefused). "
+                   "With authentication "
                    "configured, operations need a bearer token with the role in x-required-role "
                    "(components/securitySchemes/bearerAuth): 401 without a valid one, 403 when "
                    "its role is too low. Prometheus metrics are at /metrics, this document at "

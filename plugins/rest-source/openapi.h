@@ -15,6 +15,7 @@ struct OpenApiOptions {
     std::string version = "0.0.0";
     std::size_t max_body_bytes = 1'048'576;
     std::size_t max_batch_items = 1000;
+    std::size_t max_header_bytes = 16'384;
 };
 
 JsonValue openapi_document(const OpenApiOptions& options);

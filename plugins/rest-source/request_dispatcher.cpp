@@ -40,6 +40,7 @@ ServiceContent make_content(Host& host, const RestConfig& config) {
     options.version = std::string(host.version());
     options.max_body_bytes = config.max_body_bytes;
     options.max_batch_items = config.max_batch_items;
+    options.max_header_bytes = config.max_header_bytes;
     return ServiceContent{
         std::move(info),
         openapi_json(options),

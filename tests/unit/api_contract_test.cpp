@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "openapi.h"
+#include "plain_answers.h"
 #include "query_params.h"
 #include "router.h"
 #include "trade_codec.h"
@@ -179,12 +180,21 @@ TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
     }
     EXPECT_EQ(seen.size(), expected.size());
     // 405 and 500 have no operation of their own; they are documented once, with examples.
-    for (const char* name :
-         {"MethodNotAllowed", "InternalError", "BadRequest", "NotFound", "PayloadTooLarge",
-          "UnsupportedMediaType", "ValidationFailed", "Unavailable", "MalformedJson",
-          "Unauthorized", "Forbidden"}) {
+    for (const char* name : {"MethodNotAllowed", "InternalError", "BadRequest", "NotFound",
+                             "PayloadTooLarge", "UnsupportedMediaType", "ValidationFailed",
+                             "Unavailable", "MalformedJson", "Unauthorized", "Forbidden"}) {
         const rapidjson::Value& response = at({"components", "responses", name});
         EXPECT_TRUE(response["content"]["application/json"].HasMember("examples")) << name;
+    }
+    // The transport's refusals, each example the very text the transport sends.
+    const rapidjson::Value& refused = at(
+        {"components", "responses", "TransportRefused", "content", "application/json", "examples"});
+    for (const int status : {400, 408, 413, 417, 431, 501, 503}) {
+        const std::string key = std::to_string(status);
+        ASSERT_TRUE(refused.HasMember(key.c_str())) << key;
+        EXPECT_EQ(std::string(refused[key.c_str()]["value"]["detail"].GetString()),
+                  refusal_detail(status, 16'384, 4096))
+            << key;
     }
     EXPECT_TRUE(at({"components", "responses", "MethodNotAllowed", "headers"}).HasMember("Allow"));
     EXPECT_TRUE(at({"components", "responses", "Unavailable", "headers"}).HasMember("Retry-After"));
@@ -201,10 +211,12 @@ TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
 TEST_F(ApiContractTest, EveryOperationStatesItsSecurityAndRole) {
     // The roles of the design, written out here rather than taken from the router.
     const std::map<std::string, std::string> roles = {
-        {"createTrade", "writer"},   {"createTradesBatch", "writer"}, {"listTrades", "reader"},
-        {"listTradesByBook", "reader"}, {"getTrade", "reader"},       {"deleteTrade", "admin"},
-        {"getHealth", "reader"},     {"getLiveness", ""},             {"getReadiness", ""},
-        {"getStatistics", "reader"}, {"expireTrades", "admin"},       {"listAuditLogs", "admin"},
+        {"createTrade", "writer"}, {"createTradesBatch", "writer"},
+        {"listTrades", "reader"},  {"listTradesByBook", "reader"},
+        {"getTrade", "reader"},    {"deleteTrade", "admin"},
+        {"getHealth", "reader"},   {"getLiveness", ""},
+        {"getReadiness", ""},      {"getStatistics", "reader"},
+        {"expireTrades", "admin"}, {"listAuditLogs", "admin"},
         {"listEvents", "admin"},
     };
     for (const auto& path : document_["paths"].GetObject()) {
