@@ -198,6 +198,12 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits,
     }
     // Both framings at once is how requests are smuggled past proxies: refuse.
     if (framing.chunked && length) return refuse(400);
+    // RFC 9112, 3.2: an HTTP/1.1 request without Host must be answered 400.
+    if (!host) {
+        const std::string_view request_line =
+            without_cr(bytes.substr(start, bytes.find('\n', start) - start));
+        if (request_line.ends_with(" HTTP/1.1")) return refuse(400);
+    }
 
     const std::string_view body = bytes.substr(end);
     if (framing.chunked) {

@@ -29,7 +29,7 @@ Framing frame(const std::string& bytes) {
 
 TEST(HttpFramingTest, RequestWithoutBodyEndsAtTheBlankLine) {
     const std::string request = "GET /api/v1/trades/T1 HTTP/1.1\r\nHost: x\r\n\r\n";
-    const Framing framing = frame(request + "GET /next HTTP/1.1\r\n");
+    const Framing framing = frame(request + "GET /next HTTP/1.1\r\nHost: h\r\n");
     EXPECT_EQ(framing.state, State::Complete);
     EXPECT_EQ(framing.header_bytes, request.size());
     EXPECT_EQ(framing.request_bytes, request.size()) << "the pipelined request is not part of it";
@@ -37,7 +37,7 @@ TEST(HttpFramingTest, RequestWithoutBodyEndsAtTheBlankLine) {
 
 TEST(HttpFramingTest, EveryPrefixOfARequestIsIncomplete) {
     const std::string request =
-        "POST /api/v1/trades HTTP/1.1\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello";
+        "POST /api/v1/trades HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nX-A: b\r\n\r\nhello";
     for (std::size_t n = 0; n < request.size(); ++n) {
         EXPECT_EQ(frame(request.substr(0, n)).state, State::Incomplete) << n;
     }
@@ -56,36 +56,45 @@ TEST(HttpFramingTest, BareLineFeedsAndLeadingEmptyLinesAreAccepted) {
 
 TEST(HttpFramingTest, HeaderOverTheLimitIs431EvenBeforeItEnds) {
     const std::string line = "X-Filler: " + std::string(300, 'a') + "\r\n";
-    EXPECT_EQ(frame("GET / HTTP/1.1\r\n" + line).status, 431) << "no blank line yet";
-    EXPECT_EQ(frame("GET / HTTP/1.1\r\n" + line + "\r\n").status, 431);
-    const std::string fits = "GET / HTTP/1.1\r\nX-Filler: " + std::string(200, 'a') + "\r\n\r\n";
+    EXPECT_EQ(frame("GET / HTTP/1.1\r\nHost: h\r\n" + line).status, 431) << "no blank line yet";
+    EXPECT_EQ(frame("GET / HTTP/1.1\r\nHost: h\r\n" + line + "\r\n").status, 431);
+    const std::string fits =
+        "GET / HTTP/1.1\r\nHost: h\r\nX-Filler: " + std::string(200, 'a') + "\r\n\r\n";
     EXPECT_EQ(frame(fits).state, State::Complete) << "positive control: just under the limit";
 }
 
 TEST(HttpFramingTest, BodyOverTheLimitIs413BeforeItArrives) {
-    const Framing framing = frame("POST / HTTP/1.1\r\nContent-Length: 33\r\n\r\n");
+    const Framing framing = frame("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 33\r\n\r\n");
     EXPECT_EQ(framing.state, State::Refused);
     EXPECT_EQ(framing.status, 413);
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nContent-Length: 32\r\n\r\n").state, State::Incomplete);
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n").status, 400)
+    EXPECT_EQ(frame("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 32\r\n\r\n").state,
+              State::Incomplete);
+    EXPECT_EQ(
+        frame("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999\r\n\r\n").status,
+        400)
         << "a length too long to be a number";
 }
 
 TEST(HttpFramingTest, AmbiguousLengthsAreRefused) {
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n").status,
+    EXPECT_EQ(frame("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n")
+                  .status,
               400);
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc").state,
-              State::Complete)
-        << "the same length twice is allowed";
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n").status, 400);
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nContent-Length: 1e3\r\n\r\n").status, 400);
     EXPECT_EQ(
-        frame("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n").status,
+        frame("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc")
+            .state,
+        State::Complete)
+        << "the same length twice is allowed";
+    EXPECT_EQ(frame("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n").status, 400);
+    EXPECT_EQ(frame("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1e3\r\n\r\n").status, 400);
+    EXPECT_EQ(
+        frame(
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n")
+            .status,
         400);
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").status, 501);
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nX-A: 1\r\n  folded\r\n\r\n").status, 400);
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nno colon\r\n\r\n").status, 400);
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nBad Name: 1\r\n\r\n").status, 400);
+    EXPECT_EQ(frame("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n").status, 501);
+    EXPECT_EQ(frame("POST / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n  folded\r\n\r\n").status, 400);
+    EXPECT_EQ(frame("POST / HTTP/1.1\r\nHost: h\r\nno colon\r\n\r\n").status, 400);
+    EXPECT_EQ(frame("POST / HTTP/1.1\r\nHost: h\r\nBad Name: 1\r\n\r\n").status, 400);
 }
 
 // Poco's header parser, which reads the fields after framing, stops at a line that starts with
@@ -94,12 +103,13 @@ TEST(HttpFramingTest, AmbiguousLengthsAreRefused) {
 TEST(HttpFramingTest, BareCarriageReturnsAndNulsInTheHeaderAreRefused) {
     EXPECT_EQ(frame("GET / HTTP/1.1\r\nHost: x\r\n\rX-A: 1\r\n\r\n").status, 400)
         << "a field line that starts with CR";
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nX-A: a\rContent-Length: 3\r\n\r\nabc").status, 400)
+    EXPECT_EQ(frame("POST / HTTP/1.1\r\nHost: h\r\nX-A: a\rContent-Length: 3\r\n\r\nabc").status,
+              400)
         << "a CR inside a field value";
     EXPECT_EQ(frame("GET / HTTP/1.1\rX: y\r\n\r\n").status, 400) << "a CR in the request line";
-    EXPECT_EQ(frame(std::string("GET / HTTP/1.1\r\nX-A: a\0b\r\n\r\n", 28)).status, 400)
+    EXPECT_EQ(frame(std::string("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\0b\r\n\r\n", 37)).status, 400)
         << "a NUL in a field value";
-    EXPECT_EQ(frame("GET / HTTP/1.1\r\nX-A: a\tb\r\n\n").state, State::Complete)
+    EXPECT_EQ(frame("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\tb\r\n\n").state, State::Complete)
         << "HTAB and bare LF stay accepted";
 }
 
@@ -118,13 +128,24 @@ TEST(HttpFramingTest, SingletonFieldsTwiceAreRefused) {
         << "other fields may repeat";
 }
 
+// RFC 9112, 3.2: a server must answer 400 to an HTTP/1.1 request without Host.
+TEST(HttpFramingTest, AnHttp11RequestWithoutHostIsRefused) {
+    EXPECT_EQ(frame("GET / HTTP/1.1\r\nX-A: 1\r\n\r\n").status, 400);
+    EXPECT_EQ(frame("GET / HTTP/1.1\r\nx-host: a\r\n\r\n").status, 400) << "only Host itself";
+    EXPECT_EQ(frame("GET / HTTP/1.1\r\nHOST: a\r\n\r\n").state, State::Complete);
+    EXPECT_EQ(frame("GET / HTTP/1.1\r\nHost:\r\n\r\n").state, State::Complete)
+        << "an empty Host is allowed (a URI without an authority)";
+    EXPECT_EQ(frame("GET / HTTP/1.0\r\nX-A: 1\r\n\r\n").state, State::Complete)
+        << "HTTP/1.0 had no Host";
+}
+
 TEST(HttpFramingTest, ChunkedBodiesAreFramedAndDecoded) {
-    const std::string head = "POST / HTTP/1.1\r\ntransfer-encoding: Chunked\r\n\r\n";
+    const std::string head = "POST / HTTP/1.1\r\nHost: h\r\ntransfer-encoding: Chunked\r\n\r\n";
     const std::string body = "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n";
     for (std::size_t n = 0; n < body.size(); ++n) {
         EXPECT_EQ(frame(head + body.substr(0, n)).state, State::Incomplete) << n;
     }
-    const Framing framing = frame(head + body + "GET / HTTP/1.1\r\n");
+    const Framing framing = frame(head + body + "GET / HTTP/1.1\r\nHost: h\r\n");
     ASSERT_EQ(framing.state, State::Complete);
     EXPECT_TRUE(framing.chunked);
     EXPECT_EQ(framing.request_bytes, head.size() + body.size());
@@ -145,7 +166,7 @@ Framing frame_in_pieces(const std::string& bytes, std::size_t piece, const Frami
 }
 
 TEST(HttpFramingTest, ChunkedBodiesArrivingPieceByPieceAreWalkedOnNotAgain) {
-    const std::string head = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const std::string head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
     const std::string body = "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n";
     for (std::size_t piece = 1; piece < 8; ++piece) {
         const Framing framing = frame_in_pieces(head + body + "GET /", piece, small_limits());
@@ -173,7 +194,7 @@ TEST(HttpFramingTest, ChunkedBodiesArrivingPieceByPieceAreWalkedOnNotAgain) {
 }
 
 TEST(HttpFramingTest, ChunkedBodyOverTheLimitOrMalformedIsRefused) {
-    const std::string head = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const std::string head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
     EXPECT_EQ(frame(head + "21\r\n").status, 413) << "one chunk of 33 bytes, announced";
     EXPECT_EQ(frame(head + "10\r\n" + std::string(16, 'a') + "\r\n11\r\n").status, 413)
         << "16 + 17 bytes in two chunks";
@@ -186,11 +207,12 @@ TEST(HttpFramingTest, ChunkedBodyOverTheLimitOrMalformedIsRefused) {
 }
 
 TEST(HttpFramingTest, ExpectContinueIsReportedUntilTheBodyArrives) {
-    const std::string head = "POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
+    const std::string head =
+        "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
     EXPECT_TRUE(frame(head).expect_continue);
     EXPECT_FALSE(frame(head + "abc").expect_continue);
     EXPECT_EQ(frame(head + "abc").state, State::Complete);
-    EXPECT_EQ(frame("POST / HTTP/1.1\r\nExpect: something\r\n\r\n").status, 417);
+    EXPECT_EQ(frame("POST / HTTP/1.1\r\nHost: h\r\nExpect: something\r\n\r\n").status, 417);
 }
 
 TEST(RestLimitSettingsTest, NewLimitsAndTheDeprecatedMaxQueued) {
