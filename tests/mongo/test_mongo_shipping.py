@@ -1,5 +1,5 @@
-"""End to end: the real tradestored (sqlite-store, rest-source, expiry-scheduler, mongo-audit)
-over HTTP, and what reaches MongoDB: every decision in audit_logs exactly once, in order, with
+"""End to end: the real tradestored (sqlite-store, or postgres-store when
+TRADESTORE_E2E_STORE=postgres; rest-source, expiry-scheduler, mongo-audit) over HTTP, and what reaches MongoDB: every decision in audit_logs exactly once, in order, with
 the right fields; the TRADES_EXPIRED event with the right count; nothing lost or duplicated
 across kill -9; retention deleting exactly what is older than the cut-off."""
 
