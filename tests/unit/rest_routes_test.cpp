@@ -449,6 +449,19 @@ class RestServerTest : public ::testing::Test {
         return answer;
     }
 
+    // Sends a POST on a connection of its own and returns once a worker holds it inside the
+    // ingest, where it stays until `release` is set; the future gives its answer.
+    std::future<Answer> post_held_in_ingest(std::promise<void>& release) {
+        host_.ingest_.gate = release.get_future().share();
+        std::future<void> entered = host_.ingest_.entered.get_future();
+        auto answer = std::async(std::launch::async, [this] {
+            Poco::Net::HTTPClientSession session("127.0.0.1", source_->port());
+            return send_on(session, "POST", "/api/v1/trades", kValidTrade);
+        });
+        entered.wait();
+        return answer;
+    }
+
     FakeHost host_;
     std::unique_ptr<RestSource> source_;
     std::unique_ptr<Poco::Net::HTTPClientSession> session_;
@@ -739,13 +752,7 @@ TEST_F(RestServerTest, SecondServerOnTheSamePortFailsWithOneLine) {
 
 TEST_F(RestServerTest, StopWaitsForTheRequestInFlightAndItsAnswer) {
     std::promise<void> release;
-    host_.ingest_.gate = release.get_future().share();
-    std::future<void> entered = host_.ingest_.entered.get_future();
-    auto request = std::async(std::launch::async, [this] {
-        Poco::Net::HTTPClientSession session("127.0.0.1", source_->port());
-        return send_on(session, "POST", "/api/v1/trades", kValidTrade);
-    });
-    entered.wait();  // the request is inside the ingest now
+    std::future<Answer> request = post_held_in_ingest(release);
     auto stopping = std::async(std::launch::async, [this] { source_->stop(); });
     EXPECT_EQ(stopping.wait_for(milliseconds(300)), std::future_status::timeout)
         << "stop() returned while a request was in flight";
@@ -767,20 +774,14 @@ class InFlightLimitTest : public RestServerTest {
 
 TEST_F(InFlightLimitTest, BeyondMaxInFlightA503AtOnceNotAQueue) {
     std::promise<void> release;
-    host_.ingest_.gate = release.get_future().share();
-    std::future<void> entered = host_.ingest_.entered.get_future();
-    auto first = std::async(std::launch::async, [this] {
-        Poco::Net::HTTPClientSession session("127.0.0.1", source_->port());
-        return send_on(session, "POST", "/api/v1/trades", kValidTrade).status;
-    });
-    entered.wait();  // the one request allowed is in a handler now
+    std::future<Answer> first = post_held_in_ingest(release);  // the one request allowed
     Poco::Net::HTTPClientSession other("127.0.0.1", source_->port());
     const Answer refused = send_on(other, "GET", "/api/v1/health/live");
     EXPECT_EQ(refused.status, 503);
     EXPECT_EQ(refused.header("Retry-After"), "1");
     EXPECT_EQ(refused.body, R"({"detail":"Service unavailable, retry later"})");
     release.set_value();
-    EXPECT_EQ(first.get(), 201);
+    EXPECT_EQ(first.get().status, 201);
     Poco::Net::HTTPClientSession again("127.0.0.1", source_->port());
     EXPECT_EQ(send_on(again, "GET", "/api/v1/health/live").status, 200) << "positive control";
 }
@@ -795,13 +796,7 @@ class SplitWorkerPoolsTest : public RestServerTest {
 
 TEST_F(SplitWorkerPoolsTest, ReadsAreServedWhileEveryWriteWorkerWaitsOnACommit) {
     std::promise<void> release;
-    host_.ingest_.gate = release.get_future().share();
-    std::future<void> entered = host_.ingest_.entered.get_future();
-    auto write = std::async(std::launch::async, [this] {
-        Poco::Net::HTTPClientSession session("127.0.0.1", source_->port());
-        return send_on(session, "POST", "/api/v1/trades", kValidTrade).status;
-    });
-    entered.wait();  // the only write worker is held inside the ingest
+    std::future<Answer> write = post_held_in_ingest(release);  // the only write worker
     Poco::Net::HTTPClientSession reader("127.0.0.1", source_->port());
     reader.setTimeout(Poco::Timespan(5, 0));  // one shared pool would leave these waiting
     auto status_of = [&reader](const std::string& method, const std::string& uri) {
@@ -816,7 +811,7 @@ TEST_F(SplitWorkerPoolsTest, ReadsAreServedWhileEveryWriteWorkerWaitsOnACommit) 
     release.set_value();
     EXPECT_EQ(read_status, 404);
     EXPECT_EQ(head_status, 200);
-    EXPECT_EQ(write.get(), 201);
+    EXPECT_EQ(write.get().status, 201);
     EXPECT_EQ(send_on(reader, "GET", "/api/v1/trades/T1").status, 200) << "the write landed";
 }
 
