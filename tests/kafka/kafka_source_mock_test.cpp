@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "eventually.h"
 #include "kafka_source.h"
 #include "null_store.h"
 #include "trade_codec.h"
@@ -28,12 +29,7 @@ constexpr Date kToday = sys_days{year{2026} / 11 / 24};
 constexpr std::int16_t kProduceApiKey = 0;
 
 bool wait_until(const std::function<bool()>& condition, milliseconds timeout = seconds(30)) {
-    const auto deadline = steady_clock::now() + timeout;
-    while (steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(milliseconds(20));
-    }
-    return condition();
+    return test_support::eventually(condition, timeout);
 }
 
 // --- a fake host ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "eventually.h"
 #include "kernel_host.h"
 #include "metrics_registry.h"
 #include "null_store.h"
@@ -75,15 +76,7 @@ class NoIngest final : public IngestSink {
     void submit(Batch, std::function<void(IngestResult)> done) override { done({}); }
 };
 
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::milliseconds within = 5s) {
-    const auto until = std::chrono::steady_clock::now() + within;
-    while (std::chrono::steady_clock::now() < until) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(5ms);
-    }
-    return condition();
-}
+using test_support::eventually;
 
 class EventOutboxWriterTest : public ::testing::Test {
   protected:

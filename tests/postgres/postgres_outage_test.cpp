@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "eventually.h"
 #include "pg_test_support.h"
 #include "trade_rules.h"
 
@@ -36,16 +37,7 @@ Batch one_trade(const std::string& id, std::int64_t version) {
     return batch;
 }
 
-// Waits until `done` holds, for at most `limit`.
-template <typename Predicate>
-bool eventually(Predicate done, milliseconds limit) {
-    const auto until = steady_clock::now() + limit;
-    while (!done()) {
-        if (steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(milliseconds{5});
-    }
-    return true;
-}
+using test_support::eventually;
 
 struct Observed {
     std::mutex mutex;
