@@ -32,40 +32,34 @@ std::string query_plan(const std::filesystem::path& path, const std::string& sql
     return plan;
 }
 
-TEST(SqliteOutbox, TheBacklogIsReadThroughThePartialIndexWithoutSorting) {
+// The plan of `sql` on a database the store has just created its schema in.
+std::string plan_on_a_fresh_schema(const std::string& sql) {
     SqliteEnvironment environment;
     auto store = environment.create_store();
     store->open();
     store->close();
-    const std::string plan =
-        query_plan(environment.database(),
-                   "SELECT id, trade_id FROM audit_log WHERE shipped = 0 ORDER BY id LIMIT 1000");
+    return query_plan(environment.database(), sql);
+}
+
+TEST(SqliteOutbox, TheBacklogIsReadThroughThePartialIndexWithoutSorting) {
+    const std::string plan = plan_on_a_fresh_schema(
+        "SELECT id, trade_id FROM audit_log WHERE shipped = 0 ORDER BY id LIMIT 1000");
     EXPECT_NE(plan.find("audit_log_unshipped"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
 }
 
 TEST(SqliteOutbox, TheEventBacklogIsReadThroughItsPartialIndexWithoutSorting) {
-    SqliteEnvironment environment;
-    auto store = environment.create_store();
-    store->open();
-    store->close();
-    const std::string plan =
-        query_plan(environment.database(),
-                   "SELECT id, event_type, severity, data, timestamp FROM event_outbox "
-                   "WHERE shipped = 0 ORDER BY timestamp, id LIMIT 1000");
+    const std::string plan = plan_on_a_fresh_schema(
+        "SELECT id, event_type, severity, data, timestamp FROM event_outbox "
+        "WHERE shipped = 0 ORDER BY timestamp, id LIMIT 1000");
     EXPECT_NE(plan.find("event_outbox_unshipped"), std::string::npos) << plan;
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
 }
 
 TEST(SqliteOutbox, PruningUsesTheTimestampIndex) {
-    SqliteEnvironment environment;
-    auto store = environment.create_store();
-    store->open();
-    store->close();
-    const std::string plan =
-        query_plan(environment.database(),
-                   "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
-                   "WHERE timestamp < 5 AND shipped = 1 LIMIT 10)");
+    const std::string plan = plan_on_a_fresh_schema(
+        "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
+        "WHERE timestamp < 5 AND shipped = 1 LIMIT 10)");
     EXPECT_NE(plan.find("audit_log_timestamp"), std::string::npos) << plan;
 }
 
