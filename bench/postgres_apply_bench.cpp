@@ -204,7 +204,7 @@ double apply_phase(const std::string& uri, const std::vector<Trade>& trades, std
     for (std::size_t first = 0; first < count; first += batch_size) {
         batch.candidates.clear();
         for (std::size_t i = first; i < std::min(count, first + batch_size); ++i) {
-            batch.candidates.push_back({trades[i], "bench", "bench"});
+            batch.candidates.push_back({trades[i], "bench", "bench", {}});
         }
         const auto results = store.apply(batch, rules, kToday);
         for (const ItemResult& result : results) {

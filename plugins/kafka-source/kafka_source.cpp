@@ -460,9 +460,19 @@ KafkaSource::Delivery KafkaSource::deliver() {
         applied = std::max(applied, position.offset);
     }
     store_offsets(plan.next_offsets);
-    metrics_.applied->inc(candidates);
+    // The store skips, in its transaction, what an earlier transaction applied: after a COMMIT
+    // whose outcome was unknown, or what a consumer that has since lost the partition applied.
+    const auto replays = static_cast<std::size_t>(
+        std::count_if(result.items.begin(), result.items.end(),
+                      [](const ItemResult& item) { return item.skipped_as_replay; }));
+    if (replays > 0) {
+        log(LogLevel::Info, std::to_string(replays) +
+                                " message(s) had been applied by an earlier transaction; the "
+                                "store skipped them");
+    }
+    metrics_.applied->inc(candidates - replays);
     metrics_.dead_lettered->inc(plan.dead_letters.size());
-    metrics_.skipped->inc(plan.skipped);
+    metrics_.skipped->inc(plan.skipped + replays);
     log(LogLevel::Debug, "batch of " + std::to_string(pending_.size()) + " committed (" +
                              std::to_string(candidates) + " trades, " +
                              std::to_string(plan.dead_letters.size()) + " dead letters, " +

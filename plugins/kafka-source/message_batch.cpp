@@ -24,6 +24,10 @@ std::string describe_field_errors(const std::vector<FieldError>& errors) {
     return text;
 }
 
+Origin origin_of(const KafkaRecord& record) {
+    return {record.topic, record.partition, record.offset};
+}
+
 AuditEntry dead_letter_audit(const KafkaRecord& record, const DeadLetter& letter,
                              std::string_view dead_letter_topic, std::string reference) {
     AuditEntry entry;
@@ -39,6 +43,7 @@ AuditEntry dead_letter_audit(const KafkaRecord& record, const DeadLetter& letter
     entry.message += letter.error;
     entry.source = std::string(kSourceName);
     entry.reference = std::move(reference);
+    entry.origin = origin_of(record);
     return entry;
 }
 
@@ -108,6 +113,7 @@ PlannedBatch plan_batch(const std::vector<KafkaRecord>& records, const AppliedPo
         if (candidate.trade.created_date == Date{}) candidate.trade.created_date = today;
         candidate.source = std::string(kSourceName);
         candidate.reference = reference_of(record);
+        candidate.origin = origin_of(record);
         plan.candidate_record.push_back(index);
     }
 

@@ -1,11 +1,9 @@
 // Writes of the SQLite store: apply, remove and expire, each one transaction on the single
 // writer connection. On any failure the transaction rolls back and nothing is written.
 #include <sqlite3.h>
-#include <tradestore/audit_wording.h>
-#include <tradestore/decision.h>
+#include <tradestore/batch_decision.h>
 
 #include <string_view>
-#include <unordered_map>
 
 #include "dates.h"
 #include "rows.h"
@@ -16,13 +14,6 @@ namespace tradestore::plugins {
 using sqlite::Query;
 
 namespace {
-
-// What apply() knows about one trade id during its transaction: the row as it stands after
-// the batch's earlier candidates (pointing into their results), or as loaded from the table.
-struct IdState {
-    const Trade* row = nullptr;  // nullptr: no live row
-    std::optional<std::int64_t> tombstone;
-};
 
 std::optional<Trade> load_trade(sqlite::Connection& db, const std::string& trade_id) {
     auto select = db.use(Query::SelectTrade);
@@ -58,7 +49,7 @@ void delete_tombstone(sqlite::Connection& db, const std::string& trade_id) {
     erase->run();
 }
 
-struct AuditRow {
+struct AuditValues {
     std::string_view trade_id;
     AuditAction action;
     bool success;
@@ -71,7 +62,7 @@ struct AuditRow {
     Timestamp timestamp;
 };
 
-void write_audit(sqlite::Connection& db, const AuditRow& row) {
+void write_audit(sqlite::Connection& db, const AuditValues& row) {
     auto insert = db.use(Query::InsertAudit);
     insert->bind_text(1, row.trade_id);
     insert->bind_text(2, to_string(row.action));
@@ -95,98 +86,58 @@ void record_position(sqlite::Connection& db, const SourcePosition& position) {
     upsert->run();
 }
 
+std::optional<std::int64_t> load_position(sqlite::Connection& db, const PartitionKey& key) {
+    auto select = db.use(Query::SelectPosition);
+    select->bind_text(1, key.source);
+    select->bind_text(2, key.stream);
+    select->bind_int(3, key.partition);
+    if (!select->step()) return std::nullopt;
+    return select->column_int(0);
+}
+
 }  // namespace
 
 std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const Rule* const> rules,
                                            Date business_date) {
-    std::vector<ItemResult> results(batch.candidates.size());  // never reallocated: see IdState
-    std::unordered_map<std::string_view, IdState> ids;
-    ids.reserve(batch.candidates.size());
-    std::string codes;
-    std::string message;
-
     std::lock_guard lock(writer_mutex_);
     sqlite::Connection& db = writer();
+    // BEGIN IMMEDIATE takes the database's write lock: the positions read below cannot move
+    // until this transaction ends, in this process or any other.
     sqlite::Transaction transaction(db);
     const Timestamp now = sqlite::now_utc();
 
-    for (const SourcePosition& position : batch.positions) record_position(db, position);
-    for (const AuditEntry& entry : batch.audit_only) {
-        for (const std::string& code : entry.reason_codes) {
-            if (!codes.empty()) codes += ',';
-            codes += code;
-        }
-        write_audit(db, {.trade_id = entry.trade_id,
-                         .action = entry.action,
-                         .success = entry.success,
-                         .reason_codes = codes,
-                         .message = entry.message,
-                         .received_version = entry.received_version,
-                         .stored_version = entry.stored_version,
-                         .source = entry.source,
-                         .reference = entry.reference,
-                         .timestamp = now});
-        codes.clear();
+    RecordedPositions recorded;
+    for (const PartitionKey& key : partitions_of(batch)) {
+        if (auto offset = load_position(db, key)) recorded.emplace(key, *offset);
     }
+    BatchPlan plan = decide_batch(batch, rules, business_date, now, recorded,
+                                  [&db](const std::string& trade_id) {
+                                      StoredState state;
+                                      state.row = load_trade(db, trade_id);
+                                      if (!state.row) state.tombstone = load_tombstone(db, trade_id);
+                                      return state;
+                                  });
 
-    for (std::size_t i = 0; i < batch.candidates.size(); ++i) {
-        const Candidate& candidate = batch.candidates[i];
-        const Trade& incoming = candidate.trade;
-        ItemResult& result = results[i];
-
-        auto [it, first_seen] = ids.try_emplace(incoming.trade_id);
-        IdState& state = it->second;
-        std::optional<Trade> loaded;
-        if (first_seen) {
-            loaded = load_trade(db, incoming.trade_id);
-            if (loaded) {
-                state.row = &*loaded;
-            } else {
-                state.tombstone = load_tombstone(db, incoming.trade_id);
-            }
-        }
-
-        Decision decision =
-            decide(rules, RuleInput{incoming, state.row, state.tombstone, business_date});
-        if (state.row != nullptr) result.previous_version = state.row->version;
-        describe_for_audit(candidate.trade, decision, result.previous_version, codes, message);
-
-        if (decision.outcome == Outcome::Rejected) {
-            if (loaded) {
-                result.stored = std::move(loaded);
-            } else if (state.row != nullptr) {
-                result.stored = *state.row;
-            }
-        } else {
-            Trade& stored = result.stored.emplace(incoming);
-            stored.expired = false;  // owned by the server
-            stored.last_updated = now;
-            write_trade(db, stored);
-            if (state.tombstone) {
-                delete_tombstone(db, incoming.trade_id);
-                state.tombstone.reset();
-            }
-        }
-        state.row = result.stored ? &*result.stored : nullptr;
-
-        write_audit(db, {.trade_id = incoming.trade_id,
-                         .action = audit_action(decision.outcome),
-                         .success = decision.outcome != Outcome::Rejected,
-                         .reason_codes = codes,
-                         .message = message,
-                         .received_version = incoming.version,
-                         .stored_version = result.previous_version,
-                         .source = candidate.source,
-                         .reference = candidate.reference,
-                         .timestamp = now});
-        result.outcome = decision.outcome;
-        result.reasons = std::move(decision.reasons);
-        // The store cannot tell a candidate's offset; sources skip replays using position().
-        result.skipped_as_replay = false;
+    for (const SourcePosition& position : plan.positions) record_position(db, position);
+    for (const TradeWrite& write : plan.writes) {
+        const Trade& trade = *plan.results[write.candidate].stored;
+        write_trade(db, trade);
+        if (write.restores) delete_tombstone(db, trade.trade_id);
     }
-
+    for (const AuditRow& row : plan.audit) {
+        write_audit(db, {.trade_id = row.trade_id,
+                         .action = row.action,
+                         .success = row.success,
+                         .reason_codes = row.reason_codes,
+                         .message = row.message,
+                         .received_version = row.received_version,
+                         .stored_version = row.stored_version,
+                         .source = row.source,
+                         .reference = row.reference,
+                         .timestamp = now});
+    }
     transaction.commit();
-    return results;
+    return std::move(plan.results);
 }
 
 bool SqliteStore::remove(const std::string& trade_id, const std::string& source,

@@ -76,7 +76,7 @@ TEST(SqliteOutbox, ShippedEntriesLeaveThePartialIndex) {
         trade.book_id = "B";
         trade.maturity_date = kToday;
         trade.created_date = kToday;
-        batch.candidates.push_back({std::move(trade), "rest", "r"});
+        batch.candidates.push_back({std::move(trade), "rest", "r", {}});
     }
     store->apply(batch, {}, kToday);
     std::vector<std::int64_t> ids;

@@ -63,7 +63,7 @@ Batch one_trade(std::string id, std::int64_t version) {
     trade.book_id = "B";
     trade.maturity_date = kDay;
     trade.created_date = kDay;
-    batch.candidates.push_back({std::move(trade), "rest", "r"});
+    batch.candidates.push_back({std::move(trade), "rest", "r", {}});
     return batch;
 }
 

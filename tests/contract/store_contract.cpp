@@ -629,6 +629,84 @@ TEST_P(StoreContractTest, PositionsAreRecordedAndNeverMoveBack) {
     EXPECT_EQ(store().audit_count(std::nullopt), 1);
 }
 
+// ---- replays and zombie consumers -----------------------------------------------------------
+
+namespace {
+Candidate from_partition(Trade trade, std::int32_t partition, std::int64_t offset) {
+    Candidate c{std::move(trade), "kafka",
+                "trades/" + std::to_string(partition) + "/" + std::to_string(offset),
+                Origin{"trades", partition, offset}};
+    return c;
+}
+}  // namespace
+
+TEST_P(StoreContractTest, AnOffsetAppliedOnceIsSkippedWhenItComesAgain) {
+    Batch first;
+    first.candidates.push_back(from_partition(trade("RP-1", 1), 0, 40));
+    first.candidates.push_back(from_partition(trade("RP-2", 1), 0, 41));
+    auto results = store().apply(first, rules_, kToday);
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_FALSE(results[0].skipped_as_replay);
+    EXPECT_EQ(store().position("kafka", "trades", 0), 41);  // from the origins alone
+
+    // The same messages again (a retry after a COMMIT whose outcome was unknown), then one
+    // new: only the new one is decided and audited.
+    Batch again = first;
+    again.candidates.push_back(from_partition(trade("RP-1", 2), 0, 42));
+    results = store().apply(again, rules_, kToday);
+    ASSERT_EQ(results.size(), 3u);
+    EXPECT_TRUE(results[0].skipped_as_replay);
+    EXPECT_TRUE(results[1].skipped_as_replay);
+    EXPECT_FALSE(results[2].skipped_as_replay);
+    EXPECT_EQ(results[2].outcome, Outcome::Updated);
+    EXPECT_EQ(store().audit_count(std::nullopt), 3);
+    EXPECT_EQ(store().audit_count(std::string("RP-1")), 2);
+    EXPECT_EQ(store().position("kafka", "trades", 0), 42);
+}
+
+TEST_P(StoreContractTest, AZombieConsumersLateBatchChangesNothing) {
+    // The new owner of partition 3 applied offsets 7 and 8 (payload "new"); the member that
+    // lost the partition then commits its batch of 7 and 8 with the older payload "old".
+    Trade newer = trade("ZB-1", 5);
+    newer.counter_party_id = "NEW";
+    Trade older = trade("ZB-1", 5);
+    older.counter_party_id = "OLD";
+    Batch owner;
+    owner.candidates.push_back(from_partition(trade("ZB-1", 4), 3, 7));
+    owner.candidates.push_back(from_partition(newer, 3, 8));
+    store().apply(owner, rules_, kToday);
+
+    Batch zombie;
+    zombie.candidates.push_back(from_partition(trade("ZB-1", 4), 3, 7));
+    zombie.candidates.push_back(from_partition(older, 3, 8));
+    AuditEntry letter;
+    letter.trade_id = "";
+    letter.action = AuditAction::ValidationFailed;
+    letter.success = false;
+    letter.reason_codes = {"MALFORMED_JSON"};
+    letter.source = "kafka";
+    letter.reference = "trades/3/6";
+    letter.origin = {"trades", 3, 6};
+    zombie.audit_only.push_back(letter);
+    const auto results = store().apply(zombie, rules_, kToday);
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_TRUE(results[0].skipped_as_replay);
+    EXPECT_TRUE(results[1].skipped_as_replay);
+    EXPECT_EQ(store().get("ZB-1", kToday)->counter_party_id, "NEW");  // no content regression
+    EXPECT_EQ(store().audit_count(std::nullopt), 2);                   // one entry per offset
+    EXPECT_EQ(store().position("kafka", "trades", 3), 8);
+}
+
+TEST_P(StoreContractTest, CandidatesWithoutAnOriginAreNeverReplays) {
+    Batch batch;
+    batch.candidates.push_back(candidate(trade("NO-1", 1)));
+    store().apply(batch, rules_, kToday);
+    const auto results = store().apply(batch, rules_, kToday);
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_FALSE(results[0].skipped_as_replay);
+    EXPECT_EQ(results[0].outcome, Outcome::Replaced);
+}
+
 // ---- audit queries -------------------------------------------------------------------------
 
 TEST_P(StoreContractTest, AuditOnlyEntriesAreWrittenWithTheBatch) {

@@ -41,7 +41,7 @@ Trade StoreTest::trade(std::string id, std::int64_t version, Date maturity, std:
 }
 
 Candidate StoreTest::candidate(Trade trade, std::string source, std::string reference) {
-    return Candidate{std::move(trade), std::move(source), std::move(reference)};
+    return Candidate{std::move(trade), std::move(source), std::move(reference), {}};
 }
 
 std::vector<ItemResult> StoreTest::apply(std::vector<Candidate> candidates, Date business_date,

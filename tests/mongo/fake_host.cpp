@@ -86,7 +86,7 @@ void TempSqliteStore::create_trades(int first, int count, Date maturity, Date bu
         trade.book_id = "B1";
         trade.maturity_date = maturity;
         trade.created_date = business_date;
-        batch.candidates.push_back({std::move(trade), "rest", "req-" + std::to_string(i)});
+        batch.candidates.push_back({std::move(trade), "rest", "req-" + std::to_string(i), {}});
     }
     store_->apply(batch, {}, business_date);
 }

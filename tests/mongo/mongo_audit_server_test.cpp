@@ -51,7 +51,7 @@ Candidate candidate(std::string id, std::int64_t version,
     trade.book_id = "B1";
     trade.maturity_date = maturity;
     trade.created_date = kToday;
-    return Candidate{std::move(trade), "rest", std::move(reference)};
+    return Candidate{std::move(trade), "rest", std::move(reference), {}};
 }
 
 // Ships everything with batches of `batch_size`; returns the report.

@@ -80,7 +80,7 @@ TEST(PostgresSharedDatabase, TwoInstancesConvergeOnTheHighestVersionAndAuditEver
                     const auto [id, version] = work[i];
                     batch.candidates.push_back(
                         {make_trade(id_of(id), version), "rest",
-                         "i" + std::to_string(instance) + ":" + std::to_string(version)});
+                         "i" + std::to_string(instance) + ":" + std::to_string(version), {}});
                     if (static_cast<int>(batch.candidates.size()) >= size) {
                         flush();
                         size = batch_size(rng);

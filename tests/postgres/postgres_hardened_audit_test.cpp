@@ -33,7 +33,7 @@ Batch trades(std::initializer_list<const char*> ids) {
         trade.book_id = "B";
         trade.maturity_date = kToday + std::chrono::days{10};
         trade.created_date = kToday;
-        batch.candidates.push_back({std::move(trade), "rest", id});
+        batch.candidates.push_back({std::move(trade), "rest", id, {}});
     }
     return batch;
 }

@@ -33,7 +33,7 @@ Batch one_trade(const std::string& id, std::int64_t version) {
     trade.maturity_date = kToday + std::chrono::days{10};
     trade.created_date = kToday;
     Batch batch;
-    batch.candidates.push_back({std::move(trade), "rest", id});
+    batch.candidates.push_back({std::move(trade), "rest", id, {}});
     return batch;
 }
 

@@ -36,7 +36,7 @@ Trade make_trade(std::string id, std::int64_t version, std::string book = "B1") 
 Batch batch_of(std::vector<Trade> trades, std::string source = "rest",
                std::string reference = "r") {
     Batch batch;
-    for (Trade& trade : trades) batch.candidates.push_back({std::move(trade), source, reference});
+    for (Trade& trade : trades) batch.candidates.push_back({std::move(trade), source, reference, {}});
     return batch;
 }
 
@@ -195,7 +195,7 @@ TEST_F(PostgresStoreTest, HostileIdsBooksAndReferencesAreStoredVerbatim) {
     Batch batch;
     for (std::size_t i = 0; i < texts.size(); ++i) {
         batch.candidates.push_back(
-            {make_trade(texts[i], 1, texts[(i + 1) % texts.size()]), texts[i], texts[i]});
+            {make_trade(texts[i], 1, texts[(i + 1) % texts.size()]), texts[i], texts[i], {}});
     }
     for (const ItemResult& result : apply(*store, batch)) {
         ASSERT_EQ(result.outcome, Outcome::Created);
@@ -234,7 +234,7 @@ TEST_F(PostgresStoreTest, HostileIdsBooksAndReferencesAreStoredVerbatim) {
         EXPECT_EQ(result.reasons.at(0).code, "DELETED_VERSION");
     }
     Batch restore;
-    for (const std::string& id : texts) restore.candidates.push_back({make_trade(id, 2), "r", id});
+    for (const std::string& id : texts) restore.candidates.push_back({make_trade(id, 2), "r", id, {}});
     for (const ItemResult& result : apply(*store, restore)) {
         EXPECT_EQ(result.outcome, Outcome::Created);
     }

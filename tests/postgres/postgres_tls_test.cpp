@@ -79,7 +79,7 @@ TEST_F(PostgresTls, VerifyFullWithTheRightCaWorksAndTheSessionIsEncrypted) {
     trade.maturity_date = contract::kToday + std::chrono::days{10};
     trade.created_date = contract::kToday;
     Batch batch;
-    batch.candidates.push_back({std::move(trade), "rest", "r1"});
+    batch.candidates.push_back({std::move(trade), "rest", "r1", {}});
     const auto results = store.apply(batch, {}, contract::kToday);
     ASSERT_EQ(results.size(), 1U);
     EXPECT_EQ(results[0].outcome, Outcome::Created);

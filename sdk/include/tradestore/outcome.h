@@ -41,10 +41,12 @@ struct Rejection {
 // One decision per candidate, in the order the candidates were given.
 struct ItemResult {
     Outcome outcome = Outcome::Rejected;
-    std::vector<Rejection> reasons;     // non-empty exactly when outcome is Rejected
+    std::vector<Rejection> reasons;  // non-empty exactly when Rejected and not skipped_as_replay
     std::optional<Trade> stored;        // the row as stored after this decision
     std::optional<std::int64_t> previous_version;  // the version stored before, if any
-    bool skipped_as_replay = false;     // below the recorded source position: not re-applied
+    // At or below the recorded position of its partition: applied by an earlier transaction,
+    // so not decided again (no audit entry, outcome left Rejected with no reasons).
+    bool skipped_as_replay = false;
 };
 
 }  // namespace tradestore

@@ -17,12 +17,29 @@
 
 namespace tradestore {
 
-// A candidate trade with where it came from, for the audit ("rest", "kafka", "job") and a
-// reference that lets an operator find the request or message again.
+// Where a message came from in a partitioned stream (Kafka: topic, partition, offset). A store
+// keeps the last applied offset of every partition and, in the same transaction as the
+// decisions, skips every item at or below it: a replay after a crash, a retry after a COMMIT
+// whose outcome was unknown, or a batch of a consumer that has lost its partition.
+struct Origin {
+    static constexpr std::int64_t kNoOffset = -1;
+
+    std::string stream;
+    std::int32_t partition = 0;
+    std::int64_t offset = kNoOffset;  // kNoOffset: not from a partitioned stream (REST, jobs)
+
+    bool positioned() const noexcept { return offset >= 0; }
+    bool operator==(const Origin&) const = default;
+};
+
+// A candidate trade with where it came from: the source for the audit ("rest", "kafka",
+// "job"), a reference that lets an operator find the request or message again (REST: the
+// request id; Kafka: "topic/partition/offset") and, for a partitioned stream, its origin.
 struct Candidate {
     Trade trade;
     std::string source;
     std::string reference;
+    Origin origin;
 };
 
 // The position of a source in its own stream (for Kafka: topic, partition, next offset).
@@ -62,6 +79,9 @@ struct AuditEntry {
     std::string source;
     std::string reference;
     Timestamp timestamp{};
+    // Written, never read back: for an audit-only entry of a partitioned stream (a dead
+    // letter), where its message came from, so that a replay does not record it twice.
+    Origin origin;
 };
 
 struct Batch {
@@ -86,9 +106,28 @@ struct Statistics {
     std::int64_t expired_trades = 0;
 };
 
-// Thrown when the backend cannot be reached or fails transiently; the caller may retry and
+// Thrown when the backend cannot be reached or fails transiently (connection lost,
+// serialization failure, deadlock, shutdown, lock timeout); the caller may retry later and
 // HTTP answers 503. Nothing of the failed call was committed.
 class StoreUnavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Thrown by apply() when the connection was lost after COMMIT was sent and the store could not
+// learn in time whether the transaction committed. The caller must not re-apply blindly: a
+// retry of positioned candidates is safe (the store skips what committed), a retried request
+// is safe with an idempotency key; anything else may be decided twice.
+class CommitOutcomeUnknown : public StoreUnavailable {
+public:
+    using StoreUnavailable::StoreUnavailable;
+};
+
+// Thrown when the backend refuses the data itself (a value it cannot hold, a constraint it
+// violates: PostgreSQL's SQLSTATE classes 22, 23 and 54), so retrying the same batch fails
+// again. Nothing of the failed call was committed. The kernel splits the batch to find the
+// item and refuses that item alone.
+class StoreRefused : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
@@ -104,7 +143,11 @@ public:
 
     // Applies the batch in one transaction. Several versions of one trade id apply in order,
     // each against the result of the one before. Returns one result per candidate, in order.
-    // Candidates at or below a recorded position are not applied again (skipped_as_replay).
+    // Candidates (and audit-only entries) whose origin is at or below the recorded position of
+    // their partition are not applied again (skipped_as_replay); the position rows are locked
+    // for the transaction, so two consumers of one partition cannot both apply an offset.
+    // Stores decide with decide_batch() (tradestore/batch_decision.h). Throws
+    // StoreUnavailable, CommitOutcomeUnknown or StoreRefused as their comments say.
     virtual std::vector<ItemResult> apply(const Batch& batch, std::span<const Rule* const> rules,
                                           Date business_date) = 0;
 

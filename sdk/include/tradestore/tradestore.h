@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tradestore/audit_wording.h"
+#include "tradestore/batch_decision.h"
 #include "tradestore/clock.h"
 #include "tradestore/codec.h"
 #include "tradestore/decision.h"

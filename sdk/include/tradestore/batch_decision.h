@@ -1,0 +1,230 @@
+// The decision loop of Store::apply, written once for every store: the replay check against
+// the recorded positions, the rule chain with its version and tombstone guards, candidate by
+// candidate against the result of the one before, and the audit rows in decision order. A
+// store locks and reads (positions first, then trade ids), calls decide_batch(), and writes
+// what the plan says, all in one transaction.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "tradestore/audit_wording.h"
+#include "tradestore/decision.h"
+#include "tradestore/store.h"
+
+namespace tradestore {
+
+struct PartitionKey {
+    std::string source;
+    std::string stream;
+    std::int32_t partition = 0;
+
+    auto operator<=>(const PartitionKey&) const = default;
+    bool operator==(const PartitionKey&) const = default;
+};
+
+// The last applied offset per partition, as recorded; a partition absent has none.
+using RecordedPositions = std::map<PartitionKey, std::int64_t>;
+
+// Every partition the batch names (its candidates' and audit-only entries' origins and its
+// positions), in key order: the rows a store locks, in that order, before anything else.
+inline std::vector<PartitionKey> partitions_of(const Batch& batch) {
+    std::vector<PartitionKey> keys;
+    const auto add = [&keys](const std::string& source, const std::string& stream,
+                             std::int32_t partition) {
+        PartitionKey key{source, stream, partition};
+        const auto at = std::lower_bound(keys.begin(), keys.end(), key);
+        if (at == keys.end() || *at != key) keys.insert(at, std::move(key));
+    };
+    for (const Candidate& candidate : batch.candidates) {
+        if (candidate.origin.positioned())
+            add(candidate.source, candidate.origin.stream, candidate.origin.partition);
+    }
+    for (const AuditEntry& entry : batch.audit_only) {
+        if (entry.origin.positioned()) add(entry.source, entry.origin.stream, entry.origin.partition);
+    }
+    for (const SourcePosition& position : batch.positions)
+        add(position.source, position.stream, position.partition);
+    return keys;
+}
+
+// A trade id's state as the store read it in its transaction, after locking it.
+struct StoredState {
+    std::optional<Trade> row;              // the live row, if any
+    std::optional<std::int64_t> tombstone;  // the deleted version, when there is no live row
+};
+
+// One audit row to write, in order. Views point into the batch.
+struct AuditRow {
+    std::string_view trade_id;
+    AuditAction action = AuditAction::Create;
+    bool success = true;
+    std::string reason_codes;  // "A,B"
+    std::string message;
+    std::optional<std::int64_t> received_version;
+    std::optional<std::int64_t> stored_version;
+    std::string_view source;
+    std::string_view reference;
+};
+
+// A trade row to write: the last accepted version of one id in the batch.
+struct TradeWrite {
+    std::size_t candidate = 0;  // its result (results[candidate].stored) is the row
+    bool existed = false;       // a live row was stored before the batch (update, not insert)
+    bool restores = false;      // the id had a tombstone, which goes
+};
+
+struct BatchPlan {
+    std::vector<ItemResult> results;  // one per candidate, in order
+    std::vector<AuditRow> audit;      // audit-only entries first, then one per decision
+    std::vector<TradeWrite> writes;   // one per id with an accepted version, in id order
+    // Per partition that the batch moves: the highest offset it applies or names, key order.
+    std::vector<SourcePosition> positions;
+    std::size_t replays = 0;  // candidates and audit-only entries skipped as replays
+};
+
+// `load(trade_id)` returns the id's StoredState; it is called once per distinct id, in the
+// order of first appearance, and only for candidates that are not replays. `recorded` holds the
+// positions read (and locked) in the same transaction. `now` stamps accepted rows.
+template <typename Load>
+BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, Date business_date,
+                       Timestamp now, const RecordedPositions& recorded, Load&& load) {
+    BatchPlan plan;
+    plan.results.resize(batch.candidates.size());
+    plan.audit.reserve(batch.audit_only.size() + batch.candidates.size());
+
+    // The position of each partition as it moves through the batch: an item at or below it is
+    // a replay, of an earlier transaction or of an earlier item of this batch.
+    std::map<PartitionKey, std::int64_t> moved;
+    PartitionKey probe;
+    const auto is_replay = [&](const std::string& source, const Origin& origin) {
+        if (!origin.positioned()) return false;
+        probe.source = source;
+        probe.stream = origin.stream;
+        probe.partition = origin.partition;
+        auto at = moved.find(probe);
+        if (at == moved.end()) {
+            const auto found = recorded.find(probe);
+            at = moved.emplace(probe, found == recorded.end() ? Origin::kNoOffset : found->second)
+                     .first;
+        }
+        if (origin.offset <= at->second) return true;
+        at->second = origin.offset;
+        return false;
+    };
+
+    for (const AuditEntry& entry : batch.audit_only) {
+        if (is_replay(entry.source, entry.origin)) {
+            ++plan.replays;
+            continue;
+        }
+        AuditRow& row = plan.audit.emplace_back();
+        row.trade_id = entry.trade_id;
+        row.action = entry.action;
+        row.success = entry.success;
+        for (const std::string& code : entry.reason_codes) {
+            if (!row.reason_codes.empty()) row.reason_codes += ',';
+            row.reason_codes += code;
+        }
+        row.message = entry.message;
+        row.received_version = entry.received_version;
+        row.stored_version = entry.stored_version;
+        row.source = entry.source;
+        row.reference = entry.reference;
+    }
+
+    struct IdState {
+        StoredState loaded;
+        const Trade* row = nullptr;  // the row as it stands now: loaded, or a result's
+        std::optional<std::int64_t> tombstone;
+        std::optional<std::size_t> last_accepted;
+        bool restores = false;
+    };
+    std::unordered_map<std::string_view, IdState> ids;  // results never reallocate
+    ids.reserve(batch.candidates.size());
+
+    for (std::size_t i = 0; i < batch.candidates.size(); ++i) {
+        const Candidate& candidate = batch.candidates[i];
+        const Trade& incoming = candidate.trade;
+        ItemResult& result = plan.results[i];
+        if (is_replay(candidate.source, candidate.origin)) {
+            result.skipped_as_replay = true;
+            ++plan.replays;
+            continue;
+        }
+
+        auto [it, first_seen] = ids.try_emplace(incoming.trade_id);
+        IdState& state = it->second;
+        if (first_seen) {
+            state.loaded = load(incoming.trade_id);
+            if (state.loaded.row) {
+                state.row = &*state.loaded.row;
+            } else {
+                state.tombstone = state.loaded.tombstone;
+            }
+        }
+
+        Decision decision =
+            decide(rules, RuleInput{incoming, state.row, state.tombstone, business_date});
+        if (state.row != nullptr) result.previous_version = state.row->version;
+        AuditRow& row = plan.audit.emplace_back();
+        describe_for_audit(incoming, decision, result.previous_version, row.reason_codes,
+                           row.message);
+
+        if (decision.outcome == Outcome::Rejected) {
+            if (state.row != nullptr) result.stored = *state.row;
+        } else {
+            Trade& stored = result.stored.emplace(incoming);
+            stored.expired = false;  // owned by the server
+            stored.last_updated = now;
+            state.last_accepted = i;
+            if (state.tombstone) {
+                state.restores = true;
+                state.tombstone.reset();
+            }
+        }
+        state.row = result.stored ? &*result.stored : nullptr;
+
+        row.trade_id = incoming.trade_id;
+        row.action = audit_action(decision.outcome);
+        row.success = decision.outcome != Outcome::Rejected;
+        row.received_version = incoming.version;
+        row.stored_version = result.previous_version;
+        row.source = candidate.source;
+        row.reference = candidate.reference;
+        result.outcome = decision.outcome;
+        result.reasons = std::move(decision.reasons);
+    }
+
+    std::map<std::string_view, const IdState*> by_id;  // writes in id order: fixed lock order
+    for (const auto& [id, state] : ids) {
+        if (state.last_accepted) by_id.emplace(id, &state);
+    }
+    plan.writes.reserve(by_id.size());
+    for (const auto& [id, state] : by_id) {
+        plan.writes.push_back(
+            {*state->last_accepted, state->loaded.row.has_value(), state->restores});
+    }
+
+    for (const SourcePosition& position : batch.positions) {
+        auto [at, inserted] = moved.try_emplace(
+            PartitionKey{position.source, position.stream, position.partition}, position.offset);
+        if (!inserted) at->second = std::max(at->second, position.offset);
+    }
+    for (const auto& [key, offset] : moved) {
+        const auto found = recorded.find(key);
+        if (offset < 0 || (found != recorded.end() && found->second >= offset)) continue;
+        plan.positions.push_back({key.source, key.stream, key.partition, offset});
+    }
+    return plan;
+}
+
+}  // namespace tradestore

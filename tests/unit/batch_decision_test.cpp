@@ -1,0 +1,158 @@
+// The SDK's batch decision: replays skipped against the recorded positions and within the
+// batch, versions decided in order, one audit row per decision, one write per id.
+#include <gtest/gtest.h>
+
+#include <tradestore/batch_decision.h>
+
+#include <map>
+
+namespace tradestore {
+namespace {
+
+using namespace std::chrono;
+
+constexpr Date kToday = sys_days{year{2026} / 11 / 24};
+const Timestamp kNow{microseconds{1'000'000}};
+
+Trade make_trade(std::string id, std::int64_t version) {
+    Trade trade;
+    trade.trade_id = std::move(id);
+    trade.version = version;
+    trade.counter_party_id = "CP-" + std::to_string(version);
+    trade.book_id = "B1";
+    trade.maturity_date = kToday + days{30};
+    trade.created_date = kToday;
+    return trade;
+}
+
+Candidate from_kafka(std::string id, std::int64_t version, std::int32_t partition,
+                     std::int64_t offset) {
+    return {make_trade(std::move(id), version), "kafka", "t/" + std::to_string(offset),
+            Origin{"t", partition, offset}};
+}
+
+struct Stored {
+    std::map<std::string, StoredState> rows;
+    std::vector<std::string> loads;
+    auto loader() {
+        return [this](const std::string& id) {
+            loads.push_back(id);
+            const auto found = rows.find(id);
+            return found == rows.end() ? StoredState{} : found->second;
+        };
+    }
+};
+
+TEST(BatchDecisionTest, SkipsOffsetsAtOrBelowTheRecordedPositionAndLoadsNothingForThem) {
+    Batch batch;
+    batch.candidates = {from_kafka("A", 1, 0, 4), from_kafka("B", 1, 0, 5),
+                        from_kafka("C", 1, 0, 6)};
+    Stored stored;
+    const RecordedPositions recorded{{{"kafka", "t", 0}, 5}};
+    const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, recorded, stored.loader());
+
+    ASSERT_EQ(plan.results.size(), 3u);
+    EXPECT_TRUE(plan.results[0].skipped_as_replay);
+    EXPECT_TRUE(plan.results[1].skipped_as_replay);
+    EXPECT_FALSE(plan.results[2].skipped_as_replay);
+    EXPECT_EQ(plan.results[2].outcome, Outcome::Created);
+    EXPECT_EQ(plan.replays, 2u);
+    EXPECT_EQ(stored.loads, std::vector<std::string>{"C"});
+    ASSERT_EQ(plan.audit.size(), 1u);  // no second audit entry for a replay
+    EXPECT_EQ(plan.audit[0].trade_id, "C");
+    ASSERT_EQ(plan.positions.size(), 1u);
+    EXPECT_EQ(plan.positions[0], (SourcePosition{"kafka", "t", 0, 6}));
+}
+
+TEST(BatchDecisionTest, AWholeReplayMovesNoPositionAndWritesNothing) {
+    Batch batch;
+    batch.candidates = {from_kafka("A", 2, 1, 7)};
+    AuditEntry letter;
+    letter.trade_id = "bad";
+    letter.source = "kafka";
+    letter.origin = {"t", 1, 6};
+    batch.audit_only.push_back(letter);
+    Stored stored;
+    const RecordedPositions recorded{{{"kafka", "t", 1}, 7}};
+    const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, recorded, stored.loader());
+    EXPECT_TRUE(plan.results[0].skipped_as_replay);
+    EXPECT_TRUE(plan.audit.empty());
+    EXPECT_TRUE(plan.writes.empty());
+    EXPECT_TRUE(plan.positions.empty());
+    EXPECT_EQ(plan.replays, 2u);
+}
+
+TEST(BatchDecisionTest, AnOffsetRepeatedInsideTheBatchIsDecidedOnce) {
+    Batch batch;
+    batch.candidates = {from_kafka("A", 1, 0, 3), from_kafka("A", 1, 0, 3)};
+    Stored stored;
+    const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, {}, stored.loader());
+    EXPECT_EQ(plan.results[0].outcome, Outcome::Created);
+    EXPECT_TRUE(plan.results[1].skipped_as_replay);
+    EXPECT_EQ(plan.audit.size(), 1u);
+}
+
+TEST(BatchDecisionTest, PartitionsAreIndependentAndCandidatesWithoutOriginAreNeverReplays) {
+    Batch batch;
+    batch.candidates = {from_kafka("A", 1, 0, 10), from_kafka("B", 1, 1, 2),
+                        {make_trade("C", 1), "rest", "req-1", {}}};
+    Stored stored;
+    const RecordedPositions recorded{{{"kafka", "t", 0}, 10}, {{"kafka", "t", 1}, 1}};
+    const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, recorded, stored.loader());
+    EXPECT_TRUE(plan.results[0].skipped_as_replay);
+    EXPECT_FALSE(plan.results[1].skipped_as_replay);
+    EXPECT_FALSE(plan.results[2].skipped_as_replay);
+    EXPECT_EQ(plan.results[2].outcome, Outcome::Created);
+    ASSERT_EQ(plan.positions.size(), 1u);
+    EXPECT_EQ(plan.positions[0], (SourcePosition{"kafka", "t", 1, 2}));
+}
+
+TEST(BatchDecisionTest, VersionsOfOneIdAreDecidedInOrderAndTheLastAcceptedIsWritten) {
+    Batch batch;
+    batch.candidates = {from_kafka("A", 3, 0, 1), from_kafka("A", 2, 0, 2),
+                        from_kafka("A", 3, 0, 3), from_kafka("A", 4, 0, 4)};
+    Stored stored;
+    stored.rows["A"].row = make_trade("A", 1);
+    const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, {}, stored.loader());
+    EXPECT_EQ(plan.results[0].outcome, Outcome::Updated);
+    EXPECT_EQ(plan.results[1].outcome, Outcome::Rejected);
+    ASSERT_FALSE(plan.results[1].reasons.empty());
+    EXPECT_EQ(plan.results[1].reasons[0].code, reason::kLowerVersion);
+    EXPECT_EQ(plan.results[2].outcome, Outcome::Replaced);
+    EXPECT_EQ(plan.results[3].outcome, Outcome::Updated);
+    EXPECT_EQ(plan.results[3].previous_version, 3);
+    ASSERT_EQ(plan.writes.size(), 1u);
+    EXPECT_EQ(plan.writes[0].candidate, 3u);
+    EXPECT_TRUE(plan.writes[0].existed);
+    EXPECT_EQ(plan.results[3].stored->last_updated, kNow);
+    EXPECT_EQ(plan.audit.size(), 4u);
+    EXPECT_EQ(stored.loads.size(), 1u);
+}
+
+TEST(BatchDecisionTest, OnlyAHigherVersionRestoresADeletedTrade) {
+    Batch batch;
+    batch.candidates = {{make_trade("A", 2), "rest", "r1", {}}, {make_trade("A", 3), "rest", "r2", {}}};
+    Stored stored;
+    stored.rows["A"].tombstone = 2;
+    const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, {}, stored.loader());
+    EXPECT_EQ(plan.results[0].outcome, Outcome::Rejected);
+    EXPECT_EQ(plan.results[1].outcome, Outcome::Created);
+    ASSERT_EQ(plan.writes.size(), 1u);
+    EXPECT_TRUE(plan.writes[0].restores);
+    EXPECT_FALSE(plan.writes[0].existed);
+}
+
+TEST(BatchDecisionTest, PartitionsOfABatchAreListedOnceInKeyOrder) {
+    Batch batch;
+    batch.candidates = {from_kafka("A", 1, 2, 1), from_kafka("B", 1, 0, 1),
+                        from_kafka("C", 1, 2, 2)};
+    batch.positions.push_back({"kafka", "s", 0, 4});
+    const std::vector<PartitionKey> keys = partitions_of(batch);
+    ASSERT_EQ(keys.size(), 3u);
+    EXPECT_EQ(keys[0], (PartitionKey{"kafka", "s", 0}));
+    EXPECT_EQ(keys[1], (PartitionKey{"kafka", "t", 0}));
+    EXPECT_EQ(keys[2], (PartitionKey{"kafka", "t", 2}));
+}
+
+}  // namespace
+}  // namespace tradestore
