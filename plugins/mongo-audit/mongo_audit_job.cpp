@@ -226,9 +226,10 @@ void MongoAuditJob::run(Host& host) {
         driver_log_target = this;
         mongoc_log_set_handler(&MongoAuditJob::log_from_driver, this);
         log(LogLevel::Info, "shipping the audit outbox to mongodb " + sink_.servers() +
-                                ", database " + sink_.database() + ", every " +
-                                std::to_string(settings_.interval.count()) + "ms, up to " +
-                                std::to_string(settings_.batch_size) + " entries per batch");
+                                ", database " + sink_.database() + " (" + sink_.write_concern() +
+                                "), every " + std::to_string(settings_.interval.count()) +
+                                "ms, up to " + std::to_string(settings_.batch_size) +
+                                " entries per batch");
         try {
             Metrics& metrics = host.metrics();
             up_gauge_ = &metrics.gauge("tradestore_mongo_audit_up",

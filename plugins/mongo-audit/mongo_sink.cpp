@@ -1,6 +1,7 @@
 #include "mongo_sink.h"
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -11,6 +12,37 @@ constexpr std::int32_t kDefaultConnectTimeoutMs = 2000;
 constexpr std::int32_t kDefaultServerSelectionTimeoutMs = 3000;
 constexpr std::int32_t kDefaultSocketTimeoutMs = 10000;
 constexpr std::int32_t kDuplicateKey = 11000;
+constexpr std::int64_t kDefaultWriteTimeoutMs = 10000;
+
+// What the outbox marks shipped must survive a MongoDB failover or crash: unless the URI says
+// otherwise, writes wait for a majority of the replica set and the journal ({w: "majority",
+// j: true}). An operator may lower it in the URI (w=1, journal=false); w=0 is refused, since
+// an unacknowledged insert cannot tell the outbox that anything arrived.
+void default_write_concern(mongoc_uri_t* uri) {
+    const mongoc_write_concern_t* given = mongoc_uri_get_write_concern(uri);
+    const std::int32_t w = mongoc_write_concern_get_w(given);
+    if (w == MONGOC_WRITE_CONCERN_W_UNACKNOWLEDGED || w == MONGOC_WRITE_CONCERN_W_ERRORS_IGNORED) {
+        throw std::invalid_argument(
+            "the MongoDB URI asks for unacknowledged writes (w=0): the audit outbox could not "
+            "tell what arrived; use w=1 or more (the default is w=majority, journal=true)");
+    }
+    const bool w_given = w != MONGOC_WRITE_CONCERN_W_DEFAULT ||
+                         mongoc_write_concern_get_wmajority(given) ||
+                         mongoc_write_concern_get_wtag(given) != nullptr;
+    const bool journal_given = mongoc_write_concern_journal_is_set(given);
+    if (w_given && journal_given) return;
+
+    std::unique_ptr<mongoc_write_concern_t, decltype(&mongoc_write_concern_destroy)> concern(
+        mongoc_write_concern_copy(given), &mongoc_write_concern_destroy);
+    if (!w_given) {
+        const std::int64_t timeout = mongoc_write_concern_get_wtimeout_int64(given);
+        mongoc_write_concern_set_wmajority(concern.get(), 0);
+        mongoc_write_concern_set_wtimeout_int64(concern.get(),
+                                                timeout > 0 ? timeout : kDefaultWriteTimeoutMs);
+    }
+    if (!journal_given) mongoc_write_concern_set_journal(concern.get(), true);
+    mongoc_uri_set_write_concern(uri, concern.get());
+}
 
 void default_option(mongoc_uri_t* uri, const char* option, std::int32_t value) {
     if (!mongoc_uri_has_option(uri, option)) mongoc_uri_set_option_as_int32(uri, option, value);
@@ -62,6 +94,7 @@ MongoSink::MongoSink(const std::string& uri, std::string database)
     default_option(uri_.get(), MONGOC_URI_SERVERSELECTIONTIMEOUTMS,
                    kDefaultServerSelectionTimeoutMs);
     default_option(uri_.get(), MONGOC_URI_SOCKETTIMEOUTMS, kDefaultSocketTimeoutMs);
+    default_write_concern(uri_.get());
     if (mongoc_uri_get_appname(uri_.get()) == nullptr) {
         mongoc_uri_set_appname(uri_.get(), "tradestored-mongo-audit");
     }
@@ -86,6 +119,23 @@ std::string MongoSink::servers() const {
         text += host->host_and_port;
     }
     return text.empty() ? "(srv)" : text;
+}
+
+std::string MongoSink::write_concern() const {
+    const mongoc_write_concern_t* concern = mongoc_uri_get_write_concern(uri_.get());
+    std::string text = "w=";
+    if (mongoc_write_concern_get_wmajority(concern)) {
+        text += "majority";
+    } else if (const char* tag = mongoc_write_concern_get_wtag(concern); tag != nullptr) {
+        text += tag;
+    } else {
+        text += std::to_string(mongoc_write_concern_get_w(concern));
+    }
+    if (mongoc_write_concern_journal_is_set(concern))
+        text += mongoc_write_concern_get_journal(concern) ? ", journal=true" : ", journal=false";
+    if (const std::int64_t timeout = mongoc_write_concern_get_wtimeout_int64(concern); timeout > 0)
+        text += ", wtimeoutMS=" + std::to_string(timeout);
+    return text;
 }
 
 mongoc_client_t* MongoSink::client() {

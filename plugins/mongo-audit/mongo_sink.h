@@ -22,7 +22,8 @@ class MongoSink {
     // Parses the URI: throws std::invalid_argument naming the problem (never the URI, which
     // may hold a password). Timeouts the URI leaves unset get short defaults (connect 2 s,
     // server selection 3 s, socket 10 s), so that a run against an unreachable server ends
-    // soon and never holds up the scheduler or a shutdown for long. Connects on first use.
+    // soon and never holds up the scheduler or a shutdown for long. Writes wait for a majority
+    // and the journal unless the URI lowers it (write_concern()). Connects on first use.
     MongoSink(const std::string& uri, std::string database);
     ~MongoSink();
     MongoSink(const MongoSink&) = delete;
@@ -31,6 +32,9 @@ class MongoSink {
     const std::string& database() const noexcept { return database_; }
     // The servers the URI names, "host:port,...", for logs.
     std::string servers() const;
+    // The write concern every write uses, e.g. "w=majority, journal=true, wtimeoutMS=10000":
+    // that default unless the URI sets w or journal (w=0 is refused).
+    std::string write_concern() const;
 
     // Closes the connections (they reopen on next use).
     void disconnect() noexcept;

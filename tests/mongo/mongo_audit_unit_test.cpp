@@ -242,6 +242,25 @@ TEST(MongoSinkUri, ABadUriIsRefusedWithoutEchoingIt) {
     EXPECT_THROW(MongoSink("mongodb://127.0.0.1/", ""), std::invalid_argument);
 }
 
+TEST(MongoSinkUri, WritesWaitForAMajorityAndTheJournalUnlessTheUriLowersIt) {
+    EXPECT_EQ(MongoSink("mongodb://127.0.0.1/", "db").write_concern(),
+              "w=majority, journal=true, wtimeoutMS=10000");
+    EXPECT_EQ(MongoSink("mongodb://127.0.0.1/?wtimeoutMS=500", "db").write_concern(),
+              "w=majority, journal=true, wtimeoutMS=500");
+    // Lowered explicitly: kept as the operator wrote it.
+    EXPECT_EQ(MongoSink("mongodb://127.0.0.1/?w=1&journal=false", "db").write_concern(),
+              "w=1, journal=false");
+    EXPECT_EQ(MongoSink("mongodb://127.0.0.1/?w=1", "db").write_concern(), "w=1, journal=true");
+    EXPECT_EQ(MongoSink("mongodb://127.0.0.1/?journal=false", "db").write_concern(),
+              "w=majority, journal=false, wtimeoutMS=10000");
+    try {
+        MongoSink sink("mongodb://127.0.0.1/?w=0", "db");
+        FAIL() << "w=0 was accepted";
+    } catch (const std::invalid_argument& error) {
+        EXPECT_THAT(error.what(), ::testing::HasSubstr("w=0"));
+    }
+}
+
 TEST(MongoSinkUri, ServersNameHostsButNoCredentials) {
     MongoSink sink("mongodb://user:s3cret-pw@db1:27017,db2:27018/?tls=true&authSource=admin",
                    "audit");
