@@ -114,7 +114,8 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
                                   [&db](const std::string& trade_id) {
                                       StoredState state;
                                       state.row = load_trade(db, trade_id);
-                                      if (!state.row) state.tombstone = load_tombstone(db, trade_id);
+                                      if (!state.row)
+                                          state.tombstone = load_tombstone(db, trade_id);
                                       return state;
                                   });
 

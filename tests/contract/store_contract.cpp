@@ -693,7 +693,7 @@ TEST_P(StoreContractTest, AZombieConsumersLateBatchChangesNothing) {
     EXPECT_TRUE(results[0].skipped_as_replay);
     EXPECT_TRUE(results[1].skipped_as_replay);
     EXPECT_EQ(store().get("ZB-1", kToday)->counter_party_id, "NEW");  // no content regression
-    EXPECT_EQ(store().audit_count(std::nullopt), 2);                   // one entry per offset
+    EXPECT_EQ(store().audit_count(std::nullopt), 2);                  // one entry per offset
     EXPECT_EQ(store().position("kafka", "trades", 3), 8);
 }
 

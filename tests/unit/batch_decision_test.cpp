@@ -1,7 +1,6 @@
 // The SDK's batch decision: replays skipped against the recorded positions and within the
 // batch, versions decided in order, one audit row per decision, one write per id.
 #include <gtest/gtest.h>
-
 #include <tradestore/batch_decision.h>
 
 #include <map>
@@ -94,7 +93,8 @@ TEST(BatchDecisionTest, AnOffsetRepeatedInsideTheBatchIsDecidedOnce) {
 
 TEST(BatchDecisionTest, PartitionsAreIndependentAndCandidatesWithoutOriginAreNeverReplays) {
     Batch batch;
-    batch.candidates = {from_kafka("A", 1, 0, 10), from_kafka("B", 1, 1, 2),
+    batch.candidates = {from_kafka("A", 1, 0, 10),
+                        from_kafka("B", 1, 1, 2),
                         {make_trade("C", 1), "rest", "req-1", {}}};
     Stored stored;
     const RecordedPositions recorded{{{"kafka", "t", 0}, 10}, {{"kafka", "t", 1}, 1}};
@@ -131,7 +131,8 @@ TEST(BatchDecisionTest, VersionsOfOneIdAreDecidedInOrderAndTheLastAcceptedIsWrit
 
 TEST(BatchDecisionTest, OnlyAHigherVersionRestoresADeletedTrade) {
     Batch batch;
-    batch.candidates = {{make_trade("A", 2), "rest", "r1", {}}, {make_trade("A", 3), "rest", "r2", {}}};
+    batch.candidates = {{make_trade("A", 2), "rest", "r1", {}},
+                        {make_trade("A", 3), "rest", "r2", {}}};
     Stored stored;
     stored.rows["A"].tombstone = 2;
     const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, {}, stored.loader());

@@ -5,9 +5,9 @@
 // what the plan says, all in one transaction.
 #pragma once
 
+#include <algorithm>
 #include <compare>
 #include <cstdint>
-#include <algorithm>
 #include <map>
 #include <optional>
 #include <span>
@@ -49,7 +49,8 @@ inline std::vector<PartitionKey> partitions_of(const Batch& batch) {
             add(candidate.source, candidate.origin.stream, candidate.origin.partition);
     }
     for (const AuditEntry& entry : batch.audit_only) {
-        if (entry.origin.positioned()) add(entry.source, entry.origin.stream, entry.origin.partition);
+        if (entry.origin.positioned())
+            add(entry.source, entry.origin.stream, entry.origin.partition);
     }
     for (const SourcePosition& position : batch.positions)
         add(position.source, position.stream, position.partition);
@@ -58,7 +59,7 @@ inline std::vector<PartitionKey> partitions_of(const Batch& batch) {
 
 // A trade id's state as the store read it in its transaction, after locking it.
 struct StoredState {
-    std::optional<Trade> row;              // the live row, if any
+    std::optional<Trade> row;               // the live row, if any
     std::optional<std::int64_t> tombstone;  // the deleted version, when there is no live row
 };
 
