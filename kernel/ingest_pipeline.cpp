@@ -9,6 +9,33 @@ namespace tradestore::kernel {
 namespace {
 constexpr std::size_t kNotApplied = static_cast<std::size_t>(-1);
 constexpr std::string_view kInvalidTrade = "INVALID_TRADE";
+
+void make_storable(std::string& text, std::size_t max_bytes) {
+    text = storable_text(text, max_bytes);
+}
+
+// Every field of the batch that the shape guard does not check becomes text any store can
+// hold: a dead letter's audit entry takes its Kafka key as trade id, whatever bytes it holds.
+void make_storable(Batch& batch) {
+    for (Candidate& candidate : batch.candidates) {
+        make_storable(candidate.source, kMaxStorableNameBytes);
+        make_storable(candidate.reference, kMaxStorableNameBytes);
+        make_storable(candidate.origin.stream, kMaxStorableNameBytes);
+    }
+    for (AuditEntry& entry : batch.audit_only) {
+        make_storable(entry.trade_id, kMaxStorableIdBytes);
+        for (std::string& code : entry.reason_codes) make_storable(code, kMaxStorableNameBytes);
+        make_storable(entry.message, kMaxStorableMessageBytes);
+        make_storable(entry.source, kMaxStorableNameBytes);
+        make_storable(entry.reference, kMaxStorableNameBytes);
+        make_storable(entry.origin.stream, kMaxStorableNameBytes);
+    }
+    for (SourcePosition& position : batch.positions) {
+        make_storable(position.source, kMaxStorableNameBytes);
+        make_storable(position.stream, kMaxStorableNameBytes);
+    }
+}
+
 }  // namespace
 
 IngestPipeline::IngestPipeline(std::shared_ptr<Store> store, std::vector<const Rule*> rules,
@@ -24,7 +51,9 @@ IngestPipeline::IngestPipeline(std::shared_ptr<Store> store, std::vector<const R
     if (options_.writer_threads == 0) options_.writer_threads = 1;
 }
 
-IngestPipeline::~IngestPipeline() { stop(); }
+IngestPipeline::~IngestPipeline() {
+    stop();
+}
 
 void IngestPipeline::start() {
     std::lock_guard lock(mutex_);
@@ -46,7 +75,9 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
     Pending pending;
     pending.results.resize(batch.candidates.size());
     pending.store_index.assign(batch.candidates.size(), kNotApplied);
-    // Shape problems are refused here, so no source can hand a store a malformed trade.
+    // Shape problems are refused here, so no source can hand a store a malformed trade, and
+    // every other field is made storable.
+    make_storable(batch);
     Batch clean;
     clean.positions = std::move(batch.positions);
     clean.audit_only = std::move(batch.audit_only);
@@ -54,7 +85,9 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
     for (std::size_t i = 0; i < batch.candidates.size(); ++i) {
         if (auto problem = shape_problem(batch.candidates[i].trade)) {
             pending.results[i].reasons.push_back(
-                {std::string(kInvalidTrade), "Trade " + batch.candidates[i].trade.trade_id + ": " + *problem});
+                {std::string(kInvalidTrade),
+                 "Trade " + storable_text(batch.candidates[i].trade.trade_id, kMaxStorableIdBytes) +
+                     ": " + *problem});
             if (metrics_ != nullptr) metrics_->item(batch.candidates[i].source, pending.results[i]);
             continue;
         }
