@@ -1,7 +1,6 @@
 // The SDK's batch decision: replays skipped against the recorded positions and within the
 // batch, versions decided in order, one audit row per decision, one write per id.
 #include <gtest/gtest.h>
-
 #include <tradestore/batch_decision.h>
 
 #include <map>
@@ -92,9 +91,31 @@ TEST(BatchDecisionTest, AnOffsetRepeatedInsideTheBatchIsDecidedOnce) {
     EXPECT_EQ(plan.audit.size(), 1u);
 }
 
+TEST(BatchDecisionTest, ADeadLetterBetweenCandidatesMakesNoneOfThemAReplay) {
+    // Kafka offsets 4 (a trade), 5 (a dead letter), 6 (a trade): audit-only entries are decided
+    // first, yet offset 4 is no replay of offset 5.
+    Batch batch;
+    batch.candidates = {from_kafka("A", 1, 0, 4), from_kafka("B", 1, 0, 6)};
+    AuditEntry letter;
+    letter.trade_id = "bad";
+    letter.source = "kafka";
+    letter.origin = {"t", 0, 5};
+    batch.audit_only.push_back(letter);
+    batch.audit_only.push_back(letter);  // the same offset twice is recorded once
+    Stored stored;
+    const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, {}, stored.loader());
+    EXPECT_FALSE(plan.results[0].skipped_as_replay);
+    EXPECT_FALSE(plan.results[1].skipped_as_replay);
+    EXPECT_EQ(plan.replays, 1u);
+    EXPECT_EQ(plan.audit.size(), 3u);
+    ASSERT_EQ(plan.positions.size(), 1u);
+    EXPECT_EQ(plan.positions[0], (SourcePosition{"kafka", "t", 0, 6}));
+}
+
 TEST(BatchDecisionTest, PartitionsAreIndependentAndCandidatesWithoutOriginAreNeverReplays) {
     Batch batch;
-    batch.candidates = {from_kafka("A", 1, 0, 10), from_kafka("B", 1, 1, 2),
+    batch.candidates = {from_kafka("A", 1, 0, 10),
+                        from_kafka("B", 1, 1, 2),
                         {make_trade("C", 1), "rest", "req-1", {}}};
     Stored stored;
     const RecordedPositions recorded{{{"kafka", "t", 0}, 10}, {{"kafka", "t", 1}, 1}};
@@ -131,7 +152,8 @@ TEST(BatchDecisionTest, VersionsOfOneIdAreDecidedInOrderAndTheLastAcceptedIsWrit
 
 TEST(BatchDecisionTest, OnlyAHigherVersionRestoresADeletedTrade) {
     Batch batch;
-    batch.candidates = {{make_trade("A", 2), "rest", "r1", {}}, {make_trade("A", 3), "rest", "r2", {}}};
+    batch.candidates = {{make_trade("A", 2), "rest", "r1", {}},
+                        {make_trade("A", 3), "rest", "r2", {}}};
     Stored stored;
     stored.rows["A"].tombstone = 2;
     const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, {}, stored.loader());
