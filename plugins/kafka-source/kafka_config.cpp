@@ -47,7 +47,8 @@ std::vector<SettingSpec> setting_specs() {
         {"batch_wait", SettingType::Duration, "50ms", false,
          "How long a batch waits to fill up once its first message arrived", 0, 60'000},
         {"dead_letter_topic", SettingType::String, "trades.dlq", false,
-         "Topic receiving messages that are not JSON or not a valid trade"},
+         "Topic receiving messages that are not JSON or not a valid trade, and trades the "
+         "store refused"},
         {"results_topic", SettingType::String, "", false,
          "Topic receiving one record per decision (unset: none are published)"},
         {"retry_backoff_max", SettingType::Duration, "5s", false,
