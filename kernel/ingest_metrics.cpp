@@ -19,6 +19,10 @@ IngestMetrics::IngestMetrics(Metrics& metrics)
                                         kLatencyBuckets)),
       commit_failures_(metrics.counter("tradestore_store_commit_failures_total",
                                        "Store transactions that failed (nothing committed).")),
+      audit_dropped_(metrics.counter(
+          "tradestore_ingest_audit_dropped_total",
+          "Audit-only entries (dead letters, refused trades) not recorded because the store "
+          "refused them too; the stream went on without them.")),
       queue_depth_(metrics.gauge("tradestore_ingest_queue_depth",
                                  "Batches waiting for an ingest writer.")) {}
 

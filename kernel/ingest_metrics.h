@@ -23,6 +23,8 @@ class IngestMetrics {
     void commit(std::size_t candidates, double seconds, bool failed);
     void item(std::string_view source, const ItemResult& result);
     void unavailable(std::string_view source, std::size_t items);
+    // Audit-only entries left out because the store refused even them (never expected).
+    void audit_dropped(std::size_t entries) { audit_dropped_.inc(entries); }
     void queue_depth(std::size_t queued) { queue_depth_.set(static_cast<double>(queued)); }
 
   private:
@@ -41,6 +43,7 @@ class IngestMetrics {
     Histogram& batch_size_;
     Histogram& commit_seconds_;
     Counter& commit_failures_;
+    Counter& audit_dropped_;
     Gauge& queue_depth_;
     std::mutex mutex_;
     std::map<std::string, std::array<Counter*, kSlots>, std::less<>> by_source_;

@@ -1,6 +1,12 @@
 #include "ingest_pipeline.h"
 
+#include <tradestore/batch_decision.h>
+
+#include <algorithm>
 #include <chrono>
+#include <iterator>
+#include <map>
+#include <utility>
 
 #include "trade_shape.h"
 
@@ -9,6 +15,112 @@ namespace tradestore::kernel {
 namespace {
 constexpr std::size_t kNotApplied = static_cast<std::size_t>(-1);
 constexpr std::string_view kInvalidTrade = "INVALID_TRADE";
+
+void make_storable(std::string& text, std::size_t max_bytes) {
+    text = storable_text(text, max_bytes);
+}
+
+// Every field of the batch that the shape guard does not check becomes text any store can
+// hold: a dead letter's audit entry takes its Kafka key as trade id, whatever bytes it holds.
+void make_storable(Batch& batch) {
+    for (Candidate& candidate : batch.candidates) {
+        make_storable(candidate.source, kMaxStorableNameBytes);
+        make_storable(candidate.reference, kMaxStorableNameBytes);
+        make_storable(candidate.origin.stream, kMaxStorableNameBytes);
+    }
+    for (AuditEntry& entry : batch.audit_only) {
+        make_storable(entry.trade_id, kMaxStorableIdBytes);
+        for (std::string& code : entry.reason_codes) make_storable(code, kMaxStorableNameBytes);
+        make_storable(entry.message, kMaxStorableMessageBytes);
+        make_storable(entry.source, kMaxStorableNameBytes);
+        make_storable(entry.reference, kMaxStorableNameBytes);
+        make_storable(entry.origin.stream, kMaxStorableNameBytes);
+    }
+    for (SourcePosition& position : batch.positions) {
+        make_storable(position.source, kMaxStorableNameBytes);
+        make_storable(position.stream, kMaxStorableNameBytes);
+    }
+}
+
+PartitionKey partition_of(const std::string& source, const Origin& origin) {
+    return {source, origin.stream, origin.partition};
+}
+
+// Splits a batch before candidate `at`. A store records the highest offset a transaction
+// applies or names and then skips every lower one, so each partition's items must stay in
+// offset order across the halves: an audit-only entry goes second only when a candidate of
+// the second half comes before it in its partition, and the positions go second.
+std::pair<Batch, Batch> split_batch(Batch batch, std::size_t at) {
+    std::map<PartitionKey, std::int64_t> second_starts;  // lowest offset in the second half
+    for (std::size_t i = at; i < batch.candidates.size(); ++i) {
+        const Candidate& item = batch.candidates[i];
+        if (!item.origin.positioned()) continue;
+        auto [start, inserted] =
+            second_starts.try_emplace(partition_of(item.source, item.origin), item.origin.offset);
+        if (!inserted) start->second = std::min(start->second, item.origin.offset);
+    }
+    Batch first;
+    Batch second;
+    const auto middle = batch.candidates.begin() + static_cast<std::ptrdiff_t>(at);
+    first.candidates.assign(std::make_move_iterator(batch.candidates.begin()),
+                            std::make_move_iterator(middle));
+    second.candidates.assign(std::make_move_iterator(middle),
+                             std::make_move_iterator(batch.candidates.end()));
+    for (AuditEntry& entry : batch.audit_only) {
+        bool later = false;
+        if (entry.origin.positioned()) {
+            const auto start = second_starts.find(partition_of(entry.source, entry.origin));
+            later = start != second_starts.end() && entry.origin.offset > start->second;
+        }
+        (later ? second : first).audit_only.push_back(std::move(entry));
+    }
+    second.positions = std::move(batch.positions);
+    return {std::move(first), std::move(second)};
+}
+
+// Before the first entry of the same partition with a higher offset, keeping offset order.
+void insert_in_offset_order(std::vector<AuditEntry>& entries, AuditEntry entry) {
+    auto at = entries.end();
+    if (entry.origin.positioned()) {
+        const PartitionKey key = partition_of(entry.source, entry.origin);
+        at = std::find_if(entries.begin(), entries.end(), [&](const AuditEntry& other) {
+            return other.origin.positioned() && other.origin.offset > entry.origin.offset &&
+                   partition_of(other.source, other.origin) == key;
+        });
+    }
+    entries.insert(at, std::move(entry));
+}
+
+// What the client or the operator reads: the trade, and that the store could not hold it;
+// never the store's own error text, which may quote SQL.
+std::string refusal_message(const Candidate& refused) {
+    return "Trade " + storable_text(refused.trade.trade_id, kMaxStorableIdBytes) + ": version " +
+           std::to_string(refused.trade.version) +
+           " was not stored: the store could not hold this trade";
+}
+
+ItemResult refusal_result(const Candidate& refused) {
+    ItemResult result;
+    result.outcome = Outcome::Rejected;
+    result.reasons.push_back({std::string(reason::kStoreRefused), refusal_message(refused)});
+    return result;
+}
+
+// Recorded in place of the refused candidate, with its origin, so a replay skips it.
+AuditEntry refusal_audit(const Candidate& refused) {
+    AuditEntry entry;
+    entry.trade_id = refused.trade.trade_id;
+    entry.action = AuditAction::ValidationFailed;
+    entry.success = false;
+    entry.reason_codes = {std::string(reason::kStoreRefused)};
+    entry.message = refusal_message(refused);
+    entry.received_version = refused.trade.version;
+    entry.source = refused.source;
+    entry.reference = refused.reference;
+    entry.origin = refused.origin;
+    return entry;
+}
+
 }  // namespace
 
 IngestPipeline::IngestPipeline(std::shared_ptr<Store> store, std::vector<const Rule*> rules,
@@ -24,7 +136,9 @@ IngestPipeline::IngestPipeline(std::shared_ptr<Store> store, std::vector<const R
     if (options_.writer_threads == 0) options_.writer_threads = 1;
 }
 
-IngestPipeline::~IngestPipeline() { stop(); }
+IngestPipeline::~IngestPipeline() {
+    stop();
+}
 
 void IngestPipeline::start() {
     std::lock_guard lock(mutex_);
@@ -46,7 +160,9 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
     Pending pending;
     pending.results.resize(batch.candidates.size());
     pending.store_index.assign(batch.candidates.size(), kNotApplied);
-    // Shape problems are refused here, so no source can hand a store a malformed trade.
+    // Shape problems are refused here, so no source can hand a store a malformed trade, and
+    // every other field is made storable.
+    make_storable(batch);
     Batch clean;
     clean.positions = std::move(batch.positions);
     clean.audit_only = std::move(batch.audit_only);
@@ -54,7 +170,9 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
     for (std::size_t i = 0; i < batch.candidates.size(); ++i) {
         if (auto problem = shape_problem(batch.candidates[i].trade)) {
             pending.results[i].reasons.push_back(
-                {std::string(kInvalidTrade), "Trade " + batch.candidates[i].trade.trade_id + ": " + *problem});
+                {std::string(kInvalidTrade),
+                 "Trade " + storable_text(batch.candidates[i].trade.trade_id, kMaxStorableIdBytes) +
+                     ": " + *problem});
             if (metrics_ != nullptr) metrics_->item(batch.candidates[i].source, pending.results[i]);
             continue;
         }
@@ -111,12 +229,12 @@ void IngestPipeline::finish(Pending& pending, std::vector<ItemResult>::const_ite
     pending.done(std::move(result));
 }
 
-void IngestPipeline::fail(Pending& pending, const std::string& error) {
+void IngestPipeline::fail(Pending& pending, IngestStatus status, const std::string& error) {
     if (metrics_ != nullptr) {
         for (const Candidate& candidate : pending.batch.candidates)
             metrics_->unavailable(candidate.source, 1);
     }
-    pending.done({IngestStatus::Unavailable, {}, error});
+    pending.done({status, {}, error});
 }
 
 std::vector<ItemResult> IngestPipeline::timed_apply(const Batch& batch) {
@@ -143,7 +261,7 @@ std::vector<ItemResult> IngestPipeline::timed_apply(const Batch& batch) {
 
 void IngestPipeline::apply_group(std::vector<Pending>& group) {
     if (group.size() == 1) {
-        apply_one(group.front());
+        apply_alone(group.front());
         return;
     }
     Batch merged;
@@ -158,17 +276,25 @@ void IngestPipeline::apply_group(std::vector<Pending>& group) {
     std::vector<ItemResult> results;
     try {
         results = timed_apply(merged);
+    } catch (const CommitOutcomeUnknown& error) {
+        // The group may have committed: applying its batches again could decide a request
+        // twice, so each learns that the outcome is unknown and its source decides.
+        logger_(LogLevel::Warning,
+                std::string("group commit outcome unknown; no batch is applied again: ") +
+                    error.what());
+        for (auto& pending : group) fail(pending, IngestStatus::OutcomeUnknown, error.what());
+        return;
     } catch (const std::exception& error) {
         // Nothing was committed. Apply each batch on its own, so one batch that the store
         // cannot take does not fail the others that happened to share its transaction.
         logger_(LogLevel::Warning,
-                std::string("group commit failed, retrying batches one by one: ") + error.what());
-        for (auto& pending : group) apply_one(pending);
+                std::string("group commit failed, applying batches one by one: ") + error.what());
+        for (auto& pending : group) apply_alone(pending);
         return;
     }
     if (results.size() != merged.candidates.size()) {
         logger_(LogLevel::Error, "store returned a wrong number of results; retrying one by one");
-        for (auto& pending : group) apply_one(pending);
+        for (auto& pending : group) apply_alone(pending);
         return;
     }
     auto cursor = results.cbegin();
@@ -179,27 +305,123 @@ void IngestPipeline::apply_group(std::vector<Pending>& group) {
     }
 }
 
-void IngestPipeline::apply_one(Pending& pending) {
+void IngestPipeline::apply_alone(Pending& pending) {
+    const Batch& batch = pending.batch;
     std::vector<ItemResult> results;
-    if (!pending.batch.candidates.empty() || !pending.batch.positions.empty() ||
-        !pending.batch.audit_only.empty()) {
+    if (!batch.candidates.empty() || !batch.positions.empty() || !batch.audit_only.empty()) {
         try {
-            results = timed_apply(pending.batch);
+            try {
+                results = timed_apply(batch);
+            } catch (const StoreUnavailable&) {
+                throw;
+            } catch (const std::exception& error) {
+                // The store refused the data (or a rule or the store failed on it): find the
+                // item, so that it alone is refused and the rest is stored.
+                logger_(LogLevel::Warning,
+                        "the store refused a batch of " + std::to_string(batch.candidates.size()) +
+                            " trade(s); isolating the item it cannot hold: " + error.what());
+                results.clear();
+                split_and_apply(batch, results);
+            }
+        } catch (const CommitOutcomeUnknown& error) {
+            logger_(LogLevel::Warning,
+                    std::string("store commit outcome unknown: ") + error.what());
+            fail(pending, IngestStatus::OutcomeUnknown, error.what());
+            return;
         } catch (const StoreUnavailable& error) {
             logger_(LogLevel::Warning, std::string("store unavailable: ") + error.what());
-            fail(pending, error.what());
+            fail(pending, IngestStatus::Unavailable, error.what());
             return;
         } catch (const std::exception& error) {
             logger_(LogLevel::Error, std::string("store apply failed: ") + error.what());
-            fail(pending, error.what());
+            fail(pending, IngestStatus::Unavailable, error.what());
             return;
         }
     }
-    if (results.size() != pending.batch.candidates.size()) {
-        fail(pending, "store returned a wrong number of results");
+    if (results.size() != batch.candidates.size()) {
+        fail(pending, IngestStatus::Unavailable, "store returned a wrong number of results");
         return;
     }
     finish(pending, results.cbegin());
+}
+
+void IngestPipeline::split_and_apply(Batch piece, std::vector<ItemResult>& results) {
+    if (piece.candidates.size() <= 1) {
+        refuse_alone(std::move(piece), results);
+        return;
+    }
+    const std::size_t half = piece.candidates.size() / 2;
+    auto [first, second] = split_batch(std::move(piece), half);
+    apply_piece(std::move(first), results);
+    apply_piece(std::move(second), results);
+}
+
+void IngestPipeline::apply_piece(Batch piece, std::vector<ItemResult>& results) {
+    try {
+        std::vector<ItemResult> applied = timed_apply(piece);
+        if (applied.size() != piece.candidates.size())
+            throw StoreUnavailable("store returned a wrong number of results");
+        results.insert(results.end(), std::make_move_iterator(applied.begin()),
+                       std::make_move_iterator(applied.end()));
+        return;
+    } catch (const StoreUnavailable&) {
+        throw;
+    } catch (const std::exception&) {
+        // Refused again: the item is in this piece.
+    }
+    split_and_apply(std::move(piece), results);
+}
+
+void IngestPipeline::refuse_alone(Batch piece, std::vector<ItemResult>& results) {
+    if (!piece.candidates.empty() && !piece.audit_only.empty()) {
+        // The audit-only entries may be what the store refuses: try the candidate without them.
+        Batch without = piece;
+        without.audit_only.clear();
+        try {
+            std::vector<ItemResult> applied = timed_apply(without);
+            if (applied.size() != 1)
+                throw StoreUnavailable("store returned a wrong number of results");
+            results.push_back(std::move(applied.front()));
+            drop_audit(piece.audit_only, "the store refused them next to a trade it took");
+            return;
+        } catch (const StoreUnavailable&) {
+            throw;
+        } catch (const std::exception&) {
+            // The candidate is refused too.
+        }
+    }
+    if (!piece.candidates.empty()) {
+        const Candidate& refused = piece.candidates.front();
+        logger_(LogLevel::Error, "the store refused trade " +
+                                     storable_text(refused.trade.trade_id, kMaxStorableIdBytes) +
+                                     " version " + std::to_string(refused.trade.version) + " (" +
+                                     refused.source + " " + refused.reference +
+                                     "); it is not stored and is recorded as STORE_REFUSED");
+        insert_in_offset_order(piece.audit_only, refusal_audit(refused));
+        results.push_back(refusal_result(refused));
+        piece.candidates.clear();
+    }
+    try {
+        timed_apply(piece);
+        return;
+    } catch (const StoreUnavailable&) {
+        throw;
+    } catch (const std::exception& error) {
+        if (piece.audit_only.empty()) throw;
+        drop_audit(piece.audit_only, error.what());
+    }
+    if (!piece.positions.empty()) timed_apply(piece);
+}
+
+void IngestPipeline::drop_audit(std::vector<AuditEntry>& entries, const std::string& why) {
+    // Never expected (the kernel made their text storable); going on without them beats
+    // stalling the stream on them.
+    std::string ids;
+    for (const AuditEntry& entry : entries) ids += (ids.empty() ? "" : ", ") + entry.trade_id;
+    logger_(LogLevel::Error, "the store refused " + std::to_string(entries.size()) +
+                                 " audit-only entr(ies), which are dropped (" + ids + "): " + why);
+    if (metrics_ != nullptr) metrics_->audit_dropped(entries.size());
+    entries.clear();
 }
 
 }  // namespace tradestore::kernel

@@ -28,22 +28,22 @@ using IngestLogger = std::function<void(LogLevel, const std::string&)>;
 using StoreStateListener = std::function<void(bool up, const std::string& error)>;
 
 class IngestPipeline final : public IngestSink {
-public:
-  IngestPipeline(std::shared_ptr<Store> store, std::vector<const Rule*> rules,
-                 const BusinessClock& clock, IngestOptions options, IngestLogger logger,
-                 IngestMetrics* metrics = nullptr);
-  ~IngestPipeline() override;
+  public:
+    IngestPipeline(std::shared_ptr<Store> store, std::vector<const Rule*> rules,
+                   const BusinessClock& clock, IngestOptions options, IngestLogger logger,
+                   IngestMetrics* metrics = nullptr);
+    ~IngestPipeline() override;
 
-  void submit(Batch batch, std::function<void(IngestResult)> done) override;
+    void submit(Batch batch, std::function<void(IngestResult)> done) override;
 
-  // Set before start().
-  void on_store_state(StoreStateListener listener) { store_state_ = std::move(listener); }
+    // Set before start().
+    void on_store_state(StoreStateListener listener) { store_state_ = std::move(listener); }
 
-  void start();
-  // Takes no new work, applies everything already queued, then joins the writers.
-  void stop();
+    void start();
+    // Takes no new work, applies everything already queued, then joins the writers.
+    void stop();
 
-private:
+  private:
     struct Pending {
         Batch batch;
         std::vector<std::size_t> store_index;  // per candidate: index into batch, or npos
@@ -53,9 +53,21 @@ private:
 
     void writer_loop();
     void apply_group(std::vector<Pending>& group);
-    void apply_one(Pending& pending);
+    // Applies one batch on its own; if the store refuses it, finds and refuses the item.
+    void apply_alone(Pending& pending);
+    // The batch failed for its data: splits it in two, applies each half (splitting again
+    // while a half fails) and appends every candidate's result to `results`, in order.
+    // Throws StoreUnavailable (CommitOutcomeUnknown included) and what it cannot isolate.
+    void split_and_apply(Batch piece, std::vector<ItemResult>& results);
+    void apply_piece(Batch piece, std::vector<ItemResult>& results);
+    // A piece of at most one candidate that the store refused: the candidate is tried without
+    // the piece's audit-only entries, else replaced by a STORE_REFUSED audit entry; audit-only
+    // entries the store refuses are dropped.
+    void refuse_alone(Batch piece, std::vector<ItemResult>& results);
+    // Logs and counts audit-only entries left out because the store refused them.
+    void drop_audit(std::vector<AuditEntry>& entries, const std::string& why);
     void finish(Pending& pending, std::vector<ItemResult>::const_iterator results);
-    void fail(Pending& pending, const std::string& error);
+    void fail(Pending& pending, IngestStatus status, const std::string& error);
     // Applies the batch, recording the transaction's size and latency.
     std::vector<ItemResult> timed_apply(const Batch& batch);
 

@@ -1,42 +1,126 @@
 #include "trade_shape.h"
 
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
+
+#include <algorithm>
+#include <vector>
+
 namespace tradestore::kernel {
+
+namespace {
+
+// The length of the UTF-8 sequence at text[at] and its code point, or nullopt when the bytes
+// there are not a valid sequence (a stray continuation byte, a truncated sequence, an overlong
+// form, a surrogate, a value past U+10FFFF).
+struct CodePoint {
+    std::size_t length = 0;
+    char32_t value = 0;
+};
+
+std::optional<CodePoint> decode_at(std::string_view text, std::size_t at) {
+    const auto lead = static_cast<unsigned char>(text[at]);
+    CodePoint point;
+    if (lead < 0x80) {
+        return CodePoint{1, lead};
+    } else if ((lead & 0xE0) == 0xC0) {
+        point = {2, static_cast<char32_t>(lead & 0x1F)};
+    } else if ((lead & 0xF0) == 0xE0) {
+        point = {3, static_cast<char32_t>(lead & 0x0F)};
+    } else if ((lead & 0xF8) == 0xF0) {
+        point = {4, static_cast<char32_t>(lead & 0x07)};
+    } else {
+        return std::nullopt;
+    }
+    if (at + point.length > text.size()) return std::nullopt;
+    for (std::size_t k = 1; k < point.length; ++k) {
+        const auto next = static_cast<unsigned char>(text[at + k]);
+        if ((next & 0xC0) != 0x80) return std::nullopt;
+        point.value = (point.value << 6) | (next & 0x3F);
+    }
+    static constexpr char32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (point.value < kMinimum[point.length] || point.value > 0x10FFFF ||
+        (point.value >= 0xD800 && point.value <= 0xDFFF))
+        return std::nullopt;
+    return point;
+}
+
+bool is_control(char32_t code_point) {
+    return code_point < 0x20 || (code_point >= 0x7F && code_point <= 0x9F);
+}
+
+void append_byte_escape(std::string& out, unsigned char byte) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += "\\x";
+    out += kHex[byte >> 4];
+    out += kHex[byte & 0x0F];
+}
+
+// 16 hex digits of the text's SHA-256: enough to tell two truncated texts apart.
+std::string short_hash(std::string_view text) {
+    Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+    engine.update(text.data(), text.size());
+    return Poco::DigestEngine::digestToHex(engine.digest()).substr(0, 16);
+}
+
+}  // namespace
 
 std::optional<std::size_t> utf8_length(std::string_view text) {
     std::size_t count = 0;
     for (std::size_t i = 0; i < text.size(); ++count) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t length = 0;
-        char32_t code_point = 0;
-        if (lead < 0x80) {
-            length = 1;
-            code_point = lead;
-        } else if ((lead & 0xE0) == 0xC0) {
-            length = 2;
-            code_point = lead & 0x1F;
-        } else if ((lead & 0xF0) == 0xE0) {
-            length = 3;
-            code_point = lead & 0x0F;
-        } else if ((lead & 0xF8) == 0xF0) {
-            length = 4;
-            code_point = lead & 0x07;
-        } else {
-            return std::nullopt;
-        }
-        if (i + length > text.size()) return std::nullopt;
-        for (std::size_t k = 1; k < length; ++k) {
-            const auto next = static_cast<unsigned char>(text[i + k]);
-            if ((next & 0xC0) != 0x80) return std::nullopt;
-            code_point = (code_point << 6) | (next & 0x3F);
-        }
-        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-        static constexpr char32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (code_point < kMinimum[length] || code_point > 0x10FFFF ||
-            (code_point >= 0xD800 && code_point <= 0xDFFF))
-            return std::nullopt;
-        i += length;
+        const auto point = decode_at(text, i);
+        if (!point) return std::nullopt;
+        i += point->length;
     }
     return count;
+}
+
+std::string storable_text(std::string_view text, std::size_t max_bytes) {
+    // Clean text is kept as it is, so an ordinary id or reference reads the same everywhere.
+    bool clean = true;
+    for (std::size_t i = 0; i < text.size() && clean;) {
+        const auto point = decode_at(text, i);
+        clean = point && !is_control(point->value);
+        if (point) i += point->length;
+    }
+    if (clean && text.size() <= max_bytes) return std::string(text);
+
+    // Otherwise every byte that is not part of a printable character is written \xHH (and a
+    // backslash \\, so the escaped form reads back unambiguously). `cuts` remembers where each
+    // character or escape ends, so a truncation never splits one.
+    std::string out;
+    std::vector<std::size_t> cuts;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        const auto point = decode_at(text, i);
+        if (point && !is_control(point->value)) {
+            if (point->value == '\\' && !clean) {
+                out += "\\\\";
+            } else {
+                out.append(text.substr(i, point->length));
+            }
+            i += point->length;
+        } else if (point) {
+            for (std::size_t k = 0; k < point->length; ++k)
+                append_byte_escape(out, static_cast<unsigned char>(text[i + k]));
+            i += point->length;
+        } else {
+            append_byte_escape(out, static_cast<unsigned char>(text[i]));
+            ++i;
+        }
+        cuts.push_back(out.size());
+    }
+    if (out.size() <= max_bytes) return out;
+
+    // Too long: a prefix, then a hash of the whole original, so two long texts that share the
+    // prefix stay different.
+    const std::string suffix = "...#" + short_hash(text);
+    const std::size_t room = max_bytes > suffix.size() ? max_bytes - suffix.size() : 0;
+    const auto last = std::upper_bound(cuts.begin(), cuts.end(), room);
+    out.resize(last == cuts.begin() ? 0 : *(last - 1));
+    out += suffix;
+    if (out.size() > max_bytes) out.resize(max_bytes);  // only for a bound below the suffix
+    return out;
 }
 
 bool has_control_characters(std::string_view text) {

@@ -27,8 +27,12 @@ std::string_view trim(std::string_view text) {
 // `kafka.*` wildcard, so these (in every client scope) are masked in logs and listings while
 // the other pass-through values (protocol names, user names, `true`) stay readable.
 constexpr std::array<std::string_view, 6> kCredentialProperties = {
-    "sasl.password",    "ssl.key.password",           "ssl.keystore.password",
-    "ssl.key.pem",      "sasl.oauthbearer.client.secret", "sasl.oauthbearer.config",
+    "sasl.password",
+    "ssl.key.password",
+    "ssl.keystore.password",
+    "ssl.key.pem",
+    "sasl.oauthbearer.client.secret",
+    "sasl.oauthbearer.config",
 };
 
 std::vector<SettingSpec> setting_specs() {
@@ -43,7 +47,8 @@ std::vector<SettingSpec> setting_specs() {
         {"batch_wait", SettingType::Duration, "50ms", false,
          "How long a batch waits to fill up once its first message arrived", 0, 60'000},
         {"dead_letter_topic", SettingType::String, "trades.dlq", false,
-         "Topic receiving messages that are not JSON or not a valid trade"},
+         "Topic receiving messages that are not JSON or not a valid trade, and trades the "
+         "store refused"},
         {"results_topic", SettingType::String, "", false,
          "Topic receiving one record per decision (unset: none are published)"},
         {"retry_backoff_max", SettingType::Duration, "5s", false,
@@ -52,6 +57,10 @@ std::vector<SettingSpec> setting_specs() {
         {"shutdown_timeout", SettingType::Duration, "15s", false,
          "How long a stop keeps retrying the in-flight batch before leaving it to redelivery", 0,
          3'600'000},
+        {"stall_timeout", SettingType::Duration, "60s", false,
+         "How long messages may wait with nothing committed before the source reports itself "
+         "stalled (unhealthy in /health, tradestore_kafka_stalled = 1, a KAFKA_STALLED event)",
+         1'000, 86'400'000},
         {"kafka.*", SettingType::String, "", false,
          "Any librdkafka property, passed through as is: kafka.<name> = value, e.g. "
          "kafka.security.protocol = SASL_SSL, kafka.sasl.password = ${KAFKA_PASSWORD}; "
@@ -72,7 +81,8 @@ std::vector<SettingSpec> setting_specs() {
 
 // One operator property; `consumer.`/`producer.` scope it to one client, and the properties
 // the source owns are refused. `origin` names the setting in error messages.
-KafkaProperty make_property(std::string_view name, std::string_view value, std::string_view origin) {
+KafkaProperty make_property(std::string_view name, std::string_view value,
+                            std::string_view origin) {
     KafkaProperty property;
     if (name.starts_with("consumer.")) {
         property.scope = KafkaProperty::Scope::Consumer;
@@ -141,6 +151,8 @@ KafkaConfig config_from_settings(const Settings& settings) {
     if (settings.has("shutdown_timeout")) {
         config.shutdown_timeout = settings.get_duration("shutdown_timeout");
     }
+    if (settings.has("stall_timeout"))
+        config.stall_timeout = settings.get_duration("stall_timeout");
     if (settings.has("kafka_properties")) {
         config.properties = parse_properties(settings.get_string("kafka_properties"));
     }
@@ -158,6 +170,10 @@ KafkaConfig config_from_settings(const Settings& settings) {
     if (config.dead_letter_topic.empty()) {
         throw std::invalid_argument(
             "dead_letter_topic: must not be empty (a bad message must go somewhere)");
+    }
+    if (config.stall_timeout <= config.batch_wait) {
+        // A batch that is only filling up would count as stalled.
+        throw std::invalid_argument("stall_timeout: must be longer than batch_wait");
     }
     for (const std::string& topic : config.topics) {
         if (topic == config.dead_letter_topic || topic == config.results_topic) {

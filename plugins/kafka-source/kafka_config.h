@@ -31,6 +31,8 @@ struct KafkaConfig {
     std::string results_topic;  // empty: no results are published
     std::chrono::milliseconds retry_backoff_max{5'000};
     std::chrono::milliseconds shutdown_timeout{15'000};
+    // Messages waiting this long with nothing committed make the source unhealthy (stalled).
+    std::chrono::milliseconds stall_timeout{60'000};
     std::vector<KafkaProperty> properties;
 };
 

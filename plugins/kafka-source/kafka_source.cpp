@@ -15,7 +15,7 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kIdlePoll{100};
 constexpr milliseconds kFirstBackoff{100};
-constexpr milliseconds kStallLimit{60'000};
+constexpr milliseconds kPollThreadLimit{60'000};    // the poll thread is stuck beyond this
 constexpr milliseconds kDeadLetterTimeout{40'000};  // > the producer's message.timeout.ms
 constexpr milliseconds kThrottle{10'000};
 constexpr std::chrono::seconds kErrorEventEvery{60};
@@ -61,6 +61,17 @@ void check_error(rd_kafka_error_t* error, const std::string& what) {
     const std::string text = rd_kafka_error_string(error);
     rd_kafka_error_destroy(error);
     throw std::runtime_error(what + ": " + text);
+}
+
+std::int64_t ms_of(Clock::time_point at) {
+    return std::chrono::duration_cast<milliseconds>(at.time_since_epoch()).count();
+}
+
+// The kernel refused this trade alone: the store could not hold it.
+bool refused_by_store(const ItemResult& item) {
+    return std::any_of(item.reasons.begin(), item.reasons.end(), [](const Rejection& reason) {
+        return reason.code == reason::kStoreRefused;
+    });
 }
 
 bool auto_commit_enabled(const KafkaConfig& config) {
@@ -135,6 +146,42 @@ void KafkaSource::mark_progress() {
     last_progress_ms_.store(now_ms());
 }
 
+bool KafkaSource::stalled() const {
+    const std::int64_t since = waiting_since_ms_.load();
+    return since != 0 && now_ms() - since > config_.stall_timeout.count();
+}
+
+void KafkaSource::check_stall() {
+    waiting_since_ms_.store(pending_.empty() ? 0 : ms_of(first_pending_at_));
+    const bool now_stalled = stalled();
+    if (now_stalled == stall_reported_) return;
+    stall_reported_ = now_stalled;
+    metrics_.stalled->set(now_stalled ? 1 : 0);
+    if (!now_stalled) {
+        log(LogLevel::Info, "a batch committed; the partitions are no longer stalled");
+        return;
+    }
+    const auto waited =
+        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - first_pending_at_);
+    log(LogLevel::Error, std::to_string(pending_.size()) + " message(s) on " + describe(assigned_) +
+                             " have waited " + std::to_string(waited.count()) +
+                             " s with nothing committed; the source reports itself stalled");
+    const TradeCodec& codec = host_->codec();
+    std::string data = "{\"partitions\":";
+    codec.append_json_string(data, describe(assigned_));
+    data += ",\"waiting_messages\":" + std::to_string(pending_.size());
+    data += ",\"waiting_seconds\":" + std::to_string(waited.count());
+    data += ",\"stall_timeout_seconds\":" +
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::seconds>(config_.stall_timeout).count());
+    data += ",\"group\":";
+    codec.append_json_string(data, config_.group_id);
+    data += ",\"last_error\":";
+    codec.append_json_string(data, last_throttled_);
+    data += '}';
+    host_->emit_event("KAFKA_STALLED", EventSeverity::Error, data);
+}
+
 // --- lifecycle ----------------------------------------------------------------------------
 
 void KafkaSource::take_metric_handles(Metrics& metrics) {
@@ -165,6 +212,9 @@ void KafkaSource::take_metric_handles(Metrics& metrics) {
     metrics_.retries = &metrics.counter(
         "tradestore_kafka_batch_retries_total",
         "Batches retried because the store or the dead-letter topic failed", labels());
+    metrics_.stalled = &metrics.gauge(
+        "tradestore_kafka_stalled",
+        "1 while messages have waited longer than stall_timeout with nothing committed", labels());
     metrics_.lag->set(-1);
 }
 
@@ -212,14 +262,21 @@ void KafkaSource::stop() {
 }
 
 bool KafkaSource::healthy() const {
-    return running_.load() && brokers_up_.load() &&
-           now_ms() - last_progress_ms_.load() < kStallLimit.count();
+    return running_.load() && brokers_up_.load() && !stalled() &&
+           now_ms() - last_progress_ms_.load() < kPollThreadLimit.count();
+}
+
+std::map<std::string, std::string> KafkaSource::health_details() const {
+    const std::int64_t lag = consumer_lag();
+    return {{"kafka_consumer_lag", lag < 0 ? "unknown" : std::to_string(lag)},
+            {"kafka_stalled", stalled() ? "true" : "false"}};
 }
 
 void KafkaSource::run() {
     while (!stop_requested_.load()) {
         fill_batch();
         if (!pending_.empty()) deliver_with_retries();
+        check_stall();
         producer_->poll();
     }
     // Stopping: finish the batch in hand, store and commit its offsets, leave the group.
@@ -258,6 +315,7 @@ void KafkaSource::fill_batch() {
         }
         MessagePtr message(rd_kafka_consumer_poll(consumer_, static_cast<int>(timeout.count())));
         mark_progress();
+        check_stall();
         if (!message) {
             if (waited_enough) return;
             continue;
@@ -323,6 +381,7 @@ void KafkaSource::wait_polling(milliseconds duration) {
         MessagePtr message(
             rd_kafka_consumer_poll(consumer_, static_cast<int>(std::min(left, kIdlePoll).count())));
         mark_progress();
+        check_stall();
         if (!message) continue;
         if (message->err) {
             on_consumer_error(*message);
@@ -359,6 +418,9 @@ bool KafkaSource::read_positions(const std::set<TopicPartition>& partitions) {
 
 KafkaSource::Delivery KafkaSource::deliver() {
     if (pending_.empty()) return Delivery::Committed;
+    // Messages polled while refused trades wait for the dead-letter topic join pending_ after
+    // these; they belong to the next batch.
+    const std::size_t batch_records = pending_.size();
 
     // Which messages are replays can only be told once the partition's position is known.
     std::set<TopicPartition> unknown;
@@ -408,7 +470,11 @@ KafkaSource::Delivery KafkaSource::deliver() {
     if (any_work) result = host_->ingest().submit_and_wait(std::move(plan.batch));
     if (result.status == IngestStatus::ShuttingDown) return Delivery::ShuttingDown;
     if (result.status != IngestStatus::Committed || result.items.size() != candidates) {
-        log_throttled(LogLevel::Warning, "store unavailable (" + result.error +
+        // An unknown outcome is retried like an outage: the store skips what committed.
+        log_throttled(LogLevel::Warning, std::string(result.status == IngestStatus::OutcomeUnknown
+                                                         ? "store commit outcome unknown ("
+                                                         : "store unavailable (") +
+                                             result.error +
                                              "); pausing consumption and retrying the batch");
         // A connection lost during COMMIT leaves the outcome unknown: the transaction may
         // have committed after all. Its positions say which, so read them again before the
@@ -455,6 +521,20 @@ KafkaSource::Delivery KafkaSource::deliver() {
             if (message) producer_->produce_async(*message);
         }
     }
+    // Trades the store refused alone were recorded (STORE_REFUSED); the dead-letter topic
+    // gets their messages before the offsets move on.
+    std::vector<OutgoingMessage> refused_letters;
+    for (std::size_t i = 0; i < candidates; ++i) {
+        const ItemResult& item = result.items[i];
+        if (item.skipped_as_replay || !refused_by_store(item)) continue;
+        const std::size_t index = plan.candidate_record[i];
+        const KafkaRecord& record = pending_[index];
+        const DeadLetter letter{index, std::string(reason::kStoreRefused),
+                                item.reasons.front().message};
+        refused_letters.push_back({config_.dead_letter_topic, record.key, record.value.value_or(""),
+                                   dead_letter_headers(record, letter)});
+    }
+    dead_letter_after_commit(refused_letters);
     for (const SourcePosition& position : positions) {
         std::int64_t& applied = positions_[{position.stream, position.partition}];
         applied = std::max(applied, position.offset);
@@ -470,16 +550,47 @@ KafkaSource::Delivery KafkaSource::deliver() {
                                 " message(s) had been applied by an earlier transaction; the "
                                 "store skipped them");
     }
-    metrics_.applied->inc(candidates - replays);
-    metrics_.dead_lettered->inc(plan.dead_letters.size());
+    metrics_.applied->inc(candidates - replays - refused_letters.size());
+    metrics_.dead_lettered->inc(plan.dead_letters.size() + refused_letters.size());
     metrics_.skipped->inc(plan.skipped + replays);
     log(LogLevel::Debug, "batch of " + std::to_string(pending_.size()) + " committed (" +
                              std::to_string(candidates) + " trades, " +
-                             std::to_string(plan.dead_letters.size()) + " dead letters, " +
-                             std::to_string(plan.skipped) + " replays skipped)");
-    pending_.clear();
+                             std::to_string(plan.dead_letters.size() + refused_letters.size()) +
+                             " dead letters, " + std::to_string(plan.skipped) +
+                             " replays skipped)");
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(batch_records));
+    if (!pending_.empty()) first_pending_at_ = Clock::now();
     dead_lettered_.clear();
     return Delivery::Committed;
+}
+
+void KafkaSource::dead_letter_after_commit(const std::vector<OutgoingMessage>& letters) {
+    if (letters.empty()) return;
+    milliseconds backoff = kFirstBackoff;
+    bool paused_here = false;
+    for (;;) {
+        const std::string failure = producer_->produce_and_wait(letters, kDeadLetterTimeout);
+        if (failure.empty()) {
+            if (paused_here) pause_assigned(false);
+            return;
+        }
+        if (stop_requested_.load()) {
+            log(LogLevel::Error, std::to_string(letters.size()) +
+                                     " trade(s) the store refused were not written to " +
+                                     config_.dead_letter_topic + " (" + failure +
+                                     "); their audit entries record them");
+            return;
+        }
+        log_throttled(LogLevel::Warning, "cannot write refused trades to dead-letter topic " +
+                                             config_.dead_letter_topic + ": " + failure +
+                                             "; retrying");
+        if (!paused_) {
+            pause_assigned(true);
+            paused_here = true;
+        }
+        wait_polling(backoff);
+        backoff = std::min(backoff * 2, config_.retry_backoff_max);
+    }
 }
 
 void KafkaSource::deliver_with_retries() {

@@ -14,11 +14,18 @@
 // second audit entry. On revoke it first tries to finish the batch in hand, then commits
 // synchronously; messages it could not finish are left to the next owner.
 //
+// A trade the store refused alone (reason STORE_REFUSED: the kernel isolated it and recorded
+// an audit entry instead) is sent to the dead-letter topic after the commit, like a message
+// that is not a valid trade.
+//
 // When the store is unavailable (or the dead-letter topic cannot be written) the thread
 // pauses every assigned partition, keeps polling (rebalances are served, the group membership
 // stays alive) and retries the same batch with backoff; it resumes once the batch is
-// committed. stop() finishes the batch in hand (retrying up to shutdown_timeout), stores and
-// commits its offsets, and closes the consumer, which leaves the group.
+// committed. Messages that wait longer than stall_timeout with nothing committed make the
+// source stalled: unhealthy in /health, tradestore_kafka_stalled = 1 and one KAFKA_STALLED
+// event per stall, until a batch commits. stop() finishes the batch in hand (retrying up to
+// shutdown_timeout), stores and commits its offsets, and closes the consumer, which leaves the
+// group.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -50,12 +57,9 @@ class KafkaSource final : public Source {
     void start(Host& host) override;
     void stop() override;
     std::string health_name() const override { return "kafka"; }
-    // Up while the consumer reaches a broker and its thread makes progress.
+    // Up while the consumer reaches a broker, its thread polls and it is not stalled.
     bool healthy() const override;
-    std::map<std::string, std::string> health_details() const override {
-        const std::int64_t lag = consumer_lag();
-        return {{"kafka_consumer_lag", lag < 0 ? "unknown" : std::to_string(lag)}};
-    }
+    std::map<std::string, std::string> health_details() const override;
 
     // Sum of the assigned partitions' consumer lag from the last statistics, -1 if unknown.
     std::int64_t consumer_lag() const { return lag_.load(); }
@@ -86,6 +90,13 @@ class KafkaSource final : public Source {
     // broker repeats its error at every reconnect); the next one counts the repeats between.
     void emit_error_event(rd_kafka_resp_err_t code, std::string_view reason, bool fatal);
     void mark_progress();
+    // Messages have waited longer than stall_timeout with nothing committed.
+    bool stalled() const;
+    // On the poll thread: notes whether messages wait, and reports a stall once as it starts.
+    void check_stall();
+    // Produces refused trades to the dead-letter topic after their batch committed, retrying
+    // (consumption paused) until it succeeds or the source stops.
+    void dead_letter_after_commit(const std::vector<OutgoingMessage>& letters);
 
     static void rebalance_cb(rd_kafka_t* rk, rd_kafka_resp_err_t error,
                              rd_kafka_topic_partition_list_t* partitions, void* opaque);
@@ -104,6 +115,7 @@ class KafkaSource final : public Source {
         Counter* dead_lettered = nullptr;
         Counter* skipped = nullptr;
         Counter* retries = nullptr;
+        Gauge* stalled = nullptr;
     };
     void take_metric_handles(Metrics& metrics);
 
@@ -120,6 +132,8 @@ class KafkaSource final : public Source {
     std::atomic<bool> brokers_up_{false};
     std::atomic<std::int64_t> last_progress_ms_{0};
     std::atomic<std::int64_t> lag_{-1};
+    // Since when messages wait with nothing committed (steady clock, ms); 0 while none wait.
+    std::atomic<std::int64_t> waiting_since_ms_{0};
 
     // Owned by the poll thread.
     std::set<TopicPartition> assigned_;
@@ -130,6 +144,7 @@ class KafkaSource final : public Source {
     std::set<std::pair<TopicPartition, std::int64_t>> dead_lettered_;  // already in the DLQ
     bool paused_ = false;  // every assigned partition is paused while a batch is retried
     bool retrying_after_store_failure_ = false;
+    bool stall_reported_ = false;
     std::optional<std::chrono::steady_clock::time_point> shutdown_deadline_;
     std::string last_throttled_;
     std::chrono::steady_clock::time_point last_throttled_at_{};

@@ -69,6 +69,8 @@ class Handlers {
 
     // 503 {"detail":"Service unavailable, retry later"} with Retry-After.
     Reply unavailable(Exchange& exchange);
+    // 503 with Retry-After when the store could not learn whether it committed the request.
+    Reply outcome_unknown(Exchange& exchange);
 
   private:
     // Checks the content type and reads the JSON body; a reply when the request ends here.

@@ -30,6 +30,15 @@ Reply Handlers::unavailable(Exchange& exchange) {
     return {503, true, {}};
 }
 
+Reply Handlers::outcome_unknown(Exchange& exchange) {
+    exchange.body.clear();
+    append_detail(exchange.body, host_.codec(),
+                  "The outcome of this request is unknown: the store lost its connection while "
+                  "committing and could not learn whether the request was applied. A retry with "
+                  "the same Idempotency-Key is safe");
+    return {503, true, {}};
+}
+
 Reply Handlers::validation_failed(Exchange& exchange, const std::vector<FieldError>& errors) {
     append_validation_errors(exchange.body, host_.codec(), errors);
     return {422};
@@ -85,7 +94,8 @@ Reply Handlers::create_trade(Exchange& exchange) {
         host_.log_with(LogLevel::Warning, "rest-source",
                        "POST /trades " + std::string(exchange.request_id) + ": " + result.error,
                        {exchange.request_id, trade_id, kSource});
-        return unavailable(exchange);
+        return result.status == IngestStatus::OutcomeUnknown ? outcome_unknown(exchange)
+                                                             : unavailable(exchange);
     }
     ItemResult& item = result.items.front();
     if (item.outcome == Outcome::Rejected) {
@@ -139,7 +149,8 @@ Reply Handlers::create_batch(Exchange& exchange) {
                 LogLevel::Warning, "rest-source",
                 "POST /trades/batch " + std::string(exchange.request_id) + ": " + result.error,
                 {.request_id = exchange.request_id, .source = kSource});
-            return unavailable(exchange);
+            return result.status == IngestStatus::OutcomeUnknown ? outcome_unknown(exchange)
+                                                                 : unavailable(exchange);
         }
     }
 

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "eventually.h"
@@ -66,7 +67,8 @@ class FakeSink final : public IngestSink {
     std::mutex mutex;
     std::vector<Batch> submitted;  // every attempt, failed or not
     std::vector<Batch> committed;
-    int failures = 0;  // this many submits answer Unavailable
+    int failures = 0;               // this many submits answer Unavailable
+    std::set<std::string> refused;  // references of candidates the store refuses alone
 
     void submit(Batch batch, std::function<void(IngestResult)> done) override {
         std::unique_lock lock(mutex);
@@ -79,7 +81,14 @@ class FakeSink final : public IngestSink {
         }
         IngestResult result;
         result.items.resize(batch.candidates.size());
-        for (ItemResult& item : result.items) item.outcome = Outcome::Created;
+        for (std::size_t i = 0; i < batch.candidates.size(); ++i) {
+            if (refused.contains(batch.candidates[i].reference)) {
+                result.items[i].reasons.push_back(
+                    {std::string(reason::kStoreRefused), "Trade T: could not hold it"});
+            } else {
+                result.items[i].outcome = Outcome::Created;
+            }
+        }
         {
             std::lock_guard store_lock(store_.mutex);
             for (const SourcePosition& position : batch.positions) {
@@ -129,6 +138,19 @@ class FakeHost final : public Host {
     HealthReport health() override { return {}; }
     std::string_view version() const override { return "test"; }
     std::int64_t expire_now(const std::string&) override { return 0; }
+
+    std::vector<std::string> events;  // "TYPE data"
+
+    void emit_event(std::string_view event_type, EventSeverity, std::string_view data) override {
+        std::lock_guard lock(log_mutex);
+        events.push_back(std::string(event_type) + " " + std::string(data));
+    }
+    std::size_t events_of(std::string_view type) {
+        std::lock_guard lock(log_mutex);
+        return static_cast<std::size_t>(
+            std::count_if(events.begin(), events.end(),
+                          [&](const std::string& e) { return e.starts_with(type); }));
+    }
 
     bool logged(std::string_view text) {
         std::lock_guard lock(log_mutex);
@@ -212,6 +234,45 @@ class MockKafkaTest : public ::testing::Test {
         rd_kafka_topic_partition_list_destroy(list);
         rd_kafka_destroy(reader);
         return offsets;
+    }
+
+    // Every message of partition 0 of a topic, read from the beginning: (key, reason header).
+    std::vector<std::pair<std::string, std::string>> read_topic(const std::string& topic,
+                                                                std::size_t expected,
+                                                                milliseconds within = seconds(20)) {
+        rd_kafka_conf_t* conf = rd_kafka_conf_new();
+        char error[512];
+        rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps_.c_str(), error, sizeof error);
+        rd_kafka_conf_set(conf, "group.id", "reader", error, sizeof error);
+        rd_kafka_t* reader = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+        rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(list, topic.c_str(), 0)->offset =
+            RD_KAFKA_OFFSET_BEGINNING;
+        rd_kafka_assign(reader, list);
+        rd_kafka_topic_partition_list_destroy(list);
+        std::vector<std::pair<std::string, std::string>> out;
+        const auto until = steady_clock::now() + within;
+        while (out.size() < expected && steady_clock::now() < until) {
+            rd_kafka_message_t* message = rd_kafka_consumer_poll(reader, 100);
+            if (message == nullptr) continue;
+            if (!message->err) {
+                std::string reason;
+                rd_kafka_headers_t* headers = nullptr;
+                const void* value = nullptr;
+                size_t size = 0;
+                if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                    rd_kafka_header_get_last(headers, "tradestore.dlq.reason", &value, &size) ==
+                        RD_KAFKA_RESP_ERR_NO_ERROR) {
+                    reason.assign(static_cast<const char*>(value), size);
+                }
+                out.emplace_back(
+                    std::string(static_cast<const char*>(message->key), message->key_len), reason);
+            }
+            rd_kafka_message_destroy(message);
+        }
+        rd_kafka_consumer_close(reader);
+        rd_kafka_destroy(reader);
+        return out;
     }
 
     static std::vector<std::string> references(int partition, int from, int to) {
@@ -344,6 +405,46 @@ TEST_F(MockKafkaTest, HealthFollowsTheBrokerConnection) {
     EXPECT_TRUE(wait_until([&] { return source_->healthy(); })) << host_.log_text;
     source_->stop();
     EXPECT_FALSE(source_->healthy());
+}
+
+TEST_F(MockKafkaTest, ATradeTheStoreRefusedIsDeadLetteredAfterTheCommit) {
+    ASSERT_EQ(rd_kafka_mock_topic_create(cluster_, "trades.dlq", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
+    host_.sink.refused = {"trades/0/1"};
+    produce_trades(0, 3);
+    start(config());
+
+    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 3; }))
+        << host_.log_text;
+    const auto letters = read_topic("trades.dlq", 1);
+    ASSERT_EQ(letters.size(), 1u) << host_.log_text;
+    EXPECT_EQ(letters[0], (std::pair<std::string, std::string>{"T0", "STORE_REFUSED"}));
+    source_->stop();
+    EXPECT_EQ(committed_offsets()[0], 3);
+    EXPECT_EQ(read_topic("trades.dlq", 2, seconds(3)).size(), 1u);  // exactly one
+}
+
+TEST_F(MockKafkaTest, MessagesWaitingPastStallTimeoutMakeTheSourceStalledOnceUntilACommit) {
+    KafkaConfig stalling = config();
+    stalling.stall_timeout = milliseconds(1000);
+    host_.sink.failures = 1'000'000;
+    produce_trades(0, 3);
+    start(stalling);
+
+    ASSERT_TRUE(wait_until([&] { return source_->health_details().at("kafka_stalled") == "true"; }))
+        << host_.log_text;
+    EXPECT_FALSE(source_->healthy());
+    std::this_thread::sleep_for(milliseconds(1500));  // still stalled: no second event
+    EXPECT_EQ(host_.events_of("KAFKA_STALLED"), 1u);
+    {
+        std::lock_guard lock(host_.sink.mutex);
+        host_.sink.failures = 0;
+    }
+    ASSERT_TRUE(wait_until([&] { return source_->healthy(); })) << host_.log_text;
+    EXPECT_EQ(source_->health_details().at("kafka_stalled"), "false");
+    EXPECT_EQ(host_.sink.committed_references(), references(0, 0, 3));
+    EXPECT_EQ(host_.events_of("KAFKA_STALLED"), 1u);
+    EXPECT_TRUE(host_.logged("no longer stalled"));
+    source_->stop();
 }
 
 }  // namespace

@@ -61,10 +61,10 @@ TEST(KafkaConfigTest, OnlyCredentialPropertiesAreSecret) {
     std::map<std::string, SettingType> types;
     for (const SettingSpec& spec : setting_specs()) types[spec.key] = spec.type;
     EXPECT_EQ(types.at("kafka.*"), SettingType::String);
-    for (const char* key : {"kafka.sasl.password", "kafka.consumer.sasl.password",
-                            "kafka.producer.sasl.password", "kafka.ssl.key.password",
-                            "kafka.ssl.keystore.password", "kafka.ssl.key.pem",
-                            "kafka.sasl.oauthbearer.client.secret"}) {
+    for (const char* key :
+         {"kafka.sasl.password", "kafka.consumer.sasl.password", "kafka.producer.sasl.password",
+          "kafka.ssl.key.password", "kafka.ssl.keystore.password", "kafka.ssl.key.pem",
+          "kafka.sasl.oauthbearer.client.secret"}) {
         ASSERT_TRUE(types.contains(key)) << key;
         EXPECT_EQ(types.at(key), SettingType::Secret) << key;
     }
@@ -78,9 +78,10 @@ TEST(KafkaConfigTest, EverySettingIsDeclaredAndRead) {
         if (spec.type == SettingType::Secret && spec.key != "kafka_properties") break;
         keys.push_back(spec.key);
     }
-    EXPECT_THAT(keys, ElementsAre("brokers", "topics", "group_id", "batch_size", "batch_wait",
-                                  "dead_letter_topic", "results_topic", "retry_backoff_max",
-                                  "shutdown_timeout", "kafka.*", "kafka_properties"));
+    EXPECT_THAT(keys,
+                ElementsAre("brokers", "topics", "group_id", "batch_size", "batch_wait",
+                            "dead_letter_topic", "results_topic", "retry_backoff_max",
+                            "shutdown_timeout", "stall_timeout", "kafka.*", "kafka_properties"));
     const KafkaConfig config = config_from_settings(settings({
         {"brokers", "b1:9092,b2:9092"},
         {"topics", "a, b"},
@@ -91,6 +92,7 @@ TEST(KafkaConfigTest, EverySettingIsDeclaredAndRead) {
         {"results_topic", "results"},
         {"retry_backoff_max", "2s"},
         {"shutdown_timeout", "3s"},
+        {"stall_timeout", "90s"},
         {"kafka_properties", "session.timeout.ms=6000"},
     }));
     EXPECT_EQ(config.brokers, "b1:9092,b2:9092");
@@ -100,8 +102,18 @@ TEST(KafkaConfigTest, EverySettingIsDeclaredAndRead) {
     EXPECT_EQ(config.results_topic, "results");
     EXPECT_EQ(config.retry_backoff_max, milliseconds(2000));
     EXPECT_EQ(config.shutdown_timeout, milliseconds(3000));
+    EXPECT_EQ(config.stall_timeout, milliseconds(90'000));
     ASSERT_EQ(config.properties.size(), 1u);
     EXPECT_EQ(config.properties[0].name, "session.timeout.ms");
+}
+
+TEST(KafkaConfigTest, StallTimeoutMustExceedBatchWait) {
+    EXPECT_THROW(config_from_settings(settings({{"batch_wait", "2s"}, {"stall_timeout", "2s"}})),
+                 std::invalid_argument);
+    EXPECT_EQ(config_from_settings(settings({{"batch_wait", "2s"}, {"stall_timeout", "3s"}}))
+                  .stall_timeout,
+              milliseconds(3000));
+    EXPECT_EQ(config_from_settings(settings({})).stall_timeout, milliseconds(60'000));
 }
 
 TEST(KafkaConfigTest, KafkaDotKeysPassThroughToLibrdkafka) {

@@ -91,6 +91,27 @@ TEST(BatchDecisionTest, AnOffsetRepeatedInsideTheBatchIsDecidedOnce) {
     EXPECT_EQ(plan.audit.size(), 1u);
 }
 
+TEST(BatchDecisionTest, ADeadLetterBetweenCandidatesMakesNoneOfThemAReplay) {
+    // Kafka offsets 4 (a trade), 5 (a dead letter), 6 (a trade): audit-only entries are decided
+    // first, yet offset 4 is no replay of offset 5.
+    Batch batch;
+    batch.candidates = {from_kafka("A", 1, 0, 4), from_kafka("B", 1, 0, 6)};
+    AuditEntry letter;
+    letter.trade_id = "bad";
+    letter.source = "kafka";
+    letter.origin = {"t", 0, 5};
+    batch.audit_only.push_back(letter);
+    batch.audit_only.push_back(letter);  // the same offset twice is recorded once
+    Stored stored;
+    const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, {}, stored.loader());
+    EXPECT_FALSE(plan.results[0].skipped_as_replay);
+    EXPECT_FALSE(plan.results[1].skipped_as_replay);
+    EXPECT_EQ(plan.replays, 1u);
+    EXPECT_EQ(plan.audit.size(), 3u);
+    ASSERT_EQ(plan.positions.size(), 1u);
+    EXPECT_EQ(plan.positions[0], (SourcePosition{"kafka", "t", 0, 6}));
+}
+
 TEST(BatchDecisionTest, PartitionsAreIndependentAndCandidatesWithoutOriginAreNeverReplays) {
     Batch batch;
     batch.candidates = {from_kafka("A", 1, 0, 10),

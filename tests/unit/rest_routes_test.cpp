@@ -573,6 +573,19 @@ TEST_F(RestServerTest, IngestUnavailableIs503WithRetryAfter) {
               503);
 }
 
+TEST_F(RestServerTest, AnUnknownCommitOutcomeIs503SayingSoAndThatARetryWithTheKeyIsSafe) {
+    host_.ingest_.status = IngestStatus::OutcomeUnknown;
+    for (const auto& [path, body] :
+         {std::pair<std::string, std::string>{"/api/v1/trades", kValidTrade},
+          {"/api/v1/trades/batch", "[" + std::string(kValidTrade) + "]"}}) {
+        Answer answer = send("POST", path, body);
+        EXPECT_EQ(answer.status, 503) << path;
+        EXPECT_EQ(answer.header("Retry-After"), "1") << path;
+        EXPECT_THAT(answer.body, HasSubstr("outcome of this request is unknown")) << path;
+        EXPECT_THAT(answer.body, HasSubstr("same Idempotency-Key is safe")) << path;
+    }
+}
+
 TEST_F(RestServerTest, BatchAnswersEveryItemInOrderFromOneTransaction) {
     send(
         "POST", "/api/v1/trades",

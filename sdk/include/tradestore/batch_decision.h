@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "tradestore/audit_wording.h"
@@ -102,9 +103,16 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
     plan.results.resize(batch.candidates.size());
     plan.audit.reserve(batch.audit_only.size() + batch.candidates.size());
 
-    // The position of each partition as it moves through the batch: an item at or below it is
-    // a replay, of an earlier transaction or of an earlier item of this batch.
-    std::map<PartitionKey, std::int64_t> moved;
+    // Per partition: an item is a replay when its offset is at or below the recorded position
+    // (an earlier transaction applied it) or came earlier in this batch. Not "at or below the
+    // highest offset so far": audit-only entries are decided before the candidates, although
+    // their offsets interleave (Kafka offsets 4, 5, 6: a trade, a dead letter, a trade).
+    struct PartitionState {
+        std::int64_t recorded = Origin::kNoOffset;
+        std::int64_t highest = Origin::kNoOffset;  // the partition's position after the batch
+        std::unordered_set<std::int64_t> seen;
+    };
+    std::map<PartitionKey, PartitionState> moved;
     PartitionKey probe;
     const auto is_replay = [&](const std::string& source, const Origin& origin) {
         if (!origin.positioned()) return false;
@@ -114,11 +122,14 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
         auto at = moved.find(probe);
         if (at == moved.end()) {
             const auto found = recorded.find(probe);
-            at = moved.emplace(probe, found == recorded.end() ? Origin::kNoOffset : found->second)
-                     .first;
+            const std::int64_t position =
+                found == recorded.end() ? Origin::kNoOffset : found->second;
+            at = moved.emplace(probe, PartitionState{position, position, {}}).first;
         }
-        if (origin.offset <= at->second) return true;
-        at->second = origin.offset;
+        PartitionState& state = at->second;
+        if (origin.offset <= state.recorded || !state.seen.insert(origin.offset).second)
+            return true;
+        state.highest = std::max(state.highest, origin.offset);
         return false;
     };
 
@@ -216,11 +227,13 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
     }
 
     for (const SourcePosition& position : batch.positions) {
-        auto [at, inserted] = moved.try_emplace(
-            PartitionKey{position.source, position.stream, position.partition}, position.offset);
-        if (!inserted) at->second = std::max(at->second, position.offset);
+        auto [at, inserted] =
+            moved.try_emplace(PartitionKey{position.source, position.stream, position.partition},
+                              PartitionState{Origin::kNoOffset, position.offset, {}});
+        if (!inserted) at->second.highest = std::max(at->second.highest, position.offset);
     }
-    for (const auto& [key, offset] : moved) {
+    for (const auto& [key, state] : moved) {
+        const std::int64_t offset = state.highest;
         const auto found = recorded.find(key);
         if (offset < 0 || (found != recorded.end() && found->second >= offset)) continue;
         plan.positions.push_back({key.source, key.stream, key.partition, offset});

@@ -29,6 +29,9 @@ namespace reason {
 inline constexpr std::string_view kLowerVersion = "LOWER_VERSION";
 inline constexpr std::string_view kMaturityInPast = "MATURITY_IN_PAST";
 inline constexpr std::string_view kDeletedVersion = "DELETED_VERSION";
+// Set by the kernel, not a rule: the store refused this trade alone (a value it cannot hold);
+// it was not stored, and the rest of its batch was.
+inline constexpr std::string_view kStoreRefused = "STORE_REFUSED";
 }  // namespace reason
 
 struct Rejection {
