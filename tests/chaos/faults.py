@@ -3,6 +3,7 @@ scenario (run_chaos.Scenario: .daemons, .broker, .pg, .stream, .topic, .rng, .no
 returns a short description of what it did; the scenario counts it."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -43,6 +44,33 @@ def pause_member(s, seconds=None):
     finally:
         os.kill(pid, signal.SIGCONT)
     return f"daemon {index} stopped (SIGSTOP) for {seconds:.0f} s, then SIGCONT"
+
+
+def assigned(log):
+    """The partitions of a daemon's last assignment, from its log: {"topic/p", ...}."""
+    lines = re.findall(r"kafka-source: assigned (.*)", log)
+    return {entry.split("@")[0] for entry in lines[-1].split(", ")} if lines else set()
+
+
+def lock_member_positions(s, seconds=None):
+    """PostgreSQL only: a second session locks the position rows of one member's partitions
+    past max.poll.interval.ms, so that member's batch waits in the store while the group gives
+    its partitions to the other member, whose batch of the same offsets then waits on the same
+    rows; at the release the first commits, and the second must be fenced (issue #14, fault 3)."""
+    if s.pg is None:
+        raise FaultUnavailable("row locks from a second session need the postgres store")
+    index = s.rng.randrange(len(s.daemons))
+    partitions = sorted(int(p.rsplit("/", 1)[1]) for p in assigned(s.daemons[index].read_log()))
+    if not partitions:
+        raise FaultUnavailable(f"daemon {index} holds no partition")
+    seconds = seconds or s.max_poll_seconds + 3
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", s.database_uri, "-c",
+                    "BEGIN; SELECT 1 FROM source_positions WHERE source = 'kafka' AND "
+                    f"stream = '{s.topic}' AND \"partition\" IN "
+                    f"({', '.join(map(str, partitions))}) FOR UPDATE; "
+                    f"SELECT pg_sleep({seconds}); COMMIT;"],
+                   check=True, capture_output=True, timeout=seconds + 60)
+    return f"position rows of daemon {index}'s partitions {partitions} locked for {seconds:.0f} s"
 
 
 def restart_broker(s):
@@ -118,6 +146,7 @@ class CommitCutter:
 FAULTS = {
     "kill-9": kill_9,
     "pause-member": pause_member,
+    "pg-lock-member": lock_member_positions,
     "broker-restart": restart_broker,
     "pg-restart-fast": restart_postgres_fast,
     "pg-restart-immediate": restart_postgres_immediate,

@@ -17,7 +17,6 @@ import argparse
 import dataclasses
 import os
 import random
-import re
 import shutil
 import sys
 import tempfile
@@ -33,7 +32,7 @@ import kafka_harness  # noqa: E402
 import oracle  # noqa: E402
 import servers  # noqa: E402
 from corruption import CORRUPTIONS, corrupt_store, findings  # noqa: E402
-from faults import FAULTS, CommitCutter, FaultUnavailable  # noqa: E402
+from faults import FAULTS, CommitCutter, FaultUnavailable, assigned  # noqa: E402
 from workload import KafkaStream, RestClient  # noqa: E402
 
 SESSION_TIMEOUT_MS = 3000
@@ -60,6 +59,8 @@ def short_form():
         Spec("group", ["kill-9", "pause-member", "broker-restart"], messages=8000),
         Spec("poison", ["poison", "poison"], messages=3000, rest_clients=1, rest_limit=300,
              stream_seconds=6),
+        Spec("zombie", ["pg-lock-member"], messages=3000, rest_clients=1, rest_limit=300,
+             stream_seconds=6, postgres_only=True),
         Spec("pgrestart", ["pg-restart-fast", "pg-restart-immediate"], messages=3000,
              rest_clients=3, rest_limit=1000, stream_seconds=8, postgres_only=True),
         Spec("commitcut", [], messages=6000, rest_clients=2, rest_limit=1000,
@@ -75,6 +76,8 @@ def long_form():
              stream_seconds=40),
         Spec("poison", ["poison"] * 6, messages=20000, ids=2000, rest_limit=2000,
              stream_seconds=20),
+        Spec("zombie", ["pg-lock-member"] * 3, messages=20000, ids=2000, rest_limit=2000,
+             stream_seconds=20, postgres_only=True),
         Spec("pgrestart", ["pg-restart-fast", "pg-restart-immediate"] * 3, messages=20000,
              ids=2000, rest_clients=4, rest_limit=5000, stream_seconds=30, postgres_only=True),
         Spec("commitcut", ["kill-9"], messages=30000, ids=3000, rest_clients=3,
@@ -86,11 +89,6 @@ def corrupt_form():
     """A small scenario without faults, whose state is then corrupted."""
     return [Spec("corrupt", [], messages=900, ids=90, daemons=1, rest_clients=1, rest_limit=150,
                  stream_seconds=1, poison_values=6)]
-
-
-def assigned(log):
-    lines = re.findall(r"kafka-source: assigned (.*)", log)
-    return {entry.split("@")[0] for entry in lines[-1].split(", ")} if lines else set()
 
 
 class Scenario:
