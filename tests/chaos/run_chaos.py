@@ -137,6 +137,7 @@ class Scenario:
             self.cutter = CommitCutter(self.pg.port, self.spec.commit_cut_every)
             self.note(f"pg_commit_cutter.py cuts after every {self.spec.commit_cut_every}th "
                       "COMMIT")
+            self.faults.append("commit-cut")
             return self.cutter.uri(self.database_uri)
         return self.database_uri
 

@@ -145,6 +145,7 @@ class RestClient(threading.Thread):
         self.rng = random.Random(seed)
         self.requests = []
         self.conn = None
+        self.last = {}  # the highest version sent per trade id
 
     def _post(self, body, request_id):
         if self.conn is None:
@@ -166,7 +167,10 @@ class RestClient(threading.Thread):
                 break
             trade_id = f"R{self.name_prefix}-{self.client}-{self.rng.randrange(self.ids)}"
             maturity = PAST if self.rng.random() < 0.05 else FUTURE
-            body = trade(trade_id, self.rng.randint(1, 6), f"RC-{self.client}-{n}", maturity)
+            # Mostly up, sometimes the same version (replaced), sometimes one lower (rejected).
+            version = max(1, self.last.get(trade_id, 0) + self.rng.choice((-1, 0, 1, 1, 2)))
+            self.last[trade_id] = max(version, self.last.get(trade_id, 0))
+            body = trade(trade_id, version, f"RC-{self.client}-{n}", maturity)
             request_id = f"{self.name_prefix}-c{self.client}-{n}"
             try:
                 status, data = self._post(body, request_id)
