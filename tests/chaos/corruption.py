@@ -19,7 +19,7 @@ CORRUPTIONS = {
     "delete-audit": ("missing_audit", 1),
     "duplicate-audit": ("duplicates", 1),
     "lower-version": ("version_regressions", 1),
-    "change-payload": ("content_regressions", 1),
+    "change-payload": ("state_mismatches", 1),  # a payload no message had
     "drop-dlq": ("dlq_missing", 1),
 }
 

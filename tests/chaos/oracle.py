@@ -109,11 +109,15 @@ class Expected:
     acknowledged: List[Tuple[str, int]]  # (trade id, version) of each 201
     # answers that contradict the rules, however the unknown outcomes went
     contradictions: List[str]
+    # trade id -> [(reference, payload)] of each message or request the rules accept, in the
+    # order they apply: which payload is older than which
+    accepted: Dict[str, List[Tuple[str, Payload]]] = dataclasses.field(default_factory=dict)
 
 
 def expect(topic, messages: List[KafkaMessage], requests: List[RestRequest],
            business_date=BUSINESS_DATE) -> Expected:
     exactly_once, possible, poison, ends = {}, {}, set(), {}
+    accepted = collections.defaultdict(list)
     kafka_ids = set()
     by_partition = collections.defaultdict(list)
     for m in messages:
@@ -132,6 +136,8 @@ def expect(topic, messages: List[KafkaMessage], requests: List[RestRequest],
             kafka_ids.add(trade_id)
             action, codes, state[trade_id] = decide(state.get(trade_id), m.trade, business_date)
             exactly_once[reference] = (action, codes)
+            if action != VALIDATION_FAILED:
+                accepted[trade_id].append((reference, Payload.of(m.trade)))
         for trade_id, payload in state.items():
             if trade_id in possible:
                 raise ValueError(f"trade {trade_id} is sent on two partitions")
@@ -157,6 +163,7 @@ def expect(topic, messages: List[KafkaMessage], requests: List[RestRequest],
                                       f"v{r.trade['version']}; the rules give "
                                       f"{sorted({o[0] for o in outcomes.values()})}")
             possible[trade_id] = {Payload.of(r.trade)}
+            accepted[trade_id].append((r.request_id, Payload.of(r.trade)))
         elif r.status == 400:
             reasons = tuple(sorted(r.reasons))
             fits = {s for s, (a, c, _) in outcomes.items() if a == VALIDATION_FAILED and c == reasons}
@@ -169,11 +176,12 @@ def expect(topic, messages: List[KafkaMessage], requests: List[RestRequest],
                 possible[trade_id] = fits
         elif r.status is None or r.status >= 500:
             at_most_once.add(r.request_id)
+            accepted[trade_id].append((r.request_id, Payload.of(r.trade)))
             possible[trade_id] = states | {after for _, _, after in outcomes.values()}
         else:
             contradictions.append(f"{r.request_id}: unexpected status {r.status} for {trade_id}")
     return Expected(exactly_once, at_most_once, possible, poison, ends, acknowledged,
-                    contradictions)
+                    contradictions, dict(accepted))
 
 
 @dataclasses.dataclass
@@ -219,30 +227,45 @@ class Report:
         return lines
 
 
-def _classify(trade_id, stored: Optional[Payload], states: Set[Optional[Payload]], report):
+def _classify(trade_id, stored, states, applied, accepted, report):
+    """Where a stored trade differs from every state the oracle allows: a version regression
+    when the audit shows a higher version accepted (the row went down), a content regression
+    when the row holds the payload of a message older than an accepted one of the same version,
+    else a mismatch (missing, behind, or a payload no message had)."""
     if stored in states:
         return
     present = [s for s in states if s is not None]
-    if stored is None:
-        report.state_mismatches.append(f"{trade_id}: missing, expected one of {present}")
-    elif not present:
-        report.state_mismatches.append(f"{trade_id}: stored {stored}, expected absent")
-    elif stored.version < min(s.version for s in present):
-        report.version_regressions.append(f"{trade_id}: stored v{stored.version}, expected "
-                                          f"{sorted(s.version for s in present)}")
-    elif any(s.version == stored.version for s in present):
-        report.content_regressions.append(f"{trade_id}: stored {stored}, expected one of {present}")
+    expected = f"expected one of {present}" if present else "expected absent"
+    history = accepted.get(trade_id, [])
+    order = {payload: i for i, (_, payload) in enumerate(history)}
+    if stored is not None and any(v > stored.version for v in applied.get(trade_id, ())):
+        report.version_regressions.append(
+            f"{trade_id}: stored v{stored.version} after v{max(applied[trade_id])} was "
+            f"accepted; {expected}")
+    elif stored is not None and stored in order and any(
+            i > order[stored] and payload.version == stored.version
+            and reference in applied.get((trade_id, "references"), ())
+            for i, (reference, payload) in enumerate(history)):
+        report.content_regressions.append(f"{trade_id}: stored {stored}, an older payload of "
+                                          f"v{stored.version}; {expected}")
     else:
-        report.state_mismatches.append(f"{trade_id}: stored {stored}, expected one of {present}")
+        state = "missing" if stored is None else f"stored {stored}"
+        report.state_mismatches.append(f"{trade_id}: {state}, {expected}")
 
 
 def check(expected: Expected, observed: Observed, topic=None) -> Report:
     report = Report(contradictions=list(expected.contradictions))
 
-    # The final state: version and payload of each trade.
+    # The final state: version and payload of each trade. What the audit shows accepted tells a
+    # row that went down from one that never got there.
+    applied = collections.defaultdict(set)
+    for entry in observed.audit:
+        if entry.action in OUTCOME_OF_ACTION:
+            applied[entry.trade_id].add(entry.received_version or 0)
+            applied[(entry.trade_id, "references")].add(entry.reference)
     for trade_id in sorted(set(expected.possible) | set(observed.trades)):
         _classify(trade_id, observed.trades.get(trade_id),
-                  expected.possible.get(trade_id, {None}), report)
+                  expected.possible.get(trade_id, {None}), applied, expected.accepted, report)
     for trade_id, version in expected.acknowledged:
         stored = observed.trades.get(trade_id)
         if stored is None or stored.version < version:

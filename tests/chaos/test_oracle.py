@@ -40,12 +40,12 @@ MESSAGES = [
     msg(0, 5, trade("K2", 1, "e", PAST)),
 ]
 GOOD_AUDIT = [
-    kafka_audit(0, 0, "CREATE"),
-    kafka_audit(0, 1, "UPDATE"),
-    kafka_audit(0, 2, "VALIDATION_FAILED", ["LOWER_VERSION"]),
-    kafka_audit(0, 3, "VALIDATION_FAILED", ["MALFORMED_JSON"]),
-    kafka_audit(0, 4, "REPLACE"),
-    kafka_audit(0, 5, "VALIDATION_FAILED", ["MATURITY_IN_PAST"]),
+    kafka_audit(0, 0, "CREATE", [], "K1", 1),
+    kafka_audit(0, 1, "UPDATE", [], "K1", 3),
+    kafka_audit(0, 2, "VALIDATION_FAILED", ["LOWER_VERSION"], "K1", 2),
+    kafka_audit(0, 3, "VALIDATION_FAILED", ["MALFORMED_JSON"], "bad"),
+    kafka_audit(0, 4, "REPLACE", [], "K1", 3),
+    kafka_audit(0, 5, "VALIDATION_FAILED", ["MATURITY_IN_PAST"], "K2", 1),
 ]
 FINAL_K1 = Payload(3, "d", "B", FUTURE)
 
@@ -93,7 +93,7 @@ class KafkaOracleTest(unittest.TestCase):
         observed = good_observed()
         observed.audit = [e for e in observed.audit if e.reference != "t/0/4"]
         observed.audit.append(kafka_audit(0, 9, "CREATE"))
-        observed.audit[1] = kafka_audit(0, 1, "REPLACE")
+        observed.audit[1] = kafka_audit(0, 1, "REPLACE", [], "K1", 3)
         report = check(expect(TOPIC, MESSAGES, []), observed)
         self.assertEqual(report.failed_checks(),
                          ["missing_audit", "unexpected_audit", "wrong_decisions"])
@@ -110,10 +110,23 @@ class KafkaOracleTest(unittest.TestCase):
         observed.trades["K1"] = Payload(3, "b", "B", FUTURE)
         self.assertEqual(check(expect(TOPIC, MESSAGES, []), observed).failed_checks(),
                          ["content_regressions"])
-        del observed.trades["K1"]
-        observed.trades["K2"] = Payload(1, "e", "B", PAST)
+        # A payload no message had, a trade that must not exist, a trade missing.
+        observed.trades["K1"] = Payload(3, "zz", "B", FUTURE)
         self.assertEqual(check(expect(TOPIC, MESSAGES, []), observed).failed_checks(),
                          ["state_mismatches"])
+        del observed.trades["K1"]
+        observed.trades["K2"] = Payload(1, "e", "B", PAST)
+        report = check(expect(TOPIC, MESSAGES, []), observed)
+        self.assertEqual(report.failed_checks(), ["state_mismatches"])
+        self.assertEqual(len(report.state_mismatches), 2)
+
+    def test_a_trade_behind_without_a_higher_version_accepted_is_no_regression(self):
+        # Offsets 1 and 4 never applied (lost, or a stalled partition): the row never went down.
+        observed = good_observed()
+        observed.audit = [e for e in observed.audit if e.reference not in ("t/0/1", "t/0/4")]
+        observed.trades["K1"] = Payload(1, "a", "B", FUTURE)
+        report = check(expect(TOPIC, MESSAGES, []), observed)
+        self.assertEqual(report.failed_checks(), ["missing_audit", "state_mismatches"])
 
     def test_a_partition_short_of_its_end_is_stalled(self):
         observed = good_observed()
