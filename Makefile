@@ -43,7 +43,7 @@ fuzz:
 chaos: build
 	@state=$(CURDIR)/$(BUILD_DIR)/chaos-kafka-broker-long; \
 	  scripts/kafka-test-broker.sh start $$state && \
-	  trap 'scripts/kafka-test-broker.sh stop '$$state EXIT; \
+	  trap '$(CURDIR)/scripts/kafka-test-broker.sh stop '$$state EXIT; \
 	  export TRADESTORED=$(CURDIR)/$(BUILD_DIR)/kernel/tradestored \
 	    TRADESTORE_PLUGIN_DIR=$(CURDIR)/$(BUILD_DIR)/plugins \
 	    KAFKA_TOOL=$(CURDIR)/$(BUILD_DIR)/tests/kafka/kafka_tool CHAOS_KAFKA_STATE=$$state \
