@@ -250,6 +250,15 @@ class Scenario:
                                audit=servers.read_audit(self.store), dlq_origins=origins,
                                positions=servers.read_positions(self.store, self.topic))
 
+    def keep_log(self, index):
+        """A copy of a daemon's log that outlives the scenario, and its last lines."""
+        daemon = self.daemons[index]
+        path = os.path.join(tempfile.gettempdir(),
+                            f"tradestore-chaos-{self.topic}-daemon{index}.log")
+        shutil.copyfile(daemon.log_path, path)
+        tail = "\n    ".join(daemon.read_log().splitlines()[-8:])
+        return f"{path}\n    {tail}"
+
     def cleanup(self):
         for d in self.daemons:
             d.cleanup()
@@ -264,6 +273,9 @@ def summarize(spec, scenario, messages, requests, report, exits, seconds):
         statuses[r.status] = statuses.get(r.status, 0) + 1
     unknown = sum(n for s, n in statuses.items() if s is None or s >= 500)
     findings = report.failed_checks() + (["faults"] if scenario.fault_errors else [])
+    crashed = [i for i, code in enumerate(exits) if code != 0]
+    if crashed:
+        findings.append("daemon-exit")
     print(f"scenario {spec.name}: {'HELD' if not findings else 'BROKE'} in {seconds:.0f} s")
     print(f"  messages {len(messages)} (poison {scenario.stream.poison_count()}), "
           f"REST requests {len(requests)} (201: {statuses.get(201, 0)}, "
@@ -277,6 +289,8 @@ def summarize(spec, scenario, messages, requests, report, exits, seconds):
           f"{report.dlq_redelivered}, daemon exits {exits}")
     for line in report.describe() + [f"fault not injected: {e}" for e in scenario.fault_errors]:
         print(f"  FAIL {line}")
+    for i in crashed:
+        print(f"  FAIL daemon {i} exited {exits[i]} on SIGTERM; its log: {scenario.keep_log(i)}")
     sys.stdout.flush()
     return findings
 
