@@ -4,6 +4,7 @@ restarted fast or immediate), and what a store holds, read back into the oracle'
 (sqlite3 directly, PostgreSQL through psql). Standard library only."""
 
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -133,6 +134,7 @@ class PgServer:
 
     def stop(self):
         subprocess.run([PG_SCRIPT, "stop", self.state], check=False)
+        shutil.rmtree(self.state, ignore_errors=True)
 
 
 # --- reading a store back -----------------------------------------------------------------------
