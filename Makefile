@@ -4,7 +4,7 @@ PRESET ?= default
 BUILD_DIR := build/$(PRESET)
 CONFIG ?= etc/tradestore.ini
 
-.PHONY: run test build configure deps asan tsan fuzz bench format clean
+.PHONY: run test build configure deps asan tsan fuzz bench format clean chaos
 
 run: build
 	mkdir -p var
@@ -37,6 +37,20 @@ fuzz:
 	@[ -f build/fuzz/build.ninja ] || cmake --preset fuzz
 	cmake --build --preset fuzz
 	fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
+
+# The long form of the fault suite (tests/chaos/run_chaos.py) on both stores, against a broker
+# of its own; the short form runs in `make test` (label chaos).
+chaos: build
+	@state=$(CURDIR)/$(BUILD_DIR)/chaos-kafka-broker-long; \
+	  scripts/kafka-test-broker.sh start $$state && \
+	  trap '$(CURDIR)/scripts/kafka-test-broker.sh stop '$$state EXIT; \
+	  export TRADESTORED=$(CURDIR)/$(BUILD_DIR)/kernel/tradestored \
+	    TRADESTORE_PLUGIN_DIR=$(CURDIR)/$(BUILD_DIR)/plugins \
+	    KAFKA_TOOL=$(CURDIR)/$(BUILD_DIR)/tests/kafka/kafka_tool CHAOS_KAFKA_STATE=$$state \
+	    PYTHONDONTWRITEBYTECODE=1; \
+	  cd tests/chaos && python3 run_chaos.py --store sqlite --form long; sqlite=$$?; \
+	  python3 run_chaos.py --store postgres --form long; postgres=$$?; \
+	  [ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]
 
 bench: build
 	$(BUILD_DIR)/bench/rule_chain_bench
