@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "claim_ranges.h"
 #include "trade_shape.h"
 
 namespace tradestore::kernel {
@@ -61,6 +62,8 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
         pending.store_index[i] = clean.candidates.size();
         clean.candidates.push_back(std::move(batch.candidates[i]));
     }
+    clean.idempotency = std::move(batch.idempotency);
+    narrow_claims(clean.idempotency, pending.store_index, kNotApplied, pending.results);
     pending.batch = std::move(clean);
     pending.done = std::move(done);
     {
@@ -148,6 +151,8 @@ void IngestPipeline::apply_group(std::vector<Pending>& group) {
     }
     Batch merged;
     for (auto& pending : group) {
+        append_shifted_claims(merged.idempotency, pending.batch.idempotency,
+                              merged.candidates.size());
         merged.candidates.insert(merged.candidates.end(), pending.batch.candidates.begin(),
                                  pending.batch.candidates.end());
         merged.positions.insert(merged.positions.end(), pending.batch.positions.begin(),
@@ -182,9 +187,12 @@ void IngestPipeline::apply_group(std::vector<Pending>& group) {
 void IngestPipeline::apply_one(Pending& pending) {
     std::vector<ItemResult> results;
     if (!pending.batch.candidates.empty() || !pending.batch.positions.empty() ||
-        !pending.batch.audit_only.empty()) {
+        !pending.batch.audit_only.empty() || !pending.batch.idempotency.empty()) {
         try {
             results = timed_apply(pending.batch);
+        } catch (const IdempotencyKeyInUse& error) {
+            pending.done({IngestStatus::KeyInUse, {}, error.what()});
+            return;
         } catch (const StoreUnavailable& error) {
             logger_(LogLevel::Warning, std::string("store unavailable: ") + error.what());
             fail(pending, error.what());

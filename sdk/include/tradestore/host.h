@@ -22,6 +22,8 @@ enum class IngestStatus : std::uint8_t {
     Committed,    // items hold one result per candidate
     Unavailable,  // the store failed; nothing of this batch was committed; retry later
     ShuttingDown, // the kernel is stopping and takes no new work
+    KeyInUse,     // an idempotency key of the batch is held (IdempotencyKeyInUse); nothing
+                  // of this batch was committed
 };
 
 struct IngestResult {
