@@ -141,8 +141,8 @@ TEST_F(ApiContractTest, NoUndocumentedMethodOrPathIsRouted) {
 
 TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
     const std::map<std::string, std::vector<std::string>> expected = {
-        {"createTrade", {"201", "400", "413", "415", "422", "503", "401", "403"}},
-        {"createTradesBatch", {"200", "400", "413", "415", "422", "503", "401", "403"}},
+        {"createTrade", {"201", "400", "409", "413", "415", "422", "503", "401", "403"}},
+        {"createTradesBatch", {"200", "400", "409", "413", "415", "422", "503", "401", "403"}},
         {"listTrades", {"200", "422", "503", "401", "403"}},
         {"listTradesByBook", {"200", "503", "401", "403"}},
         {"getTrade", {"200", "404", "503", "401", "403"}},
@@ -180,9 +180,10 @@ TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
     }
     EXPECT_EQ(seen.size(), expected.size());
     // 405 and 500 have no operation of their own; they are documented once, with examples.
-    for (const char* name : {"MethodNotAllowed", "InternalError", "BadRequest", "NotFound",
-                             "PayloadTooLarge", "UnsupportedMediaType", "ValidationFailed",
-                             "Unavailable", "MalformedJson", "Unauthorized", "Forbidden"}) {
+    for (const char* name :
+         {"MethodNotAllowed", "InternalError", "BadRequest", "NotFound", "PayloadTooLarge",
+          "UnsupportedMediaType", "ValidationFailed", "Unavailable", "MalformedJson",
+          "Unauthorized", "Forbidden", "IdempotencyKeyInFlight", "ValidationFailedOrKeyReused"}) {
         const rapidjson::Value& response = at({"components", "responses", name});
         EXPECT_TRUE(response["content"]["application/json"].HasMember("examples")) << name;
     }
