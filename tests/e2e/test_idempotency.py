@@ -130,6 +130,47 @@ class IdempotencyKeyTest(unittest.TestCase):
         self.assertEqual((late.status, late.body), (201, decided[0].body))
 
 
+class TwoDaemonsOneStoreTest(unittest.TestCase):
+    """Two daemons on one database race on one key: the store orders their claims, so the
+    request is decided once and the loser answers with the winner's answer or 409, never 500."""
+
+    def setUp(self):
+        self.first = Daemon()
+        self.second = Daemon(data_dir=self.first.data_dir)
+        for d in (self.first, self.second):
+            self.addCleanup(d.cleanup)  # cleanups run last added first: stop, then clean up
+            self.addCleanup(d.stop)
+            d.start()
+
+    def test_one_key_raced_across_daemons_is_decided_once(self):
+        for round_ in range(5):
+            trade_id = f"IK-TWO-{round_}"
+            clients = [Client(d.port) for d in (self.first, self.second) for _ in range(3)]
+            start = threading.Barrier(len(clients))
+            answers = [None] * len(clients)
+
+            def send(i):
+                start.wait()
+                answers[i] = clients[i].post(TRADES, trade(trade_id),
+                                             headers={"Idempotency-Key": f"two-{round_}"})
+
+            threads = [threading.Thread(target=send, args=(i,)) for i in range(len(clients))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            for c in clients:
+                c.close()
+            decided = [a for a in answers
+                       if a.status == 201 and "idempotent-replayed" not in a.headers]
+            self.assertEqual(len(decided), 1, answers)
+            for a in answers:
+                self.assertIn(a.status, (201, 409), answers)
+                if a.status == 201:
+                    self.assertEqual(a.body, decided[0].body)
+            self.assertEqual(audit_count(self.first.client, trade_id), 1)
+
+
 class IdempotencyKeyLifetimeTest(unittest.TestCase):
     def setUp(self):
         self.dir_owner = Daemon()
