@@ -209,6 +209,32 @@ TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
                  "Request body exceeds 4096 bytes");
 }
 
+// The POSTs that write take an Idempotency-Key, mark replayed answers and document the key's
+// answers: 409 in flight, 422 reused (each with an example saying so).
+TEST_F(ApiContractTest, TheWritingPostsDocumentIdempotencyKeys) {
+    const rapidjson::Value& key = at({"components", "parameters", "IdempotencyKey"});
+    EXPECT_STREQ(key["name"].GetString(), "Idempotency-Key");
+    EXPECT_STREQ(key["in"].GetString(), "header");
+    EXPECT_STREQ(key["schema"]["pattern"].GetString(), "^[ -~]{1,255}$");
+    for (const auto& [path, success] :
+         {std::pair{"/api/v1/trades", "201"}, std::pair{"/api/v1/trades/batch", "200"}}) {
+        const rapidjson::Value& op = at({"paths", path, "post"});
+        bool has_key = false;
+        for (const auto& param : op["parameters"].GetArray()) {
+            has_key = has_key || std::string(param["$ref"].GetString()) ==
+                                     "#/components/parameters/IdempotencyKey";
+        }
+        EXPECT_TRUE(has_key) << path;
+        EXPECT_TRUE(op["responses"][success]["headers"].HasMember("Idempotent-Replayed")) << path;
+        const rapidjson::Value& in_flight = resolve(op["responses"]["409"]);
+        EXPECT_TRUE(in_flight["headers"].HasMember("Retry-After")) << path;
+        const rapidjson::Value& reused =
+            resolve(op["responses"]["422"])["content"]["application/json"]["examples"];
+        EXPECT_TRUE(reused.HasMember("key_reused")) << path;
+    }
+    EXPECT_TRUE(at({"components", "headers"}).HasMember("Idempotent-Replayed"));
+}
+
 TEST_F(ApiContractTest, EveryOperationStatesItsSecurityAndRole) {
     // The roles of the design, written out here rather than taken from the router.
     const std::map<std::string, std::string> roles = {
