@@ -8,6 +8,7 @@
 #include <map>
 #include <utility>
 
+#include "claim_ranges.h"
 #include "trade_shape.h"
 
 namespace tradestore::kernel {
@@ -179,6 +180,8 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
         pending.store_index[i] = clean.candidates.size();
         clean.candidates.push_back(std::move(batch.candidates[i]));
     }
+    clean.idempotency = std::move(batch.idempotency);
+    narrow_claims(clean.idempotency, pending.store_index, kNotApplied, pending.results);
     pending.batch = std::move(clean);
     pending.done = std::move(done);
     {
@@ -266,6 +269,8 @@ void IngestPipeline::apply_group(std::vector<Pending>& group) {
     }
     Batch merged;
     for (auto& pending : group) {
+        append_shifted_claims(merged.idempotency, pending.batch.idempotency,
+                              merged.candidates.size());
         merged.candidates.insert(merged.candidates.end(), pending.batch.candidates.begin(),
                                  pending.batch.candidates.end());
         merged.positions.insert(merged.positions.end(), pending.batch.positions.begin(),
@@ -308,21 +313,28 @@ void IngestPipeline::apply_group(std::vector<Pending>& group) {
 void IngestPipeline::apply_alone(Pending& pending) {
     const Batch& batch = pending.batch;
     std::vector<ItemResult> results;
-    if (!batch.candidates.empty() || !batch.positions.empty() || !batch.audit_only.empty()) {
+    if (!batch.candidates.empty() || !batch.positions.empty() || !batch.audit_only.empty() ||
+        !batch.idempotency.empty()) {
         try {
             try {
                 results = timed_apply(batch);
             } catch (const StoreUnavailable&) {
                 throw;
+            } catch (const IdempotencyKeyInUse&) {
+                throw;
             } catch (const std::exception& error) {
                 // The store refused the data (or a rule or the store failed on it): find the
-                // item, so that it alone is refused and the rest is stored.
+                // item, so that it alone is refused and the rest is stored. The pieces carry no
+                // idempotency claim: a retry of such a request is decided again.
                 logger_(LogLevel::Warning,
                         "the store refused a batch of " + std::to_string(batch.candidates.size()) +
                             " trade(s); isolating the item it cannot hold: " + error.what());
                 results.clear();
                 split_and_apply(batch, results);
             }
+        } catch (const IdempotencyKeyInUse& error) {
+            pending.done({IngestStatus::KeyInUse, {}, error.what()});
+            return;
         } catch (const CommitOutcomeUnknown& error) {
             logger_(LogLevel::Warning,
                     std::string("store commit outcome unknown: ") + error.what());

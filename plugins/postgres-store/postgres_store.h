@@ -89,6 +89,11 @@ class PostgresStore final : public Store {
     // One row per (job, period) in job_runs: true only for the instance whose insert landed.
     bool claim_job_run(const std::string& job, std::int64_t period) override;
 
+    // Idempotency keys (table idempotency_keys, see schema.cpp), claimed by apply().
+    bool keeps_idempotency_keys() const override { return true; }
+    std::optional<StoredAnswer> idempotent_answer(const std::string& key) override;
+    std::int64_t prune_idempotency_keys(Timestamp now) override;
+
     // Connections open now (for tests and diagnostics).
     std::size_t open_connections() const { return pool_.open_connections(); }
 

@@ -164,4 +164,19 @@ std::optional<std::int64_t> PostgresStore::position(const std::string& source,
     });
 }
 
+std::optional<StoredAnswer> PostgresStore::idempotent_answer(const std::string& key) {
+    Params params;
+    params.text(key);
+    return read([&](pg::Connection& db) -> std::optional<StoredAnswer> {
+        const pg::Result result = db.run(Query::SelectIdempotencyKey, params);
+        if (result.rows() == 0) return std::nullopt;
+        StoredAnswer stored;
+        stored.request_hash = result.text(0, 0);
+        stored.answer.status = static_cast<int>(result.integer(0, 1));
+        stored.answer.body = result.text(0, 2);
+        stored.expires_at = pg::from_micros(result.integer(0, 3));
+        return stored;
+    });
+}
+
 }  // namespace tradestore::plugins

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "array_literal.h"
+#include "idempotency_steps.h"
 #include "postgres_store.h"
 #include "rows.h"
 
@@ -150,7 +151,8 @@ auto PostgresStore::write(Write&& body) {
 
 std::vector<ItemResult> PostgresStore::apply(const Batch& batch, std::span<const Rule* const> rules,
                                              Date business_date) {
-    if (batch.candidates.empty() && batch.positions.empty() && batch.audit_only.empty()) {
+    if (batch.candidates.empty() && batch.positions.empty() && batch.audit_only.empty() &&
+        batch.idempotency.empty()) {
         return {};
     }
 
@@ -204,12 +206,19 @@ std::vector<ItemResult> PostgresStore::apply_once(const Batch& batch,
 
     AuditColumns audit_columns;
     add_audit_only(audit_columns, batch.audit_only);
+    pg::IdempotencySteps idempotency(batch, pg::now_utc());
 
     if (batch.candidates.empty()) {  // positions and audit-only entries: one round trip
         Params audit = audit_columns.take(pg::to_micros(pg::now_utc()));
         std::vector<Step> steps{{Query::Begin}};
+        if (!idempotency.empty()) {  // claims first, on their own: a refused one ends here
+            const Step claim[] = {{Query::Begin}, idempotency.claim()};
+            idempotency.check(db.pipeline(claim)[1]);
+            steps.clear();
+        }
         if (!batch.audit_only.empty()) steps.push_back({Query::InsertAudit, &audit});
         if (!batch.positions.empty()) steps.push_back({Query::UpsertPositions, &input.positions});
+        if (!idempotency.empty()) steps.push_back(idempotency.answer({}));
         steps.push_back({Query::Commit});
         commit_sent = true;
         db.pipeline(steps);
@@ -218,9 +227,13 @@ std::vector<ItemResult> PostgresStore::apply_once(const Batch& batch,
 
     // Round trip 1: lock every id of the batch (sorted, so batches cannot deadlock), then
     // read what is stored, in a statement that starts after the locks are held.
-    const Step reads[] = {
+    // The batch's idempotency keys are claimed in the same round trip, after the locks.
+    std::vector<Step> reads{
         {Query::Begin}, {Query::LockKeys, &input.lock_keys}, {Query::ReadState, &input.ids}};
-    const std::unordered_map<std::string, Loaded> loaded = read_state(db.pipeline(reads)[2]);
+    if (!idempotency.empty()) reads.push_back(idempotency.claim());
+    const std::vector<pg::Result> read_results = db.pipeline(reads);
+    if (!idempotency.empty()) idempotency.check(read_results[3]);
+    const std::unordered_map<std::string, Loaded> loaded = read_state(read_results[2]);
 
     // The rule chain, candidate by candidate, each against the result of the one before.
     const Timestamp now = pg::now_utc();
@@ -316,6 +329,7 @@ std::vector<ItemResult> PostgresStore::apply_once(const Batch& batch,
     if (!restored.empty()) writes.push_back({Query::DeleteTombstones, &tombstones});
     writes.push_back({Query::InsertAudit, &audit});
     if (!batch.positions.empty()) writes.push_back({Query::UpsertPositions, &input.positions});
+    if (!idempotency.empty()) writes.push_back(idempotency.answer(results));
     writes.push_back({Query::Commit});
     commit_sent = true;
     db.pipeline(writes);
@@ -408,6 +422,10 @@ std::int64_t PostgresStore::prune_in_chunks(pg::Query prune_query, Timestamp old
         pruned += deleted;
         if (deleted < kChunk) return pruned;
     }
+}
+
+std::int64_t PostgresStore::prune_idempotency_keys(Timestamp now) {
+    return prune_in_chunks(Query::PruneIdempotencyKeys, now);
 }
 
 bool PostgresStore::claim_job_run(const std::string& job, std::int64_t period) {

@@ -184,6 +184,38 @@ const char* sql(Query query) {
             return "SELECT prune_shipped_events(TIMESTAMPTZ 'epoch' + "
                    "$1::bigint * INTERVAL '1 microsecond', $2::bigint)";
 
+        case Query::ClaimIdempotencyKeys:
+            // $1 keys (sorted), $2 request hashes, $3 expiries, $4 now (microseconds). A key
+            // inserted by a transaction in flight makes this wait for its end; a row that has
+            // expired (not pruned yet) is taken over; one that has not stays and returns no
+            // row. The answer follows in AnswerIdempotencyKeys, in the same transaction.
+            return "INSERT INTO idempotency_keys AS i (key, request_hash, status, body, "
+                   "created_at, expires_at) "
+                   "SELECT u.k, u.h, 0, '', "
+                   "TIMESTAMPTZ 'epoch' + $4::bigint * INTERVAL '1 microsecond', "
+                   "TIMESTAMPTZ 'epoch' + u.e * INTERVAL '1 microsecond' "
+                   "FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(k, h, e) "
+                   "ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash, "
+                   "status = 0, body = '', created_at = excluded.created_at, "
+                   "expires_at = excluded.expires_at "
+                   "WHERE i.expires_at <= excluded.created_at RETURNING i.key";
+        case Query::AnswerIdempotencyKeys:
+            // $1 keys, $2 statuses, $3 bodies: the rows ClaimIdempotencyKeys wrote.
+            return "UPDATE idempotency_keys AS i SET status = u.s, body = u.b "
+                   "FROM unnest($1::text[], $2::int[], $3::text[]) AS u(k, s, b) "
+                   "WHERE i.key = u.k";
+        case Query::SelectIdempotencyKey:
+            return "SELECT request_hash, status, body, "
+                   "(EXTRACT(EPOCH FROM expires_at) * 1000000)::bigint "
+                   "FROM idempotency_keys WHERE key = $1::text";
+        case Query::PruneIdempotencyKeys:
+            // $1 now (microseconds; NULL: every row), $2 most rows per statement; returns how
+            // many it deleted. A range on idempotency_keys_expires_at.
+            return "WITH pruned AS (DELETE FROM idempotency_keys WHERE key IN ("
+                   "SELECT key FROM idempotency_keys WHERE expires_at <= coalesce("
+                   "TIMESTAMPTZ 'epoch' + $1::bigint * INTERVAL '1 microsecond', 'infinity') "
+                   "LIMIT $2::bigint) RETURNING 1) SELECT count(*) FROM pruned";
+
         case Query::SelectTrade:
             return "SELECT trade_id, version, counter_party_id, book_id, "
                    "maturity_date - DATE '1970-01-01', created_date - DATE '1970-01-01', "
@@ -235,6 +267,8 @@ const char* label(Query query) {
         "ClaimJobRun",     "UnshippedAudit", "MarkAuditShipped", "PruneShippedAudit",
         "UnshippedAuditCount", "AppendEvents", "UnshippedEvents",  "MarkEventsShipped",
         "PruneShippedEvents",
+        "ClaimIdempotencyKeys", "AnswerIdempotencyKeys", "SelectIdempotencyKey",
+        "PruneIdempotencyKeys",
         "SelectTrade",     "ListTrades",     "ListTradesByBook", "Statistics",
         "AuditAll",        "AuditByTrade",   "AuditCountAll",    "AuditCountByTrade",
         "SelectPosition",  "Ping",

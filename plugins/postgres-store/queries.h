@@ -35,6 +35,11 @@ enum class Query : std::uint8_t {
     UnshippedEvents,
     MarkEventsShipped,
     PruneShippedEvents,
+    // idempotency keys
+    ClaimIdempotencyKeys,
+    AnswerIdempotencyKeys,
+    SelectIdempotencyKey,
+    PruneIdempotencyKeys,
     // reads
     SelectTrade,
     ListTrades,

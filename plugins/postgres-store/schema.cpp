@@ -180,6 +180,25 @@ END $pin$;
 INSERT INTO schema_version (version) VALUES (3);
 )sql";
 
+// Version 4: idempotency keys (Batch::idempotency), as in the SQLite store: one row per
+// claimed key, written in the transaction of the request's decisions, with the hash of the
+// request that claimed it and the answer it got, kept until expires_at and then pruned (an
+// expired row may also be taken over by a new claim of its key). Not part of the audit trail:
+// the writer updates and deletes these rows.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE idempotency_keys (
+    key          TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+    request_hash TEXT        NOT NULL,
+    status       INTEGER     NOT NULL,
+    body         TEXT        NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL,
+    expires_at   TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX idempotency_keys_expires_at ON idempotency_keys (expires_at);
+
+INSERT INTO schema_version (version) VALUES (4);
+)sql";
+
 // What the writer role may do (see secure_for_writer): %1$I is the schema, %2$I the writer,
 // a role other than the schema's owner. No DDL, no UPDATE of audit rows but the outbox
 // marker, no DELETE of audit rows or events at all (retention goes through the prune_shipped_*
@@ -198,6 +217,7 @@ GRANT EXECUTE ON FUNCTION prune_shipped_audit(TIMESTAMPTZ, BIGINT) TO %2$I;
 GRANT SELECT, INSERT ON event_outbox TO %2$I;
 GRANT UPDATE (shipped) ON event_outbox TO %2$I;
 GRANT EXECUTE ON FUNCTION prune_shipped_events(TIMESTAMPTZ, BIGINT) TO %2$I;
+GRANT SELECT, INSERT, UPDATE, DELETE ON idempotency_keys TO %2$I;
 $g$, current_schema(), )sql";
 
 }  // namespace
@@ -226,7 +246,8 @@ void migrate(Connection& connection) {
         if (current < 1) connection.execute(kSchemaV1);
         if (current < 2) connection.execute(kSchemaV2);
         if (current < 3) connection.execute(kSchemaV3);
-        // Later versions: if (current < 4) connection.execute(kSchemaV4); ...
+        if (current < 4) connection.execute(kSchemaV4);
+        // Later versions: if (current < 5) connection.execute(kSchemaV5); ...
         connection.execute("COMMIT");
     } catch (...) {
         connection.rollback_quietly();

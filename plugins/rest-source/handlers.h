@@ -7,10 +7,12 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "docs_assets.h"
+#include "keys_in_flight.h"
 #include "response_writer.h"
 #include "rest_config.h"
 
@@ -77,9 +79,27 @@ class Handlers {
     std::optional<Reply> read_json_body(Exchange& exchange);
     Reply validation_failed(Exchange& exchange, const std::vector<FieldError>& errors);
 
+    // idempotent_submit.cpp
+    // The answer of a POST that writes, rendered from its candidates' results.
+    using AnswerRenderer = std::function<IdempotentAnswer(std::span<const ItemResult>)>;
+    // The request's Idempotency-Key into `key` (empty when none was sent); a reply (400) when
+    // it is malformed.
+    std::optional<Reply> read_idempotency_key(Exchange& exchange, std::string& key);
+    // Submits the batch and answers from its results. With a key: the first answer again for
+    // a retry, 422 for the key's reuse with another request, 409 while it is in flight; else
+    // the key is claimed with the answer in the transaction of the decisions.
+    Reply submit_and_answer(Exchange& exchange, Batch batch, const std::string& key,
+                            const AnswerRenderer& render, std::string_view what);
+    // The stored answer of the key, as a reply: replayed, or 422 when `hash` differs;
+    // nullopt when the key has no row that lasts.
+    std::optional<Reply> stored_answer(Exchange& exchange, const std::string& scoped_key,
+                                       const std::string& hash);
+    Reply key_in_flight(Exchange& exchange);
+
     Host& host_;
     const RestConfig& config_;
     ServiceContent& content_;
+    KeysInFlight keys_in_flight_;
 };
 
 }  // namespace tradestore::rest

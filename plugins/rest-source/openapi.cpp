@@ -316,10 +316,13 @@ JsonValue responses(const OpenApiOptions& options) {
         object({{"detail",
                  "Malformed JSON at offset 12: Missing a comma or '}' after an object member."}}));
     JsonValue r = object({});
+    const JsonValue bad_key = example(
+        "Malformed Idempotency-Key",
+        object({{"detail", "Idempotency-Key must be 1 to 255 printable ASCII characters"}}));
     r.set("BadRequest",
           error_response(
-              "Malformed JSON, or the trade was rejected by a rule (every failed "
-              "rule is reported, in rule order)",
+              "Malformed JSON, a malformed Idempotency-Key, or the trade was rejected by a rule "
+              "(every failed rule is reported, in rule order)",
               object({{"anyOf", array({schema_ref("Rejection"), schema_ref("Detail")})}}),
               object({{"rejected", example("Rejected: lower version",
                                            object({{"detail",
@@ -327,10 +330,23 @@ JsonValue responses(const OpenApiOptions& options) {
                                                     "than current version 2"},
                                                    {"reasons", array({"LOWER_VERSION"})},
                                                    {"trade_id", "T2"}}))},
-                      {"malformed", malformed}})));
+                      {"malformed", malformed},
+                      {"idempotency_key", bad_key}})));
     r.set("MalformedJson",
-          error_response("Malformed JSON, or a body that is not UTF-8", schema_ref("Detail"),
-                         object({{"malformed", malformed}})));
+          error_response("Malformed JSON, a body that is not UTF-8, or a malformed Idempotency-Key",
+                         schema_ref("Detail"),
+                         object({{"malformed", malformed}, {"idempotency_key", bad_key}})));
+    r.set("IdempotencyKeyInFlight",
+          error_response(
+              "A request with the same Idempotency-Key is still in flight; retry later (the "
+              "retry gets its answer)",
+              schema_ref("Detail"),
+              object({{"in_flight", example("Key in flight",
+                                            object({{"detail",
+                                                     "A request with this Idempotency-Key is still "
+                                                     "in flight; retry later"}}))}}),
+              object({{"Retry-After", object({{"description", "Seconds to wait"},
+                                              {"schema", object({{"type", "integer"}})}})}})));
     r.set(
         "NotFound",
         error_response(
@@ -389,6 +405,24 @@ JsonValue responses(const OpenApiOptions& options) {
                                array({object({{"loc", array({"query", "limit"})},
                                               {"msg", "Input should be less than or equal to 1000"},
                                               {"type", "less_than_equal"}})})}}))}})));
+    r.set("ValidationFailedOrKeyReused",
+          error_response(
+              "The body has the wrong shape (every field error is listed), or the "
+              "Idempotency-Key was already used for a different request (nothing was stored)",
+              object({{"anyOf", array({schema_ref("ValidationError"), schema_ref("Detail")})}}),
+              object({{"body",
+                       example("Fractional version",
+                               object({{"detail",
+                                        array({object({{"loc", array({"body", "version"})},
+                                                       {"msg",
+                                                        "Input should be a valid integer, got a "
+                                                        "number with a fractional part"},
+                                                       {"type", "int_from_float"}})})}}))},
+                      {"key_reused",
+                       example("Idempotency-Key reused",
+                               object({{"detail",
+                                        "Idempotency-Key was already used for a different "
+                                        "request; use a new key for a new request"}}))}})));
     r.set("Unavailable",
           error_response(
               "The store cannot be reached; nothing was changed; retry later", schema_ref("Detail"),
@@ -513,6 +547,23 @@ JsonValue parameters() {
                   {"description", "Only the events of this severity"},
                   {"schema",
                    object({{"type", "string"}, {"enum", array({"INFO", "WARNING", "ERROR"})}})}}));
+    p.set("IdempotencyKey",
+          object(
+              {{"name", "Idempotency-Key"},
+               {"in", "header"},
+               {"required", false},
+               {"description",
+                "Makes a retry safe (IETF httpapi Idempotency-Key draft): the key, a hash of "
+                "the request (method, target, body and the caller's token) and the answer "
+                "are stored with the decisions, in one transaction, and kept for "
+                "idempotency_ttl (24 hours unless configured). A retry with the same key and "
+                "body gets the first answer again, with Idempotent-Replayed: true, and "
+                "decides nothing; the same key with another request gets 422; a retry while "
+                "the first request is in flight gets 409. Keys are per caller (token). "
+                "Without the header a request is decided each time it is sent."},
+               {"schema", object({{"type", "string"}, {"pattern", "^[ -~]{1,255}$"}})},
+               {"examples", object({{"uuid", example("A UUID per logical request",
+                                                     "5f1c8a0e-3d2b-4c8e-9a41-0b7e6f2d9c11")}})}}));
     p.set("RequestId",
           object({{"name", "X-Request-ID"},
                   {"in", "header"},
@@ -528,6 +579,14 @@ JsonValue ok(std::string_view description, JsonValue schema) {
     return object({{"description", description},
                    {"headers", object({{"X-Request-ID", request_id_header()}})},
                    {"content", json_content(std::move(schema))}});
+}
+
+// A success answer that a retry with the same Idempotency-Key gets again, marked replayed.
+JsonValue replayable(JsonValue answer) {
+    JsonValue headers = object({{"X-Request-ID", request_id_header()},
+                                {"Idempotent-Replayed", ref("headers", "Idempotent-Replayed")}});
+    answer.set("headers", std::move(headers));
+    return answer;
 }
 
 JsonValue list_of(std::string_view schema) {
@@ -576,12 +635,14 @@ JsonValue operation(const ApiRoute& route) {
         case Endpoint::CreateTrade:
             op.set("requestBody", object({{"required", true},
                                           {"content", json_content(schema_ref("TradeInput"))}}));
-            res.set("201", ok("The trade as stored, with what happened to it",
-                              schema_ref("AcceptedTrade")));
+            params.push(ref("parameters", "IdempotencyKey"));
+            res.set("201", replayable(ok("The trade as stored, with what happened to it",
+                                         schema_ref("AcceptedTrade"))));
             error(400, "BadRequest");
+            error(409, "IdempotencyKeyInFlight");
             error(413, "PayloadTooLarge");
             error(415, "UnsupportedMediaType");
-            error(422, "ValidationFailed");
+            error(422, "ValidationFailedOrKeyReused");
             error(503, "Unavailable");
             break;
         case Endpoint::CreateBatch:
@@ -593,11 +654,14 @@ JsonValue operation(const ApiRoute& route) {
                 object({{"required", true},
                         {"content", json_content(object({{"type", "array"},
                                                          {"items", schema_ref("TradeInput")}}))}}));
-            res.set("200", ok("One result per item, in input order", list_of("BatchItemResult")));
+            params.push(ref("parameters", "IdempotencyKey"));
+            res.set("200", replayable(ok("One result per item, in input order",
+                                         list_of("BatchItemResult"))));
             error(400, "MalformedJson");
+            error(409, "IdempotencyKeyInFlight");
             error(413, "PayloadTooLarge");
             error(415, "UnsupportedMediaType");
-            error(422, "ValidationFailed");
+            error(422, "ValidationFailedOrKeyReused");
             error(503, "Unavailable");
             break;
         case Endpoint::ListTrades:
@@ -712,6 +776,11 @@ JsonValue openapi_document(const OpenApiOptions& options) {
     headers.set("X-Request-ID",
                 object({{"description", "The request's id: the client's, or a generated one"},
                         {"schema", object({{"type", "string"}})}}));
+    headers.set("Idempotent-Replayed",
+                object({{"description",
+                         "Present (true) when the answer is the stored answer of an earlier "
+                         "request with the same Idempotency-Key: nothing was decided again"},
+                        {"schema", object({{"type", "string"}, {"enum", array({"true"})}})}}));
     return object(
         {{"openapi", "3.1.0"},
          {"info",

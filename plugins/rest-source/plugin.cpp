@@ -1,6 +1,7 @@
 // The rest-source plugin descriptor.
 #include <tradestore/plugin.h>
 
+#include "idempotency_prune_job.h"
 #include "jwt_verifier.h"
 #include "rest_config.h"
 #include "rest_server.h"
@@ -10,6 +11,12 @@ namespace {
 
 std::unique_ptr<Source> create(const Settings& settings) {
     return std::make_unique<RestSource>(config_from_settings(settings), settings);
+}
+
+// The job that prunes the expired idempotency keys the source's requests claimed.
+std::unique_ptr<Job> create_job(const Settings& settings) {
+    return std::make_unique<IdempotencyPruneJob>(
+        config_from_settings(settings).idempotency_prune_interval);
 }
 
 std::vector<SettingProblem> check(const Settings& settings) {
@@ -32,10 +39,11 @@ PluginDescriptor describe() {
     descriptor.version = "1.0.0";
     descriptor.description =
         "HTTP/JSON API under /api/v1 (trades, batch, audit logs, health, statistics)";
-    descriptor.kinds = kSourcePlugin;
+    descriptor.kinds = kSourcePlugin | kJobPlugin;
     descriptor.settings = setting_specs();
     descriptor.check_settings = &check;
     descriptor.create_source = &create;
+    descriptor.create_job = &create_job;
     return descriptor;
 }
 

@@ -111,7 +111,8 @@ bool RequestDispatcher::serve(Poco::Net::HTTPServerRequest& request,
     }
     if (!origin.empty() && cors_.origin_allowed(origin)) {
         response.set("Access-Control-Allow-Origin", std::string(cors_.allow_origin_value(origin)));
-        response.set("Access-Control-Expose-Headers", "X-Request-ID, Retry-After");
+        response.set("Access-Control-Expose-Headers",
+                     "X-Request-ID, Retry-After, Idempotent-Replayed");
         response.set("Vary", "Origin");
     }
 

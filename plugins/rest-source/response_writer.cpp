@@ -24,6 +24,7 @@ void send_reply(Poco::Net::HTTPServerResponse& response, const Reply& reply,
     if (!reply.authenticate.empty()) {
         response.set("WWW-Authenticate", std::string(reply.authenticate));
     }
+    if (reply.idempotent_replayed) response.set("Idempotent-Replayed", "true");
     if (close_connection) response.setKeepAlive(false);
     // Sets Content-Length, writes the header and the body; the body is left out for HEAD.
     const std::string& sent = reply.static_body != nullptr ? *reply.static_body : body;

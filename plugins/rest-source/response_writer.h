@@ -22,6 +22,7 @@ struct Reply {
     std::string_view content_type;             // empty: application/json
     std::string_view cache_control;            // adds "Cache-Control: ..." when set
     std::string_view authenticate;             // adds "WWW-Authenticate: ..." (401) when set
+    bool idempotent_replayed = false;          // adds "Idempotent-Replayed: true"
     const std::string* static_body = nullptr;  // sent instead of the buffer (documents, assets)
 };
 

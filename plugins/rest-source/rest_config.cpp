@@ -41,6 +41,12 @@ std::vector<SettingSpec> setting_specs() {
          86'400'000},
         {"keep_alive_timeout", SettingType::Duration, "10s", false,
          "An idle keep-alive connection is closed after this", 1, 86'400'000},
+        {"idempotency_ttl", SettingType::Duration, "24h", false,
+         "How long an Idempotency-Key and its answer are kept: a retry within it gets the first "
+         "answer again",
+         1000, 31'622'400'000},
+        {"idempotency_prune_interval", SettingType::Duration, "10m", false,
+         "Time between runs of the job that deletes expired idempotency keys", 1000, 86'400'000},
         {"access_log", SettingType::Bool, "false", false,
          "Log every request (method, path, status, time, request id) at information level"},
         {"cors_allowed_origins", SettingType::List, "", false,
@@ -49,7 +55,7 @@ std::vector<SettingSpec> setting_specs() {
         {"cors_allowed_methods", SettingType::List, "GET, POST, DELETE", false,
          "Methods a cross-origin request may use"},
         {"cors_allowed_headers", SettingType::List,
-         "Content-Type, X-Request-ID, Authorization", false,
+         "Content-Type, X-Request-ID, Authorization, Idempotency-Key", false,
          "Request headers a cross-origin request may send"},
         {"cors_max_age", SettingType::Duration, "10m", false,
          "How long a browser may cache a preflight answer", 0, 86'400'000},
@@ -196,6 +202,12 @@ RestConfig config_from_settings(const Settings& settings) {
     }
     if (settings.has("keep_alive_timeout")) {
         config.keep_alive_timeout = settings.get_duration("keep_alive_timeout");
+    }
+    if (settings.has("idempotency_ttl")) {
+        config.idempotency_ttl = settings.get_duration("idempotency_ttl");
+    }
+    if (settings.has("idempotency_prune_interval")) {
+        config.idempotency_prune_interval = settings.get_duration("idempotency_prune_interval");
     }
     if (settings.has("access_log")) config.access_log = settings.get_bool("access_log");
     if (settings.has("cors_allowed_origins")) {

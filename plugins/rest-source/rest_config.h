@@ -18,7 +18,8 @@ struct CorsConfig {
     std::vector<std::string> allowed_methods{"GET", "POST", "DELETE"};
     // Authorization too: a browser app sends its bearer token itself (no cookies), so allowing
     // the header grants nothing the app does not already hold.
-    std::vector<std::string> allowed_headers{"Content-Type", "X-Request-ID", "Authorization"};
+    std::vector<std::string> allowed_headers{"Content-Type", "X-Request-ID", "Authorization",
+                                             "Idempotency-Key"};
     std::chrono::seconds max_age{600};
 
     bool enabled() const { return !allowed_origins.empty(); }
@@ -52,6 +53,8 @@ struct RestConfig {
     std::chrono::milliseconds keep_alive_timeout{10'000};    // idle connection closes
     std::chrono::milliseconds request_read_timeout{10'000};  // whole request must arrive
     std::chrono::milliseconds request_timeout{30'000};       // answer write deadline; stop() grace
+    std::chrono::milliseconds idempotency_ttl{std::chrono::hours(24)};  // keys and answers kept
+    std::chrono::milliseconds idempotency_prune_interval{std::chrono::minutes(10)};
     bool access_log = false;
     CorsConfig cors;
     std::string docs_dir = "/usr/share/tradestore/swagger-ui";

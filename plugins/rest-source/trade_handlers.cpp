@@ -1,6 +1,6 @@
 // POST /trades, POST /trades/batch, GET /trades, GET|DELETE /trades/{id},
 // GET /trades/book/{book_id}.
-#include <stdexcept>
+#include <span>
 
 #include "handlers.h"
 #include "media_type.h"
@@ -12,15 +12,6 @@ namespace tradestore::rest {
 namespace {
 
 constexpr std::string_view kSource = "rest";
-
-bool committed(const IngestResult& result, std::size_t candidates) {
-    if (result.status != IngestStatus::Committed) return false;
-    if (result.items.size() != candidates) {
-        throw std::logic_error("ingest returned " + std::to_string(result.items.size()) +
-                               " results for " + std::to_string(candidates) + " candidates");
-    }
-    return true;
-}
 
 }  // namespace
 
@@ -70,6 +61,8 @@ std::optional<Reply> Handlers::read_json_body(Exchange& exchange) {
 }
 
 Reply Handlers::create_trade(Exchange& exchange) {
+    std::string key;
+    if (auto refused = read_idempotency_key(exchange, key)) return *refused;
     if (auto early = read_json_body(exchange)) return *early;
     const TradeCodec& codec = host_.codec();
     DecodedOne decoded = codec.decode_trade(exchange.request_body);
@@ -86,28 +79,27 @@ Reply Handlers::create_trade(Exchange& exchange) {
     if (candidate.trade.created_date == Date{}) candidate.trade.created_date = today;
     candidate.source = kSource;
     candidate.reference = exchange.request_id;
-    const std::string trade_id = candidate.trade.trade_id;
-    Trade submitted = candidate.trade;
+    const Trade submitted = candidate.trade;
 
-    IngestResult result = host_.ingest().submit_and_wait(std::move(batch));
-    if (!committed(result, 1)) {
-        host_.log_with(LogLevel::Warning, "rest-source",
-                       "POST /trades " + std::string(exchange.request_id) + ": " + result.error,
-                       {exchange.request_id, trade_id, kSource});
-        return result.status == IngestStatus::OutcomeUnknown ? outcome_unknown(exchange)
-                                                             : unavailable(exchange);
-    }
-    ItemResult& item = result.items.front();
-    if (item.outcome == Outcome::Rejected) {
-        append_rejection(exchange.body, codec, trade_id, item.reasons);
-        return {400};
-    }
-    append_accepted_trade(exchange.body, codec, item.stored ? *item.stored : submitted, today,
-                          item.outcome);
-    return {201};
+    const auto render = [&codec, &submitted, today](std::span<const ItemResult> items) {
+        IdempotentAnswer answer;
+        const ItemResult& item = items.front();
+        if (item.outcome == Outcome::Rejected) {
+            append_rejection(answer.body, codec, submitted.trade_id, item.reasons);
+            answer.status = 400;
+        } else {
+            append_accepted_trade(answer.body, codec, item.stored ? *item.stored : submitted, today,
+                                  item.outcome);
+            answer.status = 201;
+        }
+        return answer;
+    };
+    return submit_and_answer(exchange, std::move(batch), key, render, "POST /trades");
 }
 
 Reply Handlers::create_batch(Exchange& exchange) {
+    std::string key;
+    if (auto refused = read_idempotency_key(exchange, key)) return *refused;
     if (auto early = read_json_body(exchange)) return *early;
     const TradeCodec& codec = host_.codec();
     DecodedBatch decoded = codec.decode_batch(exchange.request_body, config_.max_batch_items);
@@ -140,40 +132,32 @@ Reply Handlers::create_batch(Exchange& exchange) {
         candidate.reference = exchange.request_id;
         item.trade->created_date = candidate.trade.created_date;
     }
-    IngestResult result;
-    if (!batch.candidates.empty()) {
-        const std::size_t count = batch.candidates.size();
-        result = host_.ingest().submit_and_wait(std::move(batch));
-        if (!committed(result, count)) {
-            host_.log_with(
-                LogLevel::Warning, "rest-source",
-                "POST /trades/batch " + std::string(exchange.request_id) + ": " + result.error,
-                {.request_id = exchange.request_id, .source = kSource});
-            return result.status == IngestStatus::OutcomeUnknown ? outcome_unknown(exchange)
-                                                                 : unavailable(exchange);
-        }
-    }
 
-    std::string& out = exchange.body;
-    out.push_back('[');
-    std::size_t next_result = 0;
-    for (std::size_t index = 0; index < decoded.items.size(); ++index) {
-        if (index != 0) out.push_back(',');
-        const DecodedTrade& item = decoded.items[index];
-        if (!item.trade) {
-            append_batch_invalid(out, codec, index, item.errors);
-            continue;
+    const auto render = [&codec, &decoded, today](std::span<const ItemResult> results) {
+        IdempotentAnswer answer{200, {}};
+        std::string& out = answer.body;
+        out.push_back('[');
+        std::size_t next_result = 0;
+        for (std::size_t index = 0; index < decoded.items.size(); ++index) {
+            if (index != 0) out.push_back(',');
+            const DecodedTrade& item = decoded.items[index];
+            if (!item.trade) {
+                append_batch_invalid(out, codec, index, item.errors);
+                continue;
+            }
+            const ItemResult& outcome = results[next_result++];
+            if (outcome.outcome == Outcome::Rejected) {
+                append_batch_rejected(out, codec, index, item.trade->trade_id, outcome.reasons);
+            } else {
+                append_batch_accepted(out, codec, index,
+                                      outcome.stored ? *outcome.stored : *item.trade, today,
+                                      outcome.outcome);
+            }
         }
-        const ItemResult& outcome = result.items[next_result++];
-        if (outcome.outcome == Outcome::Rejected) {
-            append_batch_rejected(out, codec, index, item.trade->trade_id, outcome.reasons);
-        } else {
-            append_batch_accepted(out, codec, index, outcome.stored ? *outcome.stored : *item.trade,
-                                  today, outcome.outcome);
-        }
-    }
-    out.push_back(']');
-    return {200};
+        out.push_back(']');
+        return answer;
+    };
+    return submit_and_answer(exchange, std::move(batch), key, render, "POST /trades/batch");
 }
 
 Reply Handlers::list_trades(Exchange& exchange) {

@@ -122,6 +122,24 @@ std::string_view sql(Query query) {
             // As PruneShippedAudit: ?1 cut-off (microseconds), ?2 most rows per statement.
             return "DELETE FROM event_outbox WHERE id IN (SELECT id FROM event_outbox "
                    "WHERE timestamp < ?1 AND shipped = 1 LIMIT ?2)";
+
+        case Query::ClaimIdempotencyKey:
+            // ?5 now: a row of the key that has expired (not pruned yet) is taken over; one
+            // that has not is left as it is, and no row changes (the key is in use).
+            return "INSERT INTO idempotency_keys (key, request_hash, status, body, created_at, "
+                   "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                   "ON CONFLICT (key) DO UPDATE SET request_hash = excluded.request_hash, "
+                   "status = excluded.status, body = excluded.body, "
+                   "created_at = excluded.created_at, expires_at = excluded.expires_at "
+                   "WHERE idempotency_keys.expires_at <= excluded.created_at";
+        case Query::SelectIdempotencyKey:
+            return "SELECT request_hash, status, body, expires_at FROM idempotency_keys "
+                   "WHERE key = ?1";
+        case Query::PruneIdempotencyKeys:
+            // As PruneShippedAudit: ?1 now (microseconds), ?2 most rows per statement; a range
+            // on idempotency_keys_expires_at.
+            return "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM "
+                   "idempotency_keys WHERE expires_at <= ?1 LIMIT ?2)";
     }
     return "SELECT 1";
 }

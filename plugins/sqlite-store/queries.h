@@ -44,9 +44,14 @@ enum class Query : std::uint8_t {
     UnshippedEvents,
     MarkEventShipped,
     PruneShippedEvents,
+    // idempotency keys
+    ClaimIdempotencyKey,
+    SelectIdempotencyKey,
+    PruneIdempotencyKeys,
 };
 
-inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::PruneShippedEvents) + 1;
+inline constexpr std::size_t kQueryCount =
+    static_cast<std::size_t>(Query::PruneIdempotencyKeys) + 1;
 
 std::string_view sql(Query query);
 

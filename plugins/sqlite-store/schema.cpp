@@ -93,6 +93,25 @@ CREATE INDEX IF NOT EXISTS event_outbox_timestamp ON event_outbox (timestamp);
 INSERT INTO schema_version (version) VALUES (2);
 )sql";
 
+// Version 3: idempotency keys (Batch::idempotency). One row per claimed key, written in the
+// transaction of the request's decisions: the hash of the request that claimed it and the
+// answer it got (status and body, as the source rendered it), kept until expires_at
+// (microseconds, as every timestamp here) and then pruned; an expired row may also be taken
+// over by a new claim of its key. A rowid table, since answers can be large.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    key          TEXT    NOT NULL PRIMARY KEY,
+    request_hash TEXT    NOT NULL,
+    status       INTEGER NOT NULL,
+    body         TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idempotency_keys_expires_at ON idempotency_keys (expires_at);
+
+INSERT INTO schema_version (version) VALUES (3);
+)sql";
+
 }  // namespace
 
 int schema_version(Connection& connection) {
@@ -118,7 +137,8 @@ void migrate(Connection& writer) {
     }
     if (current < 1) writer.execute(kSchemaV1);
     if (current < 2) writer.execute(kSchemaV2);
-    // Later versions: if (current < 3) writer.execute(kSchemaV3); ...
+    if (current < 3) writer.execute(kSchemaV3);
+    // Later versions: if (current < 4) writer.execute(kSchemaV4); ...
     transaction.commit();
 }
 

@@ -71,6 +71,11 @@ class SqliteStore final : public Store {
     void mark_events_shipped(const std::vector<std::string>& event_ids) override;
     std::int64_t prune_shipped_events(Timestamp older_than) override;
 
+    // Idempotency keys (table idempotency_keys, see schema.cpp), claimed by apply().
+    bool keeps_idempotency_keys() const override { return true; }
+    std::optional<StoredAnswer> idempotent_answer(const std::string& key) override;
+    std::int64_t prune_idempotency_keys(Timestamp now) override;
+
   private:
     // The writer connection; throws StoreUnavailable when the store is not open.
     // Call with writer_mutex_ held.
@@ -78,6 +83,10 @@ class SqliteStore final : public Store {
     // Runs a prune statement (?1 cut-off, ?2 chunk size) one chunk per write transaction, so
     // ingestion waits at most for one chunk; returns the rows deleted.
     std::int64_t prune_in_chunks(sqlite::Query prune_query, Timestamp older_than);
+    // Writes the batch's claims with their answers, in apply()'s transaction; throws
+    // IdempotencyKeyInUse when a key holds a row that has not expired.
+    static void claim_idempotency_keys(sqlite::Connection& db, const Batch& batch,
+                                       std::span<const ItemResult> results, Timestamp now);
 
     const SqliteStoreOptions options_;
     std::mutex writer_mutex_;  // one write transaction at a time

@@ -137,6 +137,7 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
                          .reference = row.reference,
                          .timestamp = now});
     }
+    claim_idempotency_keys(db, batch, plan.results, now);
     transaction.commit();
     return std::move(plan.results);
 }

@@ -107,10 +107,11 @@ TEST(SqliteStoreFile, OpenCreatesTheDirectoryInWalModeWithSchemaVersion1) {
     ASSERT_TRUE(std::filesystem::exists(environment.database()));
     RawDatabase raw(environment.database());
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3");
     EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)"),
-              "audit_log,event_outbox,schema_version,source_positions,trade_tombstones,trades");
+              "audit_log,event_outbox,idempotency_keys,schema_version,source_positions,"
+              "trade_tombstones,trades");
     EXPECT_EQ(raw.text("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND "
                        "name IN ('trades_book_id', 'trades_maturity_date', 'trades_expired', "
                        "'trades_counter_party_id', 'trades_book_expired_maturity', "
@@ -140,14 +141,14 @@ TEST(SqliteStoreFile, ANewerSchemaIsRefused) {
     }
     {
         RawDatabase raw(environment.database());
-        raw.execute("INSERT INTO schema_version (version) VALUES (3)");
+        raw.execute("INSERT INTO schema_version (version) VALUES (4)");
     }
     auto store = environment.create_store();
     EXPECT_THROW(store->open(), std::runtime_error);
 }
 
-// A database of schema version 1 (before the event outbox) gains it at the next open, and
-// keeps its rows.
+// A database of schema version 1 (before the event outbox and idempotency keys) gains them at
+// the next open, and keeps its rows.
 TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
     SqliteEnvironment environment;
     {
@@ -160,7 +161,8 @@ TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
     {
         RawDatabase raw(environment.database());
         raw.execute("DROP TABLE event_outbox");
-        raw.execute("DELETE FROM schema_version WHERE version = 2");
+        raw.execute("DROP TABLE idempotency_keys");
+        raw.execute("DELETE FROM schema_version WHERE version >= 2");
     }
     auto store = environment.create_store();
     store->open();
@@ -170,9 +172,10 @@ TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
     event.event_type = "STARTED";
     store->append_events({event});
     EXPECT_EQ(store->unshipped_events(10).size(), 1u);
+    EXPECT_FALSE(store->idempotent_answer("absent"));
     store->close();
     RawDatabase raw(environment.database());
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3");
 }
 
 TEST(SqliteStoreFile, ABusyDatabaseIsUnavailableAndNothingIsWritten) {

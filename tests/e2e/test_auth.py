@@ -92,6 +92,20 @@ class AuthMatrixTest(unittest.TestCase):
                     failures.append(f"{method} {path} as {caller}: {r.status}, expected {status}")
         self.assertEqual(failures, [])
 
+    def test_idempotency_keys_are_per_caller(self):
+        # The same key from two tokens names two requests: neither sees the other's answer.
+        answers = {}
+        for role, trade_id in (("writer", "IK-W"), ("admin", "IK-A")):
+            headers = {**bearer(TOKENS[role]), "Idempotency-Key": "shared-key"}
+            first = self.http.post("/api/v1/trades", trade(trade_id), headers=headers)
+            self.assertEqual(first.status, 201, (role, first))
+            self.assertNotIn("idempotent-replayed", first.headers)
+            answers[role] = (first.body, headers, trade_id)
+        for role, (body, headers, trade_id) in answers.items():
+            again = self.http.post("/api/v1/trades", trade(trade_id), headers=headers)
+            self.assertEqual((again.status, again.body), (201, body), role)
+            self.assertEqual(again.headers.get("idempotent-replayed"), "true")
+
     def test_refusals_say_why_in_the_api_error_shape(self):
         missing = self.http.get("/api/v1/trades")
         self.assertEqual(missing.status, 401)

@@ -82,6 +82,31 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("accepted: 1 (created 1)\nrejected: 0\nfailed: 0\n", r.stdout)
 
+    def audit_entries(self, trade_id):
+        r = self.daemon.client.get(f"/api/v1/audit-logs?trade_id={trade_id}&limit=1000")
+        self.assertEqual(r.status, 200, r)
+        return len(r.json()["logs"])
+
+    def test_a_rerun_import_decides_nothing_again(self):
+        ids = [f"RERUN-{i}" for i in range(7)]
+        lines = [json.dumps(trade(i)) for i in ids] + [json.dumps(trade("RERUN-0", 2))]
+        path = self.write("rerun.jsonl", "\n".join(lines) + "\n")
+        first = self.ctl("import", path, "--batch-size", "3")
+        self.assertEqual(first.returncode, 0, first.stdout + first.stderr)
+        self.assertIn("accepted: 8 (created 7, updated 1)", first.stdout)
+        audited = {i: self.audit_entries(i) for i in ids}
+        self.assertEqual(audited, {i: 2 if i == "RERUN-0" else 1 for i in ids})
+        again = self.ctl("import", path, "--batch-size", "3")
+        self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
+        # Every chunk is answered as the first time (its key's stored answer), decided never.
+        self.assertIn("accepted: 8 (created 7, updated 1)", again.stdout)
+        self.assertEqual({i: self.audit_entries(i) for i in ids}, audited)
+        # Another batch size makes other chunks, hence other requests: decided again.
+        other = self.ctl("import", path, "--batch-size", "4")
+        self.assertEqual(other.returncode, 2, other.stdout + other.stderr)
+        self.assertIn("accepted: 7 (replaced 7)\nrejected: 1\n  LOWER_VERSION: 1\n", other.stdout)
+        self.assertEqual(self.audit_entries("RERUN-1"), 2)
+
     def test_metrics_summary_and_expire(self):
         self.daemon.client.post("/api/v1/trades", trade("MS-1"))
         self.daemon.client.get("/api/v1/trades/MS-1")

@@ -128,7 +128,7 @@ TEST_F(MongoAuditServerTest, EveryDecisionIsShippedOnceInIdOrderWithItsFields) {
         store.apply(batch, chain_, kToday);
     }
     ASSERT_TRUE(store.remove("B", "rest", "del-B"));
-    store.apply(Batch{{candidate("B", 2)}, {}, {}}, chain_, kToday);  // DELETED_VERSION
+    store.apply(Batch{{candidate("B", 2)}, {}, {}, {}}, chain_, kToday);  // DELETED_VERSION
     ASSERT_EQ(store.expire(kToday + std::chrono::days{6}, "job"), 1);
 
     const auto audit = all_audit(store);

@@ -248,12 +248,13 @@ TEST_F(HardenedAudit, AVersionOneSchemaIsMigrated) {
     }
     RawConnection owner(uri_of(owner_));
     owner.execute(
+        "DROP TABLE idempotency_keys; "
         "DROP FUNCTION prune_shipped_events(timestamptz, bigint); DROP TABLE event_outbox; "
         "DROP FUNCTION prune_shipped_audit(timestamptz, bigint); "
         "DROP TABLE audit_retention; DELETE FROM schema_version WHERE version >= 2");
     plugins::PostgresStore second(hardened(0));
     ASSERT_NO_THROW(second.open());
-    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "3");
+    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "4");
     EXPECT_EQ(second.audit_count(std::nullopt), 1);
     second.mark_audit_shipped({second.unshipped_audit(10).at(0).id});
     EXPECT_EQ(second.prune_shipped_audit(Timestamp::max()), 1);
@@ -279,16 +280,26 @@ TEST_F(HardenedAudit, AVersionTwoSchemaGainsTheEventOutbox) {
     }
     RawConnection owner(uri_of(owner_));
     owner.execute(
+        "DROP TABLE idempotency_keys; "
         "DROP FUNCTION prune_shipped_events(timestamptz, bigint); DROP TABLE event_outbox; "
-        "DELETE FROM schema_version WHERE version = 3");
+        "DELETE FROM schema_version WHERE version >= 3");
     plugins::PostgresStore second(hardened(0));
     ASSERT_NO_THROW(second.open());
-    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "3");
+    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "4");
     EXPECT_EQ(second.audit_count(std::nullopt), 1);
     second.append_events({started("STARTED:v2")});
     ASSERT_EQ(second.unshipped_events(10).size(), 1U);
     second.mark_events_shipped({"STARTED:v2"});
     EXPECT_EQ(second.prune_shipped_events(Timestamp::max()), 1);
+    // The writer claims idempotency keys (schema version 4) and prunes the expired ones.
+    const Timestamp now =
+        std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+    Batch claimed = trades({"V2-KEY"});
+    claimed.idempotency.push_back({"k-v2", "hash", now - std::chrono::seconds(1), 0, 1, {}});
+    second.apply(claimed, {}, kToday);
+    EXPECT_TRUE(second.idempotent_answer("k-v2"));
+    EXPECT_EQ(second.prune_idempotency_keys(now), 1);
+    EXPECT_FALSE(second.idempotent_answer("k-v2"));
 }
 
 // The writer appends, reads and marks events, and prunes shipped ones through

@@ -66,7 +66,16 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
     auto store = open_store();
     EXPECT_EQ(
         raw_.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"),
-        "1,2,3");
+        "1,2,3,4");
+    EXPECT_EQ(raw_.scalar("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
+                          "WHERE schemaname = $1 AND tablename = 'idempotency_keys'",
+                          {env_.schema()}),
+              "idempotency_keys_expires_at,idempotency_keys_pkey");
+    EXPECT_EQ(raw_.scalar("SELECT collation_name FROM information_schema.columns WHERE "
+                          "table_schema = $1 AND table_name = 'idempotency_keys' AND "
+                          "column_name = 'key'",
+                          {env_.schema()}),
+              "C");
 
     std::vector<std::string> indexes;
     for (const auto& row : raw_.query("SELECT indexname FROM pg_indexes WHERE schemaname = $1 "
@@ -138,7 +147,7 @@ TEST_F(PostgresStoreTest, ConcurrentOpensOfAnEmptyDatabaseDoNotRace) {
     }
     go.set_value();
     for (auto& result : opened) EXPECT_EQ(result.get(), "");
-    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "3");
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "4");
     for (int i = 0; i < kStores; ++i) {
         const auto results = apply(*stores[static_cast<std::size_t>(i)],
                                    batch_of({make_trade("T" + std::to_string(i), 1)}));

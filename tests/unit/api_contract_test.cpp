@@ -141,8 +141,8 @@ TEST_F(ApiContractTest, NoUndocumentedMethodOrPathIsRouted) {
 
 TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
     const std::map<std::string, std::vector<std::string>> expected = {
-        {"createTrade", {"201", "400", "413", "415", "422", "503", "401", "403"}},
-        {"createTradesBatch", {"200", "400", "413", "415", "422", "503", "401", "403"}},
+        {"createTrade", {"201", "400", "409", "413", "415", "422", "503", "401", "403"}},
+        {"createTradesBatch", {"200", "400", "409", "413", "415", "422", "503", "401", "403"}},
         {"listTrades", {"200", "422", "503", "401", "403"}},
         {"listTradesByBook", {"200", "503", "401", "403"}},
         {"getTrade", {"200", "404", "503", "401", "403"}},
@@ -180,9 +180,10 @@ TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
     }
     EXPECT_EQ(seen.size(), expected.size());
     // 405 and 500 have no operation of their own; they are documented once, with examples.
-    for (const char* name : {"MethodNotAllowed", "InternalError", "BadRequest", "NotFound",
-                             "PayloadTooLarge", "UnsupportedMediaType", "ValidationFailed",
-                             "Unavailable", "MalformedJson", "Unauthorized", "Forbidden"}) {
+    for (const char* name :
+         {"MethodNotAllowed", "InternalError", "BadRequest", "NotFound", "PayloadTooLarge",
+          "UnsupportedMediaType", "ValidationFailed", "Unavailable", "MalformedJson",
+          "Unauthorized", "Forbidden", "IdempotencyKeyInFlight", "ValidationFailedOrKeyReused"}) {
         const rapidjson::Value& response = at({"components", "responses", name});
         EXPECT_TRUE(response["content"]["application/json"].HasMember("examples")) << name;
     }
@@ -206,6 +207,32 @@ TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
                      "examples", "body", "value", "detail"})
                      .GetString(),
                  "Request body exceeds 4096 bytes");
+}
+
+// The POSTs that write take an Idempotency-Key, mark replayed answers and document the key's
+// answers: 409 in flight, 422 reused (each with an example saying so).
+TEST_F(ApiContractTest, TheWritingPostsDocumentIdempotencyKeys) {
+    const rapidjson::Value& key = at({"components", "parameters", "IdempotencyKey"});
+    EXPECT_STREQ(key["name"].GetString(), "Idempotency-Key");
+    EXPECT_STREQ(key["in"].GetString(), "header");
+    EXPECT_STREQ(key["schema"]["pattern"].GetString(), "^[ -~]{1,255}$");
+    for (const auto& [path, success] :
+         {std::pair{"/api/v1/trades", "201"}, std::pair{"/api/v1/trades/batch", "200"}}) {
+        const rapidjson::Value& op = at({"paths", path, "post"});
+        bool has_key = false;
+        for (const auto& param : op["parameters"].GetArray()) {
+            has_key = has_key || std::string(param["$ref"].GetString()) ==
+                                     "#/components/parameters/IdempotencyKey";
+        }
+        EXPECT_TRUE(has_key) << path;
+        EXPECT_TRUE(op["responses"][success]["headers"].HasMember("Idempotent-Replayed")) << path;
+        const rapidjson::Value& in_flight = resolve(op["responses"]["409"]);
+        EXPECT_TRUE(in_flight["headers"].HasMember("Retry-After")) << path;
+        const rapidjson::Value& reused =
+            resolve(op["responses"]["422"])["content"]["application/json"]["examples"];
+        EXPECT_TRUE(reused.HasMember("key_reused")) << path;
+    }
+    EXPECT_TRUE(at({"components", "headers"}).HasMember("Idempotent-Replayed"));
 }
 
 TEST_F(ApiContractTest, EveryOperationStatesItsSecurityAndRole) {

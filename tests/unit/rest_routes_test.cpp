@@ -294,7 +294,7 @@ TEST(CorsPolicyTest, OriginsMethodsAndHeaders) {
     EXPECT_EQ(policy.refuse_preflight("https://a.example", "PUT", "Authorization"), "method");
     EXPECT_EQ(policy.refuse_preflight("https://a.example", "POST", "X-Other"), "headers");
     EXPECT_EQ(policy.allow_methods(), "GET, POST, DELETE");
-    EXPECT_EQ(policy.allow_headers(), "Content-Type, X-Request-ID, Authorization");
+    EXPECT_EQ(policy.allow_headers(), "Content-Type, X-Request-ID, Authorization, Idempotency-Key");
     EXPECT_EQ(policy.max_age(), "600");
     config.allowed_origins = {"*"};
     EXPECT_TRUE(CorsPolicy(config).origin_allowed("https://any.example"));
@@ -1134,7 +1134,7 @@ TEST_F(CorsTest, AllowedOriginGetsTheHeadersAndPreflight) {
     EXPECT_EQ(preflight.header("Access-Control-Allow-Origin"), "https://ui.example");
     EXPECT_EQ(preflight.header("Access-Control-Allow-Methods"), "GET, POST, DELETE");
     EXPECT_EQ(preflight.header("Access-Control-Allow-Headers"),
-              "Content-Type, X-Request-ID, Authorization");
+              "Content-Type, X-Request-ID, Authorization, Idempotency-Key");
     EXPECT_EQ(preflight.header("Access-Control-Max-Age"), "600");
 }
 

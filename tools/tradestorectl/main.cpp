@@ -1,13 +1,16 @@
 // tradestorectl: the operator's view of a running tradestored over its HTTP API.
 //   health | stats | metrics | expire | import FILE [--format jsonl|csv] [--batch-size N]
+#include <Poco/DigestEngine.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/SHA2Engine.h>
 #include <Poco/URI.h>
 #include <rapidjson/document.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -54,7 +57,8 @@ class Client {
         session_->setKeepAlive(true);
     }
 
-    Answer send(const std::string& method, const std::string& path, const std::string& body = {}) {
+    Answer send(const std::string& method, const std::string& path, const std::string& body = {},
+                const std::string& idempotency_key = {}) {
         for (int attempt = 0;; ++attempt) {
             try {
                 Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
@@ -62,6 +66,7 @@ class Client {
                 if (!token_.empty() && path == "/metrics") {
                     request.set("Authorization", "Bearer " + token_);
                 }
+                if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
                 if (method == "POST") {
                     request.setContentType("application/json");
                     request.setContentLength(static_cast<std::streamsize>(body.size()));
@@ -236,10 +241,26 @@ class Progress {
     int next_percent_ = 0;
 };
 
+std::string sha256_hex(std::istream& in) {
+    Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+    std::array<char, 64 * 1024> buffer{};
+    while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
+        engine.update(buffer.data(), static_cast<unsigned>(in.gcount()));
+    }
+    return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+std::string sha256_hex(const std::string& text) {
+    Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+    engine.update(text);
+    return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
 int import(Client& client, const std::string& path, ImportFormat format, std::size_t batch_size) {
     std::ifstream file;
     std::istream* in = &std::cin;
     std::uint64_t total = 0;
+    std::string content_sha256;  // of the whole file; empty for standard input
     if (path != "-") {
         file.open(path, std::ios::binary);
         if (!file) {
@@ -248,6 +269,9 @@ int import(Client& client, const std::string& path, ImportFormat format, std::si
         }
         file.seekg(0, std::ios::end);
         total = static_cast<std::uint64_t>(file.tellg());
+        file.seekg(0);
+        content_sha256 = sha256_hex(file);
+        file.clear();
         file.seekg(0);
         in = &file;
     }
@@ -259,7 +283,7 @@ int import(Client& client, const std::string& path, ImportFormat format, std::si
     std::string body;
     ImportItem item;
     bool more = true;
-    while (more) {
+    for (std::size_t chunk = 0; more; ++chunk) {
         lines.clear();
         body = "[";
         while (lines.size() < batch_size && (more = reader.next(item, summary.failed))) {
@@ -269,10 +293,14 @@ int import(Client& client, const std::string& path, ImportFormat format, std::si
         }
         body.push_back(']');
         if (lines.empty()) break;
+        const std::string key = import_chunk_key(
+            content_sha256.empty() ? sha256_hex(body) : content_sha256, format, batch_size, chunk);
         Answer answer;
         for (int attempt = 0; attempt < 5; ++attempt) {
-            answer = client.send("POST", "/api/v1/trades/batch", body);
-            if (answer.status != 503) break;
+            answer = client.send("POST", "/api/v1/trades/batch", body, key);
+            // 503: the store is down; 409: this chunk's key is still in flight (a timed-out
+            // attempt): both are answered on a retry with the same key.
+            if (answer.status != 503 && answer.status != 409) break;
             std::this_thread::sleep_for(std::chrono::seconds(1 << attempt));
         }
         std::string error;

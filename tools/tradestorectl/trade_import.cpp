@@ -241,4 +241,16 @@ std::string format_summary(const ImportSummary& summary) {
     return out.str();
 }
 
+std::string import_chunk_key(std::string_view content_sha256, ImportFormat format,
+                             std::size_t batch_size, std::size_t chunk) {
+    std::string key = "tradestorectl-import:";
+    key += format == ImportFormat::Csv ? "csv:" : "jsonl:";
+    key += std::to_string(batch_size);
+    key += ':';
+    key += content_sha256;
+    key += ':';
+    key += std::to_string(chunk);
+    return key;
+}
+
 }  // namespace tradestore::ctl

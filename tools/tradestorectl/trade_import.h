@@ -67,4 +67,12 @@ bool split_csv(std::string_view line, std::vector<std::string>& fields);
 
 std::string format_summary(const ImportSummary& summary);
 
+// The Idempotency-Key of one chunk (POST /trades/batch) of an import: the same input, read
+// with the same format and batch size, gives the same chunks and the same keys, so running an
+// import again decides nothing twice (the server answers each chunk as it did the first time).
+// `content_sha256` is the hex SHA-256 of the whole file, or of the chunk's body when the input
+// cannot be read twice (standard input).
+std::string import_chunk_key(std::string_view content_sha256, ImportFormat format,
+                             std::size_t batch_size, std::size_t chunk);
+
 }  // namespace tradestore::ctl

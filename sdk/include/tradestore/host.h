@@ -26,6 +26,8 @@ enum class IngestStatus : std::uint8_t {
     // positioned candidates is safe (the store skips what committed); a request without an
     // idempotency key may have been applied.
     OutcomeUnknown,
+    KeyInUse,     // an idempotency key of the batch is held (IdempotencyKeyInUse); nothing
+                  // of this batch was committed
 };
 
 struct IngestResult {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tradestore/events.h"
+#include "tradestore/idempotency.h"
 #include "tradestore/outcome.h"
 #include "tradestore/rule.h"
 #include "tradestore/trade.h"
@@ -92,6 +93,10 @@ struct Batch {
     // message that was dead-lettered, for instance. Their ids and timestamps are assigned by
     // the store.
     std::vector<AuditEntry> audit_only;
+    // Idempotency keys claimed by the batch (tradestore/idempotency.h): written with their
+    // answers in the same transaction; a key already held makes apply() throw
+    // IdempotencyKeyInUse and commit nothing.
+    std::vector<IdempotencyClaim> idempotency;
 };
 
 struct AuditQuery {
@@ -146,8 +151,9 @@ public:
     // Candidates (and audit-only entries) whose origin is at or below the recorded position of
     // their partition are not applied again (skipped_as_replay); the position rows are locked
     // for the transaction, so two consumers of one partition cannot both apply an offset.
-    // Stores decide with decide_batch() (tradestore/batch_decision.h). Throws
-    // StoreUnavailable, CommitOutcomeUnknown or StoreRefused as their comments say.
+    // Stores decide with decide_batch() (tradestore/batch_decision.h) and write the claims'
+    // rows with idempotency_rows() (tradestore/idempotency.h). Throws StoreUnavailable,
+    // CommitOutcomeUnknown, StoreRefused or IdempotencyKeyInUse as their comments say.
     virtual std::vector<ItemResult> apply(const Batch& batch, std::span<const Rule* const> rules,
                                           Date business_date) = 0;
 
@@ -223,6 +229,20 @@ public:
     // epoch), so that with several instances on one database each period runs once. Returns
     // false when another instance has claimed (or is running) that period. A store that is
     // never shared may keep this default.
+    // Idempotency keys (Batch::idempotency). A store that keeps them says so, returns a key's
+    // row while it lasts (expired rows may linger until pruned: the caller compares
+    // expires_at) and prunes the expired ones (returning how many). A store that keeps none
+    // keeps these defaults, and sources refuse keys on it rather than ignore them.
+    virtual bool keeps_idempotency_keys() const { return false; }
+    virtual std::optional<StoredAnswer> idempotent_answer(const std::string& key) {
+        (void)key;
+        return std::nullopt;
+    }
+    virtual std::int64_t prune_idempotency_keys(Timestamp now) {
+        (void)now;
+        return 0;
+    }
+
     virtual bool claim_job_run(const std::string& job, std::int64_t period) {
         (void)job;
         (void)period;

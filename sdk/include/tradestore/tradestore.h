@@ -9,6 +9,7 @@
 #include "tradestore/events.h"
 #include "tradestore/export.h"
 #include "tradestore/host.h"
+#include "tradestore/idempotency.h"
 #include "tradestore/job.h"
 #include "tradestore/metrics.h"
 #include "tradestore/outcome.h"

@@ -1,0 +1,17 @@
+#include "idempotency_prune_job.h"
+
+#include <string>
+
+namespace tradestore::rest {
+
+void IdempotencyPruneJob::run(Host& host) {
+    Store& store = host.store();
+    if (!store.keeps_idempotency_keys()) return;
+    const std::int64_t pruned = store.prune_idempotency_keys(host.clock().now());
+    if (pruned > 0) {
+        host.log(LogLevel::Info, "rest-source",
+                 "pruned " + std::to_string(pruned) + " expired idempotency key(s)");
+    }
+}
+
+}  // namespace tradestore::rest
