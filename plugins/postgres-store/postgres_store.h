@@ -1,12 +1,17 @@
 // The PostgreSQL store: the production source of truth, shared by several tradestored
 // instances.
-//  - apply() is one Read Committed transaction per batch: transaction-level advisory locks
-//    on every trade id of the batch (sorted, one round trip), then one read of the current
-//    rows and tombstones, the rule chain in process, and set-based writes (unnest of array
-//    parameters) of trades, tombstones, audit rows and source positions, then COMMIT. Two
-//    round trips per batch in libpq pipeline mode, whatever its size.
-//  - The advisory locks make concurrent writers of one id, in any process, take turns, so a
-//    decision is always made against what is really stored and a lower version never wins.
+//  - apply() is one Read Committed transaction per batch. Round trip 1: the position rows of
+//    the batch's partitions (created if missing, then locked FOR UPDATE, in key order), then
+//    transaction-level advisory locks on every trade id (sorted), then one read of the
+//    current rows and tombstones. decide_batch() (the SDK's) skips replayed offsets and runs
+//    the rule chain in process. Round trip 2: set-based writes (unnest of array parameters)
+//    of trades, tombstones, audit rows and positions, then COMMIT. Two round trips per batch
+//    in libpq pipeline mode, whatever its size.
+//  - The position locks make two consumers of one partition (a zombie and the new owner)
+//    take turns, so an offset is applied once. The advisory locks make concurrent writers of
+//    one id, in any process, take turns, so a decision is always made against what is really
+//    stored and a lower version never wins. Positions are locked before ids, and REST
+//    batches lock ids only, so the two kinds cannot deadlock.
 //  - Every call borrows a connection from a pool (see connection_pool.h). Any failure of the
 //    server rolls the transaction back, drops the connection and throws StoreUnavailable;
 //    later calls reconnect by themselves.

@@ -21,6 +21,27 @@ const char* sql(Query query) {
         case Query::Commit:
             return "COMMIT";
 
+        case Query::EnsurePositions:
+            // $1..$3: the batch's partitions (source, stream, partition), in key order. A
+            // partition never seen gets a row with no offset yet (-1), so that LockPositions
+            // has a row to lock; concurrent inserters of one key wait for each other.
+            return "INSERT INTO source_positions (source, stream, \"partition\", \"offset\") "
+                   "SELECT u.s, u.st, u.p, -1 "
+                   "FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY "
+                   "AS u(s, st, p, n) ORDER BY u.n "
+                   "ON CONFLICT (source, stream, \"partition\") DO NOTHING";
+        case Query::LockPositions:
+            // $1..$3 as EnsurePositions. Locks each partition's row (a primary-key lookup per
+            // key, in the order given: neither subquery is flattened) and returns its offset,
+            // one row per key in that order. Taken before the trade ids' locks, by Kafka
+            // transactions only, so that REST ones (ids only) cannot deadlock with them.
+            return "SELECT k.n, p.o "
+                   "FROM (SELECT u.s, u.st, u.p, u.n "
+                   "FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY "
+                   "AS u(s, st, p, n) ORDER BY u.n) AS k "
+                   "CROSS JOIN LATERAL (SELECT sp.\"offset\" AS o FROM source_positions sp "
+                   "WHERE sp.source = k.s AND sp.stream = k.st AND sp.\"partition\" = k.p "
+                   "FOR UPDATE) AS p";
         case Query::LockKeys:
             // $1: the advisory-lock keys of the batch's trade ids. The subquery's ORDER BY is
             // kept (a sorted subquery is not flattened), so every transaction takes its locks
@@ -219,8 +240,10 @@ const char* sql(Query query) {
         case Query::AuditCountByTrade:
             return "SELECT count(*) FROM audit_log WHERE trade_id = $1::text";
         case Query::SelectPosition:
+            // A row with a negative offset was created to be locked: nothing applied yet.
             return "SELECT \"offset\" FROM source_positions "
-                   "WHERE source = $1::text AND stream = $2::text AND \"partition\" = $3::int";
+                   "WHERE source = $1::text AND stream = $2::text AND \"partition\" = $3::int "
+                   "AND \"offset\" >= 0";
         case Query::Ping:
             return "SELECT 1";
     }
@@ -229,15 +252,39 @@ const char* sql(Query query) {
 
 const char* label(Query query) {
     static constexpr const char* kLabels[] = {
-        "Begin",           "Commit",         "LockKeys",         "ReadState",
-        "InsertTrades",    "UpsertTrades",   "DeleteTombstones", "InsertAudit",
-        "UpsertPositions", "LockKey",        "DeleteTrade",      "Expire",
-        "ClaimJobRun",     "UnshippedAudit", "MarkAuditShipped", "PruneShippedAudit",
-        "UnshippedAuditCount", "AppendEvents", "UnshippedEvents",  "MarkEventsShipped",
+        "Begin",
+        "Commit",
+        "EnsurePositions",
+        "LockPositions",
+        "LockKeys",
+        "ReadState",
+        "InsertTrades",
+        "UpsertTrades",
+        "DeleteTombstones",
+        "InsertAudit",
+        "UpsertPositions",
+        "LockKey",
+        "DeleteTrade",
+        "Expire",
+        "ClaimJobRun",
+        "UnshippedAudit",
+        "MarkAuditShipped",
+        "PruneShippedAudit",
+        "UnshippedAuditCount",
+        "AppendEvents",
+        "UnshippedEvents",
+        "MarkEventsShipped",
         "PruneShippedEvents",
-        "SelectTrade",     "ListTrades",     "ListTradesByBook", "Statistics",
-        "AuditAll",        "AuditByTrade",   "AuditCountAll",    "AuditCountByTrade",
-        "SelectPosition",  "Ping",
+        "SelectTrade",
+        "ListTrades",
+        "ListTradesByBook",
+        "Statistics",
+        "AuditAll",
+        "AuditByTrade",
+        "AuditCountAll",
+        "AuditCountByTrade",
+        "SelectPosition",
+        "Ping",
     };
     static_assert(std::size(kLabels) == kQueryCount);
     return kLabels[static_cast<std::size_t>(query)];

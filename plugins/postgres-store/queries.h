@@ -11,6 +11,8 @@ enum class Query : std::uint8_t {
     // apply
     Begin,
     Commit,
+    EnsurePositions,
+    LockPositions,
     LockKeys,
     ReadState,
     InsertTrades,

@@ -10,6 +10,7 @@
 
 #include "array_literal.h"
 #include "pg_test_support.h"
+#include "queries.h"
 #include "trade_rules.h"
 
 namespace tradestore::pgtest {
@@ -36,7 +37,8 @@ Trade make_trade(std::string id, std::int64_t version, std::string book = "B1") 
 Batch batch_of(std::vector<Trade> trades, std::string source = "rest",
                std::string reference = "r") {
     Batch batch;
-    for (Trade& trade : trades) batch.candidates.push_back({std::move(trade), source, reference, {}});
+    for (Trade& trade : trades)
+        batch.candidates.push_back({std::move(trade), source, reference, {}});
     return batch;
 }
 
@@ -234,7 +236,8 @@ TEST_F(PostgresStoreTest, HostileIdsBooksAndReferencesAreStoredVerbatim) {
         EXPECT_EQ(result.reasons.at(0).code, "DELETED_VERSION");
     }
     Batch restore;
-    for (const std::string& id : texts) restore.candidates.push_back({make_trade(id, 2), "r", id, {}});
+    for (const std::string& id : texts)
+        restore.candidates.push_back({make_trade(id, 2), "r", id, {}});
     for (const ItemResult& result : apply(*store, restore)) {
         EXPECT_EQ(result.outcome, Outcome::Created);
     }
@@ -254,6 +257,33 @@ TEST_F(PostgresStoreTest, HostilePositionKeysRoundTrip) {
             store->position(hostile_texts()[i], hostile_texts()[i], static_cast<std::int32_t>(i)),
             static_cast<std::int64_t>(i));
     }
+}
+
+// The lock of a partition's position row is a primary-key lookup per partition, never a scan
+// of every partition of every source, both as planned for given keys and as a generic plan.
+TEST_F(PostgresStoreTest, ThePositionLockIsAPrimaryKeyLookup) {
+    auto store = open_store();
+    raw_.execute(
+        "INSERT INTO source_positions (source, stream, \"partition\", \"offset\") "
+        "SELECT 'kafka', 'topic-' || (i / 100), i % 100, i FROM generate_series(1, 20000) i");
+    raw_.execute("ANALYZE source_positions");
+    const std::string lock = plugins::pg::sql(plugins::pg::Query::LockPositions);
+    const auto plan_text = [this](const std::string& sql, const std::vector<std::string>& params) {
+        std::string text;
+        for (const auto& row : raw_.query(sql, params)) text += row.at(0).value_or("") + "\n";
+        return text;
+    };
+    const std::string custom =
+        plan_text("EXPLAIN " + lock, {R"({"kafka","kafka"})", R"({"topic-3","topic-4"})", "{7,8}"});
+    EXPECT_THAT(custom, HasSubstr("Index Scan using source_positions_pkey on source_positions"));
+    EXPECT_THAT(custom, ::testing::Not(HasSubstr("Seq Scan on source_positions")));
+
+    raw_.execute("SET plan_cache_mode = force_generic_plan");
+    raw_.execute("PREPARE lock_positions(text[], text[], int[]) AS " + lock);
+    const std::string generic =
+        plan_text(R"(EXPLAIN EXECUTE lock_positions('{"kafka"}', '{"topic-3"}', '{7}'))", {});
+    EXPECT_THAT(generic, HasSubstr("Index Scan using source_positions_pkey on source_positions"));
+    EXPECT_THAT(generic, ::testing::Not(HasSubstr("Seq Scan on source_positions")));
 }
 
 TEST_F(PostgresStoreTest, ArrayLiteralsRoundTripThroughTheServer) {
