@@ -15,11 +15,17 @@
 //  - Every call borrows a connection from a pool (see connection_pool.h). Any failure of the
 //    server rolls the transaction back, drops the connection and throws StoreUnavailable;
 //    later calls reconnect by themselves.
+//  - A connection lost after COMMIT was sent is never taken for a failure: apply() asks the
+//    server, on a fresh connection, about the transaction's id (read in round trip 1) and
+//    returns what committed, runs an aborted transaction again, or throws
+//    CommitOutcomeUnknown when it cannot learn which within commit_outcome_timeout.
 //  - Reads are single statements, each over one committed snapshot.
 #pragma once
 
 #include <tradestore/store.h>
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "connection_pool.h"
@@ -31,6 +37,10 @@ struct PostgresStoreOptions {
     // How often a transaction aborted by the server for a conflict (deadlock, serialization
     // failure) is run again before StoreUnavailable is thrown.
     int conflict_attempts = 3;
+    // After a connection lost once COMMIT was sent, how long apply() keeps asking the server
+    // (on a fresh connection) whether the transaction committed before it throws
+    // CommitOutcomeUnknown.
+    std::chrono::milliseconds commit_outcome_timeout{5000};
     // Recorded in job_runs.claimed_by; default "<hostname>:<pid>".
     std::string instance_name;
     // The hardened setup: when set, the schema is created or migrated through this URI (the
@@ -99,9 +109,14 @@ class PostgresStore final : public Store {
 
   private:
     struct ApplyInput;
-    std::vector<ItemResult> apply_once(const Batch& batch, std::span<const Rule* const> rules,
-                                       Date business_date, const ApplyInput& input,
-                                       bool& commit_sent);
+    struct ApplyAttempt;
+    // One run of apply's transaction; `attempt` says how far it got.
+    void apply_once(const Batch& batch, std::span<const Rule* const> rules, Date business_date,
+                    const ApplyInput& input, ApplyAttempt& attempt);
+    enum class CommitOutcome : std::uint8_t { Committed, Aborted, Unknown };
+    // Whether the transaction `xid` committed, asked on fresh connections until the server
+    // knows or commit_outcome_timeout has passed (then Unknown).
+    CommitOutcome commit_outcome(const std::string& xid);
     // Runs a read on a pooled connection; runs it once more on a fresh connection when the
     // first one turns out to be lost (a read has no effect, so this is always safe).
     template <typename Read>

@@ -3,6 +3,8 @@
 #include <tradestore/batch_decision.h>
 
 #include <algorithm>
+#include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include "array_literal.h"
@@ -141,10 +143,6 @@ class PlanWrites {
     PlanWrites(const PlanWrites&) = delete;
     PlanWrites& operator=(const PlanWrites&) = delete;
 
-    // Round trip 1's steps go first when the plan needed no reads (one round trip in all).
-    void prepend(std::span<const Step> steps) {
-        steps_.insert(steps_.begin(), steps.begin(), steps.end());
-    }
     std::span<const Step> steps() const noexcept { return steps_; }
 
   private:
@@ -163,6 +161,14 @@ struct PostgresStore::ApplyInput {
     Params partition_keys;
     Params lock_keys;
     Params ids;
+};
+
+// How far one run of apply's transaction got: once COMMIT is sent, its results are what
+// committed if the transaction did.
+struct PostgresStore::ApplyAttempt {
+    std::string xid;  // pg_current_xact_id(), read in round trip 1
+    std::vector<ItemResult> results;
+    bool commit_sent = false;
 };
 
 template <typename Write>
@@ -211,33 +217,75 @@ std::vector<ItemResult> PostgresStore::apply(const Batch& batch, std::span<const
 
     // A conflict aborts the whole transaction on the server: run it again. A lost connection
     // before COMMIT was sent cannot have committed anything: run it again, once, on a fresh
-    // connection. After COMMIT was sent, whether it committed is unknown: report it.
+    // connection. After COMMIT was sent, ask the server whether it committed: if it did, its
+    // results are what committed; if it aborted, it is as if COMMIT had never been sent.
     int lost = 0;
     for (int attempt = 1;; ++attempt) {
-        bool commit_sent = false;
+        ApplyAttempt run;
         try {
-            return apply_once(batch, rules, business_date, input, commit_sent);
+            apply_once(batch, rules, business_date, input, run);
+            return std::move(run.results);
         } catch (const pg::Unavailable& error) {
+            if (error.connection_lost() && run.commit_sent) {
+                switch (commit_outcome(run.xid)) {
+                    case CommitOutcome::Committed:
+                        return std::move(run.results);
+                    case CommitOutcome::Aborted:
+                        if (++lost == 1) continue;
+                        throw;
+                    case CommitOutcome::Unknown:
+                        throw CommitOutcomeUnknown(
+                            std::string(error.what()) + "; whether transaction " + run.xid +
+                            " committed could not be learned within " +
+                            std::to_string(options_.commit_outcome_timeout.count()) + " ms");
+                }
+            }
             const bool again = (error.conflict() && attempt < options_.conflict_attempts) ||
-                               (error.connection_lost() && !commit_sent && ++lost == 1);
+                               (error.connection_lost() && !run.commit_sent && ++lost == 1);
             if (!again) throw;
         }
     }
 }
 
-std::vector<ItemResult> PostgresStore::apply_once(const Batch& batch,
-                                                  std::span<const Rule* const> rules,
-                                                  Date business_date, const ApplyInput& input,
-                                                  bool& commit_sent) {
+PostgresStore::CommitOutcome PostgresStore::commit_outcome(const std::string& xid) {
+    using std::chrono::milliseconds;
+    const pg::Clock::time_point until = pg::Clock::now() + options_.commit_outcome_timeout;
+    Params params;
+    params.text(xid);
+    milliseconds pause{20};
+    // Not a pooled connection: those may have been cut with the one that was lost.
+    std::optional<pg::Connection> db;
+    for (;;) {
+        try {
+            if (!db || db->broken()) db.emplace(options_.pool.connection);
+            const pg::Result status = db->run(Query::TransactionStatus, params);
+            const std::string_view text = status.text(0, 0);
+            if (text == "committed") return CommitOutcome::Committed;
+            if (text == "aborted" || text == "unassigned") return CommitOutcome::Aborted;
+            if (text == "forgotten") return CommitOutcome::Unknown;
+            // "in progress": the server is still committing, or has not yet noticed that the
+            // client is gone (then it aborts).
+        } catch (const pg::Unavailable&) {
+            db.reset();  // unreachable for now: ask again
+        }
+        const auto left = std::chrono::duration_cast<milliseconds>(until - pg::Clock::now());
+        if (left <= milliseconds{0}) return CommitOutcome::Unknown;
+        std::this_thread::sleep_for(std::min(pause, left));
+        pause = std::min(pause * 2, milliseconds{500});
+    }
+}
+
+void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> rules,
+                               Date business_date, const ApplyInput& input, ApplyAttempt& attempt) {
     auto lease = pool_.acquire();
     pg::Connection& db = *lease;
 
-    // Round trip 1: the partitions' position rows (created if missing, then locked, in key
-    // order), then every trade id's lock (sorted, so batches cannot deadlock), then what is
-    // stored, in a statement that starts after the locks are held.
+    // Round trip 1: the transaction's id, the partitions' position rows (created if missing,
+    // then locked, in key order), then every trade id's lock (sorted, so batches cannot
+    // deadlock), then what is stored, in a statement that starts after the locks are held.
     const bool positioned = !input.partitions.empty();
     const bool candidates = !batch.candidates.empty();
-    std::vector<Step> reads{{Query::Begin}};
+    std::vector<Step> reads{{Query::Begin}, {Query::TransactionId}};
     if (positioned) {
         reads.push_back({Query::EnsurePositions, &input.partition_keys});
         reads.push_back({Query::LockPositions, &input.partition_keys});
@@ -246,15 +294,12 @@ std::vector<ItemResult> PostgresStore::apply_once(const Batch& batch,
         reads.push_back({Query::LockKeys, &input.lock_keys});
         reads.push_back({Query::ReadState, &input.ids});
     }
-    const bool needs_reads = positioned || candidates;
-
-    RecordedPositions recorded;
+    const std::vector<pg::Result> read = db.pipeline(reads);
+    attempt.xid = read[1].text(0, 0);
+    const RecordedPositions recorded =
+        positioned ? read_positions(read[3], input.partitions) : RecordedPositions{};
     std::unordered_map<std::string, StoredState> loaded;
-    if (needs_reads) {
-        const std::vector<pg::Result> results = db.pipeline(reads);
-        if (positioned) recorded = read_positions(results[2], input.partitions);
-        if (candidates) loaded = read_state(results.back());
-    }
+    if (candidates) loaded = read_state(read.back());
 
     const Timestamp now = pg::now_utc();
     BatchPlan plan = decide_batch(
@@ -263,13 +308,11 @@ std::vector<ItemResult> PostgresStore::apply_once(const Batch& batch,
             return found == loaded.end() ? StoredState{} : std::move(found->second);
         });
 
-    // Round trip 2: every write, set-based, and COMMIT (with round trip 1's BEGIN when there
-    // was nothing to read: audit-only entries of no partition).
-    PlanWrites writes(plan, pg::to_micros(now));
-    if (!needs_reads) writes.prepend(reads);
-    commit_sent = true;
+    // Round trip 2: every write, set-based, and COMMIT.
+    const PlanWrites writes(plan, pg::to_micros(now));
+    attempt.results = std::move(plan.results);
+    attempt.commit_sent = true;
     db.pipeline(writes.steps());
-    return std::move(plan.results);
 }
 
 bool PostgresStore::remove(const std::string& trade_id, const std::string& source,

@@ -21,6 +21,11 @@ const char* sql(Query query) {
         case Query::Commit:
             return "COMMIT";
 
+        case Query::TransactionId:
+            // The transaction's id, assigned now: epoch-qualified (xid8), so it names this
+            // transaction even across xid wraparound; pg_xact_status() takes it after a
+            // connection lost during COMMIT.
+            return "SELECT pg_current_xact_id()";
         case Query::EnsurePositions:
             // $1..$3: the batch's partitions (source, stream, partition), in key order. A
             // partition never seen gets a row with no offset yet (-1), so that LockPositions
@@ -246,6 +251,14 @@ const char* sql(Query query) {
                    "AND \"offset\" >= 0";
         case Query::Ping:
             return "SELECT 1";
+        case Query::TransactionStatus:
+            // $1: an id from TransactionId. 'committed', 'aborted' or 'in progress' as
+            // pg_xact_status() says; 'unassigned' for an id this server has not handed out
+            // (a server that crashed before the transaction wrote anything starts below it:
+            // it never committed), where pg_xact_status() would raise an error; 'forgotten'
+            // when its status is no longer kept (NULL; impossible within seconds).
+            return "SELECT CASE WHEN $1::xid8 >= pg_snapshot_xmax(pg_current_snapshot()) "
+                   "THEN 'unassigned' ELSE coalesce(pg_xact_status($1::xid8), 'forgotten') END";
     }
     return "SELECT 1";
 }
@@ -254,6 +267,7 @@ const char* label(Query query) {
     static constexpr const char* kLabels[] = {
         "Begin",
         "Commit",
+        "TransactionId",
         "EnsurePositions",
         "LockPositions",
         "LockKeys",
@@ -285,6 +299,7 @@ const char* label(Query query) {
         "AuditCountByTrade",
         "SelectPosition",
         "Ping",
+        "TransactionStatus",
     };
     static_assert(std::size(kLabels) == kQueryCount);
     return kLabels[static_cast<std::size_t>(query)];

@@ -83,6 +83,7 @@ TEST(PostgresStoreSettings, DefaultsFollowTheOriginalDesign) {
     EXPECT_EQ(options.pool.connection.statement_timeout, std::chrono::seconds{30});
     EXPECT_EQ(options.pool.connection.connect_timeout, std::chrono::seconds{5});
     EXPECT_EQ(options.pool.connection.application_name, "tradestored");
+    EXPECT_EQ(options.commit_outcome_timeout, std::chrono::seconds{5});
 }
 
 TEST(PostgresStoreSettings, ValuesAreChecked) {
@@ -100,13 +101,15 @@ TEST(PostgresStoreSettings, ValuesAreChecked) {
                                                                {"pre_ping", "false"},
                                                                {"statement_timeout", "250ms"},
                                                                {"connect_timeout", "2s"},
-                                                               {"pool_timeout", "1s"}}));
+                                                               {"pool_timeout", "1s"},
+                                                               {"commit_outcome_timeout", "2s"}}));
     EXPECT_EQ(options.pool.pool_size, 3u);
     EXPECT_EQ(options.pool.max_overflow, 0u);
     EXPECT_FALSE(options.pool.pre_ping);
     EXPECT_EQ(options.pool.connection.statement_timeout, std::chrono::milliseconds{250});
     EXPECT_EQ(options.pool.connection.connect_timeout, std::chrono::seconds{2});
     EXPECT_EQ(options.pool.pool_timeout, std::chrono::seconds{1});
+    EXPECT_EQ(options.commit_outcome_timeout, std::chrono::seconds{2});
 }
 
 TEST(PostgresStoreSettings, TheAuditFloorNeedsTheSchemaOwner) {
