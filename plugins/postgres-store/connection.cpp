@@ -10,6 +10,8 @@
 #include <climits>
 #include <stdexcept>
 
+#include "sqlstate.h"
+
 namespace tradestore::plugins::pg {
 namespace {
 
@@ -17,26 +19,6 @@ std::string trimmed(const char* text) {
     std::string result = text != nullptr ? text : "";
     while (!result.empty() && (result.back() == '\n' || result.back() == ' ')) result.pop_back();
     return result;
-}
-
-bool starts_with(std::string_view text, std::string_view prefix) {
-    return text.substr(0, prefix.size()) == prefix;
-}
-
-// SQLSTATEs after which the session is gone: connection exceptions (08), the server shutting
-// down or crashing (57P01..57P03), the database dropped (57P04), idle timeouts (25P03, 57P05).
-bool session_ended(std::string_view sqlstate) {
-    return starts_with(sqlstate, "08") || sqlstate == "57P01" || sqlstate == "57P02" ||
-           sqlstate == "57P03" || sqlstate == "57P04" || sqlstate == "57P05" || sqlstate == "25P03";
-}
-
-// SQLSTATEs of transient failures, worth a retry later: transaction rollback (40: deadlock,
-// serialization), insufficient resources (53: disk full, out of memory, too many
-// connections), lock not available (55P03), statement timeout or cancel (57014), system and
-// I/O errors (58), and a read-only server (25006: a standby, e.g. during a failover).
-bool transient(std::string_view sqlstate) {
-    return starts_with(sqlstate, "40") || starts_with(sqlstate, "53") || sqlstate == "55P03" ||
-           sqlstate == "57014" || starts_with(sqlstate, "58") || sqlstate == "25006";
 }
 
 bool succeeded(const pg_result* result) {
@@ -89,7 +71,9 @@ std::int64_t Result::affected() const {
 
 Params& Params::text(std::string value) {
     if (value.find('\0') != std::string::npos) {
-        throw std::invalid_argument("postgres-store: a text value contains a NUL byte");
+        throw StoreRefused(
+            "postgres-store: a text value contains a NUL byte, which "
+            "PostgreSQL cannot store");
     }
     values_.push_back(std::move(value));
     null_.push_back(false);
@@ -193,15 +177,22 @@ void Connection::check(pg_result* result, std::string_view context) {
     const std::string sqlstate = field != nullptr ? field : "";
     const std::string message =
         trimmed(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
-    if (PQstatus(conn_) != CONNECTION_OK || sqlstate.empty() || session_ended(sqlstate)) {
-        broken_ = true;
-        throw Unavailable("postgres-store: connection to PostgreSQL lost (" + std::string(context) +
-                              "): " + message,
-                          sqlstate, true);
-    }
-    if (transient(sqlstate)) {
-        throw Unavailable("postgres-store: " + std::string(context) + ": " + message, sqlstate,
-                          false);
+    const ErrorKind kind =
+        PQstatus(conn_) != CONNECTION_OK ? ErrorKind::SessionEnded : classify(sqlstate);
+    switch (kind) {
+        case ErrorKind::SessionEnded:
+            broken_ = true;
+            throw Unavailable("postgres-store: connection to PostgreSQL lost (" +
+                                  std::string(context) + "): " + message,
+                              sqlstate, true);
+        case ErrorKind::Transient:
+            throw Unavailable("postgres-store: " + std::string(context) + ": " + message, sqlstate,
+                              false);
+        case ErrorKind::Refused:
+            throw StoreRefused("postgres-store: PostgreSQL refused the data (" +
+                               std::string(context) + ", SQLSTATE " + sqlstate + "): " + message);
+        case ErrorKind::Other:
+            break;
     }
     throw std::runtime_error("postgres-store: " + std::string(context) + ": " + message);
 }

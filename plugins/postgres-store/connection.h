@@ -1,6 +1,7 @@
 // One libpq connection: connects with the store's timeouts, runs prepared statements in
-// pipelines, and turns every failure into either pg::Unavailable (the server is gone, busy
-// or aborted the transaction: retry later) or std::runtime_error (a bug or bad data).
+// pipelines, and turns every failure, by its SQLSTATE (sqlstate.h), into pg::Unavailable (the
+// server is gone, busy or aborted the transaction: retry later), StoreRefused (the data
+// itself: classes 22, 23, 54) or std::runtime_error (a bug or a setup problem).
 //
 // Nothing here waits without a limit: connecting is bounded by connect_timeout, every result
 // by statement_timeout (enforced by the server) plus connect_timeout (enforced here, for a
@@ -81,7 +82,8 @@ class Result {
     std::unique_ptr<pg_result, ResultDeleter> result_;
 };
 
-// Text-format parameters of one statement; a value is NULL or a string without NUL bytes.
+// Text-format parameters of one statement; a value is NULL or a string without NUL bytes
+// (text() throws StoreRefused for one with a NUL byte).
 class Params {
   public:
     Params& text(std::string value);

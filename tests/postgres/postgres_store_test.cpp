@@ -307,9 +307,59 @@ TEST_F(PostgresStoreTest, ArrayLiteralsRoundTripThroughTheServer) {
 
 TEST_F(PostgresStoreTest, NulBytesAreRefusedNotTruncated) {
     auto store = open_store();
-    EXPECT_THROW(apply(*store, batch_of({make_trade(std::string("T\0X", 3), 1)})),
-                 std::invalid_argument);
+    EXPECT_THROW(apply(*store, batch_of({make_trade(std::string("T\0X", 3), 1)})), StoreRefused);
     EXPECT_EQ(store->statistics(kToday).total_trades, 0);
+    EXPECT_TRUE(store->healthy());
+}
+
+// Data the server refuses (SQLSTATE classes 22, 23, 54) is StoreRefused, never
+// StoreUnavailable (a retry would fail the same way), and nothing of its batch commits.
+TEST_F(PostgresStoreTest, DataTheServerCannotHoldIsRefusedAndNothingOfTheBatchCommits) {
+    auto store = open_store();
+    // 8,000 bytes that do not compress: beyond the audit_log trade_id btree's 2,704 (54000).
+    std::string huge;
+    std::uint32_t state = 14;
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    while (huge.size() < 8000) {
+        state = state * 1664525u + 1013904223u;
+        huge += kAlphabet[(state >> 8) % (sizeof(kAlphabet) - 1)];
+    }
+    Batch batch = batch_of({make_trade("OK-1", 1)});
+    batch.positions.push_back({"kafka", "trades", 0, 5});
+    AuditEntry letter;
+    letter.trade_id = huge;
+    letter.action = AuditAction::ValidationFailed;
+    letter.success = false;
+    letter.reason_codes = {"INVALID_KEY"};
+    letter.source = "kafka";
+    letter.reference = "trades/0/4";
+    letter.origin = {"trades", 0, 4};
+    batch.audit_only.push_back(letter);
+    try {
+        apply(*store, batch);
+        FAIL() << "an 8,000-byte indexed value was accepted";
+    } catch (const StoreRefused& error) {
+        EXPECT_THAT(error.what(), HasSubstr("54000"));
+    }
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM trades"), "0");
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM audit_log"), "0");
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM source_positions"), "0");
+    EXPECT_EQ(store->position("kafka", "trades", 0), std::nullopt);
+
+    // Invalid UTF-8 (22021) is refused the same way.
+    try {
+        apply(*store, batch_of({make_trade("OK-2", 1), make_trade("BAD-\xff\xfe", 1)}));
+        FAIL() << "invalid UTF-8 was accepted";
+    } catch (const StoreRefused& error) {
+        EXPECT_THAT(error.what(), HasSubstr("22021"));
+    }
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM trades"), "0");
+
+    // The store is fine: the same batch without the refused entry goes through.
+    batch.audit_only.clear();
+    EXPECT_EQ(apply(*store, batch).at(0).outcome, Outcome::Created);
+    EXPECT_EQ(store->position("kafka", "trades", 0), 5);
     EXPECT_TRUE(store->healthy());
 }
 
