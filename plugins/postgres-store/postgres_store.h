@@ -39,7 +39,7 @@ struct PostgresStoreOptions {
     int conflict_attempts = 3;
     // After a connection lost once COMMIT was sent, how long apply() keeps asking the server
     // (on a fresh connection) whether the transaction committed before it throws
-    // CommitOutcomeUnknown.
+    // CommitOutcomeUnknown (a connection attempt under way may add one connect_timeout).
     std::chrono::milliseconds commit_outcome_timeout{5000};
     // Recorded in job_runs.claimed_by; default "<hostname>:<pid>".
     std::string instance_name;

@@ -54,7 +54,8 @@ std::vector<SettingSpec> postgres_store_settings() {
          .default_value = "5s",
          .help = "When the connection is lost after COMMIT was sent, how long a write keeps "
                  "asking PostgreSQL (pg_xact_status, on a fresh connection) whether it "
-                 "committed before answering 503 with the outcome unknown",
+                 "committed (plus at most one connect_timeout for an attempt under way) before "
+                 "answering 503 with the outcome unknown",
          .min = 0},
         {.key = "schema_owner_uri",
          .type = SettingType::Secret,

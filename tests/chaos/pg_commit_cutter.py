@@ -10,7 +10,7 @@ closes both sockets instead of forwarding that message: the transaction committe
 client never learns it. The messages before it are forwarded. Clients must connect with
 sslmode=disable (an encrypted stream cannot be read; it is then forwarded uncut, with a
 warning). PORT 0 picks a free port. Prints "listening PORT" once ready, and a line on stderr
-for every cut. When the control file
+after every cut (once both sockets are closed). When the control file
 exists, the integer in it replaces --cut-every at runtime (0: never cut). Exits on SIGTERM.
 Python 3 standard library only.
 """
@@ -54,11 +54,7 @@ class CommitCounter:
         with self._lock:
             every = self._every()
             self._commits += 1
-            cut = every > 0 and self._commits % every == 0
-            if cut:
-                print(f"pg_commit_cutter: cut after COMMIT #{self._commits}",
-                      file=sys.stderr, flush=True)
-            return cut
+            return every > 0 and self._commits % every == 0
 
 
 class Session:
@@ -116,7 +112,11 @@ class Session:
                 if out:
                     self.client.sendall(out)
                 if cut:
-                    break
+                    self.close()
+                    # Only once both sockets are closed: a test may stop the proxy now.
+                    print("pg_commit_cutter: cut a connection after COMMIT",
+                          file=sys.stderr, flush=True)
+                    return
         except OSError:
             pass
         self.close()

@@ -4,12 +4,14 @@
 // must either answer what committed or throw CommitOutcomeUnknown, and every candidate must
 // be decided exactly once, as an oracle applying the version rule in order says.
 #include <fcntl.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +19,7 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "pg_test_support.h"
 #include "trade_rules.h"
@@ -88,6 +91,7 @@ class CommitCutter {
         port_ = line.substr(10);
     }
     ~CommitCutter() {
+        ::kill(pid_, SIGCONT);
         ::kill(pid_, SIGTERM);
         ::waitpid(pid_, nullptr, 0);
     }
@@ -95,6 +99,9 @@ class CommitCutter {
     CommitCutter& operator=(const CommitCutter&) = delete;
 
     const std::string& port() const noexcept { return port_; }
+    // SIGSTOP and SIGCONT: stopped, it answers nobody (a new connection waits in its backlog).
+    void pause() const { ::kill(pid_, SIGSTOP); }
+    void resume() const { ::kill(pid_, SIGCONT); }
     // Replaces --cut-every while running (0: never cut).
     void cut_every(int every) const {
         const auto temporary = control_.string() + ".new";
@@ -153,20 +160,46 @@ class TemporaryDirectory {
     std::filesystem::path path_;
 };
 
-TEST(PostgresCommitOutcome, ACommitCutAfterTheServerAnsweredIsNeitherLostNorAppliedTwice) {
-    PostgresEnvironment env;
-    const auto [host, port] = host_and_port(env.uri());
-    if (host.starts_with("/")) GTEST_SKIP() << "the test server is not on TCP";
-    TemporaryDirectory dir;
-    CommitCutter cutter(host + ":" + port, 3, dir.path());
-    cutter.cut_every(0);  // not while the schema is created
+// A fresh schema and a cutter in front of the test server, cutting nothing yet.
+class PostgresCommitOutcome : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        const auto [host, port] = host_and_port(env_.uri());
+        if (host.starts_with("/")) GTEST_SKIP() << "the test server is not on TCP";
+        cutter_ = std::make_unique<CommitCutter>(host + ":" + port, 0, dir_.path());
+    }
 
-    plugins::PostgresStoreOptions options = env.options();
-    std::string proxied = with_parameter(env.uri(), "host", "127.0.0.1");
-    proxied = with_parameter(proxied, "port", cutter.port());
-    proxied = with_parameter(proxied, "sslmode", "disable");
-    proxied = with_parameter(proxied, "gssencmode", "disable");
-    options.pool.connection.uri = proxied;
+    // The store's options through the cutter (plain text, so the cutter can read it).
+    plugins::PostgresStoreOptions proxied_options() const {
+        plugins::PostgresStoreOptions options = env_.options();
+        std::string proxied = with_parameter(env_.uri(), "host", "127.0.0.1");
+        proxied = with_parameter(proxied, "port", cutter_->port());
+        proxied = with_parameter(proxied, "sslmode", "disable");
+        proxied = with_parameter(proxied, "gssencmode", "disable");
+        options.pool.connection.uri = proxied;
+        return options;
+    }
+
+    PostgresEnvironment env_;
+    TemporaryDirectory dir_;
+    std::unique_ptr<CommitCutter> cutter_;
+};
+
+Trade make_trade(std::string id, std::int64_t version, std::string payload) {
+    Trade trade;
+    trade.trade_id = std::move(id);
+    trade.version = version;
+    trade.counter_party_id = std::move(payload);
+    trade.book_id = "B";
+    trade.maturity_date = kToday + std::chrono::days{30};
+    trade.created_date = kToday;
+    return trade;
+}
+
+TEST_F(PostgresCommitOutcome, ACommitCutAfterTheServerAnsweredIsNeitherLostNorAppliedTwice) {
+    PostgresEnvironment& env = env_;
+    CommitCutter& cutter = *cutter_;
+    plugins::PostgresStoreOptions options = proxied_options();
     options.commit_outcome_timeout = std::chrono::seconds{5};
     plugins::PostgresStore store(options);
     store.open();
@@ -188,13 +221,9 @@ TEST(PostgresCommitOutcome, ACommitCutAfterTheServerAnsweredIsNeitherLostNorAppl
         Batch batch;
         const int size = 1 + static_cast<int>(random() % 4);
         for (int i = 0; i < size; ++i) {
-            Trade trade;
-            trade.trade_id = "CO-" + std::to_string(random() % 20);
-            trade.version = 1 + static_cast<std::int64_t>(random() % 8);
-            trade.counter_party_id = "P" + std::to_string(n) + "-" + std::to_string(i);
-            trade.book_id = "B";
-            trade.maturity_date = kToday + std::chrono::days{30};
-            trade.created_date = kToday;
+            const std::int64_t version = 1 + static_cast<std::int64_t>(random() % 8);
+            Trade trade = make_trade("CO-" + std::to_string(random() % 20), version,
+                                     "P" + std::to_string(n) + "-" + std::to_string(i));
             Candidate candidate{std::move(trade), "rest", "", {}};
             if (kafka) {
                 const std::int64_t offset = next_offset[partition]++;
@@ -281,6 +310,66 @@ TEST(PostgresCommitOutcome, ACommitCutAfterTheServerAnsweredIsNeitherLostNorAppl
     for (const auto& [partition, next] : next_offset) {
         EXPECT_EQ(store.position("kafka", "trades", partition), next - 1);
     }
+}
+
+// When the server cannot be asked in time (the cutter stops answering right after it cut the
+// COMMIT), apply() throws CommitOutcomeUnknown within about its budget, never a plain
+// StoreUnavailable; the transaction did commit, and a retry of the Kafka batch skips it all.
+TEST_F(PostgresCommitOutcome, AnOutcomeThatCannotBeLearnedInTimeIsReportedAsUnknown) {
+    plugins::PostgresStoreOptions options = proxied_options();
+    options.commit_outcome_timeout = std::chrono::seconds{1};
+    plugins::PostgresStore store(options);
+    store.open();
+    plugins::TradeRules trade_rules(true, true);
+    const std::vector<const Rule*> rules{&trade_rules};
+    // The cutter logs a cut once it has closed the sockets: stop it as soon as the line is
+    // there, before the store has reconnected through it (several round trips through the
+    // proxy). Should the store win that race, it learned the outcome: try again.
+    Batch batch;
+    std::int64_t offset = 0;
+    bool unknown = false;
+    for (int attempt = 0; attempt < 3 && !unknown; ++attempt) {
+        batch.candidates.clear();
+        for (int i = 0; i < 3; ++i, ++offset) {
+            batch.candidates.push_back({make_trade("UK-" + std::to_string(offset), 1, "P"),
+                                        "kafka",
+                                        "trades/0/" + std::to_string(offset),
+                                        {"trades", 0, offset}});
+        }
+        const int cuts_before = cutter_->cuts();
+        std::thread stopper([&] {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+            while (cutter_->cuts() == cuts_before && std::chrono::steady_clock::now() < until) {
+                std::this_thread::sleep_for(std::chrono::microseconds{100});
+            }
+            cutter_->pause();
+        });
+        cutter_->cut_every(1);
+        const auto start = std::chrono::steady_clock::now();
+        try {
+            store.apply(batch, rules, kToday);
+        } catch (const CommitOutcomeUnknown& error) {
+            unknown = true;
+            EXPECT_THAT(error.what(), ::testing::HasSubstr("could not be learned within 1000 ms"));
+            // The budget, plus at most one connection attempt (connect_timeout, 2 s here).
+            const auto took = std::chrono::steady_clock::now() - start;
+            EXPECT_GE(took, std::chrono::seconds{1});
+            EXPECT_LT(took, std::chrono::seconds{5});
+        }
+        stopper.join();
+        cutter_->cut_every(0);
+        cutter_->resume();
+    }
+    ASSERT_TRUE(unknown) << "the store learned the outcome three times before the proxy stopped";
+
+    RawConnection raw(env_.uri());
+    const std::string audited = raw.scalar("SELECT count(*) FROM audit_log");
+    EXPECT_EQ(audited, std::to_string(offset));  // every batch did commit
+    const auto results = store.apply(batch, rules, kToday);
+    ASSERT_EQ(results.size(), 3u);
+    for (const ItemResult& result : results) EXPECT_TRUE(result.skipped_as_replay);
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit_log"), audited);
+    EXPECT_EQ(store.position("kafka", "trades", 0), offset - 1);
 }
 
 }  // namespace
