@@ -116,7 +116,7 @@ class PostgresStore final : public Store {
     enum class CommitOutcome : std::uint8_t { Committed, Aborted, Unknown };
     // Whether the transaction `xid` committed, asked on fresh connections until the server
     // knows or commit_outcome_timeout has passed (then Unknown).
-    CommitOutcome commit_outcome(const std::string& xid);
+    CommitOutcome commit_outcome(const ApplyAttempt& attempt);
     // Runs a read on a pooled connection; runs it once more on a fresh connection when the
     // first one turns out to be lost (a read has no effect, so this is always safe).
     template <typename Read>

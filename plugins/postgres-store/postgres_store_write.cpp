@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "array_literal.h"
+#include "commit_outcome.h"
 #include "postgres_store.h"
 #include "rows.h"
 
@@ -166,7 +167,9 @@ struct PostgresStore::ApplyInput {
 // How far one run of apply's transaction got: once COMMIT is sent, its results are what
 // committed if the transaction did.
 struct PostgresStore::ApplyAttempt {
-    std::string xid;  // pg_current_xact_id(), read in round trip 1
+    std::string xid;                 // pg_current_xact_id(), read in round trip 1
+    std::string server_started;      // pg_postmaster_start_time() (micros), read with it
+    std::optional<Params> evidence;  // an audit row it writes, as AuditEvidence's parameters
     std::vector<ItemResult> results;
     bool commit_sent = false;
 };
@@ -227,7 +230,7 @@ std::vector<ItemResult> PostgresStore::apply(const Batch& batch, std::span<const
             return std::move(run.results);
         } catch (const pg::Unavailable& error) {
             if (error.connection_lost() && run.commit_sent) {
-                switch (commit_outcome(run.xid)) {
+                switch (commit_outcome(run)) {
                     case CommitOutcome::Committed:
                         return std::move(run.results);
                     case CommitOutcome::Aborted:
@@ -247,11 +250,11 @@ std::vector<ItemResult> PostgresStore::apply(const Batch& batch, std::span<const
     }
 }
 
-PostgresStore::CommitOutcome PostgresStore::commit_outcome(const std::string& xid) {
+PostgresStore::CommitOutcome PostgresStore::commit_outcome(const ApplyAttempt& attempt) {
     using std::chrono::milliseconds;
     const pg::Clock::time_point until = pg::Clock::now() + options_.commit_outcome_timeout;
     Params params;
-    params.text(xid);
+    params.text(attempt.xid);
     milliseconds pause{20};
     // Not a pooled connection: those may have been cut with the one that was lost.
     std::optional<pg::Connection> db;
@@ -259,12 +262,22 @@ PostgresStore::CommitOutcome PostgresStore::commit_outcome(const std::string& xi
         try {
             if (!db || db->broken()) db.emplace(options_.pool.connection);
             const pg::Result status = db->run(Query::TransactionStatus, params);
-            const std::string_view text = status.text(0, 0);
-            if (text == "committed") return CommitOutcome::Committed;
-            if (text == "aborted" || text == "unassigned") return CommitOutcome::Aborted;
-            if (text == "forgotten") return CommitOutcome::Unknown;
-            // "in progress": the server is still committing, or has not yet noticed that the
-            // client is gone (then it aborts).
+            const bool restarted = status.text(0, 1) != attempt.server_started;
+            switch (pg::commit_verdict(status.text(0, 0), restarted)) {
+                case pg::CommitVerdict::Committed:
+                    return CommitOutcome::Committed;
+                case pg::CommitVerdict::Aborted:
+                    return CommitOutcome::Aborted;
+                case pg::CommitVerdict::CheckEvidence:
+                    if (!attempt.evidence) return CommitOutcome::Unknown;
+                    return db->run(Query::AuditEvidence, *attempt.evidence).integer(0, 0) > 0
+                               ? CommitOutcome::Committed
+                               : CommitOutcome::Aborted;
+                case pg::CommitVerdict::Unknown:
+                    return CommitOutcome::Unknown;
+                case pg::CommitVerdict::AskAgain:
+                    break;
+            }
         } catch (const pg::Unavailable&) {
             db.reset();  // unreachable for now: ask again
         }
@@ -296,6 +309,7 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
     }
     const std::vector<pg::Result> read = db.pipeline(reads);
     attempt.xid = read[1].text(0, 0);
+    attempt.server_started = read[1].text(0, 1);
     const RecordedPositions recorded =
         positioned ? read_positions(read[3], input.partitions) : RecordedPositions{};
     std::unordered_map<std::string, StoredState> loaded;
@@ -309,7 +323,16 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
         });
 
     // Round trip 2: every write, set-based, and COMMIT.
-    const PlanWrites writes(plan, pg::to_micros(now));
+    const std::int64_t now_micros = pg::to_micros(now);
+    const PlanWrites writes(plan, now_micros);
+    if (!plan.audit.empty()) {
+        const AuditRow& row = plan.audit.front();
+        attempt.evidence.emplace();
+        attempt.evidence->text(std::string(row.trade_id))
+            .text(std::string(row.source))
+            .text(std::string(row.reference))
+            .integer(now_micros);
+    }
     attempt.results = std::move(plan.results);
     attempt.commit_sent = true;
     db.pipeline(writes.steps());

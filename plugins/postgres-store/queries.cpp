@@ -24,8 +24,10 @@ const char* sql(Query query) {
         case Query::TransactionId:
             // The transaction's id, assigned now: epoch-qualified (xid8), so it names this
             // transaction even across xid wraparound; pg_xact_status() takes it after a
-            // connection lost during COMMIT.
-            return "SELECT pg_current_xact_id()";
+            // connection lost during COMMIT. With the server's start time (micros), which
+            // tells whether it restarted in between.
+            return "SELECT pg_current_xact_id(), "
+                   "(EXTRACT(EPOCH FROM pg_postmaster_start_time()) * 1000000)::bigint";
         case Query::EnsurePositions:
             // $1..$3: the batch's partitions (source, stream, partition), in key order. A
             // partition never seen gets a row with no offset yet (-1), so that LockPositions
@@ -257,8 +259,17 @@ const char* sql(Query query) {
             // (a server that crashed before the transaction wrote anything starts below it:
             // it never committed), where pg_xact_status() would raise an error; 'forgotten'
             // when its status is no longer kept (NULL; impossible within seconds).
+            // Then the server's start time, as TransactionId reads it.
             return "SELECT CASE WHEN $1::xid8 >= pg_snapshot_xmax(pg_current_snapshot()) "
-                   "THEN 'unassigned' ELSE coalesce(pg_xact_status($1::xid8), 'forgotten') END";
+                   "THEN 'unassigned' ELSE coalesce(pg_xact_status($1::xid8), 'forgotten') END, "
+                   "(EXTRACT(EPOCH FROM pg_postmaster_start_time()) * 1000000)::bigint";
+        case Query::AuditEvidence:
+            // $1 trade id, $2 source, $3 reference, $4 timestamp (micros) of an audit row the
+            // transaction wrote: whether it is there (an index lookup on trade_id). Not by
+            // xmin: the outbox marks rows shipped, which gives them another.
+            return "SELECT count(*) FROM audit_log WHERE trade_id = $1::text "
+                   "AND source = $2::text AND reference = $3::text AND \"timestamp\" = "
+                   "TIMESTAMPTZ 'epoch' + $4::bigint * INTERVAL '1 microsecond'";
     }
     return "SELECT 1";
 }
@@ -300,6 +311,7 @@ const char* label(Query query) {
         "SelectPosition",
         "Ping",
         "TransactionStatus",
+        "AuditEvidence",
     };
     static_assert(std::size(kLabels) == kQueryCount);
     return kLabels[static_cast<std::size_t>(query)];

@@ -51,9 +51,10 @@ enum class Query : std::uint8_t {
     Ping,
     // after a connection lost during COMMIT
     TransactionStatus,
+    AuditEvidence,
 };
 
-inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::TransactionStatus) + 1;
+inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::AuditEvidence) + 1;
 
 const char* sql(Query query);
 // The prepared statement's name on the server, e.g. "ts_3".

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -160,6 +161,21 @@ class TemporaryDirectory {
     std::filesystem::path path_;
 };
 
+// The URI through the cutter (plain text, so that the cutter can read it).
+std::string through(const std::string& uri, const CommitCutter& cutter) {
+    std::string proxied = with_parameter(uri, "host", "127.0.0.1");
+    proxied = with_parameter(proxied, "port", cutter.port());
+    proxied = with_parameter(proxied, "sslmode", "disable");
+    return with_parameter(proxied, "gssencmode", "disable");
+}
+
+// Every candidate of the batch, skipped as a replay or not.
+bool all_skipped(const std::vector<ItemResult>& results, bool skipped) {
+    return std::all_of(results.begin(), results.end(), [skipped](const ItemResult& result) {
+        return result.skipped_as_replay == skipped;
+    });
+}
+
 // A fresh schema and a cutter in front of the test server, cutting nothing yet.
 class PostgresCommitOutcome : public ::testing::Test {
   protected:
@@ -169,14 +185,9 @@ class PostgresCommitOutcome : public ::testing::Test {
         cutter_ = std::make_unique<CommitCutter>(host + ":" + port, 0, dir_.path());
     }
 
-    // The store's options through the cutter (plain text, so the cutter can read it).
     plugins::PostgresStoreOptions proxied_options() const {
         plugins::PostgresStoreOptions options = env_.options();
-        std::string proxied = with_parameter(env_.uri(), "host", "127.0.0.1");
-        proxied = with_parameter(proxied, "port", cutter_->port());
-        proxied = with_parameter(proxied, "sslmode", "disable");
-        proxied = with_parameter(proxied, "gssencmode", "disable");
-        options.pool.connection.uri = proxied;
+        options.pool.connection.uri = through(env_.uri(), *cutter_);
         return options;
     }
 
@@ -370,6 +381,68 @@ TEST_F(PostgresCommitOutcome, AnOutcomeThatCannotBeLearnedInTimeIsReportedAsUnkn
     for (const ItemResult& result : results) EXPECT_TRUE(result.skipped_as_replay);
     EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit_log"), audited);
     EXPECT_EQ(store.position("kafka", "trades", 0), offset - 1);
+}
+
+// The server restarts between the cut COMMIT and the question. A transaction id that never
+// reached the WAL is handed out again after a crash, so "committed" is then checked against
+// the rows the transaction wrote: here it did commit (a fast shutdown flushes), and apply()
+// answers its results once, neither CommitOutcomeUnknown nor a second decision.
+TEST(PostgresCommitOutcomeRestart, ACommitCutBeforeTheServerRestartedIsCheckedAgainstItsRows) {
+    if (!PrivateServer::possible()) {
+        GTEST_SKIP() << "TRADESTORE_TEST_PG_URI names an outside server, which is not ours";
+    }
+    std::unique_ptr<PrivateServer> server;
+    try {
+        server = std::make_unique<PrivateServer>();
+    } catch (const std::exception& error) {
+        if (running_in_ci()) FAIL() << error.what();
+        GTEST_SKIP() << "no PostgreSQL server to restart: " << error.what();
+    }
+    const auto [host, port] = host_and_port(server->uri());
+    TemporaryDirectory dir;
+    CommitCutter cutter(host + ":" + port, 0, dir.path());
+    plugins::PostgresStoreOptions options = store_options(through(server->uri(), cutter));
+    options.commit_outcome_timeout = std::chrono::seconds{60};
+    plugins::PostgresStore store(options);
+    store.open();
+    plugins::TradeRules trade_rules(true, true);
+    const std::vector<const Rule*> rules{&trade_rules};
+    Batch batch;
+    for (std::int64_t offset = 0; offset < 3; ++offset) {
+        batch.candidates.push_back({make_trade("RS-" + std::to_string(offset), 1, "P"),
+                                    "kafka",
+                                    "trades/0/" + std::to_string(offset),
+                                    {"trades", 0, offset}});
+    }
+
+    // Stop the cutter once it cut, restart the server, then let the store ask.
+    std::thread restarter([&] {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+        while (cutter.cuts() == 0 && std::chrono::steady_clock::now() < until) {
+            std::this_thread::sleep_for(std::chrono::microseconds{100});
+        }
+        cutter.pause();
+        server->pause();
+        server->resume();
+        cutter.cut_every(0);
+        cutter.resume();
+    });
+    cutter.cut_every(1);
+    std::vector<ItemResult> results;
+    try {
+        results = store.apply(batch, rules, kToday);
+    } catch (const std::exception& error) {
+        ADD_FAILURE() << error.what();
+    }
+    restarter.join();
+    ASSERT_EQ(results.size(), 3u);
+    EXPECT_TRUE(all_skipped(results, false));
+    for (const ItemResult& result : results) EXPECT_EQ(result.outcome, Outcome::Created);
+
+    RawConnection raw(server->uri());
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit_log"), "3");
+    EXPECT_TRUE(all_skipped(store.apply(batch, rules, kToday), true));
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit_log"), "3");
 }
 
 }  // namespace

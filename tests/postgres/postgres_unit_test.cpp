@@ -8,6 +8,7 @@
 #include <string>
 
 #include "array_literal.h"
+#include "commit_outcome.h"
 #include "connection.h"
 #include "postgres_store.h"
 #include "postgres_store_settings.h"
@@ -49,6 +50,23 @@ TEST(PostgresArrayLiteral, RefusesNulBytes) {
     EXPECT_THROW(array.add(std::string_view("a\0b", 3)), StoreRefused);
     pg::Params params;
     EXPECT_THROW(params.text(std::string("a\0b", 3)), StoreRefused);
+}
+
+// After a restart a transaction id that never reached the WAL may be another transaction's:
+// only "committed" needs a look at the rows, and nothing is in progress from before it.
+TEST(PostgresCommitVerdict, ARestartMakesOnlyCommittedAmbiguous) {
+    using pg::commit_verdict;
+    using pg::CommitVerdict;
+    EXPECT_EQ(commit_verdict("committed", false), CommitVerdict::Committed);
+    EXPECT_EQ(commit_verdict("committed", true), CommitVerdict::CheckEvidence);
+    EXPECT_EQ(commit_verdict("aborted", false), CommitVerdict::Aborted);
+    EXPECT_EQ(commit_verdict("aborted", true), CommitVerdict::Aborted);
+    EXPECT_EQ(commit_verdict("unassigned", false), CommitVerdict::Aborted);
+    EXPECT_EQ(commit_verdict("unassigned", true), CommitVerdict::Aborted);
+    EXPECT_EQ(commit_verdict("in progress", false), CommitVerdict::AskAgain);
+    EXPECT_EQ(commit_verdict("in progress", true), CommitVerdict::Aborted);
+    EXPECT_EQ(commit_verdict("forgotten", false), CommitVerdict::Unknown);
+    EXPECT_EQ(commit_verdict("forgotten", true), CommitVerdict::Unknown);
 }
 
 TEST(PostgresSqlstate, TransientFailuresAreWorthARetry) {
