@@ -271,6 +271,8 @@ std::vector<Result> Connection::pipeline(std::span<const Step> steps) {
     results.reserve(steps.size());
     Owned first_error;
     Query failed_query = Query::Ping;
+    std::size_t failed_step = 0;
+    std::size_t reading = 0;  // the step whose results are being read
     const auto expect_end = [&] {
         while (pg_result* extra = next_result(until)) PQclear(extra);
     };
@@ -278,34 +280,46 @@ std::vector<Result> Connection::pipeline(std::span<const Step> steps) {
         if (!first_error && PQresultStatus(result.get()) != PGRES_PIPELINE_ABORTED) {
             first_error = std::move(result);
             failed_query = query;
+            failed_step = reading;
         }
     };
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-        const Query query = steps[i].query;
-        if (prepare_sent[i]) {
-            Owned prepared(next_result(until));
-            if (!prepared) connection_lost("pipeline out of step");
-            if (!succeeded(prepared.get())) {
-                prepared_[static_cast<std::size_t>(query)] = false;
-                keep_error(std::move(prepared), query);
+    try {
+        for (; reading < steps.size(); ++reading) {
+            const Query query = steps[reading].query;
+            if (prepare_sent[reading]) {
+                Owned prepared(next_result(until));
+                if (!prepared) connection_lost("pipeline out of step");
+                if (!succeeded(prepared.get())) {
+                    prepared_[static_cast<std::size_t>(query)] = false;
+                    keep_error(std::move(prepared), query);
+                }
+                expect_end();
+            }
+            Owned result(next_result(until));
+            if (!result) connection_lost("pipeline out of step");
+            if (succeeded(result.get())) {
+                results.emplace_back(result.release());
+            } else {
+                keep_error(std::move(result), query);
+                results.emplace_back();
             }
             expect_end();
         }
-        Owned result(next_result(until));
-        if (!result) connection_lost("pipeline out of step");
-        if (succeeded(result.get())) {
-            results.emplace_back(result.release());
-        } else {
-            keep_error(std::move(result), query);
-            results.emplace_back();
+        Owned sync(next_result(until));
+        if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+            connection_lost("pipeline out of step");
         }
-        expect_end();
+        if (PQexitPipelineMode(conn_) != 1) connection_lost("exit pipeline mode");
+    } catch (Unavailable& error) {
+        // Which step the server itself answered with an error before the connection ended
+        // (an error of its own, or the one kept): the steps after it never ran.
+        if (first_error) {
+            error.server_failed_at(failed_step);
+        } else if (!error.sqlstate().empty()) {
+            error.server_failed_at(reading);
+        }
+        throw;
     }
-    Owned sync(next_result(until));
-    if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
-        connection_lost("pipeline out of step");
-    }
-    if (PQexitPipelineMode(conn_) != 1) connection_lost("exit pipeline mode");
     if (first_error) check(first_error.get(), label(failed_query));
     last_used = Clock::now();
     return results;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,9 +56,15 @@ class Unavailable : public StoreUnavailable {
     // failure); running it again is safe and likely to succeed.
     bool conflict() const noexcept { return sqlstate_ == "40001" || sqlstate_ == "40P01"; }
 
+    // In a pipeline, the step the server answered with an error (its own or a FATAL as it
+    // ended the session), if it did: the steps after it never ran. Otherwise nullopt.
+    std::optional<std::size_t> server_failed_step() const noexcept { return server_failed_step_; }
+    void server_failed_at(std::size_t step) noexcept { server_failed_step_ = step; }
+
   private:
     std::string sqlstate_;
     bool connection_lost_;
+    std::optional<std::size_t> server_failed_step_;
 };
 
 struct ResultDeleter {

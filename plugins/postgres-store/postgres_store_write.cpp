@@ -172,6 +172,7 @@ struct PostgresStore::ApplyAttempt {
     std::optional<Params> evidence;  // an audit row it writes, as AuditEvidence's parameters
     std::vector<ItemResult> results;
     bool commit_sent = false;
+    std::size_t commit_step = 0;  // COMMIT's place in round trip 2
 };
 
 template <typename Write>
@@ -229,7 +230,12 @@ std::vector<ItemResult> PostgresStore::apply(const Batch& batch, std::span<const
             apply_once(batch, rules, business_date, input, run);
             return std::move(run.results);
         } catch (const pg::Unavailable& error) {
-            if (error.connection_lost() && run.commit_sent) {
+            // Only a COMMIT whose answer is missing is in doubt: an error the server sent for
+            // a step before it means COMMIT never ran.
+            const bool commit_ran =
+                run.commit_sent &&
+                !(error.server_failed_step() && *error.server_failed_step() < run.commit_step);
+            if (error.connection_lost() && commit_ran) {
                 switch (commit_outcome(run)) {
                     case CommitOutcome::Committed:
                         return std::move(run.results);
@@ -244,7 +250,7 @@ std::vector<ItemResult> PostgresStore::apply(const Batch& batch, std::span<const
                 }
             }
             const bool again = (error.conflict() && attempt < options_.conflict_attempts) ||
-                               (error.connection_lost() && !run.commit_sent && ++lost == 1);
+                               (error.connection_lost() && !commit_ran && ++lost == 1);
             if (!again) throw;
         }
     }
@@ -335,6 +341,7 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
     }
     attempt.results = std::move(plan.results);
     attempt.commit_sent = true;
+    attempt.commit_step = writes.steps().size() - 1;
     db.pipeline(writes.steps());
 }
 
