@@ -1,6 +1,6 @@
 #include "array_literal.h"
 
-#include <stdexcept>
+#include <tradestore/store.h>
 
 namespace tradestore::plugins::pg {
 
@@ -10,7 +10,9 @@ void ArrayLiteral::separate() {
 
 ArrayLiteral& ArrayLiteral::add(std::string_view value) {
     if (value.find('\0') != std::string_view::npos) {
-        throw std::invalid_argument("postgres-store: a text value contains a NUL byte");
+        throw StoreRefused(
+            "postgres-store: a text value contains a NUL byte, which "
+            "PostgreSQL cannot store");
     }
     separate();
     text_ += '"';

@@ -12,13 +12,14 @@ namespace tradestore::plugins::pg {
 
 // Builds "{e1,e2,...}". Text elements are always double-quoted with '"' and '\' escaped by a
 // backslash, so that no content (quotes, commas, braces, blanks, the word NULL, non-ASCII)
-// can change the array's shape; a NUL byte cannot be represented and is refused.
+// can change the array's shape; a NUL byte cannot be represented and is refused
+// (StoreRefused: data PostgreSQL cannot hold, like the server's own refusals).
 class ArrayLiteral {
   public:
     ArrayLiteral() : text_("{") {}
 
     void reserve(std::size_t bytes) { text_.reserve(bytes); }
-    // Throws std::invalid_argument for a value containing a NUL byte.
+    // Throws StoreRefused for a value containing a NUL byte.
     ArrayLiteral& add(std::string_view value);
     ArrayLiteral& add(std::int64_t value);
     ArrayLiteral& add(std::optional<std::int64_t> value);

@@ -10,6 +10,8 @@
 #include <climits>
 #include <stdexcept>
 
+#include "sqlstate.h"
+
 namespace tradestore::plugins::pg {
 namespace {
 
@@ -17,26 +19,6 @@ std::string trimmed(const char* text) {
     std::string result = text != nullptr ? text : "";
     while (!result.empty() && (result.back() == '\n' || result.back() == ' ')) result.pop_back();
     return result;
-}
-
-bool starts_with(std::string_view text, std::string_view prefix) {
-    return text.substr(0, prefix.size()) == prefix;
-}
-
-// SQLSTATEs after which the session is gone: connection exceptions (08), the server shutting
-// down or crashing (57P01..57P03), the database dropped (57P04), idle timeouts (25P03, 57P05).
-bool session_ended(std::string_view sqlstate) {
-    return starts_with(sqlstate, "08") || sqlstate == "57P01" || sqlstate == "57P02" ||
-           sqlstate == "57P03" || sqlstate == "57P04" || sqlstate == "57P05" || sqlstate == "25P03";
-}
-
-// SQLSTATEs of transient failures, worth a retry later: transaction rollback (40: deadlock,
-// serialization), insufficient resources (53: disk full, out of memory, too many
-// connections), lock not available (55P03), statement timeout or cancel (57014), system and
-// I/O errors (58), and a read-only server (25006: a standby, e.g. during a failover).
-bool transient(std::string_view sqlstate) {
-    return starts_with(sqlstate, "40") || starts_with(sqlstate, "53") || sqlstate == "55P03" ||
-           sqlstate == "57014" || starts_with(sqlstate, "58") || sqlstate == "25006";
 }
 
 bool succeeded(const pg_result* result) {
@@ -89,7 +71,9 @@ std::int64_t Result::affected() const {
 
 Params& Params::text(std::string value) {
     if (value.find('\0') != std::string::npos) {
-        throw std::invalid_argument("postgres-store: a text value contains a NUL byte");
+        throw StoreRefused(
+            "postgres-store: a text value contains a NUL byte, which "
+            "PostgreSQL cannot store");
     }
     values_.push_back(std::move(value));
     null_.push_back(false);
@@ -193,15 +177,22 @@ void Connection::check(pg_result* result, std::string_view context) {
     const std::string sqlstate = field != nullptr ? field : "";
     const std::string message =
         trimmed(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
-    if (PQstatus(conn_) != CONNECTION_OK || sqlstate.empty() || session_ended(sqlstate)) {
-        broken_ = true;
-        throw Unavailable("postgres-store: connection to PostgreSQL lost (" + std::string(context) +
-                              "): " + message,
-                          sqlstate, true);
-    }
-    if (transient(sqlstate)) {
-        throw Unavailable("postgres-store: " + std::string(context) + ": " + message, sqlstate,
-                          false);
+    const ErrorKind kind =
+        PQstatus(conn_) != CONNECTION_OK ? ErrorKind::SessionEnded : classify(sqlstate);
+    switch (kind) {
+        case ErrorKind::SessionEnded:
+            broken_ = true;
+            throw Unavailable("postgres-store: connection to PostgreSQL lost (" +
+                                  std::string(context) + "): " + message,
+                              sqlstate, true);
+        case ErrorKind::Transient:
+            throw Unavailable("postgres-store: " + std::string(context) + ": " + message, sqlstate,
+                              false);
+        case ErrorKind::Refused:
+            throw StoreRefused("postgres-store: PostgreSQL refused the data (" +
+                               std::string(context) + ", SQLSTATE " + sqlstate + "): " + message);
+        case ErrorKind::Other:
+            break;
     }
     throw std::runtime_error("postgres-store: " + std::string(context) + ": " + message);
 }
@@ -280,6 +271,8 @@ std::vector<Result> Connection::pipeline(std::span<const Step> steps) {
     results.reserve(steps.size());
     Owned first_error;
     Query failed_query = Query::Ping;
+    std::size_t failed_step = 0;
+    std::size_t reading = 0;  // the step whose results are being read
     const auto expect_end = [&] {
         while (pg_result* extra = next_result(until)) PQclear(extra);
     };
@@ -287,34 +280,46 @@ std::vector<Result> Connection::pipeline(std::span<const Step> steps) {
         if (!first_error && PQresultStatus(result.get()) != PGRES_PIPELINE_ABORTED) {
             first_error = std::move(result);
             failed_query = query;
+            failed_step = reading;
         }
     };
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-        const Query query = steps[i].query;
-        if (prepare_sent[i]) {
-            Owned prepared(next_result(until));
-            if (!prepared) connection_lost("pipeline out of step");
-            if (!succeeded(prepared.get())) {
-                prepared_[static_cast<std::size_t>(query)] = false;
-                keep_error(std::move(prepared), query);
+    try {
+        for (; reading < steps.size(); ++reading) {
+            const Query query = steps[reading].query;
+            if (prepare_sent[reading]) {
+                Owned prepared(next_result(until));
+                if (!prepared) connection_lost("pipeline out of step");
+                if (!succeeded(prepared.get())) {
+                    prepared_[static_cast<std::size_t>(query)] = false;
+                    keep_error(std::move(prepared), query);
+                }
+                expect_end();
+            }
+            Owned result(next_result(until));
+            if (!result) connection_lost("pipeline out of step");
+            if (succeeded(result.get())) {
+                results.emplace_back(result.release());
+            } else {
+                keep_error(std::move(result), query);
+                results.emplace_back();
             }
             expect_end();
         }
-        Owned result(next_result(until));
-        if (!result) connection_lost("pipeline out of step");
-        if (succeeded(result.get())) {
-            results.emplace_back(result.release());
-        } else {
-            keep_error(std::move(result), query);
-            results.emplace_back();
+        Owned sync(next_result(until));
+        if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+            connection_lost("pipeline out of step");
         }
-        expect_end();
+        if (PQexitPipelineMode(conn_) != 1) connection_lost("exit pipeline mode");
+    } catch (Unavailable& error) {
+        // Which step the server itself answered with an error before the connection ended
+        // (an error of its own, or the one kept): the steps after it never ran.
+        if (first_error) {
+            error.server_failed_at(failed_step);
+        } else if (!error.sqlstate().empty()) {
+            error.server_failed_at(reading);
+        }
+        throw;
     }
-    Owned sync(next_result(until));
-    if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
-        connection_lost("pipeline out of step");
-    }
-    if (PQexitPipelineMode(conn_) != 1) connection_lost("exit pipeline mode");
     if (first_error) check(first_error.get(), label(failed_query));
     last_used = Clock::now();
     return results;

@@ -1,6 +1,7 @@
 // One libpq connection: connects with the store's timeouts, runs prepared statements in
-// pipelines, and turns every failure into either pg::Unavailable (the server is gone, busy
-// or aborted the transaction: retry later) or std::runtime_error (a bug or bad data).
+// pipelines, and turns every failure, by its SQLSTATE (sqlstate.h), into pg::Unavailable (the
+// server is gone, busy or aborted the transaction: retry later), StoreRefused (the data
+// itself: classes 22, 23, 54) or std::runtime_error (a bug or a setup problem).
 //
 // Nothing here waits without a limit: connecting is bounded by connect_timeout, every result
 // by statement_timeout (enforced by the server) plus connect_timeout (enforced here, for a
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -54,9 +56,15 @@ class Unavailable : public StoreUnavailable {
     // failure); running it again is safe and likely to succeed.
     bool conflict() const noexcept { return sqlstate_ == "40001" || sqlstate_ == "40P01"; }
 
+    // In a pipeline, the step the server answered with an error (its own or a FATAL as it
+    // ended the session), if it did: the steps after it never ran. Otherwise nullopt.
+    std::optional<std::size_t> server_failed_step() const noexcept { return server_failed_step_; }
+    void server_failed_at(std::size_t step) noexcept { server_failed_step_ = step; }
+
   private:
     std::string sqlstate_;
     bool connection_lost_;
+    std::optional<std::size_t> server_failed_step_;
 };
 
 struct ResultDeleter {
@@ -81,7 +89,8 @@ class Result {
     std::unique_ptr<pg_result, ResultDeleter> result_;
 };
 
-// Text-format parameters of one statement; a value is NULL or a string without NUL bytes.
+// Text-format parameters of one statement; a value is NULL or a string without NUL bytes
+// (text() throws StoreRefused for one with a NUL byte).
 class Params {
   public:
     Params& text(std::string value);

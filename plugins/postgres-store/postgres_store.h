@@ -1,20 +1,31 @@
 // The PostgreSQL store: the production source of truth, shared by several tradestored
 // instances.
-//  - apply() is one Read Committed transaction per batch: transaction-level advisory locks
-//    on every trade id of the batch (sorted, one round trip), then one read of the current
-//    rows and tombstones, the rule chain in process, and set-based writes (unnest of array
-//    parameters) of trades, tombstones, audit rows and source positions, then COMMIT. Two
-//    round trips per batch in libpq pipeline mode, whatever its size.
-//  - The advisory locks make concurrent writers of one id, in any process, take turns, so a
-//    decision is always made against what is really stored and a lower version never wins.
+//  - apply() is one Read Committed transaction per batch. Round trip 1: the position rows of
+//    the batch's partitions (created if missing, then locked FOR UPDATE, in key order), then
+//    transaction-level advisory locks on every trade id (sorted), then one read of the
+//    current rows and tombstones. decide_batch() (the SDK's) skips replayed offsets and runs
+//    the rule chain in process. Round trip 2: set-based writes (unnest of array parameters)
+//    of trades, tombstones, audit rows and positions, then COMMIT. Two round trips per batch
+//    in libpq pipeline mode, whatever its size.
+//  - The position locks make two consumers of one partition (a zombie and the new owner)
+//    take turns, so an offset is applied once. The advisory locks make concurrent writers of
+//    one id, in any process, take turns, so a decision is always made against what is really
+//    stored and a lower version never wins. Positions are locked before ids, and REST
+//    batches lock ids only, so the two kinds cannot deadlock.
 //  - Every call borrows a connection from a pool (see connection_pool.h). Any failure of the
 //    server rolls the transaction back, drops the connection and throws StoreUnavailable;
 //    later calls reconnect by themselves.
+//  - A connection lost after COMMIT was sent is never taken for a failure: apply() asks the
+//    server, on a fresh connection, about the transaction's id (read in round trip 1) and
+//    returns what committed, runs an aborted transaction again, or throws
+//    CommitOutcomeUnknown when it cannot learn which within commit_outcome_timeout.
 //  - Reads are single statements, each over one committed snapshot.
 #pragma once
 
 #include <tradestore/store.h>
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "connection_pool.h"
@@ -26,6 +37,10 @@ struct PostgresStoreOptions {
     // How often a transaction aborted by the server for a conflict (deadlock, serialization
     // failure) is run again before StoreUnavailable is thrown.
     int conflict_attempts = 3;
+    // After a connection lost once COMMIT was sent, how long apply() keeps asking the server
+    // (on a fresh connection) whether the transaction committed before it throws
+    // CommitOutcomeUnknown (a connection attempt under way may add one connect_timeout).
+    std::chrono::milliseconds commit_outcome_timeout{5000};
     // Recorded in job_runs.claimed_by; default "<hostname>:<pid>".
     std::string instance_name;
     // The hardened setup: when set, the schema is created or migrated through this URI (the
@@ -99,9 +114,14 @@ class PostgresStore final : public Store {
 
   private:
     struct ApplyInput;
-    std::vector<ItemResult> apply_once(const Batch& batch, std::span<const Rule* const> rules,
-                                       Date business_date, const ApplyInput& input,
-                                       bool& commit_sent);
+    struct ApplyAttempt;
+    // One run of apply's transaction; `attempt` says how far it got.
+    void apply_once(const Batch& batch, std::span<const Rule* const> rules, Date business_date,
+                    const ApplyInput& input, ApplyAttempt& attempt);
+    enum class CommitOutcome : std::uint8_t { Committed, Aborted, Unknown };
+    // Whether the transaction `xid` committed, asked on fresh connections until the server
+    // knows or commit_outcome_timeout has passed (then Unknown).
+    CommitOutcome commit_outcome(const ApplyAttempt& attempt);
     // Runs a read on a pooled connection; runs it once more on a fresh connection when the
     // first one turns out to be lost (a read has no effect, so this is always safe).
     template <typename Read>

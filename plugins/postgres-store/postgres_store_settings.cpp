@@ -49,6 +49,14 @@ std::vector<SettingSpec> postgres_store_settings() {
          .help = "Longest wait for a new connection (whole seconds, at least 2; a "
                  "connect_timeout in the uri takes precedence)",
          .min = 1000},
+        {.key = "commit_outcome_timeout",
+         .type = SettingType::Duration,
+         .default_value = "5s",
+         .help = "When the connection is lost after COMMIT was sent, how long a write keeps "
+                 "asking PostgreSQL (pg_xact_status, on a fresh connection) whether it "
+                 "committed (plus at most one connect_timeout for an attempt under way) before "
+                 "answering 503 with the outcome unknown",
+         .min = 0},
         {.key = "schema_owner_uri",
          .type = SettingType::Secret,
          .default_value = "",
@@ -87,6 +95,7 @@ PostgresStoreOptions postgres_store_options(const Settings& settings) {
         throw std::invalid_argument("postgres-store: connect_timeout must be at least 1s");
     }
     connection.application_name = settings.get_string("application_name");
+    options.commit_outcome_timeout = settings.get_duration("commit_outcome_timeout");
     if (settings.has("schema_owner_uri")) {
         options.schema_owner_uri = settings.get_string("schema_owner_uri");
     }

@@ -1,14 +1,14 @@
 // Writes of the PostgreSQL store: apply, remove, expire and job claims, each one
 // transaction. On any failure the transaction rolls back and nothing is written.
-#include <tradestore/audit_wording.h>
-#include <tradestore/decision.h>
+#include <tradestore/batch_decision.h>
 
 #include <algorithm>
-#include <map>
-#include <tuple>
+#include <optional>
+#include <thread>
 #include <unordered_map>
 
 #include "array_literal.h"
+#include "commit_outcome.h"
 #include "idempotency_steps.h"
 #include "postgres_store.h"
 #include "rows.h"
@@ -22,77 +22,8 @@ using pg::Step;
 
 namespace {
 
-// A trade id's state as read at the start of the transaction.
-struct Loaded {
-    std::optional<Trade> row;
-    std::optional<std::int64_t> tombstone;
-};
-
-// What apply() knows about one trade id during its transaction: the row as it stands after
-// the batch's earlier candidates (pointing into their results), or as loaded.
-struct IdState {
-    const Trade* row = nullptr;  // nullptr: no live row
-    std::optional<std::int64_t> tombstone;
-};
-
-// The audit rows of one apply(), column by column, in the order they are decided.
-class AuditColumns {
-  public:
-    void add(std::string_view trade_id, AuditAction action, bool success,
-             std::string_view reason_codes, std::string_view message,
-             std::optional<std::int64_t> received_version,
-             std::optional<std::int64_t> stored_version, std::string_view source,
-             std::string_view reference) {
-        ids_.add(trade_id);
-        actions_.add(to_string(action));
-        statuses_.add(success ? "success" : "failed");
-        codes_.add(reason_codes);
-        messages_.add(message);
-        received_.add(received_version);
-        stored_.add(stored_version);
-        sources_.add(source);
-        references_.add(reference);
-    }
-    bool empty() const noexcept { return ids_.empty(); }
-
-    // The parameters of Query::InsertAudit; the builder is left empty.
-    Params take(std::int64_t now_micros) {
-        Params params;
-        params.text(ids_.take())
-            .text(actions_.take())
-            .text(statuses_.take())
-            .text(codes_.take())
-            .text(messages_.take())
-            .text(received_.take())
-            .text(stored_.take())
-            .text(sources_.take())
-            .text(references_.take())
-            .integer(now_micros);
-        return params;
-    }
-
-  private:
-    ArrayLiteral ids_, actions_, statuses_, codes_, messages_, received_, stored_, sources_,
-        references_;
-};
-
-// Audit entries that record no decision (dead letters, for instance) go first, as in the
-// SQLite store; the store assigns their ids and timestamps.
-void add_audit_only(AuditColumns& audit, const std::vector<AuditEntry>& entries) {
-    std::string codes;
-    for (const AuditEntry& entry : entries) {
-        codes.clear();
-        for (const std::string& code : entry.reason_codes) {
-            if (!codes.empty()) codes += ',';
-            codes += code;
-        }
-        audit.add(entry.trade_id, entry.action, entry.success, codes, entry.message,
-                  entry.received_version, entry.stored_version, entry.source, entry.reference);
-    }
-}
-
-std::unordered_map<std::string, Loaded> read_state(const pg::Result& result) {
-    std::unordered_map<std::string, Loaded> loaded;
+std::unordered_map<std::string, StoredState> read_state(const pg::Result& result) {
+    std::unordered_map<std::string, StoredState> loaded;
     loaded.reserve(static_cast<std::size_t>(result.rows()));
     for (int row = 0; row < result.rows(); ++row) {
         if (result.is_null(row, pg::kTombstoneColumn)) {
@@ -107,34 +38,145 @@ std::unordered_map<std::string, Loaded> read_state(const pg::Result& result) {
     return loaded;
 }
 
-// The batch's positions, one per (source, stream, partition) with the highest offset, in
-// key order: one statement cannot update a row twice, and a fixed order avoids deadlocks.
-Params position_params(const std::vector<SourcePosition>& positions) {
-    std::map<std::tuple<std::string_view, std::string_view, std::int32_t>, std::int64_t> highest;
-    for (const SourcePosition& position : positions) {
-        auto [it, inserted] = highest.try_emplace(
-            {position.source, position.stream, position.partition}, position.offset);
-        if (!inserted) it->second = std::max(it->second, position.offset);
+// LockPositions' rows: the offset of every key, by the key's place in `keys`.
+RecordedPositions read_positions(const pg::Result& result, const std::vector<PartitionKey>& keys) {
+    RecordedPositions recorded;
+    for (int row = 0; row < result.rows(); ++row) {
+        const auto index = static_cast<std::size_t>(result.integer(row, 0) - 1);
+        recorded.emplace(keys.at(index), result.integer(row, 1));
     }
+    return recorded;
+}
+
+// The partitions' keys as the parameters of EnsurePositions and LockPositions.
+Params partition_params(const std::vector<PartitionKey>& keys) {
+    ArrayLiteral sources, streams, partitions;
+    for (const PartitionKey& key : keys) {
+        sources.add(key.source);
+        streams.add(key.stream);
+        partitions.add(static_cast<std::int64_t>(key.partition));
+    }
+    Params params;
+    params.text(sources.take()).text(streams.take()).text(partitions.take());
+    return params;
+}
+
+// The plan's positions (one per partition, in key order) as UpsertPositions' parameters.
+Params position_params(const std::vector<SourcePosition>& positions) {
     ArrayLiteral sources, streams, partitions, offsets;
-    for (const auto& [key, offset] : highest) {
-        sources.add(std::get<0>(key));
-        streams.add(std::get<1>(key));
-        partitions.add(static_cast<std::int64_t>(std::get<2>(key)));
-        offsets.add(offset);
+    for (const SourcePosition& position : positions) {
+        sources.add(position.source);
+        streams.add(position.stream);
+        partitions.add(static_cast<std::int64_t>(position.partition));
+        offsets.add(position.offset);
     }
     Params params;
     params.text(sources.take()).text(streams.take()).text(partitions.take()).text(offsets.take());
     return params;
 }
 
+Params audit_params(const std::vector<AuditRow>& rows, std::int64_t now_micros) {
+    ArrayLiteral ids, actions, statuses, codes, messages, received, stored, sources, references;
+    for (const AuditRow& row : rows) {
+        ids.add(row.trade_id);
+        actions.add(to_string(row.action));
+        statuses.add(row.success ? "success" : "failed");
+        codes.add(row.reason_codes);
+        messages.add(row.message);
+        received.add(row.received_version);
+        stored.add(row.stored_version);
+        sources.add(row.source);
+        references.add(row.reference);
+    }
+    Params params;
+    params.text(ids.take())
+        .text(actions.take())
+        .text(statuses.take())
+        .text(codes.take())
+        .text(messages.take())
+        .text(received.take())
+        .text(stored.take())
+        .text(sources.take())
+        .text(references.take())
+        .integer(now_micros);
+    return params;
+}
+
+// The statements of round trip 2, with the parameters they point to: every write of the
+// plan, set-based, then COMMIT.
+class PlanWrites {
+  public:
+    // `before_commit`: one more write of the transaction (the idempotency keys' answers).
+    PlanWrites(const BatchPlan& plan, std::int64_t now_micros,
+               std::optional<Step> before_commit = std::nullopt) {
+        // One row per id, the last accepted version: new ids inserted, existing ones updated.
+        ArrayLiteral columns[2][6];
+        ArrayLiteral restored;
+        for (const TradeWrite& write : plan.writes) {
+            const Trade& trade = *plan.results[write.candidate].stored;
+            ArrayLiteral* column = columns[write.existed ? 1 : 0];
+            column[0].add(trade.trade_id);
+            column[1].add(trade.version);
+            column[2].add(trade.counter_party_id);
+            column[3].add(trade.book_id);
+            column[4].add(pg::to_days(trade.maturity_date));
+            column[5].add(pg::to_days(trade.created_date));
+            if (write.restores) restored.add(trade.trade_id);
+        }
+        constexpr Query kTradeQueries[2] = {Query::InsertTrades, Query::UpsertTrades};
+        for (int kind = 0; kind < 2; ++kind) {
+            if (columns[kind][0].empty()) continue;
+            for (ArrayLiteral& column : columns[kind]) trades_[kind].text(column.take());
+            trades_[kind].integer(now_micros);
+            steps_.push_back({kTradeQueries[kind], &trades_[kind]});
+        }
+        if (!restored.empty()) {
+            tombstones_.text(restored.take());
+            steps_.push_back({Query::DeleteTombstones, &tombstones_});
+        }
+        if (!plan.audit.empty()) {
+            audit_ = audit_params(plan.audit, now_micros);
+            steps_.push_back({Query::InsertAudit, &audit_});
+        }
+        if (!plan.positions.empty()) {
+            positions_ = position_params(plan.positions);
+            steps_.push_back({Query::UpsertPositions, &positions_});
+        }
+        if (before_commit) steps_.push_back(*before_commit);
+        steps_.push_back({Query::Commit});
+    }
+    PlanWrites(const PlanWrites&) = delete;
+    PlanWrites& operator=(const PlanWrites&) = delete;
+
+    std::span<const Step> steps() const noexcept { return steps_; }
+
+  private:
+    Params trades_[2];
+    Params tombstones_;
+    Params audit_;
+    Params positions_;
+    std::vector<Step> steps_;
+};
+
 }  // namespace
 
 // What apply() computes from the batch alone, once, however often the transaction runs.
 struct PostgresStore::ApplyInput {
+    std::vector<PartitionKey> partitions;  // partitions_of(batch)
+    Params partition_keys;
     Params lock_keys;
     Params ids;
-    Params positions;
+};
+
+// How far one run of apply's transaction got: once COMMIT is sent, its results are what
+// committed if the transaction did.
+struct PostgresStore::ApplyAttempt {
+    std::string xid;                 // pg_current_xact_id(), read in round trip 1
+    std::string server_started;      // pg_postmaster_start_time() (micros), read with it
+    std::optional<Params> evidence;  // an audit row it writes, as AuditEvidence's parameters
+    std::vector<ItemResult> results;
+    bool commit_sent = false;
+    std::size_t commit_step = 0;  // COMMIT's place in round trip 2
 };
 
 template <typename Write>
@@ -157,7 +199,9 @@ std::vector<ItemResult> PostgresStore::apply(const Batch& batch, std::span<const
     }
 
     ApplyInput input;
-    {
+    input.partitions = partitions_of(batch);
+    if (!input.partitions.empty()) input.partition_keys = partition_params(input.partitions);
+    if (!batch.candidates.empty()) {
         std::vector<std::string_view> ids;
         ids.reserve(batch.candidates.size());
         for (const Candidate& candidate : batch.candidates) {
@@ -179,161 +223,139 @@ std::vector<ItemResult> PostgresStore::apply(const Batch& batch, std::span<const
         input.lock_keys.text(key_array.take());
         input.ids.text(id_array.take());
     }
-    if (!batch.positions.empty()) input.positions = position_params(batch.positions);
 
     // A conflict aborts the whole transaction on the server: run it again. A lost connection
     // before COMMIT was sent cannot have committed anything: run it again, once, on a fresh
-    // connection. After COMMIT was sent, whether it committed is unknown: report it.
+    // connection. After COMMIT was sent, ask the server whether it committed: if it did, its
+    // results are what committed; if it aborted, it is as if COMMIT had never been sent.
     int lost = 0;
     for (int attempt = 1;; ++attempt) {
-        bool commit_sent = false;
+        ApplyAttempt run;
         try {
-            return apply_once(batch, rules, business_date, input, commit_sent);
+            apply_once(batch, rules, business_date, input, run);
+            return std::move(run.results);
         } catch (const pg::Unavailable& error) {
+            // Only a COMMIT whose answer is missing is in doubt: an error the server sent for
+            // a step before it means COMMIT never ran.
+            const bool commit_ran =
+                run.commit_sent &&
+                !(error.server_failed_step() && *error.server_failed_step() < run.commit_step);
+            if (error.connection_lost() && commit_ran) {
+                switch (commit_outcome(run)) {
+                    case CommitOutcome::Committed:
+                        return std::move(run.results);
+                    case CommitOutcome::Aborted:
+                        if (++lost == 1) continue;
+                        throw;
+                    case CommitOutcome::Unknown:
+                        throw CommitOutcomeUnknown(
+                            std::string(error.what()) + "; whether transaction " + run.xid +
+                            " committed could not be learned within " +
+                            std::to_string(options_.commit_outcome_timeout.count()) + " ms");
+                }
+            }
             const bool again = (error.conflict() && attempt < options_.conflict_attempts) ||
-                               (error.connection_lost() && !commit_sent && ++lost == 1);
+                               (error.connection_lost() && !commit_ran && ++lost == 1);
             if (!again) throw;
         }
     }
 }
 
-std::vector<ItemResult> PostgresStore::apply_once(const Batch& batch,
-                                                  std::span<const Rule* const> rules,
-                                                  Date business_date, const ApplyInput& input,
-                                                  bool& commit_sent) {
+PostgresStore::CommitOutcome PostgresStore::commit_outcome(const ApplyAttempt& attempt) {
+    using std::chrono::milliseconds;
+    const pg::Clock::time_point until = pg::Clock::now() + options_.commit_outcome_timeout;
+    Params params;
+    params.text(attempt.xid);
+    milliseconds pause{20};
+    // Not a pooled connection: those may have been cut with the one that was lost.
+    std::optional<pg::Connection> db;
+    for (;;) {
+        try {
+            if (!db || db->broken()) db.emplace(options_.pool.connection);
+            const pg::Result status = db->run(Query::TransactionStatus, params);
+            const bool restarted = status.text(0, 1) != attempt.server_started;
+            switch (pg::commit_verdict(status.text(0, 0), restarted)) {
+                case pg::CommitVerdict::Committed:
+                    return CommitOutcome::Committed;
+                case pg::CommitVerdict::Aborted:
+                    return CommitOutcome::Aborted;
+                case pg::CommitVerdict::CheckEvidence:
+                    if (!attempt.evidence) return CommitOutcome::Unknown;
+                    return db->run(Query::AuditEvidence, *attempt.evidence).integer(0, 0) > 0
+                               ? CommitOutcome::Committed
+                               : CommitOutcome::Aborted;
+                case pg::CommitVerdict::Unknown:
+                    return CommitOutcome::Unknown;
+                case pg::CommitVerdict::AskAgain:
+                    break;
+            }
+        } catch (const pg::Unavailable&) {
+            db.reset();  // unreachable for now: ask again
+        }
+        const auto left = std::chrono::duration_cast<milliseconds>(until - pg::Clock::now());
+        if (left <= milliseconds{0}) return CommitOutcome::Unknown;
+        std::this_thread::sleep_for(std::min(pause, left));
+        pause = std::min(pause * 2, milliseconds{500});
+    }
+}
+
+void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> rules,
+                               Date business_date, const ApplyInput& input, ApplyAttempt& attempt) {
     auto lease = pool_.acquire();
     pg::Connection& db = *lease;
 
-    AuditColumns audit_columns;
-    add_audit_only(audit_columns, batch.audit_only);
+    // Round trip 1: the transaction's id, the partitions' position rows (created if missing,
+    // then locked, in key order), then every trade id's lock (sorted, so batches cannot
+    // deadlock), then what is stored, in a statement that starts after the locks are held.
+    const bool positioned = !input.partitions.empty();
+    const bool candidates = !batch.candidates.empty();
+    std::vector<Step> reads{{Query::Begin}, {Query::TransactionId}};
+    if (positioned) {
+        reads.push_back({Query::EnsurePositions, &input.partition_keys});
+        reads.push_back({Query::LockPositions, &input.partition_keys});
+    }
+    std::size_t state_step = 0;
+    if (candidates) {
+        reads.push_back({Query::LockKeys, &input.lock_keys});
+        state_step = reads.size();
+        reads.push_back({Query::ReadState, &input.ids});
+    }
+    // The batch's idempotency keys are claimed after the locks: a key in use ends it here.
     pg::IdempotencySteps idempotency(batch, pg::now_utc());
-
-    if (batch.candidates.empty()) {  // positions and audit-only entries: one round trip
-        Params audit = audit_columns.take(pg::to_micros(pg::now_utc()));
-        std::vector<Step> steps{{Query::Begin}};
-        if (!idempotency.empty()) {  // claims first, on their own: a refused one ends here
-            const Step claim[] = {{Query::Begin}, idempotency.claim()};
-            idempotency.check(db.pipeline(claim)[1]);
-            steps.clear();
-        }
-        if (!batch.audit_only.empty()) steps.push_back({Query::InsertAudit, &audit});
-        if (!batch.positions.empty()) steps.push_back({Query::UpsertPositions, &input.positions});
-        if (!idempotency.empty()) steps.push_back(idempotency.answer({}));
-        steps.push_back({Query::Commit});
-        commit_sent = true;
-        db.pipeline(steps);
-        return {};
-    }
-
-    // Round trip 1: lock every id of the batch (sorted, so batches cannot deadlock), then
-    // read what is stored, in a statement that starts after the locks are held.
-    // The batch's idempotency keys are claimed in the same round trip, after the locks.
-    std::vector<Step> reads{
-        {Query::Begin}, {Query::LockKeys, &input.lock_keys}, {Query::ReadState, &input.ids}};
     if (!idempotency.empty()) reads.push_back(idempotency.claim());
-    const std::vector<pg::Result> read_results = db.pipeline(reads);
-    if (!idempotency.empty()) idempotency.check(read_results[3]);
-    const std::unordered_map<std::string, Loaded> loaded = read_state(read_results[2]);
+    const std::vector<pg::Result> read = db.pipeline(reads);
+    if (!idempotency.empty()) idempotency.check(read.back());
+    attempt.xid = read[1].text(0, 0);
+    attempt.server_started = read[1].text(0, 1);
+    const RecordedPositions recorded =
+        positioned ? read_positions(read[3], input.partitions) : RecordedPositions{};
+    std::unordered_map<std::string, StoredState> loaded;
+    if (candidates) loaded = read_state(read[state_step]);
 
-    // The rule chain, candidate by candidate, each against the result of the one before.
     const Timestamp now = pg::now_utc();
-    std::vector<ItemResult> results(batch.candidates.size());  // never reallocated: IdState
-    std::unordered_map<std::string_view, IdState> ids;
-    ids.reserve(batch.candidates.size());
-    std::map<std::string_view, std::size_t> last_accepted;  // id -> candidate, in id order
-    std::vector<std::string_view> restored;                 // ids whose tombstone goes
-
-    std::string codes;
-    std::string message;
-    for (std::size_t i = 0; i < batch.candidates.size(); ++i) {
-        const Candidate& candidate = batch.candidates[i];
-        const Trade& incoming = candidate.trade;
-        ItemResult& result = results[i];
-
-        auto [it, first_seen] = ids.try_emplace(incoming.trade_id);
-        IdState& state = it->second;
-        if (first_seen) {
-            if (const auto found = loaded.find(incoming.trade_id); found != loaded.end()) {
-                if (found->second.row) {
-                    state.row = &*found->second.row;
-                } else {
-                    state.tombstone = found->second.tombstone;
-                }
-            }
-        }
-
-        Decision decision =
-            decide(rules, RuleInput{incoming, state.row, state.tombstone, business_date});
-        if (state.row != nullptr) result.previous_version = state.row->version;
-        describe_for_audit(candidate.trade, decision, result.previous_version, codes, message);
-
-        if (decision.outcome == Outcome::Rejected) {
-            if (state.row != nullptr) result.stored = *state.row;
-        } else {
-            Trade& stored = result.stored.emplace(incoming);
-            stored.expired = false;  // owned by the server
-            stored.last_updated = now;
-            last_accepted[it->first] = i;
-            if (state.tombstone) {
-                restored.push_back(it->first);
-                state.tombstone.reset();
-            }
-        }
-        state.row = result.stored ? &*result.stored : nullptr;
-
-        audit_columns.add(incoming.trade_id, audit_action(decision.outcome),
-                          decision.outcome != Outcome::Rejected, codes, message, incoming.version,
-                          result.previous_version, candidate.source, candidate.reference);
-
-        result.outcome = decision.outcome;
-        result.reasons = std::move(decision.reasons);
-        // The store cannot tell a candidate's offset; sources skip replays using position().
-        result.skipped_as_replay = false;
-    }
+    BatchPlan plan = decide_batch(
+        batch, rules, business_date, now, recorded, [&loaded](const std::string& trade_id) {
+            const auto found = loaded.find(trade_id);
+            return found == loaded.end() ? StoredState{} : std::move(found->second);
+        });
 
     // Round trip 2: every write, set-based, and COMMIT.
     const std::int64_t now_micros = pg::to_micros(now);
-    // One row per id, the last accepted version: new ids inserted, existing ones updated.
-    ArrayLiteral columns[2][6];
-    for (const auto& [id, index] : last_accepted) {
-        const Trade& trade = *results[index].stored;
-        const auto found = loaded.find(std::string(id));
-        ArrayLiteral* column = columns[found != loaded.end() && found->second.row ? 1 : 0];
-        column[0].add(trade.trade_id);
-        column[1].add(trade.version);
-        column[2].add(trade.counter_party_id);
-        column[3].add(trade.book_id);
-        column[4].add(pg::to_days(trade.maturity_date));
-        column[5].add(pg::to_days(trade.created_date));
+    std::optional<Step> answers;
+    if (!idempotency.empty()) answers = idempotency.answer(plan.results);
+    const PlanWrites writes(plan, now_micros, answers);
+    if (!plan.audit.empty()) {
+        const AuditRow& row = plan.audit.front();
+        attempt.evidence.emplace();
+        attempt.evidence->text(std::string(row.trade_id))
+            .text(std::string(row.source))
+            .text(std::string(row.reference))
+            .integer(now_micros);
     }
-    const bool inserts = !columns[0][0].empty();
-    const bool updates = !columns[1][0].empty();
-    Params trades[2];
-    for (int kind = 0; kind < 2; ++kind) {
-        if (columns[kind][0].empty()) continue;
-        for (ArrayLiteral& column : columns[kind]) trades[kind].text(column.take());
-        trades[kind].integer(now_micros);
-    }
-    Params tombstones;
-    if (!restored.empty()) {
-        ArrayLiteral restored_ids;
-        for (const std::string_view id : restored) restored_ids.add(id);
-        tombstones.text(restored_ids.take());
-    }
-    Params audit = audit_columns.take(now_micros);
-
-    std::vector<Step> writes;
-    writes.reserve(5);
-    if (inserts) writes.push_back({Query::InsertTrades, &trades[0]});
-    if (updates) writes.push_back({Query::UpsertTrades, &trades[1]});
-    if (!restored.empty()) writes.push_back({Query::DeleteTombstones, &tombstones});
-    writes.push_back({Query::InsertAudit, &audit});
-    if (!batch.positions.empty()) writes.push_back({Query::UpsertPositions, &input.positions});
-    if (!idempotency.empty()) writes.push_back(idempotency.answer(results));
-    writes.push_back({Query::Commit});
-    commit_sent = true;
-    db.pipeline(writes);
-    return results;
+    attempt.results = std::move(plan.results);
+    attempt.commit_sent = true;
+    attempt.commit_step = writes.steps().size() - 1;
+    db.pipeline(writes.steps());
 }
 
 bool PostgresStore::remove(const std::string& trade_id, const std::string& source,

@@ -21,6 +21,34 @@ const char* sql(Query query) {
         case Query::Commit:
             return "COMMIT";
 
+        case Query::TransactionId:
+            // The transaction's id, assigned now: epoch-qualified (xid8), so it names this
+            // transaction even across xid wraparound; pg_xact_status() takes it after a
+            // connection lost during COMMIT. With the server's start time (micros), which
+            // tells whether it restarted in between.
+            return "SELECT pg_current_xact_id(), "
+                   "(EXTRACT(EPOCH FROM pg_postmaster_start_time()) * 1000000)::bigint";
+        case Query::EnsurePositions:
+            // $1..$3: the batch's partitions (source, stream, partition), in key order. A
+            // partition never seen gets a row with no offset yet (-1), so that LockPositions
+            // has a row to lock; concurrent inserters of one key wait for each other.
+            return "INSERT INTO source_positions (source, stream, \"partition\", \"offset\") "
+                   "SELECT u.s, u.st, u.p, -1 "
+                   "FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY "
+                   "AS u(s, st, p, n) ORDER BY u.n "
+                   "ON CONFLICT (source, stream, \"partition\") DO NOTHING";
+        case Query::LockPositions:
+            // $1..$3 as EnsurePositions. Locks each partition's row (a primary-key lookup per
+            // key, in the order given: neither subquery is flattened) and returns its offset,
+            // one row per key in that order. Taken before the trade ids' locks, by Kafka
+            // transactions only, so that REST ones (ids only) cannot deadlock with them.
+            return "SELECT k.n, p.o "
+                   "FROM (SELECT u.s, u.st, u.p, u.n "
+                   "FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY "
+                   "AS u(s, st, p, n) ORDER BY u.n) AS k "
+                   "CROSS JOIN LATERAL (SELECT sp.\"offset\" AS o FROM source_positions sp "
+                   "WHERE sp.source = k.s AND sp.stream = k.st AND sp.\"partition\" = k.p "
+                   "FOR UPDATE) AS p";
         case Query::LockKeys:
             // $1: the advisory-lock keys of the batch's trade ids. The subquery's ORDER BY is
             // kept (a sorted subquery is not flattened), so every transaction takes its locks
@@ -251,27 +279,75 @@ const char* sql(Query query) {
         case Query::AuditCountByTrade:
             return "SELECT count(*) FROM audit_log WHERE trade_id = $1::text";
         case Query::SelectPosition:
+            // A row with a negative offset was created to be locked: nothing applied yet.
             return "SELECT \"offset\" FROM source_positions "
-                   "WHERE source = $1::text AND stream = $2::text AND \"partition\" = $3::int";
+                   "WHERE source = $1::text AND stream = $2::text AND \"partition\" = $3::int "
+                   "AND \"offset\" >= 0";
         case Query::Ping:
             return "SELECT 1";
+        case Query::TransactionStatus:
+            // $1: an id from TransactionId. 'committed', 'aborted' or 'in progress' as
+            // pg_xact_status() says; 'unassigned' for an id this server has not handed out
+            // (a server that crashed before the transaction wrote anything starts below it:
+            // it never committed), where pg_xact_status() would raise an error; 'forgotten'
+            // when its status is no longer kept (NULL; impossible within seconds).
+            // Then the server's start time, as TransactionId reads it.
+            return "SELECT CASE WHEN $1::xid8 >= pg_snapshot_xmax(pg_current_snapshot()) "
+                   "THEN 'unassigned' ELSE coalesce(pg_xact_status($1::xid8), 'forgotten') END, "
+                   "(EXTRACT(EPOCH FROM pg_postmaster_start_time()) * 1000000)::bigint";
+        case Query::AuditEvidence:
+            // $1 trade id, $2 source, $3 reference, $4 timestamp (micros) of an audit row the
+            // transaction wrote: whether it is there (an index lookup on trade_id). Not by
+            // xmin: the outbox marks rows shipped, which gives them another.
+            return "SELECT count(*) FROM audit_log WHERE trade_id = $1::text "
+                   "AND source = $2::text AND reference = $3::text AND \"timestamp\" = "
+                   "TIMESTAMPTZ 'epoch' + $4::bigint * INTERVAL '1 microsecond'";
     }
     return "SELECT 1";
 }
 
 const char* label(Query query) {
     static constexpr const char* kLabels[] = {
-        "Begin",           "Commit",         "LockKeys",         "ReadState",
-        "InsertTrades",    "UpsertTrades",   "DeleteTombstones", "InsertAudit",
-        "UpsertPositions", "LockKey",        "DeleteTrade",      "Expire",
-        "ClaimJobRun",     "UnshippedAudit", "MarkAuditShipped", "PruneShippedAudit",
-        "UnshippedAuditCount", "AppendEvents", "UnshippedEvents",  "MarkEventsShipped",
+        "Begin",
+        "Commit",
+        "TransactionId",
+        "EnsurePositions",
+        "LockPositions",
+        "LockKeys",
+        "ReadState",
+        "InsertTrades",
+        "UpsertTrades",
+        "DeleteTombstones",
+        "InsertAudit",
+        "UpsertPositions",
+        "LockKey",
+        "DeleteTrade",
+        "Expire",
+        "ClaimJobRun",
+        "UnshippedAudit",
+        "MarkAuditShipped",
+        "PruneShippedAudit",
+        "UnshippedAuditCount",
+        "AppendEvents",
+        "UnshippedEvents",
+        "MarkEventsShipped",
         "PruneShippedEvents",
-        "ClaimIdempotencyKeys", "AnswerIdempotencyKeys", "SelectIdempotencyKey",
+        "ClaimIdempotencyKeys",
+        "AnswerIdempotencyKeys",
+        "SelectIdempotencyKey",
         "PruneIdempotencyKeys",
-        "SelectTrade",     "ListTrades",     "ListTradesByBook", "Statistics",
-        "AuditAll",        "AuditByTrade",   "AuditCountAll",    "AuditCountByTrade",
-        "SelectPosition",  "Ping",
+        "SelectTrade",
+        "ListTrades",
+        "ListTradesByBook",
+        "Statistics",
+        "AuditAll",
+        "AuditByTrade",
+        "AuditCountAll",
+        "AuditCountByTrade",
+        "SelectPosition",
+        "Ping",
+        "TransactionStatus",
+        "AuditEvidence",
     };
     static_assert(std::size(kLabels) == kQueryCount);
     return kLabels[static_cast<std::size_t>(query)];

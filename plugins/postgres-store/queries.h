@@ -11,6 +11,9 @@ enum class Query : std::uint8_t {
     // apply
     Begin,
     Commit,
+    TransactionId,
+    EnsurePositions,
+    LockPositions,
     LockKeys,
     ReadState,
     InsertTrades,
@@ -51,9 +54,12 @@ enum class Query : std::uint8_t {
     AuditCountByTrade,
     SelectPosition,
     Ping,
+    // after a connection lost during COMMIT
+    TransactionStatus,
+    AuditEvidence,
 };
 
-inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::Ping) + 1;
+inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::AuditEvidence) + 1;
 
 const char* sql(Query query);
 // The prepared statement's name on the server, e.g. "ts_3".

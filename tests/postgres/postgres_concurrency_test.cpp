@@ -79,8 +79,10 @@ TEST(PostgresSharedDatabase, TwoInstancesConvergeOnTheHighestVersionAndAuditEver
                      i += kThreadsPerInstance) {
                     const auto [id, version] = work[i];
                     batch.candidates.push_back(
-                        {make_trade(id_of(id), version), "rest",
-                         "i" + std::to_string(instance) + ":" + std::to_string(version), {}});
+                        {make_trade(id_of(id), version),
+                         "rest",
+                         "i" + std::to_string(instance) + ":" + std::to_string(version),
+                         {}});
                     if (static_cast<int>(batch.candidates.size()) >= size) {
                         flush();
                         size = batch_size(rng);
@@ -131,6 +133,89 @@ TEST(PostgresSharedDatabase, TwoInstancesConvergeOnTheHighestVersionAndAuditEver
         EXPECT_EQ(current, kVersions);
     }
     for (auto& s : stores) s->close();
+}
+
+// A consumer that lost its partitions (a zombie) and their new owner apply the same Kafka
+// batches at once, from two instances, while a REST writer updates the same ids: each offset
+// is decided by exactly one of them, the positions end at the last offset, and nothing fails
+// (positions are locked before ids, and REST takes ids only, so nothing deadlocks).
+TEST(PostgresSharedDatabase, TwoConsumersOfOnePartitionDecideEachOffsetOnce) {
+    constexpr int kPartitions = 2;
+    constexpr int kBatchesPerPartition = 30;
+    constexpr int kPerBatch = 8;
+    pgtest::PostgresEnvironment environment;
+    std::vector<std::unique_ptr<plugins::PostgresStore>> stores;
+    for (int i = 0; i < 3; ++i) stores.push_back(environment.create_postgres_store());
+    for (auto& store : stores) store->open();
+    plugins::TradeRules trade_rules(true, true);
+    const std::vector<const Rule*> rules{&trade_rules};
+
+    // Batches of both partitions, interleaved; offsets in order within each partition.
+    std::vector<Batch> batches;
+    for (int n = 0; n < kBatchesPerPartition; ++n) {
+        for (std::int32_t partition = 0; partition < kPartitions; ++partition) {
+            Batch& batch = batches.emplace_back();
+            for (int i = 0; i < kPerBatch; ++i) {
+                const std::int64_t offset = std::int64_t{n} * kPerBatch + i;
+                batch.candidates.push_back(
+                    {make_trade(id_of(static_cast<int>(offset % 10)), offset + 1),
+                     "kafka",
+                     "trades/" + std::to_string(partition) + "/" + std::to_string(offset),
+                     {"trades", partition, offset}});
+            }
+        }
+    }
+    std::atomic<std::int64_t> decided{0};
+    std::atomic<int> failures{0};
+    std::atomic<bool> consuming{true};
+    std::vector<std::thread> consumers;
+    for (int consumer = 0; consumer < 2; ++consumer) {
+        consumers.emplace_back([&, consumer] {
+            for (const Batch& batch : batches) {
+                try {
+                    for (const ItemResult& item :
+                         stores[static_cast<std::size_t>(consumer)]->apply(batch, rules, kToday)) {
+                        if (!item.skipped_as_replay) ++decided;
+                    }
+                } catch (const std::exception& error) {
+                    ++failures;
+                    ADD_FAILURE() << "consumer " << consumer << ": " << error.what();
+                }
+            }
+        });
+    }
+    std::thread rest([&] {
+        for (int n = 0; consuming; ++n) {
+            Batch batch;
+            for (int id = 0; id < 10; id += 3) {
+                batch.candidates.push_back(
+                    {make_trade(id_of(id), 1 + n % 50), "rest", "r" + std::to_string(n), {}});
+            }
+            try {
+                stores[2]->apply(batch, rules, kToday);
+            } catch (const std::exception& error) {
+                ++failures;
+                ADD_FAILURE() << "rest: " << error.what();
+            }
+        }
+    });
+    for (auto& consumer : consumers) consumer.join();
+    consuming = false;
+    rest.join();
+
+    constexpr std::int64_t kOffsets = std::int64_t{kPartitions} * kBatchesPerPartition * kPerBatch;
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(decided.load(), kOffsets);  // each by one consumer, the other skipped it
+    pgtest::RawConnection raw(environment.uri());
+    EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit_log WHERE source = 'kafka'"),
+              std::to_string(kOffsets));
+    EXPECT_EQ(raw.scalar("SELECT count(DISTINCT reference) FROM audit_log WHERE source = 'kafka'"),
+              std::to_string(kOffsets));
+    for (std::int32_t partition = 0; partition < kPartitions; ++partition) {
+        EXPECT_EQ(stores[0]->position("kafka", "trades", partition),
+                  std::int64_t{kBatchesPerPartition} * kPerBatch - 1);
+    }
+    for (auto& store : stores) store->close();
 }
 
 // Two instances race for the same job periods: each period has exactly one winner.

@@ -10,6 +10,7 @@
 
 #include "array_literal.h"
 #include "pg_test_support.h"
+#include "queries.h"
 #include "trade_rules.h"
 
 namespace tradestore::pgtest {
@@ -36,7 +37,8 @@ Trade make_trade(std::string id, std::int64_t version, std::string book = "B1") 
 Batch batch_of(std::vector<Trade> trades, std::string source = "rest",
                std::string reference = "r") {
     Batch batch;
-    for (Trade& trade : trades) batch.candidates.push_back({std::move(trade), source, reference, {}});
+    for (Trade& trade : trades)
+        batch.candidates.push_back({std::move(trade), source, reference, {}});
     return batch;
 }
 
@@ -243,7 +245,8 @@ TEST_F(PostgresStoreTest, HostileIdsBooksAndReferencesAreStoredVerbatim) {
         EXPECT_EQ(result.reasons.at(0).code, "DELETED_VERSION");
     }
     Batch restore;
-    for (const std::string& id : texts) restore.candidates.push_back({make_trade(id, 2), "r", id, {}});
+    for (const std::string& id : texts)
+        restore.candidates.push_back({make_trade(id, 2), "r", id, {}});
     for (const ItemResult& result : apply(*store, restore)) {
         EXPECT_EQ(result.outcome, Outcome::Created);
     }
@@ -263,6 +266,33 @@ TEST_F(PostgresStoreTest, HostilePositionKeysRoundTrip) {
             store->position(hostile_texts()[i], hostile_texts()[i], static_cast<std::int32_t>(i)),
             static_cast<std::int64_t>(i));
     }
+}
+
+// The lock of a partition's position row is a primary-key lookup per partition, never a scan
+// of every partition of every source, both as planned for given keys and as a generic plan.
+TEST_F(PostgresStoreTest, ThePositionLockIsAPrimaryKeyLookup) {
+    auto store = open_store();
+    raw_.execute(
+        "INSERT INTO source_positions (source, stream, \"partition\", \"offset\") "
+        "SELECT 'kafka', 'topic-' || (i / 100), i % 100, i FROM generate_series(1, 20000) i");
+    raw_.execute("ANALYZE source_positions");
+    const std::string lock = plugins::pg::sql(plugins::pg::Query::LockPositions);
+    const auto plan_text = [this](const std::string& sql, const std::vector<std::string>& params) {
+        std::string text;
+        for (const auto& row : raw_.query(sql, params)) text += row.at(0).value_or("") + "\n";
+        return text;
+    };
+    const std::string custom =
+        plan_text("EXPLAIN " + lock, {R"({"kafka","kafka"})", R"({"topic-3","topic-4"})", "{7,8}"});
+    EXPECT_THAT(custom, HasSubstr("Index Scan using source_positions_pkey on source_positions"));
+    EXPECT_THAT(custom, ::testing::Not(HasSubstr("Seq Scan on source_positions")));
+
+    raw_.execute("SET plan_cache_mode = force_generic_plan");
+    raw_.execute("PREPARE lock_positions(text[], text[], int[]) AS " + lock);
+    const std::string generic =
+        plan_text(R"(EXPLAIN EXECUTE lock_positions('{"kafka"}', '{"topic-3"}', '{7}'))", {});
+    EXPECT_THAT(generic, HasSubstr("Index Scan using source_positions_pkey on source_positions"));
+    EXPECT_THAT(generic, ::testing::Not(HasSubstr("Seq Scan on source_positions")));
 }
 
 TEST_F(PostgresStoreTest, ArrayLiteralsRoundTripThroughTheServer) {
@@ -286,9 +316,59 @@ TEST_F(PostgresStoreTest, ArrayLiteralsRoundTripThroughTheServer) {
 
 TEST_F(PostgresStoreTest, NulBytesAreRefusedNotTruncated) {
     auto store = open_store();
-    EXPECT_THROW(apply(*store, batch_of({make_trade(std::string("T\0X", 3), 1)})),
-                 std::invalid_argument);
+    EXPECT_THROW(apply(*store, batch_of({make_trade(std::string("T\0X", 3), 1)})), StoreRefused);
     EXPECT_EQ(store->statistics(kToday).total_trades, 0);
+    EXPECT_TRUE(store->healthy());
+}
+
+// Data the server refuses (SQLSTATE classes 22, 23, 54) is StoreRefused, never
+// StoreUnavailable (a retry would fail the same way), and nothing of its batch commits.
+TEST_F(PostgresStoreTest, DataTheServerCannotHoldIsRefusedAndNothingOfTheBatchCommits) {
+    auto store = open_store();
+    // 8,000 bytes that do not compress: beyond the audit_log trade_id btree's 2,704 (54000).
+    std::string huge;
+    std::uint32_t state = 14;
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    while (huge.size() < 8000) {
+        state = state * 1664525u + 1013904223u;
+        huge += kAlphabet[(state >> 8) % (sizeof(kAlphabet) - 1)];
+    }
+    Batch batch = batch_of({make_trade("OK-1", 1)});
+    batch.positions.push_back({"kafka", "trades", 0, 5});
+    AuditEntry letter;
+    letter.trade_id = huge;
+    letter.action = AuditAction::ValidationFailed;
+    letter.success = false;
+    letter.reason_codes = {"INVALID_KEY"};
+    letter.source = "kafka";
+    letter.reference = "trades/0/4";
+    letter.origin = {"trades", 0, 4};
+    batch.audit_only.push_back(letter);
+    try {
+        apply(*store, batch);
+        FAIL() << "an 8,000-byte indexed value was accepted";
+    } catch (const StoreRefused& error) {
+        EXPECT_THAT(error.what(), HasSubstr("54000"));
+    }
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM trades"), "0");
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM audit_log"), "0");
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM source_positions"), "0");
+    EXPECT_EQ(store->position("kafka", "trades", 0), std::nullopt);
+
+    // Invalid UTF-8 (22021) is refused the same way.
+    try {
+        apply(*store, batch_of({make_trade("OK-2", 1), make_trade("BAD-\xff\xfe", 1)}));
+        FAIL() << "invalid UTF-8 was accepted";
+    } catch (const StoreRefused& error) {
+        EXPECT_THAT(error.what(), HasSubstr("22021"));
+    }
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM trades"), "0");
+
+    // The store is fine: the same batch without the refused entry goes through.
+    batch.audit_only.clear();
+    EXPECT_EQ(apply(*store, batch).at(0).outcome, Outcome::Created);
+    EXPECT_EQ(store->position("kafka", "trades", 0), 5);
     EXPECT_TRUE(store->healthy());
 }
 

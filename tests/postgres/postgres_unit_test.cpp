@@ -8,8 +8,11 @@
 #include <string>
 
 #include "array_literal.h"
+#include "commit_outcome.h"
+#include "connection.h"
 #include "postgres_store.h"
 #include "postgres_store_settings.h"
+#include "sqlstate.h"
 
 namespace tradestore::plugins {
 namespace {
@@ -41,9 +44,56 @@ TEST(PostgresArrayLiteral, IntegersAndNulls) {
     EXPECT_EQ(array.take(), "{1,-9223372036854775808,NULL,NULL,7}");
 }
 
+// A value PostgreSQL cannot hold is refused data, as the server's own refusals are.
 TEST(PostgresArrayLiteral, RefusesNulBytes) {
     ArrayLiteral array;
-    EXPECT_THROW(array.add(std::string_view("a\0b", 3)), std::invalid_argument);
+    EXPECT_THROW(array.add(std::string_view("a\0b", 3)), StoreRefused);
+    pg::Params params;
+    EXPECT_THROW(params.text(std::string("a\0b", 3)), StoreRefused);
+}
+
+// After a restart a transaction id that never reached the WAL may be another transaction's:
+// only "committed" needs a look at the rows, and nothing is in progress from before it.
+TEST(PostgresCommitVerdict, ARestartMakesOnlyCommittedAmbiguous) {
+    using pg::commit_verdict;
+    using pg::CommitVerdict;
+    EXPECT_EQ(commit_verdict("committed", false), CommitVerdict::Committed);
+    EXPECT_EQ(commit_verdict("committed", true), CommitVerdict::CheckEvidence);
+    EXPECT_EQ(commit_verdict("aborted", false), CommitVerdict::Aborted);
+    EXPECT_EQ(commit_verdict("aborted", true), CommitVerdict::Aborted);
+    EXPECT_EQ(commit_verdict("unassigned", false), CommitVerdict::Aborted);
+    EXPECT_EQ(commit_verdict("unassigned", true), CommitVerdict::Aborted);
+    EXPECT_EQ(commit_verdict("in progress", false), CommitVerdict::AskAgain);
+    EXPECT_EQ(commit_verdict("in progress", true), CommitVerdict::Aborted);
+    EXPECT_EQ(commit_verdict("forgotten", false), CommitVerdict::Unknown);
+    EXPECT_EQ(commit_verdict("forgotten", true), CommitVerdict::Unknown);
+}
+
+TEST(PostgresSqlstate, TransientFailuresAreWorthARetry) {
+    using pg::ErrorKind;
+    for (const char* sqlstate : {"", "08000", "08003", "08006", "57P01", "57P02", "57P03"}) {
+        EXPECT_EQ(pg::classify(sqlstate), ErrorKind::SessionEnded) << sqlstate;
+    }
+    for (const char* sqlstate :
+         {"40001", "40P01", "55P03", "57014", "53000", "53100", "53200", "53300", "53400"}) {
+        EXPECT_EQ(pg::classify(sqlstate), ErrorKind::Transient) << sqlstate;
+    }
+}
+
+TEST(PostgresSqlstate, DataTheServerCannotHoldIsRefused) {
+    for (const char* sqlstate : {"22000", "22001", "22003", "22021", "22P05", "23505", "23502",
+                                 "23514", "54000", "54001", "54011"}) {
+        EXPECT_EQ(pg::classify(sqlstate), pg::ErrorKind::Refused) << sqlstate;
+    }
+}
+
+TEST(PostgresSqlstate, EverythingElseIsNeitherTransientNorRefused) {
+    // A missing right, a missing table or column, a syntax error, an internal error, a
+    // transaction already aborted: a bug or a setup problem, not the data.
+    for (const char* sqlstate :
+         {"42501", "42P01", "42703", "42601", "XX000", "25P02", "0A000", "40002", "P0001"}) {
+        EXPECT_EQ(pg::classify(sqlstate), pg::ErrorKind::Other) << sqlstate;
+    }
 }
 
 TEST(PostgresLockKey, IsFnv1a64AsASignedBigint) {
@@ -83,6 +133,7 @@ TEST(PostgresStoreSettings, DefaultsFollowTheOriginalDesign) {
     EXPECT_EQ(options.pool.connection.statement_timeout, std::chrono::seconds{30});
     EXPECT_EQ(options.pool.connection.connect_timeout, std::chrono::seconds{5});
     EXPECT_EQ(options.pool.connection.application_name, "tradestored");
+    EXPECT_EQ(options.commit_outcome_timeout, std::chrono::seconds{5});
 }
 
 TEST(PostgresStoreSettings, ValuesAreChecked) {
@@ -100,13 +151,15 @@ TEST(PostgresStoreSettings, ValuesAreChecked) {
                                                                {"pre_ping", "false"},
                                                                {"statement_timeout", "250ms"},
                                                                {"connect_timeout", "2s"},
-                                                               {"pool_timeout", "1s"}}));
+                                                               {"pool_timeout", "1s"},
+                                                               {"commit_outcome_timeout", "2s"}}));
     EXPECT_EQ(options.pool.pool_size, 3u);
     EXPECT_EQ(options.pool.max_overflow, 0u);
     EXPECT_FALSE(options.pool.pre_ping);
     EXPECT_EQ(options.pool.connection.statement_timeout, std::chrono::milliseconds{250});
     EXPECT_EQ(options.pool.connection.connect_timeout, std::chrono::seconds{2});
     EXPECT_EQ(options.pool.pool_timeout, std::chrono::seconds{1});
+    EXPECT_EQ(options.commit_outcome_timeout, std::chrono::seconds{2});
 }
 
 TEST(PostgresStoreSettings, TheAuditFloorNeedsTheSchemaOwner) {
