@@ -99,7 +99,10 @@ class DatabaseRestartTest(unittest.TestCase):
         self.addCleanup(subprocess.run, [script, "stop", state], env=env, capture_output=True)
         with open(os.path.join(state, "uri")) as f:
             uri = f.read().strip()
-        d = Daemon(store_config=f"[plugin.postgres-store]\nuri = {uri}\nconnect_timeout = 1s\n")
+        # A request whose COMMIT the restart cuts waits up to commit_outcome_timeout to learn
+        # whether it committed; shorter than the outage, so the clients see it as 503s.
+        d = Daemon(store_config=f"[plugin.postgres-store]\nuri = {uri}\nconnect_timeout = 1s\n"
+                                "commit_outcome_timeout = 1s\n")
         self.addCleanup(d.cleanup)
         d.start()
 
