@@ -19,6 +19,11 @@ constexpr milliseconds kPollThreadLimit{60'000};    // the poll thread is stuck 
 constexpr milliseconds kDeadLetterTimeout{40'000};  // > the producer's message.timeout.ms
 constexpr milliseconds kThrottle{10'000};
 constexpr std::chrono::seconds kErrorEventEvery{60};
+// Leaving the group before the close: how long to serve rebalances at most, and how long the
+// assignment must stay empty with no rebalance callback before the close may start.
+constexpr milliseconds kLeaveGroupLimit{10'000};
+constexpr milliseconds kLeaveGroupQuiet{300};
+constexpr milliseconds kLeavePoll{50};
 
 std::int64_t now_ms() {
     return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
@@ -292,13 +297,45 @@ void KafkaSource::run() {
 
 void KafkaSource::close_consumer() {
     if (consumer_ == nullptr) return;
-    // Serves the final revoke (which commits) and leaves the group.
+    leave_group();
+    // Nothing is assigned any more: the close only terminates the group handle.
     if (const rd_kafka_resp_err_t result = rd_kafka_consumer_close(consumer_)) {
         log(LogLevel::Warning, "closing the consumer: " + error_text(result));
     }
     rd_kafka_destroy(consumer_);
     consumer_ = nullptr;
     log(LogLevel::Info, "consumer closed; left group " + config_.group_id);
+}
+
+// librdkafka 2.0.2 aborts the process inside rd_kafka_consumer_close (assert
+// !rd_kafka_assignment_in_progress in rd_kafka_cgrp_terminated) when the close meets a
+// rebalance, a commit or an assignment still under way (librdkafka #4792, #4527). So the group
+// is left first, while this thread serves the rebalance callbacks as usual (the revoke commits
+// and unassigns); the close then starts with nothing assigned and nothing pending.
+void KafkaSource::leave_group() {
+    if (const rd_kafka_resp_err_t result = rd_kafka_unsubscribe(consumer_)) {
+        log(LogLevel::Warning, "unsubscribing: " + error_text(result));
+        return;
+    }
+    const auto deadline = Clock::now() + kLeaveGroupLimit;
+    while (Clock::now() < deadline) {
+        MessagePtr message(rd_kafka_consumer_poll(consumer_, static_cast<int>(kLeavePoll.count())));
+        // Messages still arriving are dropped: their offsets are not stored, so the
+        // partition's next owner reads them again.
+        if (message && message->err) on_consumer_error(*message);
+        if (assignment_empty() && Clock::now() - last_rebalance_at_ >= kLeaveGroupQuiet) return;
+    }
+    log(LogLevel::Warning, "the group assignment did not settle within " +
+                               std::to_string(kLeaveGroupLimit.count()) +
+                               " ms of unsubscribing; closing anyway");
+}
+
+bool KafkaSource::assignment_empty() const {
+    if (!assigned_.empty()) return false;
+    rd_kafka_topic_partition_list_t* list = nullptr;
+    if (rd_kafka_assignment(consumer_, &list) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+    const PartitionListPtr assignment(list);
+    return assignment->cnt == 0;
 }
 
 // --- polling --------------------------------------------------------------------------------
@@ -664,20 +701,26 @@ void KafkaSource::pause_assigned(bool pause) {
 
 void KafkaSource::on_rebalance(rd_kafka_resp_err_t error,
                                rd_kafka_topic_partition_list_t* partitions) {
+    last_rebalance_at_ = Clock::now();
     const bool cooperative =
         std::string_view(rd_kafka_rebalance_protocol(consumer_)) == "COOPERATIVE";
+    const bool assigning = error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
     try {
-        if (error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        if (assigning) {
             on_assign(partitions, cooperative);
-        } else if (error == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-            on_revoke(partitions, cooperative);
         } else {
-            log(LogLevel::Error, "rebalance failed: " + error_text(error));
+            if (error != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+                log(LogLevel::Error, "rebalance failed: " + error_text(error));
+            }
             on_revoke(partitions, cooperative);
         }
     } catch (const std::exception& failure) {
         log(LogLevel::Error, std::string("rebalance: ") + failure.what());
+        // The group waits for the unassign call whatever went wrong before it; without it
+        // the member never rejoins and a close would find the rebalance still in progress.
+        if (!assigning) unassign(partitions, cooperative);
     }
+    last_rebalance_at_ = Clock::now();
 }
 
 void KafkaSource::on_assign(rd_kafka_topic_partition_list_t* partitions, bool cooperative) {
@@ -702,13 +745,21 @@ void KafkaSource::on_assign(rd_kafka_topic_partition_list_t* partitions, bool co
         }
     }
     assigned_.insert(added.begin(), added.end());
-    if (paused_) rd_kafka_pause_partitions(consumer_, partitions);
+    // A batch is being retried: the new partitions wait with the others. The assign call
+    // above has already added them to the consumer's assignment, so the pause applies.
+    if (paused_) {
+        if (const rd_kafka_resp_err_t result = rd_kafka_pause_partitions(consumer_, partitions)) {
+            log(LogLevel::Warning, "pausing the assigned partitions: " + error_text(result));
+        }
+    }
     brokers_up_.store(true);
     log(LogLevel::Info, "assigned " + starts);
 }
 
 void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions, bool cooperative) {
-    const std::set<TopicPartition> revoked = partition_set(partitions);
+    // A failed rebalance may come without a list: everything assigned goes.
+    const std::set<TopicPartition> revoked =
+        partitions != nullptr ? partition_set(partitions) : assigned_;
     const auto is_revoked = [&](const KafkaRecord& record) {
         return revoked.contains({record.topic, record.partition});
     };
@@ -723,18 +774,32 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions, bool co
     }
     std::erase_if(pending_, is_revoked);
     std::erase_if(dead_lettered_, [&](const auto& id) { return revoked.contains(id.first); });
-    commit_sync();
-    if (cooperative) {
-        check_error(rd_kafka_incremental_unassign(consumer_, partitions), "incremental unassign");
-    } else {
-        rd_kafka_assign(consumer_, nullptr);
-    }
+    // A lost assignment (session timed out, fenced) cannot commit; the broker would refuse it.
+    if (!rd_kafka_assignment_lost(consumer_)) commit_sync();
+    unassign(partitions, cooperative);
     for (const TopicPartition& tp : revoked) {
         assigned_.erase(tp);
         positions_.erase(tp);
         unknown_positions_.erase(tp);
     }
     log(LogLevel::Info, "revoked " + describe(revoked));
+}
+
+void KafkaSource::unassign(rd_kafka_topic_partition_list_t* partitions, bool cooperative) {
+    if (cooperative) {
+        PartitionListPtr everything;
+        if (partitions == nullptr) {
+            everything = partition_list(assigned_);
+            partitions = everything.get();
+        }
+        if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(consumer_, partitions)) {
+            log(LogLevel::Error,
+                std::string("incremental unassign: ") + rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+        }
+    } else if (const rd_kafka_resp_err_t result = rd_kafka_assign(consumer_, nullptr)) {
+        log(LogLevel::Error, "unassign: " + error_text(result));
+    }
 }
 
 // --- callbacks --------------------------------------------------------------------------------

@@ -24,8 +24,9 @@
 // committed. Messages that wait longer than stall_timeout with nothing committed make the
 // source stalled: unhealthy in /health, tradestore_kafka_stalled = 1 and one KAFKA_STALLED
 // event per stall, until a batch commits. stop() finishes the batch in hand (retrying up to
-// shutdown_timeout), stores and commits its offsets, and closes the consumer, which leaves the
-// group.
+// shutdown_timeout), stores and commits its offsets, unsubscribes and serves the final revoke
+// (which commits and unassigns) until nothing is assigned, and only then closes the consumer:
+// librdkafka 2.0.2 aborts when the close meets a rebalance still in progress.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -79,10 +80,15 @@ class KafkaSource final : public Source {
     void commit_sync();
     void pause_assigned(bool pause);
     void close_consumer();
+    // Unsubscribes and serves the rebalance callbacks until nothing is assigned (bounded).
+    void leave_group();
+    bool assignment_empty() const;
 
     void on_rebalance(rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* partitions);
     void on_assign(rd_kafka_topic_partition_list_t* partitions, bool cooperative);
     void on_revoke(rd_kafka_topic_partition_list_t* partitions, bool cooperative);
+    // Answers a revoke (or a failed rebalance): the group waits for this call.
+    void unassign(rd_kafka_topic_partition_list_t* partitions, bool cooperative);
     void on_stats(std::string_view json);
     void log(LogLevel level, const std::string& message) const;
     void log_throttled(LogLevel level, const std::string& message);
@@ -142,6 +148,7 @@ class KafkaSource final : public Source {
     std::vector<KafkaRecord> pending_;            // the batch in hand
     std::chrono::steady_clock::time_point first_pending_at_{};
     std::set<std::pair<TopicPartition, std::int64_t>> dead_lettered_;  // already in the DLQ
+    std::chrono::steady_clock::time_point last_rebalance_at_{};
     bool paused_ = false;  // every assigned partition is paused while a batch is retried
     bool retrying_after_store_failure_ = false;
     bool stall_reported_ = false;

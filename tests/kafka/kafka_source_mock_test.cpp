@@ -298,7 +298,8 @@ TEST_F(MockKafkaTest, AStoreOutageRetriesTheSameBatchAndMovesNoOffsetUntilItComm
     ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 10; }))
         << host_.log_text;
     EXPECT_TRUE(host_.logged("consumption paused"));
-    EXPECT_TRUE(host_.logged("consumption resumed"));
+    // Logged by the poll thread after the sink has recorded the commit.
+    EXPECT_TRUE(wait_until([&] { return host_.logged("consumption resumed"); }));
     {
         std::lock_guard lock(host_.sink.mutex);
         ASSERT_GE(host_.sink.submitted.size(), 4u);
