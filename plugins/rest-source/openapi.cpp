@@ -548,23 +548,22 @@ JsonValue parameters() {
                   {"schema",
                    object({{"type", "string"}, {"enum", array({"INFO", "WARNING", "ERROR"})}})}}));
     p.set("IdempotencyKey",
-          object(
-              {{"name", "Idempotency-Key"},
-               {"in", "header"},
-               {"required", false},
-               {"description",
-                "Makes a retry safe (IETF httpapi Idempotency-Key draft): the key, a hash of "
-                "the request (method, target, body and the caller's token) and the answer "
-                "are stored with the decisions, in one transaction, and kept for "
-                "idempotency_ttl (24 hours unless configured). A retry with the same key and "
-                "body gets the first answer again, with Idempotent-Replayed: true, and "
-                "decides nothing; the same key with another request gets 422; a retry while "
-                "the first request is in flight gets 409. Keys are per caller (token). "
-                "Without the header a request is decided each time it is sent. Use a new "
-                "key per logical request, e.g. a UUID such as "
-                "5f1c8a0e-3d2b-4c8e-9a41-0b7e6f2d9c11 (no example value is given here, so that "
-                "the docs page does not send one key with every request it tries)."},
-               {"schema", object({{"type", "string"}, {"pattern", "^[ -~]{1,255}$"}})}}));
+          object({{"name", "Idempotency-Key"},
+                  {"in", "header"},
+                  {"required", false},
+                  {"description",
+                   "Makes a retry safe (IETF httpapi Idempotency-Key draft): the key, a hash of "
+                   "the request (method, target, body and the caller's token) and the answer "
+                   "are stored with the decisions, in one transaction, and kept for "
+                   "idempotency_ttl (24 hours unless configured). A retry with the same key and "
+                   "body gets the first answer again, with Idempotent-Replayed: true, and "
+                   "decides nothing; the same key with another request gets 422; a retry while "
+                   "the first request is in flight gets 409. Keys are per caller (token). "
+                   "Without the header a request is decided each time it is sent. Use a new "
+                   "key per logical request, e.g. a UUID such as "
+                   "5f1c8a0e-3d2b-4c8e-9a41-0b7e6f2d9c11 (no example value is given here, so that "
+                   "the docs page does not send one key with every request it tries)."},
+                  {"schema", object({{"type", "string"}, {"pattern", "^[ -~]{1,255}$"}})}}));
     p.set("RequestId",
           object({{"name", "X-Request-ID"},
                   {"in", "header"},

@@ -19,15 +19,15 @@
 namespace tradestore {
 
 enum class IngestStatus : std::uint8_t {
-    Committed,    // items hold one result per candidate
-    Unavailable,  // the store failed; nothing of this batch was committed; retry later
-    ShuttingDown, // the kernel is stopping and takes no new work
+    Committed,     // items hold one result per candidate
+    Unavailable,   // the store failed; nothing of this batch was committed; retry later
+    ShuttingDown,  // the kernel is stopping and takes no new work
     // The store could not learn whether it committed (CommitOutcomeUnknown); a retry of
     // positioned candidates is safe (the store skips what committed); a request without an
     // idempotency key may have been applied.
     OutcomeUnknown,
-    KeyInUse,     // an idempotency key of the batch is held (IdempotencyKeyInUse); nothing
-                  // of this batch was committed
+    KeyInUse,  // an idempotency key of the batch is held (IdempotencyKeyInUse); nothing
+               // of this batch was committed
 };
 
 struct IngestResult {

@@ -44,7 +44,7 @@ struct Rejection {
 // One decision per candidate, in the order the candidates were given.
 struct ItemResult {
     Outcome outcome = Outcome::Rejected;
-    std::vector<Rejection> reasons;  // non-empty exactly when Rejected and not skipped_as_replay
+    std::vector<Rejection> reasons;     // non-empty exactly when Rejected and not skipped_as_replay
     std::optional<Trade> stored;        // the row as stored after this decision
     std::optional<std::int64_t> previous_version;  // the version stored before, if any
     // At or below the recorded position of its partition: applied by an earlier transaction,

@@ -124,7 +124,7 @@ public:
 // retry of positioned candidates is safe (the store skips what committed), a retried request
 // is safe with an idempotency key; anything else may be decided twice.
 class CommitOutcomeUnknown : public StoreUnavailable {
-public:
+  public:
     using StoreUnavailable::StoreUnavailable;
 };
 
@@ -133,7 +133,7 @@ public:
 // again. Nothing of the failed call was committed. The kernel splits the batch to find the
 // item and refuses that item alone.
 class StoreRefused : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
