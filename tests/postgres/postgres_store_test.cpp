@@ -375,6 +375,8 @@ TEST_F(PostgresStoreTest, DataTheServerCannotHoldIsRefusedAndNothingOfTheBatchCo
 // ---- limits: lock waits, the pool ----------------------------------------------------------
 
 // Holds the advisory lock of a trade id, as a writer of that id in another process would.
+// Advisory locks are per database, and every test has a schema of its own in one database:
+// each test holds the lock of an id no other test uses, so parallel tests do not wait on it.
 class HeldLock {
   public:
     HeldLock(const std::string& uri, const std::string& trade_id) : connection_(uri) {
@@ -401,11 +403,11 @@ TEST_F(PostgresStoreTest, ALockWaitEndsAtTheStatementTimeoutWithStoreUnavailable
     auto options = env_.options();
     options.pool.connection.statement_timeout = milliseconds{400};
     auto store = open_store(options);
-    HeldLock lock(env_.uri(), "T1");
+    HeldLock lock(env_.uri(), "LOCKWAIT-1");
 
     const auto start = steady_clock::now();
     try {
-        apply(*store, batch_of({make_trade("T0", 1), make_trade("T1", 1)}));
+        apply(*store, batch_of({make_trade("T0", 1), make_trade("LOCKWAIT-1", 1)}));
         FAIL() << "apply() did not wait for the lock";
     } catch (const StoreUnavailable& error) {
         EXPECT_THAT(error.what(), HasSubstr("statement timeout"));
@@ -419,7 +421,7 @@ TEST_F(PostgresStoreTest, ALockWaitEndsAtTheStatementTimeoutWithStoreUnavailable
     // Other ids are not held up, and once the lock goes the same batch goes through.
     EXPECT_EQ(apply(*store, batch_of({make_trade("T2", 1)})).at(0).outcome, Outcome::Created);
     lock.release();
-    const auto results = apply(*store, batch_of({make_trade("T0", 1), make_trade("T1", 1)}));
+    const auto results = apply(*store, batch_of({make_trade("T0", 1), make_trade("LOCKWAIT-1", 1)}));
     EXPECT_EQ(results.at(1).outcome, Outcome::Created);
     EXPECT_TRUE(store->healthy());
 }
@@ -430,13 +432,13 @@ TEST_F(PostgresStoreTest, WaitingForAConnectionEndsAtThePoolTimeout) {
     options.pool.max_overflow = 0;
     options.pool.pool_timeout = milliseconds{300};
     auto store = open_store(options);
-    HeldLock lock(env_.uri(), "T1");
+    HeldLock lock(env_.uri(), "POOLWAIT-1");
 
-    // The only connection waits for T1's lock.
+    // The only connection waits for POOLWAIT-1's lock.
     auto blocked = std::async(std::launch::async, [&] {
-        return apply(*store, batch_of({make_trade("T1", 1)})).at(0).outcome;
+        return apply(*store, batch_of({make_trade("POOLWAIT-1", 1)})).at(0).outcome;
     });
-    while (HeldLock::waiters(raw_, "T1") < 1) std::this_thread::sleep_for(milliseconds{10});
+    while (HeldLock::waiters(raw_, "POOLWAIT-1") < 1) std::this_thread::sleep_for(milliseconds{10});
     const auto start = steady_clock::now();
     try {
         store->get("T2", kToday);
@@ -462,14 +464,14 @@ TEST_F(PostgresStoreTest, OverflowConnectionsAreClosedWhenTheyComeBack) {
                         "application_name = $1",
                         {options.pool.connection.application_name}));
     };
-    HeldLock lock(env_.uri(), "T1");
+    HeldLock lock(env_.uri(), "OVERFLOW-1");
     std::vector<std::future<Outcome>> writers;
     for (int i = 0; i < 5; ++i) {
         writers.push_back(std::async(std::launch::async, [&, i] {
-            return apply(*store, batch_of({make_trade("T1", i + 1)})).at(0).outcome;
+            return apply(*store, batch_of({make_trade("OVERFLOW-1", i + 1)})).at(0).outcome;
         }));
     }
-    while (HeldLock::waiters(raw_, "T1") < 5) std::this_thread::sleep_for(milliseconds{10});
+    while (HeldLock::waiters(raw_, "OVERFLOW-1") < 5) std::this_thread::sleep_for(milliseconds{10});
     EXPECT_EQ(store->open_connections(), 5u);
     EXPECT_EQ(connections(), 5);
     lock.release();
