@@ -38,9 +38,8 @@ scripts=$(cd "$(dirname "$0")" && pwd)
 
 log() { echo "ferretdb-test-server: $*" >&2; }
 
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
+# shellcheck source=test-server-port.sh
+. "$(dirname "$0")/test-server-port.sh"
 
 server_pid() {
   [ -f "$state/pid" ] && cat "$state/pid"
@@ -138,7 +137,7 @@ start_server() {  # [tls]
 
   local attempt port
   for attempt in 1 2 3 4 5 6 7 8; do
-    port=$((20000 + RANDOM % 40000))
+    port=$(random_server_port)
     port_in_use "$port" && continue
     if launch "$binary" "$dir" "$port"; then
       echo "$port" >"$state/port"
@@ -169,7 +168,8 @@ resume_server() {
     launch "$(cat "$state/binary")" "$(cat "$state/dir")" "$port" && return
     sleep 0.1  # the port may still be in TIME_WAIT use by the old process
   done
-  log "could not restart FerretDB on port $port"
+  log "could not restart FerretDB on port $port; last log lines:"
+  tail -n 20 "$(cat "$state/dir")/server.log" >&2 || true
   exit 1
 }
 

@@ -58,9 +58,8 @@ as_owner() {
   fi
 }
 
-port_in_use() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
+# shellcheck source=test-server-port.sh
+. "$(dirname "$0")/test-server-port.sh"
 
 pg_start() {  # <bindir> <dir>
   as_owner "$1/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 60 start >/dev/null
@@ -142,7 +141,7 @@ start_server() {  # [tls]
 
   local attempt port
   for attempt in 1 2 3 4 5 6 7 8; do
-    port=$((20000 + RANDOM % 40000))
+    port=$(random_server_port)
     port_in_use "$port" && continue
     # The server's own settings: loopback only, its socket in its directory, enough
     # connections for several pools, and room in the lock table for batches of a few
