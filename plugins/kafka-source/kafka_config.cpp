@@ -46,6 +46,10 @@ std::vector<SettingSpec> setting_specs() {
          "Most messages handed to the store in one batch (one transaction)", 1, 100'000},
         {"batch_wait", SettingType::Duration, "50ms", false,
          "How long a batch waits to fill up once its first message arrived", 0, 60'000},
+        {"max_buffered_mb", SettingType::Int, "64", false,
+         "Most messages (in MiB) polled and not yet committed, all partitions together; past "
+         "it, consumption pauses until half of it is committed",
+         1, 65'536},
         {"dead_letter_topic", SettingType::String, "trades.dlq", false,
          "Topic receiving messages that are not JSON or not a valid trade, and trades the "
          "store refused"},
@@ -141,6 +145,10 @@ KafkaConfig config_from_settings(const Settings& settings) {
         config.batch_size = static_cast<std::size_t>(settings.get_int("batch_size"));
     }
     if (settings.has("batch_wait")) config.batch_wait = settings.get_duration("batch_wait");
+    if (settings.has("max_buffered_mb")) {
+        config.max_buffered_bytes = static_cast<std::size_t>(settings.get_int("max_buffered_mb"))
+                                    << 20;
+    }
     if (settings.has("dead_letter_topic")) {
         config.dead_letter_topic = settings.get_string("dead_letter_topic");
     }

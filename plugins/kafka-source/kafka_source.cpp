@@ -4,19 +4,16 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "kafka_source_detail.h"
 #include "rdkafka_handles.h"
 
 namespace tradestore::kafka {
 
+using namespace detail;
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
-
 constexpr milliseconds kIdlePoll{100};
-constexpr milliseconds kFirstBackoff{100};
-constexpr milliseconds kPollThreadLimit{60'000};    // the poll thread is stuck beyond this
-constexpr milliseconds kDeadLetterTimeout{40'000};  // > the producer's message.timeout.ms
 constexpr milliseconds kThrottle{10'000};
 constexpr std::chrono::seconds kErrorEventEvery{60};
 // Leaving the group before the close: how long to serve rebalances at most, and how long the
@@ -25,23 +22,11 @@ constexpr milliseconds kLeaveGroupLimit{10'000};
 constexpr milliseconds kLeaveGroupQuiet{300};
 constexpr milliseconds kLeavePoll{50};
 
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<milliseconds>(Clock::now().time_since_epoch()).count();
-}
-
 LogLevel level_of(int syslog_level) {
     if (syslog_level <= 3) return LogLevel::Error;
     if (syslog_level == 4) return LogLevel::Warning;
     if (syslog_level <= 6) return LogLevel::Info;
     return LogLevel::Debug;
-}
-
-PartitionListPtr partition_list(const std::set<TopicPartition>& partitions) {
-    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
-    for (const TopicPartition& tp : partitions) {
-        rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
-    }
-    return list;
 }
 
 std::set<TopicPartition> partition_set(const rd_kafka_topic_partition_list_t* list) {
@@ -52,31 +37,11 @@ std::set<TopicPartition> partition_set(const rd_kafka_topic_partition_list_t* li
     return partitions;
 }
 
-std::string describe(const std::set<TopicPartition>& partitions) {
-    std::string text;
-    for (const TopicPartition& tp : partitions) {
-        if (!text.empty()) text += ", ";
-        text += tp.topic + "/" + std::to_string(tp.partition);
-    }
-    return text.empty() ? "none" : text;
-}
-
 void check_error(rd_kafka_error_t* error, const std::string& what) {
     if (error == nullptr) return;
     const std::string text = rd_kafka_error_string(error);
     rd_kafka_error_destroy(error);
     throw std::runtime_error(what + ": " + text);
-}
-
-std::int64_t ms_of(Clock::time_point at) {
-    return std::chrono::duration_cast<milliseconds>(at.time_since_epoch()).count();
-}
-
-// The kernel refused this trade alone: the store could not hold it.
-bool refused_by_store(const ItemResult& item) {
-    return std::any_of(item.reasons.begin(), item.reasons.end(), [](const Rejection& reason) {
-        return reason.code == reason::kStoreRefused;
-    });
 }
 
 bool auto_commit_enabled(const KafkaConfig& config) {
@@ -93,7 +58,9 @@ bool auto_commit_enabled(const KafkaConfig& config) {
 }  // namespace
 
 KafkaSource::KafkaSource(KafkaConfig config)
-    : config_(std::move(config)), auto_commit_(auto_commit_enabled(config_)) {
+    : config_(std::move(config)),
+      auto_commit_(auto_commit_enabled(config_)),
+      backoff_(kFirstBackoff) {
     make_conf(consumer_properties(config_), "consumer");  // refuses a bad property now
     producer_ = std::make_unique<Producer>(
         config_, [this](LogLevel level, const std::string& message) { log(level, message); });
@@ -157,7 +124,12 @@ bool KafkaSource::stalled() const {
 }
 
 void KafkaSource::check_stall() {
-    waiting_since_ms_.store(pending_.empty() ? 0 : ms_of(first_pending_at_));
+    std::int64_t since = 0;
+    for (const auto& [partition, lane] : lanes_) {
+        if (lane.waiting_since_ms != 0 && (since == 0 || lane.waiting_since_ms < since))
+            since = lane.waiting_since_ms;
+    }
+    waiting_since_ms_.store(since);
     const bool now_stalled = stalled();
     if (now_stalled == stall_reported_) return;
     stall_reported_ = now_stalled;
@@ -167,14 +139,15 @@ void KafkaSource::check_stall() {
         return;
     }
     const auto waited =
-        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - first_pending_at_);
-    log(LogLevel::Error, std::to_string(pending_.size()) + " message(s) on " + describe(assigned_) +
+        std::chrono::duration_cast<std::chrono::seconds>(milliseconds(now_ms() - since));
+    const std::size_t held = messages_held();
+    log(LogLevel::Error, std::to_string(held) + " message(s) on " + describe(assigned_) +
                              " have waited " + std::to_string(waited.count()) +
                              " s with nothing committed; the source reports itself stalled");
     const TradeCodec& codec = host_->codec();
     std::string data = "{\"partitions\":";
     codec.append_json_string(data, describe(assigned_));
-    data += ",\"waiting_messages\":" + std::to_string(pending_.size());
+    data += ",\"waiting_messages\":" + std::to_string(held);
     data += ",\"waiting_seconds\":" + std::to_string(waited.count());
     data += ",\"stall_timeout_seconds\":" +
             std::to_string(
@@ -185,6 +158,14 @@ void KafkaSource::check_stall() {
     codec.append_json_string(data, last_throttled_);
     data += '}';
     host_->emit_event("KAFKA_STALLED", EventSeverity::Error, data);
+}
+
+std::size_t KafkaSource::messages_held() const {
+    std::size_t held = 0;
+    for (const auto& [partition, lane] : lanes_) {
+        held += lane.waiting.size() + (lane.in_flight ? lane.in_flight->records.size() : 0);
+    }
+    return held;
 }
 
 // --- lifecycle ----------------------------------------------------------------------------
@@ -238,6 +219,8 @@ void KafkaSource::start(Host& host) {
     if (consumer_ == nullptr) throw std::runtime_error(std::string("kafka consumer: ") + error);
     conf.release();  // owned by consumer_ now
     rd_kafka_poll_set_consumer(consumer_);
+    consumer_queue_ = rd_kafka_queue_get_consumer(consumer_);
+    completions_->set_wake([queue = consumer_queue_] { rd_kafka_queue_yield(queue); });
 
     PartitionListPtr topics(
         rd_kafka_topic_partition_list_new(static_cast<int>(config_.topics.size())));
@@ -245,6 +228,9 @@ void KafkaSource::start(Host& host) {
         rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
     }
     if (const rd_kafka_resp_err_t result = rd_kafka_subscribe(consumer_, topics.get())) {
+        completions_->set_wake(nullptr);
+        rd_kafka_queue_destroy(consumer_queue_);
+        consumer_queue_ = nullptr;
         rd_kafka_destroy(consumer_);
         consumer_ = nullptr;
         throw std::runtime_error("kafka: cannot subscribe: " + error_text(result));
@@ -279,13 +265,14 @@ std::map<std::string, std::string> KafkaSource::health_details() const {
 
 void KafkaSource::run() {
     while (!stop_requested_.load()) {
-        fill_batch();
-        if (!pending_.empty()) deliver_with_retries();
+        poll_messages(poll_timeout());
+        handle_completions();
+        submit_due_lanes();
+        update_pauses();
         check_stall();
         producer_->poll();
     }
-    // Stopping: finish the batch in hand, store and commit its offsets, leave the group.
-    if (!pending_.empty()) deliver_with_retries();
+    drain_for_shutdown();
     commit_sync();
     if (const int left = producer_->flush(milliseconds(5'000)); left > 0) {
         log(LogLevel::Warning, std::to_string(left) + " result record(s) were not delivered");
@@ -295,6 +282,41 @@ void KafkaSource::run() {
     metrics_.up->set(0);
 }
 
+void KafkaSource::drain_for_shutdown() {
+    shutdown_deadline_ = Clock::now() + config_.shutdown_timeout;
+    update_pauses();  // stopping: nothing more is fetched
+    for (;;) {
+        handle_completions();
+        const bool past_deadline = Clock::now() >= *shutdown_deadline_;
+        if (!past_deadline) submit_due_lanes();
+        const bool in_flight = std::any_of(lanes_.begin(), lanes_.end(),
+                                           [](const auto& lane) { return lane.second.in_flight; });
+        if (!in_flight && (past_deadline || messages_held() == 0)) break;
+        if (past_deadline && Clock::now() >= *shutdown_deadline_ + kPollThreadLimit) {
+            log(LogLevel::Error, "batches in flight did not finish within " +
+                                     std::to_string(kPollThreadLimit.count()) +
+                                     " ms past shutdown_timeout; leaving them to the store's "
+                                     "replay check");
+            break;
+        }
+        // Keeps the group membership alive; what still arrives is left for redelivery.
+        poll_messages(milliseconds(20));
+    }
+    if (const std::size_t left = messages_held(); left > 0) {
+        log(LogLevel::Warning, "stopping with " + std::to_string(left) +
+                                   " message(s) not committed; their offsets are not stored, so "
+                                   "they are delivered again");
+    }
+    for (auto it = lanes_.begin(); it != lanes_.end();) {
+        if (it->second.in_flight) {
+            ++it;
+            continue;
+        }
+        buffered_bytes_ -= it->second.waiting_bytes;
+        it = lanes_.erase(it);
+    }
+}
+
 void KafkaSource::close_consumer() {
     if (consumer_ == nullptr) return;
     leave_group();
@@ -302,6 +324,9 @@ void KafkaSource::close_consumer() {
     if (const rd_kafka_resp_err_t result = rd_kafka_consumer_close(consumer_)) {
         log(LogLevel::Warning, "closing the consumer: " + error_text(result));
     }
+    completions_->set_wake(nullptr);  // a batch given up on may still answer
+    if (consumer_queue_ != nullptr) rd_kafka_queue_destroy(consumer_queue_);
+    consumer_queue_ = nullptr;
     rd_kafka_destroy(consumer_);
     consumer_ = nullptr;
     log(LogLevel::Info, "consumer closed; left group " + config_.group_id);
@@ -340,37 +365,43 @@ bool KafkaSource::assignment_empty() const {
 
 // --- polling --------------------------------------------------------------------------------
 
-void KafkaSource::fill_batch() {
-    while (!stop_requested_.load() && pending_.size() < config_.batch_size) {
-        milliseconds timeout = kIdlePoll;
-        bool waited_enough = false;
-        if (!pending_.empty()) {
-            const auto left = std::chrono::duration_cast<milliseconds>(
-                first_pending_at_ + config_.batch_wait - Clock::now());
-            waited_enough = left.count() <= 0;
-            timeout = std::clamp(left, milliseconds(0), kIdlePoll);
-        }
-        MessagePtr message(rd_kafka_consumer_poll(consumer_, static_cast<int>(timeout.count())));
+void KafkaSource::poll_messages(milliseconds timeout) {
+    constexpr int kMostPerCall = 1000;  // then the lanes and completions get their turn
+    for (int taken = 0; taken < kMostPerCall; ++taken) {
+        MessagePtr message(
+            rd_kafka_consumer_poll(consumer_, taken == 0 ? static_cast<int>(timeout.count()) : 0));
         mark_progress();
-        check_stall();
-        if (!message) {
-            if (waited_enough) return;
-            continue;
-        }
+        if (!message) return;
         if (message->err) {
             on_consumer_error(*message);
             continue;
         }
+        if (stop_requested_.load()) continue;  // left for redelivery
         accept(*message);
     }
+}
+
+milliseconds KafkaSource::poll_timeout() const {
+    // A completion wakes the poll (CompletionQueue's wake yields the consumer queue).
+    const auto now = Clock::now();
+    milliseconds timeout = kIdlePoll;
+    for (const auto& [partition, lane] : lanes_) {
+        if (lane.in_flight || lane.waiting.empty()) continue;
+        const auto due =
+            lane.retry_at ? *lane.retry_at : lane.first_waiting_at + config_.batch_wait;
+        timeout = std::min(timeout, std::chrono::duration_cast<milliseconds>(due - now));
+    }
+    return std::max(timeout, milliseconds(0));
 }
 
 void KafkaSource::accept(const rd_kafka_message_t& message) {
     brokers_up_.store(true);
     TopicPartition tp{rd_kafka_topic_name(message.rkt), message.partition};
     if (!assigned_.contains(tp)) return;  // left over from a revoked assignment
-    if (pending_.empty()) first_pending_at_ = Clock::now();
-    KafkaRecord& record = pending_.emplace_back();
+    PartitionLane& lane = lanes_[tp];
+    if (lane.waiting.empty()) lane.first_waiting_at = Clock::now();
+    if (lane.waiting_since_ms == 0) lane.waiting_since_ms = now_ms();
+    KafkaRecord& record = lane.waiting.emplace_back();
     record.topic = std::move(tp.topic);
     record.partition = message.partition;
     record.offset = message.offset;
@@ -393,6 +424,9 @@ void KafkaSource::accept(const rd_kafka_message_t& message) {
             if (value != nullptr) header.value.emplace(static_cast<const char*>(value), size);
         }
     }
+    const std::size_t bytes = buffered_bytes(record);
+    lane.waiting_bytes += bytes;
+    buffered_bytes_ += bytes;
 }
 
 void KafkaSource::on_consumer_error(const rd_kafka_message_t& message) {
@@ -408,9 +442,9 @@ void KafkaSource::on_consumer_error(const rd_kafka_message_t& message) {
 }
 
 void KafkaSource::wait_polling(milliseconds duration) {
-    // Keeps serving the consumer (rebalances, statistics, group membership) while a batch
-    // waits for a retry. Partitions are paused, so messages arrive only from a fetch that was
-    // already under way; they join the batch in hand.
+    // Keeps serving the consumer (rebalances, statistics, group membership) while refused
+    // trades wait for the dead-letter topic. Partitions are paused, so messages arrive only
+    // from a fetch that was already under way; they join their lanes.
     const auto until = Clock::now() + duration;
     for (;;) {
         const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now());
@@ -422,7 +456,7 @@ void KafkaSource::wait_polling(milliseconds duration) {
         if (!message) continue;
         if (message->err) {
             on_consumer_error(*message);
-        } else {
+        } else if (!stop_requested_.load()) {
             accept(*message);
         }
     }
@@ -453,162 +487,14 @@ bool KafkaSource::read_positions(const std::set<TopicPartition>& partitions) {
     return all;
 }
 
-KafkaSource::Delivery KafkaSource::deliver() {
-    if (pending_.empty()) return Delivery::Committed;
-    // Messages polled while refused trades wait for the dead-letter topic join pending_ after
-    // these; they belong to the next batch.
-    const std::size_t batch_records = pending_.size();
-
-    // Which messages are replays can only be told once the partition's position is known.
-    std::set<TopicPartition> unknown;
-    for (const KafkaRecord& record : pending_) {
-        TopicPartition tp{record.topic, record.partition};
-        if (unknown_positions_.contains(tp)) unknown.insert(std::move(tp));
-    }
-    if (!unknown.empty() && !read_positions(unknown)) return Delivery::Retry;
-
-    const TradeCodec& codec = host_->codec();
-    PlannedBatch plan =
-        plan_batch(pending_, positions_, codec, host_->clock().today(), config_.dead_letter_topic);
-
-    // Dead letters first: once the store has recorded the position, nothing would send them.
-    std::vector<OutgoingMessage> letters;
-    std::vector<std::pair<TopicPartition, std::int64_t>> letter_ids;
-    for (const DeadLetter& letter : plan.dead_letters) {
-        const KafkaRecord& record = pending_[letter.record];
-        std::pair<TopicPartition, std::int64_t> id{{record.topic, record.partition}, record.offset};
-        if (dead_lettered_.contains(id)) continue;  // sent by an earlier attempt
-        letters.push_back({config_.dead_letter_topic, record.key, record.value.value_or(""),
-                           dead_letter_headers(record, letter)});
-        letter_ids.push_back(std::move(id));
-    }
-    if (!letters.empty()) {
-        const std::string failure = producer_->produce_and_wait(letters, kDeadLetterTimeout);
-        if (!failure.empty()) {
-            log_throttled(LogLevel::Warning, "cannot write to dead-letter topic " +
-                                                 config_.dead_letter_topic + ": " + failure +
-                                                 "; the batch will be retried");
-            return Delivery::Retry;
-        }
-        dead_lettered_.insert(letter_ids.begin(), letter_ids.end());
-    }
-
-    std::vector<std::pair<std::string, std::int64_t>> submitted;
-    if (!config_.results_topic.empty()) {
-        submitted.reserve(plan.batch.candidates.size());
-        for (const Candidate& candidate : plan.batch.candidates) {
-            submitted.emplace_back(candidate.trade.trade_id, candidate.trade.version);
-        }
-    }
-    const std::size_t candidates = plan.batch.candidates.size();
-    const bool any_work = candidates > 0 || !plan.batch.positions.empty();
-    const std::vector<SourcePosition> positions = plan.batch.positions;  // the batch is moved
-    IngestResult result;
-    if (any_work) result = host_->ingest().submit_and_wait(std::move(plan.batch));
-    if (result.status == IngestStatus::ShuttingDown) return Delivery::ShuttingDown;
-    if (result.status != IngestStatus::Committed || result.items.size() != candidates) {
-        // An unknown outcome is retried like an outage: the store skips what committed.
-        log_throttled(LogLevel::Warning, std::string(result.status == IngestStatus::OutcomeUnknown
-                                                         ? "store commit outcome unknown ("
-                                                         : "store unavailable (") +
-                                             result.error +
-                                             "); pausing consumption and retrying the batch");
-        // A connection lost during COMMIT leaves the outcome unknown: the transaction may
-        // have committed after all. Its positions say which, so read them again before the
-        // retry, which then skips whatever was applied.
-        for (const KafkaRecord& record : pending_) {
-            unknown_positions_.insert({record.topic, record.partition});
-        }
-        retrying_after_store_failure_ = true;
-        return Delivery::Retry;
-    }
-    if (retrying_after_store_failure_ && plan.skipped > 0) {
-        log(LogLevel::Warning,
-            std::to_string(plan.skipped) +
-                " message(s) of a batch the store reported as failed had "
-                "been committed after all; they were not applied again" +
-                (config_.results_topic.empty() ? std::string()
-                                               : " (their results are not published)"));
-    }
-    retrying_after_store_failure_ = false;
-
-    if (!config_.results_topic.empty()) {
-        // In message order, so a key's results come in the order of its messages.
-        std::vector<std::optional<OutgoingMessage>> results(pending_.size());
-        for (std::size_t i = 0; i < candidates; ++i) {
-            const ItemResult& item = result.items[i];
-            if (item.skipped_as_replay) continue;
-            const std::size_t index = plan.candidate_record[i];
-            results[index] =
-                OutgoingMessage{config_.results_topic,
-                                submitted[i].first,
-                                result_record(codec, pending_[index], submitted[i].first,
-                                              submitted[i].second, item),
-                                {}};
-        }
-        for (const DeadLetter& letter : plan.dead_letters) {
-            const KafkaRecord& record = pending_[letter.record];
-            results[letter.record] =
-                OutgoingMessage{config_.results_topic,
-                                record.key,
-                                dead_letter_result_record(codec, record, letter),
-                                {}};
-        }
-        for (const auto& message : results) {
-            if (message) producer_->produce_async(*message);
-        }
-    }
-    // Trades the store refused alone were recorded (STORE_REFUSED); the dead-letter topic
-    // gets their messages before the offsets move on.
-    std::vector<OutgoingMessage> refused_letters;
-    for (std::size_t i = 0; i < candidates; ++i) {
-        const ItemResult& item = result.items[i];
-        if (item.skipped_as_replay || !refused_by_store(item)) continue;
-        const std::size_t index = plan.candidate_record[i];
-        const KafkaRecord& record = pending_[index];
-        const DeadLetter letter{index, std::string(reason::kStoreRefused),
-                                item.reasons.front().message};
-        refused_letters.push_back({config_.dead_letter_topic, record.key, record.value.value_or(""),
-                                   dead_letter_headers(record, letter)});
-    }
-    dead_letter_after_commit(refused_letters);
-    for (const SourcePosition& position : positions) {
-        std::int64_t& applied = positions_[{position.stream, position.partition}];
-        applied = std::max(applied, position.offset);
-    }
-    store_offsets(plan.next_offsets);
-    // The store skips, in its transaction, what an earlier transaction applied: after a COMMIT
-    // whose outcome was unknown, or what a consumer that has since lost the partition applied.
-    const auto replays = static_cast<std::size_t>(
-        std::count_if(result.items.begin(), result.items.end(),
-                      [](const ItemResult& item) { return item.skipped_as_replay; }));
-    if (replays > 0) {
-        log(LogLevel::Info, std::to_string(replays) +
-                                " message(s) had been applied by an earlier transaction; the "
-                                "store skipped them");
-    }
-    metrics_.applied->inc(candidates - replays - refused_letters.size());
-    metrics_.dead_lettered->inc(plan.dead_letters.size() + refused_letters.size());
-    metrics_.skipped->inc(plan.skipped + replays);
-    log(LogLevel::Debug, "batch of " + std::to_string(pending_.size()) + " committed (" +
-                             std::to_string(candidates) + " trades, " +
-                             std::to_string(plan.dead_letters.size() + refused_letters.size()) +
-                             " dead letters, " + std::to_string(plan.skipped) +
-                             " replays skipped)");
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(batch_records));
-    if (!pending_.empty()) first_pending_at_ = Clock::now();
-    dead_lettered_.clear();
-    return Delivery::Committed;
-}
-
 void KafkaSource::dead_letter_after_commit(const std::vector<OutgoingMessage>& letters) {
     if (letters.empty()) return;
     milliseconds backoff = kFirstBackoff;
-    bool paused_here = false;
     for (;;) {
         const std::string failure = producer_->produce_and_wait(letters, kDeadLetterTimeout);
         if (failure.empty()) {
-            if (paused_here) pause_assigned(false);
+            dead_letters_failing_ = false;
+            update_pauses();
             return;
         }
         if (stop_requested_.load()) {
@@ -616,50 +502,14 @@ void KafkaSource::dead_letter_after_commit(const std::vector<OutgoingMessage>& l
                                      " trade(s) the store refused were not written to " +
                                      config_.dead_letter_topic + " (" + failure +
                                      "); their audit entries record them");
+            dead_letters_failing_ = false;
             return;
         }
         log_throttled(LogLevel::Warning, "cannot write refused trades to dead-letter topic " +
                                              config_.dead_letter_topic + ": " + failure +
                                              "; retrying");
-        if (!paused_) {
-            pause_assigned(true);
-            paused_here = true;
-        }
-        wait_polling(backoff);
-        backoff = std::min(backoff * 2, config_.retry_backoff_max);
-    }
-}
-
-void KafkaSource::deliver_with_retries() {
-    milliseconds backoff = kFirstBackoff;
-    for (;;) {
-        if (stop_requested_.load() && !shutdown_deadline_) {
-            shutdown_deadline_ = Clock::now() + config_.shutdown_timeout;
-        }
-        const Delivery delivery = deliver();
-        if (delivery == Delivery::Committed) {
-            if (paused_) {
-                pause_assigned(false);
-                log(LogLevel::Info, "batch committed; consumption resumed");
-            }
-            return;
-        }
-        if (delivery == Delivery::ShuttingDown ||
-            (shutdown_deadline_ && Clock::now() >= *shutdown_deadline_)) {
-            log(LogLevel::Warning,
-                "stopping with a batch of " + std::to_string(pending_.size()) +
-                    " message(s) not committed; their offsets are not stored, so they are "
-                    "delivered again");
-            pending_.clear();
-            dead_lettered_.clear();
-            return;
-        }
-        metrics_.retries->inc();
-        if (!paused_) {
-            pause_assigned(true);
-            log(LogLevel::Warning, "consumption paused on " + describe(assigned_) +
-                                       " until the batch can be committed");
-        }
+        dead_letters_failing_ = true;
+        update_pauses();
         wait_polling(backoff);
         backoff = std::min(backoff * 2, config_.retry_backoff_max);
     }
@@ -685,16 +535,6 @@ void KafkaSource::commit_sync() {
     if (result && result != RD_KAFKA_RESP_ERR__NO_OFFSET) {
         log(LogLevel::Warning, "commit failed: " + error_text(result));
     }
-}
-
-void KafkaSource::pause_assigned(bool pause) {
-    paused_ = pause;
-    metrics_.paused->set(pause ? 1 : 0);
-    if (assigned_.empty()) return;
-    PartitionListPtr list = partition_list(assigned_);
-    const rd_kafka_resp_err_t result = pause ? rd_kafka_pause_partitions(consumer_, list.get())
-                                             : rd_kafka_resume_partitions(consumer_, list.get());
-    if (result) log(LogLevel::Warning, "pause/resume: " + error_text(result));
 }
 
 // --- rebalancing ------------------------------------------------------------------------------
@@ -745,13 +585,12 @@ void KafkaSource::on_assign(rd_kafka_topic_partition_list_t* partitions, bool co
         }
     }
     assigned_.insert(added.begin(), added.end());
-    // A batch is being retried: the new partitions wait with the others. The assign call
-    // above has already added them to the consumer's assignment, so the pause applies.
-    if (paused_) {
-        if (const rd_kafka_resp_err_t result = rd_kafka_pause_partitions(consumer_, partitions)) {
-            log(LogLevel::Warning, "pausing the assigned partitions: " + error_text(result));
-        }
-    }
+    // A partition assigned again may still carry librdkafka's pause from before; while a
+    // batch is retried the new partitions wait with the others. The assign call above has
+    // already added them to the consumer's assignment, so either call applies.
+    for (const TopicPartition& tp : added) paused_.erase(tp);
+    const bool pause = store_failing_ || dead_letters_failing_ || over_budget_;
+    set_paused(added, pause);
     brokers_up_.store(true);
     log(LogLevel::Info, "assigned " + starts);
 }
@@ -760,20 +599,30 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions, bool co
     // A failed rebalance may come without a list: everything assigned goes.
     const std::set<TopicPartition> revoked =
         partitions != nullptr ? partition_set(partitions) : assigned_;
-    const auto is_revoked = [&](const KafkaRecord& record) {
-        return revoked.contains({record.topic, record.partition});
-    };
-    // Finish the batch in hand if the store takes it now; otherwise its messages of revoked
-    // partitions are dropped, uncommitted, for the next owner.
-    if (!paused_ && std::any_of(pending_.begin(), pending_.end(), is_revoked)) {
-        if (deliver() != Delivery::Committed) {
-            log(LogLevel::Info,
-                "revoked partitions leave their uncommitted messages to the "
-                "next owner");
+    // The revoked partitions' batches in flight commit first, so their offsets are stored
+    // before the commit below; then what waits is applied now if the store takes it (once),
+    // otherwise dropped, uncommitted, for the next owner. A batch this gives up waiting for is
+    // fenced by the store: the next owner's position makes it a replay.
+    wait_in_flight(revoked, kPollThreadLimit / 2);
+    if (!store_failing_ && !dead_letters_failing_) {
+        for (const TopicPartition& tp : revoked) {
+            const auto lane = lanes_.find(tp);
+            if (lane != lanes_.end() && !lane->second.in_flight && !lane->second.waiting.empty())
+                submit_lane(tp);
         }
+        wait_in_flight(revoked, kPollThreadLimit / 2);
     }
-    std::erase_if(pending_, is_revoked);
-    std::erase_if(dead_lettered_, [&](const auto& id) { return revoked.contains(id.first); });
+    std::size_t left = 0;
+    for (const TopicPartition& tp : revoked) {
+        const auto lane = lanes_.find(tp);
+        if (lane == lanes_.end()) continue;
+        left += lane->second.waiting.size();
+        drop_lane(tp);
+    }
+    if (left > 0) {
+        log(LogLevel::Info, "revoked partitions leave " + std::to_string(left) +
+                                " uncommitted message(s) to the next owner");
+    }
     // A lost assignment (session timed out, fenced) cannot commit; the broker would refuse it.
     if (!rd_kafka_assignment_lost(consumer_)) commit_sync();
     unassign(partitions, cooperative);
@@ -781,7 +630,9 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions, bool co
         assigned_.erase(tp);
         positions_.erase(tp);
         unknown_positions_.erase(tp);
+        paused_.erase(tp);
     }
+    metrics_.paused->set(paused_.empty() ? 0 : 1);
     log(LogLevel::Info, "revoked " + describe(revoked));
 }
 

@@ -78,16 +78,17 @@ TEST(KafkaConfigTest, EverySettingIsDeclaredAndRead) {
         if (spec.type == SettingType::Secret && spec.key != "kafka_properties") break;
         keys.push_back(spec.key);
     }
-    EXPECT_THAT(keys,
-                ElementsAre("brokers", "topics", "group_id", "batch_size", "batch_wait",
-                            "dead_letter_topic", "results_topic", "retry_backoff_max",
-                            "shutdown_timeout", "stall_timeout", "kafka.*", "kafka_properties"));
+    EXPECT_THAT(keys, ElementsAre("brokers", "topics", "group_id", "batch_size", "batch_wait",
+                                  "max_buffered_mb", "dead_letter_topic", "results_topic",
+                                  "retry_backoff_max", "shutdown_timeout", "stall_timeout",
+                                  "kafka.*", "kafka_properties"));
     const KafkaConfig config = config_from_settings(settings({
         {"brokers", "b1:9092,b2:9092"},
         {"topics", "a, b"},
         {"group_id", "g"},
         {"batch_size", "7"},
         {"batch_wait", "250ms"},
+        {"max_buffered_mb", "3"},
         {"dead_letter_topic", "dlq"},
         {"results_topic", "results"},
         {"retry_backoff_max", "2s"},
@@ -99,6 +100,7 @@ TEST(KafkaConfigTest, EverySettingIsDeclaredAndRead) {
     EXPECT_EQ(config.topics, (std::vector<std::string>{"a", "b"}));
     EXPECT_EQ(config.batch_size, 7u);
     EXPECT_EQ(config.batch_wait, milliseconds(250));
+    EXPECT_EQ(config.max_buffered_bytes, std::size_t{3} << 20);
     EXPECT_EQ(config.results_topic, "results");
     EXPECT_EQ(config.retry_backoff_max, milliseconds(2000));
     EXPECT_EQ(config.shutdown_timeout, milliseconds(3000));

@@ -31,7 +31,8 @@ UNBOUNDED = {0: 10**9, 1: 10**9, 2: 10**9}
 
 class OutageScenario:
     """A 10,000-message stream produced over a few seconds, with an outage once 1,500 are
-    applied."""
+    applied; its second half is produced only once the outage has begun (`outage_begun`), so
+    the source meets the outage however fast it drained the first."""
 
     def __init__(self, test, address):
         self.test = test
@@ -42,6 +43,7 @@ class OutageScenario:
         self.records, self.classes = trade_stream(500, 18, 500, 500, seed=5)
         self.section = kafka_section(address, self.topic, self.group, self.topic + ".dlq",
                                      batch_size=100)
+        self.outage_begun = threading.Event()
 
     def run(self, daemon, view, outage):
         """Starts the daemon and the stream; calls outage() once the stream is under way;
@@ -51,7 +53,9 @@ class OutageScenario:
         chunks = [self.records[i:i + 1000] for i in range(0, len(self.records), 1000)]
 
         def produce_slowly():
-            for chunk in chunks:
+            for n, chunk in enumerate(chunks):
+                if n == len(chunks) // 2:
+                    self.outage_begun.wait(120)
                 produce(self.address, self.topic, chunk)
                 time.sleep(0.4)
 
@@ -64,6 +68,7 @@ class OutageScenario:
                 time.sleep(0.01)
             observed = outage()
         finally:
+            self.outage_begun.set()
             producer.join()
         messages = consume(self.address, self.topic)
         test.assertEqual(len(messages), len(self.records))
@@ -91,6 +96,7 @@ class SqliteOutageTest(unittest.TestCase):
             try:
                 lock.execute("BEGIN EXCLUSIVE")
                 locked_at = time.monotonic()
+                scenario.outage_begun.set()
 
                 def read_positions():
                     return {p: o for p, o in lock.execute(
@@ -157,6 +163,7 @@ class PostgresOutageTest(unittest.TestCase):
         def stop_the_server():
             self.pg("pause")
             stopped_at = time.monotonic()
+            scenario.outage_begun.set()
             samples = []
             while time.monotonic() - stopped_at < OUTAGE_SECONDS:
                 samples.append(committed(scenario.address, scenario.group, scenario.topic))
