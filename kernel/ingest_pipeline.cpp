@@ -167,6 +167,7 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
     Batch clean;
     clean.positions = std::move(batch.positions);
     clean.audit_only = std::move(batch.audit_only);
+    clean.bulk = batch.bulk;
     clean.candidates.reserve(batch.candidates.size());
     for (std::size_t i = 0; i < batch.candidates.size(); ++i) {
         if (auto problem = shape_problem(batch.candidates[i].trade)) {
@@ -191,31 +192,54 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
             pending.done({IngestStatus::ShuttingDown, {}, "the daemon is shutting down"});
             return;
         }
-        queue_.push_back(std::move(pending));
-        if (metrics_ != nullptr) metrics_->queue_depth(queue_.size());
+        const bool bulk = pending.batch.bulk;
+        (bulk ? bulk_ : interactive_).push_back(std::move(pending));
+        if (metrics_ != nullptr) metrics_->queue_depth(interactive_.size() + bulk_.size());
     }
-    work_ready_.notify_one();
+    // Every writer may have to look: the one woken could be kept from bulk work.
+    work_ready_.notify_all();
+}
+
+std::deque<IngestPipeline::Pending>* IngestPipeline::next_queue() {
+    if (!interactive_.empty()) return &interactive_;
+    const std::size_t bulk_limit = std::max<std::size_t>(1, options_.writer_threads - 1);
+    if (!bulk_.empty() && bulk_writers_ < bulk_limit) return &bulk_;
+    return nullptr;
 }
 
 void IngestPipeline::writer_loop() {
     std::vector<Pending> group;
     for (;;) {
         group.clear();
+        bool bulk = false;
         {
             std::unique_lock lock(mutex_);
-            work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return;  // stopping and drained
+            std::deque<Pending>* queue = nullptr;
+            work_ready_.wait(lock, [&] {
+                queue = next_queue();
+                return queue != nullptr || (stopping_ && interactive_.empty() && bulk_.empty());
+            });
+            if (queue == nullptr) return;  // stopping and drained
+            bulk = queue == &bulk_;
             std::size_t candidates = 0;
-            while (!queue_.empty()) {
-                const std::size_t next = queue_.front().batch.candidates.size();
+            while (!queue->empty()) {
+                const std::size_t next = queue->front().batch.candidates.size();
                 if (!group.empty() && candidates + next > options_.max_batch_candidates) break;
                 candidates += next;
-                group.push_back(std::move(queue_.front()));
-                queue_.pop_front();
+                group.push_back(std::move(queue->front()));
+                queue->pop_front();
             }
-            if (metrics_ != nullptr) metrics_->queue_depth(queue_.size());
+            if (bulk) ++bulk_writers_;
+            if (metrics_ != nullptr) metrics_->queue_depth(interactive_.size() + bulk_.size());
         }
         apply_group(group);
+        if (bulk) {
+            {
+                std::lock_guard lock(mutex_);
+                --bulk_writers_;
+            }
+            work_ready_.notify_all();  // a writer kept from bulk work may take it now
+        }
     }
 }
 

@@ -2,6 +2,11 @@
 // up (up to a limit) and apply it to the store in one transaction — group commit — so many
 // concurrent single-trade requests share one commit. Outcomes are those of applying the
 // batches one after another in arrival order, exactly as without coalescing.
+//
+// Interactive batches (a REST request) and bulk ones (Batch::bulk: a Kafka backlog) wait in
+// two queues. A free writer takes interactive work first; bulk work only while fewer than
+// max(1, writers - 1) writers apply bulk, so with two writers or more one is always free for
+// a request however deep the backlog. A group never mixes the two.
 #pragma once
 
 #include <tradestore/host.h>
@@ -52,6 +57,8 @@ class IngestPipeline final : public IngestSink {
     };
 
     void writer_loop();
+    // With mutex_ held: the queue a free writer takes from now, or nullptr.
+    std::deque<Pending>* next_queue();
     void apply_group(std::vector<Pending>& group);
     // Applies one batch on its own; if the store refuses it, finds and refuses the item.
     void apply_alone(Pending& pending);
@@ -81,7 +88,9 @@ class IngestPipeline final : public IngestSink {
 
     std::mutex mutex_;
     std::condition_variable work_ready_;
-    std::deque<Pending> queue_;
+    std::deque<Pending> interactive_;
+    std::deque<Pending> bulk_;
+    std::size_t bulk_writers_ = 0;  // writers applying a bulk group now
     bool stopping_ = false;
     std::vector<std::jthread> writers_;
 };

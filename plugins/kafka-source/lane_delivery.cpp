@@ -98,6 +98,7 @@ void KafkaSource::submit_lane(const TopicPartition& partition) {
         complete_lane({partition, id, IngestResult{}});
         return;
     }
+    plan.batch.bulk = true;  // a backlog must not starve interactive requests
     host_->ingest().submit(std::move(plan.batch),
                            [completions = completions_, partition, id](IngestResult result) {
                                completions->push({partition, id, std::move(result)});

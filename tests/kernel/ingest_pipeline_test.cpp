@@ -8,6 +8,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <thread>
 
 #include "eventually.h"
 #include "ingest_metrics.h"
@@ -80,9 +81,10 @@ bool postgres_refuses(const Batch& batch) {
 
 class IngestPipelineTest : public ::testing::Test {
   protected:
-    void start(std::size_t max_batch_candidates = 1'000) {
+    void start(std::size_t max_batch_candidates = 1'000, std::size_t writers = 1) {
         pipeline_ = std::make_unique<IngestPipeline>(
-            store_, std::vector<const Rule*>{}, clock_, IngestOptions{max_batch_candidates, 1},
+            store_, std::vector<const Rule*>{}, clock_,
+            IngestOptions{max_batch_candidates, writers},
             [this](LogLevel level, const std::string& message) {
                 std::lock_guard lock(log_mutex_);
                 if (level == LogLevel::Error) errors_.push_back(message);
@@ -124,6 +126,60 @@ class IngestPipelineTest : public ::testing::Test {
     std::mutex log_mutex_;
     std::vector<std::string> errors_;
 };
+
+Batch bulk_batch(std::string trade_id, std::int64_t offset) {
+    Batch batch;
+    batch.candidates.push_back(kafka_candidate(std::move(trade_id), offset));
+    batch.bulk = true;
+    return batch;
+}
+
+Batch interactive_batch(std::string trade_id) {
+    Batch batch;
+    batch.candidates.push_back(candidate(std::move(trade_id)));
+    return batch;
+}
+
+std::vector<std::string> first_ids(const std::vector<Batch>& batches) {
+    std::vector<std::string> ids;
+    for (const Batch& batch : batches) ids.push_back(batch.candidates.front().trade.trade_id);
+    return ids;
+}
+
+TEST_F(IngestPipelineTest, WithOneWriterAWaitingRequestGoesBeforeAWaitingBacklog) {
+    start();
+    auto held = hold_the_writer();
+    auto bulk_first = submit(bulk_batch("K1", 1));
+    auto bulk_second = submit(bulk_batch("K2", 2));
+    auto request = submit(interactive_batch("R1"));
+    store_->release();
+    for (auto* result : {&held, &bulk_first, &bulk_second, &request})
+        ASSERT_EQ(result->get().status, IngestStatus::Committed);
+    // The request was queued last, and is applied right after the batch that held the writer;
+    // the bulk batches share a group after it, never a group with the request.
+    const std::vector<Batch> committed = store_->committed();
+    ASSERT_EQ(committed.size(), 3u);
+    EXPECT_EQ(first_ids(committed), (std::vector<std::string>{"HOLD", "R1", "K1"}));
+    EXPECT_EQ(committed[2].candidates.size(), 2u);
+}
+
+TEST_F(IngestPipelineTest, WithTwoWritersABacklogNeverTakesTheSecondOne) {
+    start(1'000, 2);
+    store_->hold();
+    auto bulk_first = submit(bulk_batch("K1", 1));
+    ASSERT_TRUE(test_support::eventually([&] { return store_->apply_calls() == 1; }));
+    auto bulk_second = submit(bulk_batch("K2", 2));
+    // The second writer stays free for requests: the backlog's next batch waits.
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(store_->apply_calls(), 1);
+    auto request = submit(interactive_batch("R1"));
+    EXPECT_TRUE(test_support::eventually([&] { return store_->apply_calls() == 2; }));
+    store_->release();
+    for (auto* result : {&bulk_first, &bulk_second, &request})
+        ASSERT_EQ(result->get().status, IngestStatus::Committed);
+    EXPECT_EQ(store_->committed().size(), 3u);
+    EXPECT_EQ(store_->apply_calls(), 3);
+}
 
 TEST_F(IngestPipelineTest, HostileDeadLetterKeysAreRecordedEscapedNeverRefused) {
     store_->refuse_when([](const Batch& batch) { return postgres_refuses(batch); });

@@ -97,6 +97,10 @@ struct Batch {
     // answers in the same transaction; a key already held makes apply() throw
     // IdempotencyKeyInUse and commit nothing.
     std::vector<IdempotencyClaim> idempotency;
+    // How the kernel schedules the batch; stores ignore it. A source draining a backlog
+    // (Kafka) marks its batches bulk: waiting interactive batches (a REST client's request) go
+    // first, and with several writers one is kept for them, so a backlog cannot starve them.
+    bool bulk = false;
 };
 
 struct AuditQuery {
