@@ -254,7 +254,7 @@ TEST_F(HardenedAudit, AVersionOneSchemaIsMigrated) {
         "DROP TABLE audit_retention; DELETE FROM schema_version WHERE version >= 2");
     plugins::PostgresStore second(hardened(0));
     ASSERT_NO_THROW(second.open());
-    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "4");
+    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "5");
     EXPECT_EQ(second.audit_count(std::nullopt), 1);
     second.mark_audit_shipped({second.unshipped_audit(10).at(0).id});
     EXPECT_EQ(second.prune_shipped_audit(Timestamp::max()), 1);
@@ -285,7 +285,7 @@ TEST_F(HardenedAudit, AVersionTwoSchemaGainsTheEventOutbox) {
         "DELETE FROM schema_version WHERE version >= 3");
     plugins::PostgresStore second(hardened(0));
     ASSERT_NO_THROW(second.open());
-    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "4");
+    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "5");
     EXPECT_EQ(second.audit_count(std::nullopt), 1);
     second.append_events({started("STARTED:v2")});
     ASSERT_EQ(second.unshipped_events(10).size(), 1U);

@@ -68,7 +68,7 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
     auto store = open_store();
     EXPECT_EQ(
         raw_.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"),
-        "1,2,3,4");
+        "1,2,3,4,5");
     EXPECT_EQ(raw_.scalar("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
                           "WHERE schemaname = $1 AND tablename = 'idempotency_keys'",
                           {env_.schema()}),
@@ -85,9 +85,12 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
                                       {env_.schema()})) {
         indexes.push_back(*row[0]);
     }
-    EXPECT_THAT(indexes, ElementsAre("trades_book_expired_maturity", "trades_book_id",
-                                     "trades_counter_party_id", "trades_expired",
-                                     "trades_maturity_date", "trades_pkey"));
+    EXPECT_THAT(indexes,
+                ElementsAre("trades_book_expired_maturity", "trades_maturity_date", "trades_pkey"));
+    EXPECT_EQ(raw_.scalar("SELECT array_to_string(reloptions, ',') FROM pg_class "
+                          "WHERE oid = ($1 || '.trades')::regclass",
+                          {env_.schema()}),
+              "fillfactor=90");
     std::vector<std::string> audit_indexes;
     for (const auto& row : raw_.query("SELECT indexname || ' ' || (SELECT amname FROM pg_am "
                                       "JOIN pg_class c ON c.relam = pg_am.oid WHERE "
@@ -149,7 +152,7 @@ TEST_F(PostgresStoreTest, ConcurrentOpensOfAnEmptyDatabaseDoNotRace) {
     }
     go.set_value();
     for (auto& result : opened) EXPECT_EQ(result.get(), "");
-    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "4");
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "5");
     for (int i = 0; i < kStores; ++i) {
         const auto results = apply(*stores[static_cast<std::size_t>(i)],
                                    batch_of({make_trade("T" + std::to_string(i), 1)}));
@@ -170,6 +173,64 @@ TEST_F(PostgresStoreTest, ASchemaFromANewerPluginIsRefused) {
     } catch (const std::runtime_error& error) {
         EXPECT_THAT(error.what(), HasSubstr("schema version 99"));
     }
+}
+
+// A database of schema version 4 (six indexes on trades, fillfactor 100) loses the three
+// indexes no query needs and gets the fillfactor at the next start, and keeps its rows.
+TEST_F(PostgresStoreTest, AVersionFourSchemaLosesTheRedundantIndexesAndKeepsItsRows) {
+    {
+        auto first = open_store();
+        apply(*first, batch_of({make_trade("V4-A", 1, "BOOK-A"), make_trade("V4-B", 3, "BOOK-B")}));
+    }
+    raw_.execute(
+        "CREATE INDEX trades_book_id ON trades (book_id); "
+        "CREATE INDEX trades_expired ON trades (expired); "
+        "CREATE INDEX trades_counter_party_id ON trades (counter_party_id); "
+        "ALTER TABLE trades RESET (fillfactor); "
+        "DELETE FROM schema_version WHERE version >= 5");
+    auto second = open_store();
+    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "5");
+    EXPECT_EQ(raw_.scalar("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
+                          "WHERE schemaname = $1 AND tablename = 'trades'",
+                          {env_.schema()}),
+              "trades_book_expired_maturity,trades_maturity_date,trades_pkey");
+    EXPECT_EQ(raw_.scalar("SELECT array_to_string(reloptions, ',') FROM pg_class "
+                          "WHERE oid = ($1 || '.trades')::regclass",
+                          {env_.schema()}),
+              "fillfactor=90");
+    ASSERT_TRUE(second->get("V4-B", kToday));
+    EXPECT_EQ(second->get("V4-B", kToday)->version, 3);
+    ASSERT_EQ(second->list_by_book("BOOK-A", kToday).size(), 1U);
+    EXPECT_EQ(apply(*second, batch_of({make_trade("V4-A", 2, "BOOK-B")})).at(0).outcome,
+              Outcome::Updated);
+    EXPECT_EQ(second->list_by_book("BOOK-B", kToday).size(), 2U);
+}
+
+// The read queries that filter trades keep an index after version 5 dropped three: by book
+// through the composite index, expiry's maturity range through trades_maturity_date.
+TEST_F(PostgresStoreTest, TheReadQueriesUseTheIndexesThatRemain) {
+    auto store = open_store();
+    raw_.execute(
+        "INSERT INTO trades (trade_id, version, counter_party_id, book_id, maturity_date, "
+        "created_date, expired, last_updated) "
+        "SELECT 'T' || i, 1, 'CP-' || (i % 97), 'BOOK-' || (i % 500), "
+        "DATE '2026-12-01' + (i % 3000), DATE '2026-11-01', false, now() "
+        "FROM generate_series(1, 50000) i");
+    raw_.execute("ANALYZE trades");
+    const auto plan = [this](plugins::pg::Query query, const std::vector<std::string>& params) {
+        std::string text;
+        for (const auto& row :
+             raw_.query("EXPLAIN " + std::string(plugins::pg::sql(query)), params)) {
+            text += row.at(0).value_or("") + "\n";
+        }
+        return text;
+    };
+    const std::string by_book = plan(plugins::pg::Query::ListTradesByBook, {"BOOK-7"});
+    EXPECT_THAT(by_book, HasSubstr("trades_book_expired_maturity")) << by_book;
+    EXPECT_THAT(by_book, ::testing::Not(HasSubstr("Seq Scan on trades"))) << by_book;
+    const std::string expire = plan(plugins::pg::Query::Expire, {"2026-12-05", "job", "0"});
+    EXPECT_THAT(expire, HasSubstr("trades_maturity_date")) << expire;
+    EXPECT_THAT(expire, ::testing::Not(HasSubstr("Seq Scan on trades"))) << expire;
 }
 
 // ---- hostile text --------------------------------------------------------------------------
@@ -421,7 +482,8 @@ TEST_F(PostgresStoreTest, ALockWaitEndsAtTheStatementTimeoutWithStoreUnavailable
     // Other ids are not held up, and once the lock goes the same batch goes through.
     EXPECT_EQ(apply(*store, batch_of({make_trade("T2", 1)})).at(0).outcome, Outcome::Created);
     lock.release();
-    const auto results = apply(*store, batch_of({make_trade("T0", 1), make_trade("LOCKWAIT-1", 1)}));
+    const auto results =
+        apply(*store, batch_of({make_trade("T0", 1), make_trade("LOCKWAIT-1", 1)}));
     EXPECT_EQ(results.at(1).outcome, Outcome::Created);
     EXPECT_TRUE(store->healthy());
 }
