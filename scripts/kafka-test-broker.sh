@@ -62,8 +62,14 @@ fetch_jars() {
   flock -u 9
 }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# shellcheck source=test-server-port.sh
+. "$here/test-server-port.sh"
+
+free_port() {  # a port below the ephemeral range that nothing listens on
+  local port
+  port=$(random_server_port)
+  while port_in_use "$port"; do port=$(random_server_port); done
+  echo "$port"
 }
 
 stop_broker() {  # <state-dir>
@@ -100,7 +106,19 @@ start_broker() {  # <state-dir>
   fi
   command -v java >/dev/null || missing_tool "java not found (install Debian's openjdk-17-jre-headless)"
   fetch_jars
+  # A port taken between the choice and the broker's bind (a parallel test's server) makes
+  # the broker exit at startup: it is tried again on other ports.
+  local attempt
+  for attempt in 1 2 3; do
+    launch_broker "$state" && return
+    log "attempt $attempt: the broker did not start; trying other ports"
+  done
+  log "the broker did not start in 3 attempts"
+  exit 1
+}
 
+launch_broker() {  # <state-dir>: 0 once the broker is ready, 1 when it exited at startup
+  local state=$1
   local dir port sasl_port controller cluster password
   dir=$(mktemp -d "${TMPDIR:-/tmp}/tradestore-kafka.XXXXXX")
   echo "$dir" >"$state/dir"
@@ -177,7 +195,7 @@ EOF
       log "the broker exited during startup:"
       tail -n 40 "$dir/stdout.log" "$dir/server.log" >&2 2>/dev/null || true
       stop_broker "$state"
-      exit 1
+      return 1
     fi
     if grep -q "Kafka Server started" "$dir/server.log" 2>/dev/null &&
       (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
