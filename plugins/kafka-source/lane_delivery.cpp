@@ -280,10 +280,14 @@ void KafkaSource::fail_lane(const TopicPartition& partition, std::vector<KafkaRe
 }
 
 void KafkaSource::update_pauses() {
-    if (buffered_bytes_ > config_.max_buffered_bytes) {
+    if (!over_budget_ && buffered_bytes_ > config_.max_buffered_bytes) {
         over_budget_ = true;
-    } else if (buffered_bytes_ <= config_.max_buffered_bytes / 2) {
+        log(LogLevel::Info, std::to_string(buffered_bytes_) +
+                                " bytes of messages wait or are in flight, past max_buffered_mb; "
+                                "consumption paused until half of it is committed");
+    } else if (over_budget_ && buffered_bytes_ <= config_.max_buffered_bytes / 2) {
         over_budget_ = false;
+        log(LogLevel::Info, "consumption resumed below max_buffered_mb");
     }
     const bool pause_all =
         store_failing_ || dead_letters_failing_ || over_budget_ || stop_requested_.load();

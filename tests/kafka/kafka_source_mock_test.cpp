@@ -69,6 +69,8 @@ class FakeSink final : public IngestSink {
     std::vector<Batch> committed;
     int failures = 0;               // this many submits answer Unavailable
     std::set<std::string> refused;  // references of candidates the store refuses alone
+    bool hold = false;              // commits wait in `held` until release_held()
+    std::vector<std::function<void()>> held;
 
     void submit(Batch batch, std::function<void(IngestResult)> done) override {
         std::unique_lock lock(mutex);
@@ -97,8 +99,30 @@ class FakeSink final : public IngestSink {
             }
         }
         committed.push_back(std::move(batch));
+        if (hold) {
+            held.push_back([done = std::move(done), result = std::move(result)]() mutable {
+                done(std::move(result));
+            });
+            return;
+        }
         lock.unlock();
         done(std::move(result));
+    }
+
+    // Answers the held commits, from this thread, as a kernel writer would.
+    void release_held() {
+        std::vector<std::function<void()>> answers;
+        {
+            std::lock_guard lock(mutex);
+            hold = false;
+            answers.swap(held);
+        }
+        for (auto& answer : answers) answer();
+    }
+
+    std::size_t held_count() {
+        std::lock_guard lock(mutex);
+        return held.size();
     }
 
     std::vector<std::string> committed_references() {
@@ -446,6 +470,69 @@ TEST_F(MockKafkaTest, MessagesWaitingPastStallTimeoutMakeTheSourceStalledOnceUnt
     EXPECT_EQ(host_.events_of("KAFKA_STALLED"), 1u);
     EXPECT_TRUE(host_.logged("no longer stalled"));
     source_->stop();
+}
+
+TEST_F(MockKafkaTest, PartitionsCommitInParallelButEachHasOneBatchInFlight) {
+    KafkaConfig config = this->config();
+    config.batch_size = 5;
+    {
+        std::lock_guard lock(host_.sink.mutex);
+        host_.sink.hold = true;
+    }
+    for (std::int32_t partition = 0; partition < 3; ++partition) produce_trades(partition, 20);
+    start(config);
+
+    // One batch of every partition is handed in while none has committed, and no second one.
+    ASSERT_TRUE(wait_until([&] { return host_.sink.held_count() == 3; })) << host_.log_text;
+    std::this_thread::sleep_for(milliseconds(300));
+    {
+        std::lock_guard lock(host_.sink.mutex);
+        ASSERT_EQ(host_.sink.submitted.size(), 3u);
+        std::set<std::int32_t> partitions;
+        for (const Batch& batch : host_.sink.submitted) {
+            ASSERT_EQ(batch.candidates.size(), 5u);
+            EXPECT_TRUE(batch.bulk);
+            partitions.insert(batch.candidates.front().origin.partition);
+        }
+        EXPECT_EQ(partitions, (std::set<std::int32_t>{0, 1, 2}));
+    }
+    host_.sink.release_held();
+    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 60; }))
+        << host_.log_text;
+    source_->stop();
+    // Every message once, and each partition's batches in offset order.
+    std::map<std::int32_t, std::int64_t> last;
+    std::lock_guard lock(host_.sink.mutex);
+    for (const Batch& batch : host_.sink.committed) {
+        for (const Candidate& candidate : batch.candidates) {
+            const auto [it, fresh] = last.try_emplace(candidate.origin.partition, -1);
+            EXPECT_EQ(candidate.origin.offset, it->second + 1) << candidate.reference;
+            it->second = candidate.origin.offset;
+        }
+    }
+    EXPECT_EQ(last, (std::map<std::int32_t, std::int64_t>{{0, 19}, {1, 19}, {2, 19}}));
+}
+
+TEST_F(MockKafkaTest, PastMaxBufferedBytesConsumptionPausesAndLosesNothing) {
+    KafkaConfig config = this->config();
+    config.batch_size = 10;
+    config.max_buffered_bytes = 4'000;  // about 15 messages
+    {
+        std::lock_guard lock(host_.sink.mutex);
+        host_.sink.hold = true;
+    }
+    produce_trades(0, 200);
+    start(config);
+    ASSERT_TRUE(wait_until([&] { return host_.logged("past max_buffered_mb"); })) << host_.log_text;
+    host_.sink.release_held();  // one batch answered; the rest flows without holds
+    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 200; }))
+        << host_.log_text;
+    EXPECT_TRUE(host_.logged("consumption resumed below max_buffered_mb"));
+    source_->stop();
+    std::vector<std::string> expected = references(0, 0, 200);
+    std::sort(expected.begin(), expected.end());  // as committed_references() sorts
+    EXPECT_EQ(host_.sink.committed_references(), expected);
+    EXPECT_EQ(committed_offsets()[0], 200);
 }
 
 }  // namespace
