@@ -18,15 +18,23 @@ std::string_view sql(Query query) {
                    "created_date, expired, last_updated FROM trades WHERE trade_id = ?1";
         case Query::SelectTombstone:
             return "SELECT version FROM trade_tombstones WHERE trade_id = ?1";
-        case Query::UpsertTrade:
+        // The store knows from its read in the same transaction whether the row exists:
+        // an INSERT for a new id, an UPDATE otherwise. SQLite updates the indexes on the
+        // columns an UPDATE sets, whether or not their values change, so a write that keeps
+        // the maturity date of an unexpired trade leaves maturity_date and expired out and
+        // trades_unexpired_maturity untouched.
+        case Query::InsertTrade:
             return "INSERT INTO trades (trade_id, version, counter_party_id, book_id, "
                    "maturity_date, created_date, expired, last_updated) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7) "
-                   "ON CONFLICT (trade_id) DO UPDATE SET version = excluded.version, "
-                   "counter_party_id = excluded.counter_party_id, book_id = excluded.book_id, "
-                   "maturity_date = excluded.maturity_date, "
-                   "created_date = excluded.created_date, expired = 0, "
-                   "last_updated = excluded.last_updated";
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)";
+        case Query::UpdateTrade:
+            return "UPDATE trades SET version = ?2, counter_party_id = ?3, book_id = ?4, "
+                   "maturity_date = ?5, created_date = ?6, expired = 0, last_updated = ?7 "
+                   "WHERE trade_id = ?1";
+        case Query::UpdateTradeKeepingMaturity:
+            return "UPDATE trades SET version = ?2, counter_party_id = ?3, book_id = ?4, "
+                   "created_date = ?6, last_updated = ?7 WHERE trade_id = ?1 AND "
+                   "maturity_date = ?5 AND expired = 0";
         case Query::DeleteTombstone:
             return "DELETE FROM trade_tombstones WHERE trade_id = ?1";
         case Query::InsertAudit:
@@ -56,7 +64,10 @@ std::string_view sql(Query query) {
                    "'Trade ' || trade_id || ': version ' || version || ' expired; maturity date "
                    "' || maturity_date || ' is before the business date ' || ?1, "
                    "NULL, version, ?2, ?1, ?3 "
-                   "FROM trades WHERE expired = 0 AND maturity_date < ?1 ORDER BY trade_id";
+                   // Without statistics the planner would scan the whole table in trade_id
+                   // order rather than sort the (few) trades that expire.
+                   "FROM trades INDEXED BY trades_unexpired_maturity "
+                   "WHERE expired = 0 AND maturity_date < ?1 ORDER BY trade_id";
         case Query::MarkExpired:
             return "UPDATE trades SET expired = 1, last_updated = ?2 "
                    "WHERE expired = 0 AND maturity_date < ?1";

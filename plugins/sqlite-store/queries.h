@@ -14,7 +14,9 @@ enum class Query : std::uint8_t {
     // apply
     SelectTrade,
     SelectTombstone,
-    UpsertTrade,
+    InsertTrade,
+    UpdateTrade,
+    UpdateTradeKeepingMaturity,
     DeleteTombstone,
     InsertAudit,
     UpsertPosition,

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <tradestore/batch_decision.h>
 
+#include <stdexcept>
 #include <string_view>
 
 #include "dates.h"
@@ -29,18 +30,28 @@ std::optional<std::int64_t> load_tombstone(sqlite::Connection& db, const std::st
     return select->column_int(0);
 }
 
-void write_trade(sqlite::Connection& db, const Trade& trade) {
+// `before`: the live row before the batch, if any (read under the write lock, so the row is
+// still there, and as it was). A write that changes no row is a bug that must not commit.
+void write_trade(sqlite::Connection& db, const Trade& trade, const std::optional<Trade>& before) {
     const std::string maturity = format_date(trade.maturity_date);  // short: no allocation
     const std::string created = format_date(trade.created_date);
-    auto upsert = db.use(Query::UpsertTrade);
-    upsert->bind_text(1, trade.trade_id);
-    upsert->bind_int(2, trade.version);
-    upsert->bind_text(3, trade.counter_party_id);
-    upsert->bind_text(4, trade.book_id);
-    upsert->bind_text(5, maturity);
-    upsert->bind_text(6, created);
-    upsert->bind_int(7, sqlite::to_micros(trade.last_updated));
-    upsert->run();
+    const Query query = !before ? Query::InsertTrade
+                        : before->maturity_date == trade.maturity_date && !before->expired
+                            ? Query::UpdateTradeKeepingMaturity
+                            : Query::UpdateTrade;
+    auto write = db.use(query);
+    write->bind_text(1, trade.trade_id);
+    write->bind_int(2, trade.version);
+    write->bind_text(3, trade.counter_party_id);
+    write->bind_text(4, trade.book_id);
+    write->bind_text(5, maturity);
+    write->bind_text(6, created);
+    write->bind_int(7, sqlite::to_micros(trade.last_updated));
+    write->run();
+    if (sqlite3_changes64(db.handle()) != 1) {
+        throw std::logic_error("sqlite-store: the row of trade " + trade.trade_id +
+                               " changed under the write lock");
+    }
 }
 
 void delete_tombstone(sqlite::Connection& db, const std::string& trade_id) {
@@ -122,7 +133,7 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
     for (const SourcePosition& position : plan.positions) record_position(db, position);
     for (const TradeWrite& write : plan.writes) {
         const Trade& trade = *plan.results[write.candidate].stored;
-        write_trade(db, trade);
+        write_trade(db, trade, write.before);
         if (write.restores) delete_tombstone(db, trade.trade_id);
     }
     for (const AuditRow& row : plan.audit) {

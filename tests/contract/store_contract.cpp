@@ -593,6 +593,29 @@ TEST_P(StoreContractTest, ANewVersionOfAnExpiredTradeIsActiveAgain) {
     EXPECT_EQ(store().statistics(kToday).active_trades, 1);
 }
 
+// A store may write an update of a live trade that keeps its maturity date without touching
+// what the expiry reads (sqlite-store does): the trade must still expire when it matures, and
+// a new version of an expired trade must be live again even with the same maturity date.
+TEST_P(StoreContractTest, AnUpdateKeepingTheMaturityDateStillExpiresAndRevivesAnExpiredTrade) {
+    const Date maturity = kToday - days{1};
+    const Date earlier = kToday - days{5};
+    apply_one(trade("E1", 1, maturity, "B1", "CP-1"), earlier);
+    ASSERT_EQ(apply_one(trade("E1", 2, maturity, "B2", "CP-2"), earlier).outcome, Outcome::Updated);
+    EXPECT_THAT(store().list_by_book("B1", earlier), IsEmpty());
+    ASSERT_EQ(store().list_by_book("B2", earlier).size(), 1u);
+    EXPECT_EQ(store().expire(kToday, "job"), 1);
+    EXPECT_TRUE(store().get("E1", earlier)->expired);
+
+    const ItemResult result = apply_one(trade("E1", 3, maturity, "B2", "CP-2"), earlier);
+    EXPECT_EQ(result.outcome, Outcome::Updated);
+    ASSERT_TRUE(result.stored);
+    EXPECT_FALSE(result.stored->expired);
+    EXPECT_FALSE(store().get("E1", earlier)->expired);
+    EXPECT_EQ(store().statistics(earlier).active_trades, 1);
+    EXPECT_EQ(store().expire(kToday, "job"), 1);  // matured again, so expired again
+    EXPECT_TRUE(store().get("E1", earlier)->expired);
+}
+
 TEST_P(StoreContractTest, ExpireOfAnEmptyStoreIsZero) {
     EXPECT_EQ(store().expire(kToday, "job"), 0);
     EXPECT_EQ(store().audit_count(std::nullopt), 0);

@@ -82,6 +82,9 @@ struct TradeWrite {
     std::size_t candidate = 0;  // its result (results[candidate].stored) is the row
     bool existed = false;       // a live row was stored before the batch (update, not insert)
     bool restores = false;      // the id had a tombstone, which goes
+    // The live row stored before the batch, when there was one (existed): a store can leave
+    // untouched what the write does not change (SQLite: the indexes on unchanged columns).
+    std::optional<Trade> before;
 };
 
 struct BatchPlan {
@@ -216,14 +219,14 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
         result.reasons = std::move(decision.reasons);
     }
 
-    std::map<std::string_view, const IdState*> by_id;  // writes in id order: fixed lock order
-    for (const auto& [id, state] : ids) {
+    std::map<std::string_view, IdState*> by_id;  // writes in id order: fixed lock order
+    for (auto& [id, state] : ids) {
         if (state.last_accepted) by_id.emplace(id, &state);
     }
     plan.writes.reserve(by_id.size());
     for (const auto& [id, state] : by_id) {
-        plan.writes.push_back(
-            {*state->last_accepted, state->loaded.row.has_value(), state->restores});
+        plan.writes.push_back({*state->last_accepted, state->loaded.row.has_value(),
+                               state->restores, std::move(state->loaded.row)});
     }
 
     for (const SourcePosition& position : batch.positions) {
