@@ -1,6 +1,34 @@
 #include "queries.h"
 
+#include <string>
+
 namespace tradestore::plugins::sqlite {
+namespace {
+
+constexpr std::string_view kInsertAuditColumns =
+    "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
+    "received_version, stored_version, source, reference, timestamp) VALUES ";
+
+// InsertAudit's row kAuditChunkRows times: parameters 1-10 are the first row's, 11-20 the
+// second's, and so on. Built once; constant afterwards.
+const std::string& insert_audit_chunk() {
+    static const std::string text = [] {
+        std::string out(kInsertAuditColumns);
+        for (int row = 0; row < kAuditChunkRows; ++row) {
+            out += row == 0 ? "(" : ", (";
+            for (int column = 1; column <= 10; ++column) {
+                if (column != 1) out += ", ";
+                out += '?';
+                out += std::to_string(row * 10 + column);
+            }
+            out += ')';
+        }
+        return out;
+    }();
+    return text;
+}
+
+}  // namespace
 
 std::string_view sql(Query query) {
     // Dates are 'YYYY-MM-DD' text, so text comparison is date comparison. Timestamps are
@@ -41,6 +69,8 @@ std::string_view sql(Query query) {
             return "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
                    "received_version, stored_version, source, reference, timestamp) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+        case Query::InsertAuditChunk:
+            return insert_audit_chunk();
         case Query::UpsertPosition:
             // A position never moves back.
             return "INSERT INTO source_positions (source, stream, \"partition\", \"offset\") "

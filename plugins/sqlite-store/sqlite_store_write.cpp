@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <tradestore/batch_decision.h>
 
+#include <span>
 #include <stdexcept>
 #include <string_view>
 
@@ -73,19 +74,52 @@ struct AuditValues {
     Timestamp timestamp;
 };
 
+// Binds one audit row to parameters first .. first + 9.
+void bind_audit(sqlite::Statement& insert, int first, const AuditValues& row) {
+    insert.bind_text(first, row.trade_id);
+    insert.bind_text(first + 1, to_string(row.action));
+    insert.bind_text(first + 2, row.success ? "success" : "failed");
+    insert.bind_text(first + 3, row.reason_codes);
+    insert.bind_text(first + 4, row.message);
+    insert.bind_optional(first + 5, row.received_version);
+    insert.bind_optional(first + 6, row.stored_version);
+    insert.bind_text(first + 7, row.source);
+    insert.bind_text(first + 8, row.reference);
+    insert.bind_int(first + 9, sqlite::to_micros(row.timestamp));
+}
+
 void write_audit(sqlite::Connection& db, const AuditValues& row) {
     auto insert = db.use(Query::InsertAudit);
-    insert->bind_text(1, row.trade_id);
-    insert->bind_text(2, to_string(row.action));
-    insert->bind_text(3, row.success ? "success" : "failed");
-    insert->bind_text(4, row.reason_codes);
-    insert->bind_text(5, row.message);
-    insert->bind_optional(6, row.received_version);
-    insert->bind_optional(7, row.stored_version);
-    insert->bind_text(8, row.source);
-    insert->bind_text(9, row.reference);
-    insert->bind_int(10, sqlite::to_micros(row.timestamp));
+    bind_audit(*insert, 1, row);
     insert->run();
+}
+
+AuditValues audit_values(const AuditRow& row, Timestamp now) {
+    return {.trade_id = row.trade_id,
+            .action = row.action,
+            .success = row.success,
+            .reason_codes = row.reason_codes,
+            .message = row.message,
+            .received_version = row.received_version,
+            .stored_version = row.stored_version,
+            .source = row.source,
+            .reference = row.reference,
+            .timestamp = now};
+}
+
+// The plan's audit rows in order (ids ascend in plan order, as with one row per statement):
+// whole chunks of kAuditChunkRows in one statement each, the rest one by one.
+void write_audit_rows(sqlite::Connection& db, std::span<const AuditRow> rows, Timestamp now) {
+    constexpr auto kChunk = static_cast<std::size_t>(sqlite::kAuditChunkRows);
+    std::size_t next = 0;
+    for (; rows.size() - next >= kChunk; next += kChunk) {
+        auto insert = db.use(Query::InsertAuditChunk);
+        for (std::size_t i = 0; i < kChunk; ++i) {
+            bind_audit(*insert, static_cast<int>(i) * 10 + 1, audit_values(rows[next + i], now));
+        }
+        insert->run();
+    }
+    for (; next < rows.size(); ++next) write_audit(db, audit_values(rows[next], now));
 }
 
 void record_position(sqlite::Connection& db, const SourcePosition& position) {
@@ -136,18 +170,7 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
         write_trade(db, trade, write.before);
         if (write.restores) delete_tombstone(db, trade.trade_id);
     }
-    for (const AuditRow& row : plan.audit) {
-        write_audit(db, {.trade_id = row.trade_id,
-                         .action = row.action,
-                         .success = row.success,
-                         .reason_codes = row.reason_codes,
-                         .message = row.message,
-                         .received_version = row.received_version,
-                         .stored_version = row.stored_version,
-                         .source = row.source,
-                         .reference = row.reference,
-                         .timestamp = now});
-    }
+    write_audit_rows(db, plan.audit, now);
     claim_idempotency_keys(db, batch, plan.results, now);
     transaction.commit();
     return std::move(plan.results);
