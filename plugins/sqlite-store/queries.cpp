@@ -50,7 +50,7 @@ std::string_view sql(Query query) {
         // an INSERT for a new id, an UPDATE otherwise. SQLite updates the indexes on the
         // columns an UPDATE sets, whether or not their values change, so a write that keeps
         // the maturity date of an unexpired trade leaves maturity_date and expired out and
-        // trades_unexpired_maturity untouched.
+        // trades_expired_maturity untouched.
         case Query::InsertTrade:
             return "INSERT INTO trades (trade_id, version, counter_party_id, book_id, "
                    "maturity_date, created_date, expired, last_updated) "
@@ -94,10 +94,7 @@ std::string_view sql(Query query) {
                    "'Trade ' || trade_id || ': version ' || version || ' expired; maturity date "
                    "' || maturity_date || ' is before the business date ' || ?1, "
                    "NULL, version, ?2, ?1, ?3 "
-                   // Without statistics the planner would scan the whole table in trade_id
-                   // order rather than sort the (few) trades that expire.
-                   "FROM trades INDEXED BY trades_unexpired_maturity "
-                   "WHERE expired = 0 AND maturity_date < ?1 ORDER BY trade_id";
+                   "FROM trades WHERE expired = 0 AND maturity_date < ?1 ORDER BY trade_id";
         case Query::MarkExpired:
             return "UPDATE trades SET expired = 1, last_updated = ?2 "
                    "WHERE expired = 0 AND maturity_date < ?1";

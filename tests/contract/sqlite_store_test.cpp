@@ -116,7 +116,7 @@ TEST(SqliteStoreFile, OpenCreatesTheDirectoryInWalModeWithTheCurrentSchema) {
                        "WHERE type = 'index' AND tbl_name IN ('trades', 'audit_log') AND "
                        "sql IS NOT NULL ORDER BY name)"),
               "audit_log_timestamp,audit_log_trade_id,audit_log_unshipped,trades_book_id,"
-              "trades_unexpired_maturity");
+              "trades_expired_maturity");
 }
 
 TEST(SqliteStoreFile, LastUpdatedIsStoredAsUtcMicroseconds) {
@@ -188,7 +188,7 @@ TEST(SqliteStoreFile, AVersionThreeDatabaseDropsTheIndexesNoReadNeeds) {
     store_one_trade(environment);
     {
         RawDatabase raw(environment.database());
-        raw.execute("DROP INDEX trades_unexpired_maturity");
+        raw.execute("DROP INDEX trades_expired_maturity");
         raw.execute("CREATE INDEX trades_maturity_date ON trades (maturity_date)");
         raw.execute("CREATE INDEX trades_expired ON trades (expired)");
         raw.execute("CREATE INDEX trades_counter_party_id ON trades (counter_party_id)");
@@ -207,7 +207,7 @@ TEST(SqliteStoreFile, AVersionThreeDatabaseDropsTheIndexesNoReadNeeds) {
     EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'index' AND tbl_name = 'trades' AND sql IS NOT NULL "
                        "ORDER BY name)"),
-              "trades_book_id,trades_unexpired_maturity");
+              "trades_book_id,trades_expired_maturity");
 }
 
 TEST(SqliteStoreFile, ABusyDatabaseIsUnavailableAndNothingIsWritten) {
