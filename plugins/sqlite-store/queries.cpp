@@ -1,6 +1,34 @@
 #include "queries.h"
 
+#include <string>
+
 namespace tradestore::plugins::sqlite {
+namespace {
+
+constexpr std::string_view kInsertAuditColumns =
+    "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
+    "received_version, stored_version, source, reference, timestamp) VALUES ";
+
+// InsertAudit's row kAuditChunkRows times: parameters 1-10 are the first row's, 11-20 the
+// second's, and so on. Built once; constant afterwards.
+const std::string& insert_audit_chunk() {
+    static const std::string text = [] {
+        std::string out(kInsertAuditColumns);
+        for (int row = 0; row < kAuditChunkRows; ++row) {
+            out += row == 0 ? "(" : ", (";
+            for (int column = 1; column <= 10; ++column) {
+                if (column != 1) out += ", ";
+                out += '?';
+                out += std::to_string(row * 10 + column);
+            }
+            out += ')';
+        }
+        return out;
+    }();
+    return text;
+}
+
+}  // namespace
 
 std::string_view sql(Query query) {
     // Dates are 'YYYY-MM-DD' text, so text comparison is date comparison. Timestamps are
@@ -18,21 +46,31 @@ std::string_view sql(Query query) {
                    "created_date, expired, last_updated FROM trades WHERE trade_id = ?1";
         case Query::SelectTombstone:
             return "SELECT version FROM trade_tombstones WHERE trade_id = ?1";
-        case Query::UpsertTrade:
+        // The store knows from its read in the same transaction whether the row exists:
+        // an INSERT for a new id, an UPDATE otherwise. SQLite updates the indexes on the
+        // columns an UPDATE sets, whether or not their values change, so a write that keeps
+        // the maturity date of an unexpired trade leaves maturity_date and expired out and
+        // trades_expired_maturity untouched.
+        case Query::InsertTrade:
             return "INSERT INTO trades (trade_id, version, counter_party_id, book_id, "
                    "maturity_date, created_date, expired, last_updated) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7) "
-                   "ON CONFLICT (trade_id) DO UPDATE SET version = excluded.version, "
-                   "counter_party_id = excluded.counter_party_id, book_id = excluded.book_id, "
-                   "maturity_date = excluded.maturity_date, "
-                   "created_date = excluded.created_date, expired = 0, "
-                   "last_updated = excluded.last_updated";
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)";
+        case Query::UpdateTrade:
+            return "UPDATE trades SET version = ?2, counter_party_id = ?3, book_id = ?4, "
+                   "maturity_date = ?5, created_date = ?6, expired = 0, last_updated = ?7 "
+                   "WHERE trade_id = ?1";
+        case Query::UpdateTradeKeepingMaturity:
+            return "UPDATE trades SET version = ?2, counter_party_id = ?3, book_id = ?4, "
+                   "created_date = ?6, last_updated = ?7 WHERE trade_id = ?1 AND "
+                   "maturity_date = ?5 AND expired = 0";
         case Query::DeleteTombstone:
             return "DELETE FROM trade_tombstones WHERE trade_id = ?1";
         case Query::InsertAudit:
             return "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
                    "received_version, stored_version, source, reference, timestamp) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+        case Query::InsertAuditChunk:
+            return insert_audit_chunk();
         case Query::UpsertPosition:
             // A position never moves back.
             return "INSERT INTO source_positions (source, stream, \"partition\", \"offset\") "

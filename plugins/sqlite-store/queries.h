@@ -7,6 +7,11 @@
 
 namespace tradestore::plugins::sqlite {
 
+// Rows per InsertAuditChunk: one statement per chunk of audit rows rather than per row
+// (each statement execution has a fixed cost: its start, AUTOINCREMENT's read and write of
+// sqlite_sequence, its halt). 10 parameters per row, well under SQLite's limit.
+inline constexpr int kAuditChunkRows = 32;
+
 enum class Query : std::uint8_t {
     Begin,
     Commit,
@@ -14,9 +19,12 @@ enum class Query : std::uint8_t {
     // apply
     SelectTrade,
     SelectTombstone,
-    UpsertTrade,
+    InsertTrade,
+    UpdateTrade,
+    UpdateTradeKeepingMaturity,
     DeleteTombstone,
     InsertAudit,
+    InsertAuditChunk,  // kAuditChunkRows rows in one statement
     UpsertPosition,
     // remove
     DeleteTrade,

@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 #include <tradestore/batch_decision.h>
 
+#include <span>
+#include <stdexcept>
 #include <string_view>
 
 #include "dates.h"
@@ -29,18 +31,28 @@ std::optional<std::int64_t> load_tombstone(sqlite::Connection& db, const std::st
     return select->column_int(0);
 }
 
-void write_trade(sqlite::Connection& db, const Trade& trade) {
+// `before`: the live row before the batch, if any (read under the write lock, so the row is
+// still there, and as it was). A write that changes no row is a bug that must not commit.
+void write_trade(sqlite::Connection& db, const Trade& trade, const std::optional<Trade>& before) {
     const std::string maturity = format_date(trade.maturity_date);  // short: no allocation
     const std::string created = format_date(trade.created_date);
-    auto upsert = db.use(Query::UpsertTrade);
-    upsert->bind_text(1, trade.trade_id);
-    upsert->bind_int(2, trade.version);
-    upsert->bind_text(3, trade.counter_party_id);
-    upsert->bind_text(4, trade.book_id);
-    upsert->bind_text(5, maturity);
-    upsert->bind_text(6, created);
-    upsert->bind_int(7, sqlite::to_micros(trade.last_updated));
-    upsert->run();
+    const Query query = !before ? Query::InsertTrade
+                        : before->maturity_date == trade.maturity_date && !before->expired
+                            ? Query::UpdateTradeKeepingMaturity
+                            : Query::UpdateTrade;
+    auto write = db.use(query);
+    write->bind_text(1, trade.trade_id);
+    write->bind_int(2, trade.version);
+    write->bind_text(3, trade.counter_party_id);
+    write->bind_text(4, trade.book_id);
+    write->bind_text(5, maturity);
+    write->bind_text(6, created);
+    write->bind_int(7, sqlite::to_micros(trade.last_updated));
+    write->run();
+    if (sqlite3_changes64(db.handle()) != 1) {
+        throw std::logic_error("sqlite-store: the row of trade " + trade.trade_id +
+                               " changed under the write lock");
+    }
 }
 
 void delete_tombstone(sqlite::Connection& db, const std::string& trade_id) {
@@ -62,19 +74,52 @@ struct AuditValues {
     Timestamp timestamp;
 };
 
+// Binds one audit row to parameters first .. first + 9.
+void bind_audit(sqlite::Statement& insert, int first, const AuditValues& row) {
+    insert.bind_text(first, row.trade_id);
+    insert.bind_text(first + 1, to_string(row.action));
+    insert.bind_text(first + 2, row.success ? "success" : "failed");
+    insert.bind_text(first + 3, row.reason_codes);
+    insert.bind_text(first + 4, row.message);
+    insert.bind_optional(first + 5, row.received_version);
+    insert.bind_optional(first + 6, row.stored_version);
+    insert.bind_text(first + 7, row.source);
+    insert.bind_text(first + 8, row.reference);
+    insert.bind_int(first + 9, sqlite::to_micros(row.timestamp));
+}
+
 void write_audit(sqlite::Connection& db, const AuditValues& row) {
     auto insert = db.use(Query::InsertAudit);
-    insert->bind_text(1, row.trade_id);
-    insert->bind_text(2, to_string(row.action));
-    insert->bind_text(3, row.success ? "success" : "failed");
-    insert->bind_text(4, row.reason_codes);
-    insert->bind_text(5, row.message);
-    insert->bind_optional(6, row.received_version);
-    insert->bind_optional(7, row.stored_version);
-    insert->bind_text(8, row.source);
-    insert->bind_text(9, row.reference);
-    insert->bind_int(10, sqlite::to_micros(row.timestamp));
+    bind_audit(*insert, 1, row);
     insert->run();
+}
+
+AuditValues audit_values(const AuditRow& row, Timestamp now) {
+    return {.trade_id = row.trade_id,
+            .action = row.action,
+            .success = row.success,
+            .reason_codes = row.reason_codes,
+            .message = row.message,
+            .received_version = row.received_version,
+            .stored_version = row.stored_version,
+            .source = row.source,
+            .reference = row.reference,
+            .timestamp = now};
+}
+
+// The plan's audit rows in order (ids ascend in plan order, as with one row per statement):
+// whole chunks of kAuditChunkRows in one statement each, the rest one by one.
+void write_audit_rows(sqlite::Connection& db, std::span<const AuditRow> rows, Timestamp now) {
+    constexpr auto kChunk = static_cast<std::size_t>(sqlite::kAuditChunkRows);
+    std::size_t next = 0;
+    for (; rows.size() - next >= kChunk; next += kChunk) {
+        auto insert = db.use(Query::InsertAuditChunk);
+        for (std::size_t i = 0; i < kChunk; ++i) {
+            bind_audit(*insert, static_cast<int>(i) * 10 + 1, audit_values(rows[next + i], now));
+        }
+        insert->run();
+    }
+    for (; next < rows.size(); ++next) write_audit(db, audit_values(rows[next], now));
 }
 
 void record_position(sqlite::Connection& db, const SourcePosition& position) {
@@ -122,21 +167,10 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
     for (const SourcePosition& position : plan.positions) record_position(db, position);
     for (const TradeWrite& write : plan.writes) {
         const Trade& trade = *plan.results[write.candidate].stored;
-        write_trade(db, trade);
+        write_trade(db, trade, write.before);
         if (write.restores) delete_tombstone(db, trade.trade_id);
     }
-    for (const AuditRow& row : plan.audit) {
-        write_audit(db, {.trade_id = row.trade_id,
-                         .action = row.action,
-                         .success = row.success,
-                         .reason_codes = row.reason_codes,
-                         .message = row.message,
-                         .received_version = row.received_version,
-                         .stored_version = row.stored_version,
-                         .source = row.source,
-                         .reference = row.reference,
-                         .timestamp = now});
-    }
+    write_audit_rows(db, plan.audit, now);
     claim_idempotency_keys(db, batch, plan.results, now);
     transaction.commit();
     return std::move(plan.results);

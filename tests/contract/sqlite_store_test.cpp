@@ -94,7 +94,7 @@ TEST(SqliteStoreSettings, CacheSizeIsAtLeastOneMegabyte) {
     EXPECT_EQ(cache->min, 1);
 }
 
-TEST(SqliteStoreFile, OpenCreatesTheDirectoryInWalModeWithSchemaVersion1) {
+TEST(SqliteStoreFile, OpenCreatesTheDirectoryInWalModeWithTheCurrentSchema) {
     SqliteEnvironment environment;
     ASSERT_FALSE(std::filesystem::exists(environment.database().parent_path()));
     {
@@ -107,16 +107,16 @@ TEST(SqliteStoreFile, OpenCreatesTheDirectoryInWalModeWithSchemaVersion1) {
     ASSERT_TRUE(std::filesystem::exists(environment.database()));
     RawDatabase raw(environment.database());
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4");
     EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)"),
               "audit_log,event_outbox,idempotency_keys,schema_version,source_positions,"
               "trade_tombstones,trades");
-    EXPECT_EQ(raw.text("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND "
-                       "name IN ('trades_book_id', 'trades_maturity_date', 'trades_expired', "
-                       "'trades_counter_party_id', 'trades_book_expired_maturity', "
-                       "'audit_log_trade_id', 'audit_log_timestamp')"),
-              "7");
+    EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
+                       "WHERE type = 'index' AND tbl_name IN ('trades', 'audit_log') AND "
+                       "sql IS NOT NULL ORDER BY name)"),
+              "audit_log_timestamp,audit_log_trade_id,audit_log_unshipped,trades_book_id,"
+              "trades_expired_maturity");
 }
 
 TEST(SqliteStoreFile, LastUpdatedIsStoredAsUtcMicroseconds) {
@@ -141,23 +141,26 @@ TEST(SqliteStoreFile, ANewerSchemaIsRefused) {
     }
     {
         RawDatabase raw(environment.database());
-        raw.execute("INSERT INTO schema_version (version) VALUES (4)");
+        raw.execute("INSERT INTO schema_version (version) VALUES (5)");
     }
     auto store = environment.create_store();
     EXPECT_THROW(store->open(), std::runtime_error);
+}
+
+// Writes trade T1 (version 1) into the environment's database and closes the store.
+void store_one_trade(SqliteEnvironment& environment) {
+    auto store = environment.create_store();
+    store->open();
+    const Rule* no_rules[] = {nullptr};
+    store->apply(one_trade("T1", 1), std::span(no_rules, 0), kDay);
+    store->close();
 }
 
 // A database of schema version 1 (before the event outbox and idempotency keys) gains them at
 // the next open, and keeps its rows.
 TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
     SqliteEnvironment environment;
-    {
-        auto store = environment.create_store();
-        store->open();
-        const Rule* no_rules[] = {nullptr};
-        store->apply(one_trade("T1", 1), std::span(no_rules, 0), kDay);
-        store->close();
-    }
+    store_one_trade(environment);
     {
         RawDatabase raw(environment.database());
         raw.execute("DROP TABLE event_outbox");
@@ -175,7 +178,36 @@ TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
     EXPECT_FALSE(store->idempotent_answer("absent"));
     store->close();
     RawDatabase raw(environment.database());
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4");
+}
+
+// A database of schema version 3 (five indexes on trades) keeps only the two that reads need
+// at the next open, and its trades stay readable and expirable.
+TEST(SqliteStoreFile, AVersionThreeDatabaseDropsTheIndexesNoReadNeeds) {
+    SqliteEnvironment environment;
+    store_one_trade(environment);
+    {
+        RawDatabase raw(environment.database());
+        raw.execute("DROP INDEX trades_expired_maturity");
+        raw.execute("CREATE INDEX trades_maturity_date ON trades (maturity_date)");
+        raw.execute("CREATE INDEX trades_expired ON trades (expired)");
+        raw.execute("CREATE INDEX trades_counter_party_id ON trades (counter_party_id)");
+        raw.execute(
+            "CREATE INDEX trades_book_expired_maturity "
+            "ON trades (book_id, expired, maturity_date)");
+        raw.execute("DELETE FROM schema_version WHERE version >= 4");
+    }
+    auto store = environment.create_store();
+    store->open();
+    EXPECT_EQ(store->list_by_book("B", kDay).size(), 1u);
+    EXPECT_EQ(store->expire(kDay + std::chrono::days{1}, "job"), 1);
+    store->close();
+    RawDatabase raw(environment.database());
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4");
+    EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
+                       "WHERE type = 'index' AND tbl_name = 'trades' AND sql IS NOT NULL "
+                       "ORDER BY name)"),
+              "trades_book_id,trades_expired_maturity");
 }
 
 TEST(SqliteStoreFile, ABusyDatabaseIsUnavailableAndNothingIsWritten) {

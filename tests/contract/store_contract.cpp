@@ -227,6 +227,43 @@ TEST_P(StoreContractTest, EmptyBatchGivesNoResults) {
     EXPECT_EQ(store().audit_count(std::nullopt), 0);
 }
 
+// A batch larger than a store's audit write chunk (sqlite-store writes 32 rows per statement):
+// every decision audited once, in decision order, each row with its own values.
+TEST_P(StoreContractTest, ALargeBatchAuditsEveryDecisionInOrder) {
+    constexpr int kCandidates = 75;  // two chunks of 32 and 11 rows on their own
+    std::vector<Candidate> batch;
+    for (int i = 0; i < kCandidates; ++i) {
+        // Every fifth candidate repeats the id before it at version 1: lower, so rejected.
+        const bool lower = i % 5 == 4;
+        const std::string id = "T" + std::to_string(lower ? i - 1 : i);
+        batch.push_back(candidate(trade(id, lower ? 1 : 2), "kafka", "ref-" + std::to_string(i)));
+    }
+    apply(std::move(batch));
+
+    const auto audit = all_audit();
+    ASSERT_EQ(audit.size(), static_cast<std::size_t>(kCandidates));
+    for (int i = 0; i < kCandidates; ++i) {
+        SCOPED_TRACE("candidate " + std::to_string(i));
+        const bool lower = i % 5 == 4;
+        const AuditEntry& entry = audit[static_cast<std::size_t>(i)];
+        if (i > 0) {
+            EXPECT_GT(entry.id, audit[static_cast<std::size_t>(i) - 1].id);
+        }
+        EXPECT_EQ(entry.trade_id, "T" + std::to_string(lower ? i - 1 : i));
+        EXPECT_EQ(entry.reference, "ref-" + std::to_string(i));
+        EXPECT_EQ(entry.source, "kafka");
+        EXPECT_EQ(entry.action, lower ? AuditAction::ValidationFailed : AuditAction::Create);
+        EXPECT_EQ(entry.success, !lower);
+        EXPECT_EQ(entry.received_version, lower ? 1 : 2);
+        EXPECT_EQ(entry.stored_version, lower ? std::optional<std::int64_t>{2} : std::nullopt);
+        if (lower) {
+            EXPECT_THAT(entry.reason_codes, ElementsAre("LOWER_VERSION"));
+        } else {
+            EXPECT_THAT(entry.reason_codes, IsEmpty());
+        }
+    }
+}
+
 TEST_P(StoreContractTest, SeveralVersionsOfOneIdInOneBatchApplyInOrder) {
     std::vector<Candidate> batch;
     for (std::int64_t version : {1, 3, 2, 3, 5, 4}) {
@@ -591,6 +628,29 @@ TEST_P(StoreContractTest, ANewVersionOfAnExpiredTradeIsActiveAgain) {
     EXPECT_FALSE(result.stored->expired);
     EXPECT_FALSE(store().get("E1", kToday)->expired);
     EXPECT_EQ(store().statistics(kToday).active_trades, 1);
+}
+
+// A store may write an update of a live trade that keeps its maturity date without touching
+// what the expiry reads (sqlite-store does): the trade must still expire when it matures, and
+// a new version of an expired trade must be live again even with the same maturity date.
+TEST_P(StoreContractTest, AnUpdateKeepingTheMaturityDateStillExpiresAndRevivesAnExpiredTrade) {
+    const Date maturity = kToday - days{1};
+    const Date earlier = kToday - days{5};
+    apply_one(trade("E1", 1, maturity, "B1", "CP-1"), earlier);
+    ASSERT_EQ(apply_one(trade("E1", 2, maturity, "B2", "CP-2"), earlier).outcome, Outcome::Updated);
+    EXPECT_THAT(store().list_by_book("B1", earlier), IsEmpty());
+    ASSERT_EQ(store().list_by_book("B2", earlier).size(), 1u);
+    EXPECT_EQ(store().expire(kToday, "job"), 1);
+    EXPECT_TRUE(store().get("E1", earlier)->expired);
+
+    const ItemResult result = apply_one(trade("E1", 3, maturity, "B2", "CP-2"), earlier);
+    EXPECT_EQ(result.outcome, Outcome::Updated);
+    ASSERT_TRUE(result.stored);
+    EXPECT_FALSE(result.stored->expired);
+    EXPECT_FALSE(store().get("E1", earlier)->expired);
+    EXPECT_EQ(store().statistics(earlier).active_trades, 1);
+    EXPECT_EQ(store().expire(kToday, "job"), 1);  // matured again, so expired again
+    EXPECT_TRUE(store().get("E1", earlier)->expired);
 }
 
 TEST_P(StoreContractTest, ExpireOfAnEmptyStoreIsZero) {

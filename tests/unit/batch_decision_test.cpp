@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <tradestore/batch_decision.h>
 
+#include <algorithm>
 #include <map>
+#include <utility>
+#include <vector>
 
 namespace tradestore {
 namespace {
@@ -89,6 +92,35 @@ TEST(BatchDecisionTest, AnOffsetRepeatedInsideTheBatchIsDecidedOnce) {
     EXPECT_EQ(plan.results[0].outcome, Outcome::Created);
     EXPECT_TRUE(plan.results[1].skipped_as_replay);
     EXPECT_EQ(plan.audit.size(), 1u);
+}
+
+// Offsets out of order, interleaved over two partitions: an item is a replay exactly when its
+// partition had its offset earlier in the batch, whatever the order they came in.
+TEST(BatchDecisionTest, AnOffsetSeenEarlierInTheBatchIsAReplayInAnyOrder) {
+    const std::vector<std::pair<std::int32_t, std::int64_t>> items = {
+        {0, 10}, {0, 5}, {1, 5}, {0, 7}, {0, 5}, {1, 5}, {0, 10}, {0, 11}, {0, 7}, {1, 4}, {0, 6}};
+    Batch batch;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        batch.candidates.push_back(
+            from_kafka("T" + std::to_string(i), 1, items[i].first, items[i].second));
+    }
+    Stored stored;
+    const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, {}, stored.loader());
+
+    std::size_t replays = 0;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        SCOPED_TRACE("item " + std::to_string(i));
+        const bool seen_before =
+            std::find(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(i), items[i]) !=
+            items.begin() + static_cast<std::ptrdiff_t>(i);
+        EXPECT_EQ(plan.results[i].skipped_as_replay, seen_before);
+        replays += seen_before ? 1 : 0;
+    }
+    EXPECT_EQ(replays, 4u);  // the oracle itself: (0,5), (1,5), (0,10), (0,7) again
+    EXPECT_EQ(plan.replays, replays);
+    ASSERT_EQ(plan.positions.size(), 2u);
+    EXPECT_EQ(plan.positions[0], (SourcePosition{"kafka", "t", 0, 11}));
+    EXPECT_EQ(plan.positions[1], (SourcePosition{"kafka", "t", 1, 5}));
 }
 
 TEST(BatchDecisionTest, ADeadLetterBetweenCandidatesMakesNoneOfThemAReplay) {

@@ -82,6 +82,9 @@ struct TradeWrite {
     std::size_t candidate = 0;  // its result (results[candidate].stored) is the row
     bool existed = false;       // a live row was stored before the batch (update, not insert)
     bool restores = false;      // the id had a tombstone, which goes
+    // The live row stored before the batch, when there was one (existed): a store can leave
+    // untouched what the write does not change (SQLite: the indexes on unchanged columns).
+    std::optional<Trade> before;
 };
 
 struct BatchPlan {
@@ -110,25 +113,41 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
     struct PartitionState {
         std::int64_t recorded = Origin::kNoOffset;
         std::int64_t highest = Origin::kNoOffset;  // the partition's position after the batch
-        std::unordered_set<std::int64_t> seen;
+        // The offsets taken in this batch. Those that arrive in increasing order (the usual
+        // case) are appended to `ascending` and found by bisection, without hashing; the
+        // others, all below ascending.back(), go to `others`.
+        std::vector<std::int64_t> ascending;
+        std::unordered_set<std::int64_t> others;
+
+        bool take(std::int64_t offset) {  // false when the batch already had the offset
+            if (ascending.empty() || offset > ascending.back()) {
+                ascending.push_back(offset);
+                return true;
+            }
+            if (std::binary_search(ascending.begin(), ascending.end(), offset)) return false;
+            return others.insert(offset).second;
+        }
     };
     std::map<PartitionKey, PartitionState> moved;
+    auto last = moved.end();  // the partition of the item before: usually the item's too
     PartitionKey probe;
     const auto is_replay = [&](const std::string& source, const Origin& origin) {
         if (!origin.positioned()) return false;
-        probe.source = source;
-        probe.stream = origin.stream;
-        probe.partition = origin.partition;
-        auto at = moved.find(probe);
-        if (at == moved.end()) {
-            const auto found = recorded.find(probe);
-            const std::int64_t position =
-                found == recorded.end() ? Origin::kNoOffset : found->second;
-            at = moved.emplace(probe, PartitionState{position, position, {}}).first;
+        if (last == moved.end() || last->first.partition != origin.partition ||
+            last->first.stream != origin.stream || last->first.source != source) {
+            probe.source = source;
+            probe.stream = origin.stream;
+            probe.partition = origin.partition;
+            last = moved.find(probe);
+            if (last == moved.end()) {
+                const auto found = recorded.find(probe);
+                const std::int64_t position =
+                    found == recorded.end() ? Origin::kNoOffset : found->second;
+                last = moved.emplace(probe, PartitionState{position, position, {}, {}}).first;
+            }
         }
-        PartitionState& state = at->second;
-        if (origin.offset <= state.recorded || !state.seen.insert(origin.offset).second)
-            return true;
+        PartitionState& state = last->second;
+        if (origin.offset <= state.recorded || !state.take(origin.offset)) return true;
         state.highest = std::max(state.highest, origin.offset);
         return false;
     };
@@ -216,20 +235,24 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
         result.reasons = std::move(decision.reasons);
     }
 
-    std::map<std::string_view, const IdState*> by_id;  // writes in id order: fixed lock order
-    for (const auto& [id, state] : ids) {
-        if (state.last_accepted) by_id.emplace(id, &state);
+    // Writes in id order: a fixed lock order.
+    std::vector<std::pair<std::string_view, IdState*>> by_id;
+    by_id.reserve(ids.size());
+    for (auto& [id, state] : ids) {
+        if (state.last_accepted) by_id.emplace_back(id, &state);
     }
+    std::sort(by_id.begin(), by_id.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     plan.writes.reserve(by_id.size());
     for (const auto& [id, state] : by_id) {
-        plan.writes.push_back(
-            {*state->last_accepted, state->loaded.row.has_value(), state->restores});
+        plan.writes.push_back({*state->last_accepted, state->loaded.row.has_value(),
+                               state->restores, std::move(state->loaded.row)});
     }
 
     for (const SourcePosition& position : batch.positions) {
         auto [at, inserted] =
             moved.try_emplace(PartitionKey{position.source, position.stream, position.partition},
-                              PartitionState{Origin::kNoOffset, position.offset, {}});
+                              PartitionState{Origin::kNoOffset, position.offset, {}, {}});
         if (!inserted) at->second.highest = std::max(at->second.highest, position.offset);
     }
     for (const auto& [key, state] : moved) {
