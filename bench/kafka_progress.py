@@ -5,7 +5,8 @@
 
 WHERE is a SQLite file or a postgresql:// URI; SQL returns one number, the messages applied so
 far. The time runs from the first poll that sees any applied (so the consumer's start and group
-join are left out) to the poll that sees COUNT; polls are 0.1 s apart. Prints one JSON object:
+join are left out) to the poll that sees COUNT; polls are 0.1 s apart. It gives up when the
+count has not moved for 180 s (a consumer whose tasks died but whose process lives on). Prints one JSON object:
 per_second, seconds, seconds_from_start, and the CPU seconds spent in that window by the
 consumer (process PID and its threads) and by PostgreSQL (the postmaster's children: the live
 ones plus those already reaped), or null where there is no postmaster to read.
@@ -70,9 +71,14 @@ def main():
 
     started = time.monotonic()
     first = None
+    moved = (started, 0)
     while True:
         done = applied(where, sql)
         now = time.monotonic()
+        if done != moved[1]:
+            moved = (now, done)
+        elif now - moved[0] > 180:
+            sys.exit(f"kafka_progress: stuck at {done} of {count} for 180 s")
         if done and first is None:
             first = (now, done, cpu())
         if done >= count:
@@ -81,8 +87,6 @@ def main():
             os.kill(pid, 0)
         except OSError:
             sys.exit("kafka_progress: the consumer exited")
-        if now - started > 3600:
-            sys.exit("kafka_progress: timed out")
         time.sleep(0.1)
     last = cpu()
     seconds = now - first[0]
