@@ -8,10 +8,8 @@
 #   brokers                                    bench_start_broker
 #   pg_uri, postmaster_pid (empty without a    bench_start_pg (returns 1 when no server
 #   local server to read /proc of)             could be had)
-# bench_pids holds further processes (the caller's) to stop on exit.
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bench_pids=()
 
 bench_init() {  # <build dir>
   build=$(cd "$1" && pwd)
@@ -27,13 +25,10 @@ bench_init() {  # <build dir>
 }
 
 bench_cleanup() {
-  local pid
-  for pid in "${daemon_pid:-}" "${bench_pids[@]}"; do
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
+  if [ -n "${daemon_pid:-}" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+    kill -TERM "$daemon_pid" 2>/dev/null || true
+    wait "$daemon_pid" 2>/dev/null || true
+  fi
   "$here/scripts/kafka-test-broker.sh" stop "$work/broker" >/dev/null 2>&1 || true
   [ -d "$work/pg" ] && "$here/scripts/pg-test-server.sh" stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"

@@ -53,14 +53,14 @@ def main():
             t = trade(n)
             out.write(json.dumps({"key": t["trade_id"], "value": json.dumps(t)}) + "\n")
     elif kind == "connect":
-        schema = connect_schema()
+        schema = json.dumps(connect_schema())  # serialized once: most of each message
         extra = {"created_date": days(CREATED_DATE), "expired": False,
                  "last_updated": int(datetime.datetime.fromisoformat(LAST_UPDATED).timestamp()
                                      * 1000)}
         for n in range(count):
             t = trade(n)
             payload = dict(t, maturity_date=days(t["maturity_date"]), **extra)
-            value = json.dumps({"schema": schema, "payload": payload})
+            value = f'{{"schema": {schema}, "payload": {json.dumps(payload)}}}'
             out.write(json.dumps({"key": t["trade_id"], "value": value}) + "\n")
     elif kind == "copy":
         for n in range(count):
