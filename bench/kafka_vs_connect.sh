@@ -21,7 +21,8 @@
 # configurations to run, separated by ';', each a list of key=value that override the base
 # configuration below (keys consumer.* go to the worker; connection.url.params is appended to
 # the JDBC URL); CONNECT_JAVA_OPTS: more JVM options (e.g.
-# -Dorg.slf4j.simpleLogger.log.io.debezium.connector.jdbc=debug; logs in the work folder).
+# "-Dorg.slf4j.simpleLogger.log.io.debezium.connector.jdbc=debug
+# -Dorg.slf4j.simpleLogger.logFile=/tmp/connect.log" shows the sink's UNNEST batches).
 # The jars come from Maven Central (`mvn dependency:copy-dependencies` on small poms written to
 # the cache) the first time the benchmark runs, and are kept outside the clone, in
 # ${TRADESTORE_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tradestore}/kafka-connect/.
