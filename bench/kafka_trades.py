@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""The Kafka benchmarks' workload: COUNT trades over 50,000 ids, message n being version
+n // 50000 + 1 of trade B<n % 50000>, so every message is a new version of its trade.
+
+    kafka_trades.py COUNT plain     JSON lines for `kafka_tool produce`: key = trade id, value =
+                                    the trade as tradestored's kafka-source reads it
+    kafka_trades.py COUNT connect   the same messages, the value in Kafka Connect's JSON schema
+                                    envelope ({"schema", "payload"}) with every column of the
+                                    trades table (created_date, expired and last_updated are
+                                    what tradestored would set), for a JDBC sink
+    kafka_trades.py COUNT copy      COUNT rows for `COPY trades FROM STDIN` (text format), the
+                                    same fields but each with an id of its own (C<n>), since
+                                    the table keeps one row per trade id
+"""
+import datetime
+import json
+import sys
+
+IDS = 50000
+MATURITY_DATE = "2030-06-30"
+CREATED_DATE = "2026-11-24"  # the benchmarks' business date
+LAST_UPDATED = "2026-11-24T12:00:00+00:00"
+
+
+def trade(n):
+    return {"trade_id": f"B{n % IDS:06d}", "version": n // IDS + 1,
+            "counter_party_id": f"CP-{n % 97}", "book_id": f"BOOK-{n % 13}",
+            "maturity_date": MATURITY_DATE}
+
+
+def connect_schema():
+    def field(name, kind, logical=None):
+        entry = {"field": name, "type": kind, "optional": False}
+        if logical:
+            entry.update({"name": f"org.apache.kafka.connect.data.{logical}", "version": 1})
+        return entry
+    return {"type": "struct", "name": "trade", "optional": False, "fields": [
+        field("trade_id", "string"), field("version", "int64"),
+        field("counter_party_id", "string"), field("book_id", "string"),
+        field("maturity_date", "int32", "Date"), field("created_date", "int32", "Date"),
+        field("expired", "boolean"), field("last_updated", "int64", "Timestamp")]}
+
+
+def days(date):
+    return (datetime.date.fromisoformat(date) - datetime.date(1970, 1, 1)).days
+
+
+def main():
+    count, kind = int(sys.argv[1]), sys.argv[2]
+    out = sys.stdout
+    if kind == "plain":
+        for n in range(count):
+            t = trade(n)
+            out.write(json.dumps({"key": t["trade_id"], "value": json.dumps(t)}) + "\n")
+    elif kind == "connect":
+        schema = json.dumps(connect_schema())  # serialized once: most of each message
+        extra = {"created_date": days(CREATED_DATE), "expired": False,
+                 "last_updated": int(datetime.datetime.fromisoformat(LAST_UPDATED).timestamp()
+                                     * 1000)}
+        for n in range(count):
+            t = trade(n)
+            payload = dict(t, maturity_date=days(t["maturity_date"]), **extra)
+            value = f'{{"schema": {schema}, "payload": {json.dumps(payload)}}}'
+            out.write(json.dumps({"key": t["trade_id"], "value": value}) + "\n")
+    elif kind == "copy":
+        for n in range(count):
+            t = trade(n)
+            out.write(f"C{n:07d}\t{t['version']}\t{t['counter_party_id']}\t{t['book_id']}\t"
+                      f"{t['maturity_date']}\t{CREATED_DATE}\tf\t{LAST_UPDATED}\n")
+    else:
+        sys.exit(f"kafka_trades.py: unknown format {kind!r} (plain, connect or copy)")
+
+
+main()
