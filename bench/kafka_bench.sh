@@ -14,13 +14,13 @@
 #   bench/kafka_bench.sh [BUILD_DIR] [N]        e.g. bench/kafka_bench.sh build/default 1000000
 #
 # The broker is a throwaway one (scripts/kafka-test-broker.sh), or TRADESTORE_TEST_KAFKA_BROKERS.
-# Environment: BATCH_SIZE (kafka-source batch_size, default 500); STORES (default
+# Environment: BATCH_SIZE (kafka-source batch_size, default 2000, its own default); STORES (default
 # "sqlite postgres"): the stores to run, so that one can be skipped.
 # The shell shared with bench/kafka_vs_connect.sh is in bench/kafka_bench_lib.sh.
 set -euo pipefail
 
 count=${2:-1000000}
-batch_size=${BATCH_SIZE:-500}
+batch_size=${BATCH_SIZE:-2000}
 stores=${STORES:-sqlite postgres}
 # shellcheck source=kafka_bench_lib.sh
 . "$(dirname "$0")/kafka_bench_lib.sh"

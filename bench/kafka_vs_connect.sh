@@ -17,7 +17,7 @@
 #
 #   bench/kafka_vs_connect.sh [BUILD_DIR] [N]     e.g. bench/kafka_vs_connect.sh build/default
 #
-# Environment: BATCH_SIZE (kafka-source batch_size, default 500); CONNECT_VARIANTS: sink
+# Environment: BATCH_SIZE (kafka-source batch_size, default 2000, its own default); CONNECT_VARIANTS: sink
 # configurations to run, separated by ';', each a list of key=value that override the base
 # configuration below (keys consumer.* go to the worker; connection.url.params is appended to
 # the JDBC URL); CONNECT_JAVA_OPTS: more JVM options (e.g.
@@ -29,7 +29,7 @@
 set -euo pipefail
 
 count=${2:-1000000}
-batch_size=${BATCH_SIZE:-500}
+batch_size=${BATCH_SIZE:-2000}
 connect_version=4.3.0       # the Kafka Connect API the Debezium sink below is built against
 debezium_version=3.6.0.Final  # 3.6.1.Final's JDBC connector is not served here
 postgres_jdbc_version=42.7.8
