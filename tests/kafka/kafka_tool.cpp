@@ -295,7 +295,17 @@ int consume(const Args& args) {
             const int32_t id = metadata->topics[0].partitions[p].id;
             int64_t low = 0;
             int64_t high = 0;
-            err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), id, &low, &high, 10'000);
+            // Right after a broker restart the partition may have no leader yet: ask again.
+            for (int attempt = 1;; ++attempt) {
+                err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), id, &low, &high,
+                                                       10'000);
+                const bool leaderless = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                                        err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                                        err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+                                        err == RD_KAFKA_RESP_ERR__TIMED_OUT;
+                if (!leaderless || attempt == 30) break;
+                std::this_thread::sleep_for(std::chrono::seconds(1));
+            }
             if (err) throw std::runtime_error(std::string("watermarks: ") + rd_kafka_err2str(err));
             if (high > low) ends[id] = high;
         }
