@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "pg_raw_connection.h"
 #include "postgres_store.h"
 #include "trade_rules.h"
 
@@ -76,32 +77,6 @@ std::string with_search_path(const std::string& uri, const std::string& schema) 
            schema;
 }
 
-class Raw {
-  public:
-    explicit Raw(const std::string& uri) : conn_(PQconnectdb(uri.c_str())) {
-        if (PQstatus(conn_) != CONNECTION_OK) fail("connect");
-        PQsetNoticeProcessor(
-            conn_, [](void*, const char*) {}, nullptr);
-    }
-    ~Raw() { PQfinish(conn_); }
-    std::string scalar(const std::string& sql) {
-        PGresult* result = PQexec(conn_, sql.c_str());
-        const ExecStatusType status = PQresultStatus(result);
-        std::string value;
-        if (status == PGRES_TUPLES_OK && PQntuples(result) > 0) value = PQgetvalue(result, 0, 0);
-        PQclear(result);
-        if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) fail(sql);
-        return value;
-    }
-    PGconn* get() const { return conn_; }
-    [[noreturn]] void fail(const std::string& what) {
-        throw std::runtime_error(what + ": " + PQerrorMessage(conn_));
-    }
-
-  private:
-    PGconn* conn_;
-};
-
 std::vector<Trade> make_trades(std::size_t count) {
     std::vector<Trade> trades(count);
     char id[24];
@@ -144,7 +119,7 @@ double copy_phase(const std::string& uri, const std::vector<Trade>& trades) {
     plugins::PostgresStore store(store_options(uri));
     store.open();  // creates the schema: tables and indexes
     store.close();
-    Raw raw(uri);
+    RawConnection raw(uri);
     const auto start = Clock::now();
     PGresult* begin = PQexec(raw.get(),
                              "COPY trades (trade_id, version, counter_party_id, book_id, "
@@ -185,7 +160,7 @@ double copy_phase(const std::string& uri, const std::vector<Trade>& trades) {
     while (PGresult* extra = PQgetResult(raw.get())) PQclear(extra);
     if (!ok) raw.fail("COPY");
     const double elapsed = seconds_since(start);
-    if (raw.scalar("SELECT count(*) FROM trades") != std::to_string(trades.size())) {
+    if (raw.query("SELECT count(*) FROM trades") != std::to_string(trades.size())) {
         throw std::runtime_error("COPY did not load every row");
     }
     return elapsed;
@@ -225,11 +200,11 @@ double apply_phase(const std::string& uri, const std::vector<Trade>& trades, std
 int main(int argc, char** argv) {
     try {
         const Arguments arguments = parse(argc, argv);
-        Raw admin(arguments.uri);
+        RawConnection admin(arguments.uri);
         std::printf("server: PostgreSQL %s, fsync=%s, synchronous_commit=%s, shared_buffers=%s\n",
-                    admin.scalar("SHOW server_version").c_str(), admin.scalar("SHOW fsync").c_str(),
-                    admin.scalar("SHOW synchronous_commit").c_str(),
-                    admin.scalar("SHOW shared_buffers").c_str());
+                    admin.query("SHOW server_version").c_str(), admin.query("SHOW fsync").c_str(),
+                    admin.query("SHOW synchronous_commit").c_str(),
+                    admin.query("SHOW shared_buffers").c_str());
         const std::vector<Trade> trades = make_trades(arguments.trades);
         const std::size_t n = trades.size();
 
@@ -239,16 +214,16 @@ int main(int argc, char** argv) {
         const auto run = [&](auto&& phase, std::size_t count) {
             const std::string schema =
                 "bench_" + std::to_string(::getpid()) + "_" + std::to_string(next_schema++);
-            admin.scalar("CREATE SCHEMA " + schema);
+            admin.query("CREATE SCHEMA " + schema);
             try {
-                admin.scalar("CHECKPOINT");
+                admin.query("CHECKPOINT");
             } catch (const std::exception&) {  // not allowed for this user: measure anyway
             }
-            const std::string wal = admin.scalar("SELECT pg_current_wal_insert_lsn()");
+            const std::string wal = admin.query("SELECT pg_current_wal_insert_lsn()");
             const double seconds = phase(with_search_path(arguments.uri, schema));
             const double wal_bytes = std::stod(
-                admin.scalar("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '" + wal + "')"));
-            if (!arguments.keep) admin.scalar("DROP SCHEMA " + schema + " CASCADE");
+                admin.query("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '" + wal + "')"));
+            if (!arguments.keep) admin.query("DROP SCHEMA " + schema + " CASCADE");
             return Measured{static_cast<double>(count) / seconds,
                             wal_bytes / static_cast<double>(std::max<std::size_t>(count, 1))};
         };

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "pg_raw_connection.h"
 #include "postgres_store.h"
 #include "trade_rules.h"
 
@@ -74,48 +75,6 @@ Arguments parse(int argc, char** argv) {
     if (arguments.ids == 0 || arguments.batch == 0) throw std::invalid_argument("zero ids/batch");
     return arguments;
 }
-
-class Raw {
-  public:
-    explicit Raw(const std::string& uri) : conn_(PQconnectdb(uri.c_str())) {
-        if (PQstatus(conn_) != CONNECTION_OK) fail("connect");
-        PQsetNoticeProcessor(
-            conn_, [](void*, const char*) {}, nullptr);
-    }
-    ~Raw() { PQfinish(conn_); }
-    Raw(const Raw&) = delete;
-    Raw& operator=(const Raw&) = delete;
-    // The first row's columns joined by '|', rows by '\n'.
-    std::string query(const std::string& sql) {
-        PGresult* result = PQexec(conn_, sql.c_str());
-        const ExecStatusType status = PQresultStatus(result);
-        std::string text;
-        for (int row = 0; status == PGRES_TUPLES_OK && row < PQntuples(result); ++row) {
-            if (row) text += '\n';
-            for (int column = 0; column < PQnfields(result); ++column) {
-                if (column) text += '|';
-                text += PQgetvalue(result, row, column);
-            }
-        }
-        PQclear(result);
-        if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) fail(sql);
-        return text;
-    }
-    bool try_query(const std::string& sql) {
-        try {
-            query(sql);
-            return true;
-        } catch (const std::exception&) {
-            return false;
-        }
-    }
-    [[noreturn]] void fail(const std::string& what) {
-        throw std::runtime_error(what + ": " + PQerrorMessage(conn_));
-    }
-
-  private:
-    PGconn* conn_;
-};
 
 std::vector<std::string> stat_fields(int pid) {
     std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
@@ -186,7 +145,7 @@ std::string with_search_path(const std::string& uri, const std::string& schema) 
 int main(int argc, char** argv) {
     try {
         const Arguments arguments = parse(argc, argv);
-        Raw admin(arguments.uri);
+        RawConnection admin(arguments.uri);
         const int postmaster =
             std::stoi(stat_fields(std::stoi(admin.query("SELECT pg_backend_pid()"))).at(3));
         const std::vector<Candidate> messages = make_messages(arguments);
