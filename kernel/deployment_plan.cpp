@@ -33,8 +33,10 @@ const std::vector<SettingSpec>& kernel_schema() {
          "How long a stop waits for in-flight requests to drain"},
         {"group_commit_max_items", SettingType::Int, "1000", false,
          "Most trades coalesced into one store transaction", 1, 100000},
-        {"ingest_writers", SettingType::Int, "1", false,
-         "Threads applying batches to the store concurrently", 1, 64},
+        {"ingest_writers", SettingType::Int, "4", false,
+         "Threads applying batches to the store concurrently (a Kafka backlog uses at most all "
+         "but one, one batch per partition at a time)",
+         1, 64},
     };
     return schema;
 }

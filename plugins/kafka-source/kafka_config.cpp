@@ -42,7 +42,7 @@ std::vector<SettingSpec> setting_specs() {
         {"topics", SettingType::List, "trades", false,
          "Topics to consume (JSON trades keyed by id)"},
         {"group_id", SettingType::String, "trade-consumer-group", false, "Consumer group id"},
-        {"batch_size", SettingType::Int, "500", false,
+        {"batch_size", SettingType::Int, "2000", false,
          "Most messages handed to the store in one batch (one transaction)", 1, 100'000},
         {"batch_wait", SettingType::Duration, "50ms", false,
          "How long a batch waits to fill up once its first message arrived", 0, 60'000},

@@ -25,7 +25,7 @@ struct KafkaConfig {
     std::string brokers = "localhost:9092";
     std::vector<std::string> topics = {"trades"};
     std::string group_id = "trade-consumer-group";
-    std::size_t batch_size = 500;
+    std::size_t batch_size = 2000;
     std::chrono::milliseconds batch_wait{50};
     // Messages polled and not yet committed, all partitions together (waiting or in flight).
     std::size_t max_buffered_bytes = 64u << 20;
