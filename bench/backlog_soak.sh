@@ -19,7 +19,10 @@
 # new version; its generator is repeated here). GETs cycle through 1,000 trades seeded before
 # the load; every POST is a new trade id (bench/wrk/post_trade.lua), so each answer is a 201.
 # Environment: WRK_SECONDS (default 30), GET_CONNECTIONS and POST_CONNECTIONS (default 4 each,
-# one wrk thread each), SOAK_SECONDS (default 600), SOAK_PRODUCE_RATE (default 10000).
+# one wrk thread each), GET_DELAY_MS and POST_DELAY_MS (default 0: each connection sends its
+# next request as soon as it has the answer, which saturates this machine's 2 cores; e.g. 5 and
+# 20 pace the load well below saturation, bench/wrk/paced.lua), SOAK_SECONDS (default 600),
+# SOAK_PRODUCE_RATE (default 10000).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +32,8 @@ mode=${3:-latency}
 wrk_seconds=${WRK_SECONDS:-30}
 get_connections=${GET_CONNECTIONS:-4}
 post_connections=${POST_CONNECTIONS:-4}
+get_delay=${GET_DELAY_MS:-0}
+post_delay=${POST_DELAY_MS:-0}
 soak_seconds=${SOAK_SECONDS:-600}
 produce_rate=${SOAK_PRODUCE_RATE:-10000}
 seeded=1000
@@ -169,13 +174,17 @@ wait_applied() {  # <file> <at least>
 
 # GET and POST at once for <seconds>; their RESULT lines go to <prefix>.get and <prefix>.post.
 rest_load() {  # <seconds> <prefix>
-  wrk -t1 -c"$get_connections" -d"$1s" -s "$here/bench/wrk/get_seeded.lua" \
+  WRK_SCRIPT="$here/bench/wrk/get_seeded.lua" WRK_DELAY_MS=$get_delay \
+    wrk -t1 -c"$get_connections" -d"$1s" -s "$here/bench/wrk/paced.lua" \
     "http://127.0.0.1:$port" -- "$seeded" >"$2.get" 2>&1 &
   local get=$!
-  wrk -t1 -c"$post_connections" -d"$1s" -s "$here/bench/wrk/post_trade.lua" \
+  WRK_SCRIPT="$here/bench/wrk/post_trade.lua" WRK_DELAY_MS=$post_delay \
+    wrk -t1 -c"$post_connections" -d"$1s" -s "$here/bench/wrk/paced.lua" \
     "http://127.0.0.1:$port" >"$2.post" 2>&1 &
   local post=$!
   wait "$get" "$post"
+  # wrk's own lines about errors (socket errors by kind, non-2xx answers), if any.
+  grep -hE 'Socket errors|Non-2xx' "$2.get" "$2.post" | sed "s|^|$(basename "$2"): |" || true
 }
 result() { grep '^RESULT' "$1" | sed 's/^RESULT //'; }
 field() { result "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
@@ -204,7 +213,7 @@ if [ "$mode" = latency ]; then
 
   drain=$(awk -v n="$count" '$2 > 0 && !t0 {t0 = $1; a0 = $2} $2 >= n {printf "%.0f %.1f", (n - a0) / ($1 - t0), $1 - t0; exit}' "$work/positions")
   echo
-  echo "| load ($get_connections GET + $post_connections POST connections, ${wrk_seconds} s) | GET req/s | GET p50 | GET p99 | POST req/s | POST p50 | POST p99 | non-2xx / socket errors |"
+  echo "| load ($get_connections GET + $post_connections POST connections, delay ${get_delay}/${post_delay} ms, ${wrk_seconds} s) | GET req/s | GET p50 | GET p99 | POST req/s | POST p50 | POST p99 | non-2xx / socket errors |"
   echo "|---|---|---|---|---|---|---|---|"
   for phase in idle backlog; do
     g="$work/$phase.get" p="$work/$phase.post"
@@ -239,16 +248,24 @@ load=$!
 began=$SECONDS
 samples=()
 echo "  s   VmRSS kB   applied   behind (produced - applied, approx.)"
-while kill -0 "$load" 2>/dev/null; do
-  elapsed=$((SECONDS - began))
+sample_rss() {
+  local elapsed=$((SECONDS - began)) rss applied produced
   rss=$(awk '/^VmRSS/ {print $2}' "/proc/$daemon_pid/status")
   applied=$(applied_now "$work/positions")
   produced=$((count + (elapsed < soak_seconds ? elapsed : soak_seconds) * produce_rate))
   printf '%4d %10d %9d %9d\n' "$elapsed" "$rss" "$applied" $((produced - applied))
   samples+=("$elapsed:$rss")
-  for _ in $(seq 100); do kill -0 "$load" 2>/dev/null && sleep 0.1; done
+}
+next=0
+while kill -0 "$load" 2>/dev/null; do
+  if [ $((SECONDS - began)) -ge "$next" ]; then
+    sample_rss
+    next=$((next + 10))
+  fi
+  sleep 0.2
 done
 wait "$load"
+kill -0 "$daemon_pid" 2>/dev/null && sample_rss
 soak_errors=$(errors_in_log "$work/soak.log")
 kill -0 "$daemon_pid" 2>/dev/null || { echo "backlog_soak: tradestored exited during the soak" >&2; exit 1; }
 warmup=$((soak_seconds < 180 ? soak_seconds / 3 : 60))
