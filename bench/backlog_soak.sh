@@ -18,18 +18,19 @@
 # N defaults to 1,000,000: kafka_bench.sh's workload (50,000 ids, 3 partitions, every message a
 # new version; its generator is repeated here). GETs cycle through 1,000 trades seeded before
 # the load; every POST is a new trade id (bench/wrk/post_trade.lua), so each answer is a 201.
-# Environment: WRK_SECONDS (default 30), GET_CONNECTIONS and POST_CONNECTIONS (default 4 each,
-# one wrk thread each), GET_DELAY_MS and POST_DELAY_MS (default 0: each connection sends its
-# next request as soon as it has the answer, which saturates this machine's 2 cores; e.g. 5 and
-# 20 pace the load well below saturation, bench/wrk/paced.lua), SOAK_SECONDS (default 600),
-# SOAK_PRODUCE_RATE (default 10000).
+# Environment: WRK_SECONDS (default 20, shorter than a drain of 1,000,000 here),
+# GET_CONNECTIONS and POST_CONNECTIONS (default 4 each, one wrk thread each), GET_DELAY_MS and
+# POST_DELAY_MS (default 0: each connection sends its next request as soon as it has the
+# answer, which saturates this machine's 2 cores; 5 and 20 pace the load well below
+# saturation, bench/wrk/paced.lua), SOAK_SECONDS (default 600), SOAK_PRODUCE_RATE (default
+# 10000).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$here/build/default}" && pwd)
 count=${2:-1000000}
 mode=${3:-latency}
-wrk_seconds=${WRK_SECONDS:-30}
+wrk_seconds=${WRK_SECONDS:-20}
 get_connections=${GET_CONNECTIONS:-4}
 post_connections=${POST_CONNECTIONS:-4}
 get_delay=${GET_DELAY_MS:-0}
@@ -287,6 +288,14 @@ print(f"POST: {p['requests_per_sec']} req/s, p50 {p['p50_ms']} ms, p99 {p['p99_m
 if after:
     print(f"RSS after the {warmup} s warm-up: {min(after)} .. {max(after)} kB "
           f"(max/min {max(after) / min(after):.3f}; first {after[0]}, last {after[-1]})")
+    # A least-squares slope tells growth (a leak) from swings around a level.
+    points = [(t, rss) for t, rss in samples if t >= warmup]
+    if len(points) > 1:
+        mt = sum(t for t, _ in points) / len(points)
+        mr = sum(r for _, r in points) / len(points)
+        slope = (sum((t - mt) * (r - mr) for t, r in points)
+                 / sum((t - mt) ** 2 for t, _ in points))
+        print(f"RSS trend after the warm-up: {slope * 60 / 1024:+.2f} MiB per minute")
 print(f"daemon log lines at error level or above: {log_errors}")
 ok = flat and bad == 0
 print(f"soak: {'PASS' if ok else 'FAIL'} (RSS within 10% after warm-up: {flat}; "
