@@ -23,7 +23,8 @@
 # POST_DELAY_MS (default 0: each connection sends its next request as soon as it has the
 # answer, which saturates this machine's 2 cores; 5 and 20 pace the load well below
 # saturation, bench/wrk/paced.lua), SOAK_SECONDS (default 600), SOAK_PRODUCE_RATE (default
-# 10000).
+# 10000), KERNEL_SETTINGS (lines added to the daemon's [kernel] section, e.g.
+# "ingest_writers = 2").
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +37,7 @@ post_connections=${POST_CONNECTIONS:-4}
 get_delay=${GET_DELAY_MS:-0}
 post_delay=${POST_DELAY_MS:-0}
 soak_seconds=${SOAK_SECONDS:-600}
+kernel_settings=${KERNEL_SETTINGS:-}
 produce_rate=${SOAK_PRODUCE_RATE:-10000}
 seeded=1000
 tool="$build/tests/kafka/kafka_tool"
@@ -114,6 +116,7 @@ start_daemon() {  # <topic> <name>
 [kernel]
 plugin_dir = $plugins
 plugins = trade-rules, postgres-store, rest-source, kafka-source
+$kernel_settings
 [plugin.postgres-store]
 uri = $uri
 [plugin.rest-source]
