@@ -4,7 +4,7 @@ PRESET ?= default
 BUILD_DIR := build/$(PRESET)
 CONFIG ?= etc/tradestore.ini
 
-.PHONY: run test build configure deps asan tsan fuzz bench format clean chaos
+.PHONY: run test build configure deps asan tsan fuzz bench soak format clean chaos
 
 run: build
 	mkdir -p var
@@ -51,6 +51,11 @@ chaos: build
 	  cd tests/chaos && python3 run_chaos.py --store sqlite --form long; sqlite=$$?; \
 	  python3 run_chaos.py --store postgres --form long; postgres=$$?; \
 	  [ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]
+
+# REST under a draining Kafka backlog into PostgreSQL for SOAK_SECONDS (README: Benchmarks).
+SOAK_SECONDS ?= 600
+soak: build
+	SOAK_SECONDS=$(SOAK_SECONDS) bench/backlog_soak.sh $(BUILD_DIR) 1000000 soak
 
 bench: build
 	$(BUILD_DIR)/bench/rule_chain_bench

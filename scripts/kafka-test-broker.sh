@@ -131,8 +131,13 @@ launch_broker() {  # <state-dir>: 0 once the broker is ready, 1 when it exited a
   done
   "$here/test-certs.sh" "$state/certs"
   password=$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')
-  # A cluster id is 16 random bytes, base64url without padding.
-  cluster=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  # A cluster id is 16 random bytes, base64url without padding; not one starting with "-",
+  # which kafka-storage would read as an option (1 start in 64 failed so; Kafka's own
+  # Uuid.randomUuid() skips those too).
+  cluster=-
+  while [ "${cluster:0:1}" = - ]; do
+    cluster=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  done
 
   cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
