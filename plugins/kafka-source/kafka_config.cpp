@@ -46,7 +46,7 @@ std::vector<SettingSpec> setting_specs() {
          "Most messages handed to the store in one batch (one transaction)", 1, 100'000},
         {"batch_wait", SettingType::Duration, "50ms", false,
          "How long a batch waits to fill up once its first message arrived", 0, 60'000},
-        {"max_buffered_mb", SettingType::Int, "64", false,
+        {"max_buffered_mb", SettingType::Int, "16", false,
          "Most messages (in MiB) polled and not yet committed, all partitions together; past "
          "it, consumption pauses until half of it is committed",
          1, 65'536},
