@@ -85,25 +85,7 @@ topic="backlog-$(date +%s)"
 # kafka_bench.sh's messages <from> .. <to>-1, as JSON lines for kafka_tool produce; with a rate,
 # paced to that many messages per second (a stream rather than a backlog).
 generate() {  # <from> <to> [rate]
-  python3 - "$@" <<'EOF'
-import json, sys, time
-start, end = int(sys.argv[1]), int(sys.argv[2])
-rate = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-ids = 50000
-out = sys.stdout
-began = time.monotonic()
-for n in range(start, end):
-    trade_id = f"B{n % ids:06d}"
-    body = json.dumps({"trade_id": trade_id, "version": n // ids + 1,
-                       "counter_party_id": f"CP-{n % 97}", "book_id": f"BOOK-{n % 13}",
-                       "maturity_date": "2030-06-30"})
-    out.write(json.dumps({"key": trade_id, "value": body}) + "\n")
-    if rate and (n - start + 1) % (rate // 10 or 1) == 0:
-        out.flush()
-        ahead = began + (n - start + 1) / rate - time.monotonic()
-        if ahead > 0:
-            time.sleep(ahead)
-EOF
+  python3 "$here/bench/kafka_trades.py" "$2" plain "$1" "${3:-0}"
 }
 
 start=$SECONDS

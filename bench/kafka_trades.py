@@ -2,8 +2,11 @@
 """The Kafka benchmarks' workload: COUNT trades over 50,000 ids, message n being version
 n // 50000 + 1 of trade B<n % 50000>, so every message is a new version of its trade.
 
-    kafka_trades.py COUNT plain     JSON lines for `kafka_tool produce`: key = trade id, value =
-                                    the trade as tradestored's kafka-source reads it
+    kafka_trades.py COUNT plain [FROM [RATE]]
+                                    JSON lines for `kafka_tool produce`: key = trade id, value =
+                                    the trade as tradestored's kafka-source reads it; messages
+                                    FROM .. COUNT-1, paced to RATE a second when given (a
+                                    stream rather than a backlog)
     kafka_trades.py COUNT connect   the same messages, the value in Kafka Connect's JSON schema
                                     envelope ({"schema", "payload"}) with every column of the
                                     trades table (created_date, expired and last_updated are
@@ -15,6 +18,7 @@ n // 50000 + 1 of trade B<n % 50000>, so every message is a new version of its t
 import datetime
 import json
 import sys
+import time
 
 IDS = 50000
 MATURITY_DATE = "2030-06-30"
@@ -49,9 +53,17 @@ def main():
     count, kind = int(sys.argv[1]), sys.argv[2]
     out = sys.stdout
     if kind == "plain":
-        for n in range(count):
+        start = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+        rate = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+        began = time.monotonic()
+        for n in range(start, count):
             t = trade(n)
             out.write(json.dumps({"key": t["trade_id"], "value": json.dumps(t)}) + "\n")
+            if rate and (n - start + 1) % (rate // 10 or 1) == 0:
+                out.flush()
+                ahead = began + (n - start + 1) / rate - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
     elif kind == "connect":
         schema = json.dumps(connect_schema())  # serialized once: most of each message
         extra = {"created_date": days(CREATED_DATE), "expired": False,
