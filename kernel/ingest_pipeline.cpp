@@ -193,6 +193,7 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
             return;
         }
         const bool bulk = pending.batch.bulk;
+        if (!bulk) last_interactive_ = std::chrono::steady_clock::now();
         (bulk ? bulk_ : interactive_).push_back(std::move(pending));
         if (metrics_ != nullptr) metrics_->queue_depth(interactive_.size() + bulk_.size());
     }
@@ -202,7 +203,11 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
 
 std::deque<IngestPipeline::Pending>* IngestPipeline::next_queue() {
     if (!interactive_.empty()) return &interactive_;
-    const std::size_t bulk_limit = std::max<std::size_t>(1, options_.writer_threads - 1);
+    constexpr auto kRequestsArriving = std::chrono::seconds(1);
+    const bool requests_arriving =
+        std::chrono::steady_clock::now() - last_interactive_ < kRequestsArriving;
+    const std::size_t bulk_limit =
+        requests_arriving ? 1 : std::max<std::size_t>(1, options_.writer_threads - 1);
     if (!bulk_.empty() && bulk_writers_ < bulk_limit) return &bulk_;
     return nullptr;
 }

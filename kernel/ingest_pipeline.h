@@ -6,11 +6,14 @@
 // Interactive batches (a REST request) and bulk ones (Batch::bulk: a Kafka backlog) wait in
 // two queues. A free writer takes interactive work first; bulk work only while fewer than
 // max(1, writers - 1) writers apply bulk, so with two writers or more one is always free for
-// a request however deep the backlog. A group never mixes the two.
+// a request however deep the backlog; and while requests keep arriving (one within the last
+// second) a single writer applies bulk, so that a backlog does not take the CPU that the
+// requests, and the reads beside them, need. A group never mixes the two.
 #pragma once
 
 #include <tradestore/host.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -91,6 +94,7 @@ class IngestPipeline final : public IngestSink {
     std::deque<Pending> interactive_;
     std::deque<Pending> bulk_;
     std::size_t bulk_writers_ = 0;  // writers applying a bulk group now
+    std::chrono::steady_clock::time_point last_interactive_{};  // an interactive batch came
     bool stopping_ = false;
     std::vector<std::jthread> writers_;
 };

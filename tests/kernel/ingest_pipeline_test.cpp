@@ -181,6 +181,23 @@ TEST_F(IngestPipelineTest, WithTwoWritersABacklogNeverTakesTheSecondOne) {
     EXPECT_EQ(store_->apply_calls(), 3);
 }
 
+TEST_F(IngestPipelineTest, WhileRequestsArriveABacklogHasOneWriterOnly) {
+    start(1'000, 3);
+    store_->hold();
+    auto request = submit(interactive_batch("R1"));
+    ASSERT_TRUE(test_support::eventually([&] { return store_->apply_calls() == 1; }));
+    auto bulk_first = submit(bulk_batch("K1", 1));
+    ASSERT_TRUE(test_support::eventually([&] { return store_->apply_calls() == 2; }));
+    // Without requests a backlog could take two of the three writers; with one just now, one.
+    auto bulk_second = submit(bulk_batch("K2", 2));
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(store_->apply_calls(), 2);
+    store_->release();
+    for (auto* result : {&request, &bulk_first, &bulk_second})
+        ASSERT_EQ(result->get().status, IngestStatus::Committed);
+    EXPECT_EQ(store_->committed().size(), 3u);
+}
+
 TEST_F(IngestPipelineTest, HostileDeadLetterKeysAreRecordedEscapedNeverRefused) {
     store_->refuse_when([](const Batch& batch) { return postgres_refuses(batch); });
     start();
