@@ -15,7 +15,9 @@
 #
 # The broker is a throwaway one (scripts/kafka-test-broker.sh), or TRADESTORE_TEST_KAFKA_BROKERS.
 # Environment: BATCH_SIZE (kafka-source batch_size, default 2000, its own default); STORES (default
-# "sqlite postgres"): the stores to run, so that one can be skipped.
+# "sqlite postgres"): the stores to run, so that one can be skipped; KERNEL_SETTINGS and
+# SOURCE_SETTINGS: lines added to the daemon's [kernel] and [plugin.kafka-source] sections (e.g.
+# "ingest_writers = 2", "max_buffered_mb = 64"), for trying other settings.
 # The shell shared with bench/kafka_vs_connect.sh is in bench/kafka_bench_lib.sh.
 set -euo pipefail
 

@@ -102,12 +102,14 @@ run_daemon() {  # <name> <store section> <position query: sqlite path or pg uri>
 plugin_dir = $plugins
 plugins = trade-rules, $store_section
 business_date = 2026-11-24
+${KERNEL_SETTINGS:-}
 [plugin.kafka-source]
 brokers = $brokers
 topics = $topic
 group_id = bench-$name-$topic
 dead_letter_topic = $topic.dlq
 batch_size = $batch_size
+${SOURCE_SETTINGS:-}
 EOF
   cat "$dir/store.ini" >>"$dir/tradestore.ini"
   "$daemon" --config "$dir/tradestore.ini" >"$dir/daemon.log" 2>&1 &

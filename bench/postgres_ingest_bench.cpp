@@ -7,7 +7,9 @@
 // (shared_preload_libraries), also each statement's calls, time, rows and buffers.
 //
 //   postgres_ingest_bench [--uri URI] [--messages N] [--ids N] [--batch N] [--statements]
-//                         [--stable]
+//                         [--stable] [--parallel]
+// --parallel: one thread per partition, each applying its partition's batches on the one store
+// (as the kafka-source's lanes do), instead of one thread applying batches of all three.
 // URI defaults to $TRADESTORE_PG_URI. Each run uses a fresh schema, dropped afterwards.
 #include <libpq-fe.h>
 #include <unistd.h>
@@ -40,7 +42,8 @@ struct Arguments {
     std::size_t ids = 50'000;
     std::size_t batch = 2'000;
     bool statements = false;
-    bool stable = false;  // each id keeps its counterparty and book across versions
+    bool stable = false;    // each id keeps its counterparty and book across versions
+    bool parallel = false;  // a thread per partition
 };
 
 Arguments parse(int argc, char** argv) {
@@ -64,11 +67,13 @@ Arguments parse(int argc, char** argv) {
             arguments.statements = true;
         } else if (arg == "--stable") {
             arguments.stable = true;
+        } else if (arg == "--parallel") {
+            arguments.parallel = true;
         } else {
             throw std::invalid_argument("unknown argument " + arg +
                                         "; usage: postgres_ingest_bench [--uri URI] "
                                         "[--messages N] [--ids N] [--batch N] [--statements] "
-                                        "[--stable]");
+                                        "[--stable] [--parallel]");
         }
     }
     if (arguments.uri.empty()) throw std::invalid_argument("no --uri and no TRADESTORE_PG_URI");
@@ -167,25 +172,47 @@ int main(int argc, char** argv) {
         const double cpu_before = server_cpu_seconds(postmaster);
         const auto start = Clock::now();
 
-        Batch batch;
+        // Applies `messages` in batches of arguments.batch; returns how many were accepted.
+        const auto apply_all = [&](const std::vector<Candidate>& stream) {
+            Batch batch;
+            std::size_t accepted = 0;
+            for (std::size_t first = 0; first < stream.size(); first += arguments.batch) {
+                const std::size_t end = std::min(stream.size(), first + arguments.batch);
+                batch.candidates.assign(stream.begin() + static_cast<std::ptrdiff_t>(first),
+                                        stream.begin() + static_cast<std::ptrdiff_t>(end));
+                std::int64_t last[kPartitions] = {-1, -1, -1};
+                for (const Candidate& candidate : batch.candidates) {
+                    last[candidate.origin.partition] = candidate.origin.offset;
+                }
+                batch.positions.clear();
+                for (int partition = 0; partition < kPartitions; ++partition) {
+                    if (last[partition] >= 0)
+                        batch.positions.push_back({"kafka", "bench", partition, last[partition]});
+                }
+                for (const ItemResult& result : store.apply(batch, rules, kToday)) {
+                    if (result.outcome == Outcome::Created || result.outcome == Outcome::Updated)
+                        ++accepted;
+                }
+            }
+            return accepted;
+        };
         std::size_t accepted = 0;
-        for (std::size_t first = 0; first < messages.size(); first += arguments.batch) {
-            const std::size_t end = std::min(messages.size(), first + arguments.batch);
-            batch.candidates.assign(messages.begin() + static_cast<std::ptrdiff_t>(first),
-                                    messages.begin() + static_cast<std::ptrdiff_t>(end));
-            std::int64_t last[kPartitions] = {-1, -1, -1};
-            for (const Candidate& candidate : batch.candidates) {
-                last[candidate.origin.partition] = candidate.origin.offset;
+        if (arguments.parallel) {
+            std::vector<Candidate> streams[kPartitions];
+            for (const Candidate& message : messages) {
+                streams[message.origin.partition].push_back(message);
             }
-            batch.positions.clear();
-            for (int partition = 0; partition < kPartitions; ++partition) {
-                if (last[partition] >= 0)
-                    batch.positions.push_back({"kafka", "bench", partition, last[partition]});
+            std::size_t counts[kPartitions] = {};
+            {
+                std::vector<std::jthread> lanes;
+                for (int partition = 0; partition < kPartitions; ++partition) {
+                    lanes.emplace_back(
+                        [&, partition] { counts[partition] = apply_all(streams[partition]); });
+                }
             }
-            for (const ItemResult& result : store.apply(batch, rules, kToday)) {
-                if (result.outcome == Outcome::Created || result.outcome == Outcome::Updated)
-                    ++accepted;
-            }
+            for (const std::size_t count : counts) accepted += count;
+        } else {
+            accepted = apply_all(messages);
         }
 
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -198,10 +225,12 @@ int main(int argc, char** argv) {
             throw std::runtime_error("not every message was accepted and audited once");
         }
         std::printf(
-            "ingest: %zu messages, %zu ids, batch %zu%s: %.0f messages/s, PostgreSQL CPU %.1f s = "
+            "ingest: %zu messages, %zu ids, batch %zu%s%s: %.0f messages/s, PostgreSQL CPU %.1f s "
+            "= "
             "%.1f us/message, WAL %.0f B/message\n",
             messages.size(), arguments.ids, arguments.batch, arguments.stable ? " (stable)" : "",
-            n / seconds, cpu, cpu * 1e6 / n, wal_bytes / n);
+            arguments.parallel ? ", a thread per partition" : "", n / seconds, cpu, cpu * 1e6 / n,
+            wal_bytes / n);
         if (statements) {
             std::printf("%-10s %12s %9s %10s %10s %10s  %s\n", "calls", "total ms", "us/msg",
                         "rows", "blks hit", "blks dirt", "statement");
