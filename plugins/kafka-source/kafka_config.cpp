@@ -46,9 +46,9 @@ std::vector<SettingSpec> setting_specs() {
          "Most messages handed to the store in one batch (one transaction)", 1, 100'000},
         {"batch_wait", SettingType::Duration, "50ms", false,
          "How long a batch waits to fill up once its first message arrived", 0, 60'000},
-        {"max_buffered_mb", SettingType::Int, "16", false,
+        {"max_buffered_mb", SettingType::Int, "32", false,
          "Most messages (in MiB) polled and not yet committed, all partitions together; past "
-         "it, consumption pauses until half of it is committed",
+         "it, consumption pauses until an eighth of it is committed",
          1, 65'536},
         {"dead_letter_topic", SettingType::String, "trades.dlq", false,
          "Topic receiving messages that are not JSON or not a valid trade, and trades the "

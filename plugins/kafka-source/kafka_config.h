@@ -28,7 +28,7 @@ struct KafkaConfig {
     std::size_t batch_size = 2000;
     std::chrono::milliseconds batch_wait{50};
     // Messages polled and not yet committed, all partitions together (waiting or in flight).
-    std::size_t max_buffered_bytes = 16u << 20;
+    std::size_t max_buffered_bytes = 32u << 20;
     std::string dead_letter_topic = "trades.dlq";
     std::string results_topic;  // empty: no results are published
     std::chrono::milliseconds retry_backoff_max{5'000};

@@ -163,7 +163,7 @@ void KafkaSource::check_stall() {
 std::size_t KafkaSource::messages_held() const {
     std::size_t held = 0;
     for (const auto& [partition, lane] : lanes_) {
-        held += lane.waiting.size() + (lane.in_flight ? lane.in_flight->records.size() : 0);
+        held += lane.queued() + (lane.in_flight ? lane.in_flight->records.size() : 0);
     }
     return held;
 }
@@ -313,6 +313,7 @@ void KafkaSource::drain_for_shutdown() {
             continue;
         }
         buffered_bytes_ -= it->second.waiting_bytes;
+        if (it->second.prepared) buffered_bytes_ -= it->second.prepared->bytes;
         it = lanes_.erase(it);
     }
 }
@@ -386,7 +387,8 @@ milliseconds KafkaSource::poll_timeout() const {
     const auto now = Clock::now();
     milliseconds timeout = kIdlePoll;
     for (const auto& [partition, lane] : lanes_) {
-        if (lane.in_flight || lane.waiting.empty()) continue;
+        if (lane.in_flight || lane.queued() == 0) continue;
+        if (lane.prepared && !lane.retry_at) return milliseconds(0);
         const auto due =
             lane.retry_at ? *lane.retry_at : lane.first_waiting_at + config_.batch_wait;
         timeout = std::min(timeout, std::chrono::duration_cast<milliseconds>(due - now));
@@ -607,7 +609,7 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions, bool co
     if (!store_failing_ && !dead_letters_failing_) {
         for (const TopicPartition& tp : revoked) {
             const auto lane = lanes_.find(tp);
-            if (lane != lanes_.end() && !lane->second.in_flight && !lane->second.waiting.empty())
+            if (lane != lanes_.end() && !lane->second.in_flight && lane->second.queued() > 0)
                 submit_lane(tp);
         }
         wait_in_flight(revoked, kPollThreadLimit / 2);
@@ -616,7 +618,7 @@ void KafkaSource::on_revoke(rd_kafka_topic_partition_list_t* partitions, bool co
     for (const TopicPartition& tp : revoked) {
         const auto lane = lanes_.find(tp);
         if (lane == lanes_.end()) continue;
-        left += lane->second.waiting.size();
+        left += lane->second.queued();
         drop_lane(tp);
     }
     if (left > 0) {

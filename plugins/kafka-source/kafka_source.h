@@ -12,7 +12,7 @@
 // (enable.auto.offset.store=false; auto-commit sends them), and hand in its next batch. Each
 // batch carries the last offset of its partition, which the store records in the same
 // transaction. Memory is bounded: past max_buffered_bytes of messages waiting or in flight,
-// every partition is paused until half of it is committed.
+// every partition is paused until an eighth of it is committed.
 //
 // On assignment the thread reads those recorded positions and starts each partition right
 // after its own (the store, not the committed offset, is the truth); messages at or below the
@@ -100,6 +100,10 @@ class KafkaSource final : public Source {
     void submit_due_lanes();
     // Plans the lane's next batch, writes its dead letters and hands it to the kernel.
     void submit_lane(const TopicPartition& partition);
+    // Takes the lane's next batch from its waiting messages and decodes it.
+    PreparedBatch take_batch(PartitionLane& lane);
+    // Puts a prepared batch's messages back in front of the waiting ones.
+    void unprepare(PartitionLane& lane);
     void handle_completions();
     void complete_lane(BatchCompletion completion);
     // The lane's batch failed (store, dead-letter topic): its messages wait again, in front,
@@ -180,7 +184,7 @@ class KafkaSource final : public Source {
     std::set<TopicPartition> unknown_positions_;  // not read yet: the store was down
     std::map<TopicPartition, PartitionLane> lanes_;
     std::size_t buffered_bytes_ = 0;  // of every lane's messages, waiting or in flight
-    bool over_budget_ = false;        // past max_buffered_bytes, until half of it is committed
+    bool over_budget_ = false;        // past max_buffered_bytes, until an eighth of it is committed
     std::uint64_t last_batch_id_ = 0;
     std::chrono::milliseconds backoff_;
     bool store_failing_ = false;                  // a batch waits for a retry

@@ -11,14 +11,14 @@ namespace tradestore::kafka {
 using namespace detail;
 
 bool KafkaSource::lane_due(PartitionLane& lane, Clock::time_point now) {
-    if (lane.in_flight || lane.waiting.empty()) return false;
+    if (lane.in_flight || lane.queued() == 0) return false;
     if (store_failing_ || dead_letters_failing_) {
         // Only retries go while a batch fails; a lane that has none yet gets one, so some
         // lane probes the store even when the failed one has been revoked.
         if (!lane.retry_at) lane.retry_at = now + backoff_;
     }
     if (lane.retry_at) return now >= *lane.retry_at;
-    return lane.waiting.size() >= config_.batch_size ||
+    return lane.prepared || lane.waiting.size() >= config_.batch_size ||
            now >= lane.first_waiting_at + config_.batch_wait || stop_requested_.load();
 }
 
@@ -29,19 +29,24 @@ void KafkaSource::submit_due_lanes() {
         if (lane_due(lane, now)) due.push_back(partition);
     }
     for (const TopicPartition& partition : due) submit_lane(partition);
+    // Lanes still committing decode their next batch meanwhile, once it is due: the same
+    // conditions as above but for the batch in flight. Not while anything is being retried
+    // (the retry goes first) or a position is unknown (it decides what is a replay).
+    if (store_failing_ || dead_letters_failing_) return;
+    for (auto& [partition, lane] : lanes_) {
+        if (!lane.in_flight || lane.prepared || lane.waiting.empty() || lane.retry_at ||
+            unknown_positions_.contains(partition)) {
+            continue;
+        }
+        if (lane.waiting.size() >= config_.batch_size ||
+            now >= lane.first_waiting_at + config_.batch_wait || stop_requested_.load()) {
+            lane.prepared = take_batch(lane);
+        }
+    }
 }
 
-void KafkaSource::submit_lane(const TopicPartition& partition) {
-    const auto found = lanes_.find(partition);
-    if (found == lanes_.end() || found->second.in_flight || found->second.waiting.empty()) return;
-    PartitionLane& lane = found->second;
-    // Which messages are replays can only be told once the partition's position is known.
-    if (unknown_positions_.contains(partition) && !read_positions({partition})) {
-        fail_lane(partition, {}, "cannot read the store's position");
-        return;
-    }
-
-    InFlightBatch batch;
+PreparedBatch KafkaSource::take_batch(PartitionLane& lane) {
+    PreparedBatch batch;
     const std::size_t count = std::min(lane.waiting.size(), config_.batch_size);
     const auto taken_end = lane.waiting.begin() + static_cast<std::ptrdiff_t>(count);
     batch.records.assign(std::make_move_iterator(lane.waiting.begin()),
@@ -50,10 +55,40 @@ void KafkaSource::submit_lane(const TopicPartition& partition) {
     for (const KafkaRecord& record : batch.records) batch.bytes += buffered_bytes(record);
     lane.waiting_bytes -= batch.bytes;
     if (!lane.waiting.empty()) lane.first_waiting_at = Clock::now();
+    batch.plan = plan_batch(batch.records, positions_, host_->codec(), host_->clock().today(),
+                            config_.dead_letter_topic);
+    return batch;
+}
 
-    const TradeCodec& codec = host_->codec();
-    PlannedBatch plan = plan_batch(batch.records, positions_, codec, host_->clock().today(),
-                                   config_.dead_letter_topic);
+void KafkaSource::unprepare(PartitionLane& lane) {
+    if (!lane.prepared) return;
+    PreparedBatch& batch = *lane.prepared;
+    if (lane.waiting.empty()) lane.first_waiting_at = Clock::now();
+    lane.waiting.insert(lane.waiting.begin(), std::make_move_iterator(batch.records.begin()),
+                        std::make_move_iterator(batch.records.end()));
+    lane.waiting_bytes += batch.bytes;
+    lane.prepared.reset();
+}
+
+void KafkaSource::submit_lane(const TopicPartition& partition) {
+    const auto found = lanes_.find(partition);
+    if (found == lanes_.end() || found->second.in_flight || found->second.queued() == 0) return;
+    PartitionLane& lane = found->second;
+    if (!lane.prepared) {
+        // Which messages are replays can only be told once the partition's position is known.
+        if (unknown_positions_.contains(partition) && !read_positions({partition})) {
+            fail_lane(partition, {}, "cannot read the store's position");
+            return;
+        }
+        lane.prepared = take_batch(lane);
+    }
+    PreparedBatch prepared = std::move(*lane.prepared);
+    lane.prepared.reset();
+
+    InFlightBatch batch;
+    batch.records = std::move(prepared.records);
+    batch.bytes = prepared.bytes;
+    PlannedBatch& plan = prepared.plan;
 
     // Dead letters first: once the store has recorded the position, nothing would send them.
     std::vector<OutgoingMessage> letters;
@@ -252,7 +287,7 @@ void KafkaSource::complete_lane(BatchCompletion completion) {
         std::erase_if(lane->second.dead_lettered,
                       [last](std::int64_t offset) { return offset <= last; });
     }
-    lane->second.waiting_since_ms = lane->second.waiting.empty() ? 0 : now_ms();
+    lane->second.waiting_since_ms = lane->second.queued() == 0 ? 0 : now_ms();
 }
 
 void KafkaSource::fail_lane(const TopicPartition& partition, std::vector<KafkaRecord> records,
@@ -260,7 +295,9 @@ void KafkaSource::fail_lane(const TopicPartition& partition, std::vector<KafkaRe
     const auto found = lanes_.find(partition);
     if (found == lanes_.end()) return;
     PartitionLane& lane = found->second;
-    // The failed messages go back in front of those polled since, in offset order.
+    // The failed messages go back in front of those polled since (a prepared batch's first),
+    // in offset order; the prepared batch is decoded again with the positions read anew.
+    unprepare(lane);
     std::size_t bytes = 0;
     for (const KafkaRecord& record : records) bytes += buffered_bytes(record);
     lane.waiting.insert(lane.waiting.begin(), std::make_move_iterator(records.begin()),
@@ -284,8 +321,12 @@ void KafkaSource::update_pauses() {
         over_budget_ = true;
         log(LogLevel::Info, std::to_string(buffered_bytes_) +
                                 " bytes of messages wait or are in flight, past max_buffered_mb; "
-                                "consumption paused until half of it is committed");
-    } else if (over_budget_ && buffered_bytes_ <= config_.max_buffered_bytes / 2) {
+                                "consumption paused until an eighth of it is committed");
+    } else if (over_budget_ && buffered_bytes_ <= config_.max_buffered_bytes / 8 * 7) {
+        // Not lower: librdkafka drops what it prefetched for a paused partition, and once every
+        // partition was paused its broker thread fetches again only at its next wake-up, up to
+        // 1 s after the resume (2.0.2, seen in its fetch log). The seven eighths left must
+        // outlast that, or the lanes run dry and the store's writers idle.
         over_budget_ = false;
         log(LogLevel::Info, "consumption resumed below max_buffered_mb");
     }
@@ -325,6 +366,7 @@ void KafkaSource::drop_lane(const TopicPartition& partition) {
     if (lane == lanes_.end()) return;
     buffered_bytes_ -= lane->second.waiting_bytes;
     if (lane->second.in_flight) buffered_bytes_ -= lane->second.in_flight->bytes;
+    if (lane->second.prepared) buffered_bytes_ -= lane->second.prepared->bytes;
     lanes_.erase(lane);
 }
 

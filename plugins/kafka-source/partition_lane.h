@@ -3,7 +3,9 @@
 //
 // One batch per partition is in flight at a time, so a partition's batches commit (and its
 // offsets are stored) in offset order, while batches of different partitions commit in
-// parallel on the kernel's writers. The next batch fills while the previous one commits.
+// parallel on the kernel's writers. The next batch fills while the previous one commits, and
+// once full it is decoded ahead (`prepared`), so that the partition's next transaction starts
+// as soon as the previous one commits instead of after a batch's worth of JSON parsing.
 #pragma once
 
 #include <chrono>
@@ -34,11 +36,20 @@ struct InFlightBatch {
     std::size_t skipped = 0;
 };
 
+// The next batch of a lane, taken from its waiting messages and decoded while the lane's
+// batch in flight commits.
+struct PreparedBatch {
+    std::vector<KafkaRecord> records;
+    std::size_t bytes = 0;  // buffered_bytes() of the records
+    PlannedBatch plan;
+};
+
 struct PartitionLane {
-    std::vector<KafkaRecord> waiting;  // polled, in offset order, not yet submitted
+    std::vector<KafkaRecord> waiting;  // polled, in offset order, not yet submitted or prepared
     std::size_t waiting_bytes = 0;
     std::chrono::steady_clock::time_point first_waiting_at{};  // batch_wait counts from here
     std::optional<InFlightBatch> in_flight;
+    std::optional<PreparedBatch> prepared;  // follows in_flight; its records precede `waiting`
     // Set while the lane's batch is to be retried (the store or the dead-letter topic failed).
     std::optional<std::chrono::steady_clock::time_point> retry_at;
     bool retried_after_failure = false;
@@ -47,7 +58,10 @@ struct PartitionLane {
     // steady clock); 0 while none wait.
     std::int64_t waiting_since_ms = 0;
 
-    bool busy() const { return in_flight.has_value() || !waiting.empty(); }
+    // Messages held that are not in flight: prepared or waiting.
+    std::size_t queued() const {
+        return (prepared ? prepared->records.size() : 0) + waiting.size();
+    }
 };
 
 // What a polled message costs in memory, roughly: its bytes and the record around them.

@@ -70,11 +70,18 @@ class FakeSink final : public IngestSink {
     int failures = 0;               // this many submits answer Unavailable
     std::set<std::string> refused;  // references of candidates the store refuses alone
     bool hold = false;              // commits wait in `held` until release_held()
+    bool fail_held = false;         // while holding: what is held fails (Unavailable) instead
     std::vector<std::function<void()>> held;
 
     void submit(Batch batch, std::function<void(IngestResult)> done) override {
         std::unique_lock lock(mutex);
         submitted.push_back(batch);
+        if (hold && fail_held) {
+            held.push_back([done = std::move(done)] {
+                done({IngestStatus::Unavailable, {}, "injected: store unavailable"});
+            });
+            return;
+        }
         if (failures > 0) {
             --failures;
             lock.unlock();
@@ -115,6 +122,7 @@ class FakeSink final : public IngestSink {
         {
             std::lock_guard lock(mutex);
             hold = false;
+            fail_held = false;
             answers.swap(held);
         }
         for (auto& answer : answers) answer();
@@ -533,6 +541,43 @@ TEST_F(MockKafkaTest, PastMaxBufferedBytesConsumptionPausesAndLosesNothing) {
     std::sort(expected.begin(), expected.end());  // as committed_references() sorts
     EXPECT_EQ(host_.sink.committed_references(), expected);
     EXPECT_EQ(committed_offsets()[0], 200);
+}
+
+TEST_F(MockKafkaTest, ABatchPreparedBehindOneThatFailsFollowsItsRetryInOffsetOrder) {
+    KafkaConfig config = this->config();
+    config.batch_size = 5;
+    {
+        std::lock_guard lock(host_.sink.mutex);
+        host_.sink.hold = true;
+        host_.sink.fail_held = true;
+    }
+    produce_trades(0, 15);
+    start(config);
+
+    // The first batch is in flight; the second is taken and decoded meanwhile, not handed in.
+    ASSERT_TRUE(wait_until([&] { return host_.sink.held_count() == 1; })) << host_.log_text;
+    std::this_thread::sleep_for(milliseconds(300));
+    {
+        std::lock_guard lock(host_.sink.mutex);
+        ASSERT_EQ(host_.sink.submitted.size(), 1u);
+    }
+    host_.sink.release_held();  // the first batch fails; everything after it commits
+    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 15; }))
+        << host_.log_text;
+    source_->stop();
+    std::lock_guard lock(host_.sink.mutex);
+    // The retry carries the failed batch's messages again, before the prepared ones.
+    ASSERT_GE(host_.sink.submitted.size(), 2u);
+    ASSERT_EQ(host_.sink.submitted[1].candidates.size(), 5u);
+    EXPECT_EQ(host_.sink.submitted[1].candidates.front().reference, "trades/0/0");
+    std::int64_t last = -1;
+    for (const Batch& batch : host_.sink.committed) {
+        for (const Candidate& candidate : batch.candidates) {
+            EXPECT_EQ(candidate.origin.offset, last + 1) << candidate.reference;
+            last = candidate.origin.offset;
+        }
+    }
+    EXPECT_EQ(last, 14);
 }
 
 }  // namespace
