@@ -25,7 +25,7 @@ plugin_dir = $BUILD_DIR/plugins
 plugins = trade-rules, postgres-store, rest-source
 log_level = warning
 # Several writers let group commits overlap their round trips and WAL flushes.
-ingest_writers = 4
+ingest_writers = ${INGEST_WRITERS:-4}
 [plugin.postgres-store]
 uri = $URI
 [plugin.rest-source]

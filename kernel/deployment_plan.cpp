@@ -37,6 +37,10 @@ const std::vector<SettingSpec>& kernel_schema() {
          "Threads applying batches to the store concurrently (a Kafka backlog uses at most all "
          "but one, one batch per partition at a time)",
          1, 64},
+        {"request_writers", SettingType::Int, "2", false,
+         "Most of the ingest_writers applying requests (REST) at once: one group commits while "
+         "the next gathers; more make smaller groups, each paying a transaction's fixed cost",
+         1, 64},
     };
     return schema;
 }
@@ -124,6 +128,7 @@ KernelSettings read_kernel_settings(const ConfigFile& file, std::vector<ConfigPr
     kernel.group_commit_max_items =
         static_cast<std::size_t>(settings.get_int("group_commit_max_items"));
     kernel.ingest_writers = static_cast<std::size_t>(settings.get_int("ingest_writers"));
+    kernel.request_writers = static_cast<std::size_t>(settings.get_int("request_writers"));
     return kernel;
 }
 

@@ -31,6 +31,7 @@ struct KernelSettings {
     std::chrono::milliseconds shutdown_timeout{0};
     std::size_t group_commit_max_items = 1000;
     std::size_t ingest_writers = 1;
+    std::size_t request_writers = 2;
 
     bool operator==(const KernelSettings&) const = default;
 };

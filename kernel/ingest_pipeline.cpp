@@ -135,6 +135,7 @@ IngestPipeline::IngestPipeline(std::shared_ptr<Store> store, std::vector<const R
       metrics_(metrics) {
     if (options_.max_batch_candidates == 0) options_.max_batch_candidates = 1;
     if (options_.writer_threads == 0) options_.writer_threads = 1;
+    if (options_.request_writers == 0) options_.request_writers = 1;
 }
 
 IngestPipeline::~IngestPipeline() {
@@ -197,12 +198,15 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
         (bulk ? bulk_ : interactive_).push_back(std::move(pending));
         if (metrics_ != nullptr) metrics_->queue_depth(interactive_.size() + bulk_.size());
     }
-    // Every writer may have to look: the one woken could be kept from bulk work.
-    work_ready_.notify_all();
+    // One idle writer is enough: whether a queue may be taken does not depend on which
+    // writer looks, and busy writers look again when they finish. Waking all of them on
+    // every request costs more CPU than the requests' group commit saves.
+    work_ready_.notify_one();
 }
 
 std::deque<IngestPipeline::Pending>* IngestPipeline::next_queue() {
-    if (!interactive_.empty()) return &interactive_;
+    if (!interactive_.empty() && interactive_writers_ < options_.request_writers)
+        return &interactive_;
     constexpr auto kRequestsArriving = std::chrono::seconds(1);
     const bool requests_arriving =
         std::chrono::steady_clock::now() - last_interactive_ < kRequestsArriving;
@@ -234,17 +238,16 @@ void IngestPipeline::writer_loop() {
                 group.push_back(std::move(queue->front()));
                 queue->pop_front();
             }
-            if (bulk) ++bulk_writers_;
+            ++(bulk ? bulk_writers_ : interactive_writers_);
             if (metrics_ != nullptr) metrics_->queue_depth(interactive_.size() + bulk_.size());
         }
         apply_group(group);
-        if (bulk) {
-            {
-                std::lock_guard lock(mutex_);
-                --bulk_writers_;
-            }
-            work_ready_.notify_all();  // a writer kept from bulk work may take it now
+        {
+            std::lock_guard lock(mutex_);
+            --(bulk ? bulk_writers_ : interactive_writers_);
         }
+        // This writer looks again itself; one more may take the other kind of work now.
+        work_ready_.notify_one();
     }
 }
 

@@ -8,7 +8,10 @@
 // max(1, writers - 1) writers apply bulk, so with two writers or more one is always free for
 // a request however deep the backlog; and while requests keep arriving (one within the last
 // second) a single writer applies bulk, so that a backlog does not take the CPU that the
-// requests, and the reads beside them, need. A group never mixes the two.
+// requests, and the reads beside them, need. A group never mixes the two. Requests take at
+// most `request_writers` writers at once (two by default: one group commits while the next
+// gathers); more would split the same requests into smaller groups, each paying a
+// transaction's fixed cost.
 #pragma once
 
 #include <tradestore/host.h>
@@ -29,6 +32,7 @@ namespace tradestore::kernel {
 struct IngestOptions {
     std::size_t max_batch_candidates = 1000;  // per store transaction
     std::size_t writer_threads = 1;
+    std::size_t request_writers = 2;  // most writers applying interactive groups at once
 };
 
 using IngestLogger = std::function<void(LogLevel, const std::string&)>;
@@ -93,7 +97,8 @@ class IngestPipeline final : public IngestSink {
     std::condition_variable work_ready_;
     std::deque<Pending> interactive_;
     std::deque<Pending> bulk_;
-    std::size_t bulk_writers_ = 0;  // writers applying a bulk group now
+    std::size_t bulk_writers_ = 0;         // writers applying a bulk group now
+    std::size_t interactive_writers_ = 0;  // writers applying an interactive group now
     std::chrono::steady_clock::time_point last_interactive_{};  // an interactive batch came
     bool stopping_ = false;
     std::vector<std::jthread> writers_;

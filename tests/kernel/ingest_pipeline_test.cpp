@@ -81,10 +81,11 @@ bool postgres_refuses(const Batch& batch) {
 
 class IngestPipelineTest : public ::testing::Test {
   protected:
-    void start(std::size_t max_batch_candidates = 1'000, std::size_t writers = 1) {
+    void start(std::size_t max_batch_candidates = 1'000, std::size_t writers = 1,
+               std::size_t request_writers = 2) {
         pipeline_ = std::make_unique<IngestPipeline>(
             store_, std::vector<const Rule*>{}, clock_,
-            IngestOptions{max_batch_candidates, writers},
+            IngestOptions{max_batch_candidates, writers, request_writers},
             [this](LogLevel level, const std::string& message) {
                 std::lock_guard lock(log_mutex_);
                 if (level == LogLevel::Error) errors_.push_back(message);
@@ -179,6 +180,25 @@ TEST_F(IngestPipelineTest, WithTwoWritersABacklogNeverTakesTheSecondOne) {
         ASSERT_EQ(result->get().status, IngestStatus::Committed);
     EXPECT_EQ(store_->committed().size(), 3u);
     EXPECT_EQ(store_->apply_calls(), 3);
+}
+
+TEST_F(IngestPipelineTest, RequestsTakeAtMostRequestWritersAtOnce) {
+    start(1'000, 4, 2);
+    store_->hold();
+    auto first = submit(interactive_batch("R1"));
+    ASSERT_TRUE(test_support::eventually([&] { return store_->apply_calls() == 1; }));
+    auto second = submit(interactive_batch("R2"));
+    ASSERT_TRUE(test_support::eventually([&] { return store_->apply_calls() == 2; }));
+    // Two writers are free, but a third group of requests waits, growing, for one of the two.
+    auto third = submit(interactive_batch("R3"));
+    auto fourth = submit(interactive_batch("R4"));
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(store_->apply_calls(), 2);
+    store_->release();
+    for (auto* result : {&first, &second, &third, &fourth})
+        ASSERT_EQ(result->get().status, IngestStatus::Committed);
+    EXPECT_EQ(store_->apply_calls(), 3);  // R3 and R4 in one group
+    EXPECT_EQ(store_->committed().size(), 3u);
 }
 
 TEST_F(IngestPipelineTest, WhileRequestsArriveABacklogHasOneWriterOnly) {
