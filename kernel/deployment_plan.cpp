@@ -41,6 +41,10 @@ const std::vector<SettingSpec>& kernel_schema() {
          "Most of the ingest_writers applying requests (REST) at once: one group commits while "
          "the next gathers; more make smaller groups, each paying a transaction's fixed cost",
          1, 64},
+        {"backlog_share", SettingType::Int, "15", false,
+         "While requests (REST writes) keep arriving, the most of the time (percent) a backlog "
+         "(Kafka) may apply batches; the rest is left to the requests and the reads beside them",
+         1, 100},
     };
     return schema;
 }
@@ -129,6 +133,7 @@ KernelSettings read_kernel_settings(const ConfigFile& file, std::vector<ConfigPr
         static_cast<std::size_t>(settings.get_int("group_commit_max_items"));
     kernel.ingest_writers = static_cast<std::size_t>(settings.get_int("ingest_writers"));
     kernel.request_writers = static_cast<std::size_t>(settings.get_int("request_writers"));
+    kernel.backlog_share = static_cast<std::size_t>(settings.get_int("backlog_share"));
     return kernel;
 }
 

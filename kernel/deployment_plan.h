@@ -32,6 +32,7 @@ struct KernelSettings {
     std::size_t group_commit_max_items = 1000;
     std::size_t ingest_writers = 1;
     std::size_t request_writers = 2;
+    std::size_t backlog_share = 15;  // percent
 
     bool operator==(const KernelSettings&) const = default;
 };

@@ -136,6 +136,8 @@ IngestPipeline::IngestPipeline(std::shared_ptr<Store> store, std::vector<const R
     if (options_.max_batch_candidates == 0) options_.max_batch_candidates = 1;
     if (options_.writer_threads == 0) options_.writer_threads = 1;
     if (options_.request_writers == 0) options_.request_writers = 1;
+    options_.backlog_share_percent =
+        std::clamp<std::size_t>(options_.backlog_share_percent, 1, 100);
 }
 
 IngestPipeline::~IngestPipeline() {
@@ -204,14 +206,18 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
     work_ready_.notify_one();
 }
 
+bool IngestPipeline::requests_arriving() const {
+    constexpr auto kRequestsArriving = std::chrono::seconds(1);
+    return std::chrono::steady_clock::now() - last_interactive_ < kRequestsArriving;
+}
+
 std::deque<IngestPipeline::Pending>* IngestPipeline::next_queue() {
     if (!interactive_.empty() && interactive_writers_ < options_.request_writers)
         return &interactive_;
-    constexpr auto kRequestsArriving = std::chrono::seconds(1);
-    const bool requests_arriving =
-        std::chrono::steady_clock::now() - last_interactive_ < kRequestsArriving;
+    const bool arriving = requests_arriving();
+    if (arriving && std::chrono::steady_clock::now() < bulk_not_before_) return nullptr;
     const std::size_t bulk_limit =
-        requests_arriving ? 1 : std::max<std::size_t>(1, options_.writer_threads - 1);
+        arriving ? 1 : std::max<std::size_t>(1, options_.writer_threads - 1);
     if (!bulk_.empty() && bulk_writers_ < bulk_limit) return &bulk_;
     return nullptr;
 }
@@ -224,10 +230,15 @@ void IngestPipeline::writer_loop() {
         {
             std::unique_lock lock(mutex_);
             std::deque<Pending>* queue = nullptr;
-            work_ready_.wait(lock, [&] {
+            for (;;) {
                 queue = next_queue();
-                return queue != nullptr || (stopping_ && interactive_.empty() && bulk_.empty());
-            });
+                if (queue != nullptr || (stopping_ && interactive_.empty() && bulk_.empty())) break;
+                if (!bulk_.empty() && std::chrono::steady_clock::now() < bulk_not_before_) {
+                    work_ready_.wait_until(lock, bulk_not_before_);
+                } else {
+                    work_ready_.wait(lock);
+                }
+            }
             if (queue == nullptr) return;  // stopping and drained
             bulk = queue == &bulk_;
             std::size_t candidates = 0;
@@ -241,10 +252,17 @@ void IngestPipeline::writer_loop() {
             ++(bulk ? bulk_writers_ : interactive_writers_);
             if (metrics_ != nullptr) metrics_->queue_depth(interactive_.size() + bulk_.size());
         }
+        const auto started = std::chrono::steady_clock::now();
         apply_group(group);
         {
             std::lock_guard lock(mutex_);
             --(bulk ? bulk_writers_ : interactive_writers_);
+            if (bulk && requests_arriving() && options_.backlog_share_percent < 100) {
+                // The backlog's share of time: it rests as long again as its share leaves over.
+                const auto now = std::chrono::steady_clock::now();
+                const auto share = static_cast<std::int64_t>(options_.backlog_share_percent);
+                bulk_not_before_ = now + (now - started) * (100 - share) / share;
+            }
         }
         // This writer looks again itself; one more may take the other kind of work now.
         work_ready_.notify_one();

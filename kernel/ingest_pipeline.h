@@ -8,7 +8,10 @@
 // max(1, writers - 1) writers apply bulk, so with two writers or more one is always free for
 // a request however deep the backlog; and while requests keep arriving (one within the last
 // second) a single writer applies bulk, so that a backlog does not take the CPU that the
-// requests, and the reads beside them, need. A group never mixes the two. Requests take at
+// requests, and the reads beside them, need; that writer also rests after each bulk group so
+// that the backlog takes at most `backlog_share_percent` of the time (on a machine whose
+// cores the store shares, the requests' latency follows the CPU the backlog leaves free).
+// A group never mixes the two. Requests take at
 // most `request_writers` writers at once (two by default: one group commits while the next
 // gathers); more would split the same requests into smaller groups, each paying a
 // transaction's fixed cost.
@@ -33,6 +36,8 @@ struct IngestOptions {
     std::size_t max_batch_candidates = 1000;  // per store transaction
     std::size_t writer_threads = 1;
     std::size_t request_writers = 2;  // most writers applying interactive groups at once
+    // While requests arrive: the most of the time (percent) bulk groups may take.
+    std::size_t backlog_share_percent = 100;
 };
 
 using IngestLogger = std::function<void(LogLevel, const std::string&)>;
@@ -66,6 +71,7 @@ class IngestPipeline final : public IngestSink {
     void writer_loop();
     // With mutex_ held: the queue a free writer takes from now, or nullptr.
     std::deque<Pending>* next_queue();
+    bool requests_arriving() const;
     void apply_group(std::vector<Pending>& group);
     // Applies one batch on its own; if the store refuses it, finds and refuses the item.
     void apply_alone(Pending& pending);
@@ -100,6 +106,8 @@ class IngestPipeline final : public IngestSink {
     std::size_t bulk_writers_ = 0;         // writers applying a bulk group now
     std::size_t interactive_writers_ = 0;  // writers applying an interactive group now
     std::chrono::steady_clock::time_point last_interactive_{};  // an interactive batch came
+    // While requests arrive, no bulk group starts before this (see writer_loop).
+    std::chrono::steady_clock::time_point bulk_not_before_{};
     bool stopping_ = false;
     std::vector<std::jthread> writers_;
 };

@@ -49,7 +49,7 @@ void Runtime::start() {
     pipeline_ = std::make_unique<IngestPipeline>(
         store_, std::move(rule_chain), clock_,
         IngestOptions{plan_.kernel.group_commit_max_items, plan_.kernel.ingest_writers,
-                      plan_.kernel.request_writers},
+                      plan_.kernel.request_writers, plan_.kernel.backlog_share},
         [this](LogLevel level, const std::string& message) { log(level, "ingest: " + message); },
         &ingest_metrics_);
     host_ = std::make_unique<KernelHost>(store_, service_name(store_plan.plugin->descriptor().name),

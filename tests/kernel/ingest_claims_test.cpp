@@ -72,7 +72,7 @@ class IngestClaimsTest : public ::testing::Test {
         store_ = std::make_shared<plugins::SqliteStore>(options);
         store_->open();
         pipeline_ = std::make_unique<IngestPipeline>(store_, std::vector<const Rule*>{}, clock_,
-                                                     IngestOptions{1000, 1, 2},
+                                                     IngestOptions{1000, 1, 2, 100},
                                                      [](LogLevel, const std::string&) {});
         pipeline_->start();
     }

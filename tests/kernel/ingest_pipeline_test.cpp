@@ -82,10 +82,10 @@ bool postgres_refuses(const Batch& batch) {
 class IngestPipelineTest : public ::testing::Test {
   protected:
     void start(std::size_t max_batch_candidates = 1'000, std::size_t writers = 1,
-               std::size_t request_writers = 2) {
+               std::size_t request_writers = 2, std::size_t backlog_share_percent = 100) {
         pipeline_ = std::make_unique<IngestPipeline>(
             store_, std::vector<const Rule*>{}, clock_,
-            IngestOptions{max_batch_candidates, writers, request_writers},
+            IngestOptions{max_batch_candidates, writers, request_writers, backlog_share_percent},
             [this](LogLevel level, const std::string& message) {
                 std::lock_guard lock(log_mutex_);
                 if (level == LogLevel::Error) errors_.push_back(message);
@@ -199,6 +199,23 @@ TEST_F(IngestPipelineTest, RequestsTakeAtMostRequestWritersAtOnce) {
         ASSERT_EQ(result->get().status, IngestStatus::Committed);
     EXPECT_EQ(store_->apply_calls(), 3);  // R3 and R4 in one group
     EXPECT_EQ(store_->committed().size(), 3u);
+}
+
+TEST_F(IngestPipelineTest, WhileRequestsArriveABacklogTakesAtMostItsShareOfTheTime) {
+    start(1'000, 2, 2, 25);
+    ASSERT_EQ(submit(interactive_batch("R1")).get().status, IngestStatus::Committed);
+    store_->hold();
+    auto first = submit(bulk_batch("K1", 1));
+    ASSERT_TRUE(test_support::eventually([&] { return store_->apply_calls() == 2; }));
+    auto second = submit(bulk_batch("K2", 2));
+    std::this_thread::sleep_for(100ms);  // the first bulk group takes at least this long
+    const auto released = std::chrono::steady_clock::now();
+    store_->release();
+    ASSERT_EQ(first.get().status, IngestStatus::Committed);
+    ASSERT_EQ(second.get().status, IngestStatus::Committed);
+    // A share of 25%: the backlog rests three times as long as its group took.
+    EXPECT_GE(std::chrono::steady_clock::now() - released, 280ms);
+    EXPECT_EQ(store_->committed_ids(), (std::vector<std::string>{"R1", "K1", "K2"}));
 }
 
 TEST_F(IngestPipelineTest, WhileRequestsArriveABacklogHasOneWriterOnly) {
