@@ -11,10 +11,9 @@
 // requests, and the reads beside them, need; that writer also rests after each bulk group so
 // that the backlog takes at most `backlog_share_percent` of the time (on a machine whose
 // cores the store shares, the requests' latency follows the CPU the backlog leaves free).
-// A group never mixes the two. Requests take at
-// most `request_writers` writers at once (two by default: one group commits while the next
-// gathers); more would split the same requests into smaller groups, each paying a
-// transaction's fixed cost.
+// A group never mixes the two. Requests take at most `request_writers` writers at once (two
+// by default: one group commits while the next gathers); more would split the same requests
+// into smaller groups, each paying a transaction's fixed cost.
 #pragma once
 
 #include <tradestore/host.h>

@@ -97,6 +97,9 @@ class KafkaSource final : public Source {
 
     // --- lanes (lane_delivery.cpp) ---
     bool lane_due(PartitionLane& lane, std::chrono::steady_clock::time_point now);
+    // Whether the lane's waiting messages make a batch now: full, waited batch_wait, or stopping.
+    bool next_batch_ready(const PartitionLane& lane,
+                          std::chrono::steady_clock::time_point now) const;
     void submit_due_lanes();
     // Plans the lane's next batch, writes its dead letters and hands it to the kernel.
     void submit_lane(const TopicPartition& partition);

@@ -18,7 +18,11 @@ bool KafkaSource::lane_due(PartitionLane& lane, Clock::time_point now) {
         if (!lane.retry_at) lane.retry_at = now + backoff_;
     }
     if (lane.retry_at) return now >= *lane.retry_at;
-    return lane.prepared || lane.waiting.size() >= config_.batch_size ||
+    return lane.prepared || next_batch_ready(lane, now);
+}
+
+bool KafkaSource::next_batch_ready(const PartitionLane& lane, Clock::time_point now) const {
+    return lane.waiting.size() >= config_.batch_size ||
            now >= lane.first_waiting_at + config_.batch_wait || stop_requested_.load();
 }
 
@@ -29,8 +33,7 @@ void KafkaSource::submit_due_lanes() {
         if (lane_due(lane, now)) due.push_back(partition);
     }
     for (const TopicPartition& partition : due) submit_lane(partition);
-    // Lanes still committing decode their next batch meanwhile, once it is due: the same
-    // conditions as above but for the batch in flight. Not while anything is being retried
+    // Lanes still committing decode their next batch meanwhile, once it is ready. Not while anything is being retried
     // (the retry goes first) or a position is unknown (it decides what is a replay).
     if (store_failing_ || dead_letters_failing_) return;
     for (auto& [partition, lane] : lanes_) {
@@ -38,10 +41,7 @@ void KafkaSource::submit_due_lanes() {
             unknown_positions_.contains(partition)) {
             continue;
         }
-        if (lane.waiting.size() >= config_.batch_size ||
-            now >= lane.first_waiting_at + config_.batch_wait || stop_requested_.load()) {
-            lane.prepared = take_batch(lane);
-        }
+        if (next_batch_ready(lane, now)) lane.prepared = take_batch(lane);
     }
 }
 
