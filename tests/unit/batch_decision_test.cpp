@@ -45,6 +45,46 @@ struct Stored {
     }
 };
 
+// One history row per accepted version, in decision order, none for a rejection; each stamped
+// strictly after the id's time before (the stored row's, the tombstone's, or the previous
+// version's in the batch), else `now`.
+TEST(BatchDecisionTest, EveryAcceptedVersionGetsAHistoryRowStampedAfterTheOneBefore) {
+    Batch batch;
+    batch.candidates = {from_kafka("A", 3, 0, 1), from_kafka("A", 3, 0, 2),
+                        from_kafka("A", 1, 0, 3), from_kafka("B", 6, 0, 4),
+                        from_kafka("C", 1, 0, 5)};
+    Stored stored;
+    Trade a = make_trade("A", 2);
+    a.last_updated = kNow;  // recorded in the same microsecond as this batch's clock
+    stored.rows["A"].row = a;
+    stored.rows["B"].tombstone = 5;
+    stored.rows["B"].deleted_at = kNow + microseconds{10};  // the clock stepped back since
+    const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, {}, stored.loader());
+
+    ASSERT_EQ(plan.results[2].outcome, Outcome::Rejected);
+    ASSERT_EQ(plan.history.size(), 4u);
+    const std::vector<std::size_t> candidates = {
+        plan.history[0].candidate, plan.history[1].candidate, plan.history[2].candidate,
+        plan.history[3].candidate};
+    EXPECT_EQ(candidates, (std::vector<std::size_t>{0, 1, 3, 4}));
+    EXPECT_EQ(plan.history[0].action, AuditAction::Update);
+    EXPECT_EQ(plan.history[0].previous_version, 2);
+    EXPECT_EQ(plan.history[1].action, AuditAction::Replace);
+    EXPECT_EQ(plan.history[1].previous_version, 3);
+    EXPECT_EQ(plan.history[2].action, AuditAction::Create);
+    EXPECT_EQ(plan.history[2].previous_version, std::nullopt);
+    const auto recorded = [&plan](std::size_t candidate) {
+        return plan.results[candidate].stored->last_updated;
+    };
+    EXPECT_EQ(recorded(0), kNow + microseconds{1});
+    EXPECT_EQ(recorded(1), kNow + microseconds{2});
+    EXPECT_EQ(recorded(3), kNow + microseconds{11});
+    EXPECT_EQ(recorded(4), kNow);
+    // The row written for A is its last accepted version, with that version's time.
+    ASSERT_EQ(plan.writes.size(), 3u);
+    EXPECT_EQ(plan.writes[0].candidate, 1u);
+}
+
 TEST(BatchDecisionTest, SkipsOffsetsAtOrBelowTheRecordedPositionAndLoadsNothingForThem) {
     Batch batch;
     batch.candidates = {from_kafka("A", 1, 0, 4), from_kafka("B", 1, 0, 5),
@@ -177,7 +217,8 @@ TEST(BatchDecisionTest, VersionsOfOneIdAreDecidedInOrderAndTheLastAcceptedIsWrit
     ASSERT_EQ(plan.writes.size(), 1u);
     EXPECT_EQ(plan.writes[0].candidate, 3u);
     EXPECT_TRUE(plan.writes[0].existed);
-    EXPECT_EQ(plan.results[3].stored->last_updated, kNow);
+    // Three accepted versions of A in one batch: recorded at now, now + 1 us, now + 2 us.
+    EXPECT_EQ(plan.results[3].stored->last_updated, kNow + microseconds{2});
     EXPECT_EQ(plan.audit.size(), 4u);
     EXPECT_EQ(stored.loads.size(), 1u);
 }

@@ -19,6 +19,7 @@
 
 #include "tradestore/audit_wording.h"
 #include "tradestore/decision.h"
+#include "tradestore/history.h"
 #include "tradestore/store.h"
 
 namespace tradestore {
@@ -62,6 +63,7 @@ inline std::vector<PartitionKey> partitions_of(const Batch& batch) {
 struct StoredState {
     std::optional<Trade> row;               // the live row, if any
     std::optional<std::int64_t> tombstone;  // the deleted version, when there is no live row
+    std::optional<Timestamp> deleted_at;    // with the tombstone: when it was recorded
 };
 
 // One audit row to write, in order. Views point into the batch.
@@ -87,10 +89,20 @@ struct TradeWrite {
     std::optional<Trade> before;
 };
 
+// A history row to write: an accepted version, in decision order. The trade is
+// results[candidate].stored (its last_updated is the row's recorded_at); source and reference
+// are the candidate's.
+struct HistoryRow {
+    std::size_t candidate = 0;
+    AuditAction action = AuditAction::Create;
+    std::optional<std::int64_t> previous_version;
+};
+
 struct BatchPlan {
     std::vector<ItemResult> results;  // one per candidate, in order
     std::vector<AuditRow> audit;      // audit-only entries first, then one per decision
     std::vector<TradeWrite> writes;   // one per id with an accepted version, in id order
+    std::vector<HistoryRow> history;  // one per accepted version, in decision order
     // Per partition that the batch moves: the highest offset it applies or names, key order.
     std::vector<SourcePosition> positions;
     std::size_t replays = 0;  // candidates and audit-only entries skipped as replays
@@ -98,13 +110,15 @@ struct BatchPlan {
 
 // `load(trade_id)` returns the id's StoredState; it is called once per distinct id, in the
 // order of first appearance, and only for candidates that are not replays. `recorded` holds the
-// positions read (and locked) in the same transaction. `now` stamps accepted rows.
+// positions read (and locked) in the same transaction. `now` (the store's clock, read once the
+// rows are locked) stamps accepted rows: each gets next_recorded_at(now, the id's time before).
 template <typename Load>
 BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, Date business_date,
                        Timestamp now, const RecordedPositions& recorded, Load&& load) {
     BatchPlan plan;
     plan.results.resize(batch.candidates.size());
     plan.audit.reserve(batch.audit_only.size() + batch.candidates.size());
+    plan.history.reserve(batch.candidates.size());
 
     // Per partition: an item is a replay when its offset is at or below the recorded position
     // (an earlier transaction applied it) or came earlier in this batch. Not "at or below the
@@ -176,6 +190,7 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
         StoredState loaded;
         const Trade* row = nullptr;  // the row as it stands now: loaded, or a result's
         std::optional<std::int64_t> tombstone;
+        std::optional<Timestamp> recorded;  // when the id's current state was recorded
         std::optional<std::size_t> last_accepted;
         bool restores = false;
     };
@@ -198,8 +213,10 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
             state.loaded = load(incoming.trade_id);
             if (state.loaded.row) {
                 state.row = &*state.loaded.row;
+                state.recorded = state.loaded.row->last_updated;
             } else {
                 state.tombstone = state.loaded.tombstone;
+                state.recorded = state.loaded.deleted_at;
             }
         }
 
@@ -215,7 +232,8 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
         } else {
             Trade& stored = result.stored.emplace(incoming);
             stored.expired = false;  // owned by the server
-            stored.last_updated = now;
+            stored.last_updated = next_recorded_at(now, state.recorded);
+            state.recorded = stored.last_updated;
             state.last_accepted = i;
             if (state.tombstone) {
                 state.restores = true;
@@ -226,6 +244,8 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
 
         row.trade_id = incoming.trade_id;
         row.action = audit_action(decision.outcome);
+        if (decision.outcome != Outcome::Rejected)
+            plan.history.push_back({i, row.action, result.previous_version});
         row.success = decision.outcome != Outcome::Rejected;
         row.received_version = incoming.version;
         row.stored_version = result.previous_version;

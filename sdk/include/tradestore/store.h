@@ -18,6 +18,8 @@
 
 namespace tradestore {
 
+class TradeHistory;  // tradestore/history.h
+
 // Where a message came from in a partitioned stream (Kafka: topic, partition, offset). A store
 // keeps the last applied offset of every partition and, in the same transaction as the
 // decisions, skips every item at or below it: a replay after a crash, a retry after a COMMIT
@@ -252,6 +254,10 @@ public:
         (void)period;
         return true;
     }
+
+    // Trade history (tradestore/history.h), when the store keeps it: every accepted version,
+    // appended by apply(), remove() and expire() in their transactions. nullptr: none kept.
+    virtual TradeHistory* trade_history() { return nullptr; }
 };
 
 }  // namespace tradestore

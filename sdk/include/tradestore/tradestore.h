@@ -8,6 +8,7 @@
 #include "tradestore/decision.h"
 #include "tradestore/events.h"
 #include "tradestore/export.h"
+#include "tradestore/history.h"
 #include "tradestore/host.h"
 #include "tradestore/idempotency.h"
 #include "tradestore/job.h"

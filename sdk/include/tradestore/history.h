@@ -1,0 +1,56 @@
+// Trade history: every accepted version of every trade, kept immutable, written in the same
+// transaction as the decision that accepted it. A store that keeps history offers this
+// interface through Store::trade_history(); one that does not returns nullptr there.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tradestore/store.h"
+#include "tradestore/trade.h"
+
+namespace tradestore {
+
+// One accepted version. `trade` is the whole trade as that version left it (for a delete: as
+// it stood when deleted); its last_updated equals recorded_at.
+struct HistoryRecord {
+    Trade trade;
+    AuditAction action{};                          // Create, Update, Replace, Expire or Delete
+    std::optional<std::int64_t> previous_version;  // the version stored before it, if any
+    std::string source;                            // "rest", "kafka", "job", ...
+    std::string reference;                         // request id, "topic/partition/offset", ...
+    // Transaction time, from the store's clock once the trade is locked, and strictly
+    // increasing per trade (a version recorded within the same microsecond as the one before,
+    // or after the clock stepped back, is recorded one microsecond after it).
+    Timestamp recorded_at{};
+    Date business_date{};  // the business date the decision was made on
+
+    bool operator==(const HistoryRecord&) const = default;
+};
+
+// One trade's versions, oldest first, optionally within [from, to] (inclusive, on
+// recorded_at), paged by skip and limit.
+struct HistoryQuery {
+    std::string trade_id;
+    std::int64_t skip = 0;
+    std::int64_t limit = 100;
+    std::optional<Timestamp> from;
+    std::optional<Timestamp> to;
+};
+
+// The recorded_at of a trade's next version: the clock's `now`, unless the version before was
+// recorded at or after it (same microsecond, or the clock stepped back), then just after that.
+inline Timestamp next_recorded_at(Timestamp now, std::optional<Timestamp> previous) {
+    if (previous && *previous >= now) return *previous + std::chrono::microseconds{1};
+    return now;
+}
+
+class TradeHistory {
+  public:
+    virtual ~TradeHistory() = default;
+    virtual std::vector<HistoryRecord> history(const HistoryQuery& query) = 0;
+};
+
+}  // namespace tradestore
