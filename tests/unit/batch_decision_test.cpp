@@ -45,10 +45,10 @@ struct Stored {
     }
 };
 
-// One history row per accepted version, in decision order, none for a rejection; each stamped
-// strictly after the id's time before (the stored row's, the tombstone's, or the previous
-// version's in the batch), else `now`.
-TEST(BatchDecisionTest, EveryAcceptedVersionGetsAHistoryRowStampedAfterTheOneBefore) {
+// Each accepted decision's audit row carries the version as stored (its history row), none a
+// rejection; each version is stamped strictly after the id's time before (the stored row's,
+// the tombstone's, or the previous version's in the batch), else `now`.
+TEST(BatchDecisionTest, EveryAcceptedVersionIsAuditedWithItsTradeStampedAfterTheOneBefore) {
     Batch batch;
     batch.candidates = {from_kafka("A", 3, 0, 1), from_kafka("A", 3, 0, 2),
                         from_kafka("A", 1, 0, 3), from_kafka("B", 6, 0, 4),
@@ -62,17 +62,14 @@ TEST(BatchDecisionTest, EveryAcceptedVersionGetsAHistoryRowStampedAfterTheOneBef
     const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, {}, stored.loader());
 
     ASSERT_EQ(plan.results[2].outcome, Outcome::Rejected);
-    ASSERT_EQ(plan.history.size(), 4u);
-    const std::vector<std::size_t> candidates = {
-        plan.history[0].candidate, plan.history[1].candidate, plan.history[2].candidate,
-        plan.history[3].candidate};
-    EXPECT_EQ(candidates, (std::vector<std::size_t>{0, 1, 3, 4}));
-    EXPECT_EQ(plan.history[0].action, AuditAction::Update);
-    EXPECT_EQ(plan.history[0].previous_version, 2);
-    EXPECT_EQ(plan.history[1].action, AuditAction::Replace);
-    EXPECT_EQ(plan.history[1].previous_version, 3);
-    EXPECT_EQ(plan.history[2].action, AuditAction::Create);
-    EXPECT_EQ(plan.history[2].previous_version, std::nullopt);
+    ASSERT_EQ(plan.audit.size(), 5u);
+    for (std::size_t i = 0; i < 5; ++i) {
+        const Trade* expected = i == 2 ? nullptr : &*plan.results[i].stored;
+        EXPECT_EQ(plan.audit[i].version, expected) << i;
+    }
+    EXPECT_EQ(plan.audit[0].action, AuditAction::Update);
+    EXPECT_EQ(plan.audit[1].action, AuditAction::Replace);
+    EXPECT_EQ(plan.audit[3].action, AuditAction::Create);
     const auto recorded = [&plan](std::size_t candidate) {
         return plan.results[candidate].stored->last_updated;
     };

@@ -77,6 +77,11 @@ struct AuditRow {
     std::optional<std::int64_t> stored_version;
     std::string_view source;
     std::string_view reference;
+    // For an accepted decision: the trade as it stores it (a result's, stable for the plan's
+    // life), whose last_updated is when the version is recorded. The entry is then also that
+    // version of the trade's history (tradestore/history.h). nullptr for a rejection or an
+    // audit-only entry.
+    const Trade* version = nullptr;
 };
 
 // A trade row to write: the last accepted version of one id in the batch.
@@ -89,20 +94,10 @@ struct TradeWrite {
     std::optional<Trade> before;
 };
 
-// A history row to write: an accepted version, in decision order. The trade is
-// results[candidate].stored (its last_updated is the row's recorded_at); source and reference
-// are the candidate's.
-struct HistoryRow {
-    std::size_t candidate = 0;
-    AuditAction action = AuditAction::Create;
-    std::optional<std::int64_t> previous_version;
-};
-
 struct BatchPlan {
     std::vector<ItemResult> results;  // one per candidate, in order
     std::vector<AuditRow> audit;      // audit-only entries first, then one per decision
     std::vector<TradeWrite> writes;   // one per id with an accepted version, in id order
-    std::vector<HistoryRow> history;  // one per accepted version, in decision order
     // Per partition that the batch moves: the highest offset it applies or names, key order.
     std::vector<SourcePosition> positions;
     std::size_t replays = 0;  // candidates and audit-only entries skipped as replays
@@ -118,7 +113,6 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
     BatchPlan plan;
     plan.results.resize(batch.candidates.size());
     plan.audit.reserve(batch.audit_only.size() + batch.candidates.size());
-    plan.history.reserve(batch.candidates.size());
 
     // Per partition: an item is a replay when its offset is at or below the recorded position
     // (an earlier transaction applied it) or came earlier in this batch. Not "at or below the
@@ -244,8 +238,7 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
 
         row.trade_id = incoming.trade_id;
         row.action = audit_action(decision.outcome);
-        if (decision.outcome != Outcome::Rejected)
-            plan.history.push_back({i, row.action, result.previous_version});
+        if (decision.outcome != Outcome::Rejected) row.version = &*result.stored;
         row.success = decision.outcome != Outcome::Rejected;
         row.received_version = incoming.version;
         row.stored_version = result.previous_version;
