@@ -22,6 +22,7 @@
 //  - Reads are single statements, each over one committed snapshot.
 #pragma once
 
+#include <tradestore/history.h>
 #include <tradestore/store.h>
 
 #include <chrono>
@@ -53,7 +54,7 @@ struct PostgresStoreOptions {
     std::int64_t audit_min_retention_days = 0;
 };
 
-class PostgresStore final : public Store {
+class PostgresStore final : public Store, public TradeHistory {
   public:
     explicit PostgresStore(PostgresStoreOptions options);
     ~PostgresStore() override;
@@ -108,6 +109,10 @@ class PostgresStore final : public Store {
     bool keeps_idempotency_keys() const override { return true; }
     std::optional<StoredAnswer> idempotent_answer(const std::string& key) override;
     std::int64_t prune_idempotency_keys(Timestamp now) override;
+
+    // Trade history (table trade_history, see schema.cpp), appended by apply, remove, expire.
+    TradeHistory* trade_history() override { return this; }
+    std::vector<HistoryRecord> history(const HistoryQuery& query) override;
 
     // Connections open now (for tests and diagnostics).
     std::size_t open_connections() const { return pool_.open_connections(); }

@@ -98,6 +98,29 @@ std::vector<AuditEntry> PostgresStore::audit(const AuditQuery& query) {
     });
 }
 
+std::vector<HistoryRecord> PostgresStore::history(const HistoryQuery& query) {
+    if (query.limit <= 0) return {};
+    Params params;
+    params.text(query.trade_id);
+    for (const std::optional<Timestamp>& bound : {query.from, query.to}) {
+        if (bound) {
+            params.integer(pg::to_micros(*bound));
+        } else {
+            params.null();
+        }
+    }
+    params.integer(query.limit).integer(std::max<std::int64_t>(query.skip, 0));
+    return read([&](pg::Connection& db) {
+        const pg::Result result = db.run(Query::HistoryByTrade, params);
+        std::vector<HistoryRecord> records;
+        records.reserve(static_cast<std::size_t>(result.rows()));
+        for (int row = 0; row < result.rows(); ++row) {
+            records.push_back(pg::read_history(result, row));
+        }
+        return records;
+    });
+}
+
 std::vector<AuditEntry> PostgresStore::unshipped_audit(std::int64_t limit) {
     if (limit <= 0) return {};
     Params params;

@@ -31,8 +31,10 @@ std::unordered_map<std::string, StoredState> read_state(const pg::Result& result
             std::string id = trade.trade_id;
             loaded[std::move(id)].row = std::move(trade);
         } else {
-            loaded[std::string(result.text(row, pg::trade_column::kTradeId))].tombstone =
-                result.integer(row, pg::kTombstoneColumn);
+            StoredState& state = loaded[std::string(result.text(row, pg::trade_column::kTradeId))];
+            state.tombstone = result.integer(row, pg::kTombstoneColumn);
+            state.deleted_at =
+                pg::from_micros(result.integer(row, pg::trade_column::kLastUpdatedMicros));
         }
     }
     return loaded;
@@ -75,8 +77,11 @@ Params position_params(const std::vector<SourcePosition>& positions) {
     return params;
 }
 
-Params audit_params(const std::vector<AuditRow>& rows, std::int64_t now_micros) {
+// InsertAudit's parameters: the entries, and for an accepted decision the version it stores.
+Params audit_params(const std::vector<AuditRow>& rows, std::int64_t now_micros,
+                    Date business_date) {
     ArrayLiteral ids, actions, statuses, codes, messages, received, stored, sources, references;
+    ArrayLiteral recorded, counterparties, books, maturities, created;
     for (const AuditRow& row : rows) {
         ids.add(row.trade_id);
         actions.add(to_string(row.action));
@@ -87,6 +92,19 @@ Params audit_params(const std::vector<AuditRow>& rows, std::int64_t now_micros) 
         stored.add(row.stored_version);
         sources.add(row.source);
         references.add(row.reference);
+        if (const Trade* version = row.version) {
+            recorded.add(pg::to_micros(version->last_updated));
+            counterparties.add(version->counter_party_id);
+            books.add(version->book_id);
+            maturities.add(pg::to_days(version->maturity_date));
+            created.add(pg::to_days(version->created_date));
+        } else {
+            recorded.add_null();
+            counterparties.add_null();
+            books.add_null();
+            maturities.add_null();
+            created.add_null();
+        }
     }
     Params params;
     params.text(ids.take())
@@ -98,7 +116,13 @@ Params audit_params(const std::vector<AuditRow>& rows, std::int64_t now_micros) 
         .text(stored.take())
         .text(sources.take())
         .text(references.take())
-        .integer(now_micros);
+        .integer(now_micros)
+        .integer(pg::to_days(business_date))
+        .text(recorded.take())
+        .text(counterparties.take())
+        .text(books.take())
+        .text(maturities.take())
+        .text(created.take());
     return params;
 }
 
@@ -107,10 +131,10 @@ Params audit_params(const std::vector<AuditRow>& rows, std::int64_t now_micros) 
 class PlanWrites {
   public:
     // `before_commit`: one more write of the transaction (the idempotency keys' answers).
-    PlanWrites(const BatchPlan& plan, std::int64_t now_micros,
+    PlanWrites(const BatchPlan& plan, Date business_date, std::int64_t now_micros,
                std::optional<Step> before_commit = std::nullopt) {
         // One row per id, the last accepted version: new ids inserted, existing ones updated.
-        ArrayLiteral columns[2][6];
+        ArrayLiteral columns[2][7];
         ArrayLiteral restored;
         for (const TradeWrite& write : plan.writes) {
             const Trade& trade = *plan.results[write.candidate].stored;
@@ -121,13 +145,13 @@ class PlanWrites {
             column[3].add(trade.book_id);
             column[4].add(pg::to_days(trade.maturity_date));
             column[5].add(pg::to_days(trade.created_date));
+            column[6].add(pg::to_micros(trade.last_updated));
             if (write.restores) restored.add(trade.trade_id);
         }
         constexpr Query kTradeQueries[2] = {Query::InsertTrades, Query::UpsertTrades};
         for (int kind = 0; kind < 2; ++kind) {
             if (columns[kind][0].empty()) continue;
             for (ArrayLiteral& column : columns[kind]) trades_[kind].text(column.take());
-            trades_[kind].integer(now_micros);
             steps_.push_back({kTradeQueries[kind], &trades_[kind]});
         }
         if (!restored.empty()) {
@@ -135,7 +159,7 @@ class PlanWrites {
             steps_.push_back({Query::DeleteTombstones, &tombstones_});
         }
         if (!plan.audit.empty()) {
-            audit_ = audit_params(plan.audit, now_micros);
+            audit_ = audit_params(plan.audit, now_micros, business_date);
             steps_.push_back({Query::InsertAudit, &audit_});
         }
         if (!plan.positions.empty()) {
@@ -315,8 +339,10 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
         reads.push_back({Query::LockPositions, &input.partition_keys});
     }
     std::size_t state_step = 0;
+    if (candidates) reads.push_back({Query::LockKeys, &input.lock_keys});
+    const std::size_t clock_step = reads.size();
+    reads.push_back({Query::Clock});
     if (candidates) {
-        reads.push_back({Query::LockKeys, &input.lock_keys});
         state_step = reads.size();
         reads.push_back({Query::ReadState, &input.ids});
     }
@@ -332,7 +358,7 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
     std::unordered_map<std::string, StoredState> loaded;
     if (candidates) loaded = read_state(read[state_step]);
 
-    const Timestamp now = pg::now_utc();
+    const Timestamp now = pg::from_micros(read[clock_step].integer(0, 0));
     BatchPlan plan = decide_batch(
         batch, rules, business_date, now, recorded, [&loaded](const std::string& trade_id) {
             const auto found = loaded.find(trade_id);
@@ -343,7 +369,7 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
     const std::int64_t now_micros = pg::to_micros(now);
     std::optional<Step> answers;
     if (!idempotency.empty()) answers = idempotency.answer(plan.results);
-    const PlanWrites writes(plan, now_micros, answers);
+    const PlanWrites writes(plan, business_date, now_micros, answers);
     if (!plan.audit.empty()) {
         const AuditRow& row = plan.audit.front();
         attempt.evidence.emplace();
@@ -362,10 +388,18 @@ bool PostgresStore::remove(const std::string& trade_id, const std::string& sourc
                            const std::string& reference) {
     Params key;
     key.integer(pg::lock_key(trade_id));
+    // Deletes do not go through apply() yet, so no business date reaches them: the version
+    // entry gets the UTC calendar date of the delete.
+    const Timestamp now = pg::now_utc();
+    const Date today = std::chrono::floor<std::chrono::days>(now);
     Params params;
-    params.text(trade_id).text(source).text(reference).integer(pg::to_micros(pg::now_utc()));
-    // One round trip: the id's lock (as apply takes it), then delete, tombstone and audit in
-    // one statement that starts after the lock is held.
+    params.text(trade_id)
+        .text(source)
+        .text(reference)
+        .integer(pg::to_micros(now))
+        .integer(pg::to_days(today));
+    // One round trip: the id's lock (as apply takes it), then delete, tombstone and audit
+    // (a version entry) in one statement that starts after the lock is held.
     const Step steps[] = {
         {Query::Begin}, {Query::LockKey, &key}, {Query::DeleteTrade, &params}, {Query::Commit}};
     return write([&](pg::Connection& db) { return db.pipeline(steps)[2].rows() == 1; });

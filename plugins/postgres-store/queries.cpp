@@ -55,6 +55,10 @@ const char* sql(Query query) {
             // in ascending key order and two batches can never deadlock on them.
             return "SELECT pg_advisory_xact_lock(k) "
                    "FROM (SELECT DISTINCT k FROM unnest($1::bigint[]) AS u(k) ORDER BY k) AS s";
+        case Query::Clock:
+            // The server's clock once the batch's ids are locked (a statement that starts
+            // after LockKeys): what every version the batch accepts is recorded at, at least.
+            return "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::bigint";
         case Query::ReadState:
             // $1: trade ids. Live rows, then tombstones (the version in the last column).
             return "SELECT trade_id, version, counter_party_id, book_id, "
@@ -63,7 +67,8 @@ const char* sql(Query query) {
                    "NULL::bigint "
                    "FROM trades WHERE trade_id = ANY($1::text[]) "
                    "UNION ALL "
-                   "SELECT trade_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, version "
+                   "SELECT trade_id, NULL, NULL, NULL, NULL, NULL, NULL, "
+                   "(EXTRACT(EPOCH FROM deleted_at) * 1000000)::bigint, version "
                    "FROM trade_tombstones WHERE trade_id = ANY($1::text[])";
         case Query::InsertTrades:
             // Ids that had no row when their locks were taken: no other writer can insert
@@ -73,9 +78,9 @@ const char* sql(Query query) {
                    "maturity_date, created_date, expired, last_updated) "
                    "SELECT u.id, u.v, u.cp, u.b, DATE '1970-01-01' + u.m, "
                    "DATE '1970-01-01' + u.c, false, "
-                   "TIMESTAMPTZ 'epoch' + $7::bigint * INTERVAL '1 microsecond' "
+                   "TIMESTAMPTZ 'epoch' + u.lu * INTERVAL '1 microsecond' "
                    "FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::int[], "
-                   "$6::int[]) AS u(id, v, cp, b, m, c)";
+                   "$6::int[], $7::bigint[]) AS u(id, v, cp, b, m, c, lu)";
         case Query::UpsertTrades:
             // Ids that had a row: one row per id (the batch's last accepted version), updated
             // in trade_id order, the order in which expire locks rows, so the two cannot
@@ -85,9 +90,9 @@ const char* sql(Query query) {
                    "maturity_date, created_date, expired, last_updated) "
                    "SELECT u.id, u.v, u.cp, u.b, DATE '1970-01-01' + u.m, "
                    "DATE '1970-01-01' + u.c, false, "
-                   "TIMESTAMPTZ 'epoch' + $7::bigint * INTERVAL '1 microsecond' "
+                   "TIMESTAMPTZ 'epoch' + u.lu * INTERVAL '1 microsecond' "
                    "FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::int[], "
-                   "$6::int[]) AS u(id, v, cp, b, m, c) "
+                   "$6::int[], $7::bigint[]) AS u(id, v, cp, b, m, c, lu) "
                    "ORDER BY u.id COLLATE \"C\" "
                    "ON CONFLICT (trade_id) DO UPDATE SET version = EXCLUDED.version, "
                    "counter_party_id = EXCLUDED.counter_party_id, book_id = EXCLUDED.book_id, "
@@ -97,16 +102,26 @@ const char* sql(Query query) {
         case Query::DeleteTombstones:
             return "DELETE FROM trade_tombstones WHERE trade_id = ANY($1::text[])";
         case Query::InsertAudit:
-            // In the batch's order, so audit ids follow the order of the decisions.
+            // In the batch's order, so audit ids follow the order of the decisions. $11 the
+            // business date (days); $12..$16 the version each accepted decision stores (its
+            // recorded_at in micros, counterparty, book, maturity and created days), NULL for
+            // a rejection or an audit-only entry: those columns make it a version entry.
             return "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
-                   "received_version, stored_version, source, reference, \"timestamp\") "
+                   "received_version, stored_version, source, reference, \"timestamp\", "
+                   "recorded_at, counter_party_id, book_id, maturity_date, created_date, "
+                   "expired, business_date) "
                    "SELECT u.id, u.action, u.status, u.codes, u.message, u.received, u.stored, "
                    "u.source, u.reference, "
-                   "TIMESTAMPTZ 'epoch' + $10::bigint * INTERVAL '1 microsecond' "
+                   "TIMESTAMPTZ 'epoch' + $10::bigint * INTERVAL '1 microsecond', "
+                   "TIMESTAMPTZ 'epoch' + u.at * INTERVAL '1 microsecond', u.cp, u.b, "
+                   "DATE '1970-01-01' + u.m, DATE '1970-01-01' + u.c, "
+                   "CASE WHEN u.at IS NOT NULL THEN false END, "
+                   "CASE WHEN u.at IS NOT NULL THEN DATE '1970-01-01' + $11::int END "
                    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-                   "$6::bigint[], $7::bigint[], $8::text[], $9::text[]) WITH ORDINALITY "
+                   "$6::bigint[], $7::bigint[], $8::text[], $9::text[], $12::bigint[], "
+                   "$13::text[], $14::text[], $15::int[], $16::int[]) WITH ORDINALITY "
                    "AS u(id, action, status, codes, message, received, stored, source, "
-                   "reference, n) "
+                   "reference, at, cp, b, m, c, n) "
                    "ORDER BY u.n";
         case Query::UpsertPositions:
             // One row per (source, stream, partition), in key order; never moves back.
@@ -121,45 +136,61 @@ const char* sql(Query query) {
         case Query::LockKey:
             return "SELECT pg_advisory_xact_lock($1::bigint)";
         case Query::DeleteTrade:
-            // $1 trade id, $2 source, $3 reference, $4 now (micros). Deletes the row, keeps a
-            // tombstone with its version and audits it, in one statement; returns the version.
+            // $1 trade id, $2 source, $3 reference, $4 now (micros), $5 business date (days).
+            // Deletes the row, keeps a tombstone with its version and audits it as a version
+            // entry (the trade as it stood, recorded at the server's clock, strictly after the
+            // version before; the tombstone's deleted_at), in one statement that starts after
+            // the id's lock is held. Returns the version.
             return "WITH deleted AS (DELETE FROM trades WHERE trade_id = $1::text "
-                   "RETURNING trade_id, version), "
-                   "at AS (SELECT TIMESTAMPTZ 'epoch' + $4::bigint * INTERVAL '1 microsecond' "
-                   "AS ts), "
+                   "RETURNING *), "
+                   "at AS (SELECT d.trade_id, GREATEST(clock_timestamp(), "
+                   "d.last_updated + INTERVAL '1 microsecond') AS ts FROM deleted d), "
                    "tombstone AS (INSERT INTO trade_tombstones (trade_id, version, deleted_at) "
-                   "SELECT d.trade_id, d.version, at.ts FROM deleted d, at "
+                   "SELECT d.trade_id, d.version, at.ts FROM deleted d JOIN at USING (trade_id) "
                    "ON CONFLICT (trade_id) DO UPDATE SET "
                    "version = GREATEST(trade_tombstones.version, EXCLUDED.version), "
                    "deleted_at = EXCLUDED.deleted_at), "
                    "audit AS (INSERT INTO audit_log (trade_id, action, status, reason_codes, "
-                   "message, received_version, stored_version, source, reference, \"timestamp\") "
+                   "message, received_version, stored_version, source, reference, \"timestamp\", "
+                   "recorded_at, counter_party_id, book_id, maturity_date, created_date, "
+                   "expired, business_date) "
                    "SELECT d.trade_id, 'DELETE', 'success', '', "
                    "'Trade ' || d.trade_id || ': version ' || d.version || ' deleted', "
-                   "NULL, d.version, $2::text, $3::text, at.ts FROM deleted d, at) "
+                   "NULL, d.version, $2::text, $3::text, "
+                   "TIMESTAMPTZ 'epoch' + $4::bigint * INTERVAL '1 microsecond', at.ts, "
+                   "d.counter_party_id, d.book_id, d.maturity_date, d.created_date, d.expired, "
+                   "DATE '1970-01-01' + $5::int FROM deleted d JOIN at USING (trade_id)) "
                    "SELECT version FROM deleted";
 
         case Query::Expire:
             // $1 business date 'YYYY-MM-DD', $2 source, $3 now (micros). Marks and audits in
             // one statement, so there is exactly one EXPIRE entry per marked trade even with
             // concurrent writers; the rows are locked in trade_id order (as UpsertTrades
-            // locks them). Returns the number of rows marked as the command's row count.
-            return "WITH at AS (SELECT TIMESTAMPTZ 'epoch' + $3::bigint * "
-                   "INTERVAL '1 microsecond' AS ts), "
-                   "due AS MATERIALIZED (SELECT trade_id FROM trades "
+            // locks them). Each entry is a version entry: the trade as marked, recorded at the
+            // server's clock, strictly after its version before (the trade's new
+            // last_updated); the entries' own timestamp is the run's ($3), one for the run, as
+            // mongo-audit's TRADES_EXPIRED event counts them. Returns the number of rows
+            // marked as the command's row count.
+            return "WITH due AS MATERIALIZED (SELECT trade_id FROM trades "
                    "WHERE NOT expired AND maturity_date < $1::date "
                    "ORDER BY trade_id FOR UPDATE), "
-                   "marked AS (UPDATE trades t SET expired = true, last_updated = at.ts "
-                   "FROM due, at WHERE t.trade_id = due.trade_id "
+                   "marked AS (UPDATE trades t SET expired = true, last_updated = "
+                   "GREATEST(clock_timestamp(), t.last_updated + INTERVAL '1 microsecond') "
+                   "FROM due WHERE t.trade_id = due.trade_id "
                    "AND NOT t.expired AND t.maturity_date < $1::date "
-                   "RETURNING t.trade_id, t.version, t.maturity_date, at.ts) "
+                   "RETURNING t.*) "
                    "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
-                   "received_version, stored_version, source, reference, \"timestamp\") "
+                   "received_version, stored_version, source, reference, \"timestamp\", "
+                   "recorded_at, counter_party_id, book_id, maturity_date, created_date, "
+                   "expired, business_date) "
                    "SELECT trade_id, 'EXPIRE', 'success', '', "
                    "'Trade ' || trade_id || ': version ' || version || "
                    "' expired; maturity date ' || to_char(maturity_date, 'YYYY-MM-DD') || "
                    "' is before the business date ' || $1::text, "
-                   "NULL, version, $2::text, $1::text, ts FROM marked ORDER BY trade_id";
+                   "NULL, version, $2::text, $1::text, "
+                   "TIMESTAMPTZ 'epoch' + $3::bigint * INTERVAL '1 microsecond', last_updated, "
+                   "counter_party_id, book_id, maturity_date, created_date, true, $1::date "
+                   "FROM marked ORDER BY trade_id";
 
         case Query::ClaimJobRun:
             // $1 job, $2 period, $3 who claims it. One row per (job, period): only the
@@ -278,6 +309,22 @@ const char* sql(Query query) {
             return "SELECT count(*) FROM audit_log";
         case Query::AuditCountByTrade:
             return "SELECT count(*) FROM audit_log WHERE trade_id = $1::text";
+        case Query::HistoryByTrade:
+            // $1 trade id, $2/$3 from/to (micros, inclusive; NULL: open), $4 limit, $5 skip.
+            // The trade's version entries, oldest first: a range on audit_log_trade_id (id
+            // order is recorded_at order within a trade: its writers hold its lock in turn).
+            return "SELECT trade_id, coalesce(received_version, stored_version), "
+                   "counter_party_id, book_id, "
+                   "maturity_date - DATE '1970-01-01', created_date - DATE '1970-01-01', "
+                   "expired, (EXTRACT(EPOCH FROM recorded_at) * 1000000)::bigint, "
+                   "action, stored_version, source, reference, "
+                   "business_date - DATE '1970-01-01' "
+                   "FROM audit_log WHERE trade_id = $1::text AND recorded_at IS NOT NULL "
+                   "AND recorded_at >= coalesce(TIMESTAMPTZ 'epoch' + $2::bigint * "
+                   "INTERVAL '1 microsecond', '-infinity') "
+                   "AND recorded_at <= coalesce(TIMESTAMPTZ 'epoch' + $3::bigint * "
+                   "INTERVAL '1 microsecond', 'infinity') "
+                   "ORDER BY id LIMIT $4::bigint OFFSET $5::bigint";
         case Query::SelectPosition:
             // A row with a negative offset was created to be locked: nothing applied yet.
             return "SELECT \"offset\" FROM source_positions "
@@ -314,6 +361,7 @@ const char* label(Query query) {
         "EnsurePositions",
         "LockPositions",
         "LockKeys",
+        "Clock",
         "ReadState",
         "InsertTrades",
         "UpsertTrades",
@@ -344,6 +392,7 @@ const char* label(Query query) {
         "AuditByTrade",
         "AuditCountAll",
         "AuditCountByTrade",
+        "HistoryByTrade",
         "SelectPosition",
         "Ping",
         "TransactionStatus",

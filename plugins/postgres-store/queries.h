@@ -15,6 +15,7 @@ enum class Query : std::uint8_t {
     EnsurePositions,
     LockPositions,
     LockKeys,
+    Clock,
     ReadState,
     InsertTrades,
     UpsertTrades,
@@ -52,6 +53,7 @@ enum class Query : std::uint8_t {
     AuditByTrade,
     AuditCountAll,
     AuditCountByTrade,
+    HistoryByTrade,
     SelectPosition,
     Ping,
     // after a connection lost during COMMIT
@@ -80,7 +82,8 @@ inline constexpr int kLastUpdatedMicros = 7;  // microseconds since 1970-01-01T0
 inline constexpr int kCount = 8;
 }  // namespace trade_column
 
-// ReadState: the trade columns, then the tombstone's version (NULL for a live row).
+// ReadState: the trade columns, then the tombstone's version (NULL for a live row). A
+// tombstone's row has its deleted_at in kLastUpdatedMicros and NULL in the other columns.
 inline constexpr int kTombstoneColumn = trade_column::kCount;
 
 // Column positions of an audit row as the audit queries select it.
@@ -97,6 +100,16 @@ inline constexpr int kSource = 8;
 inline constexpr int kReference = 9;
 inline constexpr int kTimestampMicros = 10;
 }  // namespace audit_column
+
+// HistoryByTrade: the trade columns (kLastUpdatedMicros is recorded_at), then these
+// (kPreviousVersion is the audit entry's stored_version).
+namespace history_column {
+inline constexpr int kAction = trade_column::kCount;
+inline constexpr int kPreviousVersion = kAction + 1;
+inline constexpr int kSource = kAction + 2;
+inline constexpr int kReference = kAction + 3;
+inline constexpr int kBusinessDays = kAction + 4;
+}  // namespace history_column
 
 // Column positions of an event row as UnshippedEvents selects it.
 namespace event_column {

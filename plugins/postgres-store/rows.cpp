@@ -63,4 +63,19 @@ Timestamp now_utc() {
         std::chrono::system_clock::now());
 }
 
+HistoryRecord read_history(const Result& result, int row) {
+    namespace c = history_column;
+    HistoryRecord record;
+    record.trade = read_trade(result, row);
+    record.action = parse_action(result.text(row, c::kAction));
+    if (!result.is_null(row, c::kPreviousVersion)) {
+        record.previous_version = result.integer(row, c::kPreviousVersion);
+    }
+    record.source = result.text(row, c::kSource);
+    record.reference = result.text(row, c::kReference);
+    record.recorded_at = record.trade.last_updated;
+    record.business_date = from_days(result.integer(row, c::kBusinessDays));
+    return record;
+}
+
 }  // namespace tradestore::plugins::pg

@@ -3,7 +3,8 @@
 and grants the writer its rights, with a retention floor of 5 days (audit_min_retention_days).
 REST ingestion and mongo-audit shipping work as the writer; the shipper's store retention
 (store_retention_days = 2) deletes through prune_shipped_audit only the shipped rows older than
-the floor; as the writer, UPDATE and DELETE of audit rows fail with "permission denied"."""
+the floor, and never a version entry (the trade history); as the writer, UPDATE and DELETE of
+audit rows fail with "permission denied"."""
 
 import os
 import subprocess
@@ -72,10 +73,13 @@ class HardenedPostgresTest(unittest.TestCase):
                                        "mongo-audit"],
                               store_config=store).start()
         for i in range(6):
-            r = daemon.client.post("/api/v1/trades", harness.trade(f"H{i}", 1))
+            r = daemon.client.post("/api/v1/trades", harness.trade(f"H{i}", 2))
             self.assertEqual(r.status, 201, r)
+        for i in range(6):  # rejected: lower version
+            r = daemon.client.post("/api/v1/trades", harness.trade(f"H{i}", 1))
+            self.assertEqual(r.status, 400, r)
         entries = wait_shipped(self, self.mongo, daemon.client, timeout=60)
-        self.assertEqual(len(entries), 6)
+        self.assertEqual(len(entries), 12)
         self.assertEqual(psql(self.owner_uri, "SELECT current_user")[1], self.owner)
         wait_until(lambda: psql(self.owner_uri,
                                 "SELECT count(*) FROM audit_log WHERE NOT shipped")[1] == "0",
@@ -88,21 +92,26 @@ class HardenedPostgresTest(unittest.TestCase):
             self.assertNotEqual(code, 0, sql)
             self.assertIn("permission denied", out, sql)
 
-        # Two rows 3 days old (inside the 5-day floor), two 6 days old (past it): the
-        # shipper's retention (2 days) may delete only the latter.
+        # Two rejections 3 days old (inside the 5-day floor), two 6 days old (past it), and
+        # two version entries 6 days old: the shipper's retention (2 days) may delete only
+        # the old rejections; versions are the trades' history and stay.
         ids = [e["id"] for e in entries]
+        versions, rejections = ids[:6], ids[6:]
+        aged = versions[:2] + rejections[:4]
         code, out = psql(self.owner_uri,
                          "UPDATE audit_log SET \"timestamp\" = CASE "
-                         f"WHEN id IN ({ids[0]}, {ids[1]}) THEN now() - interval '3 days' "
+                         f"WHEN id IN ({rejections[0]}, {rejections[1]}) "
+                         "THEN now() - interval '3 days' "
                          "ELSE now() - interval '6 days' END "
-                         f"WHERE id IN ({', '.join(map(str, ids[:4]))})")
+                         f"WHERE id IN ({', '.join(map(str, aged))})")
         self.assertEqual(code, 0, out)
-        wait_until(lambda: psql(self.owner_uri, "SELECT count(*) FROM audit_log")[1] == "4",
-                   30, "the two rows past the floor pruned")
+        wait_until(lambda: psql(self.owner_uri, "SELECT count(*) FROM audit_log")[1] == "10",
+                   30, "the two rejections past the floor pruned")
         time.sleep(2.5)  # two more retention runs: the rows inside the floor stay
+        kept = [i for i in ids if i not in (rejections[2], rejections[3])]
         self.assertEqual(psql(self.owner_uri, "SELECT string_agg(id::text, ',' ORDER BY id) "
                                               "FROM audit_log")[1],
-                         ",".join(map(str, [ids[0], ids[1]] + ids[4:])))
+                         ",".join(map(str, kept)))
         self.assertIn("pruned 2 shipped audit entr(ies)", daemon.read_log())
 
 

@@ -23,12 +23,12 @@ using ::testing::Not;
 
 constexpr Date kToday = contract::kToday;
 
-Batch trades(std::initializer_list<const char*> ids) {
+Batch trades(std::initializer_list<const char*> ids, std::int64_t version = 1) {
     Batch batch;
     for (const char* id : ids) {
         Trade trade;
         trade.trade_id = id;
-        trade.version = 1;
+        trade.version = version;
         trade.counter_party_id = "CP";
         trade.book_id = "B";
         trade.maturity_date = kToday + std::chrono::days{10};
@@ -108,19 +108,27 @@ TEST_F(HardenedAudit, TheWriterIngestsShipsAndPrunesButCannotChangeOrDeleteAudit
     ASSERT_NO_THROW(store.open());
 
     // Ingestion, deletion and expiry as the writer.
-    const auto results = store.apply(trades({"H1", "H2", "H3"}), {}, kToday);
+    const auto results = store.apply(trades({"H1", "H2", "H3"}, 2), {}, kToday);
     ASSERT_EQ(results.size(), 3U);
+    const auto lower = store.apply(trades({"H1", "H2"}, 1), {}, kToday);
+    EXPECT_EQ(lower.at(0).outcome, Outcome::Rejected);
     EXPECT_TRUE(store.remove("H3", "rest", "del-1"));
     EXPECT_EQ(store.expire(kToday + std::chrono::days{30}, "job"), 2);
     EXPECT_TRUE(store.claim_job_run("expiry", 1));
-    EXPECT_EQ(store.audit_count(std::nullopt), 6);
+    EXPECT_EQ(store.audit_count(std::nullopt), 8);
+    HistoryQuery versions;
+    versions.trade_id = "H3";
+    EXPECT_EQ(store.history(versions).size(), 2U);  // created, deleted
+    versions.trade_id = "H1";
+    EXPECT_EQ(store.history(versions).size(), 2U);  // created, expired
 
-    // The writer cannot alter or remove audit rows, nor the floor, nor the schema.
+    // The writer cannot alter or remove audit or history rows, nor the floor, nor the schema.
     for (const std::string sql :
          {"UPDATE audit_log SET message = 'nothing happened'",
           "UPDATE audit_log SET \"timestamp\" = now() - interval '10 days'",
           "UPDATE audit_log SET shipped = true, status = 'success'", "DELETE FROM audit_log",
           "TRUNCATE audit_log", "UPDATE audit_retention SET min_age = '0'",
+          "UPDATE audit_log SET book_id = 'B-X', recorded_at = now()",
           "CREATE TABLE audit_log_copy (id int)"}) {
         EXPECT_THAT(as_writer(sql), HasSubstr("permission denied")) << sql;
     }
@@ -134,7 +142,7 @@ TEST_F(HardenedAudit, TheWriterIngestsShipsAndPrunesButCannotChangeOrDeleteAudit
 
     // Shipping: read the backlog, mark it shipped.
     const auto backlog = store.unshipped_audit(100);
-    ASSERT_EQ(backlog.size(), 6U);
+    ASSERT_EQ(backlog.size(), 8U);
     std::vector<std::int64_t> ids;
     for (const AuditEntry& entry : backlog) ids.push_back(entry.id);
     store.mark_audit_shipped(ids);
@@ -146,13 +154,13 @@ TEST_F(HardenedAudit, TheWriterIngestsShipsAndPrunesButCannotChangeOrDeleteAudit
     EXPECT_EQ(
         RawConnection(uri_of(writer_)).scalar("SELECT prune_shipped_audit('infinity', 1000000)"),
         "0");
-    // Two rows become two days old (as the owner: only it can), and only those go.
+    // Every row becomes two days old (as the owner: only it can); the two rejections go, the
+    // six version entries (the trades' history) stay.
     RawConnection owner(uri_of(owner_));
-    owner.execute(
-        "UPDATE audit_log SET \"timestamp\" = now() - interval '2 days' "
-        "WHERE id IN (SELECT id FROM audit_log ORDER BY id LIMIT 2)");
+    owner.execute("UPDATE audit_log SET \"timestamp\" = now() - interval '2 days'");
     EXPECT_EQ(store.prune_shipped_audit(Timestamp::max()), 2);
-    EXPECT_EQ(store.audit_count(std::nullopt), 4);
+    EXPECT_EQ(store.audit_count(std::nullopt), 6);
+    EXPECT_EQ(owner.scalar("SELECT count(*) FROM audit_log WHERE status = 'failed'"), "0");
     EXPECT_EQ(store.prune_shipped_audit(Timestamp::max()), 0);
     store.close();
 }
@@ -172,10 +180,15 @@ TEST_F(HardenedAudit, TheRetentionFunctionRunsAsItsOwnerWithAPinnedSearchPath) {
     EXPECT_EQ(rows[0][1], owner_);
     EXPECT_EQ(rows[0][2], "search_path=" + schema_ + ", pg_temp");
     EXPECT_EQ(rows[0][3], "f");  // not for everybody
-    // With no floor, the store's retention prunes shipped rows by its own cut-off.
-    store.apply(trades({"N1"}), {}, kToday);
-    store.mark_audit_shipped({store.unshipped_audit(10).at(0).id});
+    // With no floor, the store's retention prunes shipped rows by its own cut-off (a
+    // rejection: a version entry is history and stays).
+    store.apply(trades({"N1"}, 2), {}, kToday);
+    store.apply(trades({"N1"}, 1), {}, kToday);
+    const auto shipped = store.unshipped_audit(10);
+    ASSERT_EQ(shipped.size(), 2U);
+    store.mark_audit_shipped({shipped[0].id, shipped[1].id});
     EXPECT_EQ(store.prune_shipped_audit(Timestamp::max()), 1);
+    EXPECT_EQ(store.audit_count(std::nullopt), 1);
 }
 
 TEST_F(HardenedAudit, TheWriterAloneOpensAnUpToDateSchemaButCannotCreateOne) {
@@ -248,13 +261,15 @@ TEST_F(HardenedAudit, AVersionOneSchemaIsMigrated) {
     }
     RawConnection owner(uri_of(owner_));
     owner.execute(
-        "DROP TABLE idempotency_keys; "
+        "ALTER TABLE audit_log DROP COLUMN recorded_at, DROP COLUMN counter_party_id, "
+        "DROP COLUMN book_id, DROP COLUMN maturity_date, DROP COLUMN created_date, "
+        "DROP COLUMN expired, DROP COLUMN business_date; DROP TABLE idempotency_keys; "
         "DROP FUNCTION prune_shipped_events(timestamptz, bigint); DROP TABLE event_outbox; "
         "DROP FUNCTION prune_shipped_audit(timestamptz, bigint); "
         "DROP TABLE audit_retention; DELETE FROM schema_version WHERE version >= 2");
     plugins::PostgresStore second(hardened(0));
     ASSERT_NO_THROW(second.open());
-    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "5");
+    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "6");
     EXPECT_EQ(second.audit_count(std::nullopt), 1);
     second.mark_audit_shipped({second.unshipped_audit(10).at(0).id});
     EXPECT_EQ(second.prune_shipped_audit(Timestamp::max()), 1);
@@ -280,12 +295,14 @@ TEST_F(HardenedAudit, AVersionTwoSchemaGainsTheEventOutbox) {
     }
     RawConnection owner(uri_of(owner_));
     owner.execute(
-        "DROP TABLE idempotency_keys; "
+        "ALTER TABLE audit_log DROP COLUMN recorded_at, DROP COLUMN counter_party_id, "
+        "DROP COLUMN book_id, DROP COLUMN maturity_date, DROP COLUMN created_date, "
+        "DROP COLUMN expired, DROP COLUMN business_date; DROP TABLE idempotency_keys; "
         "DROP FUNCTION prune_shipped_events(timestamptz, bigint); DROP TABLE event_outbox; "
         "DELETE FROM schema_version WHERE version >= 3");
     plugins::PostgresStore second(hardened(0));
     ASSERT_NO_THROW(second.open());
-    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "5");
+    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "6");
     EXPECT_EQ(second.audit_count(std::nullopt), 1);
     second.append_events({started("STARTED:v2")});
     ASSERT_EQ(second.unshipped_events(10).size(), 1U);

@@ -68,7 +68,7 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
     auto store = open_store();
     EXPECT_EQ(
         raw_.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"),
-        "1,2,3,4,5");
+        "1,2,3,4,5,6");
     EXPECT_EQ(raw_.scalar("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
                           "WHERE schemaname = $1 AND tablename = 'idempotency_keys'",
                           {env_.schema()}),
@@ -130,6 +130,14 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
                           "'schema_version', 'event_outbox')",
                           {env_.schema()}),
               "7");
+    // History: version entries of audit_log, with the trade's columns, and no index of its own.
+    EXPECT_EQ(raw_.scalar("SELECT string_agg(column_name || ' ' || data_type, ',' ORDER BY "
+                          "ordinal_position) FROM information_schema.columns WHERE "
+                          "table_schema = $1 AND table_name = 'audit_log' AND "
+                          "ordinal_position > 12",
+                          {env_.schema()}),
+              "recorded_at timestamp with time zone,counter_party_id text,book_id text,"
+              "maturity_date date,created_date date,expired boolean,business_date date");
 }
 
 TEST_F(PostgresStoreTest, ConcurrentOpensOfAnEmptyDatabaseDoNotRace) {
@@ -152,7 +160,7 @@ TEST_F(PostgresStoreTest, ConcurrentOpensOfAnEmptyDatabaseDoNotRace) {
     }
     go.set_value();
     for (auto& result : opened) EXPECT_EQ(result.get(), "");
-    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "5");
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "6");
     for (int i = 0; i < kStores; ++i) {
         const auto results = apply(*stores[static_cast<std::size_t>(i)],
                                    batch_of({make_trade("T" + std::to_string(i), 1)}));
@@ -187,9 +195,12 @@ TEST_F(PostgresStoreTest, AVersionFourSchemaLosesTheRedundantIndexesAndKeepsItsR
         "CREATE INDEX trades_expired ON trades (expired); "
         "CREATE INDEX trades_counter_party_id ON trades (counter_party_id); "
         "ALTER TABLE trades RESET (fillfactor); "
+        "ALTER TABLE audit_log DROP COLUMN recorded_at, DROP COLUMN counter_party_id, "
+        "DROP COLUMN book_id, DROP COLUMN maturity_date, DROP COLUMN created_date, "
+        "DROP COLUMN expired, DROP COLUMN business_date; "
         "DELETE FROM schema_version WHERE version >= 5");
     auto second = open_store();
-    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "5");
+    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "6");
     EXPECT_EQ(raw_.scalar("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
                           "WHERE schemaname = $1 AND tablename = 'trades'",
                           {env_.schema()}),
@@ -228,6 +239,16 @@ TEST_F(PostgresStoreTest, TheReadQueriesUseTheIndexesThatRemain) {
     const std::string by_book = plan(plugins::pg::Query::ListTradesByBook, {"BOOK-7"});
     EXPECT_THAT(by_book, HasSubstr("trades_book_expired_maturity")) << by_book;
     EXPECT_THAT(by_book, ::testing::Not(HasSubstr("Seq Scan on trades"))) << by_book;
+    // A trade's history: its version entries through audit_log_trade_id, never a scan.
+    raw_.execute(
+        "INSERT INTO audit_log (trade_id, action, status, source, \"timestamp\", recorded_at, "
+        "book_id) SELECT 'T' || (i % 5000), 'UPDATE', 'success', 'kafka', now(), now(), 'B' "
+        "FROM generate_series(1, 50000) i");
+    raw_.execute("ANALYZE audit_log");
+    const std::string history =
+        plan(plugins::pg::Query::HistoryByTrade, {"T7", "0", "4000000000000000", "100", "0"});
+    EXPECT_THAT(history, HasSubstr("audit_log_trade_id")) << history;
+    EXPECT_THAT(history, ::testing::Not(HasSubstr("Seq Scan"))) << history;
     const std::string expire = plan(plugins::pg::Query::Expire, {"2026-12-05", "job", "0"});
     EXPECT_THAT(expire, HasSubstr("trades_maturity_date")) << expire;
     EXPECT_THAT(expire, ::testing::Not(HasSubstr("Seq Scan on trades"))) << expire;
