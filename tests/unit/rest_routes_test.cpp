@@ -32,6 +32,7 @@
 #include "rest_config.h"
 #include "rest_fakes.h"
 #include "rest_server.h"
+#include "rfc3339.h"
 #include "router.h"
 #include "trade_codec.h"
 
@@ -191,6 +192,61 @@ TEST(QueryParamsTest, IntegerParsing) {
     EXPECT_FALSE(parse_query_int("+-3"));
     EXPECT_FALSE(parse_query_int("1e3"));
     EXPECT_FALSE(parse_query_int("99999999999999999999"));
+}
+
+Timestamp utc(year_month_day date, hours h, minutes m = {}, seconds sec = {},
+              microseconds us = {}) {
+    return Timestamp{sys_days{date}} + h + m + sec + us;
+}
+
+TEST(Rfc3339Test, ParsesInstantsWithTheirOffsets) {
+    EXPECT_EQ(parse_rfc3339("2026-12-01T17:00:00Z"), utc(2026y / 12 / 1, 17h));
+    EXPECT_EQ(parse_rfc3339("2026-12-01t17:00:00z"), utc(2026y / 12 / 1, 17h));
+    EXPECT_EQ(parse_rfc3339("2026-12-01T17:00:00.123456+01:00"),
+              utc(2026y / 12 / 1, 16h, 0min, 0s, 123456us));
+    EXPECT_EQ(parse_rfc3339("2026-12-01T17:00:00.5-05:30"),
+              utc(2026y / 12 / 1, 22h, 30min, 0s, 500000us));
+    // Across midnight and the year, -00:00 is UTC, sub-microsecond digits are dropped.
+    EXPECT_EQ(parse_rfc3339("2027-01-01T00:30:00+01:00"), utc(2026y / 12 / 31, 23h, 30min));
+    EXPECT_EQ(parse_rfc3339("2026-12-01T17:00:00-00:00"), utc(2026y / 12 / 1, 17h));
+    EXPECT_EQ(parse_rfc3339("2026-12-01T17:00:00.1234569Z"),
+              utc(2026y / 12 / 1, 17h, 0min, 0s, 123456us));
+    EXPECT_EQ(parse_rfc3339("2028-02-29T23:59:59.999999+23:59"),
+              utc(2028y / 2 / 29, 0h, 0min, 59s, 999999us));
+    EXPECT_EQ(parse_rfc3339("1970-01-01T00:00:00Z"), Timestamp{});
+}
+
+TEST(Rfc3339Test, RefusesWhatIsNotAnRfc3339Instant) {
+    for (const char* text : {"",
+                             "2026-12-01",
+                             "2026-12-01T17:00:00",
+                             "2026-12-01T17:00Z",
+                             "2026-12-01 17:00:00Z",
+                             "2026-12-01T17:00:00 01:00",
+                             "2026-12-01T17:00:00+0100",
+                             "2026-12-01T17:00:00+01",
+                             "2026-12-01T17:00:00+01:0",
+                             "2026-12-01T17:00:00.Z",
+                             "2026-12-01T17:00:00,5Z",
+                             "2026-02-30T17:00:00Z",
+                             "2026-13-01T17:00:00Z",
+                             "2026-00-01T17:00:00Z",
+                             "2026-12-01T24:00:00Z",
+                             "2026-12-01T17:60:00Z",
+                             "2026-12-01T17:00:60Z",
+                             "2026-12-01T17:00:00+24:00",
+                             "2026-12-01T17:00:00+01:60",
+                             "2026-12-01T17:00:00Zx",
+                             " 2026-12-01T17:00:00Z",
+                             "2026-12-01T17:00:00Z ",
+                             "2026-1-01T17:00:00Z",
+                             "20261201T170000Z",
+                             "2026-12-01T17:00:00UTC",
+                             "+2026-12-01T17:00:00Z",
+                             "2026-12-01T17:00:00.123456+01:00x",
+                             "1764608400"}) {
+        EXPECT_FALSE(parse_rfc3339(text)) << text;
+    }
 }
 
 // ---------------------------------------------------------------- headers, ids, config
