@@ -50,6 +50,7 @@ class Handlers {
     Reply get_trade(Exchange& exchange);
     Reply delete_trade(Exchange& exchange);
     Reply list_by_book(Exchange& exchange);
+    Reply trade_history(Exchange& exchange);
 
     // service_handlers.cpp
     Reply health(Exchange& exchange);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "event_query.h"
+#include "history_query.h"
 #include "query_params.h"
 #include "router.h"
 
@@ -271,6 +272,71 @@ JsonValue schemas() {
                   {"properties",
                    object({{"events", object({{"type", "array"}, {"items", schema_ref("Event")}})},
                            {"count", count}})}}));
+    s.set(
+        "HistoryRecord",
+        object({{"type", "object"},
+                {"required", array({"version", "action", "previous_version", "recorded_at",
+                                    "business_date", "source", "reference", "trade"})},
+                {"properties",
+                 object({{"version", version_schema()},
+                         {"action", object({{"type", "string"},
+                                            {"enum", array({"CREATE", "UPDATE", "REPLACE", "EXPIRE",
+                                                            "DELETE"})}})},
+                         {"previous_version",
+                          object({{"type", array({"integer", "null"})},
+                                  {"description", "The version stored before this one, if any"}})},
+                         {"recorded_at",
+                          object({{"type", "string"},
+                                  {"format", "date-time"},
+                                  {"description",
+                                   "When the version was stored: UTC, microseconds, strictly "
+                                   "increasing per trade; equals trade.last_updated"}})},
+                         {"business_date", date("The business date the decision was made on")},
+                         {"source",
+                          object({{"type", "string"}, {"description", "rest, kafka, job, ..."}})},
+                         {"reference", object({{"type", "string"},
+                                               {"description",
+                                                "X-Request-ID of the request, or the message's "
+                                                "position"}})},
+                         {"trade", schema_ref("Trade")}})}}));
+    // A fresh object: copies of a JsonValue share their members.
+    const JsonValue second_version = object({{"trade_id", "T1"},
+                                             {"version", 2},
+                                             {"counter_party_id", "CP-1"},
+                                             {"book_id", "B2"},
+                                             {"maturity_date", "2030-05-20"},
+                                             {"created_date", "2026-11-24"},
+                                             {"expired", false},
+                                             {"last_updated", "2026-12-07T17:00:00.000001Z"}});
+    s.set("TradeHistory",
+          object({{"type", "object"},
+                  {"required", array({"trade_id", "skip", "limit", "items"})},
+                  {"properties",
+                   object({{"trade_id", object({{"type", "string"}})},
+                           {"skip", count},
+                           {"limit", count},
+                           {"items",
+                            object({{"type", "array"}, {"items", schema_ref("HistoryRecord")}})}})},
+                  {"example",
+                   object({{"trade_id", "T1"},
+                           {"skip", 0},
+                           {"limit", 100},
+                           {"items", array({object({{"version", 1},
+                                                    {"action", "CREATE"},
+                                                    {"previous_version", nullptr},
+                                                    {"recorded_at", "2026-11-24T09:30:00.123456Z"},
+                                                    {"business_date", "2026-11-24"},
+                                                    {"source", "rest"},
+                                                    {"reference", "5f1c8a0e3d2b"},
+                                                    {"trade", kTradeExample}}),
+                                            object({{"version", 2},
+                                                    {"action", "UPDATE"},
+                                                    {"previous_version", 1},
+                                                    {"recorded_at", "2026-12-07T17:00:00.000001Z"},
+                                                    {"business_date", "2026-12-07"},
+                                                    {"source", "kafka"},
+                                                    {"reference", "trades/0/42"},
+                                                    {"trade", second_version}})})}})}}));
     s.set("ServiceInfo",
           object({{"type", "object"},
                   {"required", array({"name", "version", "docs", "openapi"})},
@@ -455,6 +521,11 @@ JsonValue responses(const OpenApiOptions& options) {
                                                          "Forbidden: this operation needs the "
                                                          "admin role"}}))}})));
     r.set(
+        "NoTradeHistory",
+        error_response("The store of this deployment keeps no trade history", schema_ref("Detail"),
+                       object({{"no_history", example("No trade history",
+                                                      object({{"detail", kNoTradeHistory}}))}})));
+    r.set(
         "NoEventStore",
         error_response("No plugin of this deployment keeps events (configure mongo-audit)",
                        schema_ref("Detail"),
@@ -529,6 +600,22 @@ JsonValue parameters() {
                                               {"minimum", 1},
                                               {"maximum", kMaxLimit},
                                               {"default", 100}})}}));
+    const auto instant = [](std::string_view name, std::string_view description) {
+        return object({{"name", name},
+                       {"in", "query"},
+                       {"required", false},
+                       {"description", description},
+                       {"schema", object({{"type", "string"}, {"format", "date-time"}})},
+                       {"example", "2026-12-01T17:00:00Z"}});
+    };
+    p.set("HistoryFrom",
+          instant("from",
+                  "Only versions recorded at or after this instant (RFC 3339 with an offset; "
+                  "send a '+' as %2B)"));
+    p.set("HistoryTo",
+          instant("to",
+                  "Only versions recorded at or before this instant (RFC 3339 with an offset; "
+                  "send a '+' as %2B)"));
     p.set("AuditTradeId", object({{"name", "trade_id"},
                                   {"in", "query"},
                                   {"required", false},
@@ -684,6 +771,23 @@ JsonValue operation(const ApiRoute& route) {
             res.set("200",
                     ok("Deleted; a later version may bring the trade back", schema_ref("Message")));
             error(404, "NotFound");
+            error(503, "Unavailable");
+            break;
+        case Endpoint::TradeHistory:
+            op.set("description",
+                   "Every accepted version of the trade (create, update, replace, expiry, "
+                   "delete), oldest first, each with the whole trade as that version left it; "
+                   "from and to (inclusive) bound recorded_at. 404 when the trade has no "
+                   "history at all; an empty items list when it has some but none on this "
+                   "page. 501 when the store keeps no history.");
+            params.push(ref("parameters", "Skip"));
+            params.push(ref("parameters", "Limit"));
+            params.push(ref("parameters", "HistoryFrom"));
+            params.push(ref("parameters", "HistoryTo"));
+            res.set("200", ok("The trade's versions, oldest first", schema_ref("TradeHistory")));
+            error(404, "NotFound");
+            error(422, "ValidationFailed");
+            error(501, "NoTradeHistory");
             error(503, "Unavailable");
             break;
         case Endpoint::Health:

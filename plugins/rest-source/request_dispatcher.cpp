@@ -220,6 +220,8 @@ Reply RequestDispatcher::call(Endpoint endpoint, Exchange& exchange) {
             return handlers_.get_trade(exchange);
         case Endpoint::DeleteTrade:
             return handlers_.delete_trade(exchange);
+        case Endpoint::TradeHistory:
+            return handlers_.trade_history(exchange);
         case Endpoint::Health:
             return handlers_.health(exchange);
         case Endpoint::HealthLive:

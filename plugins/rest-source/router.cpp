@@ -22,6 +22,8 @@ constexpr ApiRoute kApiRoutes[] = {
      Access::Reader},
     {"DELETE", "/trades/{trade_id}", Endpoint::DeleteTrade, "deleteTrade", "trades",
      "Delete one trade (a tombstone keeps its last version)", Access::Admin},
+    {"GET", "/trades/{trade_id}/history", Endpoint::TradeHistory, "getTradeHistory", "trades",
+     "Every accepted version of one trade, oldest first", Access::Reader},
     {"GET", "/health", Endpoint::Health, "getHealth", "service",
      "Health of the store and every source", Access::Reader},
     {"GET", "/health/live", Endpoint::HealthLive, "getLiveness", "service",

@@ -27,6 +27,7 @@ enum class Endpoint : std::uint8_t {
     ListByBook,    // GET    /trades/book/{book_id}
     GetTrade,      // GET    /trades/{trade_id}
     DeleteTrade,   // DELETE /trades/{trade_id}
+    TradeHistory,  // GET    /trades/{trade_id}/history
     Health,        // GET    /health
     HealthLive,    // GET    /health/live
     HealthReady,   // GET    /health/ready

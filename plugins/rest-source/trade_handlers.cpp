@@ -1,8 +1,11 @@
 // POST /trades, POST /trades/batch, GET /trades, GET|DELETE /trades/{id},
-// GET /trades/book/{book_id}.
+// GET /trades/book/{book_id}, GET /trades/{id}/history.
+#include <tradestore/history.h>
+
 #include <span>
 
 #include "handlers.h"
+#include "history_query.h"
 #include "media_type.h"
 #include "query_params.h"
 #include "request_body.h"
@@ -197,6 +200,37 @@ Reply Handlers::list_by_book(Exchange& exchange) {
     const Date today = host_.clock().today();
     const std::vector<Trade> trades = host_.store().list_by_book(exchange.param, today);
     host_.codec().append_trades(exchange.body, trades, today);
+    return {200};
+}
+
+// Validated first (422), then 501 when the store keeps no history. An empty page is a 404
+// only when the trade has no history at all: the page's own query says so when it asked for
+// everything from the start, else one more query for a single record decides.
+Reply Handlers::trade_history(Exchange& exchange) {
+    std::vector<FieldError> errors;
+    const HistoryQuery query =
+        parse_history_query(exchange.param, QueryParams(exchange.query), errors);
+    if (!errors.empty()) return validation_failed(exchange, errors);
+    TradeHistory* history = host_.store().trade_history();
+    if (history == nullptr) {
+        append_detail(exchange.body, host_.codec(), kNoTradeHistory);
+        return {501};
+    }
+    const std::vector<HistoryRecord> records = history->history(query);
+    if (records.empty()) {
+        bool known = false;
+        if (query.skip != 0 || query.from || query.to) {
+            HistoryQuery first;
+            first.trade_id = query.trade_id;
+            first.limit = 1;
+            known = !history->history(first).empty();
+        }
+        if (!known) {
+            append_trade_not_found(exchange.body, host_.codec(), exchange.param);
+            return {404};
+        }
+    }
+    append_history(exchange.body, host_.codec(), query, records);
     return {200};
 }
 

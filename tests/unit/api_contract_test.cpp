@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "history_query.h"
 #include "openapi.h"
 #include "plain_answers.h"
 #include "query_params.h"
@@ -147,6 +148,7 @@ TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
         {"listTradesByBook", {"200", "503", "401", "403"}},
         {"getTrade", {"200", "404", "503", "401", "403"}},
         {"deleteTrade", {"200", "404", "503", "401", "403"}},
+        {"getTradeHistory", {"200", "404", "422", "501", "503", "401", "403"}},
         {"getHealth", {"200", "401", "403"}},
         {"getLiveness", {"200", "401"}},
         {"getReadiness", {"200", "503", "401"}},
@@ -238,13 +240,11 @@ TEST_F(ApiContractTest, TheWritingPostsDocumentIdempotencyKeys) {
 TEST_F(ApiContractTest, EveryOperationStatesItsSecurityAndRole) {
     // The roles of the design, written out here rather than taken from the router.
     const std::map<std::string, std::string> roles = {
-        {"createTrade", "writer"}, {"createTradesBatch", "writer"},
-        {"listTrades", "reader"},  {"listTradesByBook", "reader"},
-        {"getTrade", "reader"},    {"deleteTrade", "admin"},
-        {"getHealth", "reader"},   {"getLiveness", ""},
-        {"getReadiness", ""},      {"getStatistics", "reader"},
-        {"expireTrades", "admin"}, {"listAuditLogs", "admin"},
-        {"listEvents", "admin"},
+        {"createTrade", "writer"},      {"createTradesBatch", "writer"}, {"listTrades", "reader"},
+        {"listTradesByBook", "reader"}, {"getTrade", "reader"},          {"deleteTrade", "admin"},
+        {"getTradeHistory", "reader"},  {"getHealth", "reader"},         {"getLiveness", ""},
+        {"getReadiness", ""},           {"getStatistics", "reader"},     {"expireTrades", "admin"},
+        {"listAuditLogs", "admin"},     {"listEvents", "admin"},
     };
     for (const auto& path : document_["paths"].GetObject()) {
         for (const auto& op : path.value.GetObject()) {
@@ -263,6 +263,64 @@ TEST_F(ApiContractTest, EveryOperationStatesItsSecurityAndRole) {
             EXPECT_TRUE(security[0].HasMember("bearerAuth")) << id;
             EXPECT_EQ(std::string(op.value["x-required-role"].GetString()), roles.at(id)) << id;
         }
+    }
+}
+
+// GET /trades/{id}/history: its query parameters, and its schema against what the handler's
+// writer produces and against the schema's own example.
+TEST_F(ApiContractTest, TradeHistoryDocumentsItsParametersAndTheShapeItAnswers) {
+    std::map<std::string, std::string> params;  // name -> in
+    for (const auto& param :
+         at({"paths", "/api/v1/trades/{trade_id}/history", "get", "parameters"}).GetArray()) {
+        const rapidjson::Value& resolved = resolve(param);
+        params[resolved["name"].GetString()] = resolved["in"].GetString();
+        const std::string name = resolved["name"].GetString();
+        if (name == "from" || name == "to") {
+            EXPECT_STREQ(resolved["schema"]["format"].GetString(), "date-time") << name;
+        }
+    }
+    EXPECT_EQ(params, (std::map<std::string, std::string>{{"trade_id", "path"},
+                                                          {"skip", "query"},
+                                                          {"limit", "query"},
+                                                          {"from", "query"},
+                                                          {"to", "query"},
+                                                          {"X-Request-ID", "header"}}));
+
+    const auto keys = [](const rapidjson::Value& object) {
+        std::set<std::string> names;
+        for (const auto& member : object.GetObject()) names.insert(member.name.GetString());
+        return names;
+    };
+    const auto required = [this](const char* schema) {
+        std::set<std::string> names;
+        for (const auto& name : at({"components", "schemas", schema, "required"}).GetArray())
+            names.insert(name.GetString());
+        return names;
+    };
+    HistoryQuery query;
+    query.trade_id = "T1";
+    HistoryRecord record;
+    record.trade.trade_id = "T1";
+    record.trade.version = 1;
+    std::string written;
+    append_history(written, kernel::JsonTradeCodec{}, query, {record});
+    rapidjson::Document answer;
+    answer.Parse(written.c_str(), written.size());
+    ASSERT_FALSE(answer.HasParseError()) << written;
+    EXPECT_EQ(keys(answer), required("TradeHistory"));
+    EXPECT_EQ(keys(answer), keys(at({"components", "schemas", "TradeHistory", "properties"})));
+    EXPECT_EQ(keys(answer["items"][0]), required("HistoryRecord"));
+    EXPECT_EQ(keys(answer["items"][0]),
+              keys(at({"components", "schemas", "HistoryRecord", "properties"})));
+    EXPECT_EQ(keys(answer["items"][0]["trade"]), required("Trade"));
+
+    const rapidjson::Value& example = at({"components", "schemas", "TradeHistory", "example"});
+    EXPECT_EQ(keys(example), required("TradeHistory"));
+    for (const auto& item : example["items"].GetArray()) {
+        EXPECT_EQ(keys(item), required("HistoryRecord"));
+        EXPECT_EQ(keys(item["trade"]), required("Trade"));
+        EXPECT_EQ(item["version"].GetInt(), item["trade"]["version"].GetInt());
+        EXPECT_STREQ(item["recorded_at"].GetString(), item["trade"]["last_updated"].GetString());
     }
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <tradestore/clock.h>
+#include <tradestore/history.h>
 #include <tradestore/host.h>
 #include <tradestore/store.h>
 
@@ -27,8 +28,37 @@ using namespace std::chrono;
 
 inline constexpr Date kToday = sys_days{year{2026} / 11 / 24};
 
+// Trade history kept as given, per trade in the order added (oldest first); every query is
+// recorded. Filters on recorded_at (inclusive), then skips and limits, as a store does.
+class FakeHistory final : public TradeHistory {
+  public:
+    std::vector<HistoryRecord> history(const HistoryQuery& query) override {
+        std::lock_guard lock(mutex);
+        queries.push_back(query);
+        std::vector<HistoryRecord> result;
+        const auto it = records.find(query.trade_id);
+        if (it == records.end()) return result;
+        std::int64_t skipped = 0;
+        for (const HistoryRecord& record : it->second) {
+            if (query.from && record.recorded_at < *query.from) continue;
+            if (query.to && record.recorded_at > *query.to) continue;
+            if (skipped++ < query.skip) continue;
+            if (static_cast<std::int64_t>(result.size()) == query.limit) break;
+            result.push_back(record);
+        }
+        return result;
+    }
+
+    std::mutex mutex;
+    std::map<std::string, std::vector<HistoryRecord>> records;
+    std::vector<HistoryQuery> queries;
+};
+
 class FakeStore final : public Store {
   public:
+    // nullptr (no history kept) until a test sets keeps_history.
+    TradeHistory* trade_history() override { return keeps_history ? &history : nullptr; }
+
     void open() override {}
     void close() override {}
     std::vector<ItemResult> apply(const Batch&, std::span<const Rule* const>, Date) override {
@@ -92,6 +122,8 @@ class FakeStore final : public Store {
     bool fail_with_error = false;
     std::string last_remove;
     AuditQuery last_audit_query;
+    FakeHistory history;
+    bool keeps_history = false;
 };
 
 // Applies candidates to the fake store: lower versions are rejected, the rest stored.

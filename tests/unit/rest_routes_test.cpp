@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "cors.h"
+#include "history_query.h"
 #include "media_type.h"
 #include "metrics_registry.h"
 #include "query_params.h"
@@ -32,6 +33,7 @@
 #include "rest_config.h"
 #include "rest_fakes.h"
 #include "rest_server.h"
+#include "rfc3339.h"
 #include "router.h"
 #include "trade_codec.h"
 
@@ -61,6 +63,8 @@ TEST(RouterTest, MatchesEveryEndpoint) {
     EXPECT_EQ(endpoint("GET", "/api/v1/trades/T1"), Endpoint::GetTrade);
     EXPECT_EQ(endpoint("HEAD", "/api/v1/trades/T1"), Endpoint::GetTrade);
     EXPECT_EQ(endpoint("DELETE", "/api/v1/trades/T1"), Endpoint::DeleteTrade);
+    EXPECT_EQ(endpoint("GET", "/api/v1/trades/T1/history"), Endpoint::TradeHistory);
+    EXPECT_EQ(endpoint("HEAD", "/api/v1/trades/T1/history"), Endpoint::TradeHistory);
     EXPECT_EQ(endpoint("GET", "/api/v1/trades/book/B1"), Endpoint::ListByBook);
     EXPECT_EQ(endpoint("GET", "/api/v1/health"), Endpoint::Health);
     EXPECT_EQ(endpoint("GET", "/api/v1/statistics"), Endpoint::Statistics);
@@ -102,6 +106,12 @@ TEST(RouterTest, FirstFullMatchWinsAsInStarlette) {
     EXPECT_EQ(get.endpoint, Endpoint::GetTrade);
     EXPECT_EQ(get.param, "batch");
     EXPECT_EQ(match_route("DELETE", "/api/v1/trades/book").endpoint, Endpoint::DeleteTrade);
+    // The book route comes first: the history of a trade named "book" is not reachable.
+    EXPECT_EQ(match_route("GET", "/api/v1/trades/book/history").endpoint, Endpoint::ListByBook);
+    const RouteMatch history = match_route("GET", "/api/v1/trades/T%2F1/history");
+    EXPECT_EQ(history.endpoint, Endpoint::TradeHistory);
+    EXPECT_EQ(history.param, "T/1");
+    EXPECT_EQ(match_route("POST", "/api/v1/trades/T1/history").allow, "GET, HEAD");
 }
 
 TEST(RouterTest, WrongMethodOnAKnownPathIs405WithAllow) {
@@ -191,6 +201,90 @@ TEST(QueryParamsTest, IntegerParsing) {
     EXPECT_FALSE(parse_query_int("+-3"));
     EXPECT_FALSE(parse_query_int("1e3"));
     EXPECT_FALSE(parse_query_int("99999999999999999999"));
+}
+
+Timestamp utc(year_month_day date, hours h, minutes m = {}, seconds sec = {},
+              microseconds us = {}) {
+    return Timestamp{sys_days{date}} + h + m + sec + us;
+}
+
+TEST(Rfc3339Test, ParsesInstantsWithTheirOffsets) {
+    EXPECT_EQ(parse_rfc3339("2026-12-01T17:00:00Z"), utc(2026y / 12 / 1, 17h));
+    EXPECT_EQ(parse_rfc3339("2026-12-01t17:00:00z"), utc(2026y / 12 / 1, 17h));
+    EXPECT_EQ(parse_rfc3339("2026-12-01T17:00:00.123456+01:00"),
+              utc(2026y / 12 / 1, 16h, 0min, 0s, 123456us));
+    EXPECT_EQ(parse_rfc3339("2026-12-01T17:00:00.5-05:30"),
+              utc(2026y / 12 / 1, 22h, 30min, 0s, 500000us));
+    // Across midnight and the year, -00:00 is UTC, sub-microsecond digits are dropped.
+    EXPECT_EQ(parse_rfc3339("2027-01-01T00:30:00+01:00"), utc(2026y / 12 / 31, 23h, 30min));
+    EXPECT_EQ(parse_rfc3339("2026-12-01T17:00:00-00:00"), utc(2026y / 12 / 1, 17h));
+    EXPECT_EQ(parse_rfc3339("2026-12-01T17:00:00.1234569Z"),
+              utc(2026y / 12 / 1, 17h, 0min, 0s, 123456us));
+    EXPECT_EQ(parse_rfc3339("2028-02-29T23:59:59.999999+23:59"),
+              utc(2028y / 2 / 29, 0h, 0min, 59s, 999999us));
+    EXPECT_EQ(parse_rfc3339("1970-01-01T00:00:00Z"), Timestamp{});
+}
+
+TEST(Rfc3339Test, RefusesWhatIsNotAnRfc3339Instant) {
+    for (const char* text : {"",
+                             "2026-12-01",
+                             "2026-12-01T17:00:00",
+                             "2026-12-01T17:00Z",
+                             "2026-12-01 17:00:00Z",
+                             "2026-12-01T17:00:00 01:00",
+                             "2026-12-01T17:00:00+0100",
+                             "2026-12-01T17:00:00+01",
+                             "2026-12-01T17:00:00+01:0",
+                             "2026-12-01T17:00:00.Z",
+                             "2026-12-01T17:00:00,5Z",
+                             "2026-02-30T17:00:00Z",
+                             "2026-13-01T17:00:00Z",
+                             "2026-00-01T17:00:00Z",
+                             "2026-12-01T24:00:00Z",
+                             "2026-12-01T17:60:00Z",
+                             "2026-12-01T17:00:60Z",
+                             "2026-12-01T17:00:00+24:00",
+                             "2026-12-01T17:00:00+01:60",
+                             "2026-12-01T17:00:00Zx",
+                             " 2026-12-01T17:00:00Z",
+                             "2026-12-01T17:00:00Z ",
+                             "2026-1-01T17:00:00Z",
+                             "20261201T170000Z",
+                             "2026-12-01T17:00:00UTC",
+                             "+2026-12-01T17:00:00Z",
+                             "2026-12-01T17:00:00.123456+01:00x",
+                             "1764608400"}) {
+        EXPECT_FALSE(parse_rfc3339(text)) << text;
+    }
+}
+
+TEST(HistoryQueryTest, DefaultsValuesAndOneErrorPerBadParameter) {
+    std::vector<FieldError> errors;
+    const HistoryQuery defaults = parse_history_query("T1", QueryParams(""), errors);
+    EXPECT_TRUE(errors.empty());
+    EXPECT_EQ(defaults.trade_id, "T1");
+    EXPECT_EQ(defaults.skip, 0);
+    EXPECT_EQ(defaults.limit, 100);
+    EXPECT_FALSE(defaults.from);
+    EXPECT_FALSE(defaults.to);
+
+    const HistoryQuery given = parse_history_query(
+        "T1",
+        QueryParams("skip=2&limit=3&from=2026-12-01T17:00:00Z&to=2026-12-01T18:00:00%2B01:00"),
+        errors);
+    EXPECT_TRUE(errors.empty());
+    EXPECT_EQ(given.skip, 2);
+    EXPECT_EQ(given.limit, 3);
+    EXPECT_EQ(given.from, utc(2026y / 12 / 1, 17h));
+    EXPECT_EQ(given.to, utc(2026y / 12 / 1, 17h));
+
+    parse_history_query("T1", QueryParams("skip=-1&limit=1001&from=yesterday&to="), errors);
+    const std::string instant = "datetime_parsing " + std::string(kBadInstant);
+    EXPECT_THAT(
+        error_lines(errors),
+        ElementsAre("query/skip greater_than_equal Input should be greater than or equal to 0",
+                    "query/limit less_than_equal Input should be less than or equal to 1000",
+                    "query/from " + instant, "query/to " + instant));
 }
 
 // ---------------------------------------------------------------- headers, ids, config
@@ -365,6 +459,57 @@ TEST_F(BodiesTest, BatchEntries) {
                          {{{"body", "2", "version"}, "Field required", "missing"}});
     EXPECT_EQ(out_, R"({"index":2,"outcome":"invalid","errors":[{"loc":["body",2,"version"],)"
                     R"("msg":"Field required","type":"missing"}]})");
+}
+
+// A trade's history as the fake store gives it: version 1 created over REST, version 2 an
+// update from Kafka in another book.
+std::vector<HistoryRecord> two_versions(const std::string& id) {
+    HistoryRecord created;
+    created.trade = make_trade(id, 1);
+    created.action = AuditAction::Create;
+    created.source = "rest";
+    created.reference = "req-1";
+    created.recorded_at = Timestamp{kToday} + hours{9} + minutes{30} + microseconds{123456};
+    created.trade.last_updated = created.recorded_at;
+    created.business_date = kToday;
+    HistoryRecord updated = created;
+    updated.trade = make_trade(id, 2, "B2");
+    updated.action = AuditAction::Update;
+    updated.previous_version = 1;
+    updated.source = "kafka";
+    updated.reference = "trades/0/42";
+    updated.recorded_at = Timestamp{sys_days{2026y / 12 / 7}} + hours{17} + microseconds{1};
+    updated.trade.last_updated = updated.recorded_at;
+    updated.business_date = 2026y / 12 / 7;
+    return {created, updated};
+}
+
+constexpr std::string_view kFirstVersionJson =
+    R"({"version":1,"action":"CREATE","previous_version":null,)"
+    R"("recorded_at":"2026-11-24T09:30:00.123456Z","business_date":"2026-11-24",)"
+    R"("source":"rest","reference":"req-1","trade":{"trade_id":"T1","version":1,)"
+    R"("counter_party_id":"CP-1","book_id":"B1","maturity_date":"2026-12-24",)"
+    R"("created_date":"2026-11-24","expired":false,"last_updated":"2026-11-24T09:30:00.123456Z"}})";
+constexpr std::string_view kSecondVersionJson =
+    R"({"version":2,"action":"UPDATE","previous_version":1,)"
+    R"("recorded_at":"2026-12-07T17:00:00.000001Z","business_date":"2026-12-07",)"
+    R"("source":"kafka","reference":"trades/0/42","trade":{"trade_id":"T1","version":2,)"
+    R"("counter_party_id":"CP-1","book_id":"B2","maturity_date":"2026-12-24",)"
+    R"("created_date":"2026-11-24","expired":false,"last_updated":"2026-12-07T17:00:00.000001Z"}})";
+
+TEST_F(BodiesTest, HistoryItemsAndTheirTradesAsOfTheirBusinessDate) {
+    HistoryQuery query;
+    query.trade_id = "T1";
+    std::vector<HistoryRecord> records = two_versions("T1");
+    append_history(out_, codec_, query, records);
+    EXPECT_EQ(out_, R"({"trade_id":"T1","skip":0,"limit":100,"items":[)" +
+                        std::string(kFirstVersionJson) + "," + std::string(kSecondVersionJson) +
+                        "]}");
+    // A version decided after the maturity date shows expired, whatever today is.
+    out_.clear();
+    records[1].business_date = records[1].trade.maturity_date + days{1};
+    append_history(out_, codec_, query, {records[1]});
+    EXPECT_THAT(out_, HasSubstr(R"("expired":true)"));
 }
 
 TEST_F(BodiesTest, ServiceBodies) {
@@ -721,6 +866,118 @@ TEST_F(RestServerTest, EventsAre404WithoutAnEventStoreThenServedFromIt) {
     EXPECT_TRUE(host_.logged(LogLevel::Warning, "event store unavailable: no server"));
 }
 
+TEST_F(RestServerTest, TradeHistoryIs501WhenTheStoreKeepsNone) {
+    Answer none = send("GET", "/api/v1/trades/T1/history");
+    EXPECT_EQ(none.status, 501);
+    EXPECT_EQ(none.body, R"({"detail":"This store keeps no trade history"})");
+    EXPECT_EQ(send("GET", "/api/v1/trades/T1/history?limit=0").status, 422);  // validated first
+}
+
+TEST_F(RestServerTest, TradeHistoryServesTheVersionsOldestFirst) {
+    host_.store_.keeps_history = true;
+    host_.store_.history.records["T1"] = two_versions("T1");
+    Answer all = send("GET", "/api/v1/trades/T1/history");
+    EXPECT_EQ(all.status, 200);
+    EXPECT_EQ(all.response.getContentType(), "application/json");
+    EXPECT_EQ(all.body, R"({"trade_id":"T1","skip":0,"limit":100,"items":[)" +
+                            std::string(kFirstVersionJson) + "," + std::string(kSecondVersionJson) +
+                            "]}");
+    ASSERT_EQ(host_.store_.history.queries.size(), 1u) << "no second query for a full page";
+    const HistoryQuery& query = host_.store_.history.queries.front();
+    EXPECT_EQ(query.trade_id, "T1");
+    EXPECT_EQ(query.skip, 0);
+    EXPECT_EQ(query.limit, 100);
+    EXPECT_FALSE(query.from);
+    EXPECT_FALSE(query.to);
+}
+
+TEST_F(RestServerTest, TradeHistoryPages) {
+    host_.store_.keeps_history = true;
+    host_.store_.history.records["T1"] = two_versions("T1");
+    Answer second = send("GET", "/api/v1/trades/T1/history?skip=1&limit=1");
+    EXPECT_EQ(second.status, 200);
+    EXPECT_EQ(second.body, R"({"trade_id":"T1","skip":1,"limit":1,"items":[)" +
+                               std::string(kSecondVersionJson) + "]}");
+    EXPECT_EQ(host_.store_.history.queries.back().skip, 1);
+    EXPECT_EQ(host_.store_.history.queries.back().limit, 1);
+    Answer first = send("GET", "/api/v1/trades/T1/history?limit=1");
+    EXPECT_EQ(first.body, R"({"trade_id":"T1","skip":0,"limit":1,"items":[)" +
+                              std::string(kFirstVersionJson) + "]}");
+
+    // Past the end: the trade has history, so an empty page, found by one more query.
+    host_.store_.history.queries.clear();
+    Answer beyond = send("GET", "/api/v1/trades/T1/history?skip=2");
+    EXPECT_EQ(beyond.status, 200);
+    EXPECT_EQ(beyond.body, R"({"trade_id":"T1","skip":2,"limit":100,"items":[]})");
+    ASSERT_EQ(host_.store_.history.queries.size(), 2u);
+    const HistoryQuery& probe = host_.store_.history.queries[1];
+    EXPECT_EQ(probe.trade_id, "T1");
+    EXPECT_EQ(probe.skip, 0);
+    EXPECT_EQ(probe.limit, 1);
+    EXPECT_FALSE(probe.from);
+    EXPECT_FALSE(probe.to);
+}
+
+TEST_F(RestServerTest, TradeHistoryPassesFromAndToAsInstants) {
+    host_.store_.keeps_history = true;
+    host_.store_.history.records["T1"] = two_versions("T1");
+    Answer later = send("GET",
+                        "/api/v1/trades/T1/history?from=2026-12-01T17:00:00Z"
+                        "&to=2026-12-07T18:00:00.000001%2B01:00");
+    EXPECT_EQ(later.status, 200);
+    EXPECT_EQ(later.body, R"({"trade_id":"T1","skip":0,"limit":100,"items":[)" +
+                              std::string(kSecondVersionJson) + "]}");
+    ASSERT_EQ(host_.store_.history.queries.size(), 1u);
+    const HistoryQuery& query = host_.store_.history.queries.front();
+    EXPECT_EQ(query.from, Timestamp{sys_days{2026y / 12 / 1}} + hours{17});
+    EXPECT_EQ(query.to, Timestamp{sys_days{2026y / 12 / 7}} + hours{17} + microseconds{1});
+
+    // Nothing in the window of a trade that has history: 200 with no items.
+    Answer before = send("GET", "/api/v1/trades/T1/history?to=2026-11-24T09:30:00.123455Z");
+    EXPECT_EQ(before.status, 200);
+    EXPECT_EQ(before.body, R"({"trade_id":"T1","skip":0,"limit":100,"items":[]})");
+    EXPECT_EQ(host_.store_.history.queries[1].to,
+              Timestamp{kToday} + hours{9} + minutes{30} + microseconds{123455});
+}
+
+TEST_F(RestServerTest, TradeHistoryRefusesEachMalformedParameterWith422) {
+    host_.store_.keeps_history = true;
+    host_.store_.history.records["T1"] = two_versions("T1");
+    for (const auto& [query, name] : std::vector<std::pair<std::string, std::string>>{
+             {"skip=-1", "skip"},
+             {"skip=x", "skip"},
+             {"limit=0", "limit"},
+             {"limit=1001", "limit"},
+             {"from=2026-12-01", "from"},
+             {"from=2026-12-01T17:00:00%2B01:00x", "from"},
+             {"to=2026-12-01T17:00:00+01:00", "to"},  // an unescaped '+' is a space
+             {"to=", "to"}}) {
+        Answer bad = send("GET", "/api/v1/trades/T1/history?" + query);
+        EXPECT_EQ(bad.status, 422) << query;
+        EXPECT_THAT(bad.body, HasSubstr(R"({"detail":[{"loc":["query",")" + name + R"("],)"))
+            << query;
+    }
+    EXPECT_EQ(send("GET", "/api/v1/trades/T1/history?from=yesterday").body,
+              R"({"detail":[{"loc":["query","from"],"msg":"Input should be an RFC 3339 )"
+              R"(date-time with an offset, e.g. 2026-12-01T17:00:00Z or )"
+              R"x(2026-12-01T17:00:00.123456%2B01:00 (a '+' in a query is sent as %2B)",)x"
+              R"("type":"datetime_parsing"}]})");
+    EXPECT_TRUE(host_.store_.history.queries.empty()) << "the store is not asked";
+}
+
+TEST_F(RestServerTest, TradeHistoryOfAnUnknownTradeIs404) {
+    host_.store_.keeps_history = true;
+    host_.store_.history.records["T1"] = two_versions("T1");
+    Answer unknown = send("GET", "/api/v1/trades/T%2F9/history");
+    EXPECT_EQ(unknown.status, 404);
+    EXPECT_EQ(unknown.body, R"({"detail":"Trade T/9 not found"})");
+    EXPECT_EQ(host_.store_.history.queries.size(), 1u) << "its own query said so";
+    Answer windowed = send("GET", "/api/v1/trades/nope/history?skip=1&from=2026-12-01T17:00:00Z");
+    EXPECT_EQ(windowed.status, 404);
+    EXPECT_EQ(windowed.body, R"({"detail":"Trade nope not found"})");
+    EXPECT_EQ(host_.store_.history.queries.size(), 3u);
+}
+
 TEST_F(RestServerTest, UnknownPathAndWrongMethod) {
     Answer unknown = send("GET", "/api/v1/nothing");
     EXPECT_EQ(unknown.status, 404);
@@ -964,6 +1221,31 @@ TEST_F(AuthReloadTest, ReloadsWhileRequestsRunNeverRefuseAStandingToken) {
     EXPECT_EQ(send("GET", "/api/v1/trades/T1", {}, "", {{"Authorization", "Bearer rotating-token"}})
                   .status,
               404);
+}
+
+// The history is read with the reader role, like GET /trades/{id}.
+class HistoryAuthTest : public RestServerTest {
+  protected:
+    void adjust(RestConfig& config) override {
+        config.auth.tokens.push_back({{"looker", Role::Reader}, sha256("reader-token")});
+    }
+};
+
+TEST_F(HistoryAuthTest, AReaderMayReadItWithoutATokenNobodyMay) {
+    host_.store_.keeps_history = true;
+    host_.store_.history.records["T1"] = two_versions("T1");
+    Answer anonymous = send("GET", "/api/v1/trades/T1/history");
+    EXPECT_EQ(anonymous.status, 401);
+    EXPECT_EQ(anonymous.body, R"({"detail":"Not authenticated"})");
+    EXPECT_EQ(
+        send("GET", "/api/v1/trades/T1/history", {}, "", {{"Authorization", "Bearer wrong-token!"}})
+            .status,
+        401);
+    EXPECT_TRUE(host_.store_.history.queries.empty());
+    Answer reader = send("GET", "/api/v1/trades/T1/history", {}, "",
+                         {{"Authorization", "Bearer reader-token"}});
+    EXPECT_EQ(reader.status, 200);
+    EXPECT_THAT(reader.body, HasSubstr(kSecondVersionJson));
 }
 
 // Access is decided on the header, before the body is read: a caller without a fitting token
