@@ -522,9 +522,13 @@ JsonValue responses(const OpenApiOptions& options) {
                                                          "admin role"}}))}})));
     r.set(
         "NoTradeHistory",
-        error_response("The store of this deployment keeps no trade history", schema_ref("Detail"),
-                       object({{"no_history", example("No trade history",
-                                                      object({{"detail", kNoTradeHistory}}))}})));
+        error_response(
+            "No version of this trade was ever recorded, or the store of this deployment keeps "
+            "no trade history",
+            schema_ref("Detail"),
+            object({{"trade", example("Unknown trade", object({{"detail", "Trade T9 not found"}}))},
+                    {"no_history",
+                     example("No trade history", object({{"detail", kNoTradeHistory}}))}})));
     r.set(
         "NoEventStore",
         error_response("No plugin of this deployment keeps events (configure mongo-audit)",
@@ -779,15 +783,14 @@ JsonValue operation(const ApiRoute& route) {
                    "delete), oldest first, each with the whole trade as that version left it; "
                    "from and to (inclusive) bound recorded_at. 404 when the trade has no "
                    "history at all; an empty items list when it has some but none on this "
-                   "page. 501 when the store keeps no history.");
+                   "page, or when the store keeps no history (NoTradeHistory).");
             params.push(ref("parameters", "Skip"));
             params.push(ref("parameters", "Limit"));
             params.push(ref("parameters", "HistoryFrom"));
             params.push(ref("parameters", "HistoryTo"));
             res.set("200", ok("The trade's versions, oldest first", schema_ref("TradeHistory")));
-            error(404, "NotFound");
+            error(404, "NoTradeHistory");
             error(422, "ValidationFailed");
-            error(501, "NoTradeHistory");
             error(503, "Unavailable");
             break;
         case Endpoint::Health:

@@ -203,7 +203,8 @@ Reply Handlers::list_by_book(Exchange& exchange) {
     return {200};
 }
 
-// Validated first (422), then 501 when the store keeps no history. An empty page is a 404
+// Validated first (422), then 404 when the store keeps no history (as /events without an event
+// store: nothing is wrong with the server, there is nothing to find). An empty page is a 404
 // only when the trade has no history at all: the page's own query says so when it asked for
 // everything from the start, else one more query for a single record decides.
 Reply Handlers::trade_history(Exchange& exchange) {
@@ -214,7 +215,7 @@ Reply Handlers::trade_history(Exchange& exchange) {
     TradeHistory* history = host_.store().trade_history();
     if (history == nullptr) {
         append_detail(exchange.body, host_.codec(), kNoTradeHistory);
-        return {501};
+        return {404};
     }
     const std::vector<HistoryRecord> records = history->history(query);
     if (records.empty()) {

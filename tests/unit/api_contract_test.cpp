@@ -148,7 +148,7 @@ TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
         {"listTradesByBook", {"200", "503", "401", "403"}},
         {"getTrade", {"200", "404", "503", "401", "403"}},
         {"deleteTrade", {"200", "404", "503", "401", "403"}},
-        {"getTradeHistory", {"200", "404", "422", "501", "503", "401", "403"}},
+        {"getTradeHistory", {"200", "404", "422", "503", "401", "403"}},
         {"getHealth", {"200", "401", "403"}},
         {"getLiveness", {"200", "401"}},
         {"getReadiness", {"200", "503", "401"}},

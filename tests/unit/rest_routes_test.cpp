@@ -866,9 +866,9 @@ TEST_F(RestServerTest, EventsAre404WithoutAnEventStoreThenServedFromIt) {
     EXPECT_TRUE(host_.logged(LogLevel::Warning, "event store unavailable: no server"));
 }
 
-TEST_F(RestServerTest, TradeHistoryIs501WhenTheStoreKeepsNone) {
+TEST_F(RestServerTest, TradeHistoryIs404WhenTheStoreKeepsNone) {
     Answer none = send("GET", "/api/v1/trades/T1/history");
-    EXPECT_EQ(none.status, 501);
+    EXPECT_EQ(none.status, 404);
     EXPECT_EQ(none.body, R"({"detail":"This store keeps no trade history"})");
     EXPECT_EQ(send("GET", "/api/v1/trades/T1/history?limit=0").status, 422);  // validated first
 }
