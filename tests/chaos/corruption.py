@@ -20,6 +20,7 @@ CORRUPTIONS = {
     "duplicate-audit": ("duplicates", 1),
     "lower-version": ("version_regressions", 1),
     "change-payload": ("state_mismatches", 1),  # a payload no message had
+    "change-history": ("history_mismatches", 1),  # the last version's payload in the history
     "drop-dlq": ("dlq_missing", 1),
 }
 
@@ -50,10 +51,16 @@ def _a_kafka_trade(observed, expected):
 
 
 def _an_audited_offset(observed, expected):
-    """A Kafka offset audited exactly once, as it must be."""
+    """A Kafka offset audited exactly once, as it must be, and not a trade's last version (whose
+    loss would change its history too: one finding per corruption)."""
     counts = collections.Counter(e.reference for e in observed.audit)
+    last = {}
+    for entry in observed.audit:
+        if entry.action in ("CREATE", "UPDATE", "REPLACE"):
+            last[entry.trade_id] = entry.reference
     for reference, n in sorted(counts.items()):
-        if n == 1 and reference in expected.exactly_once and "/" in reference:
+        if (n == 1 and reference in expected.exactly_once and "/" in reference
+                and reference not in last.values()):
             return reference
     raise AssertionError("no offset audited exactly once to corrupt")
 
@@ -84,11 +91,16 @@ def corrupt_store(scenario, observed, expected, kind):
     elif kind == "lower-version":
         sql = ("UPDATE trades SET version = version - 1 WHERE trade_id = "
                f"'{_a_kafka_trade(observed, expected)}';")
+    elif kind == "change-history":
+        sql = ("UPDATE audit_log SET book_id = 'CORRUPTED' WHERE id = (SELECT max(id) FROM "
+               f"audit_log WHERE trade_id = '{_a_kafka_trade(observed, expected)}' AND "
+               "recorded_at IS NOT NULL);")
     else:  # change-payload
         sql = ("UPDATE trades SET counter_party_id = 'CORRUPTED' WHERE trade_id = "
                f"'{_a_kafka_trade(observed, expected)}';")
     store.execute(sql)
     positions = servers.read_positions(store, scenario.topic)
     return (dataclasses.replace(observed, trades=servers.read_trades(store),
-                                audit=servers.read_audit(store), positions=positions),
+                                audit=servers.read_audit(store), positions=positions,
+                                history=servers.read_history(store)),
             finding, count)

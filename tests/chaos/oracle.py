@@ -72,6 +72,9 @@ class Observed:
     audit: List[AuditEntry]
     dlq_origins: List[Tuple[int, int]]  # (partition, offset) of each dead letter, as read
     positions: Dict[int, int] = dataclasses.field(default_factory=dict)  # the store's, per partition
+    # Per trade, its history as the store keeps it, oldest first: (action, the version's
+    # payload, recorded_at in microseconds). None: not read (the check is skipped).
+    history: Optional[Dict[str, List[Tuple[str, Payload, int]]]] = None
 
 
 def decide(stored: Optional[Payload], trade: dict, business_date=BUSINESS_DATE):
@@ -198,6 +201,9 @@ class Report:
     missing_201s: List[str] = dataclasses.field(default_factory=list)
     contradictions: List[str] = dataclasses.field(default_factory=list)
     stalled_partitions: List[int] = dataclasses.field(default_factory=list)
+    # A trade whose history, folded (its last version; none after a DELETE), is no state the
+    # oracle allows, or whose recorded_at does not strictly increase.
+    history_mismatches: List[str] = dataclasses.field(default_factory=list)
     dlq_missing: List[Tuple[int, int]] = dataclasses.field(default_factory=list)
     dlq_unexpected: List[Tuple[int, int]] = dataclasses.field(default_factory=list)
     # Dead letters are produced before their batch commits: a crash between the two writes one
@@ -206,7 +212,8 @@ class Report:
 
     CHECKS = ("duplicates", "missing_audit", "unexpected_audit", "wrong_decisions",
               "version_regressions", "content_regressions", "state_mismatches", "missing_201s",
-              "contradictions", "stalled_partitions", "dlq_missing", "dlq_unexpected")
+              "contradictions", "stalled_partitions", "history_mismatches", "dlq_missing",
+              "dlq_unexpected")
 
     def failed_checks(self):
         return [name for name in self.CHECKS if getattr(self, name)]
@@ -297,6 +304,23 @@ def check(expected: Expected, observed: Observed, topic=None) -> Report:
         if not fits:
             report.wrong_decisions.append(f"{reference}: audited {first.action} "
                                           f"{list(got_codes)}, expected {action} {list(codes)}")
+
+    # The history: folding each trade's versions gives a state the rules allow, at strictly
+    # increasing times. Compared with the oracle, not with the trades table, so that a
+    # corruption of either is one finding.
+    if observed.history is not None:
+        for trade_id in sorted(set(expected.possible) | set(observed.history)):
+            versions = observed.history.get(trade_id, [])
+            folded = None
+            if versions and versions[-1][0] != "DELETE":
+                folded = versions[-1][1]
+            allowed = expected.possible.get(trade_id, {None})
+            times = [at for _, _, at in versions]
+            if folded not in allowed:
+                report.history_mismatches.append(
+                    f"{trade_id}: history folds to {folded}, expected one of {allowed}")
+            elif any(b <= a for a, b in zip(times, times[1:])):
+                report.history_mismatches.append(f"{trade_id}: recorded_at not increasing")
 
     # Every partition got to its end.
     for partition, end in sorted(expected.ends.items()):

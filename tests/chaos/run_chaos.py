@@ -248,7 +248,8 @@ class Scenario:
                     int(kafka_harness.headers_of(m)["tradestore.dlq.offset"])) for m in dlq]
         return oracle.Observed(trades=servers.read_trades(self.store),
                                audit=servers.read_audit(self.store), dlq_origins=origins,
-                               positions=servers.read_positions(self.store, self.topic))
+                               positions=servers.read_positions(self.store, self.topic),
+                               history=servers.read_history(self.store))
 
     def keep_log(self, index):
         """A copy of a daemon's log that outlives the scenario, and its last lines."""

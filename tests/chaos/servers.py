@@ -142,11 +142,18 @@ class PgServer:
 TRADES_SQL = "SELECT trade_id, version, counter_party_id, book_id, maturity_date FROM trades"
 AUDIT_SQL = ("SELECT reference, source, action, reason_codes, trade_id, received_version "
              "FROM audit_log ORDER BY id")
+# Version entries (the trade history): the trade's columns and recorded_at in microseconds,
+# oldest first ({micros}: the store's expression for that).
+HISTORY_SQL = ("SELECT trade_id, coalesce(received_version, stored_version), counter_party_id, "
+               "book_id, maturity_date, action, {micros} FROM audit_log "
+               "WHERE recorded_at IS NOT NULL ORDER BY id")
 POSITIONS_SQL = ('SELECT "partition", "offset" FROM source_positions '
                  "WHERE source = 'kafka' AND stream = '{topic}'")
 
 
 class SqliteStore:
+    RECORDED_MICROS = "recorded_at"
+
     def __init__(self, path):
         self.path = path
 
@@ -172,6 +179,7 @@ class SqliteStore:
 
 class PgStore:
     SEP, END = "\x1f", "\x1e"
+    RECORDED_MICROS = "(EXTRACT(EPOCH FROM recorded_at) * 1000000)::bigint"
 
     def __init__(self, uri):
         self.uri = uri
@@ -208,6 +216,14 @@ def read_trades(store):
 def read_audit(store):
     return [AuditEntry(r[0], r[1], r[2], tuple(c for c in (r[3] or "").split(",") if c),
                        r[4], _int(r[5])) for r in store.query(AUDIT_SQL)]
+
+
+def read_history(store):
+    history = {}
+    for row in store.query(HISTORY_SQL.format(micros=store.RECORDED_MICROS)):
+        payload = Payload(int(row[1]), row[2], row[3], str(row[4]))
+        history.setdefault(row[0], []).append((row[5], payload, int(row[6])))
+    return history
 
 
 def read_positions(store, topic):
