@@ -107,7 +107,7 @@ TEST(SqliteStoreFile, OpenCreatesTheDirectoryInWalModeWithTheCurrentSchema) {
     ASSERT_TRUE(std::filesystem::exists(environment.database()));
     RawDatabase raw(environment.database());
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5");
     EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)"),
               "audit_log,event_outbox,idempotency_keys,schema_version,source_positions,"
@@ -141,7 +141,7 @@ TEST(SqliteStoreFile, ANewerSchemaIsRefused) {
     }
     {
         RawDatabase raw(environment.database());
-        raw.execute("INSERT INTO schema_version (version) VALUES (5)");
+        raw.execute("INSERT INTO schema_version (version) VALUES (6)");
     }
     auto store = environment.create_store();
     EXPECT_THROW(store->open(), std::runtime_error);
@@ -156,6 +156,16 @@ void store_one_trade(SqliteEnvironment& environment) {
     store->close();
 }
 
+// Takes a current database back to schema version 4: audit_log without the columns of its
+// version entries (version 5 adds them).
+void undo_version_five(RawDatabase& raw) {
+    for (const char* column : {"recorded_at", "counter_party_id", "book_id", "maturity_date",
+                               "created_date", "expired", "business_date"}) {
+        raw.execute(("ALTER TABLE audit_log DROP COLUMN " + std::string(column)).c_str());
+    }
+    raw.execute("DELETE FROM schema_version WHERE version >= 5");
+}
+
 // A database of schema version 1 (before the event outbox and idempotency keys) gains them at
 // the next open, and keeps its rows.
 TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
@@ -163,6 +173,7 @@ TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
     store_one_trade(environment);
     {
         RawDatabase raw(environment.database());
+        undo_version_five(raw);
         raw.execute("DROP TABLE event_outbox");
         raw.execute("DROP TABLE idempotency_keys");
         raw.execute("DELETE FROM schema_version WHERE version >= 2");
@@ -178,7 +189,7 @@ TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
     EXPECT_FALSE(store->idempotent_answer("absent"));
     store->close();
     RawDatabase raw(environment.database());
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5");
 }
 
 // A database of schema version 3 (five indexes on trades) keeps only the two that reads need
@@ -188,6 +199,7 @@ TEST(SqliteStoreFile, AVersionThreeDatabaseDropsTheIndexesNoReadNeeds) {
     store_one_trade(environment);
     {
         RawDatabase raw(environment.database());
+        undo_version_five(raw);
         raw.execute("DROP INDEX trades_expired_maturity");
         raw.execute("CREATE INDEX trades_maturity_date ON trades (maturity_date)");
         raw.execute("CREATE INDEX trades_expired ON trades (expired)");
@@ -203,7 +215,7 @@ TEST(SqliteStoreFile, AVersionThreeDatabaseDropsTheIndexesNoReadNeeds) {
     EXPECT_EQ(store->expire(kDay + std::chrono::days{1}, "job"), 1);
     store->close();
     RawDatabase raw(environment.database());
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5");
     EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'index' AND tbl_name = 'trades' AND sql IS NOT NULL "
                        "ORDER BY name)"),
