@@ -832,7 +832,12 @@ TEST_P(StoreContractTest, AuditSupportsSkipLimitTradeFilterAndCount) {
 
 // ---- trade history -------------------------------------------------------------------------
 
+// A trade's whole history; none, and a failure, when the store keeps no history.
 std::vector<HistoryRecord> history_of(Store& store, const std::string& trade_id) {
+    if (store.trade_history() == nullptr) {
+        ADD_FAILURE() << "the store keeps no trade history";
+        return {};
+    }
     HistoryQuery query;
     query.trade_id = trade_id;
     query.limit = 1'000'000;
