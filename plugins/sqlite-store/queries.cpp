@@ -5,27 +5,27 @@
 namespace tradestore::plugins::sqlite {
 namespace {
 
+// The audit columns apply() and remove() write, kAuditColumns of them: the entry's, then its
+// version's (NULL unless the entry is a version entry, see schema.cpp's version 5).
 constexpr std::string_view kInsertAuditColumns =
     "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
-    "received_version, stored_version, source, reference, timestamp) VALUES ";
+    "received_version, stored_version, source, reference, timestamp, recorded_at, "
+    "counter_party_id, book_id, maturity_date, created_date, expired, business_date) VALUES ";
 
-// InsertAudit's row kAuditChunkRows times: parameters 1-10 are the first row's, 11-20 the
-// second's, and so on. Built once; constant afterwards.
-const std::string& insert_audit_chunk() {
-    static const std::string text = [] {
-        std::string out(kInsertAuditColumns);
-        for (int row = 0; row < kAuditChunkRows; ++row) {
-            out += row == 0 ? "(" : ", (";
-            for (int column = 1; column <= 10; ++column) {
-                if (column != 1) out += ", ";
-                out += '?';
-                out += std::to_string(row * 10 + column);
-            }
-            out += ')';
+// `rows` rows of kAuditColumns parameters: parameters 1..kAuditColumns are the first row's,
+// kAuditColumns+1.. the second's, and so on. Built once per query; constant afterwards.
+std::string insert_audit(int rows) {
+    std::string out(kInsertAuditColumns);
+    for (int row = 0; row < rows; ++row) {
+        out += row == 0 ? "(" : ", (";
+        for (int column = 1; column <= kAuditColumns; ++column) {
+            if (column != 1) out += ", ";
+            out += '?';
+            out += std::to_string(row * kAuditColumns + column);
         }
-        return out;
-    }();
-    return text;
+        out += ')';
+    }
+    return out;
 }
 
 }  // namespace
@@ -45,7 +45,7 @@ std::string_view sql(Query query) {
             return "SELECT trade_id, version, counter_party_id, book_id, maturity_date, "
                    "created_date, expired, last_updated FROM trades WHERE trade_id = ?1";
         case Query::SelectTombstone:
-            return "SELECT version FROM trade_tombstones WHERE trade_id = ?1";
+            return "SELECT version, deleted_at FROM trade_tombstones WHERE trade_id = ?1";
         // The store knows from its read in the same transaction whether the row exists:
         // an INSERT for a new id, an UPDATE otherwise. SQLite updates the indexes on the
         // columns an UPDATE sets, whether or not their values change, so a write that keeps
@@ -65,12 +65,14 @@ std::string_view sql(Query query) {
                    "maturity_date = ?5 AND expired = 0";
         case Query::DeleteTombstone:
             return "DELETE FROM trade_tombstones WHERE trade_id = ?1";
-        case Query::InsertAudit:
-            return "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
-                   "received_version, stored_version, source, reference, timestamp) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-        case Query::InsertAuditChunk:
-            return insert_audit_chunk();
+        case Query::InsertAudit: {
+            static const std::string text = insert_audit(1);
+            return text;
+        }
+        case Query::InsertAuditChunk: {
+            static const std::string text = insert_audit(kAuditChunkRows);
+            return text;
+        }
         case Query::UpsertPosition:
             // A position never moves back.
             return "INSERT INTO source_positions (source, stream, \"partition\", \"offset\") "
@@ -79,7 +81,10 @@ std::string_view sql(Query query) {
                    "\"offset\" = MAX(\"offset\", excluded.\"offset\")";
 
         case Query::DeleteTrade:
-            return "DELETE FROM trades WHERE trade_id = ?1 RETURNING version";
+            // The row as it stood, for its DELETE version entry (columns as trade_column).
+            return "DELETE FROM trades WHERE trade_id = ?1 RETURNING trade_id, version, "
+                   "counter_party_id, book_id, maturity_date, created_date, expired, "
+                   "last_updated";
         case Query::UpsertTombstone:
             return "INSERT INTO trade_tombstones (trade_id, version, deleted_at) "
                    "VALUES (?1, ?2, ?3) ON CONFLICT (trade_id) DO UPDATE SET "
@@ -88,15 +93,23 @@ std::string_view sql(Query query) {
         case Query::InsertExpireAudit:
             // ?1 business date, ?2 source, ?3 now. Same predicate as MarkExpired, run first
             // in the same transaction, so there is exactly one EXPIRE entry per marked trade.
+            // Each is the version entry of the trade as MarkExpired leaves it: expired, and
+            // recorded at MAX(now, last_updated + 1), which is next_recorded_at(now,
+            // last_updated) (tradestore/history.h) and MarkExpired's last_updated. The entry's
+            // own timestamp is now, one value for the whole run.
             return "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
-                   "received_version, stored_version, source, reference, timestamp) "
+                   "received_version, stored_version, source, reference, timestamp, "
+                   "recorded_at, counter_party_id, book_id, maturity_date, created_date, "
+                   "expired, business_date) "
                    "SELECT trade_id, 'EXPIRE', 'success', '', "
                    "'Trade ' || trade_id || ': version ' || version || ' expired; maturity date "
                    "' || maturity_date || ' is before the business date ' || ?1, "
-                   "NULL, version, ?2, ?1, ?3 "
+                   "NULL, version, ?2, ?1, ?3, MAX(?3, last_updated + 1), counter_party_id, "
+                   "book_id, maturity_date, created_date, 1, ?1 "
                    "FROM trades WHERE expired = 0 AND maturity_date < ?1 ORDER BY trade_id";
         case Query::MarkExpired:
-            return "UPDATE trades SET expired = 1, last_updated = ?2 "
+            // The trade's last_updated is its EXPIRE entry's recorded_at.
+            return "UPDATE trades SET expired = 1, last_updated = MAX(?2, last_updated + 1) "
                    "WHERE expired = 0 AND maturity_date < ?1";
 
         case Query::ListTrades:
@@ -123,6 +136,15 @@ std::string_view sql(Query query) {
             return "SELECT COUNT(*) FROM audit_log";
         case Query::AuditCountByTrade:
             return "SELECT COUNT(*) FROM audit_log WHERE trade_id = ?1";
+        case Query::HistoryByTrade:
+            // ?1 trade_id, ?2 from, ?3 to (microseconds, inclusive), ?4 limit, ?5 skip. The
+            // trade's version entries in id order, which is recorded_at order: a range of
+            // audit_log_trade_id (trade_id, id), no sort (EXPLAIN QUERY PLAN in README.md).
+            return "SELECT trade_id, CASE WHEN action IN ('DELETE', 'EXPIRE') THEN "
+                   "stored_version ELSE received_version END, counter_party_id, book_id, "
+                   "maturity_date, created_date, expired, recorded_at, action, stored_version, "
+                   "source, reference, business_date FROM audit_log WHERE trade_id = ?1 AND "
+                   "recorded_at BETWEEN ?2 AND ?3 ORDER BY id LIMIT ?4 OFFSET ?5";
         case Query::SelectPosition:
             return "SELECT \"offset\" FROM source_positions "
                    "WHERE source = ?1 AND stream = ?2 AND \"partition\" = ?3";
@@ -140,8 +162,9 @@ std::string_view sql(Query query) {
             // ?1 cut-off (microseconds), ?2 most rows per statement: one chunk per transaction,
             // so a large prune never holds the write lock for long. A range on the timestamp
             // index: only entries older than the cut-off are visited.
+            // Version entries (recorded_at set) are the trade history and stay.
             return "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
-                   "WHERE timestamp < ?1 AND shipped = 1 LIMIT ?2)";
+                   "WHERE timestamp < ?1 AND shipped = 1 AND recorded_at IS NULL LIMIT ?2)";
         case Query::UnshippedAuditCount:
             // Counted over the partial index audit_log_unshipped: the backlog alone.
             return "SELECT COUNT(*) FROM audit_log WHERE shipped = 0";

@@ -9,8 +9,12 @@ namespace tradestore::plugins::sqlite {
 
 // Rows per InsertAuditChunk: one statement per chunk of audit rows rather than per row
 // (each statement execution has a fixed cost: its start, AUTOINCREMENT's read and write of
-// sqlite_sequence, its halt). 10 parameters per row, well under SQLite's limit.
+// sqlite_sequence, its halt). kAuditColumns parameters per row (544 per chunk), well under
+// SQLite's limit.
 inline constexpr int kAuditChunkRows = 32;
+// Parameters per row of InsertAudit and InsertAuditChunk: the entry's ten, then its version's
+// seven (NULL, i.e. left unbound, unless it is a version entry).
+inline constexpr int kAuditColumns = 17;
 
 enum class Query : std::uint8_t {
     Begin,
@@ -40,6 +44,7 @@ enum class Query : std::uint8_t {
     AuditByTrade,
     AuditCountAll,
     AuditCountByTrade,
+    HistoryByTrade,
     SelectPosition,
     Ping,
     // audit outbox
@@ -89,6 +94,16 @@ inline constexpr int kSource = 8;
 inline constexpr int kReference = 9;
 inline constexpr int kTimestamp = 10;
 }  // namespace audit_column
+
+// Column positions of a version entry as HistoryByTrade selects it: the trade's first, as
+// trade_column (recorded_at in kLastUpdated's place), then the record's own.
+namespace history_column {
+inline constexpr int kAction = 8;
+inline constexpr int kPreviousVersion = 9;
+inline constexpr int kSource = 10;
+inline constexpr int kReference = 11;
+inline constexpr int kBusinessDate = 12;
+}  // namespace history_column
 
 // Column positions of an event row as UnshippedEvents selects it.
 namespace event_column {

@@ -59,4 +59,19 @@ AuditEntry read_audit(const Statement& statement) {
     return entry;
 }
 
+HistoryRecord read_history(const Statement& statement) {
+    namespace c = history_column;
+    HistoryRecord record;
+    record.trade = read_trade(statement);  // recorded_at in last_updated's place
+    record.recorded_at = record.trade.last_updated;
+    record.action = parse_action(statement.column_text(c::kAction));
+    if (!statement.column_is_null(c::kPreviousVersion)) {
+        record.previous_version = statement.column_int(c::kPreviousVersion);
+    }
+    record.source = statement.column_text(c::kSource);
+    record.reference = statement.column_text(c::kReference);
+    record.business_date = parse_date(statement.column_text(c::kBusinessDate));
+    return record;
+}
+
 }  // namespace tradestore::plugins::sqlite

@@ -1,6 +1,7 @@
 // Reading rows from statements into SDK types.
 #pragma once
 
+#include <tradestore/history.h>
 #include <tradestore/store.h>
 #include <tradestore/trade.h>
 
@@ -14,6 +15,8 @@ namespace tradestore::plugins::sqlite {
 Trade read_trade(const Statement& statement);
 // The current row of an audit query (columns as in queries.h, audit_column).
 AuditEntry read_audit(const Statement& statement);
+// The current row of HistoryByTrade (columns as in queries.h, history_column).
+HistoryRecord read_history(const Statement& statement);
 
 AuditAction parse_action(std::string_view text);
 

@@ -133,6 +133,28 @@ CREATE INDEX IF NOT EXISTS trades_expired_maturity ON trades (expired, maturity_
 INSERT INTO schema_version (version) VALUES (4);
 )sql";
 
+// Version 5: trade history (tradestore/history.h) in the audit log. The audit entry of an
+// accepted decision (CREATE, UPDATE, REPLACE; remove()'s DELETE, expire()'s EXPIRE) is also
+// that version of its trade: it carries the trade as stored (as it stood, for a DELETE) in
+// these columns, NULL in every other entry (rejections, dead letters, and the entries written
+// before this version). recorded_at is the version's transaction time (microseconds, as every
+// timestamp here; the trade's last_updated), strictly increasing per trade; an entry with
+// recorded_at is a "version entry", and the audit outbox's prune keeps it. The version number
+// is received_version (stored_version for a DELETE or an EXPIRE); business_date is the
+// decision's. No new index: a trade's history is its version entries in id order, which
+// audit_log_trade_id (trade_id, id) serves. Adding nullable columns rewrites no row.
+constexpr const char* kSchemaV5 = R"sql(
+ALTER TABLE audit_log ADD COLUMN recorded_at INTEGER;
+ALTER TABLE audit_log ADD COLUMN counter_party_id TEXT;
+ALTER TABLE audit_log ADD COLUMN book_id TEXT;
+ALTER TABLE audit_log ADD COLUMN maturity_date TEXT;
+ALTER TABLE audit_log ADD COLUMN created_date TEXT;
+ALTER TABLE audit_log ADD COLUMN expired INTEGER;
+ALTER TABLE audit_log ADD COLUMN business_date TEXT;
+
+INSERT INTO schema_version (version) VALUES (5);
+)sql";
+
 }  // namespace
 
 int schema_version(Connection& connection) {
@@ -160,7 +182,8 @@ void migrate(Connection& writer) {
     if (current < 2) writer.execute(kSchemaV2);
     if (current < 3) writer.execute(kSchemaV3);
     if (current < 4) writer.execute(kSchemaV4);
-    // Later versions: if (current < 5) writer.execute(kSchemaV5); ...
+    if (current < 5) writer.execute(kSchemaV5);
+    // Later versions: if (current < 6) writer.execute(kSchemaV6); ...
     transaction.commit();
 }
 

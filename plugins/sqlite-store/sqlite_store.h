@@ -6,8 +6,9 @@
 //    kept idle), each read one statement over one committed snapshot, so readers never wait
 //    for the writer and never see uncommitted data.
 //  - Dates are stored as 'YYYY-MM-DD' text; last_updated and audit timestamps as INTEGER
-//    microseconds since the Unix epoch, UTC (see schema.cpp). All rows written by one apply()
-//    share one last_updated.
+//    microseconds since the Unix epoch, UTC (see schema.cpp). Rows written by one apply()
+//    share the transaction's clock reading as last_updated, unless an id's time before was at
+//    or after it (next_recorded_at, tradestore/history.h).
 #pragma once
 
 #include <tradestore/store.h>
@@ -18,6 +19,7 @@
 
 #include "connection.h"
 #include "reader_pool.h"
+#include "sqlite_trade_history.h"
 
 namespace tradestore::plugins {
 
@@ -63,6 +65,8 @@ class SqliteStore final : public Store {
     std::vector<AuditEntry> unshipped_audit(std::int64_t limit) override;
     std::int64_t unshipped_audit_count() override;
     void mark_audit_shipped(const std::vector<std::int64_t>& audit_ids) override;
+    // Prunes shipped entries older than the cut-off that are not version entries: the
+    // trade history stays.
     std::int64_t prune_shipped_audit(Timestamp older_than) override;
 
     // The event outbox (table event_outbox, see schema.cpp): the same pattern.
@@ -75,6 +79,10 @@ class SqliteStore final : public Store {
     bool keeps_idempotency_keys() const override { return true; }
     std::optional<StoredAnswer> idempotent_answer(const std::string& key) override;
     std::int64_t prune_idempotency_keys(Timestamp now) override;
+
+    // Trade history: the version entries of audit_log (see schema.cpp), written by apply(),
+    // remove() and expire() in their transactions; read on the reader pool.
+    TradeHistory* trade_history() override { return &history_; }
 
   private:
     // The writer connection; throws StoreUnavailable when the store is not open.
@@ -92,6 +100,7 @@ class SqliteStore final : public Store {
     std::mutex writer_mutex_;  // one write transaction at a time
     std::unique_ptr<sqlite::Connection> writer_;
     sqlite::ReaderPool readers_;
+    sqlite::SqliteTradeHistory history_{readers_};
 };
 
 }  // namespace tradestore::plugins

@@ -3,8 +3,11 @@
 #include <sqlite3.h>
 #include <tradestore/batch_decision.h>
 
+#include <array>
+#include <chrono>
 #include <span>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 
 #include "dates.h"
@@ -24,11 +27,13 @@ std::optional<Trade> load_trade(sqlite::Connection& db, const std::string& trade
     return sqlite::read_trade(*select);
 }
 
-std::optional<std::int64_t> load_tombstone(sqlite::Connection& db, const std::string& trade_id) {
+// The id's tombstone, if any, into the state: its version and when it was recorded.
+void load_tombstone(sqlite::Connection& db, const std::string& trade_id, StoredState& state) {
     auto select = db.use(Query::SelectTombstone);
     select->bind_text(1, trade_id);
-    if (!select->step()) return std::nullopt;
-    return select->column_int(0);
+    if (!select->step()) return;
+    state.tombstone = select->column_int(0);
+    state.deleted_at = sqlite::from_micros(select->column_int(1));
 }
 
 // `before`: the live row before the batch, if any (read under the write lock, so the row is
@@ -72,9 +77,16 @@ struct AuditValues {
     std::string_view source;
     std::string_view reference;
     Timestamp timestamp;
+    // A version entry's: the trade as stored (its last_updated is recorded_at), its dates as
+    // text, and the decision's business date. nullptr: not a version entry (columns NULL).
+    const Trade* version = nullptr;
+    std::string_view maturity_date;
+    std::string_view created_date;
+    std::string_view business_date;
 };
 
-// Binds one audit row to parameters first .. first + 9.
+// Binds one audit row to parameters first .. first + kAuditColumns - 1. The statement was
+// reset, which clears its bindings: a version's parameters are left NULL when there is none.
 void bind_audit(sqlite::Statement& insert, int first, const AuditValues& row) {
     insert.bind_text(first, row.trade_id);
     insert.bind_text(first + 1, to_string(row.action));
@@ -86,6 +98,14 @@ void bind_audit(sqlite::Statement& insert, int first, const AuditValues& row) {
     insert.bind_text(first + 7, row.source);
     insert.bind_text(first + 8, row.reference);
     insert.bind_int(first + 9, sqlite::to_micros(row.timestamp));
+    if (row.version == nullptr) return;
+    insert.bind_int(first + 10, sqlite::to_micros(row.version->last_updated));
+    insert.bind_text(first + 11, row.version->counter_party_id);
+    insert.bind_text(first + 12, row.version->book_id);
+    insert.bind_text(first + 13, row.maturity_date);
+    insert.bind_text(first + 14, row.created_date);
+    insert.bind_int(first + 15, row.version->expired ? 1 : 0);
+    insert.bind_text(first + 16, row.business_date);
 }
 
 void write_audit(sqlite::Connection& db, const AuditValues& row) {
@@ -94,7 +114,14 @@ void write_audit(sqlite::Connection& db, const AuditValues& row) {
     insert->run();
 }
 
-AuditValues audit_values(const AuditRow& row, Timestamp now) {
+// `dates`: where a version's dates are formatted, bound without copying, so kept until the
+// statement has run (short strings: no allocation).
+AuditValues audit_values(const AuditRow& row, Timestamp now, std::string_view business_date,
+                         std::span<std::string, 2> dates) {
+    if (row.version != nullptr) {
+        dates[0] = format_date(row.version->maturity_date);
+        dates[1] = format_date(row.version->created_date);
+    }
     return {.trade_id = row.trade_id,
             .action = row.action,
             .success = row.success,
@@ -104,22 +131,35 @@ AuditValues audit_values(const AuditRow& row, Timestamp now) {
             .stored_version = row.stored_version,
             .source = row.source,
             .reference = row.reference,
-            .timestamp = now};
+            .timestamp = now,
+            .version = row.version,
+            .maturity_date = dates[0],
+            .created_date = dates[1],
+            .business_date = business_date};
 }
 
 // The plan's audit rows in order (ids ascend in plan order, as with one row per statement):
-// whole chunks of kAuditChunkRows in one statement each, the rest one by one.
-void write_audit_rows(sqlite::Connection& db, std::span<const AuditRow> rows, Timestamp now) {
+// whole chunks of kAuditChunkRows in one statement each, the rest one by one. An accepted
+// decision's row is its version entry.
+void write_audit_rows(sqlite::Connection& db, std::span<const AuditRow> rows, Timestamp now,
+                      std::string_view business_date) {
     constexpr auto kChunk = static_cast<std::size_t>(sqlite::kAuditChunkRows);
+    std::array<std::string, 2 * kChunk> dates;
+    const auto slot = [&dates](std::size_t i) {
+        return std::span<std::string, 2>(&dates[2 * i], 2);
+    };
     std::size_t next = 0;
     for (; rows.size() - next >= kChunk; next += kChunk) {
         auto insert = db.use(Query::InsertAuditChunk);
         for (std::size_t i = 0; i < kChunk; ++i) {
-            bind_audit(*insert, static_cast<int>(i) * 10 + 1, audit_values(rows[next + i], now));
+            bind_audit(*insert, static_cast<int>(i) * sqlite::kAuditColumns + 1,
+                       audit_values(rows[next + i], now, business_date, slot(i)));
         }
         insert->run();
     }
-    for (; next < rows.size(); ++next) write_audit(db, audit_values(rows[next], now));
+    for (; next < rows.size(); ++next) {
+        write_audit(db, audit_values(rows[next], now, business_date, slot(0)));
+    }
 }
 
 void record_position(sqlite::Connection& db, const SourcePosition& position) {
@@ -159,8 +199,7 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
                                   [&db](const std::string& trade_id) {
                                       StoredState state;
                                       state.row = load_trade(db, trade_id);
-                                      if (!state.row)
-                                          state.tombstone = load_tombstone(db, trade_id);
+                                      if (!state.row) load_tombstone(db, trade_id, state);
                                       return state;
                                   });
 
@@ -170,7 +209,7 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
         write_trade(db, trade, write.before);
         if (write.restores) delete_tombstone(db, trade.trade_id);
     }
-    write_audit_rows(db, plan.audit, now);
+    write_audit_rows(db, plan.audit, now, format_date(business_date));
     claim_idempotency_keys(db, batch, plan.results, now);
     transaction.commit();
     return std::move(plan.results);
@@ -183,22 +222,32 @@ bool SqliteStore::remove(const std::string& trade_id, const std::string& source,
     sqlite::Transaction transaction(db);
     const Timestamp now = sqlite::now_utc();
 
-    std::optional<std::int64_t> version;
+    std::optional<Trade> row;  // as it stood
     {
         auto erase = db.use(Query::DeleteTrade);
         erase->bind_text(1, trade_id);
-        if (erase->step()) version = erase->column_int(0);
-        if (version) erase->run();
+        if (erase->step()) row = sqlite::read_trade(*erase);
+        if (row) erase->run();
     }
-    if (!version) return false;  // rolls back the empty transaction; no audit
+    if (!row) return false;  // rolls back the empty transaction; no audit
+    const std::optional<std::int64_t> version = row->version;
 
+    // The DELETE entry is the version entry of the trade as it stood, recorded strictly after
+    // the version it deletes; the tombstone keeps that time, so a re-create is recorded after.
+    row->last_updated = next_recorded_at(now, row->last_updated);
     {
         auto tombstone = db.use(Query::UpsertTombstone);
         tombstone->bind_text(1, trade_id);
         tombstone->bind_int(2, *version);
-        tombstone->bind_int(3, sqlite::to_micros(now));
+        tombstone->bind_int(3, sqlite::to_micros(row->last_updated));
         tombstone->run();
     }
+    // remove() is given no business date: the UTC date of recorded_at stands in, until deletes
+    // move into the ingest path (which has one).
+    const std::string business_date =
+        format_date(std::chrono::floor<std::chrono::days>(row->last_updated));
+    const std::string maturity = format_date(row->maturity_date);
+    const std::string created = format_date(row->created_date);
     const std::string message =
         "Trade " + trade_id + ": version " + std::to_string(*version) + " deleted";
     write_audit(db, {.trade_id = trade_id,
@@ -210,7 +259,11 @@ bool SqliteStore::remove(const std::string& trade_id, const std::string& source,
                      .stored_version = version,
                      .source = source,
                      .reference = reference,
-                     .timestamp = now});
+                     .timestamp = now,
+                     .version = &*row,
+                     .maturity_date = maturity,
+                     .created_date = created,
+                     .business_date = business_date});
     transaction.commit();
     return true;
 }
@@ -222,7 +275,8 @@ std::int64_t SqliteStore::expire(Date business_date, const std::string& source) 
     sqlite::Transaction transaction(db);
     const std::int64_t now = sqlite::to_micros(sqlite::now_utc());
 
-    // The audit first, with the same predicate, so each marked trade gets one EXPIRE entry.
+    // The audit first, with the same predicate, so each marked trade gets one EXPIRE entry:
+    // its version entry, recorded at the last_updated MarkExpired then gives it.
     {
         auto audit = db.use(Query::InsertExpireAudit);
         audit->bind_text(1, date);

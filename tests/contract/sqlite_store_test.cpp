@@ -2,6 +2,7 @@
 // and how it reports a busy database.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <tradestore/history.h>
 
 #include <memory>
 #include <string>
@@ -107,7 +108,7 @@ TEST(SqliteStoreFile, OpenCreatesTheDirectoryInWalModeWithTheCurrentSchema) {
     ASSERT_TRUE(std::filesystem::exists(environment.database()));
     RawDatabase raw(environment.database());
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5");
     EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)"),
               "audit_log,event_outbox,idempotency_keys,schema_version,source_positions,"
@@ -141,7 +142,7 @@ TEST(SqliteStoreFile, ANewerSchemaIsRefused) {
     }
     {
         RawDatabase raw(environment.database());
-        raw.execute("INSERT INTO schema_version (version) VALUES (5)");
+        raw.execute("INSERT INTO schema_version (version) VALUES (6)");
     }
     auto store = environment.create_store();
     EXPECT_THROW(store->open(), std::runtime_error);
@@ -156,6 +157,16 @@ void store_one_trade(SqliteEnvironment& environment) {
     store->close();
 }
 
+// Takes a current database back to schema version 4: audit_log without the columns of its
+// version entries (version 5 adds them).
+void undo_version_five(RawDatabase& raw) {
+    for (const char* column : {"recorded_at", "counter_party_id", "book_id", "maturity_date",
+                               "created_date", "expired", "business_date"}) {
+        raw.execute(("ALTER TABLE audit_log DROP COLUMN " + std::string(column)).c_str());
+    }
+    raw.execute("DELETE FROM schema_version WHERE version >= 5");
+}
+
 // A database of schema version 1 (before the event outbox and idempotency keys) gains them at
 // the next open, and keeps its rows.
 TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
@@ -163,6 +174,7 @@ TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
     store_one_trade(environment);
     {
         RawDatabase raw(environment.database());
+        undo_version_five(raw);
         raw.execute("DROP TABLE event_outbox");
         raw.execute("DROP TABLE idempotency_keys");
         raw.execute("DELETE FROM schema_version WHERE version >= 2");
@@ -178,7 +190,7 @@ TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
     EXPECT_FALSE(store->idempotent_answer("absent"));
     store->close();
     RawDatabase raw(environment.database());
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5");
 }
 
 // A database of schema version 3 (five indexes on trades) keeps only the two that reads need
@@ -188,6 +200,7 @@ TEST(SqliteStoreFile, AVersionThreeDatabaseDropsTheIndexesNoReadNeeds) {
     store_one_trade(environment);
     {
         RawDatabase raw(environment.database());
+        undo_version_five(raw);
         raw.execute("DROP INDEX trades_expired_maturity");
         raw.execute("CREATE INDEX trades_maturity_date ON trades (maturity_date)");
         raw.execute("CREATE INDEX trades_expired ON trades (expired)");
@@ -203,11 +216,119 @@ TEST(SqliteStoreFile, AVersionThreeDatabaseDropsTheIndexesNoReadNeeds) {
     EXPECT_EQ(store->expire(kDay + std::chrono::days{1}, "job"), 1);
     store->close();
     RawDatabase raw(environment.database());
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5");
     EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'index' AND tbl_name = 'trades' AND sql IS NOT NULL "
                        "ORDER BY name)"),
               "trades_book_id,trades_expired_maturity");
+}
+
+// A database of schema version 4 gains the version columns of audit_log at the next open and
+// keeps its rows; its entries are not versions (the history starts with the migration), so
+// once shipped they can be pruned, while the versions recorded after it stay.
+TEST(SqliteStoreFile, AVersionFourDatabaseGainsTheTradeHistory) {
+    SqliteEnvironment environment;
+    store_one_trade(environment);
+    {
+        RawDatabase raw(environment.database());
+        undo_version_five(raw);
+    }
+    auto store = environment.create_store();
+    store->open();
+    ASSERT_NE(store->trade_history(), nullptr);
+    EXPECT_EQ(store->get("T1", kDay)->version, 1);
+    EXPECT_EQ(store->audit_count(std::nullopt), 1);
+    const Rule* no_rules[] = {nullptr};
+    store->apply(one_trade("T1", 2), std::span(no_rules, 0), kDay);
+    const auto history = store->trade_history()->history(HistoryQuery{"T1", 0, 10, {}, {}});
+    ASSERT_EQ(history.size(), 1u);  // what came before the history is not in it
+    EXPECT_EQ(history[0].action, AuditAction::Update);
+    EXPECT_EQ(history[0].previous_version, 1);
+    EXPECT_EQ(history[0].trade, *store->get("T1", kDay));
+
+    std::vector<std::int64_t> ids;
+    for (const AuditEntry& entry : store->unshipped_audit(10)) ids.push_back(entry.id);
+    ASSERT_EQ(ids.size(), 2u);
+    store->mark_audit_shipped(ids);
+    EXPECT_EQ(store->prune_shipped_audit(Timestamp::max()), 1);  // the entry from before
+    EXPECT_EQ(store->audit_count(std::nullopt), 1);
+    EXPECT_EQ(store->trade_history()->history(HistoryQuery{"T1", 0, 10, {}, {}}), history);
+    store->close();
+    RawDatabase raw(environment.database());
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5");
+}
+
+// recorded_at keeps increasing per trade when the clock is behind what was recorded (a clock
+// stepped back): after a live row's last_updated, a tombstone's deleted_at and an expired
+// trade's last_updated, each one microsecond later. Set behind the store's back, since the
+// store's clock cannot be moved. The EXPIRE entries' own timestamp stays the run's clock
+// reading, one for all of them.
+TEST(SqliteStoreHistory, RecordedAtStaysIncreasingWhenTheClockIsBehind) {
+    SqliteEnvironment environment;
+    auto store = environment.create_store();
+    store->open();
+    const Rule* no_rules[] = {nullptr};
+    const std::span<const Rule* const> none(no_rules, 0);
+    const std::int64_t ahead = std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count() +
+                               3'600'000'000;  // an hour ahead of the clock
+    const auto at = [](std::int64_t micros) {
+        return Timestamp{std::chrono::microseconds{micros}};
+    };
+    RawDatabase raw(environment.database());
+    const auto set = [&raw](const std::string& sql) { raw.execute(sql.c_str()); };
+
+    store->apply(one_trade("T1", 1), none, kDay);
+    set("UPDATE trades SET last_updated = " + std::to_string(ahead));
+    EXPECT_EQ(store->apply(one_trade("T1", 2), none, kDay).at(0).stored->last_updated,
+              at(ahead + 1));
+    ASSERT_TRUE(store->remove("T1", "rest", "del"));
+    EXPECT_EQ(raw.text("SELECT deleted_at FROM trade_tombstones"), std::to_string(ahead + 2));
+
+    set("UPDATE trade_tombstones SET deleted_at = " + std::to_string(ahead + 100));
+    const auto recreated = store->apply(one_trade("T1", 3), none, kDay).at(0);
+    ASSERT_EQ(recreated.outcome, Outcome::Created);
+    EXPECT_EQ(recreated.stored->last_updated, at(ahead + 101));
+
+    store->apply(one_trade("T2", 1), none, kDay);  // expired in the same run, clock ahead
+    set("UPDATE trades SET last_updated = " + std::to_string(ahead + 200) +
+        " WHERE trade_id = 'T1'");
+    ASSERT_EQ(store->expire(kDay + std::chrono::days{1}, "job"), 2);
+    EXPECT_EQ(store->get("T1", kDay)->last_updated, at(ahead + 201));
+
+    const auto history = store->trade_history()->history(HistoryQuery{"T1", 0, 10, {}, {}});
+    ASSERT_EQ(history.size(), 5u);
+    const std::pair<AuditAction, std::int64_t> expected[] = {
+        {AuditAction::Update, ahead + 1},
+        {AuditAction::Delete, ahead + 2},
+        {AuditAction::Create, ahead + 101},
+        {AuditAction::Expire, ahead + 201},
+    };
+    EXPECT_EQ(history[0].action, AuditAction::Create);
+    EXPECT_LT(history[0].recorded_at, at(ahead));
+    for (std::size_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(history[i + 1].action, expected[i].first) << i;
+        EXPECT_EQ(history[i + 1].recorded_at, at(expected[i].second)) << i;
+        EXPECT_EQ(history[i + 1].trade.last_updated, history[i + 1].recorded_at) << i;
+    }
+    // The DELETE's business date stands in as the UTC date of its recorded_at.
+    EXPECT_EQ(history[2].business_date,
+              std::chrono::floor<std::chrono::days>(history[2].recorded_at));
+
+    const auto t2 = store->trade_history()->history(HistoryQuery{"T2", 0, 10, {}, {}});
+    ASSERT_EQ(t2.size(), 2u);
+    EXPECT_EQ(t2[1].action, AuditAction::Expire);
+    EXPECT_LT(t2[1].recorded_at, at(ahead));
+    EXPECT_EQ(t2[1].business_date, kDay + std::chrono::days{1});
+    // Both EXPIRE entries carry the run's one timestamp, whatever their recorded_at.
+    EXPECT_EQ(raw.text("SELECT COUNT(DISTINCT timestamp) || ',' || COUNT(*) FROM audit_log "
+                       "WHERE action = 'EXPIRE'"),
+              "1,2");
+    EXPECT_EQ(raw.text("SELECT COUNT(*) FROM audit_log WHERE action = 'EXPIRE' AND "
+                       "timestamp < recorded_at"),
+              "1");  // T1's, recorded after the clock reading
+    store->close();
 }
 
 TEST(SqliteStoreFile, ABusyDatabaseIsUnavailableAndNothingIsWritten) {

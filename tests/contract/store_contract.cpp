@@ -3,8 +3,11 @@
 #include "store_contract.h"
 
 #include <gmock/gmock.h>
+#include <tradestore/history.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <stdexcept>
 
 namespace tradestore::contract {
@@ -825,6 +828,293 @@ TEST_P(StoreContractTest, AuditSupportsSkipLimitTradeFilterAndCount) {
     EXPECT_THAT(store().audit(AuditQuery{std::string("T2"), 3, 10}), IsEmpty());
     EXPECT_THAT(store().audit(AuditQuery{std::nullopt, 0, 0}), IsEmpty());
     EXPECT_EQ(store().audit(AuditQuery{std::nullopt, 6, 100}).size(), 2u);
+}
+
+// ---- trade history -------------------------------------------------------------------------
+
+// A trade's whole history; none, and a failure, when the store keeps no history.
+std::vector<HistoryRecord> history_of(Store& store, const std::string& trade_id) {
+    if (store.trade_history() == nullptr) {
+        ADD_FAILURE() << "the store keeps no trade history";
+        return {};
+    }
+    HistoryQuery query;
+    query.trade_id = trade_id;
+    query.limit = 1'000'000;
+    return store.trade_history()->history(query);
+}
+
+std::vector<AuditAction> actions(const std::vector<HistoryRecord>& records) {
+    std::vector<AuditAction> out;
+    for (const HistoryRecord& r : records) out.push_back(r.action);
+    return out;
+}
+
+// recorded_at strictly increases, and each record's trade carries it as last_updated.
+void expect_recorded_in_order(const std::vector<HistoryRecord>& records) {
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        EXPECT_EQ(records[i].trade.last_updated, records[i].recorded_at) << "record " << i;
+        EXPECT_NE(records[i].recorded_at, Timestamp{}) << "record " << i;
+        if (i > 0) {
+            EXPECT_GT(records[i].recorded_at, records[i - 1].recorded_at) << "record " << i;
+        }
+    }
+}
+
+TEST_P(StoreContractTest, HistoryRecordsEveryAcceptedVersionInOrder) {
+    ASSERT_NE(store().trade_history(), nullptr);
+    const Date earlier = kToday - days{5};
+    const auto one = [&](Trade t, std::string source, std::string reference) {
+        std::vector<Candidate> batch;
+        batch.push_back(candidate(std::move(t), std::move(source), std::move(reference)));
+        auto results = apply(std::move(batch), earlier);
+        EXPECT_EQ(results.size(), 1u);
+        return results.empty() ? ItemResult{} : std::move(results.front());
+    };
+    const ItemResult created = one(trade("T1", 1, kToday + days{30}), "rest", "req-a");
+    const ItemResult updated = one(trade("T1", 2, kToday + days{40}), "kafka", "trades/0/7");
+    const ItemResult replaced =
+        one(trade("T1", 2, kToday + days{40}, "B2", "CP-2"), "rest", "req-c");
+    ASSERT_EQ(created.outcome, Outcome::Created);
+    ASSERT_EQ(updated.outcome, Outcome::Updated);
+    ASSERT_EQ(replaced.outcome, Outcome::Replaced);
+    ASSERT_EQ(history_of(store(), "T1").size(), 3u);
+    ASSERT_EQ(one(trade("T1", 1), "rest", "req-d").outcome, Outcome::Rejected);
+    EXPECT_EQ(history_of(store(), "T1").size(), 3u);  // a rejection adds no row
+
+    const Trade before_delete = *store().get("T1", earlier);
+    ASSERT_TRUE(store().remove("T1", "rest", "del-1"));
+    const ItemResult recreated = one(trade("T1", 3, kToday - days{1}), "kafka", "trades/0/9");
+    ASSERT_EQ(recreated.outcome, Outcome::Created);
+    ASSERT_EQ(store().expire(kToday, "job"), 1);
+
+    const auto history = history_of(store(), "T1");
+    ASSERT_EQ(history.size(), 6u);
+    EXPECT_THAT(actions(history),
+                ElementsAre(AuditAction::Create, AuditAction::Update, AuditAction::Replace,
+                            AuditAction::Delete, AuditAction::Create, AuditAction::Expire));
+    expect_recorded_in_order(history);
+
+    const std::optional<std::int64_t> none;
+    EXPECT_EQ(history[0].previous_version, none);
+    EXPECT_EQ(history[1].previous_version, 1);
+    EXPECT_EQ(history[2].previous_version, 2);
+    EXPECT_EQ(history[3].previous_version, 2);     // the version deleted
+    EXPECT_EQ(history[4].previous_version, none);  // after a delete, nothing is stored
+    EXPECT_EQ(history[5].previous_version, 3);
+
+    // The accepted versions exactly as apply() stored them (with their last_updated).
+    EXPECT_EQ(history[0].trade, *created.stored);
+    EXPECT_EQ(history[1].trade, *updated.stored);
+    EXPECT_EQ(history[2].trade, *replaced.stored);
+    EXPECT_EQ(history[4].trade, *recreated.stored);
+    EXPECT_EQ(history[2].trade.counter_party_id, "CP-2");
+    EXPECT_EQ(history[2].trade.book_id, "B2");
+
+    // The delete: the trade as it stood, recorded after it.
+    Trade deleted = before_delete;
+    deleted.last_updated = history[3].recorded_at;
+    EXPECT_EQ(history[3].trade, deleted);
+    EXPECT_EQ(history[3].source, "rest");
+    EXPECT_EQ(history[3].reference, "del-1");
+
+    // The expiry: the trade as marked, which is what the store now holds.
+    Trade expired = *recreated.stored;
+    expired.expired = true;
+    expired.last_updated = history[5].recorded_at;
+    EXPECT_EQ(history[5].trade, expired);
+    EXPECT_EQ(store().get("T1", earlier), expired);
+    EXPECT_EQ(history[5].source, "job");
+    EXPECT_EQ(history[5].business_date, kToday);
+
+    const std::pair<const char*, const char*> origins[] = {
+        {"rest", "req-a"}, {"kafka", "trades/0/7"}, {"rest", "req-c"}};
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(history[i].source, origins[i].first) << i;
+        EXPECT_EQ(history[i].reference, origins[i].second) << i;
+        EXPECT_EQ(history[i].business_date, earlier) << i;
+        EXPECT_FALSE(history[i].trade.expired) << i;
+    }
+    EXPECT_EQ(history[4].source, "kafka");
+    EXPECT_EQ(history[4].reference, "trades/0/9");
+    EXPECT_EQ(history[4].business_date, earlier);
+
+    // Nothing of another trade, nothing for an unknown one, and it is all kept.
+    apply_one(trade("T2", 1));
+    EXPECT_EQ(history_of(store(), "T1"), history);
+    EXPECT_THAT(history_of(store(), "nope"), IsEmpty());
+    reopen();
+    ASSERT_NE(store().trade_history(), nullptr);
+    EXPECT_EQ(history_of(store(), "T1"), history);
+}
+
+// The history is the trades' record: folding each trade's history (its last row; none when
+// that is a DELETE) gives exactly what get() and list() return.
+TEST_P(StoreContractTest, FoldingTheHistoryGivesTheStoredTrades) {
+    ASSERT_NE(store().trade_history(), nullptr);
+    const Date earlier = kToday - days{10};
+    std::map<std::string, std::size_t> expected_rows;  // per id: accepted versions recorded
+    std::int64_t offset = 0;
+    const auto batch = [&](std::vector<std::pair<std::string, std::int64_t>> items,
+                           Date maturity = kToday + days{30}) {
+        std::vector<Candidate> candidates;
+        for (auto& [id, version] : items) {
+            candidates.push_back(
+                candidate(trade(id, version, maturity, "B" + std::to_string(version % 3),
+                                "CP-" + std::to_string(offset)),
+                          "kafka", "trades/0/" + std::to_string(offset)));
+            candidates.back().origin = {"trades", 0, offset++};
+        }
+        const auto results = apply(std::move(candidates), earlier);
+        for (std::size_t i = 0; i < results.size(); ++i) {
+            EXPECT_FALSE(results[i].skipped_as_replay);
+            if (results[i].outcome != Outcome::Rejected) ++expected_rows[items[i].first];
+        }
+        return results;
+    };
+    const auto remove = [&](const std::string& id) {
+        if (store().remove(id, "rest", "del-" + id)) ++expected_rows[id];
+    };
+
+    auto results = batch({{"A", 1}, {"B", 1}, {"A", 2}, {"C", 1}, {"A", 1}, {"B", 1}, {"A", 3}});
+    EXPECT_EQ(results[4].outcome, Outcome::Rejected);
+    EXPECT_EQ(results[5].outcome, Outcome::Replaced);
+    results = batch({{"B", 0}, {"D", 1}, {"D", 2}, {"C", 3}, {"D", 2}, {"E", 1}});
+    EXPECT_EQ(results[0].outcome, Outcome::Rejected);
+    remove("B");
+    remove("X");  // unknown: no row
+    remove("E");
+    results = batch({{"B", 1}, {"B", 2}, {"A", 3}, {"D", 1}, {"E", 2}, {"E", 3}, {"B", 4}});
+    EXPECT_EQ(results[0].outcome, Outcome::Rejected);  // the tombstone
+    EXPECT_EQ(results[1].outcome, Outcome::Created);
+    EXPECT_EQ(results[3].outcome, Outcome::Rejected);
+    remove("D");
+    results = batch({{"F", 1}, {"G", 1}, {"F", 2}}, kToday - days{1});  // to be expired
+    EXPECT_EQ(store().expire(kToday, "job"), 2);                        // F and G
+    expected_rows["F"] += 1;
+    expected_rows["G"] += 1;
+    results = batch({{"G", 2}, {"C", 4}, {"D", 1}, {"D", 3}});  // G live again, D restored
+    EXPECT_EQ(results[2].outcome, Outcome::Rejected);
+    remove("C");
+    results = batch({{"C", 4}, {"H", 1}});
+    EXPECT_EQ(results[0].outcome, Outcome::Rejected);
+    // A large batch (a store may write its rows in chunks): 75 versions of I, J and K
+    // interleaved, every fifth one a rejected lower version.
+    std::vector<std::pair<std::string, std::int64_t>> large;
+    for (std::int64_t n = 1; n <= 75; ++n) {
+        const std::string id(1, static_cast<char>('I' + n % 3));
+        large.emplace_back(id, n % 5 == 0 ? 1 : n);
+    }
+    results = batch(large);
+    EXPECT_EQ(std::count_if(results.begin(), results.end(),
+                            [](const ItemResult& r) { return r.outcome == Outcome::Rejected; }),
+              15);
+
+    std::vector<Trade> folded;
+    for (const std::string id : {"A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "X"}) {
+        SCOPED_TRACE(id);
+        const auto history = history_of(store(), id);
+        EXPECT_EQ(history.size(), expected_rows[id]);
+        expect_recorded_in_order(history);
+        const auto got = store().get(id, earlier);  // nothing matured yet: expired as stored
+        if (history.empty() || history.back().action == AuditAction::Delete) {
+            EXPECT_FALSE(got);
+            continue;
+        }
+        EXPECT_EQ(got, history.back().trade);
+        folded.push_back(history.back().trade);
+    }
+    EXPECT_EQ(folded.size(), 10u);  // all but C (deleted) and X (never stored)
+    EXPECT_EQ(store().list(0, 1000, earlier), folded);
+}
+
+// Only accepted decisions are versions: a rejected candidate (lower version, matured, or a
+// replay of an applied offset) and a dead letter are audited and add none.
+TEST_P(StoreContractTest, RejectionsAndDeadLettersAddNoVersion) {
+    ASSERT_NE(store().trade_history(), nullptr);
+    std::vector<Candidate> first;
+    first.push_back(candidate(trade("R1", 2), "kafka", "trades/0/1"));
+    first.back().origin = {"trades", 0, 1};
+    apply(std::move(first));
+    const auto before = history_of(store(), "R1");
+    ASSERT_EQ(before.size(), 1u);
+
+    Batch batch;
+    batch.candidates.push_back(candidate(trade("R1", 1), "kafka", "trades/0/2"));  // lower
+    batch.candidates.back().origin = {"trades", 0, 2};
+    batch.candidates.push_back(  // matured
+        candidate(trade("R1", 3, kToday - days{1}), "kafka", "trades/0/3"));
+    batch.candidates.back().origin = {"trades", 0, 3};
+    batch.candidates.push_back(candidate(trade("R2", 1, kToday - days{1}), "rest", "req"));
+    AuditEntry dead;
+    dead.trade_id = "R1";
+    dead.action = AuditAction::ValidationFailed;
+    dead.success = false;
+    dead.reason_codes = {"MALFORMED_JSON", "DEAD_LETTERED"};
+    dead.message = "not JSON";
+    dead.source = "kafka";
+    dead.reference = "trades/0/4";
+    batch.audit_only.push_back(dead);
+    const auto results = store().apply(batch, rules_, kToday);
+    ASSERT_EQ(results.size(), 3u);
+    for (const ItemResult& result : results) EXPECT_EQ(result.outcome, Outcome::Rejected);
+    EXPECT_EQ(store().audit_count(std::string("R1")), 4);  // the version, 2 rejections, 1 dead
+    EXPECT_EQ(store().audit_count(std::string("R2")), 1);
+
+    EXPECT_EQ(history_of(store(), "R1"), before);
+    EXPECT_THAT(history_of(store(), "R2"), IsEmpty());
+    EXPECT_EQ(store().remove("R2", "rest", "del"), false);  // nothing to delete: no version
+    EXPECT_EQ(store().expire(kToday, "job"), 0);            // nothing to expire: none
+    EXPECT_EQ(history_of(store(), "R1"), before);
+    EXPECT_THAT(history_of(store(), "R2"), IsEmpty());
+}
+
+TEST_P(StoreContractTest, HistoryPagesAndFiltersOnRecordedAt) {
+    ASSERT_NE(store().trade_history(), nullptr);
+    TradeHistory& history = *store().trade_history();
+    for (std::int64_t version = 1; version <= 5; ++version) {
+        ASSERT_EQ(apply_one(trade("P1", version)).outcome,
+                  version == 1 ? Outcome::Created : Outcome::Updated);
+        apply_one(trade("P2", version));
+    }
+    const auto all = history_of(store(), "P1");
+    ASSERT_EQ(all.size(), 5u);
+    expect_recorded_in_order(all);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        EXPECT_EQ(all[i].trade.trade_id, "P1");
+        EXPECT_EQ(all[i].trade.version, static_cast<std::int64_t>(i) + 1);
+    }
+    const auto slice = [&all](std::size_t first, std::size_t end) {
+        return std::vector<HistoryRecord>(all.begin() + static_cast<std::ptrdiff_t>(first),
+                                          all.begin() + static_cast<std::ptrdiff_t>(end));
+    };
+    const auto query = [](std::int64_t skip, std::int64_t limit,
+                          std::optional<Timestamp> from = std::nullopt,
+                          std::optional<Timestamp> to = std::nullopt) {
+        return HistoryQuery{"P1", skip, limit, from, to};
+    };
+
+    HistoryQuery defaults;  // the default page holds them all
+    defaults.trade_id = "P1";
+    EXPECT_EQ(history.history(defaults), all);
+    EXPECT_EQ(history.history(query(1, 2)), slice(1, 3));
+    EXPECT_EQ(history.history(query(4, 10)), slice(4, 5));
+    EXPECT_THAT(history.history(query(5, 10)), IsEmpty());
+    EXPECT_THAT(history.history(query(0, 0)), IsEmpty());
+
+    // from and to are inclusive.
+    const Timestamp second = all[1].recorded_at;
+    const Timestamp fourth = all[3].recorded_at;
+    EXPECT_EQ(history.history(query(0, 100, second, fourth)), slice(1, 4));
+    EXPECT_EQ(history.history(query(0, 100, second)), slice(1, 5));
+    EXPECT_EQ(history.history(query(0, 100, std::nullopt, second)), slice(0, 2));
+    EXPECT_EQ(history.history(query(0, 100, second + std::chrono::microseconds{1},
+                                    fourth - std::chrono::microseconds{1})),
+              slice(2, 3));
+    EXPECT_EQ(history.history(query(1, 1, second, fourth)), slice(2, 3));  // paged in the range
+    EXPECT_THAT(history.history(query(0, 100, fourth, second)), IsEmpty());
+    EXPECT_THAT(history.history(query(0, 100, all[4].recorded_at + std::chrono::microseconds{1})),
+                IsEmpty());
 }
 
 // ---- durability ----------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 // unshipped_audit() offers the unshipped ones oldest (lowest id) first; mark_audit_shipped()
 // takes them out of the outbox (per entry: never a high-water mark on ids); marking is
 // idempotent; prune_shipped_audit() deletes only shipped entries strictly older than the
-// cut-off. Nothing here depends on how a store tracks shipping.
+// cut-off that are not versions of a trade (an accepted decision's entry is part of the trade
+// history, tradestore/history.h, and stays). Nothing here depends on how a store tracks shipping.
 #include <gmock/gmock.h>
+#include <tradestore/history.h>
 
 #include <algorithm>
 #include <atomic>
@@ -28,6 +30,22 @@ using std::chrono::days;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
+
+// A trade's whole history; none, and a failure, when the store keeps no history.
+std::vector<HistoryRecord> history_of(Store& store, const std::string& trade_id) {
+    if (store.trade_history() == nullptr) {
+        ADD_FAILURE() << "the store keeps no trade history";
+        return {};
+    }
+    HistoryQuery query;
+    query.trade_id = trade_id;
+    query.limit = 1'000'000;
+    return store.trade_history()->history(query);
+}
+
+std::size_t history_size(Store& store, const std::string& trade_id) {
+    return history_of(store, trade_id).size();
+}
 
 std::vector<std::int64_t> ids_of(const std::vector<AuditEntry>& entries) {
     std::vector<std::int64_t> out;
@@ -136,58 +154,77 @@ TEST_P(StoreOutboxTest, ShippedStateSurvivesReopening) {
     EXPECT_THAT(ids_of(store().unshipped_audit(100)), ElementsAre(all[1], all[3]));
 }
 
+// The entries of accepted decisions are versions of their trades (tradestore/history.h) and
+// are never pruned; rejections and dead letters (and entries written before a store kept
+// history) are what pruning deletes. Rejections here: a lower version, or a maturity before
+// the business date.
 TEST_P(StoreOutboxTest, PruneDeletesOnlyShippedEntriesStrictlyOlderThanTheCutOff) {
-    apply_one(trade("A1", 1));
-    apply_one(trade("A2", 1));
+    apply_one(trade("A1", 2));                    // a version
+    apply_one(trade("A1", 1));                    // rejected: lower version
+    apply_one(trade("A2", 1, kToday - days{1}));  // rejected: maturity in the past
     let_time_pass();
-    apply_one(trade("B1", 1));
-    apply_one(trade("A1", 1));  // replaced
+    apply_one(trade("A1", 1));  // rejected
+    apply_one(trade("B1", 1));  // a version
     let_time_pass();
-    apply_one(trade("C1", 1));
+    apply_one(trade("A2", 1, kToday - days{1}));  // rejected
     const auto all = all_audit();
-    ASSERT_EQ(all.size(), 5u);
-    const Timestamp t_b = all[2].timestamp;
-    const Timestamp t_c = all[4].timestamp;
-    ASSERT_LT(all[1].timestamp, t_b);
-    ASSERT_LE(all[3].timestamp, t_c);
-    ASSERT_LT(all[2].timestamp, t_c);
+    ASSERT_EQ(all.size(), 6u);
+    const Timestamp t_b = all[3].timestamp;
+    const Timestamp t_c = all[5].timestamp;
+    ASSERT_LT(all[2].timestamp, t_b);
+    ASSERT_LE(all[4].timestamp, t_c);
     ASSERT_LT(all[3].timestamp, t_c);
+    ASSERT_LT(all[4].timestamp, t_c);
+    ASSERT_EQ(history_size(store(), "A1"), 1u);
+    ASSERT_EQ(history_size(store(), "B1"), 1u);
 
-    // Everything shipped except A2's entry.
-    store().mark_audit_shipped({all[0].id, all[2].id, all[3].id, all[4].id});
+    // Everything shipped except the first rejection.
+    store().mark_audit_shipped({all[0].id, all[2].id, all[3].id, all[4].id, all[5].id});
 
-    // Cut-off t_b: the shipped entries before B (A1's) go; A2's waits for shipping, however
-    // old it is; B's entries, written exactly at the cut-off, stay.
+    // Cut-off t_b: the shipped rejection before B goes; the unshipped one waits for shipping,
+    // however old it is; the version before B stays; B's entries, written exactly at the
+    // cut-off, stay.
     EXPECT_EQ(store().prune_shipped_audit(t_b), 1);
     EXPECT_EQ(store().prune_shipped_audit(t_b), 0);
-    EXPECT_THAT(ids_of(all_audit()), ElementsAre(all[1].id, all[2].id, all[3].id, all[4].id));
+    EXPECT_THAT(ids_of(all_audit()),
+                ElementsAre(all[0].id, all[1].id, all[3].id, all[4].id, all[5].id));
 
-    EXPECT_EQ(store().prune_shipped_audit(t_c), 2);
-    EXPECT_THAT(ids_of(all_audit()), ElementsAre(all[1].id, all[4].id));
-    EXPECT_EQ(store().audit_count(std::nullopt), 2);
-    EXPECT_EQ(store().audit_count(std::string("A1")), 0);
+    EXPECT_EQ(store().prune_shipped_audit(t_c), 1);
+    EXPECT_THAT(ids_of(all_audit()), ElementsAre(all[0].id, all[1].id, all[4].id, all[5].id));
+    EXPECT_EQ(store().audit_count(std::nullopt), 4);
+    EXPECT_EQ(store().audit_count(std::string("A2")), 1);
 
     EXPECT_EQ(store().prune_shipped_audit(t_c + std::chrono::microseconds{1}), 1);
-    EXPECT_THAT(ids_of(all_audit()), ElementsAre(all[1].id));
+    EXPECT_THAT(ids_of(all_audit()), ElementsAre(all[0].id, all[1].id, all[4].id));
     EXPECT_THAT(ids_of(store().unshipped_audit(100)), ElementsAre(all[1].id));
+    EXPECT_EQ(store().audit_count(std::string("A2")), 0);
 
-    // Pruning never touches the trades themselves.
+    // Pruning never touches the trades themselves, nor their history.
     EXPECT_TRUE(store().get("A1", kToday));
-    EXPECT_TRUE(store().get("C1", kToday));
+    EXPECT_TRUE(store().get("B1", kToday));
+    EXPECT_EQ(history_size(store(), "A1"), 1u);
+    EXPECT_EQ(history_size(store(), "B1"), 1u);
 
-    // Once shipped, the old entry can be pruned too; new entries continue after the old ids.
+    // Once shipped, the old rejection can be pruned too; the versions stay, whatever the
+    // cut-off; new entries continue after the old ids (the highest of which was pruned).
     store().mark_audit_shipped({all[1].id});
     EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 1);
-    EXPECT_THAT(all_audit(), IsEmpty());
+    EXPECT_THAT(ids_of(all_audit()), ElementsAre(all[0].id, all[4].id));
+    EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 0);
     apply_one(trade("D1", 1));
     ASSERT_EQ(store().unshipped_audit(10).size(), 1u);
-    EXPECT_GT(store().unshipped_audit(10)[0].id, all[4].id);
+    EXPECT_GT(store().unshipped_audit(10)[0].id, all[5].id);
 }
 
 TEST_P(StoreOutboxTest, PruneOfManyEntriesDeletesThemAll) {
-    std::vector<Candidate> batch;
-    for (int i = 0; i < 5000; ++i) batch.push_back(candidate(trade("P" + std::to_string(i), 1)));
-    apply(std::move(batch));
+    // 5000 versions, then 5000 rejections (lower versions) to prune.
+    for (const std::int64_t version : {2, 1}) {
+        std::vector<Candidate> batch;
+        for (int i = 0; i < 5000; ++i) {
+            batch.push_back(candidate(trade("P" + std::to_string(i), version)));
+        }
+        apply(std::move(batch));
+    }
     std::vector<std::int64_t> ids;
     for (;;) {
         const auto pending = store().unshipped_audit(1000);
@@ -197,10 +234,61 @@ TEST_P(StoreOutboxTest, PruneOfManyEntriesDeletesThemAll) {
         store().mark_audit_shipped(batch_ids);
         ids.insert(ids.end(), batch_ids.begin(), batch_ids.end());
     }
-    EXPECT_EQ(ids.size(), 5000u);
+    EXPECT_EQ(ids.size(), 10000u);
     EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
     EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 5000);
-    EXPECT_EQ(store().audit_count(std::nullopt), 0);
+    EXPECT_EQ(store().audit_count(std::nullopt), 5000);
+    EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 0);
+    for (const int i : {0, 2500, 4999}) {
+        const auto history = history_of(store(), "P" + std::to_string(i));
+        ASSERT_EQ(history.size(), 1u) << i;
+        EXPECT_EQ(history[0].trade.version, 2) << i;
+    }
+}
+
+// Shipping everything and pruning with the latest cut-off deletes every rejection and dead
+// letter and no version: the history reads the same before and after.
+TEST_P(StoreOutboxTest, VersionEntriesAreNeverPruned) {
+    ASSERT_NE(store().trade_history(), nullptr);
+    apply_one(trade("V1", 1));
+    apply_one(trade("V1", 2));
+    apply_one(trade("V1", 1));                    // rejected
+    apply_one(trade("V2", 1, kToday - days{1}));  // rejected
+    apply_one(trade("V2", 1, kToday + days{1}), kToday - days{10});
+    ASSERT_TRUE(store().remove("V1", "rest", "del-V1"));
+    apply_one(trade("V1", 3));
+    ASSERT_EQ(store().expire(kToday + days{2}, "job"), 1);  // V2
+    Batch dead_letter;
+    AuditEntry entry;
+    entry.action = AuditAction::ValidationFailed;
+    entry.success = false;
+    entry.reason_codes = {"MALFORMED_JSON", "DEAD_LETTERED"};
+    entry.message = "not JSON";
+    entry.source = "kafka";
+    entry.reference = "trades/0/5";
+    dead_letter.audit_only.push_back(entry);
+    store().apply(dead_letter, rules_, kToday);
+    const auto v1 = history_of(store(), "V1");
+    const auto v2 = history_of(store(), "V2");
+    ASSERT_EQ(v1.size(), 4u);  // create, update, delete, create
+    ASSERT_EQ(v2.size(), 2u);  // create, expire
+    ASSERT_EQ(all_audit().size(), 9u);
+
+    store().mark_audit_shipped(ids_of(store().unshipped_audit(1000)));
+    ASSERT_EQ(store().unshipped_audit_count(), 0);
+    EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 3);  // 2 rejections, 1 dead letter
+    EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 0);
+    EXPECT_EQ(history_of(store(), "V1"), v1);
+    EXPECT_EQ(history_of(store(), "V2"), v2);
+    const auto left = all_audit();
+    ASSERT_EQ(left.size(), 6u);
+    for (const AuditEntry& e : left) {
+        EXPECT_TRUE(e.success) << e.id;
+        EXPECT_NE(e.action, AuditAction::ValidationFailed) << e.id;
+    }
+    reopen();
+    EXPECT_EQ(history_of(store(), "V1"), v1);
+    EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 0);
 }
 
 // Writers keep applying while a shipper drains the outbox concurrently: at the end every

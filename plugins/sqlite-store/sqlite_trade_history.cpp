@@ -1,0 +1,28 @@
+#include "sqlite_trade_history.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
+#include "dates.h"
+#include "rows.h"
+
+namespace tradestore::plugins::sqlite {
+
+std::vector<HistoryRecord> SqliteTradeHistory::history(const HistoryQuery& query) {
+    std::vector<HistoryRecord> records;
+    if (query.limit <= 0) return records;
+    records.reserve(static_cast<std::size_t>(std::min<std::int64_t>(query.limit, 1000)));
+    auto reader = readers_.acquire();
+    auto select = reader->use(Query::HistoryByTrade);
+    select->bind_text(1, query.trade_id);
+    select->bind_int(
+        2, query.from ? to_micros(*query.from) : std::numeric_limits<std::int64_t>::min());
+    select->bind_int(3, query.to ? to_micros(*query.to) : std::numeric_limits<std::int64_t>::max());
+    select->bind_int(4, query.limit);
+    select->bind_int(5, std::max<std::int64_t>(query.skip, 0));
+    while (select->step()) records.push_back(read_history(*select));
+    return records;
+}
+
+}  // namespace tradestore::plugins::sqlite
