@@ -160,9 +160,10 @@ std::string_view sql(Query query) {
             return "UPDATE audit_log SET shipped = 1 WHERE id = ?1 AND shipped = 0";
         case Query::PruneShippedAudit:
             // ?1 cut-off (microseconds), ?2 most rows per statement: one chunk per transaction,
-            // so a large prune never holds the write lock for long. A range on the timestamp
-            // index: only entries older than the cut-off are visited.
-            // Version entries (recorded_at set) are the trade history and stay.
+            // so a large prune never holds the write lock for long. Version entries
+            // (recorded_at set) are the trade history and stay: a range on the partial index
+            // audit_log_prunable (same predicate), so only the other entries older than the
+            // cut-off are visited.
             return "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
                    "WHERE timestamp < ?1 AND shipped = 1 AND recorded_at IS NULL LIMIT ?2)";
         case Query::UnshippedAuditCount:

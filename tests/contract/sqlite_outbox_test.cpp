@@ -56,11 +56,12 @@ TEST(SqliteOutbox, TheEventBacklogIsReadThroughItsPartialIndexWithoutSorting) {
     EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
 }
 
-TEST(SqliteOutbox, PruningUsesTheTimestampIndex) {
+// Pruning visits only the entries it may delete (not the version entries, the history).
+TEST(SqliteOutbox, PruningUsesThePartialIndexOfPrunableEntries) {
     const std::string plan = plan_on_a_fresh_schema(
         "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
-        "WHERE timestamp < 5 AND shipped = 1 LIMIT 10)");
-    EXPECT_NE(plan.find("audit_log_timestamp"), std::string::npos) << plan;
+        "WHERE timestamp < 5 AND shipped = 1 AND recorded_at IS NULL LIMIT 10)");
+    EXPECT_NE(plan.find("audit_log_prunable"), std::string::npos) << plan;
 }
 
 TEST(SqliteOutbox, ShippedEntriesLeaveThePartialIndex) {

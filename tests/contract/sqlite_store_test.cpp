@@ -116,7 +116,7 @@ TEST(SqliteStoreFile, OpenCreatesTheDirectoryInWalModeWithTheCurrentSchema) {
     EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'index' AND tbl_name IN ('trades', 'audit_log') AND "
                        "sql IS NOT NULL ORDER BY name)"),
-              "audit_log_timestamp,audit_log_trade_id,audit_log_unshipped,trades_book_id,"
+              "audit_log_prunable,audit_log_trade_id,audit_log_unshipped,trades_book_id,"
               "trades_expired_maturity");
 }
 
@@ -158,8 +158,10 @@ void store_one_trade(SqliteEnvironment& environment) {
 }
 
 // Takes a current database back to schema version 4: audit_log without the columns of its
-// version entries (version 5 adds them).
+// version entries, and with its timestamp index instead of the prunable entries' (version 5).
 void undo_version_five(RawDatabase& raw) {
+    raw.execute("DROP INDEX audit_log_prunable");
+    raw.execute("CREATE INDEX audit_log_timestamp ON audit_log (timestamp)");
     for (const char* column : {"recorded_at", "counter_party_id", "book_id", "maturity_date",
                                "created_date", "expired", "business_date"}) {
         raw.execute(("ALTER TABLE audit_log DROP COLUMN " + std::string(column)).c_str());

@@ -76,12 +76,13 @@ void TempSqliteStore::reopen() {
     store_->open();
 }
 
-void TempSqliteStore::create_trades(int first, int count, Date maturity, Date business_date) {
+void TempSqliteStore::create_trades(int first, int count, Date maturity, Date business_date,
+                                    std::int64_t version) {
     Batch batch;
     for (int i = first; i < first + count; ++i) {
         Trade trade;
         trade.trade_id = "T" + std::to_string(i);
-        trade.version = 1;
+        trade.version = version;
         trade.counter_party_id = "CP-1";
         trade.book_id = "B1";
         trade.maturity_date = maturity;

@@ -34,7 +34,7 @@ class TempSqliteStore {
     // Applies new trades T<first>..T<first+count-1> (version 1, maturity `maturity`) as one
     // batch with no rules, audited with source "rest".
     void create_trades(int first, int count, Date maturity = kToday + std::chrono::days{30},
-                       Date business_date = kToday);
+                       Date business_date = kToday, std::int64_t version = 1);
 
   private:
     std::filesystem::path directory_;

@@ -282,16 +282,19 @@ TEST_F(MongoAuditServerTest, RetentionDeletesExactlyTheDocumentsOlderThanTheCutO
 
 TEST_F(MongoAuditServerTest, RetentionPrunesOnlyShippedEntriesFromTheStore) {
     Store& store = store_.store();
-    store_.create_trades(1, 10);
+    const Date maturity = kToday + std::chrono::days{30};
+    store_.create_trades(1, 10, maturity, kToday, 2);
+    store_.create_trades(1, 10, maturity, kToday, 1);  // rejected: lower versions
     ship_all(sink(), store);
     store_.create_trades(20, 4);  // not shipped yet
     const auto report = apply_retention(
         sink(), store, std::nullopt,
         std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()) + 1h);
+    // The shipped rejections go; the shipped versions are the trades' history and stay.
     EXPECT_EQ(report.store_pruned, 10);
     EXPECT_EQ(report.audit_logs_deleted, 0);
-    EXPECT_EQ(db().count(kAudit), 10);  // MongoDB keeps them
-    EXPECT_EQ(store.audit_count(std::nullopt), 4);
+    EXPECT_EQ(db().count(kAudit), 20);  // MongoDB keeps them all
+    EXPECT_EQ(store.audit_count(std::nullopt), 14);
     EXPECT_EQ(store.unshipped_audit(100).size(), 4u);
 }
 

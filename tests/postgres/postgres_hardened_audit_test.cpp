@@ -261,6 +261,7 @@ TEST_F(HardenedAudit, AVersionOneSchemaIsMigrated) {
     }
     RawConnection owner(uri_of(owner_));
     owner.execute(
+        "DROP INDEX audit_log_prunable; "
         "ALTER TABLE audit_log DROP COLUMN recorded_at, DROP COLUMN counter_party_id, "
         "DROP COLUMN book_id, DROP COLUMN maturity_date, DROP COLUMN created_date, "
         "DROP COLUMN expired, DROP COLUMN business_date; DROP TABLE idempotency_keys; "
@@ -295,6 +296,7 @@ TEST_F(HardenedAudit, AVersionTwoSchemaGainsTheEventOutbox) {
     }
     RawConnection owner(uri_of(owner_));
     owner.execute(
+        "DROP INDEX audit_log_prunable; "
         "ALTER TABLE audit_log DROP COLUMN recorded_at, DROP COLUMN counter_party_id, "
         "DROP COLUMN book_id, DROP COLUMN maturity_date, DROP COLUMN created_date, "
         "DROP COLUMN expired, DROP COLUMN business_date; DROP TABLE idempotency_keys; "

@@ -101,7 +101,7 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
         audit_indexes.push_back(*row[0]);
     }
     EXPECT_THAT(audit_indexes,
-                ElementsAre("audit_log_pkey btree", "audit_log_timestamp brin",
+                ElementsAre("audit_log_pkey btree", "audit_log_prunable btree",
                             "audit_log_trade_id btree", "audit_log_unshipped btree"));
     EXPECT_EQ(raw_.scalar("SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND "
                           "indexname = 'trades_book_expired_maturity'",
@@ -195,6 +195,8 @@ TEST_F(PostgresStoreTest, AVersionFourSchemaLosesTheRedundantIndexesAndKeepsItsR
         "CREATE INDEX trades_expired ON trades (expired); "
         "CREATE INDEX trades_counter_party_id ON trades (counter_party_id); "
         "ALTER TABLE trades RESET (fillfactor); "
+        "DROP INDEX audit_log_prunable; "
+        "CREATE INDEX audit_log_timestamp ON audit_log USING brin (\"timestamp\"); "
         "ALTER TABLE audit_log DROP COLUMN recorded_at, DROP COLUMN counter_party_id, "
         "DROP COLUMN book_id, DROP COLUMN maturity_date, DROP COLUMN created_date, "
         "DROP COLUMN expired, DROP COLUMN business_date; "
@@ -249,6 +251,14 @@ TEST_F(PostgresStoreTest, TheReadQueriesUseTheIndexesThatRemain) {
         plan(plugins::pg::Query::HistoryByTrade, {"T7", "0", "4000000000000000", "100", "0"});
     EXPECT_THAT(history, HasSubstr("audit_log_trade_id")) << history;
     EXPECT_THAT(history, ::testing::Not(HasSubstr("Seq Scan"))) << history;
+    // Pruning (prune_shipped_audit's query) visits only the entries it may delete.
+    std::string prune;
+    for (const auto& row :
+         raw_.query("EXPLAIN SELECT id FROM audit_log WHERE shipped AND recorded_at IS NULL "
+                    "AND \"timestamp\" < now() LIMIT 10000")) {
+        prune += row.at(0).value_or("") + "\n";
+    }
+    EXPECT_THAT(prune, HasSubstr("audit_log_prunable")) << prune;
     const std::string expire = plan(plugins::pg::Query::Expire, {"2026-12-05", "job", "0"});
     EXPECT_THAT(expire, HasSubstr("trades_maturity_date")) << expire;
     EXPECT_THAT(expire, ::testing::Not(HasSubstr("Seq Scan on trades"))) << expire;

@@ -201,7 +201,9 @@ public:
     virtual std::int64_t unshipped_audit_count() {
         throw std::logic_error("this store has no audit outbox");
     }
-    // Deletes shipped audit entries older than the cut-off; returns how many.
+    // Deletes shipped audit entries older than the cut-off that are not versions of a trade;
+    // returns how many. The entries of accepted decisions (CREATE, UPDATE, REPLACE, DELETE,
+    // EXPIRE) are the trade history (tradestore/history.h) and stay.
     virtual std::int64_t prune_shipped_audit(Timestamp older_than) {
         (void)older_than;
         throw std::logic_error("this store has no audit outbox");
