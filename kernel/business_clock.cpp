@@ -27,6 +27,24 @@ Date ZonedBusinessClock::business_date_at(std::chrono::system_clock::time_point 
     return calendar_date;
 }
 
+Date ZonedBusinessClock::business_date_at(Timestamp instant) const {
+    return business_date_at(std::chrono::system_clock::time_point{instant});
+}
+
+Timestamp ZonedBusinessClock::end_of_business_day(Date day) const {
+    // Business day D runs from the roll-over on local D-1 to the roll-over on local D (from
+    // local midnight to midnight without one): it ends at local D + roll-over, or D + 1 day.
+    const std::chrono::minutes end = rollover_.count() > 0 ? rollover_ : std::chrono::hours{24};
+    const date::local_time<std::chrono::minutes> local{day.time_since_epoch() + end};
+    const auto info = zone_->get_info(local);
+    if (info.result == date::local_info::nonexistent) {
+        // Skipped by a DST change: the day ends when the clocks jump past it.
+        return std::chrono::time_point_cast<std::chrono::microseconds>(info.first.end);
+    }
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+        zone_->to_sys(local, date::choose::earliest));
+}
+
 Date ZonedBusinessClock::today() const {
     if (fixed_date_) return *fixed_date_;
     return business_date_at(std::chrono::system_clock::now());

@@ -22,6 +22,10 @@ public:
 
     Date today() const override;
     Timestamp now() const override;
+    Date business_date_at(Timestamp instant) const override;
+    // The local roll-over time (midnight without one) that starts the next business day, as
+    // an instant; a roll-over in a DST gap is the first instant after it.
+    Timestamp end_of_business_day(Date day) const override;
 
     // The business date at a given instant; public so tests can pin the instant.
     Date business_date_at(std::chrono::system_clock::time_point instant) const;

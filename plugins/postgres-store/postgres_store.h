@@ -113,6 +113,7 @@ class PostgresStore final : public Store, public TradeHistory {
     // Trade history (table trade_history, see schema.cpp), appended by apply, remove, expire.
     TradeHistory* trade_history() override { return this; }
     std::vector<HistoryRecord> history(const HistoryQuery& query) override;
+    std::optional<HistoryRecord> version_at(const std::string& trade_id, Timestamp at) override;
 
     // Connections open now (for tests and diagnostics).
     std::size_t open_connections() const { return pool_.open_connections(); }

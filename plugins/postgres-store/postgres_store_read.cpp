@@ -121,6 +121,16 @@ std::vector<HistoryRecord> PostgresStore::history(const HistoryQuery& query) {
     });
 }
 
+std::optional<HistoryRecord> PostgresStore::version_at(const std::string& trade_id, Timestamp at) {
+    Params params;
+    params.text(trade_id).integer(pg::to_micros(at));
+    return read([&](pg::Connection& db) -> std::optional<HistoryRecord> {
+        const pg::Result result = db.run(Query::HistoryAt, params);
+        if (result.rows() == 0) return std::nullopt;
+        return pg::read_history(result, 0);
+    });
+}
+
 std::vector<AuditEntry> PostgresStore::unshipped_audit(std::int64_t limit) {
     if (limit <= 0) return {};
     Params params;

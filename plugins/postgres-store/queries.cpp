@@ -14,6 +14,14 @@ namespace tradestore::plugins::pg {
 //    is DateStyle-independent, and expire writes it into the audit message);
 //  - timestamps: bigint microseconds since the Unix epoch (UTC), exact both ways.
 // Trade ids compare in the "C" collation (bytewise), as declared on the columns.
+// A version entry of audit_log as HistoryByTrade and HistoryAt select it (history_column in
+// queries.h). A macro, so that each query stays one string literal.
+#define VERSION_ENTRIES_SELECT                                                                 \
+    "SELECT trade_id, coalesce(received_version, stored_version), counter_party_id, book_id, " \
+    "maturity_date - DATE '1970-01-01', created_date - DATE '1970-01-01', expired, "           \
+    "(EXTRACT(EPOCH FROM recorded_at) * 1000000)::bigint, action, stored_version, source, "    \
+    "reference, business_date - DATE '1970-01-01' FROM audit_log "
+
 const char* sql(Query query) {
     switch (query) {
         case Query::Begin:
@@ -313,18 +321,20 @@ const char* sql(Query query) {
             // $1 trade id, $2/$3 from/to (micros, inclusive; NULL: open), $4 limit, $5 skip.
             // The trade's version entries, oldest first: a range on audit_log_trade_id (id
             // order is recorded_at order within a trade: its writers hold its lock in turn).
-            return "SELECT trade_id, coalesce(received_version, stored_version), "
-                   "counter_party_id, book_id, "
-                   "maturity_date - DATE '1970-01-01', created_date - DATE '1970-01-01', "
-                   "expired, (EXTRACT(EPOCH FROM recorded_at) * 1000000)::bigint, "
-                   "action, stored_version, source, reference, "
-                   "business_date - DATE '1970-01-01' "
-                   "FROM audit_log WHERE trade_id = $1::text AND recorded_at IS NOT NULL "
-                   "AND recorded_at >= coalesce(TIMESTAMPTZ 'epoch' + $2::bigint * "
-                   "INTERVAL '1 microsecond', '-infinity') "
-                   "AND recorded_at <= coalesce(TIMESTAMPTZ 'epoch' + $3::bigint * "
-                   "INTERVAL '1 microsecond', 'infinity') "
-                   "ORDER BY id LIMIT $4::bigint OFFSET $5::bigint";
+            return VERSION_ENTRIES_SELECT
+                "WHERE trade_id = $1::text AND recorded_at IS NOT NULL "
+                "AND recorded_at >= coalesce(TIMESTAMPTZ 'epoch' + $2::bigint * "
+                "INTERVAL '1 microsecond', '-infinity') "
+                "AND recorded_at <= coalesce(TIMESTAMPTZ 'epoch' + $3::bigint * "
+                "INTERVAL '1 microsecond', 'infinity') "
+                "ORDER BY id LIMIT $4::bigint OFFSET $5::bigint";
+        case Query::HistoryAt:
+            // $1 trade id, $2 an instant (micros): the trade's last version entry recorded at
+            // or before it, audit_log_trade_id's range walked backwards.
+            return VERSION_ENTRIES_SELECT
+                "WHERE trade_id = $1::text AND recorded_at <= "
+                "TIMESTAMPTZ 'epoch' + $2::bigint * INTERVAL '1 microsecond' "
+                "ORDER BY id DESC LIMIT 1";
         case Query::SelectPosition:
             // A row with a negative offset was created to be locked: nothing applied yet.
             return "SELECT \"offset\" FROM source_positions "
@@ -393,6 +403,7 @@ const char* label(Query query) {
         "AuditCountAll",
         "AuditCountByTrade",
         "HistoryByTrade",
+        "HistoryAt",
         "SelectPosition",
         "Ping",
         "TransactionStatus",

@@ -54,6 +54,7 @@ enum class Query : std::uint8_t {
     AuditCountAll,
     AuditCountByTrade,
     HistoryByTrade,
+    HistoryAt,
     SelectPosition,
     Ping,
     // after a connection lost during COMMIT
@@ -101,7 +102,7 @@ inline constexpr int kReference = 9;
 inline constexpr int kTimestampMicros = 10;
 }  // namespace audit_column
 
-// HistoryByTrade: the trade columns (kLastUpdatedMicros is recorded_at), then these
+// HistoryByTrade and HistoryAt: the trade columns (kLastUpdatedMicros is recorded_at), then these
 // (kPreviousVersion is the audit entry's stored_version).
 namespace history_column {
 inline constexpr int kAction = trade_column::kCount;

@@ -13,6 +13,7 @@
 
 #include "docs_assets.h"
 #include "keys_in_flight.h"
+#include "query_params.h"
 #include "response_writer.h"
 #include "rest_config.h"
 
@@ -48,6 +49,7 @@ class Handlers {
     Reply create_batch(Exchange& exchange);
     Reply list_trades(Exchange& exchange);
     Reply get_trade(Exchange& exchange);
+    Reply get_trade_as_of(Exchange& exchange, const QueryParams& params);
     Reply delete_trade(Exchange& exchange);
     Reply list_by_book(Exchange& exchange);
     Reply trade_history(Exchange& exchange);

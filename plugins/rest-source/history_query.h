@@ -20,7 +20,7 @@ namespace tradestore::rest {
 HistoryQuery parse_history_query(std::string trade_id, const QueryParams& params,
                                  std::vector<FieldError>& errors);
 
-// The 501 answer's detail when the store keeps no history.
+// The 404 answer's detail when the store keeps no history.
 inline constexpr std::string_view kNoTradeHistory = "This store keeps no trade history";
 
 // The message of a malformed from/to.

@@ -612,6 +612,20 @@ JsonValue parameters() {
                        {"schema", object({{"type", "string"}, {"format", "date-time"}})},
                        {"example", "2026-12-01T17:00:00Z"}});
     };
+    p.set("AsOf",
+          object({{"name", "as_of"},
+                  {"in", "query"},
+                  {"required", false},
+                  {"description",
+                   "The trade as recorded at this instant (RFC 3339 with an offset; send a '+' "
+                   "as %2B), or at the close of this business date (YYYY-MM-DD: the last "
+                   "instant of that business day under business_timezone and "
+                   "business_day_rollover); expired as of the business date then. 404 when "
+                   "the trade did not exist then (not yet created, or deleted)."},
+                  {"schema", object({{"type", "string"}})},
+                  {"examples",
+                   object({{"instant", example("An instant", "2026-12-01T17:00:00Z")},
+                           {"close", example("The close of a business day", "2026-12-01")}})}}));
     p.set("HistoryFrom",
           instant("from",
                   "Only versions recorded at or after this instant (RFC 3339 with an offset; "
@@ -767,8 +781,10 @@ JsonValue operation(const ApiRoute& route) {
             error(503, "Unavailable");
             break;
         case Endpoint::GetTrade:
-            res.set("200", ok("The trade", schema_ref("Trade")));
-            error(404, "NotFound");
+            params.push(ref("parameters", "AsOf"));
+            res.set("200", ok("The trade (as of as_of, when given)", schema_ref("Trade")));
+            error(404, "NoTradeHistory");
+            error(422, "ValidationFailed");
             error(503, "Unavailable");
             break;
         case Endpoint::DeleteTrade:

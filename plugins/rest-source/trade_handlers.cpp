@@ -4,6 +4,7 @@
 
 #include <span>
 
+#include "as_of.h"
 #include "handlers.h"
 #include "history_query.h"
 #include "media_type.h"
@@ -175,6 +176,8 @@ Reply Handlers::list_trades(Exchange& exchange) {
 
 // The hot path: one store lookup and one serialisation into the reused buffer.
 Reply Handlers::get_trade(Exchange& exchange) {
+    const QueryParams params(exchange.query);
+    if (params.find("as_of") != nullptr) return get_trade_as_of(exchange, params);
     const Date today = host_.clock().today();
     const std::optional<Trade> trade = host_.store().get(exchange.param, today);
     if (!trade) {
@@ -182,6 +185,27 @@ Reply Handlers::get_trade(Exchange& exchange) {
         return {404};
     }
     host_.codec().append_trade(exchange.body, *trade, today);
+    return {200};
+}
+
+// The trade as recorded at ?as_of= (as_of.h), from the store's history: 422 for a malformed
+// value, 404 when it did not exist then (never created yet, or deleted) or the store keeps no
+// history; `expired` as of the business date at that instant.
+Reply Handlers::get_trade_as_of(Exchange& exchange, const QueryParams& params) {
+    std::vector<FieldError> errors;
+    const std::optional<AsOf> as_of = parse_as_of(params, host_.clock(), errors);
+    if (!errors.empty()) return validation_failed(exchange, errors);
+    TradeHistory* history = host_.store().trade_history();
+    if (history == nullptr) {
+        append_detail(exchange.body, host_.codec(), kNoTradeHistory);
+        return {404};
+    }
+    const std::optional<HistoryRecord> record = history->version_at(exchange.param, as_of->instant);
+    if (!record || record->action == AuditAction::Delete) {
+        append_trade_not_found(exchange.body, host_.codec(), exchange.param);
+        return {404};
+    }
+    host_.codec().append_trade(exchange.body, record->trade, as_of->business_date);
     return {200};
 }
 

@@ -145,6 +145,14 @@ std::string_view sql(Query query) {
                    "maturity_date, created_date, expired, recorded_at, action, stored_version, "
                    "source, reference, business_date FROM audit_log WHERE trade_id = ?1 AND "
                    "recorded_at BETWEEN ?2 AND ?3 ORDER BY id LIMIT ?4 OFFSET ?5";
+        case Query::HistoryAt:
+            // ?1 trade_id, ?2 an instant (microseconds): the trade's last version entry
+            // recorded at or before it, the range of audit_log_trade_id walked backwards.
+            return "SELECT trade_id, CASE WHEN action IN ('DELETE', 'EXPIRE') THEN "
+                   "stored_version ELSE received_version END, counter_party_id, book_id, "
+                   "maturity_date, created_date, expired, recorded_at, action, stored_version, "
+                   "source, reference, business_date FROM audit_log WHERE trade_id = ?1 AND "
+                   "recorded_at <= ?2 ORDER BY id DESC LIMIT 1";
         case Query::SelectPosition:
             return "SELECT \"offset\" FROM source_positions "
                    "WHERE source = ?1 AND stream = ?2 AND \"partition\" = ?3";

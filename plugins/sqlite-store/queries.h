@@ -45,6 +45,7 @@ enum class Query : std::uint8_t {
     AuditCountAll,
     AuditCountByTrade,
     HistoryByTrade,
+    HistoryAt,
     SelectPosition,
     Ping,
     // audit outbox
@@ -95,8 +96,8 @@ inline constexpr int kReference = 9;
 inline constexpr int kTimestamp = 10;
 }  // namespace audit_column
 
-// Column positions of a version entry as HistoryByTrade selects it: the trade's first, as
-// trade_column (recorded_at in kLastUpdated's place), then the record's own.
+// Column positions of a version entry as HistoryByTrade (and HistoryAt) selects it: the trade's
+// first, as trade_column (recorded_at in kLastUpdated's place), then the record's own.
 namespace history_column {
 inline constexpr int kAction = 8;
 inline constexpr int kPreviousVersion = 9;

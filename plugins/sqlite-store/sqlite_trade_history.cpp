@@ -25,4 +25,14 @@ std::vector<HistoryRecord> SqliteTradeHistory::history(const HistoryQuery& query
     return records;
 }
 
+std::optional<HistoryRecord> SqliteTradeHistory::version_at(const std::string& trade_id,
+                                                            Timestamp at) {
+    auto reader = readers_.acquire();
+    auto select = reader->use(Query::HistoryAt);
+    select->bind_text(1, trade_id);
+    select->bind_int(2, to_micros(at));
+    if (!select->step()) return std::nullopt;
+    return read_history(*select);
+}
+
 }  // namespace tradestore::plugins::sqlite

@@ -5,6 +5,8 @@
 
 #include <tradestore/history.h>
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "reader_pool.h"
@@ -17,6 +19,7 @@ class SqliteTradeHistory final : public TradeHistory {
 
     // One statement: the trade's range of audit_log_trade_id (trade_id, id), in its order.
     std::vector<HistoryRecord> history(const HistoryQuery& query) override;
+    std::optional<HistoryRecord> version_at(const std::string& trade_id, Timestamp at) override;
 
   private:
     ReaderPool& readers_;

@@ -833,17 +833,6 @@ TEST_P(StoreContractTest, AuditSupportsSkipLimitTradeFilterAndCount) {
 // ---- trade history -------------------------------------------------------------------------
 
 // A trade's whole history; none, and a failure, when the store keeps no history.
-std::vector<HistoryRecord> history_of(Store& store, const std::string& trade_id) {
-    if (store.trade_history() == nullptr) {
-        ADD_FAILURE() << "the store keeps no trade history";
-        return {};
-    }
-    HistoryQuery query;
-    query.trade_id = trade_id;
-    query.limit = 1'000'000;
-    return store.trade_history()->history(query);
-}
-
 std::vector<AuditAction> actions(const std::vector<HistoryRecord>& records) {
     std::vector<AuditAction> out;
     for (const HistoryRecord& r : records) out.push_back(r.action);
@@ -946,6 +935,35 @@ TEST_P(StoreContractTest, HistoryRecordsEveryAcceptedVersionInOrder) {
     reopen();
     ASSERT_NE(store().trade_history(), nullptr);
     EXPECT_EQ(history_of(store(), "T1"), history);
+}
+
+// As of each version's recorded_at the trade is that version, and just before it the one
+// before; before the first nothing; as of a delete, the DELETE (the trade was gone then).
+TEST_P(StoreContractTest, AsOfEachRecordedAtGivesThatVersion) {
+    ASSERT_NE(store().trade_history(), nullptr);
+    TradeHistory& history = *store().trade_history();
+    apply_one(trade("T1", 1));
+    apply_one(trade("T1", 2));
+    apply_one(trade("T1", 2, kToday + days{40}, "B2", "CP-2"));
+    ASSERT_TRUE(store().remove("T1", "rest", "del-1"));
+    apply_one(trade("T1", 3));
+    apply_one(trade("T2", 1));
+    const auto versions = history_of(store(), "T1");
+    ASSERT_EQ(versions.size(), 5u);
+    EXPECT_EQ(versions[3].action, AuditAction::Delete);
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+        EXPECT_EQ(history.version_at("T1", versions[i].recorded_at), versions[i]) << i;
+        const Timestamp just_before = versions[i].recorded_at - std::chrono::microseconds{1};
+        if (i == 0) {
+            EXPECT_EQ(history.version_at("T1", just_before), std::nullopt);
+        } else {
+            EXPECT_EQ(history.version_at("T1", just_before), versions[i - 1]) << i;
+        }
+    }
+    const Timestamp later = versions.back().recorded_at + std::chrono::hours{24 * 365};
+    EXPECT_EQ(history.version_at("T1", later), versions.back());
+    EXPECT_EQ(history.version_at("nope", later), std::nullopt);
+    EXPECT_EQ(history.version_at("T2", later)->trade.trade_id, "T2");
 }
 
 // The history is the trades' record: folding each trade's history (its last row; none when
@@ -1161,4 +1179,15 @@ TEST_P(StoreContractTest, HealthyWhenOpen) {
 }
 
 }  // namespace
+std::vector<HistoryRecord> history_of(Store& store, const std::string& trade_id) {
+    if (store.trade_history() == nullptr) {
+        ADD_FAILURE() << "the store keeps no trade history";
+        return {};
+    }
+    HistoryQuery query;
+    query.trade_id = trade_id;
+    query.limit = 1'000'000;
+    return store.trade_history()->history(query);
+}
+
 }  // namespace tradestore::contract

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <tradestore/history.h>
 #include <tradestore/store.h>
 
 #include <chrono>
@@ -57,6 +58,9 @@ std::string event_outbox_test_name(const ::testing::TestParamInfo<StoreImplement
 
 // Every field of two audit entries is equal.
 void expect_same_entry(const AuditEntry& a, const AuditEntry& b);
+
+// A trade's whole history, oldest first; none, and a test failure, when the store keeps none.
+std::vector<HistoryRecord> history_of(Store& store, const std::string& trade_id);
 
 // The business date of every test: fixed, never the wall clock.
 inline constexpr Date kToday = std::chrono::sys_days{std::chrono::year{2026} / 11 / 24};

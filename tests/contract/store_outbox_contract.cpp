@@ -31,18 +31,6 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 
-// A trade's whole history; none, and a failure, when the store keeps no history.
-std::vector<HistoryRecord> history_of(Store& store, const std::string& trade_id) {
-    if (store.trade_history() == nullptr) {
-        ADD_FAILURE() << "the store keeps no trade history";
-        return {};
-    }
-    HistoryQuery query;
-    query.trade_id = trade_id;
-    query.limit = 1'000'000;
-    return store.trade_history()->history(query);
-}
-
 std::size_t history_size(Store& store, const std::string& trade_id) {
     return history_of(store, trade_id).size();
 }

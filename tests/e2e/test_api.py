@@ -132,6 +132,36 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(logs[1]["details"]["stored_version"], 2)
         self.assertEqual(logs[0]["details"]["source"], "rest")
 
+    def test_history_and_as_of(self):
+        """Every accepted version in order, and the trade as of each one's recorded_at."""
+        import urllib.parse
+        for version, book in ((1, "B1"), (2, "B2"), (2, "B3")):
+            self.assertEqual(self.http.post("/api/v1/trades",
+                                            trade("HIST-1", version, book=book)).status, 201)
+        self.assertEqual(self.http.post("/api/v1/trades", trade("HIST-1", 1)).status, 400)
+        self.assertEqual(self.http.delete("/api/v1/trades/HIST-1").status, 200)
+        r = self.http.get("/api/v1/trades/HIST-1/history")
+        self.assertEqual(r.status, 200, r)
+        items = r.json()["items"]
+        self.assertEqual([(i["action"], i["version"], i["trade"]["book_id"]) for i in items],
+                         [("CREATE", 1, "B1"), ("UPDATE", 2, "B2"), ("REPLACE", 2, "B3"),
+                          ("DELETE", 2, "B3")])
+        self.assertEqual([i["previous_version"] for i in items], [None, 1, 2, 2])
+        times = [i["recorded_at"] for i in items]
+        self.assertEqual(times, sorted(times))
+        self.assertEqual(len(set(times)), 4)
+        for item in items[:3]:
+            as_of = urllib.parse.quote(item["recorded_at"])
+            r = self.http.get(f"/api/v1/trades/HIST-1?as_of={as_of}")
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.json(), item["trade"])
+        r = self.http.get("/api/v1/trades/HIST-1?as_of=" + urllib.parse.quote(times[3]))
+        self.assertEqual((r.status, r.json()), (404, {"detail": "Trade HIST-1 not found"}))
+        self.assertEqual(self.http.get("/api/v1/trades/HIST-1?as_of=2020-01-01").status, 404)
+        self.assertEqual(self.http.get("/api/v1/trades/HIST-1?as_of=soon").status, 422)
+        r = self.http.get("/api/v1/trades/NOPE/history")
+        self.assertEqual((r.status, r.json()), (404, {"detail": "Trade NOPE not found"}))
+
     def test_request_id_is_echoed(self):
         r = self.http.get("/api/v1/trades/NOPE", headers={"X-Request-ID": "req-123"})
         self.assertEqual(r.headers.get("x-request-id"), "req-123")

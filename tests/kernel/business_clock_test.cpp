@@ -12,6 +12,10 @@ system_clock::time_point utc(int y, unsigned m, unsigned d, int hh, int mm) {
     return sys_days{year{y} / m / d} + hours{hh} + minutes{mm};
 }
 
+Timestamp utc_micros(int y, unsigned m, unsigned d, int hh, int mm) {
+    return time_point_cast<microseconds>(utc(y, m, d, hh, mm));
+}
+
 TEST(BusinessClock, UtcDateTurnsAtUtcMidnight) {
     ZonedBusinessClock clock("UTC", minutes{0});
     EXPECT_EQ(clock.business_date_at(utc(2026, 11, 24, 23, 59)), sys_days{year{2026} / 11 / 24});
@@ -34,6 +38,31 @@ TEST(BusinessClock, NewYorkDeskRollsOverAtFivePmLocalAcrossDaylightSaving) {
     // July: EDT (UTC-4). 17:00 local is 21:00 UTC.
     EXPECT_EQ(desk.business_date_at(utc(2026, 7, 1, 20, 59)), sys_days{year{2026} / 7 / 1});
     EXPECT_EQ(desk.business_date_at(utc(2026, 7, 1, 21, 0)), sys_days{year{2026} / 7 / 2});
+}
+
+// "As of the close of business day D": the first instant of D + 1 is the roll-over on local D
+// (local midnight after D without one), found in the zone's offset of that day.
+TEST(BusinessClock, ABusinessDayEndsAtTheRollOverOrAtLocalMidnight) {
+    const Date day = sys_days{year{2026} / 11 / 24};
+    EXPECT_EQ(ZonedBusinessClock("UTC", minutes{0}).end_of_business_day(day),
+              Timestamp{sys_days{year{2026} / 11 / 25}});
+    ZonedBusinessClock desk("America/New_York", hours{17});
+    EXPECT_EQ(desk.end_of_business_day(day), utc_micros(2026, 11, 24, 22, 0));  // EST
+    EXPECT_EQ(desk.end_of_business_day(sys_days{year{2026} / 7 / 1}),
+              utc_micros(2026, 7, 1, 21, 0));  // EDT
+    // The end belongs to the next day; the instant before it to this one.
+    const Timestamp end = desk.end_of_business_day(day);
+    EXPECT_EQ(desk.business_date_at(end), day + days{1});
+    EXPECT_EQ(desk.business_date_at(end - microseconds{1}), day);
+    EXPECT_EQ(ZonedBusinessClock("Asia/Tokyo", minutes{0}).end_of_business_day(day),
+              utc_micros(2026, 11, 24, 15, 0));  // midnight in Tokyo (UTC+9)
+}
+
+// A roll-over that a DST change skips (02:30 on 2026-03-08 in New York does not exist): the
+// day ends when the clocks jump, 03:00 EDT = 07:00 UTC.
+TEST(BusinessClock, ARollOverInADstGapEndsTheDayWhenTheClocksJump) {
+    ZonedBusinessClock desk("America/New_York", minutes{150});
+    EXPECT_EQ(desk.end_of_business_day(sys_days{year{2026} / 3 / 8}), utc_micros(2026, 3, 8, 7, 0));
 }
 
 TEST(BusinessClock, FixedDateWinsOverTheClock) {

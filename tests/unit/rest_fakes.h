@@ -48,10 +48,22 @@ class FakeHistory final : public TradeHistory {
         }
         return result;
     }
+    std::optional<HistoryRecord> version_at(const std::string& trade_id, Timestamp at) override {
+        std::lock_guard lock(mutex);
+        instants.push_back(at);
+        std::optional<HistoryRecord> found;
+        const auto it = records.find(trade_id);
+        if (it == records.end()) return found;
+        for (const HistoryRecord& record : it->second) {
+            if (record.recorded_at <= at) found = record;
+        }
+        return found;
+    }
 
     std::mutex mutex;
     std::map<std::string, std::vector<HistoryRecord>> records;
     std::vector<HistoryQuery> queries;
+    std::vector<Timestamp> instants;  // version_at's
 };
 
 class FakeStore final : public Store {

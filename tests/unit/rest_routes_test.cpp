@@ -891,6 +891,78 @@ TEST_F(RestServerTest, TradeHistoryServesTheVersionsOldestFirst) {
     EXPECT_FALSE(query.to);
 }
 
+// GET /trades/{id}?as_of=: the version recorded at or before the instant, rendered as GET
+// renders a trade, expired as of the business date then; a business date means its close.
+TEST_F(RestServerTest, ATradeAsOfAnInstantIsTheVersionRecordedThen) {
+    host_.store_.keeps_history = true;
+    host_.store_.history.records["T1"] = two_versions("T1");
+    const auto version_of = [this](const std::string& as_of) {
+        const Answer answer = send("GET", "/api/v1/trades/T1?as_of=" + as_of);
+        if (answer.status != 200) return "status " + std::to_string(answer.status);
+        const auto at = answer.body.find("\"version\":");
+        return answer.body.substr(at, 11);
+    };
+    EXPECT_EQ(version_of("2026-12-01T00:00:00Z"), "\"version\":1");
+    EXPECT_EQ(version_of("2026-12-07T17:00:00Z"), "\"version\":1");  // 1 us before v2
+    EXPECT_EQ(version_of("2026-12-07T17:00:00.000001Z"), "\"version\":2");
+    EXPECT_EQ(version_of("2026-12-07T18:00:00.000001%2B01:00"), "\"version\":2");
+    EXPECT_EQ(version_of("2026-11-24T09:30:00.123455Z"), "status 404");  // before it existed
+    EXPECT_EQ(host_.store_.history.instants.back(),
+              Timestamp{sys_days{2026y / 11 / 24}} + hours{9} + minutes{30} + microseconds{123455});
+
+    // The whole trade, as GET /trades/{id} renders it.
+    const Answer first = send("GET", "/api/v1/trades/T1?as_of=2026-12-01T00:00:00Z");
+    EXPECT_EQ(first.body,
+              R"({"trade_id":"T1","version":1,"counter_party_id":"CP-1","book_id":"B1",)"
+              R"("maturity_date":"2026-12-24","created_date":"2026-11-24","expired":false,)"
+              R"("last_updated":"2026-11-24T09:30:00.123456Z"})");
+}
+
+TEST_F(RestServerTest, ATradeAsOfABusinessDateIsTheVersionAtItsClose) {
+    host_.store_.keeps_history = true;
+    host_.store_.history.records["T1"] = two_versions("T1");
+    // The fake clock's business days are UTC days: the close of 2026-12-07 is its last
+    // microsecond, after v2 (17:00).
+    const Answer close = send("GET", "/api/v1/trades/T1?as_of=2026-12-07");
+    EXPECT_EQ(close.status, 200);
+    EXPECT_THAT(close.body, HasSubstr(R"("version":2)"));
+    EXPECT_EQ(host_.store_.history.instants.back(),
+              Timestamp{sys_days{2026y / 12 / 8}} - microseconds{1});
+    EXPECT_THAT(send("GET", "/api/v1/trades/T1?as_of=2026-12-06").body,
+                HasSubstr(R"("version":1)"));
+    // expired as of that business date: v2 matures on 2026-12-24.
+    EXPECT_THAT(send("GET", "/api/v1/trades/T1?as_of=2026-12-24").body,
+                HasSubstr(R"("expired":false)"));
+    EXPECT_THAT(send("GET", "/api/v1/trades/T1?as_of=2026-12-25").body,
+                HasSubstr(R"("expired":true)"));
+    EXPECT_THAT(send("GET", "/api/v1/trades/T1?as_of=2026-12-25T00:00:00Z").body,
+                HasSubstr(R"("expired":true)"));
+}
+
+TEST_F(RestServerTest, ATradeAsOfAfterItsDeleteOrMalformedAsOfIsRefused) {
+    host_.store_.keeps_history = true;
+    std::vector<HistoryRecord> versions = two_versions("T1");
+    HistoryRecord deleted = versions.back();
+    deleted.action = AuditAction::Delete;
+    deleted.recorded_at += hours{24};
+    versions.push_back(deleted);
+    host_.store_.history.records["T1"] = versions;
+    const Answer gone = send("GET", "/api/v1/trades/T1?as_of=2026-12-09");
+    EXPECT_EQ(gone.status, 404);
+    EXPECT_EQ(gone.body, R"({"detail":"Trade T1 not found"})");
+    EXPECT_EQ(send("GET", "/api/v1/trades/T1?as_of=2026-12-08T16:00:00Z").status, 200);
+    for (const char* bad : {"yesterday", "2026-13-01", "2026-12-01T10:00:00",
+                            "2026-12-01T10:00:00+01:00", "0000-01-01", ""}) {
+        const Answer answer = send("GET", std::string("/api/v1/trades/T1?as_of=") + bad);
+        EXPECT_EQ(answer.status, 422) << bad;
+        EXPECT_THAT(answer.body, HasSubstr(R"("loc":["query","as_of"])")) << bad;
+    }
+    host_.store_.keeps_history = false;
+    const Answer none = send("GET", "/api/v1/trades/T1?as_of=2026-12-09");
+    EXPECT_EQ(none.status, 404);
+    EXPECT_EQ(none.body, R"({"detail":"This store keeps no trade history"})");
+}
+
 TEST_F(RestServerTest, TradeHistoryPages) {
     host_.store_.keeps_history = true;
     host_.store_.history.records["T1"] = two_versions("T1");

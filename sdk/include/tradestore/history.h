@@ -51,6 +51,9 @@ class TradeHistory {
   public:
     virtual ~TradeHistory() = default;
     virtual std::vector<HistoryRecord> history(const HistoryQuery& query) = 0;
+    // The trade as recorded at `at`: its last version recorded at or before it (a DELETE
+    // when it had been deleted then), or nullopt when none was.
+    virtual std::optional<HistoryRecord> version_at(const std::string& trade_id, Timestamp at) = 0;
 };
 
 }  // namespace tradestore
