@@ -19,16 +19,18 @@ ZonedBusinessClock::ZonedBusinessClock(const std::string& time_zone, std::chrono
 }
 
 Date ZonedBusinessClock::business_date_at(std::chrono::system_clock::time_point instant) const {
+    return business_date_at(std::chrono::floor<std::chrono::microseconds>(instant));
+}
+
+// In microseconds throughout: a system_clock::time_point (nanoseconds) ends in 2262, and an
+// as_of may name any instant up to 9999.
+Date ZonedBusinessClock::business_date_at(Timestamp instant) const {
     const auto local = zone_->to_local(instant);
     const auto local_day = date::floor<date::days>(local);
     const Date calendar_date{local_day.time_since_epoch()};
     // From the roll-over time on, the desk is already in the next business day.
     if (rollover_.count() > 0 && local - local_day >= rollover_) return calendar_date + date::days{1};
     return calendar_date;
-}
-
-Date ZonedBusinessClock::business_date_at(Timestamp instant) const {
-    return business_date_at(std::chrono::system_clock::time_point{instant});
 }
 
 Timestamp ZonedBusinessClock::end_of_business_day(Date day) const {

@@ -65,6 +65,16 @@ TEST(BusinessClock, ARollOverInADstGapEndsTheDayWhenTheClocksJump) {
     EXPECT_EQ(desk.end_of_business_day(sys_days{year{2026} / 3 / 8}), utc_micros(2026, 3, 8, 7, 0));
 }
 
+// An as_of may name any instant up to 9999, past where nanosecond time points end (2262).
+TEST(BusinessClock, InstantsFarInTheFutureHaveTheirBusinessDate) {
+    const Timestamp far = Timestamp{sys_days{year{2500} / 3 / 17}} + hours{3} + minutes{23};
+    EXPECT_EQ(ZonedBusinessClock("UTC", minutes{0}).business_date_at(far),
+              sys_days{year{2500} / 3 / 17});
+    ZonedBusinessClock desk("America/New_York", hours{17});
+    const Date last = sys_days{year{9999} / 12 / 30};
+    EXPECT_EQ(desk.business_date_at(desk.end_of_business_day(last)), last + days{1});
+}
+
 TEST(BusinessClock, FixedDateWinsOverTheClock) {
     ZonedBusinessClock clock("UTC", minutes{0}, sys_days{year{2020} / 5 / 20});
     EXPECT_EQ(clock.today(), sys_days{year{2020} / 5 / 20});
