@@ -9,6 +9,15 @@
 namespace tradestore::kernel {
 
 namespace {
+
+// A name that stays a file name in plugin_dir: "/x" or "../x" would load a file elsewhere.
+bool is_plugin_name(std::string_view name) {
+    if (name.empty() || name.front() == '.') return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || c == '.';
+    });
+}
 constexpr std::string_view kKernelSection = "kernel";
 constexpr std::string_view kPluginSectionPrefix = "plugin.";
 }  // namespace
@@ -175,6 +184,14 @@ DeploymentPlan plan_deployment(const ConfigFile& file, const PluginOpener& open)
             continue;
         }
         seen.push_back(name);
+        if (!is_plugin_name(name)) {
+            problems.push_back(
+                {file.path, plugins_line, kernel_name, "plugins",
+                 "'" + name +
+                     "' is not a plugin name (letters, digits, '-', '_' "
+                     "and '.', not first): a plugin is found by name in plugin_dir"});
+            continue;
+        }
         std::shared_ptr<LoadedPlugin> plugin;
         try {
             plugin = open(plugin_path(plan.kernel.plugin_dir, name));

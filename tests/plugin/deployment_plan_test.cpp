@@ -76,6 +76,20 @@ TEST(DeploymentPlan, UnknownPluginIsNamedWithItsFile) {
                                "/no-such-plugin.so: file not found");
 }
 
+// A name is looked up in plugin_dir: one that would leave it (an absolute path, "..") is refused
+// before any file is opened, even where such a file exists.
+TEST(DeploymentPlan, APluginNameThatIsAPathIsRefused) {
+    const std::string real = std::string(PLUGIN_DIR) + "/sqlite-store";
+    for (const std::string& name : {real, std::string("../") + "sqlite-store", std::string(".x")}) {
+        auto problems = plan_problems(kHeader + "plugins = " + name + ", trade-rules\n");
+        ASSERT_FALSE(problems.empty()) << name;
+        EXPECT_EQ(problems[0], "d.ini:3: [kernel] plugins: '" + name +
+                                   "' is not a plugin name (letters, digits, '-', '_' and '.', "
+                                   "not first): a plugin is found by name in plugin_dir")
+            << name;
+    }
+}
+
 TEST(DeploymentPlan, UnknownKeyInAPluginSectionGetsAHint) {
     auto problems = plan_problems(kHeader +
                                   "plugins = trade-rules, expiry-scheduler\n"
