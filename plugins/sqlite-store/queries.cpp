@@ -30,6 +30,13 @@ std::string insert_audit(int rows) {
 
 }  // namespace
 
+// A version entry of audit_log as HistoryByTrade and HistoryAt select it (history_column in
+// queries.h). A macro, so that each query stays one string literal.
+#define VERSION_ENTRIES_SELECT                                                                 \
+    "SELECT trade_id, CASE WHEN action IN ('DELETE', 'EXPIRE') THEN stored_version ELSE "     \
+    "received_version END, counter_party_id, book_id, maturity_date, created_date, expired, " \
+    "recorded_at, action, stored_version, source, reference, business_date FROM audit_log "
+
 std::string_view sql(Query query) {
     // Dates are 'YYYY-MM-DD' text, so text comparison is date comparison. Timestamps are
     // INTEGER microseconds since 1970-01-01T00:00:00Z (see schema.cpp).
@@ -140,18 +147,12 @@ std::string_view sql(Query query) {
             // ?1 trade_id, ?2 from, ?3 to (microseconds, inclusive), ?4 limit, ?5 skip. The
             // trade's version entries in id order, which is recorded_at order: a range of
             // audit_log_trade_id (trade_id, id), no sort (EXPLAIN QUERY PLAN in README.md).
-            return "SELECT trade_id, CASE WHEN action IN ('DELETE', 'EXPIRE') THEN "
-                   "stored_version ELSE received_version END, counter_party_id, book_id, "
-                   "maturity_date, created_date, expired, recorded_at, action, stored_version, "
-                   "source, reference, business_date FROM audit_log WHERE trade_id = ?1 AND "
+            return VERSION_ENTRIES_SELECT "WHERE trade_id = ?1 AND "
                    "recorded_at BETWEEN ?2 AND ?3 ORDER BY id LIMIT ?4 OFFSET ?5";
         case Query::HistoryAt:
             // ?1 trade_id, ?2 an instant (microseconds): the trade's last version entry
             // recorded at or before it, the range of audit_log_trade_id walked backwards.
-            return "SELECT trade_id, CASE WHEN action IN ('DELETE', 'EXPIRE') THEN "
-                   "stored_version ELSE received_version END, counter_party_id, book_id, "
-                   "maturity_date, created_date, expired, recorded_at, action, stored_version, "
-                   "source, reference, business_date FROM audit_log WHERE trade_id = ?1 AND "
+            return VERSION_ENTRIES_SELECT "WHERE trade_id = ?1 AND "
                    "recorded_at <= ?2 ORDER BY id DESC LIMIT 1";
         case Query::SelectPosition:
             return "SELECT \"offset\" FROM source_positions "
