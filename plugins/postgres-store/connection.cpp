@@ -240,10 +240,11 @@ pg_result* Connection::next_result(Clock::time_point until) {
     return result;
 }
 
-std::vector<Result> Connection::pipeline(std::span<const Step> steps) {
+std::vector<Result> Connection::pipeline(std::span<const Step> steps,
+                                         std::optional<Clock::time_point> give_up_at) {
     using Owned = std::unique_ptr<pg_result, ResultDeleter>;
     if (broken_) connection_lost("reuse of a broken connection");
-    const Clock::time_point until = deadline();
+    const Clock::time_point until = give_up_at ? std::min(*give_up_at, deadline()) : deadline();
     if (PQenterPipelineMode(conn_) != 1) connection_lost("enter pipeline mode");
 
     std::vector<bool> prepare_sent(steps.size(), false);
@@ -325,9 +326,10 @@ std::vector<Result> Connection::pipeline(std::span<const Step> steps) {
     return results;
 }
 
-Result Connection::run(Query query, const Params& params) {
+Result Connection::run(Query query, const Params& params,
+                       std::optional<Clock::time_point> give_up_at) {
     const Step step{query, &params};
-    return std::move(pipeline(std::span<const Step>(&step, 1)).front());
+    return std::move(pipeline(std::span<const Step>(&step, 1), give_up_at).front());
 }
 
 Result Connection::execute(const char* sql_text) {

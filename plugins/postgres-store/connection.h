@@ -126,9 +126,13 @@ class Connection {
     // per statement. Each query is prepared on first use on this connection, inside the
     // same pipeline. If a statement fails, the ones after it do not run and the first error
     // is thrown once the whole pipeline has been read.
-    std::vector<Result> pipeline(std::span<const Step> steps);
+    // `give_up_at`, when set, replaces the usual deadline (statement_timeout plus
+    // connect_timeout from now) if it is earlier.
+    std::vector<Result> pipeline(std::span<const Step> steps,
+                                 std::optional<Clock::time_point> give_up_at = std::nullopt);
     // One prepared statement on its own.
-    Result run(Query query, const Params& params);
+    Result run(Query query, const Params& params,
+               std::optional<Clock::time_point> give_up_at = std::nullopt);
     // One or more SQL statements without parameters (simple query protocol): schema,
     // session settings, transaction control. Returns the last statement's result.
     Result execute(const char* sql);

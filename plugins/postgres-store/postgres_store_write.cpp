@@ -288,6 +288,9 @@ std::vector<ItemResult> PostgresStore::apply(const Batch& batch, std::span<const
 PostgresStore::CommitOutcome PostgresStore::commit_outcome(const ApplyAttempt& attempt) {
     using std::chrono::milliseconds;
     const pg::Clock::time_point until = pg::Clock::now() + options_.commit_outcome_timeout;
+    // An attempt begun within the budget may finish one connect_timeout after it, never later:
+    // a question in flight when the link stalls must not wait out a whole statement_timeout.
+    const pg::Clock::time_point give_up_at = until + options_.pool.connection.connect_timeout;
     Params params;
     params.text(attempt.xid);
     milliseconds pause{20};
@@ -296,7 +299,7 @@ PostgresStore::CommitOutcome PostgresStore::commit_outcome(const ApplyAttempt& a
     for (;;) {
         try {
             if (!db || db->broken()) db.emplace(options_.pool.connection);
-            const pg::Result status = db->run(Query::TransactionStatus, params);
+            const pg::Result status = db->run(Query::TransactionStatus, params, give_up_at);
             const bool restarted = status.text(0, 1) != attempt.server_started;
             switch (pg::commit_verdict(status.text(0, 0), restarted)) {
                 case pg::CommitVerdict::Committed:
@@ -305,7 +308,8 @@ PostgresStore::CommitOutcome PostgresStore::commit_outcome(const ApplyAttempt& a
                     return CommitOutcome::Aborted;
                 case pg::CommitVerdict::CheckEvidence:
                     if (!attempt.evidence) return CommitOutcome::Unknown;
-                    return db->run(Query::AuditEvidence, *attempt.evidence).integer(0, 0) > 0
+                    return db->run(Query::AuditEvidence, *attempt.evidence, give_up_at)
+                                       .integer(0, 0) > 0
                                ? CommitOutcome::Committed
                                : CommitOutcome::Aborted;
                 case pg::CommitVerdict::Unknown:

@@ -178,7 +178,9 @@ def main():
     parser.add_argument("--control-file")
     args = parser.parse_args()
 
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    # SIGTERM keeps its default action: a Python handler runs only once the main thread,
+    # blocked in accept(), gets the signal, and the kernel may hand it to a session thread.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     listener = socket.create_server(args.listen)
     print(f"listening {listener.getsockname()[1]}", flush=True)
     serve(listener, args.upstream, CommitCounter(args.cut_every, args.control_file))

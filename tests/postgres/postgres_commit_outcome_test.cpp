@@ -22,6 +22,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "connection.h"
 #include "pg_test_support.h"
 #include "trade_rules.h"
 
@@ -384,6 +385,27 @@ TEST_F(PostgresCommitOutcome, AnOutcomeThatCannotBeLearnedInTimeIsReportedAsUnkn
     for (const ItemResult& result : results) EXPECT_TRUE(result.skipped_as_replay);
     EXPECT_EQ(raw.scalar("SELECT count(*) FROM audit_log"), audited);
     EXPECT_EQ(store.position("kafka", "trades", 0), offset - 1);
+}
+
+// The question about a cut COMMIT is bounded by the budget, even when the link stalls with
+// the question in flight (the proxy stopped after the connection was made): the deadline of
+// that one statement is the caller's, not statement_timeout plus connect_timeout (12 s here).
+TEST_F(PostgresCommitOutcome, AStatementGivesUpAtTheCallersDeadlineWhenTheLinkStalls) {
+    plugins::PostgresStoreOptions options = proxied_options();
+    plugins::pg::Connection connection(options.pool.connection);
+    const plugins::pg::Params none;
+    connection.run(plugins::pg::Query::Ping,
+                   none);  // prepared and answered while the proxy forwards
+    cutter_->pause();
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_THROW(
+        connection.run(plugins::pg::Query::Ping, none, start + std::chrono::milliseconds{300}),
+        plugins::pg::Unavailable);
+    const auto took = std::chrono::steady_clock::now() - start;
+    cutter_->resume();
+    EXPECT_GE(took, std::chrono::milliseconds{300});
+    EXPECT_LT(took, std::chrono::seconds{5}) << "waited for statement_timeout instead";
+    EXPECT_TRUE(connection.broken());
 }
 
 // The server restarts between the cut COMMIT and the question. A transaction id that never
