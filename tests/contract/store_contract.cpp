@@ -1135,6 +1135,97 @@ TEST_P(StoreContractTest, HistoryPagesAndFiltersOnRecordedAt) {
                 IsEmpty());
 }
 
+// Snapshots of all trades and of a book as of any instant are, per trade, its last history
+// row recorded at or before it (none when that is a DELETE), the oracle folding each trade's
+// own history. Trades move between books, one twice within a batch, one is deleted while in
+// a book and comes back in another, one is expired: checked at every recorded_at, just before
+// each, before everything and after, and again after reopening.
+TEST_P(StoreContractTest, SnapshotsAsOfAnyInstantFoldEachTradesHistory) {
+    ASSERT_NE(store().trade_history(), nullptr);
+    const Date earlier = kToday - days{10};
+    const auto maturity = kToday + days{30};
+    std::int64_t offset = 0;
+    const auto batch = [&](std::vector<Trade> trades) {
+        std::vector<Candidate> candidates;
+        for (Trade& t : trades) {
+            candidates.push_back(
+                candidate(std::move(t), "kafka", "trades/0/" + std::to_string(offset)));
+            candidates.back().origin = {"trades", 0, offset++};
+        }
+        return apply(std::move(candidates), earlier);
+    };
+    batch({trade("A", 1, maturity, "B1"), trade("B", 1, maturity, "B1"),
+           trade("C", 1, maturity, "B2"), trade("E", 1, kToday - days{1}, "B2")});
+    batch({trade("A", 2, maturity, "B2"), trade("D", 1, maturity, "B1")});
+    ASSERT_TRUE(store().remove("B", "rest", "del-B"));
+    const auto moved = batch({trade("C", 1, maturity, "B1", "CP-9"), trade("A", 1, maturity, "B3"),
+                              trade("B", 2, maturity, "B2")});
+    ASSERT_EQ(moved[0].outcome, Outcome::Replaced);
+    ASSERT_EQ(moved[1].outcome, Outcome::Rejected);  // adds no history
+    ASSERT_EQ(moved[2].outcome, Outcome::Created);   // back, in another book
+    batch({trade("A", 3, maturity, "B3"), trade("A", 4, maturity, "B1")});
+    ASSERT_EQ(store().expire(kToday, "job"), 1);
+
+    const std::vector<std::string> ids{"A", "B", "C", "D", "E"};
+    std::map<std::string, std::vector<HistoryRecord>> histories;
+    std::set<Timestamp> instants{Timestamp{}};
+    for (const std::string& id : ids) {
+        histories[id] = history_of(store(), id);
+        for (const HistoryRecord& record : histories[id]) {
+            instants.insert(record.recorded_at);
+            instants.insert(record.recorded_at - std::chrono::microseconds{1});
+        }
+    }
+    ASSERT_EQ(histories["A"].size(), 4u);
+    ASSERT_EQ(histories["B"].size(), 3u);
+    instants.insert(*instants.rbegin() + std::chrono::hours{24});
+    const auto folded = [&](Timestamp at) {
+        std::vector<HistoryRecord> out;
+        for (const std::string& id : ids) {  // already in trade id order
+            const HistoryRecord* last = nullptr;
+            for (const HistoryRecord& record : histories[id]) {
+                if (record.recorded_at <= at) last = &record;
+            }
+            if (last != nullptr && last->action != AuditAction::Delete) out.push_back(*last);
+        }
+        return out;
+    };
+    const auto in_book = [](std::vector<HistoryRecord> records, const std::string& book) {
+        std::erase_if(records, [&](const HistoryRecord& r) { return r.trade.book_id != book; });
+        return records;
+    };
+    const auto check = [&](TradeHistory& history) {
+        for (const Timestamp at : instants) {
+            const std::vector<HistoryRecord> expected = folded(at);
+            const auto where = "as of " + std::to_string(at.time_since_epoch().count());
+            EXPECT_EQ(history.trades_at(at, 0, 100), expected) << where;
+            const std::size_t first = std::min<std::size_t>(1, expected.size());
+            const std::size_t end = std::min<std::size_t>(3, expected.size());
+            EXPECT_EQ(history.trades_at(at, 1, 2),
+                      std::vector<HistoryRecord>(expected.begin() + first, expected.begin() + end))
+                << where;
+            for (const std::string book : {"B1", "B2", "B3", "nope"}) {
+                EXPECT_EQ(history.book_at(book, at), in_book(expected, book)) << where << book;
+            }
+        }
+    };
+    check(*store().trade_history());
+    // The oracle is not vacuous: just before B's delete, B1 held B and D, B2 held A, C and E.
+    const auto ids_of = [](const std::vector<HistoryRecord>& records) {
+        std::vector<std::string> out;
+        for (const HistoryRecord& r : records) out.push_back(r.trade.trade_id);
+        return out;
+    };
+    const Timestamp before_delete = histories["B"][1].recorded_at - std::chrono::microseconds{1};
+    EXPECT_THAT(ids_of(store().trade_history()->book_at("B1", before_delete)),
+                ElementsAre("B", "D"));
+    EXPECT_THAT(ids_of(store().trade_history()->book_at("B2", before_delete)),
+                ElementsAre("A", "C", "E"));
+    reopen();
+    ASSERT_NE(store().trade_history(), nullptr);
+    check(*store().trade_history());
+}
+
 // ---- durability ----------------------------------------------------------------------------
 
 TEST_P(StoreContractTest, ReopeningKeepsEverything) {

@@ -54,6 +54,13 @@ class TradeHistory {
     // The trade as recorded at `at`: its last version recorded at or before it (a DELETE
     // when it had been deleted then), or nullopt when none was.
     virtual std::optional<HistoryRecord> version_at(const std::string& trade_id, Timestamp at) = 0;
+    // Every trade as recorded at `at` (each one's version_at), in trade id order, paged by
+    // skip and limit; trades deleted then, or not created yet, are absent.
+    virtual std::vector<HistoryRecord> trades_at(Timestamp at, std::int64_t skip,
+                                                 std::int64_t limit) = 0;
+    // The trades whose version recorded at `at` was in `book_id` (not deleted), in trade id
+    // order: a trade that moved into the book later, or out of it before, is absent.
+    virtual std::vector<HistoryRecord> book_at(const std::string& book_id, Timestamp at) = 0;
 };
 
 }  // namespace tradestore
