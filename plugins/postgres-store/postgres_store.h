@@ -114,6 +114,9 @@ class PostgresStore final : public Store, public TradeHistory {
     TradeHistory* trade_history() override { return this; }
     std::vector<HistoryRecord> history(const HistoryQuery& query) override;
     std::optional<HistoryRecord> version_at(const std::string& trade_id, Timestamp at) override;
+    std::vector<HistoryRecord> trades_at(Timestamp at, std::int64_t skip,
+                                         std::int64_t limit) override;
+    std::vector<HistoryRecord> book_at(const std::string& book_id, Timestamp at) override;
 
     // Connections open now (for tests and diagnostics).
     std::size_t open_connections() const { return pool_.open_connections(); }

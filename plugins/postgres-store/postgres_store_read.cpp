@@ -98,6 +98,17 @@ std::vector<AuditEntry> PostgresStore::audit(const AuditQuery& query) {
     });
 }
 
+namespace {
+
+std::vector<HistoryRecord> history_records(const pg::Result& result) {
+    std::vector<HistoryRecord> records;
+    records.reserve(static_cast<std::size_t>(result.rows()));
+    for (int row = 0; row < result.rows(); ++row) records.push_back(pg::read_history(result, row));
+    return records;
+}
+
+}  // namespace
+
 std::vector<HistoryRecord> PostgresStore::history(const HistoryQuery& query) {
     if (query.limit <= 0) return {};
     Params params;
@@ -110,15 +121,23 @@ std::vector<HistoryRecord> PostgresStore::history(const HistoryQuery& query) {
         }
     }
     params.integer(query.limit).integer(std::max<std::int64_t>(query.skip, 0));
-    return read([&](pg::Connection& db) {
-        const pg::Result result = db.run(Query::HistoryByTrade, params);
-        std::vector<HistoryRecord> records;
-        records.reserve(static_cast<std::size_t>(result.rows()));
-        for (int row = 0; row < result.rows(); ++row) {
-            records.push_back(pg::read_history(result, row));
-        }
-        return records;
-    });
+    return read(
+        [&](pg::Connection& db) { return history_records(db.run(Query::HistoryByTrade, params)); });
+}
+
+std::vector<HistoryRecord> PostgresStore::trades_at(Timestamp at, std::int64_t skip,
+                                                    std::int64_t limit) {
+    if (limit <= 0) return {};
+    Params params;
+    params.integer(pg::to_micros(at)).integer(limit).integer(std::max<std::int64_t>(skip, 0));
+    return read(
+        [&](pg::Connection& db) { return history_records(db.run(Query::TradesAt, params)); });
+}
+
+std::vector<HistoryRecord> PostgresStore::book_at(const std::string& book_id, Timestamp at) {
+    Params params;
+    params.text(book_id).integer(pg::to_micros(at));
+    return read([&](pg::Connection& db) { return history_records(db.run(Query::BookAt, params)); });
 }
 
 std::optional<HistoryRecord> PostgresStore::version_at(const std::string& trade_id, Timestamp at) {

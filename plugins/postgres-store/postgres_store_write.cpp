@@ -162,6 +162,15 @@ class PlanWrites {
             audit_ = audit_params(plan.audit, now_micros, business_date);
             steps_.push_back({Query::InsertAudit, &audit_});
         }
+        if (!plan.departures.empty()) {
+            ArrayLiteral books, ids;
+            for (const BookDeparture& departure : plan.departures) {
+                books.add(departure.book_id);
+                ids.add(departure.trade_id);
+            }
+            departures_.text(books.take()).text(ids.take());
+            steps_.push_back({Query::InsertDepartures, &departures_});
+        }
         if (!plan.positions.empty()) {
             positions_ = position_params(plan.positions);
             steps_.push_back({Query::UpsertPositions, &positions_});
@@ -178,6 +187,7 @@ class PlanWrites {
     Params trades_[2];
     Params tombstones_;
     Params audit_;
+    Params departures_;
     Params positions_;
     std::vector<Step> steps_;
 };

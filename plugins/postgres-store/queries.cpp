@@ -131,6 +131,12 @@ const char* sql(Query query) {
                    "AS u(id, action, status, codes, message, received, stored, source, "
                    "reference, at, cp, b, m, c, n) "
                    "ORDER BY u.n";
+        case Query::InsertDepartures:
+            // $1 book ids, $2 trade ids: the books trades left in this batch (BookDeparture);
+            // sent only when a book changed.
+            return "INSERT INTO book_departures (book_id, trade_id) "
+                   "SELECT u.b, u.t FROM unnest($1::text[], $2::text[]) AS u(b, t) "
+                   "ORDER BY 1, 2 ON CONFLICT DO NOTHING";
         case Query::UpsertPositions:
             // One row per (source, stream, partition), in key order; never moves back.
             return "INSERT INTO source_positions (source, stream, \"partition\", \"offset\") "
@@ -167,7 +173,9 @@ const char* sql(Query query) {
                    "NULL, d.version, $2::text, $3::text, "
                    "TIMESTAMPTZ 'epoch' + $4::bigint * INTERVAL '1 microsecond', at.ts, "
                    "d.counter_party_id, d.book_id, d.maturity_date, d.created_date, d.expired, "
-                   "DATE '1970-01-01' + $5::int FROM deleted d JOIN at USING (trade_id)) "
+                   "DATE '1970-01-01' + $5::int FROM deleted d JOIN at USING (trade_id)), "
+                   "departure AS (INSERT INTO book_departures (book_id, trade_id) "
+                   "SELECT book_id, trade_id FROM deleted ON CONFLICT DO NOTHING) "
                    "SELECT version FROM deleted";
 
         case Query::Expire:
@@ -319,22 +327,46 @@ const char* sql(Query query) {
             return "SELECT count(*) FROM audit_log WHERE trade_id = $1::text";
         case Query::HistoryByTrade:
             // $1 trade id, $2/$3 from/to (micros, inclusive; NULL: open), $4 limit, $5 skip.
-            // The trade's version entries, oldest first: a range on audit_log_trade_id (id
-            // order is recorded_at order within a trade: its writers hold its lock in turn).
+            // The trade's version entries, oldest first: a range on audit_log_trade_recorded
+            // (recorded_at increases strictly within a trade).
             return VERSION_ENTRIES_SELECT
                 "WHERE trade_id = $1::text AND recorded_at IS NOT NULL "
                 "AND recorded_at >= coalesce(TIMESTAMPTZ 'epoch' + $2::bigint * "
                 "INTERVAL '1 microsecond', '-infinity') "
                 "AND recorded_at <= coalesce(TIMESTAMPTZ 'epoch' + $3::bigint * "
                 "INTERVAL '1 microsecond', 'infinity') "
-                "ORDER BY id LIMIT $4::bigint OFFSET $5::bigint";
+                "ORDER BY recorded_at LIMIT $4::bigint OFFSET $5::bigint";
         case Query::HistoryAt:
             // $1 trade id, $2 an instant (micros): the trade's last version entry recorded at
-            // or before it, audit_log_trade_id's range walked backwards.
+            // or before it, one probe of audit_log_trade_recorded.
             return VERSION_ENTRIES_SELECT
                 "WHERE trade_id = $1::text AND recorded_at <= "
                 "TIMESTAMPTZ 'epoch' + $2::bigint * INTERVAL '1 microsecond' "
-                "ORDER BY id DESC LIMIT 1";
+                "ORDER BY recorded_at DESC LIMIT 1";
+        case Query::TradesAt:
+            // $1 an instant (micros), $2 limit, $3 skip. Every trade ever stored is in trades
+            // or trade_tombstones (never both): walked in trade id order (a merge of the two
+            // primary keys), each one's version then found by HistoryAt's probe, deleted or
+            // not yet created ones left out. A page costs skip + limit probes.
+            return "SELECT v.* FROM (SELECT trade_id FROM trades UNION ALL "
+                   "SELECT trade_id FROM trade_tombstones) c "
+                   "CROSS JOIN LATERAL (" VERSION_ENTRIES_SELECT
+                   "WHERE trade_id = c.trade_id AND recorded_at <= "
+                   "TIMESTAMPTZ 'epoch' + $1::bigint * INTERVAL '1 microsecond' "
+                   "ORDER BY recorded_at DESC LIMIT 1) v "
+                   "WHERE v.action <> 'DELETE' ORDER BY c.trade_id "
+                   "LIMIT $2::bigint OFFSET $3::bigint";
+        case Query::BookAt:
+            // $1 book id, $2 an instant (micros). The trades that were ever in the book are
+            // those in it now and those that left it (book_departures); each one's version
+            // then, kept when it was in the book and not deleted.
+            return "SELECT v.* FROM (SELECT trade_id FROM trades WHERE book_id = $1::text "
+                   "UNION SELECT trade_id FROM book_departures WHERE book_id = $1::text) c "
+                   "CROSS JOIN LATERAL (" VERSION_ENTRIES_SELECT
+                   "WHERE trade_id = c.trade_id AND recorded_at <= "
+                   "TIMESTAMPTZ 'epoch' + $2::bigint * INTERVAL '1 microsecond' "
+                   "ORDER BY recorded_at DESC LIMIT 1) v "
+                   "WHERE v.book_id = $1::text AND v.action <> 'DELETE' ORDER BY c.trade_id";
         case Query::SelectPosition:
             // A row with a negative offset was created to be locked: nothing applied yet.
             return "SELECT \"offset\" FROM source_positions "
@@ -377,6 +409,7 @@ const char* label(Query query) {
         "UpsertTrades",
         "DeleteTombstones",
         "InsertAudit",
+        "InsertDepartures",
         "UpsertPositions",
         "LockKey",
         "DeleteTrade",
@@ -404,6 +437,8 @@ const char* label(Query query) {
         "AuditCountByTrade",
         "HistoryByTrade",
         "HistoryAt",
+        "TradesAt",
+        "BookAt",
         "SelectPosition",
         "Ping",
         "TransactionStatus",

@@ -21,6 +21,7 @@ enum class Query : std::uint8_t {
     UpsertTrades,
     DeleteTombstones,
     InsertAudit,
+    InsertDepartures,
     UpsertPositions,
     // remove
     LockKey,
@@ -55,6 +56,8 @@ enum class Query : std::uint8_t {
     AuditCountByTrade,
     HistoryByTrade,
     HistoryAt,
+    TradesAt,
+    BookAt,
     SelectPosition,
     Ping,
     // after a connection lost during COMMIT

@@ -273,6 +273,33 @@ END $pin$;
 INSERT INTO schema_version (version) VALUES (6);
 )sql";
 
+// Version 7: snapshots as of an instant (TradeHistory::trades_at and book_at). A trade's
+// version at an instant is one probe of an index on (trade_id, recorded_at): it replaces
+// audit_log_trade_id (trade_id, id), so there is still one index entry per audit row (the
+// audit of one trade, in id order, now sorts that trade's entries). A book's trades at an
+// instant are those in it now and those that left it: book_departures lists every book a
+// trade left (a move to another book, a delete), written only then, so an ingest that keeps
+// books writes nothing more. It starts with every (book, trade) of the history so far that the
+// trades table no longer shows; more than the departures is harmless, as each trade's version
+// at the instant decides.
+constexpr const char* kSchemaV7 = R"sql(
+CREATE TABLE book_departures (
+    book_id  TEXT COLLATE "C" NOT NULL,
+    trade_id TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (book_id, trade_id)
+);
+INSERT INTO book_departures (book_id, trade_id)
+SELECT DISTINCT a.book_id, a.trade_id
+FROM audit_log a LEFT JOIN trades t ON t.trade_id = a.trade_id
+WHERE a.recorded_at IS NOT NULL AND (t.trade_id IS NULL OR t.book_id <> a.book_id);
+CREATE INDEX audit_log_trade_recorded ON audit_log (trade_id, recorded_at, id);
+DO $drop$ BEGIN
+    EXECUTE format('DROP INDEX IF EXISTS %I.audit_log_trade_id', current_schema());
+END $drop$;
+
+INSERT INTO schema_version (version) VALUES (7);
+)sql";
+
 // What the writer role may do (see secure_for_writer): %1$I is the schema, %2$I the writer,
 // a role other than the schema's owner. No DDL, no UPDATE of audit rows but the outbox
 // marker, no DELETE of audit rows or events at all (retention goes through the prune_shipped_*
@@ -285,6 +312,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON trades, trade_tombstones TO %2$I;
 GRANT SELECT, INSERT, UPDATE ON source_positions TO %2$I;
 GRANT SELECT, INSERT, DELETE ON job_runs TO %2$I;
 GRANT SELECT, INSERT ON audit_log TO %2$I;
+GRANT SELECT, INSERT ON book_departures TO %2$I;
 GRANT UPDATE (shipped) ON audit_log TO %2$I;
 GRANT USAGE ON SEQUENCE audit_log_id_seq TO %2$I;
 GRANT EXECUTE ON FUNCTION prune_shipped_audit(TIMESTAMPTZ, BIGINT) TO %2$I;
@@ -323,7 +351,8 @@ void migrate(Connection& connection) {
         if (current < 4) connection.execute(kSchemaV4);
         if (current < 5) connection.execute(kSchemaV5);
         if (current < 6) connection.execute(kSchemaV6);
-        // Later versions: if (current < 7) connection.execute(kSchemaV7); ...
+        if (current < 7) connection.execute(kSchemaV7);
+        // Later versions: if (current < 8) connection.execute(kSchemaV8); ...
         connection.execute("COMMIT");
     } catch (...) {
         connection.rollback_quietly();

@@ -265,12 +265,13 @@ TEST_F(HardenedAudit, AVersionOneSchemaIsMigrated) {
         "ALTER TABLE audit_log DROP COLUMN recorded_at, DROP COLUMN counter_party_id, "
         "DROP COLUMN book_id, DROP COLUMN maturity_date, DROP COLUMN created_date, "
         "DROP COLUMN expired, DROP COLUMN business_date; DROP TABLE idempotency_keys; "
+        "DROP TABLE book_departures; "
         "DROP FUNCTION prune_shipped_events(timestamptz, bigint); DROP TABLE event_outbox; "
         "DROP FUNCTION prune_shipped_audit(timestamptz, bigint); "
         "DROP TABLE audit_retention; DELETE FROM schema_version WHERE version >= 2");
     plugins::PostgresStore second(hardened(0));
     ASSERT_NO_THROW(second.open());
-    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "6");
+    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "7");
     EXPECT_EQ(second.audit_count(std::nullopt), 1);
     second.mark_audit_shipped({second.unshipped_audit(10).at(0).id});
     EXPECT_EQ(second.prune_shipped_audit(Timestamp::max()), 1);
@@ -300,11 +301,12 @@ TEST_F(HardenedAudit, AVersionTwoSchemaGainsTheEventOutbox) {
         "ALTER TABLE audit_log DROP COLUMN recorded_at, DROP COLUMN counter_party_id, "
         "DROP COLUMN book_id, DROP COLUMN maturity_date, DROP COLUMN created_date, "
         "DROP COLUMN expired, DROP COLUMN business_date; DROP TABLE idempotency_keys; "
+        "DROP TABLE book_departures; "
         "DROP FUNCTION prune_shipped_events(timestamptz, bigint); DROP TABLE event_outbox; "
         "DELETE FROM schema_version WHERE version >= 3");
     plugins::PostgresStore second(hardened(0));
     ASSERT_NO_THROW(second.open());
-    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "6");
+    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "7");
     EXPECT_EQ(second.audit_count(std::nullopt), 1);
     second.append_events({started("STARTED:v2")});
     ASSERT_EQ(second.unshipped_events(10).size(), 1U);

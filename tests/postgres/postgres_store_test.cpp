@@ -68,7 +68,7 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
     auto store = open_store();
     EXPECT_EQ(
         raw_.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"),
-        "1,2,3,4,5,6");
+        "1,2,3,4,5,6,7");
     EXPECT_EQ(raw_.scalar("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
                           "WHERE schemaname = $1 AND tablename = 'idempotency_keys'",
                           {env_.schema()}),
@@ -102,7 +102,7 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
     }
     EXPECT_THAT(audit_indexes,
                 ElementsAre("audit_log_pkey btree", "audit_log_prunable btree",
-                            "audit_log_trade_id btree", "audit_log_unshipped btree"));
+                            "audit_log_trade_recorded btree", "audit_log_unshipped btree"));
     EXPECT_EQ(raw_.scalar("SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND "
                           "indexname = 'trades_book_expired_maturity'",
                           {env_.schema()}),
@@ -127,9 +127,9 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
     EXPECT_EQ(raw_.scalar("SELECT count(*) FROM information_schema.tables WHERE "
                           "table_schema = $1 AND table_name IN ('trades', 'audit_log', "
                           "'trade_tombstones', 'source_positions', 'job_runs', "
-                          "'schema_version', 'event_outbox')",
+                          "'schema_version', 'event_outbox', 'book_departures')",
                           {env_.schema()}),
-              "7");
+              "8");
     // History: version entries of audit_log, with the trade's columns, and no index of its own.
     EXPECT_EQ(raw_.scalar("SELECT string_agg(column_name || ' ' || data_type, ',' ORDER BY "
                           "ordinal_position) FROM information_schema.columns WHERE "
@@ -160,7 +160,7 @@ TEST_F(PostgresStoreTest, ConcurrentOpensOfAnEmptyDatabaseDoNotRace) {
     }
     go.set_value();
     for (auto& result : opened) EXPECT_EQ(result.get(), "");
-    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "6");
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "7");
     for (int i = 0; i < kStores; ++i) {
         const auto results = apply(*stores[static_cast<std::size_t>(i)],
                                    batch_of({make_trade("T" + std::to_string(i), 1)}));
@@ -199,10 +199,10 @@ TEST_F(PostgresStoreTest, AVersionFourSchemaLosesTheRedundantIndexesAndKeepsItsR
         "CREATE INDEX audit_log_timestamp ON audit_log USING brin (\"timestamp\"); "
         "ALTER TABLE audit_log DROP COLUMN recorded_at, DROP COLUMN counter_party_id, "
         "DROP COLUMN book_id, DROP COLUMN maturity_date, DROP COLUMN created_date, "
-        "DROP COLUMN expired, DROP COLUMN business_date; "
+        "DROP COLUMN expired, DROP COLUMN business_date; DROP TABLE book_departures; "
         "DELETE FROM schema_version WHERE version >= 5");
     auto second = open_store();
-    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "6");
+    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "7");
     EXPECT_EQ(raw_.scalar("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
                           "WHERE schemaname = $1 AND tablename = 'trades'",
                           {env_.schema()}),
@@ -217,6 +217,41 @@ TEST_F(PostgresStoreTest, AVersionFourSchemaLosesTheRedundantIndexesAndKeepsItsR
     EXPECT_EQ(apply(*second, batch_of({make_trade("V4-A", 2, "BOOK-B")})).at(0).outcome,
               Outcome::Updated);
     EXPECT_EQ(second->list_by_book("BOOK-B", kToday).size(), 2U);
+}
+
+// A database of schema version 6 (history, no book_departures) learns at the upgrade which
+// books its trades left, from their history: a trade that moved and one that was deleted are
+// in their old book's snapshot before, and the audit of one trade is still in id order.
+TEST_F(PostgresStoreTest, AVersionSixSchemaFindsTheBooksItsTradesLeft) {
+    {
+        auto first = open_store();
+        apply(*first, batch_of({make_trade("M", 1, "OLD"), make_trade("D", 1, "OLD"),
+                                make_trade("S", 1, "OLD")}));
+        apply(*first, batch_of({make_trade("M", 2, "NEW")}));
+        ASSERT_TRUE(first->remove("D", "rest", "del-D"));
+    }
+    raw_.execute(
+        "DROP TABLE book_departures; "
+        "CREATE INDEX audit_log_trade_id ON audit_log (trade_id, id); "
+        "DROP INDEX audit_log_trade_recorded; DELETE FROM schema_version WHERE version >= 7");
+    auto second = open_store();
+    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "7");
+    EXPECT_EQ(raw_.scalar("SELECT string_agg(book_id || ':' || trade_id, ',' "
+                          "ORDER BY book_id, trade_id) FROM book_departures"),
+              "OLD:D,OLD:M");
+    ASSERT_NE(second->trade_history(), nullptr);
+    const auto m = contract::history_of(*second, "M");
+    ASSERT_EQ(m.size(), 2u);
+    const auto ids = [](const std::vector<HistoryRecord>& records) {
+        std::vector<std::string> out;
+        for (const HistoryRecord& r : records) out.push_back(r.trade.trade_id);
+        return out;
+    };
+    const Timestamp later = m[1].recorded_at + std::chrono::hours{1};
+    EXPECT_THAT(ids(second->trade_history()->book_at("OLD", m[0].recorded_at)),
+                ElementsAre("D", "M", "S"));
+    EXPECT_THAT(ids(second->trade_history()->book_at("OLD", later)), ElementsAre("S"));
+    EXPECT_THAT(ids(second->trade_history()->book_at("NEW", later)), ElementsAre("M"));
 }
 
 // The read queries that filter trades keep an index after version 5 dropped three: by book
@@ -241,7 +276,7 @@ TEST_F(PostgresStoreTest, TheReadQueriesUseTheIndexesThatRemain) {
     const std::string by_book = plan(plugins::pg::Query::ListTradesByBook, {"BOOK-7"});
     EXPECT_THAT(by_book, HasSubstr("trades_book_expired_maturity")) << by_book;
     EXPECT_THAT(by_book, ::testing::Not(HasSubstr("Seq Scan on trades"))) << by_book;
-    // A trade's history: its version entries through audit_log_trade_id, never a scan.
+    // A trade's history: its version entries through audit_log_trade_recorded, never a scan.
     raw_.execute(
         "INSERT INTO audit_log (trade_id, action, status, source, \"timestamp\", recorded_at, "
         "book_id) SELECT 'T' || (i % 5000), 'UPDATE', 'success', 'kafka', now(), now(), 'B' "
@@ -249,8 +284,25 @@ TEST_F(PostgresStoreTest, TheReadQueriesUseTheIndexesThatRemain) {
     raw_.execute("ANALYZE audit_log");
     const std::string history =
         plan(plugins::pg::Query::HistoryByTrade, {"T7", "0", "4000000000000000", "100", "0"});
-    EXPECT_THAT(history, HasSubstr("audit_log_trade_id")) << history;
+    EXPECT_THAT(history, HasSubstr("audit_log_trade_recorded")) << history;
     EXPECT_THAT(history, ::testing::Not(HasSubstr("Seq Scan"))) << history;
+    // As of an instant: one probe per trade, for one trade, a book or all of them; a book's
+    // trades come from trades' book index and book_departures, never from scanning the audit.
+    raw_.execute(
+        "INSERT INTO book_departures SELECT 'BOOK-' || (i % 500), 'T' || i "
+        "FROM generate_series(1, 5000) i");
+    raw_.execute("ANALYZE book_departures");
+    const std::string instant = "1800000000000000";
+    const std::string at = plan(plugins::pg::Query::HistoryAt, {"T7", instant});
+    EXPECT_THAT(at, HasSubstr("Index Scan Backward using audit_log_trade_recorded")) << at;
+    const std::string book_at = plan(plugins::pg::Query::BookAt, {"BOOK-7", instant});
+    EXPECT_THAT(book_at, HasSubstr("audit_log_trade_recorded")) << book_at;
+    EXPECT_THAT(book_at, HasSubstr("trades_book_expired_maturity")) << book_at;
+    EXPECT_THAT(book_at, HasSubstr("book_departures_pkey")) << book_at;
+    EXPECT_THAT(book_at, ::testing::Not(HasSubstr("Seq Scan"))) << book_at;
+    const std::string trades_at = plan(plugins::pg::Query::TradesAt, {instant, "100", "0"});
+    EXPECT_THAT(trades_at, HasSubstr("audit_log_trade_recorded")) << trades_at;
+    EXPECT_THAT(trades_at, ::testing::Not(HasSubstr("Seq Scan on audit_log"))) << trades_at;
     // Pruning (prune_shipped_audit's query) visits only the entries it may delete.
     std::string prune;
     for (const auto& row :

@@ -234,6 +234,31 @@ TEST(BatchDecisionTest, OnlyAHigherVersionRestoresADeletedTrade) {
     EXPECT_FALSE(plan.writes[0].existed);
 }
 
+// Every book a live trade leaves through an accepted version is listed, in decision order,
+// moves within the batch included; a rejected move, a new trade and a restored one leave none.
+TEST(BatchDecisionTest, EachBookALiveTradeLeavesIsADeparture) {
+    const auto in_book = [](std::string id, std::int64_t version, std::string book) {
+        Candidate candidate{make_trade(std::move(id), version), "rest", "r", {}};
+        candidate.trade.book_id = std::move(book);
+        return candidate;
+    };
+    Batch batch;
+    batch.candidates = {in_book("A", 2, "B2"), in_book("A", 1, "B9"), in_book("A", 3, "B2"),
+                        in_book("A", 4, "B3"), in_book("A", 5, "B1"), in_book("N", 1, "B4"),
+                        in_book("N", 2, "B5"), in_book("D", 3, "B6")};
+    Stored stored;
+    stored.rows["A"].row = make_trade("A", 1);  // in B1
+    stored.rows["D"].tombstone = 2;
+    const BatchPlan plan = decide_batch(batch, {}, kToday, kNow, {}, stored.loader());
+    ASSERT_EQ(plan.results[1].outcome, Outcome::Rejected);
+    ASSERT_EQ(plan.results[7].outcome, Outcome::Created);
+    std::vector<std::pair<std::string_view, std::string_view>> departures;
+    for (const BookDeparture& d : plan.departures) departures.emplace_back(d.book_id, d.trade_id);
+    const std::vector<std::pair<std::string_view, std::string_view>> expected{
+        {"B1", "A"}, {"B2", "A"}, {"B3", "A"}, {"B4", "N"}};
+    EXPECT_EQ(departures, expected);
+}
+
 TEST(BatchDecisionTest, PartitionsOfABatchAreListedOnceInKeyOrder) {
     Batch batch;
     batch.candidates = {from_kafka("A", 1, 2, 1), from_kafka("B", 1, 0, 1),

@@ -8,6 +8,7 @@
 #include <tradestore/host.h>
 #include <tradestore/store.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -58,6 +59,46 @@ class FakeHistory final : public TradeHistory {
             if (record.recorded_at <= at) found = record;
         }
         return found;
+    }
+    std::vector<HistoryRecord> trades_at(Timestamp at, std::int64_t skip,
+                                         std::int64_t limit) override {
+        std::vector<HistoryRecord> all = snapshot(at, std::nullopt);
+        std::lock_guard lock(mutex);
+        snapshots.push_back({at, "", skip, limit});
+        const auto first = std::min<std::size_t>(static_cast<std::size_t>(skip), all.size());
+        const auto end = std::min<std::size_t>(first + static_cast<std::size_t>(limit), all.size());
+        return {all.begin() + static_cast<std::ptrdiff_t>(first),
+                all.begin() + static_cast<std::ptrdiff_t>(end)};
+    }
+    std::vector<HistoryRecord> book_at(const std::string& book_id, Timestamp at) override {
+        std::vector<HistoryRecord> all = snapshot(at, book_id);
+        std::lock_guard lock(mutex);
+        snapshots.push_back({at, book_id, 0, 0});
+        return all;
+    }
+
+    struct SnapshotCall {
+        Timestamp at;
+        std::string book_id;  // "" for trades_at
+        std::int64_t skip = 0;
+        std::int64_t limit = 0;
+    };
+    std::vector<SnapshotCall> snapshots;
+
+    // Each id's last record at or before `at` (not a DELETE), in id order, in `book` if given.
+    std::vector<HistoryRecord> snapshot(Timestamp at, const std::optional<std::string>& book) {
+        std::lock_guard lock(mutex);
+        std::vector<HistoryRecord> out;
+        for (const auto& [id, versions] : records) {
+            const HistoryRecord* last = nullptr;
+            for (const HistoryRecord& record : versions) {
+                if (record.recorded_at <= at) last = &record;
+            }
+            if (last == nullptr || last->action == AuditAction::Delete) continue;
+            if (book && last->trade.book_id != *book) continue;
+            out.push_back(*last);
+        }
+        return out;
     }
 
     std::mutex mutex;

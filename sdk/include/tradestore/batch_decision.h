@@ -94,10 +94,21 @@ struct TradeWrite {
     std::optional<Trade> before;
 };
 
+// A book a trade left: an accepted version moved a live trade to another book. A store that
+// answers TradeHistory::book_at keeps these, since the trades table no longer says that the
+// trade was ever in that book (a delete leaves one too, written by the store's own delete).
+// The trade id views the batch; the book is a copy (the row it came from may be moved into a
+// TradeWrite).
+struct BookDeparture {
+    std::string book_id;
+    std::string_view trade_id;
+};
+
 struct BatchPlan {
     std::vector<ItemResult> results;  // one per candidate, in order
     std::vector<AuditRow> audit;      // audit-only entries first, then one per decision
     std::vector<TradeWrite> writes;   // one per id with an accepted version, in id order
+    std::vector<BookDeparture> departures;  // in decision order; empty unless a book changed
     // Per partition that the batch moves: the highest offset it applies or names, key order.
     std::vector<SourcePosition> positions;
     std::size_t replays = 0;  // candidates and audit-only entries skipped as replays
@@ -224,6 +235,9 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
         if (decision.outcome == Outcome::Rejected) {
             if (state.row != nullptr) result.stored = *state.row;
         } else {
+            if (state.row != nullptr && state.row->book_id != incoming.book_id) {
+                plan.departures.push_back({state.row->book_id, incoming.trade_id});
+            }
             Trade& stored = result.stored.emplace(incoming);
             stored.expired = false;  // owned by the server
             stored.last_updated = next_recorded_at(now, state.recorded);
