@@ -612,20 +612,29 @@ JsonValue parameters() {
                        {"schema", object({{"type", "string"}, {"format", "date-time"}})},
                        {"example", "2026-12-01T17:00:00Z"}});
     };
-    p.set("AsOf",
-          object({{"name", "as_of"},
-                  {"in", "query"},
-                  {"required", false},
-                  {"description",
-                   "The trade as recorded at this instant (RFC 3339 with an offset; send a '+' "
-                   "as %2B), or at the close of this business date (YYYY-MM-DD: the last "
-                   "instant of that business day under business_timezone and "
-                   "business_day_rollover); expired as of the business date then. 404 when "
-                   "the trade did not exist then (not yet created, or deleted)."},
-                  {"schema", object({{"type", "string"}})},
-                  {"examples",
-                   object({{"instant", example("An instant", "2026-12-01T17:00:00Z")},
-                           {"close", example("The close of a business day", "2026-12-01")}})}}));
+    const auto as_of = [](std::string what, std::string_view absent) {
+        return object(
+            {{"name", "as_of"},
+             {"in", "query"},
+             {"required", false},
+             {"description",
+              what +
+                  " as recorded at this instant (RFC 3339 with an offset; send a '+' as %2B), "
+                  "or at the close of this business date (YYYY-MM-DD: the last instant of "
+                  "that business day under business_timezone and business_day_rollover); "
+                  "expired as of the business date then. " +
+                  std::string(absent)},
+             {"schema", object({{"type", "string"}})},
+             {"examples",
+              object({{"instant", example("An instant", "2026-12-01T17:00:00Z")},
+                      {"close", example("The close of a business day", "2026-12-01")}})}});
+    };
+    p.set("AsOf", as_of("The trade",
+                        "404 when the trade did not exist then (not yet created, "
+                        "or deleted)."));
+    p.set("SnapshotAsOf", as_of("The trades",
+                                "Trades not yet created then, or deleted, are absent; a trade "
+                                "is in the book its version then named."));
     p.set("HistoryFrom",
           instant("from",
                   "Only versions recorded at or after this instant (RFC 3339 with an offset; "
@@ -772,12 +781,20 @@ JsonValue operation(const ApiRoute& route) {
         case Endpoint::ListTrades:
             params.push(ref("parameters", "Skip"));
             params.push(ref("parameters", "Limit"));
-            res.set("200", ok("Trades ordered by trade_id (bytewise)", list_of("Trade")));
+            params.push(ref("parameters", "SnapshotAsOf"));
+            res.set("200", ok("Trades ordered by trade_id (bytewise), as of as_of when given",
+                              list_of("Trade")));
+            error(404, "NoTradeHistory");
             error(422, "ValidationFailed");
             error(503, "Unavailable");
             break;
         case Endpoint::ListByBook:
-            res.set("200", ok("The book's trades (possibly none)", list_of("Trade")));
+            params.push(ref("parameters", "SnapshotAsOf"));
+            res.set("200", ok("The book's trades (possibly none) ordered by trade_id, as of "
+                              "as_of when given",
+                              list_of("Trade")));
+            error(404, "NoTradeHistory");
+            error(422, "ValidationFailed");
             error(503, "Unavailable");
             break;
         case Endpoint::GetTrade:

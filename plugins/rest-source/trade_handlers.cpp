@@ -164,10 +164,42 @@ Reply Handlers::create_batch(Exchange& exchange) {
     return submit_and_answer(exchange, std::move(batch), key, render, "POST /trades/batch");
 }
 
+namespace {
+
+// A snapshot's versions as the trades a list answers (each one's last_updated is when that
+// version was recorded).
+std::vector<Trade> trades_of(std::vector<HistoryRecord> records) {
+    std::vector<Trade> trades;
+    trades.reserve(records.size());
+    for (HistoryRecord& record : records) trades.push_back(std::move(record.trade));
+    return trades;
+}
+
+// The store's history, or nullptr once the answer says that it keeps none (a 404: nothing is
+// wrong with the server, there is nothing to find).
+TradeHistory* kept_history(Host& host, Exchange& exchange) {
+    TradeHistory* history = host.store().trade_history();
+    if (history == nullptr) append_detail(exchange.body, host.codec(), kNoTradeHistory);
+    return history;
+}
+
+}  // namespace
+
 Reply Handlers::list_trades(Exchange& exchange) {
     std::vector<FieldError> errors;
-    const Paging paging = parse_paging(QueryParams(exchange.query), errors);
+    const QueryParams params(exchange.query);
+    const Paging paging = parse_paging(params, errors);
+    std::optional<AsOf> as_of;
+    if (params.find("as_of") != nullptr) as_of = parse_as_of(params, host_.clock(), errors);
     if (!errors.empty()) return validation_failed(exchange, errors);
+    if (as_of) {
+        TradeHistory* history = kept_history(host_, exchange);
+        if (history == nullptr) return {404};
+        host_.codec().append_trades(
+            exchange.body, trades_of(history->trades_at(as_of->instant, paging.skip, paging.limit)),
+            as_of->business_date);
+        return {200};
+    }
     const Date today = host_.clock().today();
     const std::vector<Trade> trades = host_.store().list(paging.skip, paging.limit, today);
     host_.codec().append_trades(exchange.body, trades, today);
@@ -195,11 +227,8 @@ Reply Handlers::get_trade_as_of(Exchange& exchange, const QueryParams& params) {
     std::vector<FieldError> errors;
     const std::optional<AsOf> as_of = parse_as_of(params, host_.clock(), errors);
     if (!errors.empty()) return validation_failed(exchange, errors);
-    TradeHistory* history = host_.store().trade_history();
-    if (history == nullptr) {
-        append_detail(exchange.body, host_.codec(), kNoTradeHistory);
-        return {404};
-    }
+    TradeHistory* history = kept_history(host_, exchange);
+    if (history == nullptr) return {404};
     const std::optional<HistoryRecord> record = history->version_at(exchange.param, as_of->instant);
     if (!record || record->action == AuditAction::Delete) {
         append_trade_not_found(exchange.body, host_.codec(), exchange.param);
@@ -220,7 +249,21 @@ Reply Handlers::delete_trade(Exchange& exchange) {
     return {200};
 }
 
+// With ?as_of=, the book as recorded then (TradeHistory::book_at): 422 for a malformed
+// value, 404 when the store keeps no history.
 Reply Handlers::list_by_book(Exchange& exchange) {
+    const QueryParams params(exchange.query);
+    if (params.find("as_of") != nullptr) {
+        std::vector<FieldError> errors;
+        const std::optional<AsOf> as_of = parse_as_of(params, host_.clock(), errors);
+        if (!errors.empty()) return validation_failed(exchange, errors);
+        TradeHistory* history = kept_history(host_, exchange);
+        if (history == nullptr) return {404};
+        host_.codec().append_trades(exchange.body,
+                                    trades_of(history->book_at(exchange.param, as_of->instant)),
+                                    as_of->business_date);
+        return {200};
+    }
     const Date today = host_.clock().today();
     const std::vector<Trade> trades = host_.store().list_by_book(exchange.param, today);
     host_.codec().append_trades(exchange.body, trades, today);
@@ -236,11 +279,8 @@ Reply Handlers::trade_history(Exchange& exchange) {
     const HistoryQuery query =
         parse_history_query(exchange.param, QueryParams(exchange.query), errors);
     if (!errors.empty()) return validation_failed(exchange, errors);
-    TradeHistory* history = host_.store().trade_history();
-    if (history == nullptr) {
-        append_detail(exchange.body, host_.codec(), kNoTradeHistory);
-        return {404};
-    }
+    TradeHistory* history = kept_history(host_, exchange);
+    if (history == nullptr) return {404};
     const std::vector<HistoryRecord> records = history->history(query);
     if (records.empty()) {
         bool known = false;

@@ -963,6 +963,71 @@ TEST_F(RestServerTest, ATradeAsOfAfterItsDeleteOrMalformedAsOfIsRefused) {
     EXPECT_EQ(none.body, R"({"detail":"This store keeps no trade history"})");
 }
 
+// GET /trades?as_of= and /trades/book/{id}?as_of=: the store's snapshot then (trades_at,
+// book_at), rendered as the plain lists render trades, expired as of the business date then.
+TEST_F(RestServerTest, ListsAsOfAnInstantAreTheSnapshotsRecordedThen) {
+    host_.store_.keeps_history = true;
+    fakes::FakeHistory& history = host_.store_.history;
+    history.records["T1"] = two_versions("T1");  // B1 from 11-24, B2 from 12-07 17:00
+    history.records["T2"] = two_versions("T2");
+    std::vector<HistoryRecord> t3 = two_versions("T3");
+    t3.back().action = AuditAction::Delete;  // deleted on 12-07 17:00, in B2
+    history.records["T3"] = t3;
+    // "T1:1,T2:1": each listed trade's id and version, in order.
+    const auto listed = [this](const std::string& target) {
+        const Answer answer = send("GET", target);
+        if (answer.status != 200) return "status " + std::to_string(answer.status);
+        std::string out;
+        for (std::size_t at = answer.body.find("\"trade_id\":\""); at != std::string::npos;
+             at = answer.body.find("\"trade_id\":\"", at + 1)) {
+            const std::size_t id = at + 12;
+            const std::size_t version = answer.body.find("\"version\":", id) + 10;
+            if (!out.empty()) out += ',';
+            out += answer.body.substr(id, answer.body.find('"', id) - id) + ":" +
+                   answer.body.substr(version, answer.body.find(',', version) - version);
+        }
+        return out;
+    };
+    EXPECT_EQ(listed("/api/v1/trades?as_of=2026-12-01"), "T1:1,T2:1,T3:1");
+    EXPECT_EQ(listed("/api/v1/trades?as_of=2026-12-07"), "T1:2,T2:2");
+    EXPECT_EQ(listed("/api/v1/trades?as_of=2026-11-23"), "");
+    EXPECT_EQ(listed("/api/v1/trades?as_of=2026-12-01&skip=1&limit=1"), "T2:1");
+    ASSERT_FALSE(history.snapshots.empty());
+    EXPECT_EQ(history.snapshots.back().skip, 1);
+    EXPECT_EQ(history.snapshots.back().limit, 1);
+    EXPECT_EQ(history.snapshots.back().at, Timestamp{sys_days{2026y / 12 / 2}} - microseconds{1});
+    EXPECT_EQ(listed("/api/v1/trades/book/B1?as_of=2026-12-01"), "T1:1,T2:1,T3:1");
+    EXPECT_EQ(listed("/api/v1/trades/book/B1?as_of=2026-12-07T17:00:00.000001Z"), "");
+    EXPECT_EQ(listed("/api/v1/trades/book/B2?as_of=2026-12-07T17:00:00.000001Z"), "T1:2,T2:2");
+    EXPECT_EQ(history.snapshots.back().book_id, "B2");
+
+    // The whole trade as the plain list renders it, expired as of the business date then.
+    EXPECT_THAT(send("GET", "/api/v1/trades/book/B2?as_of=2026-12-24").body,
+                Not(HasSubstr(R"("expired":true)")));
+    const Answer late = send("GET", "/api/v1/trades/book/B2?as_of=2026-12-25");
+    EXPECT_EQ(late.body,
+              R"([{"trade_id":"T1","version":2,"counter_party_id":"CP-1","book_id":"B2",)"
+              R"("maturity_date":"2026-12-24","created_date":"2026-11-24","expired":true,)"
+              R"("last_updated":"2026-12-07T17:00:00.000001Z"},)"
+              R"({"trade_id":"T2","version":2,"counter_party_id":"CP-1","book_id":"B2",)"
+              R"("maturity_date":"2026-12-24","created_date":"2026-11-24","expired":true,)"
+              R"("last_updated":"2026-12-07T17:00:00.000001Z"}])");
+
+    for (const char* target : {"/api/v1/trades?as_of=yesterday", "/api/v1/trades/book/B1?as_of="}) {
+        const Answer answer = send("GET", target);
+        EXPECT_EQ(answer.status, 422) << target;
+        EXPECT_THAT(answer.body, HasSubstr(R"("loc":["query","as_of"])")) << target;
+    }
+    EXPECT_EQ(send("GET", "/api/v1/trades?as_of=2026-12-01&limit=0").status, 422);
+    host_.store_.keeps_history = false;
+    for (const char* target :
+         {"/api/v1/trades?as_of=2026-12-01", "/api/v1/trades/book/B1?as_of=2026-12-01"}) {
+        const Answer none = send("GET", target);
+        EXPECT_EQ(none.status, 404) << target;
+        EXPECT_EQ(none.body, R"({"detail":"This store keeps no trade history"})");
+    }
+}
+
 TEST_F(RestServerTest, TradeHistoryPages) {
     host_.store_.keeps_history = true;
     host_.store_.history.records["T1"] = two_versions("T1");
