@@ -132,10 +132,12 @@ Connection::Connection(const ConnectionOptions& options)
     try {
         if (PQsetnonblocking(conn_, 1) != 0) connection_lost("set non-blocking mode");
         // A transaction left open by a stuck client must not hold its locks for ever.
+        // No JIT: the store's statements are short, and compiling cost more than it saved
+        // where the planner chose it (a book snapshot of 100,000 trades: 930 -> 690 ms).
         const std::string settings =
             "SET statement_timeout = " + std::to_string(options.statement_timeout.count()) +
             "; SET idle_in_transaction_session_timeout = " +
-            std::to_string(result_timeout_.count());
+            std::to_string(result_timeout_.count()) + "; SET jit = off";
         execute(settings.c_str());
     } catch (...) {
         PQfinish(conn_);

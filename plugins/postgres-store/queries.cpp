@@ -359,9 +359,12 @@ const char* sql(Query query) {
         case Query::BookAt:
             // $1 book id, $2 an instant (micros). The trades that were ever in the book are
             // those in it now and those that left it (book_departures); each one's version
-            // then, kept when it was in the book and not deleted.
+            // then, kept when it was in the book and not deleted. The ids are sorted before
+            // the probes, which keep their order: sorting the wide rows after them spilled to
+            // disk (100,000 trades: 690 -> 450 ms).
             return "SELECT v.* FROM (SELECT trade_id FROM trades WHERE book_id = $1::text "
-                   "UNION SELECT trade_id FROM book_departures WHERE book_id = $1::text) c "
+                   "UNION SELECT trade_id FROM book_departures WHERE book_id = $1::text "
+                   "ORDER BY 1) c "
                    "CROSS JOIN LATERAL (" VERSION_ENTRIES_SELECT
                    "WHERE trade_id = c.trade_id AND recorded_at <= "
                    "TIMESTAMPTZ 'epoch' + $2::bigint * INTERVAL '1 microsecond' "
