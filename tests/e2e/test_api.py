@@ -135,7 +135,7 @@ class ApiTest(unittest.TestCase):
     def test_history_and_as_of(self):
         """Every accepted version in order, and the trade as of each one's recorded_at."""
         import urllib.parse
-        for version, book in ((1, "B1"), (2, "B2"), (2, "B3")):
+        for version, book in ((1, "HB1"), (2, "HB2"), (2, "HB3")):
             self.assertEqual(self.http.post("/api/v1/trades",
                                             trade("HIST-1", version, book=book)).status, 201)
         self.assertEqual(self.http.post("/api/v1/trades", trade("HIST-1", 1)).status, 400)
@@ -144,8 +144,8 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(r.status, 200, r)
         items = r.json()["items"]
         self.assertEqual([(i["action"], i["version"], i["trade"]["book_id"]) for i in items],
-                         [("CREATE", 1, "B1"), ("UPDATE", 2, "B2"), ("REPLACE", 2, "B3"),
-                          ("DELETE", 2, "B3")])
+                         [("CREATE", 1, "HB1"), ("UPDATE", 2, "HB2"), ("REPLACE", 2, "HB3"),
+                          ("DELETE", 2, "HB3")])
         self.assertEqual([i["previous_version"] for i in items], [None, 1, 2, 2])
         times = [i["recorded_at"] for i in items]
         self.assertEqual(times, sorted(times))
@@ -155,6 +155,19 @@ class ApiTest(unittest.TestCase):
             r = self.http.get(f"/api/v1/trades/HIST-1?as_of={as_of}")
             self.assertEqual(r.status, 200, r)
             self.assertEqual(r.json(), item["trade"])
+        # The books and the whole list as of each version: the trade is in the book its
+        # version then named, and nowhere once deleted.
+        for at, book in zip(times, ("HB1", "HB2", "HB3", None)):
+            as_of = urllib.parse.quote(at)
+            for other in ("HB1", "HB2", "HB3"):
+                r = self.http.get(f"/api/v1/trades/book/{other}?as_of={as_of}")
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual([t["trade_id"] for t in r.json()],
+                                 ["HIST-1"] if other == book else [], (at, other))
+            r = self.http.get(f"/api/v1/trades?as_of={as_of}&limit=1000")
+            listed = [t for t in r.json() if t["trade_id"] == "HIST-1"]
+            self.assertEqual(listed, [items[times.index(at)]["trade"]] if book else [], at)
+        self.assertEqual(self.http.get("/api/v1/trades/book/HB1?as_of=soon").status, 422)
         r = self.http.get("/api/v1/trades/HIST-1?as_of=" + urllib.parse.quote(times[3]))
         self.assertEqual((r.status, r.json()), (404, {"detail": "Trade HIST-1 not found"}))
         self.assertEqual(self.http.get("/api/v1/trades/HIST-1?as_of=2020-01-01").status, 404)
