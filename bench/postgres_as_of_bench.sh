@@ -2,7 +2,7 @@
 # Issue 16's read figures for history on PostgreSQL, in one run on one throwaway server:
 #  (a) a book snapshot, GET /api/v1/trades/book/{book}?as_of=, over TRADES trades of VERSIONS
 #      versions each (their history loaded straight into the store's tables; 1 trade in 100
-#      left the book halfway, so book_departures is read too), as of an early, a middle and
+#      left the book halfway, so its former_books names it), as of an early, a middle and
 #      the latest business date: median of 5 wall times (curl), beside the plain book list;
 #  (b) GET /api/v1/trades/{id}?as_of= against plain GET /api/v1/trades/{id} under wrk, p50
 #      and p99, as a ratio;
@@ -81,13 +81,12 @@ SELECT 'S' || lpad(i::text, 6, '0'), 'UPDATE', 'failed', 'LOWER_VERSION', 1, $HA
   'trades/1/' || i, TIMESTAMPTZ '2026-10-01 13:00Z' + $HALF * INTERVAL '1 day', true
 FROM generate_series(0, $TRADES - 1) i;
 INSERT INTO trades (trade_id, version, counter_party_id, book_id, maturity_date, created_date,
-  expired, last_updated)
+  expired, last_updated, former_books)
 SELECT 'S' || lpad(i::text, 6, '0'), $VERSIONS, 'CP-' || (i % 97),
   CASE WHEN i % 100 = 0 THEN 'BOOK-2' ELSE 'BOOK-1' END, DATE '2030-01-01', DATE '2026-10-01',
-  false, TIMESTAMPTZ '2026-10-01 12:00Z' + $VERSIONS * INTERVAL '1 day' + i * INTERVAL '1 microsecond'
+  false, TIMESTAMPTZ '2026-10-01 12:00Z' + $VERSIONS * INTERVAL '1 day' + i * INTERVAL '1 microsecond',
+  CASE WHEN i % 100 = 0 THEN ARRAY['BOOK-1'] END
 FROM generate_series(0, $TRADES - 1) i;
-INSERT INTO book_departures (book_id, trade_id)
-SELECT 'BOOK-1', 'S' || lpad(i::text, 6, '0') FROM generate_series(0, $TRADES - 1, 100) i;
 VACUUM ANALYZE;
 SQL
 start_daemon

@@ -133,8 +133,13 @@ class PlanWrites {
     // `before_commit`: one more write of the transaction (the idempotency keys' answers).
     PlanWrites(const BatchPlan& plan, Date business_date, std::int64_t now_micros,
                std::optional<Step> before_commit = std::nullopt) {
+        // The books each id left in this batch (usually none), as one text[] literal per id.
+        std::unordered_map<std::string_view, ArrayLiteral> left;
+        for (const BookDeparture& departure : plan.departures) {
+            left[departure.trade_id].add(departure.book_id);
+        }
         // One row per id, the last accepted version: new ids inserted, existing ones updated.
-        ArrayLiteral columns[2][7];
+        ArrayLiteral columns[2][8];
         ArrayLiteral restored;
         for (const TradeWrite& write : plan.writes) {
             const Trade& trade = *plan.results[write.candidate].stored;
@@ -146,6 +151,12 @@ class PlanWrites {
             column[4].add(pg::to_days(trade.maturity_date));
             column[5].add(pg::to_days(trade.created_date));
             column[6].add(pg::to_micros(trade.last_updated));
+            const auto books = left.empty() ? left.end() : left.find(trade.trade_id);
+            if (books == left.end()) {
+                column[7].add_null();
+            } else {
+                column[7].add(books->second.take());
+            }
             if (write.restores) restored.add(trade.trade_id);
         }
         constexpr Query kTradeQueries[2] = {Query::InsertTrades, Query::UpsertTrades};
@@ -161,15 +172,6 @@ class PlanWrites {
         if (!plan.audit.empty()) {
             audit_ = audit_params(plan.audit, now_micros, business_date);
             steps_.push_back({Query::InsertAudit, &audit_});
-        }
-        if (!plan.departures.empty()) {
-            ArrayLiteral books, ids;
-            for (const BookDeparture& departure : plan.departures) {
-                books.add(departure.book_id);
-                ids.add(departure.trade_id);
-            }
-            departures_.text(books.take()).text(ids.take());
-            steps_.push_back({Query::InsertDepartures, &departures_});
         }
         if (!plan.positions.empty()) {
             positions_ = position_params(plan.positions);
@@ -187,7 +189,6 @@ class PlanWrites {
     Params trades_[2];
     Params tombstones_;
     Params audit_;
-    Params departures_;
     Params positions_;
     std::vector<Step> steps_;
 };

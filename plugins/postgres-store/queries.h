@@ -21,7 +21,6 @@ enum class Query : std::uint8_t {
     UpsertTrades,
     DeleteTombstones,
     InsertAudit,
-    InsertDepartures,
     UpsertPositions,
     // remove
     LockKey,

@@ -277,12 +277,14 @@ INSERT INTO schema_version (version) VALUES (6);
 // version at an instant is one probe of an index on (trade_id, recorded_at): it replaces
 // audit_log_trade_id (trade_id, id), so there is still one index entry per audit row (the
 // audit of one trade, in id order, now sorts that trade's entries). A book's trades at an
-// instant are those in it now and those that left it: book_departures lists every book a
-// trade left (a move to another book, a delete), written only then, so an ingest that keeps
-// books writes nothing more. It starts with every (book, trade) of the history so far that the
-// trades table no longer shows; more than the departures is harmless, as each trade's version
-// at the instant decides.
+// instant are those in it now, those that were in it before (trades.former_books, kept in the
+// row that a move rewrites anyway: a table of departures cost +29% of PostgreSQL's CPU per
+// Kafka message in a feed that moves every version, bench/postgres_ingest_bench.cpp) and
+// deleted ones that were (book_departures, written by the delete). book_departures starts
+// with every (book, trade) of the history so far that the trades table does not show; more
+// than needed is harmless, as each trade's version at the instant decides.
 constexpr const char* kSchemaV7 = R"sql(
+ALTER TABLE trades ADD COLUMN former_books TEXT[];
 CREATE TABLE book_departures (
     book_id  TEXT COLLATE "C" NOT NULL,
     trade_id TEXT COLLATE "C" NOT NULL,

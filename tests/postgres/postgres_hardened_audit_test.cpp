@@ -265,7 +265,7 @@ TEST_F(HardenedAudit, AVersionOneSchemaIsMigrated) {
         "ALTER TABLE audit_log DROP COLUMN recorded_at, DROP COLUMN counter_party_id, "
         "DROP COLUMN book_id, DROP COLUMN maturity_date, DROP COLUMN created_date, "
         "DROP COLUMN expired, DROP COLUMN business_date; DROP TABLE idempotency_keys; "
-        "DROP TABLE book_departures; "
+        "DROP TABLE book_departures; ALTER TABLE trades DROP COLUMN former_books; "
         "DROP FUNCTION prune_shipped_events(timestamptz, bigint); DROP TABLE event_outbox; "
         "DROP FUNCTION prune_shipped_audit(timestamptz, bigint); "
         "DROP TABLE audit_retention; DELETE FROM schema_version WHERE version >= 2");
@@ -301,7 +301,7 @@ TEST_F(HardenedAudit, AVersionTwoSchemaGainsTheEventOutbox) {
         "ALTER TABLE audit_log DROP COLUMN recorded_at, DROP COLUMN counter_party_id, "
         "DROP COLUMN book_id, DROP COLUMN maturity_date, DROP COLUMN created_date, "
         "DROP COLUMN expired, DROP COLUMN business_date; DROP TABLE idempotency_keys; "
-        "DROP TABLE book_departures; "
+        "DROP TABLE book_departures; ALTER TABLE trades DROP COLUMN former_books; "
         "DROP FUNCTION prune_shipped_events(timestamptz, bigint); DROP TABLE event_outbox; "
         "DELETE FROM schema_version WHERE version >= 3");
     plugins::PostgresStore second(hardened(0));
