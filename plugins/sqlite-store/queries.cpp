@@ -30,12 +30,37 @@ std::string insert_audit(int rows) {
 
 }  // namespace
 
-// A version entry of audit_log as HistoryByTrade and HistoryAt select it (history_column in
-// queries.h). A macro, so that each query stays one string literal.
-#define VERSION_ENTRIES_SELECT                                                                 \
-    "SELECT trade_id, CASE WHEN action IN ('DELETE', 'EXPIRE') THEN stored_version ELSE "     \
+// A version entry of audit_log as HistoryByTrade, HistoryAt, TradesAt and BookAt select it
+// (history_column in queries.h). Macros, so that each query stays one string literal.
+#define VERSION_ENTRY_COLUMNS                                                                 \
+    "trade_id, CASE WHEN action IN ('DELETE', 'EXPIRE') THEN stored_version ELSE "            \
     "received_version END, counter_party_id, book_id, maturity_date, created_date, expired, " \
-    "recorded_at, action, stored_version, source, reference, business_date FROM audit_log "
+    "recorded_at, action, stored_version, source, reference, business_date"
+#define VERSION_ENTRIES_SELECT "SELECT " VERSION_ENTRY_COLUMNS " FROM audit_log "
+
+// The id of the candidate trade's last version entry recorded at or before the parameter
+// `at`: one probe of audit_log_trade_recorded (trade_id, recorded_at, id), walked backwards
+// from `at` (rejections, recorded_at NULL, are not in the range).
+#define LAST_VERSION_ID(at)                                              \
+    "(SELECT v.id FROM audit_log AS v WHERE v.trade_id = candidate AND " \
+    "v.recorded_at <= " at " ORDER BY v.recorded_at DESC LIMIT 1)"
+
+// One arm of TradesAt or BookAt: the version entries as of `at` (not deletes) of the trade
+// ids `candidates` selects, in a column named candidate. The candidate comes last as well, so
+// that the compound's ORDER BY candidate merges the arms, each in its index's order, without
+// a sort; read_history ignores it.
+#define VERSION_AS_OF(candidates, at)                               \
+    "SELECT " VERSION_ENTRY_COLUMNS ", candidate FROM (" candidates \
+    "), audit_log WHERE id = " LAST_VERSION_ID(at) " AND action <> 'DELETE' "
+
+// Candidates of TradesAt and BookAt (?1 the book), each in trade id order.
+#define LIVE_TRADES "SELECT trade_id AS candidate FROM trades"
+#define DELETED_TRADES "SELECT trade_id AS candidate FROM trade_tombstones"
+#define TRADES_IN_BOOK "SELECT trade_id AS candidate FROM trades WHERE book_id = ?1"
+#define TRADES_GONE_FROM_BOOK                                                            \
+    "SELECT d.trade_id AS candidate FROM book_departures AS d WHERE d.book_id = ?1 AND " \
+    "NOT EXISTS (SELECT 1 FROM trades AS t WHERE t.trade_id = d.trade_id AND "           \
+    "t.book_id = ?1)"
 
 std::string_view sql(Query query) {
     // Dates are 'YYYY-MM-DD' text, so text comparison is date comparison. Timestamps are
@@ -80,6 +105,9 @@ std::string_view sql(Query query) {
             static const std::string text = insert_audit(kAuditChunkRows);
             return text;
         }
+        case Query::InsertDeparture:
+            // ?1 book, ?2 trade: the trade left the book (see schema.cpp's version 6).
+            return "INSERT OR IGNORE INTO book_departures (book_id, trade_id) VALUES (?1, ?2)";
         case Query::UpsertPosition:
             // A position never moves back.
             return "INSERT INTO source_positions (source, stream, \"partition\", \"offset\") "
@@ -136,6 +164,8 @@ std::string_view sql(Query query) {
                    "received_version, stored_version, source, reference, timestamp "
                    "FROM audit_log ORDER BY id LIMIT ?1 OFFSET ?2";
         case Query::AuditByTrade:
+            // The trade's range of audit_log_trade_recorded, sorted by id: the index orders
+            // its rejections (recorded_at NULL) before its versions. One trade's entries.
             return "SELECT id, trade_id, action, status, reason_codes, message, "
                    "received_version, stored_version, source, reference, timestamp "
                    "FROM audit_log WHERE trade_id = ?3 ORDER BY id LIMIT ?1 OFFSET ?2";
@@ -145,15 +175,30 @@ std::string_view sql(Query query) {
             return "SELECT COUNT(*) FROM audit_log WHERE trade_id = ?1";
         case Query::HistoryByTrade:
             // ?1 trade_id, ?2 from, ?3 to (microseconds, inclusive), ?4 limit, ?5 skip. The
-            // trade's version entries in id order, which is recorded_at order: a range of
-            // audit_log_trade_id (trade_id, id), no sort (EXPLAIN QUERY PLAN in README.md).
-            return VERSION_ENTRIES_SELECT "WHERE trade_id = ?1 AND "
-                   "recorded_at BETWEEN ?2 AND ?3 ORDER BY id LIMIT ?4 OFFSET ?5";
+            // trade's version entries in recorded_at order, which is id order: a range of
+            // audit_log_trade_recorded (trade_id, recorded_at, id), no sort (EXPLAIN QUERY
+            // PLAN in README.md).
+            return VERSION_ENTRIES_SELECT
+                "WHERE trade_id = ?1 AND recorded_at BETWEEN ?2 AND ?3 "
+                "ORDER BY recorded_at LIMIT ?4 OFFSET ?5";
         case Query::HistoryAt:
             // ?1 trade_id, ?2 an instant (microseconds): the trade's last version entry
-            // recorded at or before it, the range of audit_log_trade_id walked backwards.
-            return VERSION_ENTRIES_SELECT "WHERE trade_id = ?1 AND "
-                   "recorded_at <= ?2 ORDER BY id DESC LIMIT 1";
+            // recorded at or before it, one probe of audit_log_trade_recorded.
+            return VERSION_ENTRIES_SELECT
+                "WHERE trade_id = ?1 AND recorded_at <= ?2 ORDER BY recorded_at DESC LIMIT 1";
+        case Query::TradesAt:
+            // ?1 an instant, ?2 limit, ?3 skip. Every trade id is a live row or a tombstone,
+            // never both (a restore deletes the tombstone, remove() the row), so the two
+            // primary-key scans merge without deduplication, and the merge stops at the page.
+            return VERSION_AS_OF(LIVE_TRADES, "?1") "UNION ALL " VERSION_AS_OF(
+                DELETED_TRADES, "?1") "ORDER BY candidate LIMIT ?2 OFFSET ?3";
+        case Query::BookAt:
+            // ?1 book, ?2 an instant. The candidates: the trades in the book now (a range of
+            // trades_book_id), and those that left it (book_departures) and are not back in
+            // it, so that the arms are disjoint; each kept when its version then was in the
+            // book.
+            return VERSION_AS_OF(TRADES_IN_BOOK, "?2") "AND book_id = ?1 UNION ALL " VERSION_AS_OF(
+                TRADES_GONE_FROM_BOOK, "?2") "AND book_id = ?1 ORDER BY candidate";
         case Query::SelectPosition:
             return "SELECT \"offset\" FROM source_positions "
                    "WHERE source = ?1 AND stream = ?2 AND \"partition\" = ?3";

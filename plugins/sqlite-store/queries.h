@@ -30,6 +30,7 @@ enum class Query : std::uint8_t {
     InsertAudit,
     InsertAuditChunk,  // kAuditChunkRows rows in one statement
     UpsertPosition,
+    InsertDeparture,  // apply and remove
     // remove
     DeleteTrade,
     UpsertTombstone,
@@ -46,6 +47,8 @@ enum class Query : std::uint8_t {
     AuditCountByTrade,
     HistoryByTrade,
     HistoryAt,
+    TradesAt,
+    BookAt,
     SelectPosition,
     Ping,
     // audit outbox
@@ -96,8 +99,9 @@ inline constexpr int kReference = 9;
 inline constexpr int kTimestamp = 10;
 }  // namespace audit_column
 
-// Column positions of a version entry as HistoryByTrade (and HistoryAt) selects it: the trade's
-// first, as trade_column (recorded_at in kLastUpdated's place), then the record's own.
+// Column positions of a version entry as HistoryByTrade (and HistoryAt, TradesAt, BookAt)
+// selects it: the trade's first, as trade_column (recorded_at in kLastUpdated's place), then
+// the record's own.
 namespace history_column {
 inline constexpr int kAction = 8;
 inline constexpr int kPreviousVersion = 9;

@@ -142,10 +142,10 @@ INSERT INTO schema_version (version) VALUES (4);
 // recorded_at is a "version entry", and the audit outbox's prune keeps it. The version number
 // is received_version (stored_version for a DELETE or an EXPIRE); business_date is the
 // decision's. A trade's history is its version entries in id order, which audit_log_trade_id
-// (trade_id, id) serves. The timestamp index served only pruning, which now skips version
-// entries: it gives way to a partial one over the entries that may be pruned, so a version
-// entry (nearly every entry) has one index entry less to write, and a prune does not walk the
-// history. Adding nullable columns rewrites no row.
+// (trade_id, id) served (until version 6). The timestamp index served only pruning, which now
+// skips version entries: it gives way to a partial one over the entries that may be pruned,
+// so a version entry (nearly every entry) has one index entry less to write, and a prune does
+// not walk the history. Adding nullable columns rewrites no row.
 constexpr const char* kSchemaV5 = R"sql(
 ALTER TABLE audit_log ADD COLUMN recorded_at INTEGER;
 ALTER TABLE audit_log ADD COLUMN counter_party_id TEXT;
@@ -158,6 +158,33 @@ DROP INDEX IF EXISTS audit_log_timestamp;
 CREATE INDEX audit_log_prunable ON audit_log (timestamp) WHERE recorded_at IS NULL;
 
 INSERT INTO schema_version (version) VALUES (5);
+)sql";
+
+// Version 6: snapshots as of an instant (TradeHistory::trades_at, book_at).
+//  - A trade's last version entry at or before an instant is one probe of
+//    audit_log_trade_recorded (trade_id, recorded_at, id), which replaces audit_log_trade_id
+//    (trade_id, id): a trade's version entries have recorded_at and id increasing together,
+//    so its history reads in either order; its rejections (recorded_at NULL) come first.
+//  - book_departures: every (book, trade) a trade has left, by an accepted version in another
+//    book or by its delete, written in that transaction (none when the book stays, the usual
+//    write). A book's trades at an instant are among those in it now and those that left it.
+//    Filled from the history: every version's (book, trade) but the trade's current one; a
+//    superset is harmless, since each candidate is checked against its version then.
+// The migration scans audit_log once and builds the index anew: once, at the first open.
+constexpr const char* kSchemaV6 = R"sql(
+CREATE TABLE IF NOT EXISTS book_departures (
+    book_id  TEXT NOT NULL,
+    trade_id TEXT NOT NULL,
+    PRIMARY KEY (book_id, trade_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO book_departures (book_id, trade_id)
+    SELECT a.book_id, a.trade_id FROM audit_log AS a WHERE a.recorded_at IS NOT NULL AND
+        NOT EXISTS (SELECT 1 FROM trades AS t WHERE t.trade_id = a.trade_id AND
+                    t.book_id = a.book_id);
+DROP INDEX IF EXISTS audit_log_trade_id;
+CREATE INDEX IF NOT EXISTS audit_log_trade_recorded ON audit_log (trade_id, recorded_at, id);
+
+INSERT INTO schema_version (version) VALUES (6);
 )sql";
 
 }  // namespace
@@ -188,7 +215,8 @@ void migrate(Connection& writer) {
     if (current < 3) writer.execute(kSchemaV3);
     if (current < 4) writer.execute(kSchemaV4);
     if (current < 5) writer.execute(kSchemaV5);
-    // Later versions: if (current < 6) writer.execute(kSchemaV6); ...
+    if (current < 6) writer.execute(kSchemaV6);
+    // Later versions: if (current < 7) writer.execute(kSchemaV7); ...
     transaction.commit();
 }
 

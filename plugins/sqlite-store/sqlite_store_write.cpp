@@ -3,12 +3,14 @@
 #include <sqlite3.h>
 #include <tradestore/batch_decision.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dates.h"
 #include "rows.h"
@@ -162,6 +164,44 @@ void write_audit_rows(sqlite::Connection& db, std::span<const AuditRow> rows, Ti
     }
 }
 
+void record_departure(sqlite::Connection& db, std::string_view book_id, std::string_view trade_id) {
+    auto insert = db.use(Query::InsertDeparture);
+    insert->bind_text(1, book_id);
+    insert->bind_text(2, trade_id);
+    insert->run();
+}
+
+// The (book, trade) pairs the plan's accepted versions leave (book_departures, schema.cpp's
+// version 6): a version in another book than the id's row before it, which is the stored row
+// for the id's first accepted version in the batch, then the version before it. An id with no
+// row before the batch (new, or a tombstone, whose book its delete recorded) leaves nothing
+// until its second version.
+void record_departures(sqlite::Connection& db, const BatchPlan& plan) {
+    // Per write (id order, as plan.writes): the id's book so far, nullptr while it has no row.
+    std::vector<const std::string*> books(plan.writes.size(), nullptr);
+    for (std::size_t i = 0; i < plan.writes.size(); ++i) {
+        if (plan.writes[i].before) books[i] = &plan.writes[i].before->book_id;
+    }
+    const auto id_of = [&plan](const TradeWrite& write) -> const std::string& {
+        return plan.results[write.candidate].stored->trade_id;
+    };
+    for (const AuditRow& row : plan.audit) {   // decision order
+        if (row.version == nullptr) continue;  // not a version: the row stays as it was
+        const auto write = std::lower_bound(
+            plan.writes.begin(), plan.writes.end(), row.trade_id,
+            [&id_of](const TradeWrite& w, std::string_view id) { return id_of(w) < id; });
+        if (write == plan.writes.end() || id_of(*write) != row.trade_id) {
+            throw std::logic_error("sqlite-store: no write for the version of trade " +
+                                   std::string(row.trade_id));
+        }
+        const std::string*& book = books[static_cast<std::size_t>(write - plan.writes.begin())];
+        if (book != nullptr && *book != row.version->book_id) {
+            record_departure(db, *book, row.trade_id);
+        }
+        book = &row.version->book_id;
+    }
+}
+
 void record_position(sqlite::Connection& db, const SourcePosition& position) {
     auto upsert = db.use(Query::UpsertPosition);
     upsert->bind_text(1, position.source);
@@ -209,6 +249,7 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
         write_trade(db, trade, write.before);
         if (write.restores) delete_tombstone(db, trade.trade_id);
     }
+    record_departures(db, plan);
     write_audit_rows(db, plan.audit, now, format_date(business_date));
     claim_idempotency_keys(db, batch, plan.results, now);
     transaction.commit();
@@ -231,6 +272,8 @@ bool SqliteStore::remove(const std::string& trade_id, const std::string& source,
     }
     if (!row) return false;  // rolls back the empty transaction; no audit
     const std::optional<std::int64_t> version = row->version;
+    // Deleted trades leave `trades`: the departure keeps this one a candidate of its book.
+    record_departure(db, row->book_id, trade_id);
 
     // The DELETE entry is the version entry of the trade as it stood, recorded strictly after
     // the version it deletes; the tombstone keeps that time, so a re-create is recorded after.

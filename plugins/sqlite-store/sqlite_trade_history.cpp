@@ -35,4 +35,28 @@ std::optional<HistoryRecord> SqliteTradeHistory::version_at(const std::string& t
     return read_history(*select);
 }
 
+std::vector<HistoryRecord> SqliteTradeHistory::trades_at(Timestamp at, std::int64_t skip,
+                                                         std::int64_t limit) {
+    std::vector<HistoryRecord> records;
+    if (limit <= 0) return records;
+    records.reserve(static_cast<std::size_t>(std::min<std::int64_t>(limit, 1000)));
+    auto reader = readers_.acquire();
+    auto select = reader->use(Query::TradesAt);
+    select->bind_int(1, to_micros(at));
+    select->bind_int(2, limit);
+    select->bind_int(3, std::max<std::int64_t>(skip, 0));
+    while (select->step()) records.push_back(read_history(*select));
+    return records;
+}
+
+std::vector<HistoryRecord> SqliteTradeHistory::book_at(const std::string& book_id, Timestamp at) {
+    std::vector<HistoryRecord> records;
+    auto reader = readers_.acquire();
+    auto select = reader->use(Query::BookAt);
+    select->bind_text(1, book_id);
+    select->bind_int(2, to_micros(at));
+    while (select->step()) records.push_back(read_history(*select));
+    return records;
+}
+
 }  // namespace tradestore::plugins::sqlite

@@ -17,9 +17,16 @@ class SqliteTradeHistory final : public TradeHistory {
   public:
     explicit SqliteTradeHistory(ReaderPool& readers) : readers_(readers) {}
 
-    // One statement: the trade's range of audit_log_trade_id (trade_id, id), in its order.
+    // One statement: the trade's range of audit_log_trade_recorded (trade_id, recorded_at,
+    // id), in its order.
     std::vector<HistoryRecord> history(const HistoryQuery& query) override;
     std::optional<HistoryRecord> version_at(const std::string& trade_id, Timestamp at) override;
+    // One statement each (one snapshot): per candidate trade in id order, one probe of that
+    // index for its version at `at`. Candidates: every live row and tombstone; for a book,
+    // the trades in it now and those that left it (book_departures, see schema.cpp).
+    std::vector<HistoryRecord> trades_at(Timestamp at, std::int64_t skip,
+                                         std::int64_t limit) override;
+    std::vector<HistoryRecord> book_at(const std::string& book_id, Timestamp at) override;
 
   private:
     ReaderPool& readers_;

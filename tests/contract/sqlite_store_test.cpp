@@ -1,5 +1,6 @@
 // What the SQLite store does beyond the store contract: its settings, its file, its schema
 // and how it reports a busy database.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <tradestore/history.h>
@@ -7,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "queries.h"
 #include "sqlite_environment.h"
 #include "sqlite_store_settings.h"
 
@@ -55,13 +57,13 @@ struct RawDatabase {
     sqlite3* db = nullptr;
 };
 
-Batch one_trade(std::string id, std::int64_t version) {
+Batch one_trade(std::string id, std::int64_t version, std::string book = "B") {
     Batch batch;
     Trade trade;
     trade.trade_id = std::move(id);
     trade.version = version;
     trade.counter_party_id = "CP";
-    trade.book_id = "B";
+    trade.book_id = std::move(book);
     trade.maturity_date = kDay;
     trade.created_date = kDay;
     batch.candidates.push_back({std::move(trade), "rest", "r", {}});
@@ -108,15 +110,15 @@ TEST(SqliteStoreFile, OpenCreatesTheDirectoryInWalModeWithTheCurrentSchema) {
     ASSERT_TRUE(std::filesystem::exists(environment.database()));
     RawDatabase raw(environment.database());
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6");
     EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)"),
-              "audit_log,event_outbox,idempotency_keys,schema_version,source_positions,"
-              "trade_tombstones,trades");
+              "audit_log,book_departures,event_outbox,idempotency_keys,schema_version,"
+              "source_positions,trade_tombstones,trades");
     EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'index' AND tbl_name IN ('trades', 'audit_log') AND "
                        "sql IS NOT NULL ORDER BY name)"),
-              "audit_log_prunable,audit_log_trade_id,audit_log_unshipped,trades_book_id,"
+              "audit_log_prunable,audit_log_trade_recorded,audit_log_unshipped,trades_book_id,"
               "trades_expired_maturity");
 }
 
@@ -142,7 +144,7 @@ TEST(SqliteStoreFile, ANewerSchemaIsRefused) {
     }
     {
         RawDatabase raw(environment.database());
-        raw.execute("INSERT INTO schema_version (version) VALUES (6)");
+        raw.execute("INSERT INTO schema_version (version) VALUES (7)");
     }
     auto store = environment.create_store();
     EXPECT_THROW(store->open(), std::runtime_error);
@@ -157,9 +159,19 @@ void store_one_trade(SqliteEnvironment& environment) {
     store->close();
 }
 
+// Takes a current database back to schema version 5: no book departures, and the history
+// read through audit_log_trade_id (trade_id, id).
+void undo_version_six(RawDatabase& raw) {
+    raw.execute("DROP TABLE book_departures");
+    raw.execute("DROP INDEX audit_log_trade_recorded");
+    raw.execute("CREATE INDEX audit_log_trade_id ON audit_log (trade_id, id)");
+    raw.execute("DELETE FROM schema_version WHERE version >= 6");
+}
+
 // Takes a current database back to schema version 4: audit_log without the columns of its
 // version entries, and with its timestamp index instead of the prunable entries' (version 5).
 void undo_version_five(RawDatabase& raw) {
+    undo_version_six(raw);
     raw.execute("DROP INDEX audit_log_prunable");
     raw.execute("CREATE INDEX audit_log_timestamp ON audit_log (timestamp)");
     for (const char* column : {"recorded_at", "counter_party_id", "book_id", "maturity_date",
@@ -192,7 +204,7 @@ TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
     EXPECT_FALSE(store->idempotent_answer("absent"));
     store->close();
     RawDatabase raw(environment.database());
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6");
 }
 
 // A database of schema version 3 (five indexes on trades) keeps only the two that reads need
@@ -218,7 +230,7 @@ TEST(SqliteStoreFile, AVersionThreeDatabaseDropsTheIndexesNoReadNeeds) {
     EXPECT_EQ(store->expire(kDay + std::chrono::days{1}, "job"), 1);
     store->close();
     RawDatabase raw(environment.database());
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6");
     EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'index' AND tbl_name = 'trades' AND sql IS NOT NULL "
                        "ORDER BY name)"),
@@ -257,7 +269,142 @@ TEST(SqliteStoreFile, AVersionFourDatabaseGainsTheTradeHistory) {
     EXPECT_EQ(store->trade_history()->history(HistoryQuery{"T1", 0, 10, {}, {}}), history);
     store->close();
     RawDatabase raw(environment.database());
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6");
+}
+
+// A database of schema version 5 gains book_departures from its history at the next open: a
+// trade that moved to another book, and one deleted while in it, are in the book as of before
+// (a version 5 store wrote no departures), and the history reads through the new index.
+TEST(SqliteStoreFile, AVersionFiveDatabaseFindsTheTradesThatLeftABook) {
+    SqliteEnvironment environment;
+    const Rule* no_rules[] = {nullptr};
+    const std::span<const Rule* const> none(no_rules, 0);
+    Timestamp before;
+    {
+        auto store = environment.create_store();
+        store->open();
+        store->apply(one_trade("T1", 1, "B"), none, kDay);
+        store->apply(one_trade("T2", 1, "B"), none, kDay);
+        store->apply(one_trade("T3", 1, "C"), none, kDay);
+        before = store->get("T3", kDay)->last_updated;
+        const auto moved = store->apply(one_trade("T1", 2, "C"), none, kDay);
+        ASSERT_GT(moved.at(0).stored->last_updated, before);
+        ASSERT_TRUE(store->remove("T2", "rest", "del"));
+        store->close();
+        RawDatabase raw(environment.database());
+        undo_version_six(raw);
+    }
+    auto store = environment.create_store();
+    store->open();
+    const auto ids_of = [](const std::vector<HistoryRecord>& records) {
+        std::string out;
+        for (const HistoryRecord& r : records)
+            out += r.trade.trade_id + "@" + r.trade.book_id + " ";
+        return out;
+    };
+    TradeHistory& history = *store->trade_history();
+    EXPECT_EQ(ids_of(history.book_at("B", before)), "T1@B T2@B ");
+    EXPECT_EQ(ids_of(history.book_at("C", before)), "T3@C ");
+    EXPECT_EQ(ids_of(history.book_at("B", Timestamp::max())), "");
+    EXPECT_EQ(ids_of(history.book_at("C", Timestamp::max())), "T1@C T3@C ");
+    EXPECT_EQ(ids_of(history.trades_at(before, 0, 10)), "T1@B T2@B T3@C ");
+    EXPECT_EQ(ids_of(history.trades_at(Timestamp::max(), 0, 10)), "T1@C T3@C ");
+    EXPECT_EQ(history.version_at("T1", before)->trade.version, 1);
+    ASSERT_EQ(history.history(HistoryQuery{"T1", 0, 10, {}, {}}).size(), 2u);
+    store->close();
+    RawDatabase raw(environment.database());
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6");
+    // Every version's (book, trade) but the trade's current one: here exactly the moves.
+    EXPECT_EQ(raw.text("SELECT group_concat(book_id || '/' || trade_id, ',') FROM "
+                       "(SELECT * FROM book_departures ORDER BY book_id, trade_id)"),
+              "B/T1,B/T2");
+}
+
+// A store of the current schema writes a departure for each book a trade leaves, by an
+// accepted version (against the stored row's book, then against the batch's version before
+// it) or by its delete; none for a version in the same book, a rejection or a create.
+TEST(SqliteStoreHistory, DeparturesAreWrittenWhenATradeLeavesABook) {
+    SqliteEnvironment environment;
+    auto store = environment.create_store();
+    store->open();
+    const Rule* no_rules[] = {nullptr};
+    const std::span<const Rule* const> none(no_rules, 0);
+    RawDatabase raw(environment.database());
+    const auto departures = [&raw] {
+        return raw.text(
+            "SELECT COALESCE(group_concat(book_id || '/' || trade_id, ','), '') "
+            "FROM (SELECT * FROM book_departures ORDER BY book_id, trade_id)");
+    };
+    store->apply(one_trade("T1", 1, "A"), none, kDay);
+    store->apply(one_trade("T1", 2, "A"), none, kDay);
+    EXPECT_EQ(departures(), "");
+    // In one batch: T1 from A to B, C, (D rejected) and back to B; T2 created in X, then Y.
+    Batch moves = one_trade("T1", 3, "B");
+    moves.candidates.push_back(one_trade("T1", 4, "C").candidates[0]);
+    moves.candidates.push_back(one_trade("T2", 1, "X").candidates[0]);
+    moves.candidates.push_back(one_trade("T1", 3, "D").candidates[0]);
+    moves.candidates.push_back(one_trade("T1", 5, "B").candidates[0]);
+    moves.candidates.push_back(one_trade("T2", 2, "Y").candidates[0]);
+    const auto results = store->apply(moves, none, kDay);
+    ASSERT_EQ(results[3].outcome, Outcome::Rejected);
+    EXPECT_EQ(departures(), "A/T1,B/T1,C/T1,X/T2");
+    ASSERT_TRUE(store->remove("T2", "rest", "del"));
+    EXPECT_EQ(departures(), "A/T1,B/T1,C/T1,X/T2,Y/T2");
+    store->apply(one_trade("T2", 3, "Z"), none, kDay);  // back from its tombstone
+    EXPECT_EQ(departures(), "A/T1,B/T1,C/T1,X/T2,Y/T2");
+    store->close();
+}
+
+// The history's reads, each on an index: a trade's range of audit_log_trade_recorded, or one
+// probe of it per candidate of a snapshot, merged in trade id order without a sort (so a page
+// of trades_at stops early); the audit of one trade sorts that trade's entries.
+TEST(SqliteStoreHistory, HistoryQueriesUseTheIndexWithoutSorting) {
+    SqliteEnvironment environment;
+    {
+        auto store = environment.create_store();
+        store->open();
+        store->close();
+    }
+    RawDatabase raw(environment.database());
+    const auto plan = [&raw](plugins::sqlite::Query query) {
+        const std::string explain =
+            "EXPLAIN QUERY PLAN " + std::string(plugins::sqlite::sql(query));
+        sqlite3_stmt* statement = nullptr;
+        EXPECT_EQ(sqlite3_prepare_v2(raw.db, explain.c_str(), -1, &statement, nullptr), SQLITE_OK)
+            << sqlite3_errmsg(raw.db);
+        std::string out;
+        while (sqlite3_step(statement) == SQLITE_ROW) {
+            if (!out.empty()) out += "; ";
+            out += reinterpret_cast<const char*>(sqlite3_column_text(statement, 3));
+        }
+        sqlite3_finalize(statement);
+        return out;
+    };
+    using plugins::sqlite::Query;
+    using testing::AllOf;
+    using testing::HasSubstr;
+    using testing::Not;
+    const auto probe = HasSubstr("INDEX audit_log_trade_recorded (trade_id=? AND recorded_at<?)");
+    const auto no_sort = Not(HasSubstr("TEMP B-TREE"));
+    EXPECT_THAT(plan(Query::HistoryByTrade),
+                AllOf(HasSubstr("audit_log_trade_recorded (trade_id=? AND recorded_at>? AND "
+                                "recorded_at<?)"),
+                      no_sort));
+    EXPECT_THAT(plan(Query::HistoryAt), AllOf(probe, no_sort));
+    EXPECT_THAT(plan(Query::TradesAt),
+                AllOf(HasSubstr("MERGE (UNION ALL)"), HasSubstr("SCAN trades"),
+                      HasSubstr("SCAN trade_tombstones"), probe,
+                      HasSubstr("audit_log USING INTEGER PRIMARY KEY"), no_sort));
+    EXPECT_THAT(plan(Query::BookAt),
+                AllOf(HasSubstr("MERGE (UNION ALL)"),
+                      HasSubstr("trades USING COVERING INDEX trades_book_id (book_id=?)"),
+                      HasSubstr("SEARCH d USING PRIMARY KEY (book_id=?)"), probe, no_sort));
+    EXPECT_THAT(plan(Query::AuditByTrade),
+                AllOf(HasSubstr("SEARCH audit_log USING INDEX audit_log_trade_recorded "
+                                "(trade_id=?)"),
+                      Not(HasSubstr("SCAN"))));
+    EXPECT_THAT(plan(Query::AuditCountByTrade),
+                HasSubstr("audit_log USING COVERING INDEX audit_log_trade_recorded (trade_id=?)"));
 }
 
 // recorded_at keeps increasing per trade when the clock is behind what was recorded (a clock
