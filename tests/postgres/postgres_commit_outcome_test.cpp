@@ -392,20 +392,23 @@ TEST_F(PostgresCommitOutcome, AnOutcomeThatCannotBeLearnedInTimeIsReportedAsUnkn
 // that one statement is the caller's, not statement_timeout plus connect_timeout (12 s here).
 TEST_F(PostgresCommitOutcome, AStatementGivesUpAtTheCallersDeadlineWhenTheLinkStalls) {
     plugins::PostgresStoreOptions options = proxied_options();
-    plugins::pg::Connection connection(options.pool.connection);
+    // A busy machine: the proxy (Python) must be given the time to connect through.
+    options.pool.connection.connect_timeout = std::chrono::seconds{10};
+    std::optional<plugins::pg::Connection> connection;
+    ASSERT_NO_THROW(connection.emplace(options.pool.connection));
     const plugins::pg::Params none;
-    connection.run(plugins::pg::Query::Ping,
-                   none);  // prepared and answered while the proxy forwards
+    // Prepared and answered while the proxy forwards.
+    ASSERT_NO_THROW(connection->run(plugins::pg::Query::Ping, none));
     cutter_->pause();
     const auto start = std::chrono::steady_clock::now();
     EXPECT_THROW(
-        connection.run(plugins::pg::Query::Ping, none, start + std::chrono::milliseconds{300}),
+        connection->run(plugins::pg::Query::Ping, none, start + std::chrono::milliseconds{300}),
         plugins::pg::Unavailable);
     const auto took = std::chrono::steady_clock::now() - start;
     cutter_->resume();
     EXPECT_GE(took, std::chrono::milliseconds{300});
     EXPECT_LT(took, std::chrono::seconds{5}) << "waited for statement_timeout instead";
-    EXPECT_TRUE(connection.broken());
+    EXPECT_TRUE(connection->broken());
 }
 
 // The server restarts between the cut COMMIT and the question. A transaction id that never

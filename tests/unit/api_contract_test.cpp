@@ -144,8 +144,8 @@ TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
     const std::map<std::string, std::vector<std::string>> expected = {
         {"createTrade", {"201", "400", "409", "413", "415", "422", "503", "401", "403"}},
         {"createTradesBatch", {"200", "400", "409", "413", "415", "422", "503", "401", "403"}},
-        {"listTrades", {"200", "422", "503", "401", "403"}},
-        {"listTradesByBook", {"200", "503", "401", "403"}},
+        {"listTrades", {"200", "404", "422", "503", "401", "403"}},
+        {"listTradesByBook", {"200", "404", "422", "503", "401", "403"}},
         {"getTrade", {"200", "404", "422", "503", "401", "403"}},
         {"deleteTrade", {"200", "404", "503", "401", "403"}},
         {"getTradeHistory", {"200", "404", "422", "503", "401", "403"}},
