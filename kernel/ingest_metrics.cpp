@@ -5,8 +5,8 @@ namespace tradestore::kernel {
 namespace {
 
 constexpr double kBatchSizeBuckets[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
-constexpr std::string_view kSlotNames[] = {"created",  "updated",  "replaced",
-                                           "rejected", "replayed", "unavailable"};
+constexpr std::string_view kSlotNames[] = {"created",  "updated",     "replaced", "rejected",
+                                           "replayed", "unavailable", "deleted"};
 
 }  // namespace
 
@@ -68,6 +68,9 @@ void IngestMetrics::item(std::string_view source, const ItemResult& result) {
                 break;
             case Outcome::Rejected:
                 slot = kRejected;
+                break;
+            case Outcome::Deleted:
+                slot = kDeleted;
                 break;
         }
     }

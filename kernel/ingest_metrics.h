@@ -35,6 +35,7 @@ class IngestMetrics {
         kRejected,
         kReplayed,
         kUnavailable,
+        kDeleted,
         kSlots
     };
     Counter& outcome(std::string_view source, Slot slot);

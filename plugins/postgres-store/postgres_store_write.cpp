@@ -138,11 +138,25 @@ class PlanWrites {
         for (const BookDeparture& departure : plan.departures) {
             left[departure.trade_id].add(departure.book_id);
         }
-        // One row per id, the last accepted version: new ids inserted, existing ones updated.
+        // One row per id, the last accepted version: new ids inserted, existing ones updated;
+        // ids that end the batch deleted lose their row and get a tombstone instead.
         ArrayLiteral columns[2][8];
         ArrayLiteral restored;
+        ArrayLiteral gone_rows, deleted_ids, deleted_versions, deleted_at, left_books, left_ids;
         for (const TradeWrite& write : plan.writes) {
             const Trade& trade = *plan.results[write.candidate].stored;
+            if (write.deletes) {
+                if (write.existed) gone_rows.add(trade.trade_id);
+                deleted_ids.add(trade.trade_id);
+                deleted_versions.add(trade.version);
+                deleted_at.add(pg::to_micros(trade.last_updated));
+                for (const BookDeparture& departure : plan.departures) {
+                    if (departure.trade_id != trade.trade_id) continue;
+                    left_books.add(departure.book_id);
+                    left_ids.add(departure.trade_id);
+                }
+                continue;
+            }
             ArrayLiteral* column = columns[write.existed ? 1 : 0];
             column[0].add(trade.trade_id);
             column[1].add(trade.version);
@@ -169,6 +183,15 @@ class PlanWrites {
             tombstones_.text(restored.take());
             steps_.push_back({Query::DeleteTombstones, &tombstones_});
         }
+        if (!deleted_ids.empty()) {
+            deletes_.text(gone_rows.take())
+                .text(deleted_ids.take())
+                .text(deleted_versions.take())
+                .text(deleted_at.take())
+                .text(left_books.take())
+                .text(left_ids.take());
+            steps_.push_back({Query::DeleteTrades, &deletes_});
+        }
         if (!plan.audit.empty()) {
             audit_ = audit_params(plan.audit, now_micros, business_date);
             steps_.push_back({Query::InsertAudit, &audit_});
@@ -188,6 +211,7 @@ class PlanWrites {
   private:
     Params trades_[2];
     Params tombstones_;
+    Params deletes_;
     Params audit_;
     Params positions_;
     std::vector<Step> steps_;
@@ -401,23 +425,16 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
 
 bool PostgresStore::remove(const std::string& trade_id, const std::string& source,
                            const std::string& reference) {
-    Params key;
-    key.integer(pg::lock_key(trade_id));
-    // Deletes do not go through apply() yet, so no business date reaches them: the version
-    // entry gets the UTC calendar date of the delete.
-    const Timestamp now = pg::now_utc();
-    const Date today = std::chrono::floor<std::chrono::days>(now);
-    Params params;
-    params.text(trade_id)
-        .text(source)
-        .text(reference)
-        .integer(pg::to_micros(now))
-        .integer(pg::to_days(today));
-    // One round trip: the id's lock (as apply takes it), then delete, tombstone and audit
-    // (a version entry) in one statement that starts after the lock is held.
-    const Step steps[] = {
-        {Query::Begin}, {Query::LockKey, &key}, {Query::DeleteTrade, &params}, {Query::Commit}};
-    return write([&](pg::Connection& db) { return db.pipeline(steps)[2].rows() == 1; });
+    // A delete candidate through apply(), with no rules and, outside the ingest path, no
+    // business date: the UTC calendar date of the delete stands in.
+    Batch batch;
+    Candidate& deletion = batch.candidates.emplace_back();
+    deletion.trade.trade_id = trade_id;
+    deletion.source = source;
+    deletion.reference = reference;
+    deletion.deletes = true;
+    const Date today = std::chrono::floor<std::chrono::days>(pg::now_utc());
+    return apply(batch, {}, today).front().outcome == Outcome::Deleted;
 }
 
 std::int64_t PostgresStore::expire(Date business_date, const std::string& source) {

@@ -116,6 +116,25 @@ const char* sql(Query query) {
                    "ELSE trades.former_books || EXCLUDED.former_books END";
         case Query::DeleteTombstones:
             return "DELETE FROM trade_tombstones WHERE trade_id = ANY($1::text[])";
+        case Query::DeleteTrades:
+            // Ids that end the batch deleted: $1 those whose row goes; $2..$4 every one's id,
+            // version deleted and tombstone time (micros); $5/$6 the books they left in the
+            // batch (BookDeparture). Every book a deleted trade was ever in (its row's book
+            // and former_books, and those) goes to book_departures: nothing else will say so.
+            return "WITH gone AS (DELETE FROM trades WHERE trade_id = ANY($1::text[]) "
+                   "RETURNING trade_id, book_id, former_books), "
+                   "stones AS (INSERT INTO trade_tombstones (trade_id, version, deleted_at) "
+                   "SELECT u.id, u.v, TIMESTAMPTZ 'epoch' + u.at * INTERVAL '1 microsecond' "
+                   "FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS u(id, v, at) "
+                   "ORDER BY u.id COLLATE \"C\" "
+                   "ON CONFLICT (trade_id) DO UPDATE SET "
+                   "version = GREATEST(trade_tombstones.version, EXCLUDED.version), "
+                   "deleted_at = EXCLUDED.deleted_at) "
+                   "INSERT INTO book_departures (book_id, trade_id) "
+                   "SELECT DISTINCT b, t FROM (SELECT unnest(g.former_books || g.book_id) AS b, "
+                   "g.trade_id AS t FROM gone g UNION ALL SELECT u.b, u.t "
+                   "FROM unnest($5::text[], $6::text[]) AS u(b, t)) x "
+                   "ON CONFLICT DO NOTHING";
         case Query::InsertAudit:
             // In the batch's order, so audit ids follow the order of the decisions. $11 the
             // business date (days); $12..$16 the version each accepted decision stores (its
@@ -147,38 +166,6 @@ const char* sql(Query query) {
                    "ORDER BY u.source COLLATE \"C\", u.stream COLLATE \"C\", u.p "
                    "ON CONFLICT (source, stream, \"partition\") DO UPDATE SET "
                    "\"offset\" = GREATEST(source_positions.\"offset\", EXCLUDED.\"offset\")";
-
-        case Query::LockKey:
-            return "SELECT pg_advisory_xact_lock($1::bigint)";
-        case Query::DeleteTrade:
-            // $1 trade id, $2 source, $3 reference, $4 now (micros), $5 business date (days).
-            // Deletes the row, keeps a tombstone with its version and audits it as a version
-            // entry (the trade as it stood, recorded at the server's clock, strictly after the
-            // version before; the tombstone's deleted_at), in one statement that starts after
-            // the id's lock is held. Returns the version.
-            return "WITH deleted AS (DELETE FROM trades WHERE trade_id = $1::text "
-                   "RETURNING *), "
-                   "at AS (SELECT d.trade_id, GREATEST(clock_timestamp(), "
-                   "d.last_updated + INTERVAL '1 microsecond') AS ts FROM deleted d), "
-                   "tombstone AS (INSERT INTO trade_tombstones (trade_id, version, deleted_at) "
-                   "SELECT d.trade_id, d.version, at.ts FROM deleted d JOIN at USING (trade_id) "
-                   "ON CONFLICT (trade_id) DO UPDATE SET "
-                   "version = GREATEST(trade_tombstones.version, EXCLUDED.version), "
-                   "deleted_at = EXCLUDED.deleted_at), "
-                   "audit AS (INSERT INTO audit_log (trade_id, action, status, reason_codes, "
-                   "message, received_version, stored_version, source, reference, \"timestamp\", "
-                   "recorded_at, counter_party_id, book_id, maturity_date, created_date, "
-                   "expired, business_date) "
-                   "SELECT d.trade_id, 'DELETE', 'success', '', "
-                   "'Trade ' || d.trade_id || ': version ' || d.version || ' deleted', "
-                   "NULL, d.version, $2::text, $3::text, "
-                   "TIMESTAMPTZ 'epoch' + $4::bigint * INTERVAL '1 microsecond', at.ts, "
-                   "d.counter_party_id, d.book_id, d.maturity_date, d.created_date, d.expired, "
-                   "DATE '1970-01-01' + $5::int FROM deleted d JOIN at USING (trade_id)), "
-                   "departure AS (INSERT INTO book_departures (book_id, trade_id) "
-                   "SELECT DISTINCT b.book_id, d.trade_id FROM deleted d, "
-                   "unnest(d.former_books || d.book_id) AS b(book_id) ON CONFLICT DO NOTHING) "
-                   "SELECT version FROM deleted";
 
         case Query::Expire:
             // $1 business date 'YYYY-MM-DD', $2 source, $3 now (micros). Marks and audits in
@@ -415,10 +402,9 @@ const char* label(Query query) {
         "InsertTrades",
         "UpsertTrades",
         "DeleteTombstones",
+        "DeleteTrades",
         "InsertAudit",
         "UpsertPositions",
-        "LockKey",
-        "DeleteTrade",
         "Expire",
         "ClaimJobRun",
         "UnshippedAudit",

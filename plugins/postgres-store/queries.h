@@ -20,11 +20,9 @@ enum class Query : std::uint8_t {
     InsertTrades,
     UpsertTrades,
     DeleteTombstones,
+    DeleteTrades,
     InsertAudit,
     UpsertPositions,
-    // remove
-    LockKey,
-    DeleteTrade,
     // expire
     Expire,
     // jobs

@@ -805,8 +805,13 @@ JsonValue operation(const ApiRoute& route) {
             error(503, "Unavailable");
             break;
         case Endpoint::DeleteTrade:
+            op.set("description",
+                   "A delete goes through the ingest path like a new version: the rules may "
+                   "refuse it (400), it is audited and recorded in the trade's history, and a "
+                   "tombstone keeps the version deleted.");
             res.set("200",
                     ok("Deleted; a later version may bring the trade back", schema_ref("Message")));
+            error(400, "BadRequest");
             error(404, "NotFound");
             error(503, "Unavailable");
             break;

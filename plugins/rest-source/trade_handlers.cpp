@@ -238,15 +238,33 @@ Reply Handlers::get_trade_as_of(Exchange& exchange, const QueryParams& params) {
     return {200};
 }
 
+// A delete candidate through the ingest path, like a POST: the rules may refuse it (400, as
+// a refused trade), the business date is the batch's, and the audit and history record it.
 Reply Handlers::delete_trade(Exchange& exchange) {
-    const bool removed = host_.store().remove(exchange.param, std::string(kSource),
-                                              std::string(exchange.request_id));
-    if (!removed) {
-        append_trade_not_found(exchange.body, host_.codec(), exchange.param);
-        return {404};
-    }
-    append_trade_deleted(exchange.body, host_.codec(), exchange.param);
-    return {200};
+    Batch batch;
+    Candidate& candidate = batch.candidates.emplace_back();
+    candidate.trade.trade_id = exchange.param;
+    candidate.source = kSource;
+    candidate.reference = exchange.request_id;
+    candidate.deletes = true;
+    const TradeCodec& codec = host_.codec();
+    const std::string trade_id(exchange.param);
+    const auto render = [&codec, &trade_id](std::span<const ItemResult> items) {
+        IdempotentAnswer answer;
+        const ItemResult& item = items.front();
+        if (item.outcome == Outcome::Deleted) {
+            append_trade_deleted(answer.body, codec, trade_id);
+            answer.status = 200;
+        } else if (item.reasons.size() == 1 && item.reasons.front().code == reason::kNotFound) {
+            append_trade_not_found(answer.body, codec, trade_id);
+            answer.status = 404;
+        } else {
+            append_rejection(answer.body, codec, trade_id, item.reasons);
+            answer.status = 400;
+        }
+        return answer;
+    };
+    return submit_and_answer(exchange, std::move(batch), "", render, "DELETE /trades");
 }
 
 // With ?as_of=, the book as recorded then (TradeHistory::book_at): 422 for a malformed

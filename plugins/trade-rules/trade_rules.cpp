@@ -4,6 +4,7 @@
 namespace tradestore::plugins {
 
 void TradeRules::check(const RuleInput& input, std::vector<Rejection>& rejections) const {
+    if (input.deleting) return;  // the rules are about versions that arrive
     const Trade& trade = input.incoming;
     // A lower version is rejected; the same version replaces; a higher one updates.
     if (check_version_ && input.stored != nullptr && trade.version < input.stored->version) {

@@ -446,16 +446,6 @@ TEST_P(StoreContractTest, TombstoneAppliesWithinOneBatch) {
     EXPECT_EQ(store().get("T1", kToday)->version, 4);
 }
 
-TEST_P(StoreContractTest, DeleteOfAnUnknownTradeIsFalseAndNotAudited) {
-    EXPECT_FALSE(store().remove("nope", "rest", "del"));
-    EXPECT_EQ(store().audit_count(std::nullopt), 0);
-
-    apply_one(trade("T1", 1));
-    ASSERT_TRUE(store().remove("T1", "rest", "del"));
-    EXPECT_FALSE(store().remove("T1", "rest", "del-again"));
-    EXPECT_EQ(store().audit_count("T1"), 2);
-}
-
 // ---- reads ---------------------------------------------------------------------------------
 
 TEST_P(StoreContractTest, ListIsOrderedBytewiseWithSkipAndLimit) {
@@ -1224,6 +1214,92 @@ TEST_P(StoreContractTest, SnapshotsAsOfAnyInstantFoldEachTradesHistory) {
     reopen();
     ASSERT_NE(store().trade_history(), nullptr);
     check(*store().trade_history());
+}
+
+// A delete of a trade with no live row is refused as NOT_FOUND, audited as a failed DELETE
+// (decided once, like any candidate), and leaves neither a tombstone nor a version.
+TEST_P(StoreContractTest, DeleteOfAnUnknownTradeIsRefusedAsNotFoundAndAudited) {
+    EXPECT_FALSE(store().remove("nope", "rest", "del"));
+    const auto refused = all_audit();
+    ASSERT_EQ(refused.size(), 1u);
+    EXPECT_EQ(refused[0].action, AuditAction::Delete);
+    EXPECT_FALSE(refused[0].success);
+    EXPECT_THAT(refused[0].reason_codes, ElementsAre("NOT_FOUND"));
+    EXPECT_EQ(apply_one(trade("nope", 1)).outcome, Outcome::Created);  // no tombstone
+
+    apply_one(trade("T1", 1));
+    ASSERT_TRUE(store().remove("T1", "rest", "del"));
+    EXPECT_FALSE(store().remove("T1", "rest", "del-again"));
+    EXPECT_EQ(store().audit_count("T1"), 3);
+    EXPECT_THAT(actions(history_of(store(), "T1")),
+                ElementsAre(AuditAction::Create, AuditAction::Delete));
+}
+
+Candidate deletion(std::string id, std::string reference) {
+    Candidate candidate;
+    candidate.trade.trade_id = std::move(id);
+    candidate.source = "kafka";
+    candidate.reference = std::move(reference);
+    candidate.deletes = true;
+    return candidate;
+}
+
+// Deletes in a batch are decided in order with the versions around them: a delete, a
+// version that the tombstone refuses, a higher one that restores, a second delete; a trade
+// created and deleted in one batch; a delete of a stored trade that stays deleted. Each is
+// audited and recorded in the history, and the tombstones keep the versions deleted.
+TEST_P(StoreContractTest, DeletesInABatchAreDecidedInOrderWithTheVersionsAroundThem) {
+    apply_one(trade("A", 3, kToday + days{30}, "B1"));
+    apply_one(trade("C", 1));
+    std::vector<Candidate> batch;
+    batch.push_back(deletion("A", "d-1"));
+    batch.push_back(candidate(trade("A", 3)));  // the deleted version: refused
+    batch.push_back(candidate(trade("A", 4, kToday + days{30}, "B2")));
+    batch.push_back(deletion("A", "d-2"));
+    batch.push_back(candidate(trade("N", 1)));
+    batch.push_back(deletion("N", "d-3"));
+    batch.push_back(deletion("C", "d-4"));
+    batch.push_back(deletion("C", "d-5"));  // gone already
+    const auto results = apply(std::move(batch), kToday - days{2});
+    ASSERT_EQ(results.size(), 8u);
+    EXPECT_EQ(results[0].outcome, Outcome::Deleted);
+    EXPECT_EQ(results[0].previous_version, 3);
+    EXPECT_THAT(codes(results[1]), ElementsAre("DELETED_VERSION"));
+    EXPECT_EQ(results[2].outcome, Outcome::Created);
+    EXPECT_EQ(results[3].outcome, Outcome::Deleted);
+    EXPECT_EQ(results[3].stored->version, 4);
+    EXPECT_EQ(results[4].outcome, Outcome::Created);
+    EXPECT_EQ(results[5].outcome, Outcome::Deleted);
+    EXPECT_EQ(results[6].outcome, Outcome::Deleted);
+    EXPECT_THAT(codes(results[7]), ElementsAre("NOT_FOUND"));
+
+    for (const char* id : {"A", "N", "C"}) EXPECT_EQ(store().get(id, kToday), std::nullopt) << id;
+    EXPECT_THAT(codes(apply_one(trade("A", 4))), ElementsAre("DELETED_VERSION"));
+    EXPECT_THAT(codes(apply_one(trade("N", 1))), ElementsAre("DELETED_VERSION"));
+    EXPECT_EQ(apply_one(trade("C", 2)).outcome, Outcome::Created);
+
+    const auto a = history_of(store(), "A");
+    EXPECT_THAT(actions(a), ElementsAre(AuditAction::Create, AuditAction::Delete,
+                                        AuditAction::Create, AuditAction::Delete));
+    expect_recorded_in_order(a);
+    EXPECT_EQ(a[1].trade.version, 3);
+    EXPECT_EQ(a[1].business_date, kToday - days{2});  // the batch's business date
+    EXPECT_EQ(a[1].reference, "d-1");
+    EXPECT_EQ(a[3].trade.book_id, "B2");
+    EXPECT_EQ(a[3].trade, *results[3].stored);
+    EXPECT_THAT(actions(history_of(store(), "N")),
+                ElementsAre(AuditAction::Create, AuditAction::Delete));
+    const auto d5 = store().audit(AuditQuery{std::string("C"), 0, 100});
+    ASSERT_EQ(d5.size(), 4u);  // create, delete, refused delete, create
+    EXPECT_EQ(d5[2].action, AuditAction::Delete);
+    EXPECT_FALSE(d5[2].success);
+
+    // As of just before the second delete, A was in B2 (it left it by being deleted).
+    TradeHistory& history = *store().trade_history();
+    const Timestamp before = a[3].recorded_at - std::chrono::microseconds{1};
+    ASSERT_EQ(history.book_at("B2", before).size(), 1u);
+    EXPECT_EQ(history.book_at("B2", before)[0].trade.trade_id, "A");
+    EXPECT_THAT(history.book_at("B2", a[3].recorded_at), IsEmpty());
 }
 
 // ---- durability ----------------------------------------------------------------------------

@@ -147,7 +147,7 @@ TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
         {"listTrades", {"200", "404", "422", "503", "401", "403"}},
         {"listTradesByBook", {"200", "404", "422", "503", "401", "403"}},
         {"getTrade", {"200", "404", "422", "503", "401", "403"}},
-        {"deleteTrade", {"200", "404", "503", "401", "403"}},
+        {"deleteTrade", {"200", "400", "404", "503", "401", "403"}},
         {"getTradeHistory", {"200", "404", "422", "503", "401", "403"}},
         {"getHealth", {"200", "401", "403"}},
         {"getLiveness", {"200", "401"}},

@@ -197,7 +197,19 @@ class FakeIngest final : public IngestSink {
                 for (const Candidate& c : batch.candidates) {
                     ItemResult item;
                     auto it = store_.trades.find(c.trade.trade_id);
-                    if (it != store_.trades.end() && c.trade.version < it->second.version) {
+                    if (c.deletes && refuse_deletes) {
+                        item.reasons.push_back(
+                            {"BOOK_CLOSED", "Trade " + c.trade.trade_id + ": book B1 is closed"});
+                    } else if (c.deletes) {
+                        if (it == store_.trades.end()) {
+                            item.reasons.push_back(
+                                {"NOT_FOUND", "Trade " + c.trade.trade_id + " not found"});
+                        } else {
+                            item.outcome = Outcome::Deleted;
+                            item.stored = it->second;
+                            store_.trades.erase(it);
+                        }
+                    } else if (it != store_.trades.end() && c.trade.version < it->second.version) {
                         item.outcome = Outcome::Rejected;
                         item.reasons.push_back(
                             {"LOWER_VERSION", "Trade " + c.trade.trade_id + ": Received version " +
@@ -222,6 +234,7 @@ class FakeIngest final : public IngestSink {
 
     std::vector<Batch> batches;
     IngestStatus status = IngestStatus::Committed;
+    bool refuse_deletes = false;  // as a rule that refuses deletes would
     std::shared_future<void> gate_future;
     std::optional<std::shared_future<void>> gate;
     std::promise<void> entered;

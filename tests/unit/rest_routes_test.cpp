@@ -654,7 +654,12 @@ TEST_F(RestServerTest, ClientRequestIdIsEchoedAndAudited) {
     Answer deleted = send("DELETE", "/api/v1/trades/T1", {}, "", {{"X-Request-ID", "del-1"}});
     EXPECT_EQ(deleted.status, 200);
     EXPECT_EQ(deleted.body, R"({"message":"Trade T1 deleted successfully"})");
-    EXPECT_EQ(host_.store_.last_remove, "rest/del-1");
+    // The delete went through the ingest path as a candidate, not to the store directly.
+    const Candidate& deletion = host_.ingest_.batches.at(1).candidates.at(0);
+    EXPECT_TRUE(deletion.deletes);
+    EXPECT_EQ(deletion.trade.trade_id, "T1");
+    EXPECT_EQ(deletion.source + "/" + deletion.reference, "rest/del-1");
+    EXPECT_EQ(host_.store_.last_remove, "");
 }
 
 TEST_F(RestServerTest, RejectedTradeIs400WithReasons) {
@@ -791,6 +796,19 @@ TEST_F(RestServerTest, MissingTradeIs404) {
     EXPECT_EQ(get.status, 404);
     EXPECT_EQ(get.body, R"({"detail":"Trade T/9 not found"})");
     EXPECT_EQ(send("DELETE", "/api/v1/trades/nope").body, R"({"detail":"Trade nope not found"})");
+}
+
+// A delete a rule refuses is answered as a refused trade; a store that cannot take it, 503.
+TEST_F(RestServerTest, ADeleteARuleRefusesIs400AndAStoreDownIs503) {
+    send("POST", "/api/v1/trades", kValidTrade);
+    host_.ingest_.refuse_deletes = true;
+    const Answer refused = send("DELETE", "/api/v1/trades/T1");
+    EXPECT_EQ(refused.status, 400);
+    EXPECT_EQ(refused.body, R"({"detail":"Trade T1: book B1 is closed","reasons":["BOOK_CLOSED"],)"
+                            R"("trade_id":"T1"})");
+    host_.ingest_.refuse_deletes = false;
+    host_.ingest_.status = IngestStatus::Unavailable;
+    EXPECT_EQ(send("DELETE", "/api/v1/trades/T1").status, 503);
 }
 
 TEST_F(RestServerTest, HeadSendsHeadersOnly) {

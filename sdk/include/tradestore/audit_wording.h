@@ -16,6 +16,8 @@ inline AuditAction audit_action(Outcome outcome) {
         case Outcome::Updated: return AuditAction::Update;
         case Outcome::Replaced: return AuditAction::Replace;
         case Outcome::Rejected: return AuditAction::ValidationFailed;
+        case Outcome::Deleted:
+            return AuditAction::Delete;
     }
     return AuditAction::ValidationFailed;
 }
@@ -47,6 +49,7 @@ inline void describe_for_audit(const Trade& incoming, const Decision& decision,
     message += std::to_string(incoming.version);
     if (decision.outcome == Outcome::Created) message += " created";
     if (decision.outcome == Outcome::Replaced) message += " replaced";
+    if (decision.outcome == Outcome::Deleted) message += " deleted";
 }
 
 }  // namespace tradestore

@@ -89,6 +89,10 @@ struct TradeWrite {
     std::size_t candidate = 0;  // its result (results[candidate].stored) is the row
     bool existed = false;       // a live row was stored before the batch (update, not insert)
     bool restores = false;      // the id had a tombstone, which goes
+    // The id ends the batch deleted: results[candidate] is the delete, its stored trade the
+    // version deleted (its last_updated the tombstone's time); the live row, if it existed,
+    // goes, and the tombstone is written (or raised to that version). Never with restores.
+    bool deletes = false;
     // The live row stored before the batch, when there was one (existed): a store can leave
     // untouched what the write does not change (SQLite: the indexes on unchanged columns).
     std::optional<Trade> before;
@@ -198,6 +202,7 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
         std::optional<Timestamp> recorded;  // when the id's current state was recorded
         std::optional<std::size_t> last_accepted;
         bool restores = false;
+        bool deleted = false;  // the last accepted decision was a delete
     };
     std::unordered_map<std::string_view, IdState> ids;  // results never reallocate
     ids.reserve(batch.candidates.size());
@@ -225,36 +230,56 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
             }
         }
 
-        Decision decision =
-            decide(rules, RuleInput{incoming, state.row, state.tombstone, business_date});
+        Decision decision;
+        if (!candidate.deletes) {
+            decision =
+                decide(rules, RuleInput{incoming, state.row, state.tombstone, business_date});
+        } else if (state.row == nullptr) {  // nothing to delete: no rule is asked
+            decision.reasons.push_back(
+                {std::string(reason::kNotFound), "Trade " + incoming.trade_id + " not found"});
+        } else {
+            decision = decide(rules, RuleInput{*state.row, state.row, std::nullopt, business_date,
+                                               /*deleting=*/true});
+        }
         if (state.row != nullptr) result.previous_version = state.row->version;
         AuditRow& row = plan.audit.emplace_back();
-        describe_for_audit(incoming, decision, result.previous_version, row.reason_codes,
-                           row.message);
+        describe_for_audit(candidate.deletes && state.row != nullptr ? *state.row : incoming,
+                           decision, result.previous_version, row.reason_codes, row.message);
 
         if (decision.outcome == Outcome::Rejected) {
             if (state.row != nullptr) result.stored = *state.row;
         } else {
-            if (state.row != nullptr && state.row->book_id != incoming.book_id) {
+            const Trade& version = candidate.deletes ? *state.row : incoming;
+            if (state.row != nullptr &&
+                (candidate.deletes || state.row->book_id != incoming.book_id)) {
                 plan.departures.push_back({state.row->book_id, incoming.trade_id});
             }
-            Trade& stored = result.stored.emplace(incoming);
-            stored.expired = false;  // owned by the server
+            Trade& stored = result.stored.emplace(version);
+            if (!candidate.deletes) stored.expired = false;  // owned by the server
             stored.last_updated = next_recorded_at(now, state.recorded);
             state.recorded = stored.last_updated;
             state.last_accepted = i;
-            if (state.tombstone) {
+            state.deleted = candidate.deletes;
+            if (candidate.deletes) {
+                state.tombstone = stored.version;
+                state.restores = false;
+            } else if (state.tombstone) {
                 state.restores = true;
                 state.tombstone.reset();
             }
         }
-        state.row = result.stored ? &*result.stored : nullptr;
+        // A deleted trade has no live row; its result still shows it as it was deleted.
+        if (decision.outcome == Outcome::Deleted) {
+            state.row = nullptr;
+        } else {
+            state.row = result.stored ? &*result.stored : nullptr;
+        }
 
         row.trade_id = incoming.trade_id;
-        row.action = audit_action(decision.outcome);
+        row.action = candidate.deletes ? AuditAction::Delete : audit_action(decision.outcome);
         if (decision.outcome != Outcome::Rejected) row.version = &*result.stored;
         row.success = decision.outcome != Outcome::Rejected;
-        row.received_version = incoming.version;
+        if (!candidate.deletes) row.received_version = incoming.version;
         row.stored_version = result.previous_version;
         row.source = candidate.source;
         row.reference = candidate.reference;
@@ -273,7 +298,8 @@ BatchPlan decide_batch(const Batch& batch, std::span<const Rule* const> rules, D
     plan.writes.reserve(by_id.size());
     for (const auto& [id, state] : by_id) {
         plan.writes.push_back({*state->last_accepted, state->loaded.row.has_value(),
-                               state->restores, std::move(state->loaded.row)});
+                               state->restores && !state->deleted, state->deleted,
+                               std::move(state->loaded.row)});
     }
 
     for (const SourcePosition& position : batch.positions) {

@@ -22,6 +22,10 @@ struct Decision {
 inline Decision decide(std::span<const Rule* const> rules, const RuleInput& input) {
     Decision decision;
     for (const Rule* rule : rules) rule->check(input, decision.reasons);
+    if (input.deleting) {  // the version guards are about versions that arrive, not deletes
+        decision.outcome = decision.reasons.empty() ? Outcome::Deleted : Outcome::Rejected;
+        return decision;
+    }
 
     const auto has_code = [&](std::string_view code) {
         return std::any_of(decision.reasons.begin(), decision.reasons.end(),

@@ -11,7 +11,8 @@
 
 namespace tradestore {
 
-enum class Outcome : std::uint8_t { Created, Updated, Replaced, Rejected };
+// Deleted: a delete candidate removed the trade (a tombstone keeps its version).
+enum class Outcome : std::uint8_t { Created, Updated, Replaced, Rejected, Deleted };
 
 inline std::string_view to_string(Outcome outcome) {
     switch (outcome) {
@@ -19,6 +20,8 @@ inline std::string_view to_string(Outcome outcome) {
         case Outcome::Updated: return "updated";
         case Outcome::Replaced: return "replaced";
         case Outcome::Rejected: return "rejected";
+        case Outcome::Deleted:
+            return "deleted";
     }
     return "rejected";
 }
@@ -29,6 +32,8 @@ namespace reason {
 inline constexpr std::string_view kLowerVersion = "LOWER_VERSION";
 inline constexpr std::string_view kMaturityInPast = "MATURITY_IN_PAST";
 inline constexpr std::string_view kDeletedVersion = "DELETED_VERSION";
+// Not a rule: a delete of a trade that has no live row (never stored, or deleted already).
+inline constexpr std::string_view kNotFound = "NOT_FOUND";
 // Set by the kernel, not a rule: the store refused this trade alone (a value it cannot hold);
 // it was not stored, and the rest of its batch was.
 inline constexpr std::string_view kStoreRefused = "STORE_REFUSED";
@@ -45,7 +50,9 @@ struct Rejection {
 struct ItemResult {
     Outcome outcome = Outcome::Rejected;
     std::vector<Rejection> reasons;     // non-empty exactly when Rejected and not skipped_as_replay
-    std::optional<Trade> stored;        // the row as stored after this decision
+    // The row as stored after this decision; for Deleted, the trade as it stood when deleted
+    // (its last_updated is when the delete was recorded).
+    std::optional<Trade> stored;
     std::optional<std::int64_t> previous_version;  // the version stored before, if any
     // At or below the recorded position of its partition: applied by an earlier transaction,
     // so not decided again (no audit entry, outcome left Rejected with no reasons).

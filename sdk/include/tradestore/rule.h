@@ -16,6 +16,11 @@ struct RuleInput {
     const Trade* stored;  // nullptr when no live row exists
     std::optional<std::int64_t> deleted_version;  // tombstone of a deleted trade, if any
     Date business_date;
+    // A delete of the stored trade (Candidate::deletes): `incoming` is then the stored trade
+    // itself. A rule that has nothing to say about deletes returns at once; one that refuses
+    // some appends a Rejection as for any trade. Rules never see a delete of a trade that has
+    // no live row (that is NOT_FOUND before any rule runs).
+    bool deleting = false;
 };
 
 class Rule {

@@ -43,6 +43,9 @@ struct Candidate {
     std::string source;
     std::string reference;
     Origin origin;
+    // A delete of trade.trade_id (the trade's other fields are not read): it goes through the
+    // rules, the audit and the history like any version, and leaves a tombstone.
+    bool deletes = false;
 };
 
 // The position of a source in its own stream (for Kafka: topic, partition, next offset).
