@@ -184,6 +184,22 @@ bool is_index(std::string_view segment) {
 
 }  // namespace
 
+std::vector<FieldError> JsonTradeCodec::check_trade_id(std::string_view id) const {
+    std::vector<FieldError> errors;
+    const std::vector<std::string> no_prefix;
+    FieldErrors field_errors(errors, no_prefix);
+    if (!utf8_length(id)) {
+        field_errors.add(TradeField::TradeId, "string_unicode", "Input should be valid UTF-8");
+        return errors;
+    }
+    RawValue value;
+    value.kind = JsonKind::String;
+    value.text = std::string(id);
+    std::string ignored;
+    identifier(value, TradeField::TradeId, field_errors, ignored);
+    return errors;
+}
+
 DecodedOne JsonTradeCodec::decode_trade(std::string_view json) const {
     OneVisitor visitor;
     const codec::CaptureResult captured = codec::capture_items(json, false, 1, visitor);

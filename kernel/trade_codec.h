@@ -37,6 +37,7 @@ namespace tradestore::kernel {
 class JsonTradeCodec final : public TradeCodec {
   public:
     DecodedOne decode_trade(std::string_view json) const override;
+    std::vector<FieldError> check_trade_id(std::string_view id) const override;
     DecodedBatch decode_batch(std::string_view json, std::size_t max_items) const override;
 
     void append_trade(std::string& out, const Trade& trade, Date business_date) const override;

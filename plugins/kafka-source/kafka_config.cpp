@@ -55,6 +55,10 @@ std::vector<SettingSpec> setting_specs() {
          "store refused"},
         {"results_topic", SettingType::String, "", false,
          "Topic receiving one record per decision (unset: none are published)"},
+        {"deletes", SettingType::Bool, "false", false,
+         "A message with a key and no value (a Kafka tombstone) deletes the trade named by the "
+         "key, through the rules, audit and history like any version; when false it is "
+         "dead-lettered"},
         {"retry_backoff_max", SettingType::Duration, "5s", false,
          "Longest wait between retries of a batch while the store or dead-letter topic fails", 10,
          3'600'000},
@@ -153,6 +157,7 @@ KafkaConfig config_from_settings(const Settings& settings) {
         config.dead_letter_topic = settings.get_string("dead_letter_topic");
     }
     if (settings.has("results_topic")) config.results_topic = settings.get_string("results_topic");
+    if (settings.has("deletes")) config.deletes = settings.get_bool("deletes");
     if (settings.has("retry_backoff_max")) {
         config.retry_backoff_max = settings.get_duration("retry_backoff_max");
     }

@@ -31,6 +31,7 @@ struct KafkaConfig {
     std::size_t max_buffered_bytes = 32u << 20;
     std::string dead_letter_topic = "trades.dlq";
     std::string results_topic;  // empty: no results are published
+    bool deletes = false;       // a tombstone (key, no value) deletes the key's trade
     std::chrono::milliseconds retry_backoff_max{5'000};
     std::chrono::milliseconds shutdown_timeout{15'000};
     // Messages waiting this long with nothing committed make the source unhealthy (stalled).

@@ -56,7 +56,7 @@ PreparedBatch KafkaSource::take_batch(PartitionLane& lane) {
     lane.waiting_bytes -= batch.bytes;
     if (!lane.waiting.empty()) lane.first_waiting_at = Clock::now();
     batch.plan = plan_batch(batch.records, positions_, host_->codec(), host_->clock().today(),
-                            config_.dead_letter_topic);
+                            config_.dead_letter_topic, config_.deletes);
     return batch;
 }
 

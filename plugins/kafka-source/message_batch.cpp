@@ -69,7 +69,8 @@ std::string reference_of(const KafkaRecord& record) {
 }
 
 PlannedBatch plan_batch(const std::vector<KafkaRecord>& records, const AppliedPositions& applied,
-                        const TradeCodec& codec, Date today, std::string_view dead_letter_topic) {
+                        const TradeCodec& codec, Date today, std::string_view dead_letter_topic,
+                        bool deletes) {
     PlannedBatch plan;
     plan.batch.candidates.reserve(records.size());
     plan.candidate_record.reserve(records.size());
@@ -88,6 +89,25 @@ PlannedBatch plan_batch(const std::vector<KafkaRecord>& records, const AppliedPo
         }
         last_planned[std::move(partition)] = record.offset;
 
+        if (deletes && !record.value && record.key) {  // a tombstone: a delete of the key
+            std::vector<FieldError> errors = codec.check_trade_id(*record.key);
+            if (!errors.empty()) {
+                DeadLetter letter{index, std::string(kInvalidTrade),
+                                  "key: " + describe_field_errors(errors)};
+                plan.batch.audit_only.push_back(
+                    dead_letter_audit(record, letter, dead_letter_topic, reference_of(record)));
+                plan.dead_letters.push_back(std::move(letter));
+                continue;
+            }
+            Candidate& candidate = plan.batch.candidates.emplace_back();
+            candidate.trade.trade_id = *record.key;
+            candidate.deletes = true;
+            candidate.source = std::string(kSourceName);
+            candidate.reference = reference_of(record);
+            candidate.origin = origin_of(record);
+            plan.candidate_record.push_back(index);
+            continue;
+        }
         const std::string_view value = record.value ? std::string_view(*record.value) : "";
         DecodedOne decoded = codec.decode_trade(value);
         if (decoded.syntax_error || !decoded.item.trade) {
@@ -97,7 +117,8 @@ PlannedBatch plan_batch(const std::vector<KafkaRecord>& records, const AppliedPo
                 letter.error = record.value ? "Malformed JSON at offset " +
                                                   std::to_string(decoded.syntax_error->offset) +
                                                   ": " + decoded.syntax_error->message
-                                            : "Message has no value";
+                                            : "Message has no value (a tombstone; set deletes "
+                                              "= true for tombstones to delete trades)";
             } else {
                 letter.reason = std::string(kInvalidTrade);
                 letter.error = describe_field_errors(decoded.item.errors);
@@ -141,7 +162,9 @@ std::string result_record(const TradeCodec& codec, const KafkaRecord& record,
     std::string out = "{\"trade_id\":";
     codec.append_json_string(out, trade_id);
     out += ",\"version\":";
-    out += std::to_string(version);
+    // A delete names no version: its record gives the one deleted.
+    out += std::to_string(
+        result.outcome == Outcome::Deleted && result.stored ? result.stored->version : version);
     out += ",\"outcome\":";
     codec.append_json_string(out, to_string(result.outcome));
     out += ",\"reasons\":[";

@@ -84,8 +84,12 @@ using AppliedPositions = std::map<TopicPartition, std::int64_t>;
 // "trades/2/1234", the audit reference of a message.
 std::string reference_of(const KafkaRecord& record);
 
+// `deletes`: a message with a key and no value is a delete of the key's trade (a candidate
+// with Candidate::deletes; a key that is no valid trade id is a dead letter); else it is a
+// dead letter like any message that is not a trade.
 PlannedBatch plan_batch(const std::vector<KafkaRecord>& records, const AppliedPositions& applied,
-                        const TradeCodec& codec, Date today, std::string_view dead_letter_topic);
+                        const TradeCodec& codec, Date today, std::string_view dead_letter_topic,
+                        bool deletes = false);
 
 // The headers of a dead letter: the original ones, then the reason, error and origin.
 std::vector<KafkaHeader> dead_letter_headers(const KafkaRecord& record, const DeadLetter& letter);

@@ -50,6 +50,8 @@ TEST(KafkaConfigTest, DefaultsFollowTheOriginalDesign) {
     EXPECT_EQ(config.group_id, "trade-consumer-group");
     EXPECT_EQ(config.dead_letter_topic, "trades.dlq");
     EXPECT_TRUE(config.results_topic.empty());
+    EXPECT_FALSE(config.deletes);
+    EXPECT_TRUE(config_from_settings(settings({{"deletes", "true"}})).deletes);
     const PropertyList consumer = consumer_properties(config);
     EXPECT_THAT(consumer, ::testing::Contains(Pair("auto.offset.reset", "earliest")));
     EXPECT_THAT(consumer, ::testing::Contains(Pair("enable.auto.offset.store", "false")));
@@ -80,8 +82,8 @@ TEST(KafkaConfigTest, EverySettingIsDeclaredAndRead) {
     }
     EXPECT_THAT(keys, ElementsAre("brokers", "topics", "group_id", "batch_size", "batch_wait",
                                   "max_buffered_mb", "dead_letter_topic", "results_topic",
-                                  "retry_backoff_max", "shutdown_timeout", "stall_timeout",
-                                  "kafka.*", "kafka_properties"));
+                                  "deletes", "retry_backoff_max", "shutdown_timeout",
+                                  "stall_timeout", "kafka.*", "kafka_properties"));
     const KafkaConfig config = config_from_settings(settings({
         {"brokers", "b1:9092,b2:9092"},
         {"topics", "a, b"},
@@ -217,6 +219,39 @@ TEST_F(PlanBatchTest, ValidMessagesBecomeCandidatesWithTheirOffsetAsReference) {
                                                Pair(TopicPartition{"trades", 1}, 5)));
 }
 
+// With deletes = true a tombstone (a key, no value) is a delete candidate of the key's trade,
+// in message order with the versions around it; a key that is no valid trade id, or a
+// message with neither key nor value, is a dead letter. Without it, every tombstone is one.
+TEST_F(PlanBatchTest, TombstonesAreDeletesOnlyWhenDeletesIsOn) {
+    const std::vector<KafkaRecord> records = {
+        record(0, 1, trade_json("T1", 1), "T1"),
+        record(0, 2, std::nullopt, "T1"),
+        record(0, 3, std::nullopt, std::string(51, 'K')),
+        record(0, 4, std::nullopt, std::string("bad\x01key")),
+        record(0, 5, std::nullopt),
+    };
+    const PlannedBatch on = plan_batch(records, {}, codec, kToday, "trades.dlq", true);
+    ASSERT_EQ(on.batch.candidates.size(), 2u);
+    EXPECT_FALSE(on.batch.candidates[0].deletes);
+    EXPECT_TRUE(on.batch.candidates[1].deletes);
+    EXPECT_EQ(on.batch.candidates[1].trade.trade_id, "T1");
+    EXPECT_EQ(on.batch.candidates[1].reference, "trades/0/2");
+    EXPECT_EQ(on.batch.candidates[1].origin, (Origin{"trades", 0, 2}));
+    EXPECT_THAT(on.candidate_record, ElementsAre(0u, 1u));
+    ASSERT_EQ(on.dead_letters.size(), 3u);
+    EXPECT_EQ(on.dead_letters[0].reason, "INVALID_TRADE");
+    EXPECT_THAT(on.dead_letters[0].error,
+                HasSubstr("key: trade_id: String should have at most 50"));
+    EXPECT_THAT(on.dead_letters[1].error, HasSubstr("control characters"));
+    EXPECT_EQ(on.dead_letters[2].reason, "MALFORMED_JSON");  // no key: nothing to delete
+    EXPECT_EQ(on.batch.audit_only.size(), 3u);
+    EXPECT_THAT(on.batch.positions, ElementsAre(SourcePosition{"kafka", "trades", 0, 5}));
+
+    const PlannedBatch off = plan_batch(records, {}, codec, kToday, "trades.dlq");
+    EXPECT_EQ(off.batch.candidates.size(), 1u);
+    EXPECT_EQ(off.dead_letters.size(), 4u);
+}
+
 TEST_F(PlanBatchTest, BadMessagesBecomeDeadLettersWithAnAuditEntryInTheSameBatch) {
     const std::vector<KafkaRecord> records = {
         record(0, 1, "{not json", "T9"),
@@ -232,7 +267,7 @@ TEST_F(PlanBatchTest, BadMessagesBecomeDeadLettersWithAnAuditEntryInTheSameBatch
     EXPECT_THAT(plan.dead_letters[1].error, HasSubstr("version: "));
     EXPECT_THAT(plan.dead_letters[1].error, HasSubstr("counter_party_id: "));
     EXPECT_EQ(plan.dead_letters[2].reason, "MALFORMED_JSON");
-    EXPECT_EQ(plan.dead_letters[2].error, "Message has no value");
+    EXPECT_THAT(plan.dead_letters[2].error, HasSubstr("Message has no value (a tombstone"));
 
     ASSERT_EQ(plan.batch.audit_only.size(), 3u);
     const AuditEntry& entry = plan.batch.audit_only[1];

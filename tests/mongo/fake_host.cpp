@@ -21,6 +21,7 @@ class NoCodec final : public TradeCodec {
   public:
     DecodedOne decode_trade(std::string_view) const override { throw unused(); }
     DecodedBatch decode_batch(std::string_view, std::size_t) const override { throw unused(); }
+    std::vector<FieldError> check_trade_id(std::string_view) const override { throw unused(); }
     void append_trade(std::string&, const Trade&, Date) const override { throw unused(); }
     void append_trades(std::string&, const std::vector<Trade>&, Date) const override {
         throw unused();

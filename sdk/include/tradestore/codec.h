@@ -52,6 +52,9 @@ public:
     virtual DecodedOne decode_trade(std::string_view json) const = 0;
     // Items beyond max_items are not decoded; the caller answers 413.
     virtual DecodedBatch decode_batch(std::string_view json, std::size_t max_items) const = 0;
+    // What a trade_id field holding `id` would be refused for (loc {"trade_id"}); empty when
+    // valid. `id` may be any bytes (a Kafka key, a URL segment).
+    virtual std::vector<FieldError> check_trade_id(std::string_view id) const = 0;
 
     // The eight fields; `expired` as of the business date.
     virtual void append_trade(std::string& out, const Trade& trade, Date business_date) const = 0;
