@@ -173,7 +173,7 @@ void IngestPipeline::submit(Batch batch, std::function<void(IngestResult)> done)
     clean.bulk = batch.bulk;
     clean.candidates.reserve(batch.candidates.size());
     for (std::size_t i = 0; i < batch.candidates.size(); ++i) {
-        if (auto problem = shape_problem(batch.candidates[i].trade)) {
+        if (auto problem = shape_problem(batch.candidates[i])) {
             pending.results[i].reasons.push_back(
                 {std::string(kInvalidTrade),
                  "Trade " + storable_text(batch.candidates[i].trade.trade_id, kMaxStorableIdBytes) +

@@ -141,8 +141,10 @@ bool is_valid_identifier(std::string_view text) {
     return length && *length >= 1 && *length <= kMaxIdLength && !has_control_characters(text);
 }
 
-std::optional<std::string> shape_problem(const Trade& trade) {
+std::optional<std::string> shape_problem(const Candidate& candidate) {
+    const Trade& trade = candidate.trade;
     if (!is_valid_identifier(trade.trade_id)) return "trade_id is not a valid identifier";
+    if (candidate.deletes) return std::nullopt;  // a delete names the trade, nothing more
     if (!is_valid_identifier(trade.counter_party_id))
         return "counter_party_id is not a valid identifier";
     if (!is_valid_identifier(trade.book_id)) return "book_id is not a valid identifier";

@@ -2,6 +2,7 @@
 // it, whichever source it came from.
 #pragma once
 
+#include <tradestore/store.h>
 #include <tradestore/trade.h>
 
 #include <cstddef>
@@ -35,7 +36,8 @@ inline constexpr std::size_t kMaxStorableMessageBytes = 4096;
 // two different long texts stay different.
 std::string storable_text(std::string_view text, std::size_t max_bytes);
 
-// The first problem with the trade's shape, or nullopt when it is well formed.
-std::optional<std::string> shape_problem(const Trade& trade);
+// The first problem with the candidate's trade's shape, or nullopt when it is well formed (a
+// delete needs only a valid trade id).
+std::optional<std::string> shape_problem(const Candidate& candidate);
 
 }  // namespace tradestore::kernel

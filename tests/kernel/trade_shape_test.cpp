@@ -32,14 +32,24 @@ TEST(TradeShape, IdentifierLimitsAndControlCharacters) {
 }
 
 TEST(TradeShape, TradeWithLowVersionIsRefused) {
-    Trade trade;
-    trade.trade_id = "T1";
-    trade.counter_party_id = "CP";
-    trade.book_id = "B";
-    trade.version = 0;
-    EXPECT_EQ(shape_problem(trade), "version must be at least 1");
-    trade.version = 1;
-    EXPECT_EQ(shape_problem(trade), std::nullopt);
+    Candidate candidate;
+    candidate.trade.trade_id = "T1";
+    candidate.trade.counter_party_id = "CP";
+    candidate.trade.book_id = "B";
+    candidate.trade.version = 0;
+    EXPECT_EQ(shape_problem(candidate), "version must be at least 1");
+    candidate.trade.version = 1;
+    EXPECT_EQ(shape_problem(candidate), std::nullopt);
+}
+
+// A delete names its trade and nothing more: only the id is checked.
+TEST(TradeShape, ADeleteNeedsOnlyAValidTradeId) {
+    Candidate deletion;
+    deletion.deletes = true;
+    deletion.trade.trade_id = "T1";
+    EXPECT_EQ(shape_problem(deletion), std::nullopt);
+    deletion.trade.trade_id = "a	b";
+    EXPECT_EQ(shape_problem(deletion), "trade_id is not a valid identifier");
 }
 
 // What a store is handed in the fields the shape guard does not check (a dead letter's key).

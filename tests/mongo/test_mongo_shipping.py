@@ -63,7 +63,8 @@ class ShippingTest(unittest.TestCase):
             decisions += 1
             expiring.discard(f"T{i:03}")
         r = client.delete("/api/v1/trades/NOPE")
-        self.assertEqual(r.status, 404, r)  # not a decision: no audit entry
+        self.assertEqual(r.status, 404, r)  # a refused delete (NOT_FOUND), audited
+        decisions += 1
         post(harness.trade("T007", 1), 400)  # DELETED_VERSION: the tombstone holds
         r = client.post("/api/v1/expire-trades")
         self.assertEqual(r.json()["trades_expired"], 0)
