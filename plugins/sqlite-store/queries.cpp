@@ -56,11 +56,28 @@ std::string insert_audit(int rows) {
 // Candidates of TradesAt and BookAt (?1 the book), each in trade id order.
 #define LIVE_TRADES "SELECT trade_id AS candidate FROM trades"
 #define DELETED_TRADES "SELECT trade_id AS candidate FROM trade_tombstones"
-#define TRADES_IN_BOOK "SELECT trade_id AS candidate FROM trades WHERE book_id = ?1"
-#define TRADES_GONE_FROM_BOOK                                                            \
+// A live trade of table `t` that is or was in the book ?1: its book, or a book in its
+// former_books (schema.cpp's version 6). instr() on the book as JSON text finds every trade
+// that left the book, and more only for a book id that is the tail of another one's with a
+// quote before it (BookAt's check of each candidate's version leaves those out); no JSON is
+// parsed per row.
+#define IN_OR_FROM_BOOK(t) t "book_id = ?1 OR instr(" t "former_books, json_quote(?1)) > 0"
+#define TRADES_OF_BOOK "SELECT trade_id AS candidate FROM trades WHERE " IN_OR_FROM_BOOK("")
+#define DEPARTED_FROM_BOOK                                                               \
     "SELECT d.trade_id AS candidate FROM book_departures AS d WHERE d.book_id = ?1 AND " \
     "NOT EXISTS (SELECT 1 FROM trades AS t WHERE t.trade_id = d.trade_id AND "           \
-    "t.book_id = ?1)"
+    "(" IN_OR_FROM_BOOK("t.") "))"
+
+// The trade columns apply() updates (?1 the trade id, ?2.. as InsertTrade); a move also sets
+// former_books (?8).
+#define UPDATE_TRADE_SET                                                    \
+    "UPDATE trades SET version = ?2, counter_party_id = ?3, book_id = ?4, " \
+    "maturity_date = ?5, created_date = ?6, expired = 0, last_updated = ?7"
+#define UPDATE_TRADE_KEEPING_MATURITY_SET                                   \
+    "UPDATE trades SET version = ?2, counter_party_id = ?3, book_id = ?4, " \
+    "created_date = ?6, last_updated = ?7"
+#define WHERE_TRADE " WHERE trade_id = ?1"
+#define WHERE_TRADE_KEEPING_MATURITY " WHERE trade_id = ?1 AND maturity_date = ?5 AND expired = 0"
 
 std::string_view sql(Query query) {
     // Dates are 'YYYY-MM-DD' text, so text comparison is date comparison. Timestamps are
@@ -74,27 +91,32 @@ std::string_view sql(Query query) {
             return "ROLLBACK";
 
         case Query::SelectTrade:
+            // former_books last, for apply() (which adds to it the books a trade leaves).
             return "SELECT trade_id, version, counter_party_id, book_id, maturity_date, "
-                   "created_date, expired, last_updated FROM trades WHERE trade_id = ?1";
+                   "created_date, expired, last_updated, former_books FROM trades "
+                   "WHERE trade_id = ?1";
         case Query::SelectTombstone:
             return "SELECT version, deleted_at FROM trade_tombstones WHERE trade_id = ?1";
         // The store knows from its read in the same transaction whether the row exists:
         // an INSERT for a new id, an UPDATE otherwise. SQLite updates the indexes on the
         // columns an UPDATE sets, whether or not their values change, so a write that keeps
         // the maturity date of an unexpired trade leaves maturity_date and expired out and
-        // trades_expired_maturity untouched.
+        // trades_expired_maturity untouched. former_books (?8, schema.cpp's version 6) is
+        // the whole new value, set only by a write that leaves a book (the ...Moved forms;
+        // the INSERT's ?8 is left NULL otherwise): the others leave the column as it is.
         case Query::InsertTrade:
             return "INSERT INTO trades (trade_id, version, counter_party_id, book_id, "
-                   "maturity_date, created_date, expired, last_updated) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)";
+                   "maturity_date, created_date, expired, last_updated, former_books) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)";
         case Query::UpdateTrade:
-            return "UPDATE trades SET version = ?2, counter_party_id = ?3, book_id = ?4, "
-                   "maturity_date = ?5, created_date = ?6, expired = 0, last_updated = ?7 "
-                   "WHERE trade_id = ?1";
+            return UPDATE_TRADE_SET WHERE_TRADE;
+        case Query::UpdateTradeMoved:
+            return UPDATE_TRADE_SET ", former_books = ?8" WHERE_TRADE;
         case Query::UpdateTradeKeepingMaturity:
-            return "UPDATE trades SET version = ?2, counter_party_id = ?3, book_id = ?4, "
-                   "created_date = ?6, last_updated = ?7 WHERE trade_id = ?1 AND "
-                   "maturity_date = ?5 AND expired = 0";
+            return UPDATE_TRADE_KEEPING_MATURITY_SET WHERE_TRADE_KEEPING_MATURITY;
+        case Query::UpdateTradeKeepingMaturityMoved:
+            return UPDATE_TRADE_KEEPING_MATURITY_SET
+                ", former_books = ?8" WHERE_TRADE_KEEPING_MATURITY;
         case Query::DeleteTombstone:
             return "DELETE FROM trade_tombstones WHERE trade_id = ?1";
         case Query::InsertAudit: {
@@ -105,9 +127,6 @@ std::string_view sql(Query query) {
             static const std::string text = insert_audit(kAuditChunkRows);
             return text;
         }
-        case Query::InsertDeparture:
-            // ?1 book, ?2 trade: the trade left the book (see schema.cpp's version 6).
-            return "INSERT OR IGNORE INTO book_departures (book_id, trade_id) VALUES (?1, ?2)";
         case Query::UpsertPosition:
             // A position never moves back.
             return "INSERT INTO source_positions (source, stream, \"partition\", \"offset\") "
@@ -119,7 +138,12 @@ std::string_view sql(Query query) {
             // The row as it stood, for its DELETE version entry (columns as trade_column).
             return "DELETE FROM trades WHERE trade_id = ?1 RETURNING trade_id, version, "
                    "counter_party_id, book_id, maturity_date, created_date, expired, "
-                   "last_updated";
+                   "last_updated, former_books";
+        case Query::InsertDepartures:
+            // ?1 trade, ?2 its book, ?3 its former_books (NULL, or a JSON array): the deleted
+            // trade was in each (see schema.cpp's version 6).
+            return "INSERT OR IGNORE INTO book_departures (book_id, trade_id) "
+                   "SELECT ?2, ?1 UNION ALL SELECT value, ?1 FROM json_each(?3)";
         case Query::UpsertTombstone:
             return "INSERT INTO trade_tombstones (trade_id, version, deleted_at) "
                    "VALUES (?1, ?2, ?3) ON CONFLICT (trade_id) DO UPDATE SET "
@@ -193,12 +217,14 @@ std::string_view sql(Query query) {
             return VERSION_AS_OF(LIVE_TRADES, "?1") "UNION ALL " VERSION_AS_OF(
                 DELETED_TRADES, "?1") "ORDER BY candidate LIMIT ?2 OFFSET ?3";
         case Query::BookAt:
-            // ?1 book, ?2 an instant. The candidates: the trades in the book now (a range of
-            // trades_book_id), and those that left it (book_departures) and are not back in
-            // it, so that the arms are disjoint; each kept when its version then was in the
-            // book.
-            return VERSION_AS_OF(TRADES_IN_BOOK, "?2") "AND book_id = ?1 UNION ALL " VERSION_AS_OF(
-                TRADES_GONE_FROM_BOOK, "?2") "AND book_id = ?1 ORDER BY candidate";
+            // ?1 book, ?2 an instant. The candidates: the live trades in the book now or
+            // before (a scan of trades in its primary key's order, no index to keep up on
+            // every move), then book_departures' range of the book (deleted trades, and moves
+            // from before schema 6) less what the first arm has, so that the arms are
+            // disjoint and merge in trade id order without a sort; each kept when its
+            // version then was in the book.
+            return VERSION_AS_OF(TRADES_OF_BOOK, "?2") "AND book_id = ?1 UNION ALL " VERSION_AS_OF(
+                DEPARTED_FROM_BOOK, "?2") "AND book_id = ?1 ORDER BY candidate";
         case Query::SelectPosition:
             return "SELECT \"offset\" FROM source_positions "
                    "WHERE source = ?1 AND stream = ?2 AND \"partition\" = ?3";

@@ -25,14 +25,16 @@ enum class Query : std::uint8_t {
     SelectTombstone,
     InsertTrade,
     UpdateTrade,
+    UpdateTradeMoved,  // also sets former_books: the trade left a book
     UpdateTradeKeepingMaturity,
+    UpdateTradeKeepingMaturityMoved,
     DeleteTombstone,
     InsertAudit,
     InsertAuditChunk,  // kAuditChunkRows rows in one statement
     UpsertPosition,
-    InsertDeparture,  // apply and remove
     // remove
     DeleteTrade,
+    InsertDepartures,
     UpsertTombstone,
     // expire
     InsertExpireAudit,
@@ -82,6 +84,7 @@ inline constexpr int kMaturityDate = 4;
 inline constexpr int kCreatedDate = 5;
 inline constexpr int kExpired = 6;
 inline constexpr int kLastUpdated = 7;
+inline constexpr int kFormerBooks = 8;  // SelectTrade and DeleteTrade only: NULL or JSON text
 }  // namespace trade_column
 
 // Column positions of an audit row as the audit queries select it.

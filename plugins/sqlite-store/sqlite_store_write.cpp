@@ -3,13 +3,13 @@
 #include <sqlite3.h>
 #include <tradestore/batch_decision.h>
 
-#include <algorithm>
 #include <array>
 #include <chrono>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "dates.h"
@@ -22,11 +22,89 @@ using sqlite::Query;
 
 namespace {
 
-std::optional<Trade> load_trade(sqlite::Connection& db, const std::string& trade_id) {
+// The books trades left (former_books, schema.cpp's version 6), per trade id.
+using FormerBooks = std::unordered_map<std::string_view, std::string>;
+
+// The live row of `trade_id`, if any; its former_books, when it has some, into `former`
+// (`trade_id` must outlive it).
+std::optional<Trade> load_trade(sqlite::Connection& db, const std::string& trade_id,
+                                FormerBooks& former) {
     auto select = db.use(Query::SelectTrade);
     select->bind_text(1, trade_id);
     if (!select->step()) return std::nullopt;
+    if (!select->column_is_null(sqlite::trade_column::kFormerBooks)) {
+        former.emplace(trade_id, select->column_text(sqlite::trade_column::kFormerBooks));
+    }
     return sqlite::read_trade(*select);
+}
+
+// Appends `text` as a JSON string, escaped as SQLite's json_quote() and json_array() escape
+// it, so that former_books is the one text json_array() would make of its books.
+void append_json_string(std::string& out, std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (byte < 0x20) {
+            // \b \t \n \f \r as such (0x08 .. 0x0d but 0x0b), the others as \u00XX.
+            static constexpr char kShort[] = "btn\0fr";
+            out += '\\';
+            if (byte >= 0x08 && byte <= 0x0d && byte != 0x0b) {
+                out += kShort[byte - 0x08];
+            } else {
+                out += "u00";
+                out += kHex[byte >> 4];
+                out += kHex[byte & 0xf];
+            }
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+}
+
+// Whether the JSON array `books`, compact as json_array() writes it, has the element whose
+// JSON text is `quoted`. Inside an element every quote is escaped (preceded by a backslash),
+// so an occurrence right after '[' or ',' starts an element, and then is all of it.
+bool has_book(std::string_view books, std::string_view quoted) {
+    for (auto at = books.find(quoted); at != std::string_view::npos;
+         at = books.find(quoted, at + 1)) {
+        if (at > 0 && (books[at - 1] == '[' || books[at - 1] == ',')) return true;
+    }
+    return false;
+}
+
+// former_books as each id that left a book in the batch stores it: its stored value (taken
+// from `stored`) plus each book it left, once, in decision order. Empty when no book was left
+// (the usual batch); the other ids' former_books stay as they are.
+FormerBooks new_former_books(const BatchPlan& plan, FormerBooks& stored) {
+    FormerBooks books;
+    std::string quoted;
+    for (const BookDeparture& departure : plan.departures) {
+        auto [it, first] = books.try_emplace(departure.trade_id);
+        std::string& array = it->second;
+        if (first) {
+            const auto found = stored.find(departure.trade_id);
+            if (found != stored.end()) array = std::move(found->second);
+        }
+        quoted.clear();
+        append_json_string(quoted, departure.book_id);
+        if (array.empty()) {
+            array.reserve(quoted.size() + 2);
+            array += '[';
+            array += quoted;
+            array += ']';
+        } else if (!has_book(array, quoted)) {
+            array.pop_back();  // ']'
+            array += ',';
+            array += quoted;
+            array += ']';
+        }
+    }
+    return books;
 }
 
 // The id's tombstone, if any, into the state: its version and when it was recorded.
@@ -39,14 +117,20 @@ void load_tombstone(sqlite::Connection& db, const std::string& trade_id, StoredS
 }
 
 // `before`: the live row before the batch, if any (read under the write lock, so the row is
-// still there, and as it was). A write that changes no row is a bug that must not commit.
-void write_trade(sqlite::Connection& db, const Trade& trade, const std::optional<Trade>& before) {
+// still there, and as it was). `former_books`: the column's new value when the trade left a
+// book in the batch, else nullptr (the column stays as it is). A write that changes no row is
+// a bug that must not commit.
+void write_trade(sqlite::Connection& db, const Trade& trade, const std::optional<Trade>& before,
+                 const std::string* former_books) {
     const std::string maturity = format_date(trade.maturity_date);  // short: no allocation
     const std::string created = format_date(trade.created_date);
-    const Query query = !before ? Query::InsertTrade
-                        : before->maturity_date == trade.maturity_date && !before->expired
-                            ? Query::UpdateTradeKeepingMaturity
-                            : Query::UpdateTrade;
+    const bool moved = former_books != nullptr;
+    const Query query =
+        !before ? Query::InsertTrade
+        : before->maturity_date == trade.maturity_date && !before->expired
+            ? (moved ? Query::UpdateTradeKeepingMaturityMoved : Query::UpdateTradeKeepingMaturity)
+        : moved ? Query::UpdateTradeMoved
+                : Query::UpdateTrade;
     auto write = db.use(query);
     write->bind_text(1, trade.trade_id);
     write->bind_int(2, trade.version);
@@ -55,6 +139,7 @@ void write_trade(sqlite::Connection& db, const Trade& trade, const std::optional
     write->bind_text(5, maturity);
     write->bind_text(6, created);
     write->bind_int(7, sqlite::to_micros(trade.last_updated));
+    if (moved) write->bind_text(8, *former_books);
     write->run();
     if (sqlite3_changes64(db.handle()) != 1) {
         throw std::logic_error("sqlite-store: the row of trade " + trade.trade_id +
@@ -164,44 +249,6 @@ void write_audit_rows(sqlite::Connection& db, std::span<const AuditRow> rows, Ti
     }
 }
 
-void record_departure(sqlite::Connection& db, std::string_view book_id, std::string_view trade_id) {
-    auto insert = db.use(Query::InsertDeparture);
-    insert->bind_text(1, book_id);
-    insert->bind_text(2, trade_id);
-    insert->run();
-}
-
-// The (book, trade) pairs the plan's accepted versions leave (book_departures, schema.cpp's
-// version 6): a version in another book than the id's row before it, which is the stored row
-// for the id's first accepted version in the batch, then the version before it. An id with no
-// row before the batch (new, or a tombstone, whose book its delete recorded) leaves nothing
-// until its second version.
-void record_departures(sqlite::Connection& db, const BatchPlan& plan) {
-    // Per write (id order, as plan.writes): the id's book so far, nullptr while it has no row.
-    std::vector<const std::string*> books(plan.writes.size(), nullptr);
-    for (std::size_t i = 0; i < plan.writes.size(); ++i) {
-        if (plan.writes[i].before) books[i] = &plan.writes[i].before->book_id;
-    }
-    const auto id_of = [&plan](const TradeWrite& write) -> const std::string& {
-        return plan.results[write.candidate].stored->trade_id;
-    };
-    for (const AuditRow& row : plan.audit) {   // decision order
-        if (row.version == nullptr) continue;  // not a version: the row stays as it was
-        const auto write = std::lower_bound(
-            plan.writes.begin(), plan.writes.end(), row.trade_id,
-            [&id_of](const TradeWrite& w, std::string_view id) { return id_of(w) < id; });
-        if (write == plan.writes.end() || id_of(*write) != row.trade_id) {
-            throw std::logic_error("sqlite-store: no write for the version of trade " +
-                                   std::string(row.trade_id));
-        }
-        const std::string*& book = books[static_cast<std::size_t>(write - plan.writes.begin())];
-        if (book != nullptr && *book != row.version->book_id) {
-            record_departure(db, *book, row.trade_id);
-        }
-        book = &row.version->book_id;
-    }
-}
-
 void record_position(sqlite::Connection& db, const SourcePosition& position) {
     auto upsert = db.use(Query::UpsertPosition);
     upsert->bind_text(1, position.source);
@@ -235,21 +282,25 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
     for (const PartitionKey& key : partitions_of(batch)) {
         if (auto offset = load_position(db, key)) recorded.emplace(key, *offset);
     }
+    FormerBooks stored_former_books;  // keyed by the batch's trade ids
     BatchPlan plan = decide_batch(batch, rules, business_date, now, recorded,
-                                  [&db](const std::string& trade_id) {
+                                  [&db, &stored_former_books](const std::string& trade_id) {
                                       StoredState state;
-                                      state.row = load_trade(db, trade_id);
+                                      state.row = load_trade(db, trade_id, stored_former_books);
                                       if (!state.row) load_tombstone(db, trade_id, state);
                                       return state;
                                   });
 
     for (const SourcePosition& position : plan.positions) record_position(db, position);
+    const FormerBooks former_books = new_former_books(plan, stored_former_books);
     for (const TradeWrite& write : plan.writes) {
         const Trade& trade = *plan.results[write.candidate].stored;
-        write_trade(db, trade, write.before);
+        const auto moved =
+            former_books.empty() ? former_books.end() : former_books.find(trade.trade_id);
+        write_trade(db, trade, write.before,
+                    moved == former_books.end() ? nullptr : &moved->second);
         if (write.restores) delete_tombstone(db, trade.trade_id);
     }
-    record_departures(db, plan);
     write_audit_rows(db, plan.audit, now, format_date(business_date));
     claim_idempotency_keys(db, batch, plan.results, now);
     transaction.commit();
@@ -264,16 +315,29 @@ bool SqliteStore::remove(const std::string& trade_id, const std::string& source,
     const Timestamp now = sqlite::now_utc();
 
     std::optional<Trade> row;  // as it stood
+    std::optional<std::string> former_books;
     {
         auto erase = db.use(Query::DeleteTrade);
         erase->bind_text(1, trade_id);
-        if (erase->step()) row = sqlite::read_trade(*erase);
-        if (row) erase->run();
+        if (erase->step()) {
+            row = sqlite::read_trade(*erase);
+            if (!erase->column_is_null(sqlite::trade_column::kFormerBooks)) {
+                former_books = erase->column_text(sqlite::trade_column::kFormerBooks);
+            }
+            erase->run();
+        }
     }
     if (!row) return false;  // rolls back the empty transaction; no audit
     const std::optional<std::int64_t> version = row->version;
-    // Deleted trades leave `trades`: the departure keeps this one a candidate of its book.
-    record_departure(db, row->book_id, trade_id);
+    // Deleted trades leave `trades`: their departures keep this one a candidate of each book
+    // it was ever in (schema.cpp's version 6).
+    {
+        auto insert = db.use(Query::InsertDepartures);
+        insert->bind_text(1, trade_id);
+        insert->bind_text(2, row->book_id);
+        if (former_books) insert->bind_text(3, *former_books);
+        insert->run();
+    }
 
     // The DELETE entry is the version entry of the trade as it stood, recorded strictly after
     // the version it deletes; the tombstone keeps that time, so a re-create is recorded after.

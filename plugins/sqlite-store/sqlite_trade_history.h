@@ -23,7 +23,8 @@ class SqliteTradeHistory final : public TradeHistory {
     std::optional<HistoryRecord> version_at(const std::string& trade_id, Timestamp at) override;
     // One statement each (one snapshot): per candidate trade in id order, one probe of that
     // index for its version at `at`. Candidates: every live row and tombstone; for a book,
-    // the trades in it now and those that left it (book_departures, see schema.cpp).
+    // the live trades in it now or before (trades.former_books, one scan of trades) and
+    // book_departures' (deleted trades; see schema.cpp's version 6).
     std::vector<HistoryRecord> trades_at(Timestamp at, std::int64_t skip,
                                          std::int64_t limit) override;
     std::vector<HistoryRecord> book_at(const std::string& book_id, Timestamp at) override;

@@ -120,6 +120,9 @@ TEST(SqliteStoreFile, OpenCreatesTheDirectoryInWalModeWithTheCurrentSchema) {
                        "sql IS NOT NULL ORDER BY name)"),
               "audit_log_prunable,audit_log_trade_recorded,audit_log_unshipped,trades_book_id,"
               "trades_expired_maturity");
+    EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM pragma_table_info('trades')"),
+              "trade_id,version,counter_party_id,book_id,maturity_date,created_date,expired,"
+              "last_updated,former_books");
 }
 
 TEST(SqliteStoreFile, LastUpdatedIsStoredAsUtcMicroseconds) {
@@ -159,9 +162,10 @@ void store_one_trade(SqliteEnvironment& environment) {
     store->close();
 }
 
-// Takes a current database back to schema version 5: no book departures, and the history
-// read through audit_log_trade_id (trade_id, id).
+// Takes a current database back to schema version 5: no former books or book departures,
+// and the history read through audit_log_trade_id (trade_id, id).
 void undo_version_six(RawDatabase& raw) {
+    raw.execute("ALTER TABLE trades DROP COLUMN former_books");
     raw.execute("DROP TABLE book_departures");
     raw.execute("DROP INDEX audit_log_trade_recorded");
     raw.execute("CREATE INDEX audit_log_trade_id ON audit_log (trade_id, id)");
@@ -272,9 +276,10 @@ TEST(SqliteStoreFile, AVersionFourDatabaseGainsTheTradeHistory) {
     EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6");
 }
 
-// A database of schema version 5 gains book_departures from its history at the next open: a
-// trade that moved to another book, and one deleted while in it, are in the book as of before
-// (a version 5 store wrote no departures), and the history reads through the new index.
+// A database of schema version 5 gains former_books (NULL) and book_departures from its
+// history at the next open: a trade that moved to another book, and one deleted while in it,
+// are in the book as of before (a version 5 store kept no departures), and the history reads
+// through the new index. The moves after it are kept in former_books.
 TEST(SqliteStoreFile, AVersionFiveDatabaseFindsTheTradesThatLeftABook) {
     SqliteEnvironment environment;
     const Rule* no_rules[] = {nullptr};
@@ -311,6 +316,12 @@ TEST(SqliteStoreFile, AVersionFiveDatabaseFindsTheTradesThatLeftABook) {
     EXPECT_EQ(ids_of(history.trades_at(Timestamp::max(), 0, 10)), "T1@C T3@C ");
     EXPECT_EQ(history.version_at("T1", before)->trade.version, 1);
     ASSERT_EQ(history.history(HistoryQuery{"T1", 0, 10, {}, {}}).size(), 2u);
+    const Timestamp migrated = store->get("T1", kDay)->last_updated;
+    store->apply(one_trade("T1", 3, "D"), none, kDay);
+    EXPECT_EQ(ids_of(history.book_at("B", before)), "T1@B T2@B ");
+    EXPECT_EQ(ids_of(history.book_at("C", migrated)), "T1@C T3@C ");
+    EXPECT_EQ(ids_of(history.book_at("C", Timestamp::max())), "T3@C ");
+    EXPECT_EQ(ids_of(history.book_at("D", Timestamp::max())), "T1@D ");
     store->close();
     RawDatabase raw(environment.database());
     EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6");
@@ -318,12 +329,17 @@ TEST(SqliteStoreFile, AVersionFiveDatabaseFindsTheTradesThatLeftABook) {
     EXPECT_EQ(raw.text("SELECT group_concat(book_id || '/' || trade_id, ',') FROM "
                        "(SELECT * FROM book_departures ORDER BY book_id, trade_id)"),
               "B/T1,B/T2");
+    EXPECT_EQ(raw.text("SELECT group_concat(trade_id || '=' || coalesce(former_books, 'NULL'), "
+                       "' ') FROM (SELECT * FROM trades ORDER BY trade_id)"),
+              R"(T1=["C"] T3=NULL)");
 }
 
-// A store of the current schema writes a departure for each book a trade leaves, by an
-// accepted version (against the stored row's book, then against the batch's version before
-// it) or by its delete; none for a version in the same book, a rejection or a create.
-TEST(SqliteStoreHistory, DeparturesAreWrittenWhenATradeLeavesABook) {
+// A store of the current schema keeps the books a live trade left in its row: former_books,
+// a JSON array as json_array() writes it, each book once, in the order it left them (against
+// the stored row's book, then against the batch's version before), set only by a version
+// that leaves a book. book_departures is written by a delete alone: each book the trade was
+// ever in, which stay when it comes back (in a new row, with no former books).
+TEST(SqliteStoreHistory, TheBooksATradeLeftAreKeptInItsRowThenInDeparturesWhenDeleted) {
     SqliteEnvironment environment;
     auto store = environment.create_store();
     store->open();
@@ -335,9 +351,14 @@ TEST(SqliteStoreHistory, DeparturesAreWrittenWhenATradeLeavesABook) {
             "SELECT COALESCE(group_concat(book_id || '/' || trade_id, ','), '') "
             "FROM (SELECT * FROM book_departures ORDER BY book_id, trade_id)");
     };
+    const auto former = [&raw](const std::string& id) {
+        const std::string sql =
+            "SELECT coalesce(former_books, 'NULL') FROM trades WHERE trade_id = '" + id + "'";
+        return raw.text(sql.c_str());
+    };
     store->apply(one_trade("T1", 1, "A"), none, kDay);
     store->apply(one_trade("T1", 2, "A"), none, kDay);
-    EXPECT_EQ(departures(), "");
+    EXPECT_EQ(former("T1"), "NULL");
     // In one batch: T1 from A to B, C, (D rejected) and back to B; T2 created in X, then Y.
     Batch moves = one_trade("T1", 3, "B");
     moves.candidates.push_back(one_trade("T1", 4, "C").candidates[0]);
@@ -347,11 +368,52 @@ TEST(SqliteStoreHistory, DeparturesAreWrittenWhenATradeLeavesABook) {
     moves.candidates.push_back(one_trade("T2", 2, "Y").candidates[0]);
     const auto results = store->apply(moves, none, kDay);
     ASSERT_EQ(results[3].outcome, Outcome::Rejected);
-    EXPECT_EQ(departures(), "A/T1,B/T1,C/T1,X/T2");
+    EXPECT_EQ(former("T1"), R"(["A","B","C"])");
+    EXPECT_EQ(former("T2"), R"(["X"])");
+    // A version in the same book leaves the column as it is; a book left again is not added
+    // again.
+    store->apply(one_trade("T1", 6, "B"), none, kDay);
+    const Timestamp t1_in_a =
+        store->apply(one_trade("T1", 7, "A"), none, kDay).at(0).stored->last_updated;
+    store->apply(one_trade("T1", 8, "AB"), none, kDay);
+    EXPECT_EQ(former("T1"), R"(["A","B","C"])");
+    // Book ids escaped as json_array() escapes them; one whose JSON text is inside another
+    // book's ("A" in "q\"A") is still added.
+    store->apply(one_trade("T3", 1, "q\"A"), none, kDay);
+    const Timestamp t3_in_a =
+        store->apply(one_trade("T3", 2, "A"), none, kDay).at(0).stored->last_updated;
+    const std::string odd_book = "t\\\t\x01\"\b\n\f\r\x0b\x1f\xc3\xa9\x7f";
+    store->apply(one_trade("T3", 3, odd_book), none, kDay);
+    const Timestamp odd = store->get("T3", kDay)->last_updated;
+    store->apply(one_trade("T3", 4, "Z"), none, kDay);
+    EXPECT_EQ(former("T3"), raw.text("SELECT json_array('q\"A', 'A', "
+                                     "'t\\' || char(9, 1, 34, 8, 10, 12, 13, 11, 31, 233, 127))"));
+    EXPECT_EQ(departures(), "");
+    TradeHistory& history = *store->trade_history();
+    const auto ids_at = [&history](const std::string& book, Timestamp at) {
+        std::string out;
+        for (const HistoryRecord& r : history.book_at(book, at)) out += r.trade.trade_id + " ";
+        return out;
+    };
+    EXPECT_EQ(ids_at(odd_book, odd), "T3 ");
+    EXPECT_EQ(ids_at(odd_book, Timestamp::max()), "");
+    EXPECT_EQ(ids_at("A", t1_in_a), "T1 ");
+    EXPECT_EQ(ids_at("A", t3_in_a), "T3 ");
+    EXPECT_EQ(ids_at("AB", Timestamp::max()), "T1 ");
+
+    const Timestamp in_x = results[2].stored->last_updated;
     ASSERT_TRUE(store->remove("T2", "rest", "del"));
-    EXPECT_EQ(departures(), "A/T1,B/T1,C/T1,X/T2,Y/T2");
+    EXPECT_EQ(departures(), "X/T2,Y/T2");
     store->apply(one_trade("T2", 3, "Z"), none, kDay);  // back from its tombstone
-    EXPECT_EQ(departures(), "A/T1,B/T1,C/T1,X/T2,Y/T2");
+    EXPECT_EQ(former("T2"), "NULL");
+    EXPECT_EQ(departures(), "X/T2,Y/T2");
+    EXPECT_EQ(ids_at("X", in_x), "T2 ");
+    EXPECT_EQ(ids_at("Y", results[5].stored->last_updated), "T2 ");
+    EXPECT_EQ(ids_at("Z", Timestamp::max()), "T2 T3 ");
+    ASSERT_TRUE(store->remove("T3", "rest", "del"));  // its book and every former one, once
+    EXPECT_EQ(departures(), "A/T3,X/T2,Y/T2,Z/T3,q\"A/T3," + odd_book + "/T3");
+    EXPECT_EQ(ids_at("A", t3_in_a), "T3 ");
+    EXPECT_EQ(ids_at("q\"A", t3_in_a - std::chrono::microseconds{1}), "T3 ");
     store->close();
 }
 
@@ -396,9 +458,10 @@ TEST(SqliteStoreHistory, HistoryQueriesUseTheIndexWithoutSorting) {
                       HasSubstr("SCAN trade_tombstones"), probe,
                       HasSubstr("audit_log USING INTEGER PRIMARY KEY"), no_sort));
     EXPECT_THAT(plan(Query::BookAt),
-                AllOf(HasSubstr("MERGE (UNION ALL)"),
-                      HasSubstr("trades USING COVERING INDEX trades_book_id (book_id=?)"),
-                      HasSubstr("SEARCH d USING PRIMARY KEY (book_id=?)"), probe, no_sort));
+                AllOf(HasSubstr("MERGE (UNION ALL)"), HasSubstr("SCAN trades"),
+                      HasSubstr("SEARCH d USING PRIMARY KEY (book_id=?)"),
+                      HasSubstr("SEARCH t USING PRIMARY KEY (trade_id=?)"), probe,
+                      HasSubstr("audit_log USING INTEGER PRIMARY KEY"), no_sort));
     EXPECT_THAT(plan(Query::AuditByTrade),
                 AllOf(HasSubstr("SEARCH audit_log USING INDEX audit_log_trade_recorded "
                                 "(trade_id=?)"),
