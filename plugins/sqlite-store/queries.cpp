@@ -135,10 +135,7 @@ std::string_view sql(Query query) {
                    "\"offset\" = MAX(\"offset\", excluded.\"offset\")";
 
         case Query::DeleteTrade:
-            // The row as it stood, for its DELETE version entry (columns as trade_column).
-            return "DELETE FROM trades WHERE trade_id = ?1 RETURNING trade_id, version, "
-                   "counter_party_id, book_id, maturity_date, created_date, expired, "
-                   "last_updated, former_books";
+            return "DELETE FROM trades WHERE trade_id = ?1";
         case Query::InsertDepartures:
             // ?1 trade, ?2 its book, ?3 its former_books (NULL, or a JSON array): the deleted
             // trade was in each (see schema.cpp's version 6).

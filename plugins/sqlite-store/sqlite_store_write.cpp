@@ -153,6 +153,31 @@ void delete_tombstone(sqlite::Connection& db, const std::string& trade_id) {
     erase->run();
 }
 
+// An id that ends the batch deleted (TradeWrite::deletes): `trade` is the version deleted,
+// its last_updated the tombstone's time; `books` (a JSON array) every book it left, the
+// delete's own included. Its row goes, the tombstone is written, and each of its books keeps
+// it a candidate in book_departures (nothing else will say it was there).
+void delete_trade(sqlite::Connection& db, const Trade& trade, bool existed,
+                  const std::string* books) {
+    if (existed) {
+        auto erase = db.use(Query::DeleteTrade);
+        erase->bind_text(1, trade.trade_id);
+        erase->run();
+    }
+    {
+        auto departures = db.use(Query::InsertDepartures);
+        departures->bind_text(1, trade.trade_id);
+        departures->bind_text(2, trade.book_id);
+        if (books != nullptr) departures->bind_text(3, *books);
+        departures->run();
+    }
+    auto tombstone = db.use(Query::UpsertTombstone);
+    tombstone->bind_text(1, trade.trade_id);
+    tombstone->bind_int(2, trade.version);
+    tombstone->bind_int(3, sqlite::to_micros(trade.last_updated));
+    tombstone->run();
+}
+
 struct AuditValues {
     std::string_view trade_id;
     AuditAction action;
@@ -297,8 +322,12 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
         const Trade& trade = *plan.results[write.candidate].stored;
         const auto moved =
             former_books.empty() ? former_books.end() : former_books.find(trade.trade_id);
-        write_trade(db, trade, write.before,
-                    moved == former_books.end() ? nullptr : &moved->second);
+        const std::string* books = moved == former_books.end() ? nullptr : &moved->second;
+        if (write.deletes) {
+            delete_trade(db, trade, write.existed, books);
+            continue;
+        }
+        write_trade(db, trade, write.before, books);
         if (write.restores) delete_tombstone(db, trade.trade_id);
     }
     write_audit_rows(db, plan.audit, now, format_date(business_date));
@@ -309,70 +338,16 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
 
 bool SqliteStore::remove(const std::string& trade_id, const std::string& source,
                          const std::string& reference) {
-    std::lock_guard lock(writer_mutex_);
-    sqlite::Connection& db = writer();
-    sqlite::Transaction transaction(db);
-    const Timestamp now = sqlite::now_utc();
-
-    std::optional<Trade> row;  // as it stood
-    std::optional<std::string> former_books;
-    {
-        auto erase = db.use(Query::DeleteTrade);
-        erase->bind_text(1, trade_id);
-        if (erase->step()) {
-            row = sqlite::read_trade(*erase);
-            if (!erase->column_is_null(sqlite::trade_column::kFormerBooks)) {
-                former_books = erase->column_text(sqlite::trade_column::kFormerBooks);
-            }
-            erase->run();
-        }
-    }
-    if (!row) return false;  // rolls back the empty transaction; no audit
-    const std::optional<std::int64_t> version = row->version;
-    // Deleted trades leave `trades`: their departures keep this one a candidate of each book
-    // it was ever in (schema.cpp's version 6).
-    {
-        auto insert = db.use(Query::InsertDepartures);
-        insert->bind_text(1, trade_id);
-        insert->bind_text(2, row->book_id);
-        if (former_books) insert->bind_text(3, *former_books);
-        insert->run();
-    }
-
-    // The DELETE entry is the version entry of the trade as it stood, recorded strictly after
-    // the version it deletes; the tombstone keeps that time, so a re-create is recorded after.
-    row->last_updated = next_recorded_at(now, row->last_updated);
-    {
-        auto tombstone = db.use(Query::UpsertTombstone);
-        tombstone->bind_text(1, trade_id);
-        tombstone->bind_int(2, *version);
-        tombstone->bind_int(3, sqlite::to_micros(row->last_updated));
-        tombstone->run();
-    }
-    // remove() is given no business date: the UTC date of recorded_at stands in, until deletes
-    // move into the ingest path (which has one).
-    const std::string business_date =
-        format_date(std::chrono::floor<std::chrono::days>(row->last_updated));
-    const std::string maturity = format_date(row->maturity_date);
-    const std::string created = format_date(row->created_date);
-    const std::string message =
-        "Trade " + trade_id + ": version " + std::to_string(*version) + " deleted";
-    write_audit(db, {.trade_id = trade_id,
-                     .action = AuditAction::Delete,
-                     .success = true,
-                     .reason_codes = {},
-                     .message = message,
-                     .received_version = std::nullopt,
-                     .stored_version = version,
-                     .source = source,
-                     .reference = reference,
-                     .timestamp = now,
-                     .version = &*row,
-                     .maturity_date = maturity,
-                     .created_date = created,
-                     .business_date = business_date});
-    transaction.commit();
-    return true;
+    // A delete candidate through apply(), with no rules and, outside the ingest path, no
+    // business date: the UTC calendar date of the delete stands in.
+    Batch batch;
+    Candidate& deletion = batch.candidates.emplace_back();
+    deletion.trade.trade_id = trade_id;
+    deletion.source = source;
+    deletion.reference = reference;
+    deletion.deletes = true;
+    const Date today = std::chrono::floor<std::chrono::days>(sqlite::now_utc());
+    return apply(batch, {}, today).front().outcome == Outcome::Deleted;
 }
 
 std::int64_t SqliteStore::expire(Date business_date, const std::string& source) {
