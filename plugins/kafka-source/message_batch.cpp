@@ -99,12 +99,8 @@ PlannedBatch plan_batch(const std::vector<KafkaRecord>& records, const AppliedPo
                 plan.dead_letters.push_back(std::move(letter));
                 continue;
             }
-            Candidate& candidate = plan.batch.candidates.emplace_back();
-            candidate.trade.trade_id = *record.key;
-            candidate.deletes = true;
-            candidate.source = std::string(kSourceName);
-            candidate.reference = reference_of(record);
-            candidate.origin = origin_of(record);
+            plan.batch.candidates.push_back(delete_candidate(
+                *record.key, std::string(kSourceName), reference_of(record), origin_of(record)));
             plan.candidate_record.push_back(index);
             continue;
         }

@@ -428,11 +428,7 @@ bool PostgresStore::remove(const std::string& trade_id, const std::string& sourc
     // A delete candidate through apply(), with no rules and, outside the ingest path, no
     // business date: the UTC calendar date of the delete stands in.
     Batch batch;
-    Candidate& deletion = batch.candidates.emplace_back();
-    deletion.trade.trade_id = trade_id;
-    deletion.source = source;
-    deletion.reference = reference;
-    deletion.deletes = true;
+    batch.candidates.push_back(delete_candidate(trade_id, source, reference));
     const Date today = std::chrono::floor<std::chrono::days>(pg::now_utc());
     return apply(batch, {}, today).front().outcome == Outcome::Deleted;
 }

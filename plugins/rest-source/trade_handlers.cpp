@@ -242,11 +242,8 @@ Reply Handlers::get_trade_as_of(Exchange& exchange, const QueryParams& params) {
 // a refused trade), the business date is the batch's, and the audit and history record it.
 Reply Handlers::delete_trade(Exchange& exchange) {
     Batch batch;
-    Candidate& candidate = batch.candidates.emplace_back();
-    candidate.trade.trade_id = exchange.param;
-    candidate.source = kSource;
-    candidate.reference = exchange.request_id;
-    candidate.deletes = true;
+    batch.candidates.push_back(delete_candidate(std::string(exchange.param), std::string(kSource),
+                                                std::string(exchange.request_id)));
     const TradeCodec& codec = host_.codec();
     const std::string trade_id(exchange.param);
     const auto render = [&codec, &trade_id](std::span<const ItemResult> items) {

@@ -1236,12 +1236,7 @@ TEST_P(StoreContractTest, DeleteOfAnUnknownTradeIsRefusedAsNotFoundAndAudited) {
 }
 
 Candidate deletion(std::string id, std::string reference) {
-    Candidate candidate;
-    candidate.trade.trade_id = std::move(id);
-    candidate.source = "kafka";
-    candidate.reference = std::move(reference);
-    candidate.deletes = true;
-    return candidate;
+    return delete_candidate(std::move(id), "kafka", std::move(reference));
 }
 
 // Deletes in a batch are decided in order with the versions around them: a delete, a

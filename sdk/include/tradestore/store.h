@@ -48,6 +48,18 @@ struct Candidate {
     bool deletes = false;
 };
 
+// A delete candidate of `trade_id`.
+inline Candidate delete_candidate(std::string trade_id, std::string source, std::string reference,
+                                  Origin origin = {}) {
+    Candidate candidate;
+    candidate.trade.trade_id = std::move(trade_id);
+    candidate.source = std::move(source);
+    candidate.reference = std::move(reference);
+    candidate.origin = std::move(origin);
+    candidate.deletes = true;
+    return candidate;
+}
+
 // The position of a source in its own stream (for Kafka: topic, partition, next offset).
 struct SourcePosition {
     std::string source;
