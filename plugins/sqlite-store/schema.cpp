@@ -169,8 +169,9 @@ INSERT INTO schema_version (version) VALUES (5);
 //    once, compact as json_array() writes it (e.g. ["B1","B3"]); NULL while it never moved.
 //    Kept in the row that a move rewrites anyway, by the same UPDATE (or the INSERT of an id
 //    that moved within its first batch), from the plan's departures: a write that keeps the
-//    book leaves it untouched. A table row per move instead cost +21% CPU per batch in a feed
-//    that moves every version (README.md). Not indexed: a book snapshot scans trades.
+//    book leaves it untouched. A table row per move instead cost +19% CPU per batch in a feed
+//    that moves every version, former_books +10% with the wider index (README.md). Not indexed: a
+//    book snapshot scans trades.
 //  - book_departures: every (book, trade) of a deleted trade (its book and former_books,
 //    written by remove(), since the trades row goes), which stay when the trade comes back;
 //    and, from the migration, every version's (book, trade) but the trade's current one,

@@ -22,18 +22,24 @@ using sqlite::Query;
 
 namespace {
 
-// The books trades left (former_books, schema.cpp's version 6), per trade id.
-using FormerBooks = std::unordered_map<std::string_view, std::string>;
+// An id's former_books (schema.cpp's version 6): as stored, then with the books it left in
+// the batch added.
+struct FormerBooks {
+    std::string books;  // a JSON array, or empty for NULL
+    bool left = false;  // the batch left a book: the row's column is set to `books`
+};
+// Per trade id of the batch (views of it) that has former_books or leaves a book.
+using FormerBooksById = std::unordered_map<std::string_view, FormerBooks>;
 
 // The live row of `trade_id`, if any; its former_books, when it has some, into `former`
 // (`trade_id` must outlive it).
 std::optional<Trade> load_trade(sqlite::Connection& db, const std::string& trade_id,
-                                FormerBooks& former) {
+                                FormerBooksById& former) {
     auto select = db.use(Query::SelectTrade);
     select->bind_text(1, trade_id);
     if (!select->step()) return std::nullopt;
     if (!select->column_is_null(sqlite::trade_column::kFormerBooks)) {
-        former.emplace(trade_id, select->column_text(sqlite::trade_column::kFormerBooks));
+        former[trade_id].books = select->column_text(sqlite::trade_column::kFormerBooks);
     }
     return sqlite::read_trade(*select);
 }
@@ -77,34 +83,25 @@ bool has_book(std::string_view books, std::string_view quoted) {
     return false;
 }
 
-// former_books as each id that left a book in the batch stores it: its stored value (taken
-// from `stored`) plus each book it left, once, in decision order. Empty when no book was left
-// (the usual batch); the other ids' former_books stay as they are.
-FormerBooks new_former_books(const BatchPlan& plan, FormerBooks& stored) {
-    FormerBooks books;
+// Adds to `former` the books the plan's ids left, each once, in decision order, and marks
+// those ids (usually none).
+void add_departures(const BatchPlan& plan, FormerBooksById& former) {
     std::string quoted;
     for (const BookDeparture& departure : plan.departures) {
-        auto [it, first] = books.try_emplace(departure.trade_id);
-        std::string& array = it->second;
-        if (first) {
-            const auto found = stored.find(departure.trade_id);
-            if (found != stored.end()) array = std::move(found->second);
-        }
+        FormerBooks& id = former[departure.trade_id];
+        id.left = true;
         quoted.clear();
         append_json_string(quoted, departure.book_id);
-        if (array.empty()) {
-            array.reserve(quoted.size() + 2);
-            array += '[';
-            array += quoted;
-            array += ']';
-        } else if (!has_book(array, quoted)) {
-            array.pop_back();  // ']'
-            array += ',';
-            array += quoted;
-            array += ']';
+        if (id.books.empty()) {
+            id.books += '[';
+            id.books += quoted;
+            id.books += ']';
+        } else if (!has_book(id.books, quoted)) {
+            id.books.back() = ',';  // was ']'
+            id.books += quoted;
+            id.books += ']';
         }
     }
-    return books;
 }
 
 // The id's tombstone, if any, into the state: its version and when it was recorded.
@@ -307,23 +304,24 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
     for (const PartitionKey& key : partitions_of(batch)) {
         if (auto offset = load_position(db, key)) recorded.emplace(key, *offset);
     }
-    FormerBooks stored_former_books;  // keyed by the batch's trade ids
+    FormerBooksById former_books;
     BatchPlan plan = decide_batch(batch, rules, business_date, now, recorded,
-                                  [&db, &stored_former_books](const std::string& trade_id) {
+                                  [&db, &former_books](const std::string& trade_id) {
                                       StoredState state;
-                                      state.row = load_trade(db, trade_id, stored_former_books);
+                                      state.row = load_trade(db, trade_id, former_books);
                                       if (!state.row) load_tombstone(db, trade_id, state);
                                       return state;
                                   });
 
     for (const SourcePosition& position : plan.positions) record_position(db, position);
-    const FormerBooks former_books = new_former_books(plan, stored_former_books);
+    add_departures(plan, former_books);
     for (const TradeWrite& write : plan.writes) {
         const Trade& trade = *plan.results[write.candidate].stored;
-        const auto moved =
-            former_books.empty() ? former_books.end() : former_books.find(trade.trade_id);
-        const std::string* books = moved == former_books.end() ? nullptr : &moved->second;
-        if (write.deletes) {
+        const auto id =
+            plan.departures.empty() ? former_books.end() : former_books.find(trade.trade_id);
+        const std::string* books =
+            id != former_books.end() && id->second.left ? &id->second.books : nullptr;
+        if (write.deletes) {  // a delete always leaves its book: `books` lists them all
             delete_trade(db, trade, write.existed, books);
             continue;
         }
