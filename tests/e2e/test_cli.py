@@ -31,6 +31,39 @@ class CliTest(unittest.TestCase):
             f.write(text)
         return path
 
+    def test_history_and_snapshots_export_what_the_api_answers(self):
+        import csv
+        import io
+        for version, book in ((1, "CTL-B1"), (2, "CTL-B2")):
+            self.assertEqual(self.daemon.client.post(
+                "/api/v1/trades", trade("CTL-H1", version, book=book)).status, 201)
+        self.assertEqual(self.daemon.client.post(
+            "/api/v1/trades", trade("CTL-H2", 1, book="CTL-B1")).status, 201)
+        r = self.ctl("history", "CTL-H1")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        items = [json.loads(line) for line in r.stdout.splitlines()]
+        self.assertEqual([(i["action"], i["trade"]["book_id"]) for i in items],
+                         [("CREATE", "CTL-B1"), ("UPDATE", "CTL-B2")])
+        first = items[0]["recorded_at"]  # an instant with a '+'-free offset, sent as is
+        r = self.ctl("snapshot", "--book", "CTL-B1", "--as-of", first, "--format", "csv")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = list(csv.DictReader(io.StringIO(r.stdout)))
+        self.assertEqual([(row["trade_id"], row["version"]) for row in rows], [("CTL-H1", "1")])
+        self.assertEqual(rows[0]["last_updated"], first)
+        h2 = json.loads(self.ctl("history", "CTL-H2").stdout.splitlines()[0])
+        later = h2["recorded_at"].replace("Z", "+00:00")  # '+' must reach the server
+        r = self.ctl("snapshot", "--book", "CTL-B1", "--as-of", later)
+        self.assertEqual([json.loads(line)["trade_id"] for line in r.stdout.splitlines()],
+                         ["CTL-H2"])
+        r = self.ctl("snapshot", "--as-of", "2099-01-01")
+        listed = [json.loads(line) for line in r.stdout.splitlines()]
+        self.assertIn("CTL-H1", [t["trade_id"] for t in listed])
+        self.assertEqual(len(listed), len({t["trade_id"] for t in listed}))
+        r = self.ctl("snapshot", "--as-of", "soon")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("HTTP 422", r.stderr)
+        self.assertEqual(self.ctl("history", "CTL-NONE").returncode, 1)
+
     def test_health_and_stats(self):
         r = self.ctl("health")
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "prometheus_text.h"
+#include "trade_export.h"
 #include "trade_import.h"
 
 namespace tradestore::ctl {
@@ -100,6 +101,32 @@ TEST(CsvTest, Split) {
     ASSERT_TRUE(split_csv(R"(a, "b,c" ,"d""e",)", fields));
     EXPECT_THAT(fields, ElementsAre("a", "b,c", "d\"e", ""));
     EXPECT_FALSE(split_csv(R"("a,b)", fields));
+}
+
+// An exported trade reads back through the import's own CSV splitter: quotes, commas and
+// line breaks survive; missing or null fields are empty.
+TEST(TradeExport, CsvRowsReadBackThroughTheImportSplitter) {
+    rapidjson::Document trade;
+    trade.Parse(R"({"trade_id":"T,1","version":3,"counter_party_id":"CP \"x\"",)"
+                R"("book_id":"B\n1","maturity_date":"2030-01-01","created_date":null,)"
+                R"("expired":true,"last_updated":"2026-12-07T10:00:00.000000Z"})");
+    std::ostringstream out;
+    write_trade_csv_row(out, trade);
+    EXPECT_EQ(out.str(),
+              "\"T,1\",3,\"CP \"\"x\"\"\",\"B\n1\",2030-01-01,,true,"
+              "2026-12-07T10:00:00.000000Z\n");
+    std::vector<std::string> fields;
+    std::string row = out.str();
+    row.pop_back();
+    ASSERT_TRUE(split_csv(row, fields));
+    EXPECT_THAT(fields, ElementsAre("T,1", "3", "CP \"x\"", "B\n1", "2030-01-01", "", "true",
+                                    "2026-12-07T10:00:00.000000Z"));
+    EXPECT_EQ(csv_field("plain"), "plain");
+
+    std::ostringstream line;
+    write_json_line(line, trade);
+    EXPECT_EQ(line.str().back(), '\n');
+    EXPECT_EQ(line.str().find('\n'), line.str().size() - 1);  // one line, even with "\n" inside
 }
 
 }  // namespace

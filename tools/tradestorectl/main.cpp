@@ -1,5 +1,6 @@
 // tradestorectl: the operator's view of a running tradestored over its HTTP API.
 //   health | stats | metrics | expire | import FILE [--format jsonl|csv] [--batch-size N]
+//   history ID | snapshot [--book B] --as-of T [--format jsonl|csv]
 #include <Poco/DigestEngine.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -18,10 +19,12 @@
 #include <iomanip>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "prometheus_text.h"
+#include "trade_export.h"
 #include "trade_import.h"
 
 namespace tradestore::ctl {
@@ -39,6 +42,10 @@ const char* const kUsage =
     "  expire                      run the expiry now\n"
     "  import FILE [--format jsonl|csv] [--batch-size N]\n"
     "                              send trades through POST /api/v1/trades/batch\n"
+    "  history ID                  every version of a trade, oldest first, as JSON lines\n"
+    "  snapshot [--book B] --as-of T [--format jsonl|csv]\n"
+    "                              every trade (or a book's) as recorded at T (RFC 3339, or a\n"
+    "                              business date: its close), streamed page by page\n"
     "URL defaults to $TRADESTORE_URL or http://127.0.0.1:8080; TOKEN (for /metrics) to\n"
     "$TRADESTORE_METRICS_TOKEN. FILE - reads standard input.\n";
 
@@ -322,6 +329,73 @@ int import(Client& client, const std::string& path, ImportFormat format, std::si
     return summary.rejected == 0 && summary.failed.empty() ? kExitOk : kExitNotAll;
 }
 
+// A path segment or query value, percent-encoded ('+' too, which a query would read as ' ').
+std::string encoded(const std::string& text) {
+    std::string out;
+    Poco::URI::encode(text, "?#/&+=%;,", out);
+    return out;
+}
+
+// The JSON array answered to a GET, or nullopt after saying why not.
+std::optional<rapidjson::Document> get_json(Client& client, const std::string& path) {
+    const Answer answer = client.send("GET", path);
+    if (answer.status != 200) {
+        fail("GET " + path, answer);
+        return std::nullopt;
+    }
+    rapidjson::Document document;
+    document.Parse(answer.body.c_str(), answer.body.size());
+    if (document.HasParseError()) {
+        fail("GET " + path + ": not JSON", answer);
+        return std::nullopt;
+    }
+    return document;
+}
+
+constexpr int kExportPage = 1000;
+
+int history(Client& client, const std::string& trade_id) {
+    for (int skip = 0;; skip += kExportPage) {
+        const auto page = get_json(client, "/api/v1/trades/" + encoded(trade_id) +
+                                               "/history?skip=" + std::to_string(skip) +
+                                               "&limit=" + std::to_string(kExportPage));
+        if (!page || !page->IsObject() || !(*page)["items"].IsArray()) return kExitError;
+        const auto& items = (*page)["items"].GetArray();
+        for (const auto& item : items) write_json_line(std::cout, item);
+        if (items.Size() < static_cast<unsigned>(kExportPage)) return kExitOk;
+    }
+}
+
+// A book's snapshot is one answer; all trades come a page at a time, so memory stays flat.
+int snapshot(Client& client, const std::string& book, const std::string& as_of,
+             ExportFormat format) {
+    if (format == ExportFormat::Csv) std::cout << kTradeCsvHeader << '\n';
+    const auto write = [format](const rapidjson::Value& trades) {
+        for (const auto& trade : trades.GetArray()) {
+            if (format == ExportFormat::Csv) {
+                write_trade_csv_row(std::cout, trade);
+            } else {
+                write_json_line(std::cout, trade);
+            }
+        }
+    };
+    const std::string when = "as_of=" + encoded(as_of);
+    if (!book.empty()) {
+        const auto trades = get_json(client, "/api/v1/trades/book/" + encoded(book) + "?" + when);
+        if (!trades || !trades->IsArray()) return kExitError;
+        write(*trades);
+        return kExitOk;
+    }
+    for (int skip = 0;; skip += kExportPage) {
+        const auto trades =
+            get_json(client, "/api/v1/trades?" + when + "&skip=" + std::to_string(skip) +
+                                 "&limit=" + std::to_string(kExportPage));
+        if (!trades || !trades->IsArray()) return kExitError;
+        write(*trades);
+        if (trades->Size() < static_cast<unsigned>(kExportPage)) return kExitOk;
+    }
+}
+
 int run(int argc, char** argv) {
     const char* env_url = std::getenv("TRADESTORE_URL");
     const char* env_token = std::getenv("TRADESTORE_METRICS_TOKEN");
@@ -330,6 +404,8 @@ int run(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     std::vector<std::string> positional;
     std::string format_name;
+    std::string book;
+    std::string as_of;
     std::size_t batch_size = 500;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
@@ -346,6 +422,10 @@ int run(int argc, char** argv) {
             token = value();
         } else if (arg == "--format") {
             format_name = value();
+        } else if (arg == "--book") {
+            book = value();
+        } else if (arg == "--as-of") {
+            as_of = value();
         } else if (arg == "--batch-size") {
             batch_size = static_cast<std::size_t>(std::stoul(value()));
             if (batch_size == 0) throw std::invalid_argument("--batch-size must be at least 1");
@@ -363,6 +443,16 @@ int run(int argc, char** argv) {
     if (command == "stats") return stats(client);
     if (command == "metrics") return metrics(client);
     if (command == "expire") return expire(client);
+    if (command == "history" && positional.size() == 2) return history(client, positional[1]);
+    if (command == "snapshot" && positional.size() == 1) {
+        if (as_of.empty()) throw std::invalid_argument("snapshot needs --as-of");
+        if (format_name.empty()) format_name = "jsonl";
+        if (format_name != "csv" && format_name != "jsonl") {
+            throw std::invalid_argument("--format must be jsonl or csv");
+        }
+        return snapshot(client, book, as_of,
+                        format_name == "csv" ? ExportFormat::Csv : ExportFormat::JsonLines);
+    }
     if (command == "import" && positional.size() == 2) {
         const std::string& path = positional[1];
         if (format_name.empty()) format_name = path.ends_with(".csv") ? "csv" : "jsonl";
