@@ -107,6 +107,11 @@ Connection::Connection(const ConnectionOptions& options)
     using std::chrono::milliseconds;
     // libpq counts connect_timeout in whole seconds (and treats 1 as 2).
     const auto seconds = (options.connect_timeout + milliseconds{999}) / std::chrono::seconds{1};
+    // The session settings below are part of connecting: a link that stalls after the
+    // handshake must not hold the caller for a whole statement_timeout (a commit outcome's
+    // question did: 12 s instead of its budget).
+    const Clock::time_point settled_by =
+        Clock::now() + std::chrono::seconds{std::max<std::int64_t>(seconds, 2)};
     const std::string connect_timeout = std::to_string(std::max<std::int64_t>(seconds, 2));
     // Unacknowledged data is given up on as late as a result would be.
     const std::string tcp_user_timeout = std::to_string(result_timeout_.count());
@@ -138,7 +143,7 @@ Connection::Connection(const ConnectionOptions& options)
             "SET statement_timeout = " + std::to_string(options.statement_timeout.count()) +
             "; SET idle_in_transaction_session_timeout = " +
             std::to_string(result_timeout_.count()) + "; SET jit = off";
-        execute(settings.c_str());
+        execute(settings.c_str(), settled_by);
     } catch (...) {
         PQfinish(conn_);
         conn_ = nullptr;
@@ -334,10 +339,10 @@ Result Connection::run(Query query, const Params& params,
     return std::move(pipeline(std::span<const Step>(&step, 1), give_up_at).front());
 }
 
-Result Connection::execute(const char* sql_text) {
+Result Connection::execute(const char* sql_text, std::optional<Clock::time_point> give_up_at) {
     using Owned = std::unique_ptr<pg_result, ResultDeleter>;
     if (broken_) connection_lost("reuse of a broken connection");
-    const Clock::time_point until = deadline();
+    const Clock::time_point until = give_up_at ? std::min(*give_up_at, deadline()) : deadline();
     if (PQsendQuery(conn_, sql_text) == 0) connection_lost("send");
     flush(until);
     Result last;

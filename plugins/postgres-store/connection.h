@@ -135,7 +135,7 @@ class Connection {
                std::optional<Clock::time_point> give_up_at = std::nullopt);
     // One or more SQL statements without parameters (simple query protocol): schema,
     // session settings, transaction control. Returns the last statement's result.
-    Result execute(const char* sql);
+    Result execute(const char* sql, std::optional<Clock::time_point> give_up_at = std::nullopt);
 
     // `value` as an SQL string literal, quoted and escaped for this connection.
     std::string literal(std::string_view value);
