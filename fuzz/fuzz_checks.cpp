@@ -100,7 +100,8 @@ void expect_same_verdict(const rapidjson::Value& item, const DecodedTrade& decod
 
 void expect_well_formed(const Trade& trade, std::string_view where) {
     const std::string context(where);
-    expect(!kernel::shape_problem(trade), context + ": the shape guard refuses a decoded trade");
+    expect(!kernel::shape_problem(Candidate{trade, {}, {}, {}, false}),
+           context + ": the shape guard refuses a decoded trade");
     for (const std::string* id : {&trade.trade_id, &trade.counter_party_id, &trade.book_id}) {
         expect(!kernel::has_control_characters(*id),
                context + ": an identifier with a control character was accepted");
