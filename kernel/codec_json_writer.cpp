@@ -94,6 +94,14 @@ void append_int(std::string& out, std::int64_t value) {
     out.append(buffer, static_cast<std::size_t>(result.ptr - buffer));
 }
 
+void append_optional_int(std::string& out, const std::optional<std::int64_t>& value) {
+    if (value) {
+        append_int(out, *value);
+    } else {
+        out.append("null");
+    }
+}
+
 void append_quoted_date(std::string& out, Date date) {
     const std::chrono::year_month_day ymd{date};
     const int year = static_cast<int>(ymd.year());

@@ -5,6 +5,7 @@
 #include <tradestore/trade.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,8 @@ namespace tradestore::kernel::codec {
 void append_quoted(std::string& out, std::string_view text);
 
 void append_int(std::string& out, std::int64_t value);
+// The value, or null.
+void append_optional_int(std::string& out, const std::optional<std::int64_t>& value);
 
 // "YYYY-MM-DD" with the quotes.
 void append_quoted_date(std::string& out, Date date);

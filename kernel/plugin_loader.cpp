@@ -135,7 +135,10 @@ std::shared_ptr<Source> LoadedPlugin::create_source(const Settings& settings) co
     return keep_library_alive(descriptor_->create_source(settings));
 }
 std::shared_ptr<Job> LoadedPlugin::create_job(const Settings& settings) const {
-    return keep_library_alive(descriptor_->create_job(settings));
+    // nullptr: the settings enable no job (see PluginDescriptor::create_job).
+    std::unique_ptr<Job> job = descriptor_->create_job(settings);
+    if (!job) return nullptr;
+    return keep_library_alive(std::move(job));
 }
 
 }  // namespace tradestore::kernel

@@ -79,6 +79,7 @@ void Runtime::start() {
     for (const auto& planned : plan_.plugins) {
         if (!planned.plugin->has_kind(kJobPlugin)) continue;
         auto job = planned.plugin->create_job(planned.settings);
+        if (!job) continue;  // a plugin whose settings enable no job (kafka-source's feed)
         host_->add_job(job);
         scheduler_->add(planned.plugin->descriptor().name, std::move(job));
         log(LogLevel::Info, "job " + planned.plugin->descriptor().name + " scheduled");

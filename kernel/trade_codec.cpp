@@ -259,14 +259,34 @@ void JsonTradeCodec::append_trades(std::string& out, const std::vector<Trade>& t
     out.push_back(']');
 }
 
+void JsonTradeCodec::append_history_record(std::string& out, const HistoryRecord& record,
+                                           std::optional<std::int64_t> history_id) const {
+    out.push_back('{');
+    if (history_id) {
+        out.append("\"history_id\":");
+        codec::append_int(out, *history_id);
+        out.push_back(',');
+    }
+    out.append("\"version\":");
+    codec::append_int(out, record.trade.version);
+    out.append(",\"action\":");
+    codec::append_quoted(out, to_string(record.action));
+    out.append(",\"previous_version\":");
+    codec::append_optional_int(out, record.previous_version);
+    out.append(",\"recorded_at\":");
+    codec::append_quoted_timestamp(out, record.recorded_at);
+    out.append(",\"business_date\":");
+    codec::append_quoted_date(out, record.business_date);
+    out.append(",\"source\":");
+    codec::append_quoted(out, record.source);
+    out.append(",\"reference\":");
+    codec::append_quoted(out, record.reference);
+    out.append(",\"trade\":");
+    append_trade(out, record.trade, record.business_date);
+    out.push_back('}');
+}
+
 void JsonTradeCodec::append_audit(std::string& out, const AuditEntry& entry) const {
-    const auto optional_int = [&out](const std::optional<std::int64_t>& value) {
-        if (value) {
-            codec::append_int(out, *value);
-        } else {
-            out.append("null");
-        }
-    };
     out.append("{\"id\":");
     codec::append_int(out, entry.id);
     out.append(",\"trade_id\":");
@@ -282,9 +302,9 @@ void JsonTradeCodec::append_audit(std::string& out, const AuditEntry& entry) con
     out.append("],\"message\":");
     codec::append_quoted(out, entry.message);
     out.append(",\"received_version\":");
-    optional_int(entry.received_version);
+    codec::append_optional_int(out, entry.received_version);
     out.append(",\"stored_version\":");
-    optional_int(entry.stored_version);
+    codec::append_optional_int(out, entry.stored_version);
     out.append(",\"source\":");
     codec::append_quoted(out, entry.source);
     out.append(",\"reference\":");

@@ -44,6 +44,8 @@ class JsonTradeCodec final : public TradeCodec {
     void append_trades(std::string& out, const std::vector<Trade>& trades,
                        Date business_date) const override;
     void append_audit(std::string& out, const AuditEntry& entry) const override;
+    void append_history_record(std::string& out, const HistoryRecord& record,
+                               std::optional<std::int64_t> history_id) const override;
     void append_field_errors(std::string& out,
                              const std::vector<FieldError>& errors) const override;
     void append_json_string(std::string& out, std::string_view text) const override;

@@ -59,6 +59,13 @@ std::vector<SettingSpec> setting_specs() {
          "A message with a key and no value (a Kafka tombstone) deletes the trade named by the "
          "key, through the rules, audit and history like any version; when false it is "
          "dead-lettered"},
+        {"changes_topic", SettingType::String, "", false,
+         "Topic receiving every accepted version (the trade history: creates, updates, "
+         "replaces, expiries, deletes) from the store's change outbox, keyed by trade id, at "
+         "least once and in commit order per trade, each with its history_id for dropping "
+         "duplicates; needs change_feed = true in the store's section (unset: no change feed)"},
+        {"changes_interval", SettingType::Duration, "200ms", false,
+         "How often the change feed publishes what the store has queued since", 10, 3'600'000},
         {"retry_backoff_max", SettingType::Duration, "5s", false,
          "Longest wait between retries of a batch while the store or dead-letter topic fails", 10,
          3'600'000},
@@ -158,6 +165,10 @@ KafkaConfig config_from_settings(const Settings& settings) {
     }
     if (settings.has("results_topic")) config.results_topic = settings.get_string("results_topic");
     if (settings.has("deletes")) config.deletes = settings.get_bool("deletes");
+    if (settings.has("changes_topic")) config.changes_topic = settings.get_string("changes_topic");
+    if (settings.has("changes_interval")) {
+        config.changes_interval = settings.get_duration("changes_interval");
+    }
     if (settings.has("retry_backoff_max")) {
         config.retry_backoff_max = settings.get_duration("retry_backoff_max");
     }
@@ -189,10 +200,16 @@ KafkaConfig config_from_settings(const Settings& settings) {
         throw std::invalid_argument("stall_timeout: must be longer than batch_wait");
     }
     for (const std::string& topic : config.topics) {
-        if (topic == config.dead_letter_topic || topic == config.results_topic) {
+        if (topic == config.dead_letter_topic || topic == config.results_topic ||
+            topic == config.changes_topic) {
             throw std::invalid_argument("topics: '" + topic +
-                                        "' is also the dead-letter or results topic");
+                                        "' is also the dead-letter, results or changes topic");
         }
+    }
+    if (!config.changes_topic.empty() && (config.changes_topic == config.dead_letter_topic ||
+                                          config.changes_topic == config.results_topic)) {
+        throw std::invalid_argument("changes_topic: '" + config.changes_topic +
+                                    "' is also the dead-letter or results topic");
     }
     return config;
 }

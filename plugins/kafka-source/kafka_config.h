@@ -32,6 +32,9 @@ struct KafkaConfig {
     std::string dead_letter_topic = "trades.dlq";
     std::string results_topic;  // empty: no results are published
     bool deletes = false;       // a tombstone (key, no value) deletes the key's trade
+    // The change feed (changes/change_feed_job.h): empty, none is published.
+    std::string changes_topic;
+    std::chrono::milliseconds changes_interval{200};
     std::chrono::milliseconds retry_backoff_max{5'000};
     std::chrono::milliseconds shutdown_timeout{15'000};
     // Messages waiting this long with nothing committed make the source unhealthy (stalled).

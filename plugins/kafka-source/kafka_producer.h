@@ -22,13 +22,6 @@ namespace tradestore::kafka {
 
 using KafkaLogger = std::function<void(LogLevel, const std::string&)>;
 
-struct OutgoingMessage {
-    std::string topic;
-    std::optional<std::string> key;
-    std::string value;
-    std::vector<KafkaHeader> headers;
-};
-
 class Producer {
   public:
     // Validates the configuration; throws std::invalid_argument naming a bad property.

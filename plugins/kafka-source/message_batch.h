@@ -51,6 +51,14 @@ struct KafkaHeader {
     bool operator==(const KafkaHeader&) const = default;
 };
 
+// A message to produce: topic, key (none for a keyless one), value and headers.
+struct OutgoingMessage {
+    std::string topic;
+    std::optional<std::string> key;
+    std::string value;
+    std::vector<KafkaHeader> headers;
+};
+
 // A consumed message, copied out of librdkafka.
 struct KafkaRecord {
     std::string topic;

@@ -52,9 +52,11 @@ struct PostgresStoreOptions {
     // Audit rows younger than this many days are never deleted (0: no floor); needs
     // schema_owner_uri.
     std::int64_t audit_min_retention_days = 0;
+    // Queue every history row in the change outbox (table change_outbox) for publishing.
+    bool change_feed = false;
 };
 
-class PostgresStore final : public Store, public TradeHistory {
+class PostgresStore final : public Store, public TradeHistory, public ChangeOutbox {
   public:
     explicit PostgresStore(PostgresStoreOptions options);
     ~PostgresStore() override;
@@ -110,13 +112,21 @@ class PostgresStore final : public Store, public TradeHistory {
     std::optional<StoredAnswer> idempotent_answer(const std::string& key) override;
     std::int64_t prune_idempotency_keys(Timestamp now) override;
 
-    // Trade history (table trade_history, see schema.cpp), appended by apply, remove, expire.
+    // Trade history (audit_log's version entries, see schema.cpp), appended by apply, remove
+    // and expire.
     TradeHistory* trade_history() override { return this; }
     std::vector<HistoryRecord> history(const HistoryQuery& query) override;
     std::optional<HistoryRecord> version_at(const std::string& trade_id, Timestamp at) override;
     std::vector<HistoryRecord> trades_at(Timestamp at, std::int64_t skip,
                                          std::int64_t limit) override;
     std::vector<HistoryRecord> book_at(const std::string& book_id, Timestamp at) override;
+
+    // The change outbox (table change_outbox, see schema.cpp), when change_feed is set: the
+    // ids of version entries, written with them, deleted once published.
+    ChangeOutbox* change_outbox() override { return options_.change_feed ? this : nullptr; }
+    std::vector<HistoryChange> unpublished_changes(std::int64_t limit) override;
+    void mark_changes_published(const std::vector<std::int64_t>& ids) override;
+    std::int64_t unpublished_change_count() override;
 
     // Connections open now (for tests and diagnostics).
     std::size_t open_connections() const { return pool_.open_connections(); }

@@ -195,6 +195,28 @@ std::int64_t PostgresStore::unshipped_audit_count() {
     });
 }
 
+std::vector<HistoryChange> PostgresStore::unpublished_changes(std::int64_t limit) {
+    if (limit <= 0) return {};
+    Params params;
+    params.integer(limit);
+    return read([&](pg::Connection& db) {
+        const pg::Result result = db.run(Query::UnpublishedChanges, params);
+        std::vector<HistoryChange> changes;
+        changes.reserve(static_cast<std::size_t>(result.rows()));
+        for (int row = 0; row < result.rows(); ++row) {
+            changes.push_back(
+                {result.integer(row, pg::history_column::kId), pg::read_history(result, row)});
+        }
+        return changes;
+    });
+}
+
+std::int64_t PostgresStore::unpublished_change_count() {
+    return read([&](pg::Connection& db) {
+        return db.run(Query::UnpublishedChangeCount, Params{}).integer(0, 0);
+    });
+}
+
 std::int64_t PostgresStore::audit_count(const std::optional<std::string>& trade_id) {
     Params params;
     if (trade_id) params.text(*trade_id);

@@ -72,6 +72,12 @@ std::vector<SettingSpec> postgres_store_settings() {
                  "schema_owner_uri); 0: no floor",
          .min = 0,
          .max = 36500},
+        {.key = "change_feed",
+         .type = SettingType::Bool,
+         .default_value = "false",
+         .help = "Queue every accepted version (the trade history) in the change outbox, in "
+                 "its transaction, for kafka-source's changes_topic to publish; rows wait "
+                 "there until published"},
         {.key = "application_name",
          .type = SettingType::String,
          .default_value = "tradestored",
@@ -96,6 +102,7 @@ PostgresStoreOptions postgres_store_options(const Settings& settings) {
     }
     connection.application_name = settings.get_string("application_name");
     options.commit_outcome_timeout = settings.get_duration("commit_outcome_timeout");
+    options.change_feed = settings.get_bool("change_feed");
     if (settings.has("schema_owner_uri")) {
         options.schema_owner_uri = settings.get_string("schema_owner_uri");
     }

@@ -130,9 +130,10 @@ Params audit_params(const std::vector<AuditRow>& rows, std::int64_t now_micros,
 // plan, set-based, then COMMIT.
 class PlanWrites {
   public:
-    // `before_commit`: one more write of the transaction (the idempotency keys' answers).
+    // `queue_changes`: the version entries also go into the change outbox. `before_commit`:
+    // one more write of the transaction (the idempotency keys' answers).
     PlanWrites(const BatchPlan& plan, Date business_date, std::int64_t now_micros,
-               std::optional<Step> before_commit = std::nullopt) {
+               bool queue_changes, std::optional<Step> before_commit = std::nullopt) {
         // The books each id left in this batch (usually none), as one text[] literal per id.
         std::unordered_map<std::string_view, ArrayLiteral> left;
         for (const BookDeparture& departure : plan.departures) {
@@ -194,7 +195,8 @@ class PlanWrites {
         }
         if (!plan.audit.empty()) {
             audit_ = audit_params(plan.audit, now_micros, business_date);
-            steps_.push_back({Query::InsertAudit, &audit_});
+            steps_.push_back(
+                {queue_changes ? Query::InsertAuditQueueChanges : Query::InsertAudit, &audit_});
         }
         if (!plan.positions.empty()) {
             positions_ = position_params(plan.positions);
@@ -408,7 +410,7 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
     const std::int64_t now_micros = pg::to_micros(now);
     std::optional<Step> answers;
     if (!idempotency.empty()) answers = idempotency.answer(plan.results);
-    const PlanWrites writes(plan, business_date, now_micros, answers);
+    const PlanWrites writes(plan, business_date, now_micros, options_.change_feed, answers);
     if (!plan.audit.empty()) {
         const AuditRow& row = plan.audit.front();
         attempt.evidence.emplace();
@@ -436,7 +438,8 @@ bool PostgresStore::remove(const std::string& trade_id, const std::string& sourc
 std::int64_t PostgresStore::expire(Date business_date, const std::string& source) {
     Params params;
     params.text(format_date(business_date)).text(source).integer(pg::to_micros(pg::now_utc()));
-    return write([&](pg::Connection& db) { return db.run(Query::Expire, params).affected(); });
+    const Query query = options_.change_feed ? Query::ExpireQueueChanges : Query::Expire;
+    return write([&](pg::Connection& db) { return db.run(query, params).affected(); });
 }
 
 void PostgresStore::mark_audit_shipped(const std::vector<std::int64_t>& audit_ids) {
@@ -446,6 +449,15 @@ void PostgresStore::mark_audit_shipped(const std::vector<std::int64_t>& audit_id
     Params params;
     params.text(ids.take());
     write([&](pg::Connection& db) { db.run(Query::MarkAuditShipped, params); });
+}
+
+void PostgresStore::mark_changes_published(const std::vector<std::int64_t>& ids) {
+    if (ids.empty()) return;
+    ArrayLiteral literal;
+    for (const std::int64_t id : ids) literal.add(id);
+    Params params;
+    params.text(literal.take());
+    write([&](pg::Connection& db) { db.run(Query::MarkChangesPublished, params); });
 }
 
 std::int64_t PostgresStore::prune_shipped_audit(Timestamp older_than) {

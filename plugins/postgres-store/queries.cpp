@@ -16,11 +16,57 @@ namespace tradestore::plugins::pg {
 // Trade ids compare in the "C" collation (bytewise), as declared on the columns.
 // A version entry of audit_log as HistoryByTrade and HistoryAt select it (history_column in
 // queries.h). A macro, so that each query stays one string literal.
-#define VERSION_ENTRIES_SELECT                                                                 \
-    "SELECT trade_id, coalesce(received_version, stored_version), counter_party_id, book_id, " \
-    "maturity_date - DATE '1970-01-01', created_date - DATE '1970-01-01', expired, "           \
-    "(EXTRACT(EPOCH FROM recorded_at) * 1000000)::bigint, action, stored_version, source, "    \
-    "reference, business_date - DATE '1970-01-01' FROM audit_log "
+#define VERSION_ENTRIES_COLUMNS                                                             \
+    "trade_id, coalesce(received_version, stored_version), counter_party_id, book_id, "     \
+    "maturity_date - DATE '1970-01-01', created_date - DATE '1970-01-01', expired, "        \
+    "(EXTRACT(EPOCH FROM recorded_at) * 1000000)::bigint, action, stored_version, source, " \
+    "reference, business_date - DATE '1970-01-01'"
+#define VERSION_ENTRIES_SELECT "SELECT " VERSION_ENTRIES_COLUMNS " FROM audit_log "
+
+// InsertAudit's statement (see there), shared with InsertAuditQueueChanges.
+#define INSERT_AUDIT                                                              \
+    "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "    \
+    "received_version, stored_version, source, reference, \"timestamp\", "        \
+    "recorded_at, counter_party_id, book_id, maturity_date, created_date, "       \
+    "expired, business_date) "                                                    \
+    "SELECT u.id, u.action, u.status, u.codes, u.message, u.received, u.stored, " \
+    "u.source, u.reference, "                                                     \
+    "TIMESTAMPTZ 'epoch' + $10::bigint * INTERVAL '1 microsecond', "              \
+    "TIMESTAMPTZ 'epoch' + u.at * INTERVAL '1 microsecond', u.cp, u.b, "          \
+    "DATE '1970-01-01' + u.m, DATE '1970-01-01' + u.c, "                          \
+    "CASE WHEN u.at IS NOT NULL THEN false END, "                                 \
+    "CASE WHEN u.at IS NOT NULL THEN DATE '1970-01-01' + $11::int END "           \
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "    \
+    "$6::bigint[], $7::bigint[], $8::text[], $9::text[], $12::bigint[], "         \
+    "$13::text[], $14::text[], $15::int[], $16::int[]) WITH ORDINALITY "          \
+    "AS u(id, action, status, codes, message, received, stored, source, "         \
+    "reference, at, cp, b, m, c, n) "                                             \
+    "ORDER BY u.n"
+
+// Expire's two steps: the trades due, locked in trade id order and marked (a CTE list after
+// WITH), then the audit entries of the marked ones (after INSERT INTO audit_log).
+#define EXPIRE_MARKED                                                         \
+    " due AS MATERIALIZED (SELECT trade_id FROM trades "                      \
+    "WHERE NOT expired AND maturity_date < $1::date "                         \
+    "ORDER BY trade_id FOR UPDATE), "                                         \
+    "marked AS (UPDATE trades t SET expired = true, last_updated = "          \
+    "GREATEST(clock_timestamp(), t.last_updated + INTERVAL '1 microsecond') " \
+    "FROM due WHERE t.trade_id = due.trade_id "                               \
+    "AND NOT t.expired AND t.maturity_date < $1::date "                       \
+    "RETURNING t.*)"
+#define EXPIRE_AUDIT_ROWS                                                         \
+    "(trade_id, action, status, reason_codes, message, "                          \
+    "received_version, stored_version, source, reference, \"timestamp\", "        \
+    "recorded_at, counter_party_id, book_id, maturity_date, created_date, "       \
+    "expired, business_date) "                                                    \
+    "SELECT trade_id, 'EXPIRE', 'success', '', "                                  \
+    "'Trade ' || trade_id || ': version ' || version || "                         \
+    "' expired; maturity date ' || to_char(maturity_date, 'YYYY-MM-DD') || "      \
+    "' is before the business date ' || $1::text, "                               \
+    "NULL, version, $2::text, $1::text, "                                         \
+    "TIMESTAMPTZ 'epoch' + $3::bigint * INTERVAL '1 microsecond', last_updated, " \
+    "counter_party_id, book_id, maturity_date, created_date, true, $1::date "     \
+    "FROM marked ORDER BY trade_id"
 
 const char* sql(Query query) {
     switch (query) {
@@ -140,23 +186,13 @@ const char* sql(Query query) {
             // business date (days); $12..$16 the version each accepted decision stores (its
             // recorded_at in micros, counterparty, book, maturity and created days), NULL for
             // a rejection or an audit-only entry: those columns make it a version entry.
-            return "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
-                   "received_version, stored_version, source, reference, \"timestamp\", "
-                   "recorded_at, counter_party_id, book_id, maturity_date, created_date, "
-                   "expired, business_date) "
-                   "SELECT u.id, u.action, u.status, u.codes, u.message, u.received, u.stored, "
-                   "u.source, u.reference, "
-                   "TIMESTAMPTZ 'epoch' + $10::bigint * INTERVAL '1 microsecond', "
-                   "TIMESTAMPTZ 'epoch' + u.at * INTERVAL '1 microsecond', u.cp, u.b, "
-                   "DATE '1970-01-01' + u.m, DATE '1970-01-01' + u.c, "
-                   "CASE WHEN u.at IS NOT NULL THEN false END, "
-                   "CASE WHEN u.at IS NOT NULL THEN DATE '1970-01-01' + $11::int END "
-                   "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
-                   "$6::bigint[], $7::bigint[], $8::text[], $9::text[], $12::bigint[], "
-                   "$13::text[], $14::text[], $15::int[], $16::int[]) WITH ORDINALITY "
-                   "AS u(id, action, status, codes, message, received, stored, source, "
-                   "reference, at, cp, b, m, c, n) "
-                   "ORDER BY u.n";
+            return INSERT_AUDIT;
+        case Query::InsertAuditQueueChanges:
+            // InsertAudit, and each version entry's id into the change outbox, in id order.
+            return "WITH logged AS (" INSERT_AUDIT
+                   " RETURNING id, recorded_at) "
+                   "INSERT INTO change_outbox (history_id) "
+                   "SELECT id FROM logged WHERE recorded_at IS NOT NULL ORDER BY id";
         case Query::UpsertPositions:
             // One row per (source, stream, partition), in key order; never moves back.
             return "INSERT INTO source_positions (source, stream, \"partition\", \"offset\") "
@@ -176,26 +212,12 @@ const char* sql(Query query) {
             // last_updated); the entries' own timestamp is the run's ($3), one for the run, as
             // mongo-audit's TRADES_EXPIRED event counts them. Returns the number of rows
             // marked as the command's row count.
-            return "WITH due AS MATERIALIZED (SELECT trade_id FROM trades "
-                   "WHERE NOT expired AND maturity_date < $1::date "
-                   "ORDER BY trade_id FOR UPDATE), "
-                   "marked AS (UPDATE trades t SET expired = true, last_updated = "
-                   "GREATEST(clock_timestamp(), t.last_updated + INTERVAL '1 microsecond') "
-                   "FROM due WHERE t.trade_id = due.trade_id "
-                   "AND NOT t.expired AND t.maturity_date < $1::date "
-                   "RETURNING t.*) "
-                   "INSERT INTO audit_log (trade_id, action, status, reason_codes, message, "
-                   "received_version, stored_version, source, reference, \"timestamp\", "
-                   "recorded_at, counter_party_id, book_id, maturity_date, created_date, "
-                   "expired, business_date) "
-                   "SELECT trade_id, 'EXPIRE', 'success', '', "
-                   "'Trade ' || trade_id || ': version ' || version || "
-                   "' expired; maturity date ' || to_char(maturity_date, 'YYYY-MM-DD') || "
-                   "' is before the business date ' || $1::text, "
-                   "NULL, version, $2::text, $1::text, "
-                   "TIMESTAMPTZ 'epoch' + $3::bigint * INTERVAL '1 microsecond', last_updated, "
-                   "counter_party_id, book_id, maturity_date, created_date, true, $1::date "
-                   "FROM marked ORDER BY trade_id";
+            return "WITH" EXPIRE_MARKED " INSERT INTO audit_log " EXPIRE_AUDIT_ROWS;
+        case Query::ExpireQueueChanges:
+            // Expire, and each EXPIRE entry's id into the change outbox (the same count).
+            return "WITH" EXPIRE_MARKED ", logged AS (INSERT INTO audit_log " EXPIRE_AUDIT_ROWS
+                   " RETURNING id) INSERT INTO change_outbox (history_id) "
+                   "SELECT id FROM logged ORDER BY id";
 
         case Query::ClaimJobRun:
             // $1 job, $2 period, $3 who claims it. One row per (job, period): only the
@@ -226,6 +248,18 @@ const char* sql(Query query) {
         case Query::UnshippedAuditCount:
             // Counted over the partial index audit_log_unshipped: the backlog alone.
             return "SELECT count(*) FROM audit_log WHERE NOT shipped";
+
+        case Query::UnpublishedChanges:
+            // $1 limit. The oldest rows of the change outbox (its primary key, in id order),
+            // each with its version entry (history_column, then the id).
+            return "SELECT " VERSION_ENTRIES_COLUMNS
+                   ", id FROM audit_log WHERE id IN "
+                   "(SELECT history_id FROM change_outbox ORDER BY history_id "
+                   "LIMIT $1::bigint) ORDER BY id";
+        case Query::MarkChangesPublished:
+            return "DELETE FROM change_outbox WHERE history_id = ANY($1::bigint[])";
+        case Query::UnpublishedChangeCount:
+            return "SELECT count(*) FROM change_outbox";
 
         case Query::AppendEvents:
             // $1..$5: ids, types, severities, data, timestamps (micros) of a batch, as arrays.
@@ -404,8 +438,10 @@ const char* label(Query query) {
         "DeleteTombstones",
         "DeleteTrades",
         "InsertAudit",
+        "InsertAuditQueueChanges",
         "UpsertPositions",
         "Expire",
+        "ExpireQueueChanges",
         "ClaimJobRun",
         "UnshippedAudit",
         "MarkAuditShipped",
@@ -415,6 +451,9 @@ const char* label(Query query) {
         "UnshippedEvents",
         "MarkEventsShipped",
         "PruneShippedEvents",
+        "UnpublishedChanges",
+        "MarkChangesPublished",
+        "UnpublishedChangeCount",
         "ClaimIdempotencyKeys",
         "AnswerIdempotencyKeys",
         "SelectIdempotencyKey",

@@ -22,9 +22,11 @@ enum class Query : std::uint8_t {
     DeleteTombstones,
     DeleteTrades,
     InsertAudit,
+    InsertAuditQueueChanges,  // InsertAudit, and the version entries into change_outbox
     UpsertPositions,
     // expire
     Expire,
+    ExpireQueueChanges,
     // jobs
     ClaimJobRun,
     // the audit outbox
@@ -37,6 +39,10 @@ enum class Query : std::uint8_t {
     UnshippedEvents,
     MarkEventsShipped,
     PruneShippedEvents,
+    // the change outbox
+    UnpublishedChanges,
+    MarkChangesPublished,
+    UnpublishedChangeCount,
     // idempotency keys
     ClaimIdempotencyKeys,
     AnswerIdempotencyKeys,
@@ -110,6 +116,7 @@ inline constexpr int kPreviousVersion = kAction + 1;
 inline constexpr int kSource = kAction + 2;
 inline constexpr int kReference = kAction + 3;
 inline constexpr int kBusinessDays = kAction + 4;
+inline constexpr int kId = kAction + 5;  // UnpublishedChanges only
 }  // namespace history_column
 
 // Column positions of an event row as UnshippedEvents selects it.

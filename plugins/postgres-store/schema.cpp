@@ -302,6 +302,19 @@ END $drop$;
 INSERT INTO schema_version (version) VALUES (7);
 )sql";
 
+// Version 8: the change outbox (tradestore::ChangeOutbox). With change_feed set, the
+// statement that writes version entries also puts their ids here, in the same transaction;
+// the publisher reads the oldest, publishes them and deletes their rows. A narrow table of its
+// own rather than a flag on audit_log: marking a row published then deletes 8 bytes instead
+// of rewriting a wide, immutable audit row, and with the feed off nothing is written at all.
+constexpr const char* kSchemaV8 = R"sql(
+CREATE TABLE change_outbox (
+    history_id BIGINT NOT NULL PRIMARY KEY
+);
+
+INSERT INTO schema_version (version) VALUES (8);
+)sql";
+
 // What the writer role may do (see secure_for_writer): %1$I is the schema, %2$I the writer,
 // a role other than the schema's owner. No DDL, no UPDATE of audit rows but the outbox
 // marker, no DELETE of audit rows or events at all (retention goes through the prune_shipped_*
@@ -315,6 +328,7 @@ GRANT SELECT, INSERT, UPDATE ON source_positions TO %2$I;
 GRANT SELECT, INSERT, DELETE ON job_runs TO %2$I;
 GRANT SELECT, INSERT ON audit_log TO %2$I;
 GRANT SELECT, INSERT ON book_departures TO %2$I;
+GRANT SELECT, INSERT, DELETE ON change_outbox TO %2$I;
 GRANT UPDATE (shipped) ON audit_log TO %2$I;
 GRANT USAGE ON SEQUENCE audit_log_id_seq TO %2$I;
 GRANT EXECUTE ON FUNCTION prune_shipped_audit(TIMESTAMPTZ, BIGINT) TO %2$I;
@@ -354,7 +368,8 @@ void migrate(Connection& connection) {
         if (current < 5) connection.execute(kSchemaV5);
         if (current < 6) connection.execute(kSchemaV6);
         if (current < 7) connection.execute(kSchemaV7);
-        // Later versions: if (current < 8) connection.execute(kSchemaV8); ...
+        if (current < 8) connection.execute(kSchemaV8);
+        // Later versions: if (current < 9) connection.execute(kSchemaV9); ...
         connection.execute("COMMIT");
     } catch (...) {
         connection.rollback_quietly();

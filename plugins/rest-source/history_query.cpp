@@ -41,25 +41,8 @@ void append_history(std::string& out, const TradeCodec& codec, const HistoryQuer
     out.append(std::to_string(query.limit));
     out.append(",\"items\":[");
     for (std::size_t i = 0; i < records.size(); ++i) {
-        const HistoryRecord& record = records[i];
         if (i != 0) out.push_back(',');
-        out.append("{\"version\":");
-        out.append(std::to_string(record.trade.version));
-        out.append(",\"action\":\"");
-        out.append(to_string(record.action));
-        out.append("\",\"previous_version\":");
-        out.append(record.previous_version ? std::to_string(*record.previous_version) : "null");
-        out.append(",\"recorded_at\":\"");
-        append_iso_timestamp(out, record.recorded_at);
-        out.append("\",\"business_date\":\"");
-        out.append(format_date(record.business_date));
-        out.append("\",\"source\":");
-        codec.append_json_string(out, record.source);
-        out.append(",\"reference\":");
-        codec.append_json_string(out, record.reference);
-        out.append(",\"trade\":");
-        codec.append_trade(out, record.trade, record.business_date);
-        out.push_back('}');
+        codec.append_history_record(out, records[i], std::nullopt);
     }
     out.append("]}");
 }

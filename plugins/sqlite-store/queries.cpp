@@ -247,6 +247,24 @@ std::string_view sql(Query query) {
             // Counted over the partial index audit_log_unshipped: the backlog alone.
             return "SELECT COUNT(*) FROM audit_log WHERE shipped = 0";
 
+        case Query::LastAuditId:
+            return "SELECT COALESCE(MAX(id), 0) FROM audit_log";
+        case Query::QueueChanges:
+            // ?1 LastAuditId before the transaction wrote its audit rows (one writer at a
+            // time: every id above it is this transaction's): its version entries.
+            return "INSERT INTO change_outbox (history_id) SELECT id FROM audit_log "
+                   "WHERE id > ?1 AND recorded_at IS NOT NULL ORDER BY id";
+        case Query::UnpublishedChanges:
+            // ?1 limit: the oldest rows of the outbox with their version entries.
+            return "SELECT " VERSION_ENTRY_COLUMNS
+                   ", id FROM audit_log WHERE id IN "
+                   "(SELECT history_id FROM change_outbox ORDER BY history_id LIMIT ?1) "
+                   "ORDER BY id";
+        case Query::MarkChangePublished:
+            return "DELETE FROM change_outbox WHERE history_id = ?1";
+        case Query::UnpublishedChangeCount:
+            return "SELECT COUNT(*) FROM change_outbox";
+
         case Query::AppendEvent:
             // Idempotent on the event's id: a second append keeps the first row as it is.
             return "INSERT INTO event_outbox (id, event_type, severity, data, timestamp) "

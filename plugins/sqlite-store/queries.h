@@ -63,6 +63,12 @@ enum class Query : std::uint8_t {
     UnshippedEvents,
     MarkEventShipped,
     PruneShippedEvents,
+    // change outbox
+    LastAuditId,
+    QueueChanges,
+    UnpublishedChanges,
+    MarkChangePublished,
+    UnpublishedChangeCount,
     // idempotency keys
     ClaimIdempotencyKey,
     SelectIdempotencyKey,
@@ -111,6 +117,7 @@ inline constexpr int kPreviousVersion = 9;
 inline constexpr int kSource = 10;
 inline constexpr int kReference = 11;
 inline constexpr int kBusinessDate = 12;
+inline constexpr int kId = 13;  // UnpublishedChanges only
 }  // namespace history_column
 
 // Column positions of an event row as UnshippedEvents selects it.

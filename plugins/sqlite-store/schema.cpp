@@ -197,6 +197,17 @@ CREATE INDEX IF NOT EXISTS audit_log_trade_recorded ON audit_log (trade_id, reco
 INSERT INTO schema_version (version) VALUES (6);
 )sql";
 
+// Version 7: the change outbox (tradestore::ChangeOutbox), as in the PostgreSQL store. With
+// change_feed set, apply() and expire() put the ids of the version entries they write here, in
+// their transaction; the publisher reads the oldest and deletes their rows once published.
+constexpr const char* kSchemaV7 = R"sql(
+CREATE TABLE IF NOT EXISTS change_outbox (
+    history_id INTEGER NOT NULL PRIMARY KEY
+);
+
+INSERT INTO schema_version (version) VALUES (7);
+)sql";
+
 }  // namespace
 
 int schema_version(Connection& connection) {
@@ -226,7 +237,8 @@ void migrate(Connection& writer) {
     if (current < 4) writer.execute(kSchemaV4);
     if (current < 5) writer.execute(kSchemaV5);
     if (current < 6) writer.execute(kSchemaV6);
-    // Later versions: if (current < 7) writer.execute(kSchemaV7); ...
+    if (current < 7) writer.execute(kSchemaV7);
+    // Later versions: if (current < 8) writer.execute(kSchemaV8); ...
     transaction.commit();
 }
 

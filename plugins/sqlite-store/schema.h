@@ -5,7 +5,7 @@ namespace tradestore::plugins::sqlite {
 
 class Connection;
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // Creates or migrates the schema to kSchemaVersion in one transaction. Idempotent: opening
 // a current database changes nothing. Refuses a database written by a newer plugin.

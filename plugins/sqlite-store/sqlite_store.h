@@ -26,9 +26,11 @@ namespace tradestore::plugins {
 struct SqliteStoreOptions {
     sqlite::ConnectionOptions connection{.path = "var/tradestore.db"};
     std::size_t max_idle_readers = 8;
+    // Queue every history row in the change outbox (table change_outbox) for publishing.
+    bool change_feed = false;
 };
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public ChangeOutbox {
   public:
     explicit SqliteStore(SqliteStoreOptions options);
     ~SqliteStore() override;
@@ -83,6 +85,13 @@ class SqliteStore final : public Store {
     // Trade history: the version entries of audit_log (see schema.cpp), written by apply(),
     // remove() and expire() in their transactions; read on the reader pool.
     TradeHistory* trade_history() override { return &history_; }
+
+    // The change outbox (table change_outbox, see schema.cpp), when change_feed is set: the
+    // ids of version entries, written with them, deleted once published.
+    ChangeOutbox* change_outbox() override { return options_.change_feed ? this : nullptr; }
+    std::vector<HistoryChange> unpublished_changes(std::int64_t limit) override;
+    void mark_changes_published(const std::vector<std::int64_t>& ids) override;
+    std::int64_t unpublished_change_count() override;
 
   private:
     // The writer connection; throws StoreUnavailable when the store is not open.

@@ -27,6 +27,12 @@ std::vector<SettingSpec> sqlite_store_settings() {
          .help = "Page cache per connection, in MiB",
          .min = 1,
          .max = 1 << 20},
+        {.key = "change_feed",
+         .type = SettingType::Bool,
+         .default_value = "false",
+         .help = "Queue every accepted version (the trade history) in the change outbox, in "
+                 "its transaction, for kafka-source's changes_topic to publish; rows wait "
+                 "there until published"},
     };
 }
 
@@ -54,6 +60,7 @@ SqliteStoreOptions sqlite_store_options(const Settings& settings) {
     if (connection.cache_size_mb < 1 || connection.cache_size_mb > (1 << 20)) {
         throw std::invalid_argument("sqlite-store: cache_size_mb must be between 1 and 1048576");
     }
+    options.change_feed = settings.get_bool("change_feed");
     return options;
 }
 

@@ -271,6 +271,18 @@ void write_audit_rows(sqlite::Connection& db, std::span<const AuditRow> rows, Ti
     }
 }
 
+std::int64_t last_audit_id(sqlite::Connection& db) {
+    auto select = db.use(Query::LastAuditId);
+    return select->step() ? select->column_int(0) : 0;
+}
+
+// The version entries written since `audit_before` (last_audit_id), into the change outbox.
+void queue_changes(sqlite::Connection& db, std::int64_t audit_before) {
+    auto queue = db.use(Query::QueueChanges);
+    queue->bind_int(1, audit_before);
+    queue->run();
+}
+
 void record_position(sqlite::Connection& db, const SourcePosition& position) {
     auto upsert = db.use(Query::UpsertPosition);
     upsert->bind_text(1, position.source);
@@ -328,7 +340,9 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
         write_trade(db, trade, write.before, books);
         if (write.restores) delete_tombstone(db, trade.trade_id);
     }
+    const std::int64_t audit_before = options_.change_feed ? last_audit_id(db) : 0;
     write_audit_rows(db, plan.audit, now, format_date(business_date));
+    if (options_.change_feed) queue_changes(db, audit_before);
     claim_idempotency_keys(db, batch, plan.results, now);
     transaction.commit();
     return std::move(plan.results);
@@ -353,6 +367,7 @@ std::int64_t SqliteStore::expire(Date business_date, const std::string& source) 
 
     // The audit first, with the same predicate, so each marked trade gets one EXPIRE entry:
     // its version entry, recorded at the last_updated MarkExpired then gives it.
+    const std::int64_t audit_before = options_.change_feed ? last_audit_id(db) : 0;
     {
         auto audit = db.use(Query::InsertExpireAudit);
         audit->bind_text(1, date);
@@ -360,6 +375,7 @@ std::int64_t SqliteStore::expire(Date business_date, const std::string& source) 
         audit->bind_int(3, now);
         audit->run();
     }
+    if (options_.change_feed) queue_changes(db, audit_before);
     std::int64_t marked = 0;
     {
         auto mark = db.use(Query::MarkExpired);

@@ -24,6 +24,7 @@ SqliteEnvironment::~SqliteEnvironment() {
 plugins::SqliteStoreOptions SqliteEnvironment::options() const {
     plugins::SqliteStoreOptions options;
     options.connection.path = database_;
+    options.change_feed = change_feed;
     return options;  // the defaults otherwise: synchronous=full, 5s busy timeout
 }
 

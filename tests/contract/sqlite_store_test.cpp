@@ -110,11 +110,12 @@ TEST(SqliteStoreFile, OpenCreatesTheDirectoryInWalModeWithTheCurrentSchema) {
     ASSERT_TRUE(std::filesystem::exists(environment.database()));
     RawDatabase raw(environment.database());
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6");
-    EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
-                       "WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)"),
-              "audit_log,book_departures,event_outbox,idempotency_keys,schema_version,"
-              "source_positions,trade_tombstones,trades");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6,7");
+    EXPECT_EQ(
+        raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
+                 "WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name)"),
+        "audit_log,book_departures,change_outbox,event_outbox,idempotency_keys,schema_version,"
+        "source_positions,trade_tombstones,trades");
     EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'index' AND tbl_name IN ('trades', 'audit_log') AND "
                        "sql IS NOT NULL ORDER BY name)"),
@@ -147,7 +148,7 @@ TEST(SqliteStoreFile, ANewerSchemaIsRefused) {
     }
     {
         RawDatabase raw(environment.database());
-        raw.execute("INSERT INTO schema_version (version) VALUES (7)");
+        raw.execute("INSERT INTO schema_version (version) VALUES (8)");
     }
     auto store = environment.create_store();
     EXPECT_THROW(store->open(), std::runtime_error);
@@ -208,7 +209,7 @@ TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
     EXPECT_FALSE(store->idempotent_answer("absent"));
     store->close();
     RawDatabase raw(environment.database());
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6,7");
 }
 
 // A database of schema version 3 (five indexes on trades) keeps only the two that reads need
@@ -234,7 +235,7 @@ TEST(SqliteStoreFile, AVersionThreeDatabaseDropsTheIndexesNoReadNeeds) {
     EXPECT_EQ(store->expire(kDay + std::chrono::days{1}, "job"), 1);
     store->close();
     RawDatabase raw(environment.database());
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6,7");
     EXPECT_EQ(raw.text("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema "
                        "WHERE type = 'index' AND tbl_name = 'trades' AND sql IS NOT NULL "
                        "ORDER BY name)"),
@@ -273,7 +274,7 @@ TEST(SqliteStoreFile, AVersionFourDatabaseGainsTheTradeHistory) {
     EXPECT_EQ(store->trade_history()->history(HistoryQuery{"T1", 0, 10, {}, {}}), history);
     store->close();
     RawDatabase raw(environment.database());
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6,7");
 }
 
 // A database of schema version 5 gains former_books (NULL) and book_departures from its
@@ -324,7 +325,7 @@ TEST(SqliteStoreFile, AVersionFiveDatabaseFindsTheTradesThatLeftABook) {
     EXPECT_EQ(ids_of(history.book_at("D", Timestamp::max())), "T1@D ");
     store->close();
     RawDatabase raw(environment.database());
-    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6");
+    EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6,7");
     // Every version's (book, trade) but the trade's current one: here exactly the moves.
     EXPECT_EQ(raw.text("SELECT group_concat(book_id || '/' || trade_id, ',') FROM "
                        "(SELECT * FROM book_departures ORDER BY book_id, trade_id)"),

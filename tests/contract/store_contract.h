@@ -40,6 +40,9 @@ class StoreEnvironment {
     // A new store over this location, not opened yet. Calling it again after the previous
     // store was closed reopens the same data.
     virtual std::unique_ptr<Store> create_store() = 0;
+
+    // Whether the stores created from now on queue their history rows in a change outbox.
+    bool change_feed = false;
 };
 
 struct StoreImplementation {
@@ -74,6 +77,8 @@ class StoreTest : public ::testing::TestWithParam<StoreImplementation> {
     Store& store() { return *store_; }
     // Closes the store and opens a new one over the same location.
     void reopen();
+    // reopen(), the new store queueing its history rows in its change outbox.
+    void reopen_with_change_feed();
 
     static Trade trade(std::string id, std::int64_t version,
                        Date maturity = kToday + std::chrono::days{30}, std::string book = "B1",

@@ -28,6 +28,11 @@ void StoreTest::reopen() {
     store_->open();
 }
 
+void StoreTest::reopen_with_change_feed() {
+    environment_->change_feed = true;
+    reopen();
+}
+
 Trade StoreTest::trade(std::string id, std::int64_t version, Date maturity, std::string book,
                        std::string counter_party) {
     Trade t;

@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "changes/change_messages.h"
 #include "kafka_config.h"
 #include "message_batch.h"
 #include "trade_codec.h"
@@ -80,10 +81,11 @@ TEST(KafkaConfigTest, EverySettingIsDeclaredAndRead) {
         if (spec.type == SettingType::Secret && spec.key != "kafka_properties") break;
         keys.push_back(spec.key);
     }
-    EXPECT_THAT(keys, ElementsAre("brokers", "topics", "group_id", "batch_size", "batch_wait",
-                                  "max_buffered_mb", "dead_letter_topic", "results_topic",
-                                  "deletes", "retry_backoff_max", "shutdown_timeout",
-                                  "stall_timeout", "kafka.*", "kafka_properties"));
+    EXPECT_THAT(keys,
+                ElementsAre("brokers", "topics", "group_id", "batch_size", "batch_wait",
+                            "max_buffered_mb", "dead_letter_topic", "results_topic", "deletes",
+                            "changes_topic", "changes_interval", "retry_backoff_max",
+                            "shutdown_timeout", "stall_timeout", "kafka.*", "kafka_properties"));
     const KafkaConfig config = config_from_settings(settings({
         {"brokers", "b1:9092,b2:9092"},
         {"topics", "a, b"},
@@ -93,6 +95,8 @@ TEST(KafkaConfigTest, EverySettingIsDeclaredAndRead) {
         {"max_buffered_mb", "3"},
         {"dead_letter_topic", "dlq"},
         {"results_topic", "results"},
+        {"changes_topic", "changes"},
+        {"changes_interval", "1s"},
         {"retry_backoff_max", "2s"},
         {"shutdown_timeout", "3s"},
         {"stall_timeout", "90s"},
@@ -104,6 +108,8 @@ TEST(KafkaConfigTest, EverySettingIsDeclaredAndRead) {
     EXPECT_EQ(config.batch_wait, milliseconds(250));
     EXPECT_EQ(config.max_buffered_bytes, std::size_t{3} << 20);
     EXPECT_EQ(config.results_topic, "results");
+    EXPECT_EQ(config.changes_topic, "changes");
+    EXPECT_EQ(config.changes_interval, milliseconds(1000));
     EXPECT_EQ(config.retry_backoff_max, milliseconds(2000));
     EXPECT_EQ(config.shutdown_timeout, milliseconds(3000));
     EXPECT_EQ(config.stall_timeout, milliseconds(90'000));
@@ -189,6 +195,53 @@ TEST(KafkaConfigTest, BadValuesAreOneLineErrors) {
     EXPECT_THROW(config_from_settings(settings({{"dead_letter_topic", ""}})),
                  std::invalid_argument);
     EXPECT_THROW(config_from_settings(settings({{"topics", "trades.dlq"}})), std::invalid_argument);
+    // The feed must not feed the consumer, nor share a topic with dead letters or results.
+    EXPECT_THROW(config_from_settings(settings({{"changes_topic", "trades"}})),
+                 std::invalid_argument);
+    EXPECT_THROW(config_from_settings(settings({{"changes_topic", "trades.dlq"}})),
+                 std::invalid_argument);
+    EXPECT_THROW(config_from_settings(settings({{"results_topic", "r"}, {"changes_topic", "r"}})),
+                 std::invalid_argument);
+}
+
+// --- the change feed's messages ----------------------------------------------------------------
+
+TEST(ChangeMessagesTest, OneMessagePerHistoryRowKeyedByTradeIdWithTheRowsId) {
+    kernel::JsonTradeCodec codec;
+    HistoryRecord record;
+    record.trade.trade_id = "T\"1";
+    record.trade.version = 3;
+    record.trade.counter_party_id = "CP-1";
+    record.trade.book_id = "B1";
+    record.trade.maturity_date = kToday + days{1};
+    record.trade.created_date = kToday;
+    record.trade.last_updated = sys_days{kToday} + hours{9};
+    record.action = AuditAction::Update;
+    record.previous_version = 2;
+    record.source = "kafka";
+    record.reference = "trades/0/7";
+    record.recorded_at = record.trade.last_updated;
+    record.business_date = kToday;
+    HistoryRecord deleted = record;
+    deleted.trade.trade_id = "T2";
+    deleted.action = AuditAction::Delete;
+    deleted.previous_version.reset();
+
+    const auto messages = change_messages({{41, record}, {42, deleted}}, "changes", codec);
+    ASSERT_EQ(messages.size(), 2u);
+    EXPECT_EQ(messages[0].topic, "changes");
+    EXPECT_EQ(messages[0].key, "T\"1");
+    EXPECT_EQ(messages[0].value,
+              R"({"history_id":41,"version":3,"action":"UPDATE","previous_version":2,)"
+              R"("recorded_at":"2026-11-24T09:00:00.000000Z","business_date":"2026-11-24",)"
+              R"("source":"kafka","reference":"trades/0/7","trade":{"trade_id":"T\"1",)"
+              R"("version":3,"counter_party_id":"CP-1","book_id":"B1",)"
+              R"("maturity_date":"2026-11-25","created_date":"2026-11-24","expired":false,)"
+              R"("last_updated":"2026-11-24T09:00:00.000000Z"}})");
+    EXPECT_EQ(messages[1].key, "T2");
+    EXPECT_THAT(messages[1].value, HasSubstr(R"({"history_id":42,"version":3,"action":"DELETE",)"
+                                             R"("previous_version":null,)"));
+    EXPECT_TRUE(messages[1].headers.empty());
 }
 
 // --- batches -----------------------------------------------------------------------------------

@@ -27,6 +27,10 @@ class NoCodec final : public TradeCodec {
         throw unused();
     }
     void append_audit(std::string&, const AuditEntry&) const override { throw unused(); }
+    void append_history_record(std::string&, const HistoryRecord&,
+                               std::optional<std::int64_t>) const override {
+        throw unused();
+    }
     void append_field_errors(std::string&, const std::vector<FieldError>&) const override {
         throw unused();
     }

@@ -66,7 +66,11 @@ class PostgresEnvironment final : public contract::StoreEnvironment {
     const std::string& schema() const noexcept { return schema_; }
     // The server URI with search_path set to this schema.
     const std::string& uri() const noexcept { return uri_; }
-    plugins::PostgresStoreOptions options() const { return store_options(uri_); }
+    plugins::PostgresStoreOptions options() const {
+        plugins::PostgresStoreOptions options = store_options(uri_);
+        options.change_feed = change_feed;
+        return options;
+    }
 
   private:
     std::string server_uri_;

@@ -68,7 +68,7 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
     auto store = open_store();
     EXPECT_EQ(
         raw_.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"),
-        "1,2,3,4,5,6,7");
+        "1,2,3,4,5,6,7,8");
     EXPECT_EQ(raw_.scalar("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
                           "WHERE schemaname = $1 AND tablename = 'idempotency_keys'",
                           {env_.schema()}),
@@ -127,9 +127,10 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
     EXPECT_EQ(raw_.scalar("SELECT count(*) FROM information_schema.tables WHERE "
                           "table_schema = $1 AND table_name IN ('trades', 'audit_log', "
                           "'trade_tombstones', 'source_positions', 'job_runs', "
-                          "'schema_version', 'event_outbox', 'book_departures')",
+                          "'schema_version', 'event_outbox', 'book_departures', "
+                          "'change_outbox')",
                           {env_.schema()}),
-              "8");
+              "9");
     // History: version entries of audit_log, with the trade's columns, and no index of its own.
     EXPECT_EQ(raw_.scalar("SELECT string_agg(column_name || ' ' || data_type, ',' ORDER BY "
                           "ordinal_position) FROM information_schema.columns WHERE "
@@ -160,7 +161,7 @@ TEST_F(PostgresStoreTest, ConcurrentOpensOfAnEmptyDatabaseDoNotRace) {
     }
     go.set_value();
     for (auto& result : opened) EXPECT_EQ(result.get(), "");
-    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "7");
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "8");
     for (int i = 0; i < kStores; ++i) {
         const auto results = apply(*stores[static_cast<std::size_t>(i)],
                                    batch_of({make_trade("T" + std::to_string(i), 1)}));
@@ -200,10 +201,10 @@ TEST_F(PostgresStoreTest, AVersionFourSchemaLosesTheRedundantIndexesAndKeepsItsR
         "ALTER TABLE audit_log DROP COLUMN recorded_at, DROP COLUMN counter_party_id, "
         "DROP COLUMN book_id, DROP COLUMN maturity_date, DROP COLUMN created_date, "
         "DROP COLUMN expired, DROP COLUMN business_date; DROP TABLE book_departures; "
-        "ALTER TABLE trades DROP COLUMN former_books; "
+        "ALTER TABLE trades DROP COLUMN former_books; DROP TABLE change_outbox; "
         "DELETE FROM schema_version WHERE version >= 5");
     auto second = open_store();
-    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "7");
+    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "8");
     EXPECT_EQ(raw_.scalar("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
                           "WHERE schemaname = $1 AND tablename = 'trades'",
                           {env_.schema()}),
@@ -234,9 +235,10 @@ TEST_F(PostgresStoreTest, AVersionSixSchemaFindsTheBooksItsTradesLeft) {
     raw_.execute(
         "DROP TABLE book_departures; ALTER TABLE trades DROP COLUMN former_books; "
         "CREATE INDEX audit_log_trade_id ON audit_log (trade_id, id); "
-        "DROP INDEX audit_log_trade_recorded; DELETE FROM schema_version WHERE version >= 7");
+        "DROP INDEX audit_log_trade_recorded; DROP TABLE change_outbox; "
+        "DELETE FROM schema_version WHERE version >= 7");
     auto second = open_store();
-    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "7");
+    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "8");
     EXPECT_EQ(raw_.scalar("SELECT string_agg(book_id || ':' || trade_id, ',' "
                           "ORDER BY book_id, trade_id) FROM book_departures"),
               "OLD:D,OLD:M");

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tradestore/history.h"
 #include "tradestore/outcome.h"
 #include "tradestore/store.h"
 #include "tradestore/trade.h"
@@ -61,6 +62,12 @@ public:
     virtual void append_trades(std::string& out, const std::vector<Trade>& trades,
                                Date business_date) const = 0;
     virtual void append_audit(std::string& out, const AuditEntry& entry) const = 0;
+    // One version of a trade: {"history_id" (when given), "version", "action",
+    // "previous_version", "recorded_at", "business_date", "source", "reference", "trade"}, the
+    // trade's `expired` as of the record's business date (the version as it stood). As the
+    // history API lists versions and the change feed publishes them.
+    virtual void append_history_record(std::string& out, const HistoryRecord& record,
+                                       std::optional<std::int64_t> history_id) const = 0;
     virtual void append_field_errors(std::string& out,
                                      const std::vector<FieldError>& errors) const = 0;
     virtual void append_json_string(std::string& out, std::string_view text) const = 0;

@@ -1,6 +1,8 @@
 // Trade history: every accepted version of every trade, kept immutable, written in the same
 // transaction as the decision that accepted it. A store that keeps history offers this
-// interface through Store::trade_history(); one that does not returns nullptr there.
+// interface through Store::trade_history(); one that does not returns nullptr there. A store
+// that also queues its history rows for publishing offers ChangeOutbox through
+// Store::change_outbox().
 #pragma once
 
 #include <cstdint>
@@ -61,6 +63,31 @@ class TradeHistory {
     // The trades whose version recorded at `at` was in `book_id` (not deleted), in trade id
     // order: a trade that moved into the book later, or out of it before, is absent.
     virtual std::vector<HistoryRecord> book_at(const std::string& book_id, Timestamp at) = 0;
+};
+
+// One history row as the change outbox holds it: the row's id in the store (unique, and
+// increasing with commit order within a trade, so that a consumer of the feed can drop a
+// duplicate: an id at or below the last it applied for that trade) and the version.
+struct HistoryChange {
+    std::int64_t id = 0;
+    HistoryRecord record;
+
+    bool operator==(const HistoryChange&) const = default;
+};
+
+// The change outbox: every history row appended while the store queues them (a store setting,
+// off by default), kept until it has been published (kafka-source's changes_topic). Tracked
+// per row, never by a high-water mark on ids: ids of concurrent transactions become visible
+// out of order.
+class ChangeOutbox {
+  public:
+    virtual ~ChangeOutbox() = default;
+    // The oldest unpublished rows, at most `limit`, in id order (within a trade: commit order).
+    virtual std::vector<HistoryChange> unpublished_changes(std::int64_t limit) = 0;
+    // Takes the rows out of the outbox; ids that are no longer there are ignored.
+    virtual void mark_changes_published(const std::vector<std::int64_t>& ids) = 0;
+    // How many rows wait, for a backlog gauge.
+    virtual std::int64_t unpublished_change_count() = 0;
 };
 
 }  // namespace tradestore

@@ -74,6 +74,8 @@ struct PluginDescriptor {
     std::vector<SettingProblem> (*check_settings)(const Settings&) = nullptr;
 
     // Set exactly the factories whose kind bit is set. Each gets validated settings.
+    // create_job may return nullptr when the settings enable no job (a source plugin that
+    // also offers a job, for instance).
     std::unique_ptr<Rule> (*create_rule)(const Settings&) = nullptr;
     std::unique_ptr<Store> (*create_store)(const Settings&) = nullptr;
     std::unique_ptr<Source> (*create_source)(const Settings&) = nullptr;

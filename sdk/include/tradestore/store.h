@@ -19,6 +19,7 @@
 namespace tradestore {
 
 class TradeHistory;  // tradestore/history.h
+class ChangeOutbox;  // tradestore/history.h
 
 // Where a message came from in a partitioned stream (Kafka: topic, partition, offset). A store
 // keeps the last applied offset of every partition and, in the same transaction as the
@@ -275,6 +276,9 @@ public:
     // Trade history (tradestore/history.h), when the store keeps it: every accepted version,
     // appended by apply(), remove() and expire() in their transactions. nullptr: none kept.
     virtual TradeHistory* trade_history() { return nullptr; }
+    // The change outbox (tradestore/history.h), when the store queues its history rows for
+    // publishing (the feed was enabled in its settings). nullptr: it does not.
+    virtual ChangeOutbox* change_outbox() { return nullptr; }
 };
 
 }  // namespace tradestore
