@@ -54,6 +54,11 @@ const std::vector<SettingSpec>& kernel_schema() {
          "While requests (REST writes) keep arriving, the most of the time (percent) a backlog "
          "(Kafka) may apply batches; the rest is left to the requests and the reads beside them",
          1, 100},
+        {"history_retention_days", SettingType::Int, "0", false,
+         "Versions older than this many days are pruned hourly, each trade keeping its last "
+         "version before the cut-off (as-of reads within the window are unchanged); PostgreSQL's "
+         "audit_min_retention_days floor still applies; 0: keep every version",
+         0, 36500},
     };
     return schema;
 }
@@ -143,6 +148,7 @@ KernelSettings read_kernel_settings(const ConfigFile& file, std::vector<ConfigPr
     kernel.ingest_writers = static_cast<std::size_t>(settings.get_int("ingest_writers"));
     kernel.request_writers = static_cast<std::size_t>(settings.get_int("request_writers"));
     kernel.backlog_share = static_cast<std::size_t>(settings.get_int("backlog_share"));
+    kernel.history_retention = std::chrono::days{settings.get_int("history_retention_days")};
     return kernel;
 }
 

@@ -1,10 +1,13 @@
 #include "runtime.h"
 
+#include <tradestore/history.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <stdexcept>
+
+#include "history_retention_job.h"
 
 namespace tradestore::kernel {
 
@@ -83,6 +86,19 @@ void Runtime::start() {
         host_->add_job(job);
         scheduler_->add(planned.plugin->descriptor().name, std::move(job));
         log(LogLevel::Info, "job " + planned.plugin->descriptor().name + " scheduled");
+    }
+    if (plan_.kernel.history_retention.count() > 0) {
+        if (store_->trade_history() == nullptr) {
+            log(LogLevel::Warning,
+                "history_retention_days is set but the store keeps no "
+                "trade history: nothing to prune");
+        } else {
+            scheduler_->add("history-retention",
+                            std::make_shared<HistoryRetentionJob>(plan_.kernel.history_retention));
+            log(LogLevel::Info, "job history-retention scheduled (versions older than " +
+                                    std::to_string(plan_.kernel.history_retention.count()) +
+                                    " days)");
+        }
     }
     scheduler_->start();
 

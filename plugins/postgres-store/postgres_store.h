@@ -120,6 +120,8 @@ class PostgresStore final : public Store, public TradeHistory, public ChangeOutb
     std::vector<HistoryRecord> trades_at(Timestamp at, std::int64_t skip,
                                          std::int64_t limit) override;
     std::vector<HistoryRecord> book_at(const std::string& book_id, Timestamp at) override;
+    // Through the schema's function prune_history, in chunks.
+    std::int64_t prune_history(Timestamp older_than) override;
 
     // The change outbox (table change_outbox, see schema.cpp), when change_feed is set: the
     // ids of version entries, written with them, deleted once published.

@@ -496,6 +496,10 @@ std::int64_t PostgresStore::prune_shipped_events(Timestamp older_than) {
     return prune_in_chunks(Query::PruneShippedEvents, older_than);
 }
 
+std::int64_t PostgresStore::prune_history(Timestamp older_than) {
+    return prune_in_chunks(Query::PruneHistory, older_than);
+}
+
 std::int64_t PostgresStore::prune_in_chunks(pg::Query prune_query, Timestamp older_than) {
     // Rows deleted per statement (each its own transaction).
     constexpr std::int64_t kChunk = 10'000;

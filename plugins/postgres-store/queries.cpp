@@ -249,6 +249,11 @@ const char* sql(Query query) {
             // Counted over the partial index audit_log_unshipped: the backlog alone.
             return "SELECT count(*) FROM audit_log WHERE NOT shipped";
 
+        case Query::PruneHistory:
+            // As PruneShippedAudit, through the schema's function prune_history.
+            return "SELECT prune_history(TIMESTAMPTZ 'epoch' + "
+                   "$1::bigint * INTERVAL '1 microsecond', $2::bigint)";
+
         case Query::UnpublishedChanges:
             // $1 limit. The oldest rows of the change outbox (its primary key, in id order),
             // each with its version entry (history_column, then the id).
@@ -451,6 +456,7 @@ const char* label(Query query) {
         "UnshippedEvents",
         "MarkEventsShipped",
         "PruneShippedEvents",
+        "PruneHistory",
         "UnpublishedChanges",
         "MarkChangesPublished",
         "UnpublishedChangeCount",

@@ -39,6 +39,8 @@ enum class Query : std::uint8_t {
     UnshippedEvents,
     MarkEventsShipped,
     PruneShippedEvents,
+    // history retention
+    PruneHistory,
     // the change outbox
     UnpublishedChanges,
     MarkChangesPublished,

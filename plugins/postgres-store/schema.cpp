@@ -315,6 +315,42 @@ CREATE TABLE change_outbox (
 INSERT INTO schema_version (version) VALUES (8);
 )sql";
 
+// Version 9: history retention (TradeHistory::prune_history), through an owner function like
+// the audit's pruning, with the same floor (audit_retention): a version entry recorded before
+// the cut-off goes when a later one of its trade, also before the cut-off, supersedes it; each
+// trade keeps its last version before it, and rows waiting in change_outbox stay. The rows
+// are found by a scan in physical order (oldest first, so a chunk's LIMIT is reached early)
+// with one probe of audit_log_trade_recorded each: no index of its own, so no cost per write.
+constexpr const char* kSchemaV9 = R"sql(
+CREATE FUNCTION prune_history(cutoff TIMESTAMPTZ, max_rows BIGINT) RETURNS BIGINT
+LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+DECLARE
+    floor_age INTERVAL;
+    deleted   BIGINT;
+BEGIN
+    SELECT min_age INTO STRICT floor_age FROM audit_retention;
+    DELETE FROM audit_log WHERE id IN (
+        SELECT a.id FROM audit_log a
+        WHERE a.recorded_at < coalesce(cutoff, 'infinity')
+          AND (floor_age = '0' OR a.recorded_at < now() - floor_age)
+          AND EXISTS (SELECT 1 FROM audit_log later
+                      WHERE later.trade_id = a.trade_id AND later.recorded_at > a.recorded_at
+                        AND later.recorded_at < coalesce(cutoff, 'infinity'))
+          AND NOT EXISTS (SELECT 1 FROM change_outbox o WHERE o.history_id = a.id)
+        LIMIT max_rows);
+    GET DIAGNOSTICS deleted = ROW_COUNT;
+    RETURN deleted;
+END
+$fn$;
+REVOKE ALL ON FUNCTION prune_history(TIMESTAMPTZ, BIGINT) FROM PUBLIC;
+DO $pin$ BEGIN
+    EXECUTE format('ALTER FUNCTION prune_history(TIMESTAMPTZ, BIGINT) '
+                   'SET search_path = %I, pg_temp', current_schema());
+END $pin$;
+
+INSERT INTO schema_version (version) VALUES (9);
+)sql";
+
 // What the writer role may do (see secure_for_writer): %1$I is the schema, %2$I the writer,
 // a role other than the schema's owner. No DDL, no UPDATE of audit rows but the outbox
 // marker, no DELETE of audit rows or events at all (retention goes through the prune_shipped_*
@@ -332,6 +368,7 @@ GRANT SELECT, INSERT, DELETE ON change_outbox TO %2$I;
 GRANT UPDATE (shipped) ON audit_log TO %2$I;
 GRANT USAGE ON SEQUENCE audit_log_id_seq TO %2$I;
 GRANT EXECUTE ON FUNCTION prune_shipped_audit(TIMESTAMPTZ, BIGINT) TO %2$I;
+GRANT EXECUTE ON FUNCTION prune_history(TIMESTAMPTZ, BIGINT) TO %2$I;
 GRANT SELECT, INSERT ON event_outbox TO %2$I;
 GRANT UPDATE (shipped) ON event_outbox TO %2$I;
 GRANT EXECUTE ON FUNCTION prune_shipped_events(TIMESTAMPTZ, BIGINT) TO %2$I;
@@ -369,7 +406,8 @@ void migrate(Connection& connection) {
         if (current < 6) connection.execute(kSchemaV6);
         if (current < 7) connection.execute(kSchemaV7);
         if (current < 8) connection.execute(kSchemaV8);
-        // Later versions: if (current < 9) connection.execute(kSchemaV9); ...
+        if (current < 9) connection.execute(kSchemaV9);
+        // Later versions: if (current < 10) connection.execute(kSchemaV10); ...
         connection.execute("COMMIT");
     } catch (...) {
         connection.rollback_quietly();

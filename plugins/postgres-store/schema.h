@@ -8,7 +8,7 @@ namespace tradestore::plugins::pg {
 
 class Connection;
 
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 
 // Creates or migrates the schema (in the connection's search_path) to kSchemaVersion in one
 // transaction, under a transaction-level advisory lock, so that several instances starting

@@ -247,6 +247,17 @@ std::string_view sql(Query query) {
             // Counted over the partial index audit_log_unshipped: the backlog alone.
             return "SELECT COUNT(*) FROM audit_log WHERE shipped = 0";
 
+        case Query::PruneHistory:
+            // ?1 cut-off (microseconds), ?2 most rows per statement, as PruneShippedAudit: the
+            // version entries before the cut-off that a later one of their trade, also before
+            // it, supersedes (one probe of audit_log_trade_recorded each), but not those still
+            // in the change outbox. A scan in id order, oldest first.
+            return "DELETE FROM audit_log WHERE id IN (SELECT a.id FROM audit_log AS a "
+                   "WHERE a.recorded_at < ?1 AND EXISTS (SELECT 1 FROM audit_log AS later "
+                   "WHERE later.trade_id = a.trade_id AND later.recorded_at > a.recorded_at "
+                   "AND later.recorded_at < ?1) AND NOT EXISTS (SELECT 1 FROM change_outbox "
+                   "AS o WHERE o.history_id = a.id) ORDER BY a.id LIMIT ?2)";
+
         case Query::LastAuditId:
             return "SELECT COALESCE(MAX(id), 0) FROM audit_log";
         case Query::QueueChanges:

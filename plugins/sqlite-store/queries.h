@@ -63,6 +63,8 @@ enum class Query : std::uint8_t {
     UnshippedEvents,
     MarkEventShipped,
     PruneShippedEvents,
+    // history retention
+    PruneHistory,
     // change outbox
     LastAuditId,
     QueueChanges,

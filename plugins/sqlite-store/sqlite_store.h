@@ -109,7 +109,11 @@ class SqliteStore final : public Store, public ChangeOutbox {
     std::mutex writer_mutex_;  // one write transaction at a time
     std::unique_ptr<sqlite::Connection> writer_;
     sqlite::ReaderPool readers_;
-    sqlite::SqliteTradeHistory history_{readers_};
+    // Its retention prunes on the writer, one chunk per transaction.
+    sqlite::SqliteTradeHistory history_{readers_, [this](Timestamp older_than) {
+                                            return prune_in_chunks(sqlite::Query::PruneHistory,
+                                                                   older_than);
+                                        }};
 };
 
 }  // namespace tradestore::plugins

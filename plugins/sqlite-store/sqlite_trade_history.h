@@ -5,8 +5,11 @@
 
 #include <tradestore/history.h>
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "reader_pool.h"
@@ -15,7 +18,9 @@ namespace tradestore::plugins::sqlite {
 
 class SqliteTradeHistory final : public TradeHistory {
   public:
-    explicit SqliteTradeHistory(ReaderPool& readers) : readers_(readers) {}
+    // `prune`: runs PruneHistory on the store's writer (see prune_history).
+    SqliteTradeHistory(ReaderPool& readers, std::function<std::int64_t(Timestamp)> prune)
+        : readers_(readers), prune_(std::move(prune)) {}
 
     // One statement: the trade's range of audit_log_trade_recorded (trade_id, recorded_at,
     // id), in its order.
@@ -28,9 +33,12 @@ class SqliteTradeHistory final : public TradeHistory {
     std::vector<HistoryRecord> trades_at(Timestamp at, std::int64_t skip,
                                          std::int64_t limit) override;
     std::vector<HistoryRecord> book_at(const std::string& book_id, Timestamp at) override;
+    // The store's PruneHistory (queries.cpp), in chunks of write transactions.
+    std::int64_t prune_history(Timestamp older_than) override { return prune_(older_than); }
 
   private:
     ReaderPool& readers_;
+    std::function<std::int64_t(Timestamp)> prune_;
 };
 
 }  // namespace tradestore::plugins::sqlite

@@ -2,10 +2,13 @@
 
 import os
 import socket
+import sqlite3
+import subprocess
 import threading
 import time
 import unittest
 
+import harness
 from harness import PLUGIN_DIR, Daemon, run_tradestored, trade
 
 
@@ -117,6 +120,39 @@ class RestartTest(unittest.TestCase):
         self.assertEqual(d.client.post("/api/v1/expire-trades").json()["trades_expired"], 0)
         d.stop()
         self.assertIn("marked 1 trade(s) expired", d.read_log())
+
+    def age_history(self, days):
+        """Every version recorded `days` earlier, as if written then (straight in the store)."""
+        if harness.STORE == "postgres":
+            subprocess.run(["psql", harness.postgres_database_uri(self.data_dir), "-qc",
+                            f"UPDATE audit_log SET recorded_at = recorded_at - interval "
+                            f"'{days} days' WHERE recorded_at IS NOT NULL"], check=True,
+                           capture_output=True)
+            return
+        with sqlite3.connect(os.path.join(self.data_dir, "trades.db")) as db:
+            db.execute("UPDATE audit_log SET recorded_at = recorded_at - ? "
+                       "WHERE recorded_at IS NOT NULL", (days * 86_400_000_000,))
+
+    def test_history_retention_keeps_each_trades_last_version_before_the_window(self):
+        d = self.daemon().start()
+        for version in (1, 2, 3):
+            self.assertEqual(d.client.post("/api/v1/trades", trade("RET-1", version)).status, 201)
+        self.assertEqual(d.client.post("/api/v1/trades", trade("RET-2", 1)).status, 201)
+        self.assertEqual(d.stop(), 0)
+        self.age_history(10)
+        d = self.daemon(extra_kernel="history_retention_days = 5").start()
+        self.assertEqual(d.client.post("/api/v1/trades", trade("RET-1", 4)).status, 201)
+        # The job runs at start, beside the sources: wait for its log line.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "pruned 2 version(s)" not in d.read_log():
+            time.sleep(0.05)
+        self.assertIn("job history-retention scheduled", d.read_log())
+        self.assertIn("pruned 2 version(s) older than 5 day(s)", d.read_log())
+        items = d.client.get("/api/v1/trades/RET-1/history").json()["items"]
+        self.assertEqual([(i["version"], i["action"]) for i in items], [(3, "UPDATE"), (4, "UPDATE")])
+        self.assertEqual(len(d.client.get("/api/v1/trades/RET-2/history").json()["items"]), 1)
+        self.assertEqual(d.client.get("/api/v1/trades/RET-1").json()["version"], 4)
+        d.stop()
 
     def test_a_matured_trade_never_reads_as_active_before_the_job_runs(self):
         d = self.daemon().start()

@@ -165,6 +165,31 @@ TEST_F(HardenedAudit, TheWriterIngestsShipsAndPrunesButCannotChangeOrDeleteAudit
     store.close();
 }
 
+// History retention goes through the owner's function prune_history, under the same floor:
+// the writer cannot delete history rows itself (above), and what is younger than the floor
+// stays whatever the cut-off.
+TEST_F(HardenedAudit, HistoryRetentionGoesThroughTheOwnersFunctionAndItsFloor) {
+    plugins::PostgresStore store(hardened(1));
+    ASSERT_NO_THROW(store.open());
+    for (std::int64_t version = 1; version <= 3; ++version) {
+        ASSERT_EQ(store.apply(trades({"R1"}, version), {}, kToday).at(0).stored->version, version);
+    }
+    HistoryQuery versions;
+    versions.trade_id = "R1";
+    EXPECT_EQ(store.prune_history(Timestamp::max()), 0);
+    EXPECT_EQ(RawConnection(uri_of(writer_)).scalar("SELECT prune_history('infinity', 100)"), "0");
+    EXPECT_EQ(store.history(versions).size(), 3U);
+    // Two days old (as the owner): versions 1 and 2 are superseded and go; 3 stays.
+    RawConnection(uri_of(owner_))
+        .execute("UPDATE audit_log SET recorded_at = recorded_at - interval '2 days'");
+    EXPECT_EQ(store.prune_history(Timestamp::max()), 2);
+    const auto left = store.history(versions);
+    ASSERT_EQ(left.size(), 1U);
+    EXPECT_EQ(left[0].trade.version, 3);
+    EXPECT_EQ(store.prune_history(Timestamp::max()), 0);
+    store.close();
+}
+
 TEST_F(HardenedAudit, TheRetentionFunctionRunsAsItsOwnerWithAPinnedSearchPath) {
     plugins::PostgresStore store(hardened(0));
     ASSERT_NO_THROW(store.open());
@@ -268,10 +293,12 @@ TEST_F(HardenedAudit, AVersionOneSchemaIsMigrated) {
         "DROP TABLE book_departures; ALTER TABLE trades DROP COLUMN former_books; "
         "DROP FUNCTION prune_shipped_events(timestamptz, bigint); DROP TABLE event_outbox; "
         "DROP FUNCTION prune_shipped_audit(timestamptz, bigint); "
-        "DROP TABLE audit_retention; DELETE FROM schema_version WHERE version >= 2");
+        "DROP TABLE audit_retention; DROP TABLE change_outbox; "
+        "DROP FUNCTION prune_history(timestamptz, bigint); "
+        "DELETE FROM schema_version WHERE version >= 2");
     plugins::PostgresStore second(hardened(0));
     ASSERT_NO_THROW(second.open());
-    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "7");
+    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "9");
     EXPECT_EQ(second.audit_count(std::nullopt), 1);
     second.mark_audit_shipped({second.unshipped_audit(10).at(0).id});
     EXPECT_EQ(second.prune_shipped_audit(Timestamp::max()), 1);
@@ -303,10 +330,11 @@ TEST_F(HardenedAudit, AVersionTwoSchemaGainsTheEventOutbox) {
         "DROP COLUMN expired, DROP COLUMN business_date; DROP TABLE idempotency_keys; "
         "DROP TABLE book_departures; ALTER TABLE trades DROP COLUMN former_books; "
         "DROP FUNCTION prune_shipped_events(timestamptz, bigint); DROP TABLE event_outbox; "
+        "DROP TABLE change_outbox; DROP FUNCTION prune_history(timestamptz, bigint); "
         "DELETE FROM schema_version WHERE version >= 3");
     plugins::PostgresStore second(hardened(0));
     ASSERT_NO_THROW(second.open());
-    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "7");
+    EXPECT_EQ(owner.scalar("SELECT max(version) FROM schema_version"), "9");
     EXPECT_EQ(second.audit_count(std::nullopt), 1);
     second.append_events({started("STARTED:v2")});
     ASSERT_EQ(second.unshipped_events(10).size(), 1U);

@@ -68,7 +68,7 @@ TEST_F(PostgresStoreTest, SchemaHasTheDesignedTablesIndexesAndCollation) {
     auto store = open_store();
     EXPECT_EQ(
         raw_.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_version"),
-        "1,2,3,4,5,6,7,8");
+        "1,2,3,4,5,6,7,8,9");
     EXPECT_EQ(raw_.scalar("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
                           "WHERE schemaname = $1 AND tablename = 'idempotency_keys'",
                           {env_.schema()}),
@@ -161,7 +161,7 @@ TEST_F(PostgresStoreTest, ConcurrentOpensOfAnEmptyDatabaseDoNotRace) {
     }
     go.set_value();
     for (auto& result : opened) EXPECT_EQ(result.get(), "");
-    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "8");
+    EXPECT_EQ(raw_.scalar("SELECT count(*) FROM schema_version"), "9");
     for (int i = 0; i < kStores; ++i) {
         const auto results = apply(*stores[static_cast<std::size_t>(i)],
                                    batch_of({make_trade("T" + std::to_string(i), 1)}));
@@ -202,9 +202,10 @@ TEST_F(PostgresStoreTest, AVersionFourSchemaLosesTheRedundantIndexesAndKeepsItsR
         "DROP COLUMN book_id, DROP COLUMN maturity_date, DROP COLUMN created_date, "
         "DROP COLUMN expired, DROP COLUMN business_date; DROP TABLE book_departures; "
         "ALTER TABLE trades DROP COLUMN former_books; DROP TABLE change_outbox; "
+        "DROP FUNCTION prune_history(timestamptz, bigint); "
         "DELETE FROM schema_version WHERE version >= 5");
     auto second = open_store();
-    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "8");
+    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "9");
     EXPECT_EQ(raw_.scalar("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
                           "WHERE schemaname = $1 AND tablename = 'trades'",
                           {env_.schema()}),
@@ -236,9 +237,10 @@ TEST_F(PostgresStoreTest, AVersionSixSchemaFindsTheBooksItsTradesLeft) {
         "DROP TABLE book_departures; ALTER TABLE trades DROP COLUMN former_books; "
         "CREATE INDEX audit_log_trade_id ON audit_log (trade_id, id); "
         "DROP INDEX audit_log_trade_recorded; DROP TABLE change_outbox; "
+        "DROP FUNCTION prune_history(timestamptz, bigint); "
         "DELETE FROM schema_version WHERE version >= 7");
     auto second = open_store();
-    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "8");
+    EXPECT_EQ(raw_.scalar("SELECT max(version) FROM schema_version"), "9");
     EXPECT_EQ(raw_.scalar("SELECT string_agg(book_id || ':' || trade_id, ',' "
                           "ORDER BY book_id, trade_id) FROM book_departures"),
               "OLD:D,OLD:M");

@@ -76,6 +76,9 @@ class FakeHistory final : public TradeHistory {
         snapshots.push_back({at, book_id, 0, 0});
         return all;
     }
+    std::int64_t prune_history(Timestamp) override {
+        throw std::logic_error("the REST handlers never prune history");
+    }
 
     struct SnapshotCall {
         Timestamp at;

@@ -63,6 +63,12 @@ class TradeHistory {
     // The trades whose version recorded at `at` was in `book_id` (not deleted), in trade id
     // order: a trade that moved into the book later, or out of it before, is absent.
     virtual std::vector<HistoryRecord> book_at(const std::string& book_id, Timestamp at) = 0;
+    // Retention: deletes the versions recorded before `older_than` that a later version, also
+    // recorded before it, supersedes. Each trade keeps its last version before the cut-off,
+    // so every as-of read at or after the cut-off, and the fold of each trade's history, give
+    // what they gave before; a row still waiting in the change outbox stays. Returns how many
+    // rows were deleted.
+    virtual std::int64_t prune_history(Timestamp older_than) = 0;
 };
 
 // One history row as the change outbox holds it: the row's id in the store (unique, and
