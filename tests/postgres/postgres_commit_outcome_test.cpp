@@ -102,7 +102,13 @@ class CommitCutter {
 
     const std::string& port() const noexcept { return port_; }
     // SIGSTOP and SIGCONT: stopped, it answers nobody (a new connection waits in its backlog).
-    void pause() const { ::kill(pid_, SIGSTOP); }
+    // pause() returns once the proxy has stopped (waitpid reports it), so that nothing sent
+    // after it can still be forwarded by a proxy thread running on another core.
+    void pause() const {
+        ::kill(pid_, SIGSTOP);
+        int status = 0;
+        ::waitpid(pid_, &status, WUNTRACED);
+    }
     void resume() const { ::kill(pid_, SIGCONT); }
     // Replaces --cut-every while running (0: never cut).
     void cut_every(int every) const {
