@@ -4,7 +4,9 @@ the state read back from the store, its audit and the dead-letter topic differ f
 What was sent:
 - Kafka: per partition, the messages in offset order (key, value, poison or not). The rules
   apply per partition in offset order; a poison message (not JSON, not a valid trade) is
-  dead-lettered and audited once, and changes nothing.
+  dead-lettered and audited once, and changes nothing. A tombstone (a key and no value, with
+  `deletes = true`) deletes the key's trade, which keeps a tombstone of its last version: only
+  a higher version brings it back; a tombstone of no live trade is a failed DELETE, NOT_FOUND.
 - REST: per client, its requests in the order their answers came back (request id, trade,
   HTTP status, outcome or reasons). A 201 or 400 was decided exactly once; a request without
   an answer that tells (503, a 5xx, a cut connection) may or may not have been applied: "at
@@ -20,6 +22,7 @@ from typing import Dict, List, Optional, Set, Tuple
 BUSINESS_DATE = "2026-11-24"
 OUTCOME_OF_ACTION = {"CREATE": "created", "UPDATE": "updated", "REPLACE": "replaced"}
 VALIDATION_FAILED = "VALIDATION_FAILED"
+DELETE = "DELETE"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,8 +44,9 @@ class KafkaMessage:
     partition: int
     offset: int
     key: Optional[str]
-    trade: Optional[dict]  # the decoded trade; None for poison
+    trade: Optional[dict]  # the decoded trade; None for poison and tombstones
     poison: bool = False
+    deletes: bool = False  # a tombstone: a delete of the key's trade
 
 
 @dataclasses.dataclass
@@ -75,15 +79,21 @@ class Observed:
     # Per trade, its history as the store keeps it, oldest first: (action, the version's
     # payload, recorded_at in microseconds). None: not read (the check is skipped).
     history: Optional[Dict[str, List[Tuple[str, Payload, int]]]] = None
+    # Per deleted trade, the version its tombstone keeps. None: not read (the check is skipped).
+    tombstones: Optional[Dict[str, int]] = None
 
 
-def decide(stored: Optional[Payload], trade: dict, business_date=BUSINESS_DATE):
-    """The rules: (action, sorted reason codes, the state after)."""
+def decide(stored: Optional[Payload], trade: dict, business_date=BUSINESS_DATE,
+           deleted: Optional[int] = None):
+    """The rules: (action, sorted reason codes, the state after). `deleted`: the version the
+    tombstone of a deleted trade keeps (no stored row); only a higher version passes it."""
     codes = []
     if stored is not None and trade["version"] < stored.version:
         codes.append("LOWER_VERSION")
     if trade["maturity_date"] < business_date:
         codes.append("MATURITY_IN_PAST")
+    if stored is None and deleted is not None and trade["version"] <= deleted:
+        codes.append("DELETED_VERSION")
     if codes:
         return VALIDATION_FAILED, tuple(sorted(codes)), stored
     if stored is None:
@@ -93,6 +103,14 @@ def decide(stored: Optional[Payload], trade: dict, business_date=BUSINESS_DATE):
     else:
         action = "UPDATE"
     return action, (), Payload.of(trade)
+
+
+def decide_delete(stored: Optional[Payload]):
+    """A tombstone: (action, reason codes, the state after). The rules do not judge a delete: a
+    live trade is deleted (its tombstone keeps its version); no live trade is NOT_FOUND."""
+    if stored is None:
+        return DELETE, ("NOT_FOUND",), None
+    return DELETE, (), None
 
 
 def kafka_reference(topic, partition, offset):
@@ -115,12 +133,17 @@ class Expected:
     # trade id -> [(reference, payload)] of each message or request the rules accept, in the
     # order they apply: which payload is older than which
     accepted: Dict[str, List[Tuple[str, Payload]]] = dataclasses.field(default_factory=dict)
+    # trade id -> the tombstone versions it may end with (None: no tombstone); absent: {None}
+    tombstones: Dict[str, Set[Optional[int]]] = dataclasses.field(default_factory=dict)
+    # references of the versions that brought a deleted trade back
+    recreated: List[str] = dataclasses.field(default_factory=list)
 
 
 def expect(topic, messages: List[KafkaMessage], requests: List[RestRequest],
            business_date=BUSINESS_DATE) -> Expected:
     exactly_once, possible, poison, ends = {}, {}, set(), {}
     accepted = collections.defaultdict(list)
+    tombstones, recreated = {}, []
     kafka_ids = set()
     by_partition = collections.defaultdict(list)
     for m in messages:
@@ -128,23 +151,36 @@ def expect(topic, messages: List[KafkaMessage], requests: List[RestRequest],
     for partition, stream in by_partition.items():
         stream.sort(key=lambda m: m.offset)
         ends[partition] = stream[-1].offset
-        state = {}
+        state, deleted = {}, {}  # trade id -> its row; -> its tombstone's version
         for m in stream:
             reference = kafka_reference(topic, partition, m.offset)
+            if m.deletes:
+                trade_id = m.key
+                kafka_ids.add(trade_id)
+                stored = state.get(trade_id)
+                action, codes, state[trade_id] = decide_delete(stored)
+                if not codes:
+                    deleted[trade_id] = stored.version
+                exactly_once[reference] = (action, codes)
+                continue
             if m.poison or m.trade is None:
                 poison.add((partition, m.offset))
                 exactly_once[reference] = (VALIDATION_FAILED, ("POISON",))
                 continue
             trade_id = m.trade["trade_id"]
             kafka_ids.add(trade_id)
-            action, codes, state[trade_id] = decide(state.get(trade_id), m.trade, business_date)
+            action, codes, state[trade_id] = decide(state.get(trade_id), m.trade, business_date,
+                                                    deleted.get(trade_id))
             exactly_once[reference] = (action, codes)
             if action != VALIDATION_FAILED:
                 accepted[trade_id].append((reference, Payload.of(m.trade)))
+                if deleted.pop(trade_id, None) is not None:
+                    recreated.append(reference)
         for trade_id, payload in state.items():
             if trade_id in possible:
                 raise ValueError(f"trade {trade_id} is sent on two partitions")
             possible[trade_id] = {payload}
+            tombstones[trade_id] = {deleted.get(trade_id)}
 
     at_most_once, acknowledged, contradictions = set(), [], []
     owner = {}
@@ -184,7 +220,7 @@ def expect(topic, messages: List[KafkaMessage], requests: List[RestRequest],
         else:
             contradictions.append(f"{r.request_id}: unexpected status {r.status} for {trade_id}")
     return Expected(exactly_once, at_most_once, possible, poison, ends, acknowledged,
-                    contradictions, dict(accepted))
+                    contradictions, dict(accepted), tombstones, recreated)
 
 
 @dataclasses.dataclass
@@ -198,11 +234,16 @@ class Report:
     version_regressions: List[str] = dataclasses.field(default_factory=list)
     content_regressions: List[str] = dataclasses.field(default_factory=list)
     state_mismatches: List[str] = dataclasses.field(default_factory=list)
+    # A trade the rules deleted (and left deleted) that is stored again.
+    resurrections: List[str] = dataclasses.field(default_factory=list)
+    # A tombstone (the version a deleted trade keeps) missing, extra or of another version.
+    tombstone_mismatches: List[str] = dataclasses.field(default_factory=list)
     missing_201s: List[str] = dataclasses.field(default_factory=list)
     contradictions: List[str] = dataclasses.field(default_factory=list)
     stalled_partitions: List[int] = dataclasses.field(default_factory=list)
-    # A trade whose history, folded (its last version; none after a DELETE), is no state the
-    # oracle allows, or whose recorded_at does not strictly increase.
+    # A trade whose history, folded (its last version; none after a DELETE, whose version is
+    # the tombstone's), is no state the oracle allows, or whose recorded_at does not strictly
+    # increase.
     history_mismatches: List[str] = dataclasses.field(default_factory=list)
     dlq_missing: List[Tuple[int, int]] = dataclasses.field(default_factory=list)
     dlq_unexpected: List[Tuple[int, int]] = dataclasses.field(default_factory=list)
@@ -211,9 +252,9 @@ class Report:
     dlq_redelivered: int = 0
 
     CHECKS = ("duplicates", "missing_audit", "unexpected_audit", "wrong_decisions",
-              "version_regressions", "content_regressions", "state_mismatches", "missing_201s",
-              "contradictions", "stalled_partitions", "history_mismatches", "dlq_missing",
-              "dlq_unexpected")
+              "version_regressions", "content_regressions", "state_mismatches", "resurrections",
+              "tombstone_mismatches", "missing_201s", "contradictions", "stalled_partitions",
+              "history_mismatches", "dlq_missing", "dlq_unexpected")
 
     def failed_checks(self):
         return [name for name in self.CHECKS if getattr(self, name)]
@@ -234,18 +275,22 @@ class Report:
         return lines
 
 
-def _classify(trade_id, stored, states, applied, accepted, report):
-    """Where a stored trade differs from every state the oracle allows: a version regression
-    when the audit shows a higher version accepted (the row went down), a content regression
-    when the row holds the payload of a message older than an accepted one of the same version,
-    else a mismatch (missing, behind, or a payload no message had)."""
+def _classify(trade_id, stored, states, tombstones, applied, accepted, report):
+    """Where a stored trade differs from every state the oracle allows: a resurrection when the
+    rules left it deleted, a version regression when the audit shows a higher version accepted
+    (the row went down), a content regression when the row holds the payload of a message older
+    than an accepted one of the same version, else a mismatch (missing, behind, or a payload no
+    message had)."""
     if stored in states:
         return
     present = [s for s in states if s is not None]
     expected = f"expected one of {present}" if present else "expected absent"
     history = accepted.get(trade_id, [])
     order = {payload: i for i, (_, payload) in enumerate(history)}
-    if stored is not None and any(v > stored.version for v in applied.get(trade_id, ())):
+    if stored is not None and not present and tombstones - {None}:
+        report.resurrections.append(f"{trade_id}: stored {stored}, deleted at "
+                                    f"v{max(tombstones - {None})}")
+    elif stored is not None and any(v > stored.version for v in applied.get(trade_id, ())):
         report.version_regressions.append(
             f"{trade_id}: stored v{stored.version} after v{max(applied[trade_id])} was "
             f"accepted; {expected}")
@@ -272,7 +317,8 @@ def check(expected: Expected, observed: Observed, topic=None) -> Report:
             applied[(entry.trade_id, "references")].add(entry.reference)
     for trade_id in sorted(set(expected.possible) | set(observed.trades)):
         _classify(trade_id, observed.trades.get(trade_id),
-                  expected.possible.get(trade_id, {None}), applied, expected.accepted, report)
+                  expected.possible.get(trade_id, {None}),
+                  expected.tombstones.get(trade_id, {None}), applied, expected.accepted, report)
     for trade_id, version in expected.acknowledged:
         stored = observed.trades.get(trade_id)
         if stored is None or stored.version < version:
@@ -305,20 +351,37 @@ def check(expected: Expected, observed: Observed, topic=None) -> Report:
             report.wrong_decisions.append(f"{reference}: audited {first.action} "
                                           f"{list(got_codes)}, expected {action} {list(codes)}")
 
-    # The history: folding each trade's versions gives a state the rules allow, at strictly
-    # increasing times. Compared with the oracle, not with the trades table, so that a
-    # corruption of either is one finding.
+    # The tombstones: each deleted trade keeps the version it was deleted at, until a higher
+    # one brings it back.
+    if observed.tombstones is not None:
+        for trade_id in sorted(set(expected.tombstones) | set(observed.tombstones)):
+            got = observed.tombstones.get(trade_id)
+            allowed = expected.tombstones.get(trade_id, {None})
+            if got not in allowed:
+                report.tombstone_mismatches.append(
+                    f"{trade_id}: tombstone {got}, expected one of {allowed}")
+
+    # The history: folding each trade's versions gives a state the rules allow (after a DELETE,
+    # none, with a tombstone of the version deleted), at strictly increasing times. Compared
+    # with the oracle, not with the trades table, so that a corruption of either is one finding.
     if observed.history is not None:
         for trade_id in sorted(set(expected.possible) | set(observed.history)):
             versions = observed.history.get(trade_id, [])
-            folded = None
-            if versions and versions[-1][0] != "DELETE":
+            folded, stone = None, None
+            if versions and versions[-1][0] != DELETE:
                 folded = versions[-1][1]
+            elif versions:
+                stone = versions[-1][1].version
             allowed = expected.possible.get(trade_id, {None})
+            stones = expected.tombstones.get(trade_id, {None})
             times = [at for _, _, at in versions]
             if folded not in allowed:
                 report.history_mismatches.append(
                     f"{trade_id}: history folds to {folded}, expected one of {allowed}")
+            elif stone not in stones:
+                report.history_mismatches.append(
+                    f"{trade_id}: history ends in a DELETE of v{stone}, expected a tombstone "
+                    f"in {stones}")
             elif any(b <= a for a, b in zip(times, times[1:])):
                 report.history_mismatches.append(f"{trade_id}: recorded_at not increasing")
 

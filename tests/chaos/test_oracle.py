@@ -4,7 +4,7 @@ finding the checker must make when the observed state differs."""
 import unittest
 
 from oracle import (AuditEntry, KafkaMessage, Observed, Payload, RestRequest, check, decide,
-                    expect)
+                    decide_delete, expect)
 
 TOPIC = "t"
 FUTURE, PAST = "2027-06-30", "2026-01-15"
@@ -19,6 +19,10 @@ def msg(partition, offset, t=None):
     if t is None:
         return KafkaMessage(partition, offset, "bad", None, poison=True)
     return KafkaMessage(partition, offset, t["trade_id"], t)
+
+
+def tombstone(partition, offset, trade_id):
+    return KafkaMessage(partition, offset, trade_id, None, deletes=True)
 
 
 def kafka_audit(partition, offset, action, codes=(), trade_id="", version=None):
@@ -66,6 +70,23 @@ class RulesTest(unittest.TestCase):
                          ("VALIDATION_FAILED", ("LOWER_VERSION", "MATURITY_IN_PAST")))
         # The business date itself is not in the past.
         self.assertEqual(decide(None, trade("T", 1, maturity="2026-11-24"))[0], "CREATE")
+
+    def test_after_a_delete_only_a_higher_version_passes(self):
+        self.assertEqual(decide(None, trade("T", 2), deleted=2)[:2],
+                         ("VALIDATION_FAILED", ("DELETED_VERSION",)))
+        self.assertEqual(decide(None, trade("T", 1), deleted=2),
+                         ("VALIDATION_FAILED", ("DELETED_VERSION",), None))
+        self.assertEqual(decide(None, trade("T", 1, maturity=PAST), deleted=2)[:2],
+                         ("VALIDATION_FAILED", ("DELETED_VERSION", "MATURITY_IN_PAST")))
+        self.assertEqual(decide(None, trade("T", 3, maturity=PAST), deleted=2)[:2],
+                         ("VALIDATION_FAILED", ("MATURITY_IN_PAST",)))
+        # Brought back: created again.
+        self.assertEqual(decide(None, trade("T", 3, "x"), deleted=2),
+                         ("CREATE", (), Payload(3, "x", "B", FUTURE)))
+
+    def test_a_delete_of_a_live_trade_and_of_none(self):
+        self.assertEqual(decide_delete(Payload(2, "x", "B", FUTURE)), ("DELETE", (), None))
+        self.assertEqual(decide_delete(None), ("DELETE", ("NOT_FOUND",), None))
 
 
 class KafkaOracleTest(unittest.TestCase):
@@ -148,6 +169,122 @@ class KafkaOracleTest(unittest.TestCase):
     def test_one_trade_on_two_partitions_is_refused(self):
         with self.assertRaises(ValueError):
             expect(TOPIC, [msg(0, 0, trade("K1", 1)), msg(1, 0, trade("K1", 2))], [])
+
+
+# One partition with tombstones: D1 created, deleted (tombstone v2), its same and lower versions
+# refused, deleted again (nothing to delete), brought back at v3, deleted for good (tombstone
+# v3); D2 never sent, only deleted; D3 deleted, brought back with a higher version, and live;
+# a past maturity after a delete has both codes.
+DELETES = [
+    msg(0, 0, trade("D1", 2, "a")),
+    tombstone(0, 1, "D1"),
+    msg(0, 2, trade("D1", 2, "b")),
+    msg(0, 3, trade("D1", 1, "c")),
+    tombstone(0, 4, "D1"),
+    tombstone(0, 5, "D2"),
+    msg(0, 6, trade("D1", 3, "d")),
+    msg(0, 7, trade("D3", 1, "e")),
+    tombstone(0, 8, "D3"),
+    msg(0, 9, trade("D3", 1, "f", PAST)),
+    msg(0, 10, trade("D3", 4, "g")),
+    tombstone(0, 11, "D1"),
+    msg(0, 12, trade("D3", 2, "h")),
+]
+DELETES_AUDIT = [
+    kafka_audit(0, 0, "CREATE", [], "D1", 2),
+    kafka_audit(0, 1, "DELETE", [], "D1"),
+    kafka_audit(0, 2, "VALIDATION_FAILED", ["DELETED_VERSION"], "D1", 2),
+    kafka_audit(0, 3, "VALIDATION_FAILED", ["DELETED_VERSION"], "D1", 1),
+    kafka_audit(0, 4, "DELETE", ["NOT_FOUND"], "D1"),
+    kafka_audit(0, 5, "DELETE", ["NOT_FOUND"], "D2"),
+    kafka_audit(0, 6, "CREATE", [], "D1", 3),
+    kafka_audit(0, 7, "CREATE", [], "D3", 1),
+    kafka_audit(0, 8, "DELETE", [], "D3"),
+    kafka_audit(0, 9, "VALIDATION_FAILED", ["DELETED_VERSION", "MATURITY_IN_PAST"], "D3", 1),
+    kafka_audit(0, 10, "CREATE", [], "D3", 4),
+    kafka_audit(0, 11, "DELETE", [], "D1"),
+    kafka_audit(0, 12, "VALIDATION_FAILED", ["LOWER_VERSION"], "D3", 2),
+]
+D1 = [Payload(2, "a", "B", FUTURE), Payload(3, "d", "B", FUTURE)]
+D3 = [Payload(1, "e", "B", FUTURE), Payload(4, "g", "B", FUTURE)]
+
+
+def deletes_observed():
+    history = {"D1": [("CREATE", D1[0], 1), ("DELETE", D1[0], 2), ("CREATE", D1[1], 3),
+                      ("DELETE", D1[1], 4)],
+               "D3": [("CREATE", D3[0], 5), ("DELETE", D3[0], 6), ("CREATE", D3[1], 7)]}
+    return Observed(trades={"D3": D3[1]}, audit=list(DELETES_AUDIT), dlq_origins=[],
+                    positions={0: 12}, history=history, tombstones={"D1": 3})
+
+
+class DeletesOracleTest(unittest.TestCase):
+    def test_tombstones_apply_in_offset_order(self):
+        expected = expect(TOPIC, DELETES, [])
+        self.assertEqual(expected.possible, {"D1": {None}, "D2": {None}, "D3": {D3[1]}})
+        self.assertEqual(expected.tombstones, {"D1": {3}, "D2": {None}, "D3": {None}})
+        self.assertEqual(expected.recreated, ["t/0/6", "t/0/10"])
+        self.assertEqual(expected.poison, set())
+        for entry in DELETES_AUDIT:
+            self.assertEqual(expected.exactly_once[entry.reference],
+                             (entry.action, entry.reason_codes), entry.reference)
+        report = check(expected, deletes_observed())
+        self.assertEqual(report.failed_checks(), [], report.describe())
+
+    def test_a_deleted_trade_stored_again_is_a_resurrection(self):
+        observed = deletes_observed()
+        observed.trades["D1"] = D1[1]
+        report = check(expect(TOPIC, DELETES, []), observed)
+        self.assertEqual(report.failed_checks(), ["resurrections"])
+        self.assertEqual(report.resurrections, [f"D1: stored {D1[1]}, deleted at v3"])
+        # A trade that must be live, missing: deleted when it must not be.
+        observed = deletes_observed()
+        del observed.trades["D3"]
+        self.assertEqual(check(expect(TOPIC, DELETES, []), observed).failed_checks(),
+                         ["state_mismatches"])
+
+    def test_a_tombstone_missing_extra_or_of_another_version(self):
+        expected = expect(TOPIC, DELETES, [])
+        for tombstones in ({}, {"D1": 2}, {"D1": 3, "D3": 1}, {"D1": 3, "D2": 1}):
+            observed = deletes_observed()
+            observed.tombstones = tombstones
+            report = check(expected, observed)
+            self.assertEqual(report.failed_checks(), ["tombstone_mismatches"], tombstones)
+            self.assertEqual(len(report.tombstone_mismatches), 1, tombstones)
+        # Not read: not checked.
+        observed = deletes_observed()
+        observed.tombstones = None
+        self.assertEqual(check(expected, observed).failed_checks(), [])
+
+    def test_a_delete_audited_wrong_or_missing(self):
+        expected = expect(TOPIC, DELETES, [])
+        observed = deletes_observed()
+        observed.audit[1] = kafka_audit(0, 1, "DELETE", ["NOT_FOUND"], "D1")
+        observed.audit[5] = kafka_audit(0, 5, "DELETE", [], "D2")
+        report = check(expected, observed)
+        self.assertEqual(report.failed_checks(), ["wrong_decisions"])
+        self.assertEqual(len(report.wrong_decisions), 2)
+        observed = deletes_observed()
+        del observed.audit[11]
+        self.assertEqual(check(expected, observed).missing_audit, ["t/0/11"])
+
+    def test_the_history_must_end_in_the_delete_of_the_tombstones_version(self):
+        expected = expect(TOPIC, DELETES, [])
+        observed = deletes_observed()
+        observed.history["D1"] = observed.history["D1"][:-1]  # the last DELETE lost
+        self.assertEqual(check(expected, observed).failed_checks(), ["history_mismatches"])
+        observed = deletes_observed()
+        observed.history["D1"][-1] = ("DELETE", D1[0], 4)  # a delete of another version
+        report = check(expected, observed)
+        self.assertEqual(report.failed_checks(), ["history_mismatches"])
+        self.assertIn("DELETE of v2", report.history_mismatches[0])
+        observed = deletes_observed()
+        observed.history["D3"].append(("DELETE", D3[1], 8))  # D3 deleted in the history only
+        self.assertEqual(check(expected, observed).failed_checks(), ["history_mismatches"])
+
+    def test_a_tombstone_key_sent_by_rest_too_is_refused(self):
+        with self.assertRaises(ValueError):
+            expect(TOPIC, [tombstone(0, 0, "R1")],
+                   [RestRequest(0, "a", trade("R1", 1), 201, "created")])
 
 
 class RestOracleTest(unittest.TestCase):
