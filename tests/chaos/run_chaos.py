@@ -14,6 +14,7 @@ without a broker there, one is started and stopped. PostgreSQL: a private server
 held. Standard library only."""
 
 import argparse
+import collections
 import dataclasses
 import os
 import random
@@ -122,6 +123,7 @@ class Scenario:
                 f"topics = {self.topic}\n"
                 f"group_id = {self.group}\n"
                 f"dead_letter_topic = {self.dlq}\n"
+                "deletes = true\n"
                 "batch_size = 200\nbatch_wait = 20ms\nretry_backoff_max = 1s\n"
                 "shutdown_timeout = 5s\n"
                 f"kafka_properties = session.timeout.ms={SESSION_TIMEOUT_MS}, "
@@ -249,7 +251,8 @@ class Scenario:
         return oracle.Observed(trades=servers.read_trades(self.store),
                                audit=servers.read_audit(self.store), dlq_origins=origins,
                                positions=servers.read_positions(self.store, self.topic),
-                               history=servers.read_history(self.store))
+                               history=servers.read_history(self.store),
+                               tombstones=servers.read_tombstones(self.store))
 
     def keep_log(self, index):
         """A copy of a daemon's log that outlives the scenario, and its last lines."""
@@ -268,7 +271,7 @@ class Scenario:
         shutil.rmtree(self.shared, ignore_errors=True)
 
 
-def summarize(spec, scenario, messages, requests, report, exits, seconds):
+def summarize(spec, scenario, messages, requests, expected, report, exits, seconds):
     statuses = {}
     for r in requests:
         statuses[r.status] = statuses.get(r.status, 0) + 1
@@ -278,13 +281,19 @@ def summarize(spec, scenario, messages, requests, report, exits, seconds):
     if crashed:
         findings.append("daemon-exit")
     print(f"scenario {spec.name}: {'HELD' if not findings else 'BROKE'} in {seconds:.0f} s")
-    print(f"  messages {len(messages)} (poison {scenario.stream.poison_count()}), "
+    decisions = collections.Counter(expected.exactly_once.values())
+    refused = sum(n for (_, codes), n in decisions.items() if "DELETED_VERSION" in codes)
+    print(f"  messages {len(messages)} (poison {scenario.stream.poison_count()}, "
+          f"tombstones {scenario.stream.tombstone_count()}: deleted "
+          f"{decisions[('DELETE', ())]}, not found {decisions[('DELETE', ('NOT_FOUND',))]}; "
+          f"after a delete: recreated {len(expected.recreated)}, refused {refused}), "
           f"REST requests {len(requests)} (201: {statuses.get(201, 0)}, "
           f"400: {statuses.get(400, 0)}, unknown outcome: {unknown}), "
           f"faults injected {len(scenario.faults)} {scenario.faults}")
     print(f"  duplicates {report.duplicates}, version regressions "
           f"{len(report.version_regressions)}, content regressions "
-          f"{len(report.content_regressions)}, missing 201s {len(report.missing_201s)}, "
+          f"{len(report.content_regressions)}, resurrections {len(report.resurrections)}, "
+          f"missing 201s {len(report.missing_201s)}, "
           f"stalled partitions {report.stalled_partitions}, DLQ missing "
           f"{len(report.dlq_missing)} / unexpected {len(report.dlq_unexpected)} / redelivered "
           f"{report.dlq_redelivered}, daemon exits {exits}")
@@ -330,7 +339,7 @@ def run_form(env, specs, seed):
             broke.append(spec.name)
             scenario.cleanup()
             continue
-        findings = summarize(spec, scenario, messages, requests, report, exits,
+        findings = summarize(spec, scenario, messages, requests, expected, report, exits,
                              time.monotonic() - started)
         if findings:
             broke.append(spec.name)

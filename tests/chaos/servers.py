@@ -147,6 +147,7 @@ AUDIT_SQL = ("SELECT reference, source, action, reason_codes, trade_id, received
 HISTORY_SQL = ("SELECT trade_id, coalesce(received_version, stored_version), counter_party_id, "
                "book_id, maturity_date, action, {micros} FROM audit_log "
                "WHERE recorded_at IS NOT NULL ORDER BY id")
+TOMBSTONES_SQL = "SELECT trade_id, version FROM trade_tombstones"
 POSITIONS_SQL = ('SELECT "partition", "offset" FROM source_positions '
                  "WHERE source = 'kafka' AND stream = '{topic}'")
 
@@ -224,6 +225,10 @@ def read_history(store):
         payload = Payload(int(row[1]), row[2], row[3], str(row[4]))
         history.setdefault(row[0], []).append((row[5], payload, int(row[6])))
     return history
+
+
+def read_tombstones(store):
+    return {row[0]: int(row[1]) for row in store.query(TOMBSTONES_SQL)}
 
 
 def read_positions(store, topic):

@@ -1,6 +1,7 @@
 """What the fault suite sends: a Kafka stream of trades (versions up, down and equal, past
-maturities, poison keys and values) produced in chunks while faults land, and REST clients that
-post trades one request at a time and record each answer. Standard library only."""
+maturities, tombstones that delete, poison keys and values) produced in chunks while faults
+land, and REST clients that post trades one request at a time and record each answer. Standard
+library only."""
 
 import http.client
 import json
@@ -18,11 +19,13 @@ from oracle import KafkaMessage, RestRequest  # noqa: E402
 FUTURE = "2027-06-30"
 PAST = "2026-01-15"  # before the business date: MATURITY_IN_PAST
 PARTITIONS = 3
+TOMBSTONES = 0.05  # the share of messages that are tombstones (`deletes = true`: deletes)
+UNKNOWN_IDS = 0.2  # the share of tombstones of ids never sent: NOT_FOUND
 
-# Poison values: not JSON, or JSON that is not a valid trade.
+# Poison values: not JSON, or JSON that is not a valid trade. (No value at all is a tombstone,
+# a delete: poison only with a poison key.)
 POISON_VALUES = [
     "{not json",
-    None,
     "bad\u0000bytes",
     '{"trade_id": "X", "version": 1',
     json.dumps([1, 2, 3]),
@@ -54,8 +57,11 @@ def produce(address, topic, records):
 
 class KafkaStream:
     """count messages over ids trade ids (each on one partition), shuffled versions 1..6,
-    5% past maturities, and poison_values bad values with ordinary keys. poison_records() adds
-    more while the stream runs. Each message carries a "seq" header that names it."""
+    5% past maturities, 5% tombstones (a fifth of them of ids never sent), and poison_values
+    bad values with ordinary keys. Shuffled, a tombstone may delete a live trade, find none
+    (NOT_FOUND), or be followed by a higher version (the trade comes back) or the same or a
+    lower one (DELETED_VERSION). poison_records() adds more while the stream runs. Each message
+    carries a "seq" header that names it."""
 
     def __init__(self, name, count, ids, seed, poison_values=0):
         rng = random.Random(seed)
@@ -64,6 +70,11 @@ class KafkaStream:
         items = []
         for n in range(count):
             index = rng.randrange(ids)
+            if rng.random() < TOMBSTONES:
+                if rng.random() < UNKNOWN_IDS:
+                    index += ids  # never sent as a trade
+                items.append((index % PARTITIONS, f"K{name}-{index:05d}", None, False))
+                continue
             trade_id = f"K{name}-{index:05d}"
             maturity = PAST if rng.random() < 0.05 else FUTURE
             items.append((index % PARTITIONS, trade_id,
@@ -77,10 +88,11 @@ class KafkaStream:
         self.extra = []  # produced by faults
 
     def _add(self, items):
+        """items: (partition, key, value, poison); a value None is a tombstone."""
         records = []
         for partition, key, value, poison in items:
             seq = str(len(self.sent))
-            text = value if poison else json.dumps(value)
+            text = value if poison or value is None else json.dumps(value)
             records.append({"key": key, "value": text, "partition": partition,
                             "headers": [["seq", seq]]})
             self.sent[seq] = (key, None if poison else value, poison)
@@ -88,8 +100,9 @@ class KafkaStream:
 
     def poison_records(self, rounds=2):
         """Each poison value with an ordinary key, and each poison key once with a poison value
-        (a dead letter whose key reaches the audit) and once with a valid trade (applied by the
-        trade id of its value), `rounds` times, on every partition."""
+        (a dead letter whose key reaches the audit), once with no value (a tombstone of no valid
+        trade id: a dead letter) and once with a valid trade (applied by the trade id of its
+        value), `rounds` times, on every partition."""
         items = []
         for n in range(rounds):
             for value in POISON_VALUES:
@@ -101,6 +114,7 @@ class KafkaStream:
                     trade_id = f"K{self.name}-{index:05d}"
                     items.append((partition, key, POISON_VALUES[(n + k) % len(POISON_VALUES)],
                                   True))
+                    items.append((partition, key, None, True))
                     items.append((partition, key, trade(trade_id, self.rng.randint(1, 6),
                                                         f"CPK-{n}-{k}-{partition}"), False))
         records = self._add(items)
@@ -109,6 +123,9 @@ class KafkaStream:
 
     def poison_count(self):
         return sum(1 for _, _, poison in self.sent.values() if poison)
+
+    def tombstone_count(self):
+        return sum(1 for _, value, poison in self.sent.values() if value is None and not poison)
 
     def total(self):
         return len(self.sent)
@@ -126,7 +143,8 @@ class KafkaStream:
         for m in kafka_harness.consume(address, topic, timeout_ms=120000):
             seq = kafka_harness.headers_of(m)["seq"]
             key, value, poison = self.sent[seq]
-            messages.append(KafkaMessage(m["partition"], m["offset"], key, value, poison))
+            messages.append(KafkaMessage(m["partition"], m["offset"], key, value, poison,
+                                         deletes=value is None and not poison))
         if len(messages) != len(self.sent):
             raise AssertionError(f"the topic holds {len(messages)} of {len(self.sent)} "
                                  "messages")
