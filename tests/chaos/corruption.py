@@ -21,6 +21,8 @@ CORRUPTIONS = {
     "lower-version": ("version_regressions", 1),
     "change-payload": ("state_mismatches", 1),  # a payload no message had
     "change-history": ("history_mismatches", 1),  # the last version's payload in the history
+    "resurrect": ("resurrections", 1),  # a deleted trade's row back, as it was deleted
+    "drop-tombstone": ("tombstone_mismatches", 1),  # a deleted trade's tombstone gone
     "drop-dlq": ("dlq_missing", 1),
 }
 
@@ -50,13 +52,24 @@ def _a_kafka_trade(observed, expected):
     raise AssertionError("no Kafka trade at version 2 or more, stored right, to corrupt")
 
 
+def _a_deleted_trade(observed, expected):
+    """A Kafka trade the rules left deleted, absent with its tombstone as the oracle says."""
+    for trade_id, version in sorted((observed.tombstones or {}).items()):
+        if (trade_id.startswith("K") and trade_id not in observed.trades
+                and expected.possible.get(trade_id) == {None}
+                and expected.tombstones.get(trade_id) == {version}):
+            return trade_id
+    raise AssertionError("no Kafka trade left deleted, with its tombstone, to corrupt")
+
+
 def _an_audited_offset(observed, expected):
-    """A Kafka offset audited exactly once, as it must be, and not a trade's last version (whose
-    loss would change its history too: one finding per corruption)."""
+    """A Kafka offset audited exactly once, as it must be, and not a trade's last version or
+    delete (whose loss would change its history too: one finding per corruption)."""
     counts = collections.Counter(e.reference for e in observed.audit)
     last = {}
     for entry in observed.audit:
-        if entry.action in ("CREATE", "UPDATE", "REPLACE"):
+        if entry.action in ("CREATE", "UPDATE", "REPLACE") or (entry.action == "DELETE"
+                                                                and not entry.reason_codes):
             last[entry.trade_id] = entry.reference
     for reference, n in sorted(counts.items()):
         if (n == 1 and reference in expected.exactly_once and "/" in reference
@@ -91,6 +104,15 @@ def corrupt_store(scenario, observed, expected, kind):
     elif kind == "lower-version":
         sql = ("UPDATE trades SET version = version - 1 WHERE trade_id = "
                f"'{_a_kafka_trade(observed, expected)}';")
+    elif kind == "resurrect":  # the row as the DELETE in its history recorded it
+        sql = ("INSERT INTO trades (trade_id, version, counter_party_id, book_id, maturity_date, "
+               "created_date, last_updated) SELECT trade_id, stored_version, counter_party_id, "
+               "book_id, maturity_date, created_date, recorded_at FROM audit_log WHERE id = "
+               "(SELECT max(id) FROM audit_log WHERE trade_id = "
+               f"'{_a_deleted_trade(observed, expected)}' AND recorded_at IS NOT NULL);")
+    elif kind == "drop-tombstone":
+        sql = ("DELETE FROM trade_tombstones WHERE trade_id = "
+               f"'{_a_deleted_trade(observed, expected)}';")
     elif kind == "change-history":
         sql = ("UPDATE audit_log SET book_id = 'CORRUPTED' WHERE id = (SELECT max(id) FROM "
                f"audit_log WHERE trade_id = '{_a_kafka_trade(observed, expected)}' AND "
@@ -102,5 +124,6 @@ def corrupt_store(scenario, observed, expected, kind):
     positions = servers.read_positions(store, scenario.topic)
     return (dataclasses.replace(observed, trades=servers.read_trades(store),
                                 audit=servers.read_audit(store), positions=positions,
-                                history=servers.read_history(store)),
+                                history=servers.read_history(store),
+                                tombstones=servers.read_tombstones(store)),
             finding, count)
