@@ -374,7 +374,8 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
     // deadlock), then what is stored, in a statement that starts after the locks are held.
     const bool positioned = !input.partitions.empty();
     const bool candidates = !batch.candidates.empty();
-    std::vector<Step> reads{{Query::Begin}, {Query::TransactionId}};
+    std::vector<Step> reads{{Query::Begin}, {Query::TransactionId}, {Query::KeyLookupsOnly}};
+    const std::size_t positions_step = reads.size() + 1;  // LockPositions' rows
     if (positioned) {
         reads.push_back({Query::EnsurePositions, &input.partition_keys});
         reads.push_back({Query::LockPositions, &input.partition_keys});
@@ -395,7 +396,7 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
     attempt.xid = read[1].text(0, 0);
     attempt.server_started = read[1].text(0, 1);
     const RecordedPositions recorded =
-        positioned ? read_positions(read[3], input.partitions) : RecordedPositions{};
+        positioned ? read_positions(read[positions_step], input.partitions) : RecordedPositions{};
     std::unordered_map<std::string, StoredState> loaded;
     if (candidates) loaded = read_state(read[state_step]);
 

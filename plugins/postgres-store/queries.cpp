@@ -75,6 +75,16 @@ const char* sql(Query query) {
         case Query::Commit:
             return "COMMIT";
 
+        case Query::KeyLookupsOnly:
+            // For the rest of apply()'s transaction. Every statement of apply() finds its rows
+            // by key, so a sequential scan is never the right plan there; but a prepared
+            // statement's generic plan is costed once, at its sixth run on a connection, and
+            // on a fresh database the tables then hold a page or two: a sequential scan
+            // cached at that moment stayed until autoanalyze next invalidated it (ReadState
+            // 34 us -> 3.3 ms per batch, REST POST at a third of its rate for the first
+            // minute, bench/postgres_http_vs_pgbench.sh). Plans made under this setting keep
+            // it, and these statements run nowhere else.
+            return "SET LOCAL enable_seqscan = off";
         case Query::TransactionId:
             // The transaction's id, assigned now: epoch-qualified (xid8), so it names this
             // transaction even across xid wraparound; pg_xact_status() takes it after a
@@ -433,6 +443,7 @@ const char* label(Query query) {
         "Begin",
         "Commit",
         "TransactionId",
+        "KeyLookupsOnly",
         "EnsurePositions",
         "LockPositions",
         "LockKeys",

@@ -12,6 +12,7 @@ enum class Query : std::uint8_t {
     Begin,
     Commit,
     TransactionId,
+    KeyLookupsOnly,
     EnsurePositions,
     LockPositions,
     LockKeys,
