@@ -54,7 +54,7 @@ void ChangeFeedJob::run(Host& host) {
     }
     if (!started_) start(host);
 
-    const auto stop_after = std::chrono::steady_clock::now() + config_.changes_interval;
+    const auto stop_after = std::chrono::steady_clock::now() + kLongestRun;
     std::string failure;
     for (;;) {
         const std::vector<HistoryChange> changes = outbox->unpublished_changes(kBatchRows);

@@ -29,7 +29,11 @@ namespace tradestore::kafka {
 class ChangeFeedJob final : public Job {
   public:
     // Rows read from the outbox per batch.
-    static constexpr std::int64_t kBatchRows = 1000;
+    static constexpr std::int64_t kBatchRows = 5000;
+    // A run goes on while batches come full, up to this long: the scheduler's other jobs
+    // wait for it, and a backlog is published at full speed rather than one batch per
+    // interval.
+    static constexpr std::chrono::milliseconds kLongestRun{1000};
     // Longest wait for a batch's acknowledgements: librdkafka fails a message after its
     // message.timeout.ms (30 s unless the operator sets kafka.producer.message.timeout.ms).
     static constexpr std::chrono::milliseconds kDeliveryWait{35'000};
@@ -37,9 +41,9 @@ class ChangeFeedJob final : public Job {
     explicit ChangeFeedJob(KafkaConfig config);
 
     std::chrono::milliseconds interval() const override { return config_.changes_interval; }
-    // Publishes batch after batch until the outbox is empty or the run has taken longer than
-    // its interval (the scheduler's other jobs wait for it). Throws when the store has no
-    // change outbox (change_feed is off there) or a batch was not acknowledged.
+    // Publishes batch after batch until the outbox is empty or the run has taken kLongestRun.
+    // Throws when the store has no change outbox (change_feed is off there) or a batch was not
+    // acknowledged.
     void run(Host& host) override;
     std::map<std::string, std::string> health_details() const override;
 
