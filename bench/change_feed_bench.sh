@@ -38,27 +38,10 @@ changes="$topic.changes"
 on_uri=$(bench_pg_database feed_on)
 mkdir -p "$work/on"
 printf '[plugin.postgres-store]\nuri = %s\nchange_feed = true\n' "$on_uri" >"$work/on/store.ini"
-cat >"$work/on/tradestore.ini" <<INI
-[kernel]
-plugin_dir = $plugins
-plugins = trade-rules, postgres-store, kafka-source
-business_date = 2026-11-24
-${KERNEL_SETTINGS:-}
-[plugin.kafka-source]
-brokers = $brokers
-topics = $topic
-group_id = bench-on-$topic
-dead_letter_topic = $topic.dlq
-batch_size = $batch_size
-changes_topic = $changes
-${SOURCE_SETTINGS:-}
-INI
-cat "$work/on/store.ini" >>"$work/on/tradestore.ini"
-"$daemon" --config "$work/on/tradestore.ini" >"$work/on/daemon.log" 2>&1 &
-daemon_pid=$!
-on=$(python3 "$here/bench/kafka_progress.py" "$on_uri" \
-  "SELECT coalesce(sum(\"offset\" + 1), 0) FROM source_positions
-   WHERE source = 'kafka' AND stream = '$topic'" "$count" "$daemon_pid" "${postmaster_pid:-}")
+SOURCE_SETTINGS="${SOURCE_SETTINGS:-}
+changes_topic = $changes"
+bench_daemon_start on "postgres-store, kafka-source" "$topic"
+on=$(bench_daemon_progress "$on_uri" "$topic")
 echo "change_feed_bench: (c') with the feed: $on"
 committed_at=$EPOCHREALTIME
 while [ "$(psql -X -A -t -d "$on_uri" -c 'SELECT count(*) FROM change_outbox')" != 0 ]; do
@@ -66,9 +49,7 @@ while [ "$(psql -X -A -t -d "$on_uri" -c 'SELECT count(*) FROM change_outbox')" 
   sleep 0.1
 done
 lag=$(python3 -c "print(f'{$EPOCHREALTIME - $committed_at:.1f}')")
-kill -TERM "$daemon_pid"
-wait "$daemon_pid" || true
-daemon_pid=""
+bench_daemon_stop
 feed_seconds=$(python3 -c "print(f'{$(json_field "$on" seconds) + $lag:.1f}')")
 drained=$("$tool" drain --brokers "$brokers" --topic "$changes" --group "check-$changes" --count "$count")
 

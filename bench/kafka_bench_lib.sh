@@ -94,8 +94,8 @@ bench_pg_database() {  # <name>
 # Runs tradestored with the kafka-source on <topic> into the given store until the store's
 # positions reach the end; prints bench/kafka_progress.py's JSON (per_second, seconds,
 # seconds_from_start, consumer and PostgreSQL CPU seconds).
-run_daemon() {  # <name> <store section> <position query: sqlite path or pg uri> <topic>
-  local name=$1 store_section=$2 where=$3 topic=$4 dir="$work/$1"
+bench_daemon_start() {  # <name> <store section> <topic>: starts it, its pid in daemon_pid
+  local name=$1 store_section=$2 topic=$3 dir="$work/$1"
   mkdir -p "$dir"
   cat >"$dir/tradestore.ini" <<EOF
 [kernel]
@@ -114,14 +114,27 @@ EOF
   cat "$dir/store.ini" >>"$dir/tradestore.ini"
   "$daemon" --config "$dir/tradestore.ini" >"$dir/daemon.log" 2>&1 &
   daemon_pid=$!
-  local postmaster=""
+}
+
+# Prints bench/kafka_progress.py's JSON once the store's positions reach the end of <topic>.
+bench_daemon_progress() {  # <position query: sqlite path or pg uri> <topic>
+  local where=$1 topic=$2 postmaster=""
   [[ "$where" == postgresql://* ]] && postmaster=${postmaster_pid:-}
   python3 "$here/bench/kafka_progress.py" "$where" \
     "SELECT coalesce(sum(\"offset\" + 1), 0) FROM source_positions
      WHERE source = 'kafka' AND stream = '$topic'" "$count" "$daemon_pid" "$postmaster"
+}
+
+bench_daemon_stop() {
   kill -TERM "$daemon_pid"
   wait "$daemon_pid" || true
   daemon_pid=""
+}
+
+run_daemon() {  # <name> <store section> <position query: sqlite path or pg uri> <topic>
+  bench_daemon_start "$1" "$2" "$4"
+  bench_daemon_progress "$3" "$4"
+  bench_daemon_stop
 }
 
 json_field() {  # <json> <field>
