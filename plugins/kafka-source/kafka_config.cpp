@@ -189,7 +189,11 @@ KafkaConfig config_from_settings(const Settings& settings) {
     }
 
     if (config.brokers.empty()) throw std::invalid_argument("brokers: must not be empty");
-    if (config.topics.empty()) throw std::invalid_argument("topics: must name at least one topic");
+    if (config.topics.empty() && config.changes_topic.empty()) {
+        throw std::invalid_argument(
+            "topics: must name at least one topic (or set changes_topic alone, for a "
+            "kafka-source that only publishes the change feed)");
+    }
     if (config.group_id.empty()) throw std::invalid_argument("group_id: must not be empty");
     if (config.dead_letter_topic.empty()) {
         throw std::invalid_argument(

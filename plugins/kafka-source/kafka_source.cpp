@@ -206,6 +206,11 @@ void KafkaSource::take_metric_handles(Metrics& metrics) {
 
 void KafkaSource::start(Host& host) {
     host_ = &host;
+    if (config_.topics.empty()) {  // only the change feed: nothing to consume
+        log(LogLevel::Info,
+            "no topics to consume; publishing the change feed to " + config_.changes_topic);
+        return;
+    }
     take_metric_handles(host.metrics());
     ConfPtr conf = make_conf(consumer_properties(config_), "consumer");
     rd_kafka_conf_set_opaque(conf.get(), this);
@@ -253,11 +258,13 @@ void KafkaSource::stop() {
 }
 
 bool KafkaSource::healthy() const {
+    if (config_.topics.empty()) return true;  // consumes nothing; the feed reports its own
     return running_.load() && brokers_up_.load() && !stalled() &&
            now_ms() - last_progress_ms_.load() < kPollThreadLimit.count();
 }
 
 std::map<std::string, std::string> KafkaSource::health_details() const {
+    if (config_.topics.empty()) return {};
     const std::int64_t lag = consumer_lag();
     return {{"kafka_consumer_lag", lag < 0 ? "unknown" : std::to_string(lag)},
             {"kafka_stalled", stalled() ? "true" : "false"}};

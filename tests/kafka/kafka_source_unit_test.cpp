@@ -195,6 +195,10 @@ TEST(KafkaConfigTest, BadValuesAreOneLineErrors) {
     EXPECT_THROW(config_from_settings(settings({{"dead_letter_topic", ""}})),
                  std::invalid_argument);
     EXPECT_THROW(config_from_settings(settings({{"topics", "trades.dlq"}})), std::invalid_argument);
+    // No topics: only with a change feed to publish.
+    EXPECT_THROW(config_from_settings(settings({{"topics", ""}})), std::invalid_argument);
+    EXPECT_TRUE(config_from_settings(settings({{"topics", ""}, {"changes_topic", "changes"}}))
+                    .topics.empty());
     // The feed must not feed the consumer, nor share a topic with dead letters or results.
     EXPECT_THROW(config_from_settings(settings({{"changes_topic", "trades"}})),
                  std::invalid_argument);

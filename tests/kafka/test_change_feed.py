@@ -59,5 +59,33 @@ class ChangeFeedTest(unittest.TestCase):
         self.assertEqual(daemon.stop(), 0)
 
 
+    def test_a_rest_only_deployment_publishes_its_feed_without_consuming(self):
+        address = brokers()
+        changes = unique("feed-only-changes")
+        create_topic(address, changes, 3)
+        section = ("[plugin.kafka-source]\n"
+                   f"brokers = {address}\n"
+                   "topics =\n"
+                   f"changes_topic = {changes}\n"
+                   "changes_interval = 50ms\n")
+        daemon = kafka_daemon(section, sqlite_settings="change_feed = true")
+        self.addCleanup(daemon.cleanup)
+        view = StoreView(os.path.join(daemon.data_dir, "trades.db"))
+        daemon.start()
+        for version in (1, 2):
+            for n in range(20):
+                r = daemon.client.post("/api/v1/trades", trade(f"F{n}", version))
+                self.assertEqual(r.status, 201, r)
+        wait_until_published(self, daemon, view)
+        health = daemon.client.get("/api/v1/health").json()
+        self.assertEqual(health["status"], "healthy", health)
+        self.assertEqual(health["services"]["change_feed"], "up", health)
+        self.assertIn("no topics to consume", daemon.read_log())
+        rows = check_feed_equals_history(self, daemon, address, changes,
+                                         {f"F{n}" for n in range(20)})
+        self.assertEqual(rows, 40)
+        self.assertEqual(daemon.stop(), 0)
+
+
 if __name__ == "__main__":
     unittest.main()
