@@ -18,6 +18,24 @@ from harness import trade
 from test_deletes import stream
 
 
+def feed_only_daemon(test, name, interval, sqlite_settings):
+    """A started daemon taking REST writes whose kafka-source only publishes the feed (no
+    topics), with its changes topic: (address, changes topic, daemon, store view)."""
+    address = brokers()
+    changes = unique(name + "-changes")
+    create_topic(address, changes, 3)
+    section = ("[plugin.kafka-source]\n"
+               f"brokers = {address}\n"
+               "topics =\n"
+               f"changes_topic = {changes}\n"
+               f"changes_interval = {interval}\n")
+    daemon = kafka_daemon(section, sqlite_settings=sqlite_settings)
+    test.addCleanup(daemon.cleanup)
+    view = StoreView(os.path.join(daemon.data_dir, "trades.db"))
+    daemon.start()
+    return address, changes, daemon, view
+
+
 class ChangeFeedTest(unittest.TestCase):
     def test_the_feed_read_back_equals_every_trades_history(self):
         address = brokers()
@@ -99,18 +117,8 @@ class ChangeFeedTest(unittest.TestCase):
         """The store refuses the mark after Kafka acknowledged a batch (its file locked by
         another process): the batch stays in the outbox and is published again, whole, once
         the lock goes; the consumer drops the duplicates by history_id and has the history."""
-        address = brokers()
-        changes = unique("feed-again-changes")
-        create_topic(address, changes, 3)
-        section = ("[plugin.kafka-source]\n"
-                   f"brokers = {address}\n"
-                   "topics =\n"
-                   f"changes_topic = {changes}\n"
-                   "changes_interval = 1s\n")
-        daemon = kafka_daemon(section, sqlite_settings="change_feed = true\nbusy_timeout = 200ms")
-        self.addCleanup(daemon.cleanup)
-        view = StoreView(os.path.join(daemon.data_dir, "trades.db"))
-        daemon.start()
+        address, changes, daemon, view = feed_only_daemon(
+            self, "feed-again", "1s", "change_feed = true\nbusy_timeout = 200ms")
         ids = [f"A{n}" for n in range(20)]
         for trade_id in ids:
             self.assertEqual(daemon.client.post("/api/v1/trades", trade(trade_id, 1)).status, 201)
@@ -142,18 +150,8 @@ class ChangeFeedTest(unittest.TestCase):
         self.assertEqual(daemon.stop(), 0)
 
     def test_a_rest_only_deployment_publishes_its_feed_without_consuming(self):
-        address = brokers()
-        changes = unique("feed-only-changes")
-        create_topic(address, changes, 3)
-        section = ("[plugin.kafka-source]\n"
-                   f"brokers = {address}\n"
-                   "topics =\n"
-                   f"changes_topic = {changes}\n"
-                   "changes_interval = 50ms\n")
-        daemon = kafka_daemon(section, sqlite_settings="change_feed = true")
-        self.addCleanup(daemon.cleanup)
-        view = StoreView(os.path.join(daemon.data_dir, "trades.db"))
-        daemon.start()
+        address, changes, daemon, view = feed_only_daemon(self, "feed-only", "50ms",
+                                                          "change_feed = true")
         for version in (1, 2):
             for n in range(20):
                 r = daemon.client.post("/api/v1/trades", trade(f"F{n}", version))
