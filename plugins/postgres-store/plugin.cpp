@@ -11,8 +11,9 @@ PluginDescriptor describe() {
     descriptor.name = "postgres-store";
     descriptor.version = "1.0.0";
     descriptor.description =
-        "Stores trades, tombstones, source positions, job runs and the audit log in "
-        "PostgreSQL, shared by several instances (libpq, pooled connections)";
+        "Stores trades, their history (as-of reads), tombstones, source positions, job runs and "
+        "the audit log in PostgreSQL, shared by several instances (libpq, pooled connections); "
+        "queues the history for the change feed with change_feed = true";
     descriptor.kinds = kStorePlugin;
     descriptor.settings = postgres_store_settings();
     descriptor.create_store = &create_postgres_store;

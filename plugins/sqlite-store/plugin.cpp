@@ -11,8 +11,9 @@ PluginDescriptor describe() {
     descriptor.name = "sqlite-store";
     descriptor.version = "1.0.0";
     descriptor.description =
-        "Stores trades, tombstones, source positions and the audit log in one SQLite file "
-        "(WAL)";
+        "Stores trades, their history (as-of reads), tombstones, source positions and the "
+        "audit log in one SQLite file (WAL); queues the history for the change feed with "
+        "change_feed = true";
     descriptor.kinds = kStorePlugin;
     descriptor.settings = sqlite_store_settings();
     descriptor.create_store = &create_sqlite_store;
