@@ -59,6 +59,22 @@ class CliTest(unittest.TestCase):
         listed = [json.loads(line) for line in r.stdout.splitlines()]
         self.assertIn("CTL-H1", [t["trade_id"] for t in listed])
         self.assertEqual(len(listed), len({t["trade_id"] for t in listed}))
+        # On a terminal (and only there) standard error counts what was exported.
+        self.assertEqual(r.stderr, "")
+        import pty
+        main, child = pty.openpty()
+        try:
+            p = subprocess.run([CTL, "--url", self.url, "snapshot", "--as-of", "2099-01-01"],
+                               stdout=subprocess.PIPE, stderr=child, timeout=120)
+            os.close(child)
+            child = None
+            shown = os.read(main, 4096).decode()
+        finally:
+            if child is not None:
+                os.close(child)
+            os.close(main)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn(f"exported {len(listed)} trade(s)", shown)
         r = self.ctl("snapshot", "--as-of", "soon")
         self.assertEqual(r.returncode, 1)
         self.assertIn("HTTP 422", r.stderr)

@@ -354,7 +354,29 @@ std::optional<rapidjson::Document> get_json(Client& client, const std::string& p
 
 constexpr int kExportPage = 1000;
 
+// How far an export has come, on standard error when it is a terminal (a pipe or a file gets
+// nothing): a count, rewritten in place after every page, since the total is not known.
+class ExportCount {
+  public:
+    explicit ExportCount(const char* what) : what_(what), tty_(isatty(STDERR_FILENO) != 0) {}
+    ExportCount(const ExportCount&) = delete;
+    ExportCount& operator=(const ExportCount&) = delete;
+    ~ExportCount() {
+        if (tty_ && count_ > 0) std::cerr << "\n";
+    }
+    void add(std::size_t items) {
+        count_ += items;
+        if (tty_) std::cerr << "\rexported " << count_ << ' ' << what_ << std::flush;
+    }
+
+  private:
+    const char* what_;
+    bool tty_;
+    std::size_t count_ = 0;
+};
+
 int history(Client& client, const std::string& trade_id) {
+    ExportCount exported("version(s)");
     for (int skip = 0;; skip += kExportPage) {
         const auto page = get_json(client, "/api/v1/trades/" + encoded(trade_id) +
                                                "/history?skip=" + std::to_string(skip) +
@@ -362,6 +384,7 @@ int history(Client& client, const std::string& trade_id) {
         if (!page || !page->IsObject() || !(*page)["items"].IsArray()) return kExitError;
         const auto& items = (*page)["items"].GetArray();
         for (const auto& item : items) write_json_line(std::cout, item);
+        exported.add(items.Size());
         if (items.Size() < static_cast<unsigned>(kExportPage)) return kExitOk;
     }
 }
@@ -380,10 +403,12 @@ int snapshot(Client& client, const std::string& book, const std::string& as_of,
         }
     };
     const std::string when = "as_of=" + encoded(as_of);
+    ExportCount exported("trade(s)");
     if (!book.empty()) {
         const auto trades = get_json(client, "/api/v1/trades/book/" + encoded(book) + "?" + when);
         if (!trades || !trades->IsArray()) return kExitError;
         write(*trades);
+        exported.add(trades->Size());
         return kExitOk;
     }
     for (int skip = 0;; skip += kExportPage) {
@@ -392,6 +417,7 @@ int snapshot(Client& client, const std::string& book, const std::string& as_of,
                                  "&limit=" + std::to_string(kExportPage));
         if (!trades || !trades->IsArray()) return kExitError;
         write(*trades);
+        exported.add(trades->Size());
         if (trades->Size() < static_cast<unsigned>(kExportPage)) return kExitOk;
     }
 }
