@@ -18,6 +18,25 @@ from harness import trade
 from test_deletes import stream
 
 
+def stream_fed_daemon(test, name, seed, batch_size, settings):
+    """A daemon (not started) consuming a produced stream of versions and tombstones
+    (test_deletes.stream) with the feed on: (address, topic, changes topic, the consumed
+    messages, daemon, store view)."""
+    address = brokers()
+    topic, changes = unique(name + "-in"), unique(name + "-changes")
+    create_topic(address, topic, 3)
+    create_topic(address, changes, 3)
+    produce(address, topic, stream(seed=seed))
+    messages = consume(address, topic)
+    extra = f"deletes = true\nchanges_topic = {changes}\n{settings}"
+    daemon = kafka_daemon(kafka_section(address, topic, unique(name + "-group"), topic + ".dlq",
+                                        batch_size=batch_size, extra=extra),
+                          sqlite_settings="change_feed = true")
+    test.addCleanup(daemon.cleanup)
+    view = StoreView(os.path.join(daemon.data_dir, "trades.db"))
+    return address, topic, changes, messages, daemon, view
+
+
 def feed_only_daemon(test, name, interval, sqlite_settings):
     """A started daemon taking REST writes whose kafka-source only publishes the feed (no
     topics), with its changes topic: (address, changes topic, daemon, store view)."""
@@ -38,19 +57,8 @@ def feed_only_daemon(test, name, interval, sqlite_settings):
 
 class ChangeFeedTest(unittest.TestCase):
     def test_the_feed_read_back_equals_every_trades_history(self):
-        address = brokers()
-        topic, changes = unique("feed-in"), unique("feed-changes")
-        create_topic(address, topic, 3)
-        create_topic(address, changes, 3)
-        records = stream(seed=20261207)
-        produce(address, topic, records)
-        messages = consume(address, topic)
-        extra = f"deletes = true\nchanges_topic = {changes}\nchanges_interval = 50ms"
-        daemon = kafka_daemon(kafka_section(address, topic, unique("feed-group"), topic + ".dlq",
-                                            batch_size=100, extra=extra),
-                              sqlite_settings="change_feed = true")
-        self.addCleanup(daemon.cleanup)
-        view = StoreView(os.path.join(daemon.data_dir, "trades.db"))
+        address, topic, changes, messages, daemon, view = stream_fed_daemon(
+            self, "feed", 20261207, 100, "changes_interval = 50ms")
         daemon.start()
         view.wait_for(topic, end_offsets(messages), daemons=[daemon])
 
@@ -85,20 +93,9 @@ class ChangeFeedTest(unittest.TestCase):
         """kill -9 three times while the feed publishes a backlog (rows produced, not yet taken
         out of the outbox): the restarted daemon publishes them again; nothing is missing, and
         dropping duplicates by history_id gives the history."""
-        address = brokers()
-        topic, changes = unique("feed-kill-in"), unique("feed-kill-changes")
-        create_topic(address, topic, 3)
-        create_topic(address, changes, 3)
-        records = stream(seed=7)
-        produce(address, topic, records)
-        messages = consume(address, topic)
-        extra = (f"deletes = true\nchanges_topic = {changes}\nchanges_interval = 10ms\n"
-                 "kafka.consumer.group.instance.id = feed-kill-node")
-        daemon = kafka_daemon(kafka_section(address, topic, unique("feed-kill-group"),
-                                            topic + ".dlq", batch_size=50, extra=extra),
-                              sqlite_settings="change_feed = true")
-        self.addCleanup(daemon.cleanup)
-        view = StoreView(os.path.join(daemon.data_dir, "trades.db"))
+        address, topic, changes, messages, daemon, view = stream_fed_daemon(
+            self, "feed-kill", 7, 50,
+            "changes_interval = 10ms\nkafka.consumer.group.instance.id = feed-kill-node")
         rng = random.Random(5)
         for _ in range(3):
             daemon.start()
