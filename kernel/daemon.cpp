@@ -39,6 +39,8 @@ void Daemon::defineOptions(Poco::Util::OptionSet& options) {
     ServerApplication::defineOptions(options);
     using Poco::Util::Option;
     options.addOption(Option("help", "h", "show this help and exit").required(false).repeatable(false));
+    options.addOption(
+        Option("version", "V", "print the version and exit").required(false).repeatable(false));
     options.addOption(Option("config", "c", "config file (default /etc/tradestore/tradestore.ini)")
                           .required(false).repeatable(false).argument("FILE"));
     options.addOption(Option("check-config", "", "validate the config and load every plugin, "
@@ -60,6 +62,9 @@ void Daemon::handleOption(const std::string& name, const std::string& value) {
     if (name == "help") {
         help_ = true;
         stopOptionsProcessing();
+    } else if (name == "version") {
+        version_ = true;
+        stopOptionsProcessing();
     } else if (name == "config") {
         config_path_ = value;
     } else if (name == "check-config") {
@@ -80,6 +85,10 @@ int Daemon::main(const std::vector<std::string>& args) {
         help.setUsage("[--config FILE] [--check-config | --list-plugins]");
         help.setHeader("TradeStore daemon: ingests, validates and stores trades.");
         help.format(std::cout);
+        return EXIT_OK;
+    }
+    if (version_) {
+        std::cout << "tradestored " << TRADESTORE_VERSION << "\n";
         return EXIT_OK;
     }
     if (!args.empty()) {

@@ -29,6 +29,7 @@ private:
     std::optional<std::string> plugin_dir_;
     std::optional<std::string> business_date_;
     bool help_ = false;
+    bool version_ = false;
     bool check_config_ = false;
     bool list_plugins_ = false;
     std::vector<std::string> log_secrets_;  // every secret seen since start, for redaction

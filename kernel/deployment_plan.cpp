@@ -1,5 +1,7 @@
 #include "deployment_plan.h"
 
+#include <tradestore/path_checks.h>
+
 #include <algorithm>
 
 #include "business_clock.h"
@@ -33,11 +35,23 @@ const std::vector<SettingSpec>& kernel_schema() {
          "Local time (HH:MM) at which the business day turns, e.g. 17:00"},
         {"business_date", SettingType::String, "", false,
          "Fix the business date (YYYY-MM-DD) instead of following the clock; for tests"},
-        {"log_level", SettingType::String, "information", false,
-         "trace, debug, information, notice, warning, error, critical or fatal"},
+        {"log_level",
+         SettingType::String,
+         "information",
+         false,
+         "Least severe entry logged",
+         INT64_MIN,
+         INT64_MAX,
+         {"trace", "debug", "information", "notice", "warning", "error", "critical", "fatal"}},
         {"log_file", SettingType::String, "", false, "Log to this file instead of the console"},
-        {"log_format", SettingType::String, "plain", false,
-         "plain (one text line per entry) or json (one JSON object per line)"},
+        {"log_format",
+         SettingType::String,
+         "plain",
+         false,
+         "plain (one text line per entry) or json (one JSON object per line)",
+         INT64_MIN,
+         INT64_MAX,
+         {"plain", "json"}},
         {"shutdown_timeout", SettingType::Duration, "30s", false,
          "How long a stop waits for in-flight requests to drain"},
         {"group_commit_max_items", SettingType::Int, "1000", false,
@@ -131,17 +145,13 @@ KernelSettings read_kernel_settings(const ConfigFile& file, std::vector<ConfigPr
         problems.push_back({file.path, line_of("business_timezone"), section_name,
                             "business_timezone", error.what()});
     }
-    static const std::vector<std::string> kLevels = {"trace",   "debug", "information", "notice",
-                                                     "warning", "error", "critical",    "fatal"};
     kernel.log_level = settings.get_string("log_level");
-    if (std::find(kLevels.begin(), kLevels.end(), kernel.log_level) == kLevels.end())
-        problems.push_back({file.path, line_of("log_level"), section_name, "log_level",
-                            "unknown level '" + kernel.log_level + "'"});
-    if (settings.has("log_file")) kernel.log_file = settings.get_string("log_file");
+    if (settings.has("log_file")) {
+        kernel.log_file = settings.get_string("log_file");
+        if (std::string problem = file_write_problem(kernel.log_file); !problem.empty())
+            problems.push_back({file.path, line_of("log_file"), section_name, "log_file", problem});
+    }
     kernel.log_format = settings.get_string("log_format");
-    if (kernel.log_format != "plain" && kernel.log_format != "json")
-        problems.push_back({file.path, line_of("log_format"), section_name, "log_format",
-                            "expected plain or json, got '" + kernel.log_format + "'"});
     kernel.shutdown_timeout = settings.get_duration("shutdown_timeout");
     kernel.group_commit_max_items =
         static_cast<std::size_t>(settings.get_int("group_commit_max_items"));

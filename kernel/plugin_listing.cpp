@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "plugin_loader.h"
+#include "setting_validation.h"
 
 namespace tradestore::kernel {
 
@@ -47,6 +48,7 @@ bool list_plugins(const std::filesystem::path& plugin_dir, std::ostream& out) {
                 out << "  " << spec.key << " (" << to_string(spec.type);
                 if (spec.required) out << ", required";
                 else if (!spec.default_value.empty()) out << ", default " << spec.default_value;
+                if (!spec.choices.empty()) out << ", one of " << choices_text(spec.choices);
                 out << "): " << spec.help << "\n";
             }
         } catch (const PluginLoadError& error) {

@@ -5,6 +5,15 @@
 
 namespace tradestore::kernel {
 
+std::string choices_text(const std::vector<std::string>& choices) {
+    std::string text;
+    for (std::size_t i = 0; i < choices.size(); ++i) {
+        if (i > 0) text += i + 1 == choices.size() ? " or " : ", ";
+        text += choices[i];
+    }
+    return text;
+}
+
 namespace {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -20,6 +29,17 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
         }
     }
     return row[b.size()];
+}
+
+std::string check_choice(const SettingSpec& spec, const std::string& value,
+                         const std::string& shown) {
+    if (spec.choices.empty() ||
+        std::find(spec.choices.begin(), spec.choices.end(), value) != spec.choices.end())
+        return "";
+    std::string problem = "expected " + choices_text(spec.choices) + ", got '" + shown + "'";
+    if (auto hint = closest_match(value, spec.choices); !hint.empty())
+        problem += " (did you mean '" + hint + "'?)";
+    return problem;
 }
 
 // Returns the problem with the value, or "" when it is valid for the type. `shown` is how the
@@ -47,7 +67,12 @@ std::string check_value(const SettingSpec& spec, const std::string& value,
             return "";
         }
         case SettingType::String:
+            return check_choice(spec, value, shown);
         case SettingType::List:
+            for (const std::string& item : setting_parse::list(value)) {
+                if (auto problem = check_choice(spec, item, item); !problem.empty()) return problem;
+            }
+            return "";
         case SettingType::Secret:
             return "";
     }

@@ -22,6 +22,9 @@ Settings validate_settings(const std::string& file, const std::string& section_n
 // every key with that prefix ("kafka.security.protocol"). Null when none does.
 const SettingSpec* find_spec(const std::vector<SettingSpec>& schema, std::string_view key);
 
+// "a, b or c": a setting's allowed values, as problems and --list-plugins name them.
+std::string choices_text(const std::vector<std::string>& choices);
+
 // The closest candidate within a small edit distance, or "" when none is close.
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 

@@ -37,8 +37,9 @@ constexpr std::array<std::string_view, 6> kCredentialProperties = {
 
 std::vector<SettingSpec> setting_specs() {
     std::vector<SettingSpec> specs = {
-        {"brokers", SettingType::String, "localhost:9092", false,
-         "Bootstrap brokers, host:port[,host:port...]"},
+        {"brokers", SettingType::String, "", true,
+         "Bootstrap brokers, host:port[,host:port...]; required, so that a forgotten setting "
+         "never consumes from whatever listens on localhost"},
         {"topics", SettingType::List, "trades", false,
          "Topics to consume (JSON trades keyed by id)"},
         {"group_id", SettingType::String, "trade-consumer-group", false, "Consumer group id"},

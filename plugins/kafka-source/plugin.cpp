@@ -2,6 +2,7 @@
 #include <tradestore/plugin.h>
 
 #include "changes/change_feed_job.h"
+#include "kafka_checks.h"
 #include "kafka_config.h"
 #include "kafka_source.h"
 
@@ -28,6 +29,7 @@ PluginDescriptor describe() {
         "go to a dead-letter topic; publishes the store's change feed to changes_topic";
     descriptor.kinds = kSourcePlugin | kJobPlugin;
     descriptor.settings = setting_specs();
+    descriptor.check_settings = &check_kafka_settings;
     descriptor.create_source = &create;
     descriptor.create_job = &create_change_feed;
     return descriptor;

@@ -1,6 +1,7 @@
 // The mongo-audit plugin descriptor.
 #include <tradestore/plugin.h>
 
+#include "mongo_audit_checks.h"
 #include "mongo_audit_job.h"
 
 namespace tradestore::plugins::mongo {
@@ -18,6 +19,7 @@ PluginDescriptor describe() {
         "Ships the store's audit outbox to MongoDB (audit_logs, trade_events), with retention";
     descriptor.kinds = kJobPlugin;
     descriptor.settings = mongo_audit_setting_specs();
+    descriptor.check_settings = &check_mongo_audit_settings;
     descriptor.create_job = &create;
     return descriptor;
 }

@@ -1,6 +1,7 @@
 // The postgres-store plugin descriptor.
 #include <tradestore/plugin.h>
 
+#include "postgres_store_checks.h"
 #include "postgres_store_settings.h"
 
 namespace tradestore::plugins {
@@ -16,6 +17,7 @@ PluginDescriptor describe() {
         "queues the history for the change feed with change_feed = true";
     descriptor.kinds = kStorePlugin;
     descriptor.settings = postgres_store_settings();
+    descriptor.check_settings = &check_postgres_store_settings;
     descriptor.create_store = &create_postgres_store;
     return descriptor;
 }

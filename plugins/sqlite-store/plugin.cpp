@@ -16,6 +16,7 @@ PluginDescriptor describe() {
         "change_feed = true";
     descriptor.kinds = kStorePlugin;
     descriptor.settings = sqlite_store_settings();
+    descriptor.check_settings = &check_sqlite_store_settings;
     descriptor.create_store = &create_sqlite_store;
     return descriptor;
 }

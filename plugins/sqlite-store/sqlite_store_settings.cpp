@@ -1,5 +1,7 @@
 #include "sqlite_store_settings.h"
 
+#include <tradestore/path_checks.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -20,7 +22,8 @@ std::vector<SettingSpec> sqlite_store_settings() {
          .type = SettingType::String,
          .default_value = "full",
          .help = "\"full\" (an accepted trade survives power loss) or \"normal\" (faster; "
-                 "survives a crash of the process, not of the machine)"},
+                 "survives a crash of the process, not of the machine)",
+         .choices = {"full", "normal"}},
         {.key = "cache_size_mb",
          .type = SettingType::Int,
          .default_value = "64",
@@ -62,6 +65,23 @@ SqliteStoreOptions sqlite_store_options(const Settings& settings) {
     }
     options.change_feed = settings.get_bool("change_feed");
     return options;
+}
+
+std::vector<SettingProblem> check_sqlite_store_settings(const Settings& settings) {
+    std::vector<SettingProblem> problems;
+    const std::string& path = settings.get_string("path");
+    if (path.empty()) {
+        problems.push_back({"path", "must name the database file"});
+        return problems;
+    }
+    // WAL mode writes two files beside the database: the folder must take them too.
+    for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+        if (std::string problem = file_write_problem(file); !problem.empty()) {
+            problems.push_back({"path", std::move(problem)});
+            break;
+        }
+    }
+    return problems;
 }
 
 std::unique_ptr<Store> create_sqlite_store(const Settings& settings) {

@@ -18,6 +18,10 @@ std::vector<SettingSpec> sqlite_store_settings();
 // one-line message naming the setting when a value is out of its domain.
 SqliteStoreOptions sqlite_store_options(const Settings& settings);
 
+// What the schema cannot see: the database file can be created or written (checked with a
+// probe, not by creating the database).
+std::vector<SettingProblem> check_sqlite_store_settings(const Settings& settings);
+
 // The plugin's store factory.
 std::unique_ptr<Store> create_sqlite_store(const Settings& settings);
 

@@ -172,6 +172,15 @@ class Daemon:
         except OSError:
             return ""
 
+    def wait_for_log(self, text, timeout=10):
+        """Polls the daemon's log until `text` appears; fails with the log's tail if it does not."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.read_log():
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} not logged:\n{self.read_log()[-3000:]}")
+
     def cleanup(self):
         if self.process is not None and self.process.poll() is None:
             self.process.kill()

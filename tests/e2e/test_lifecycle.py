@@ -1,6 +1,7 @@
 """The daemon's command line, startup failures, restarts, expiry and graceful shutdown."""
 
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -76,6 +77,71 @@ class CommandLineTest(unittest.TestCase):
         r = run_tradestored("--help")
         self.assertEqual(r.returncode, 0)
         self.assertIn("--check-config", r.stdout)
+        self.assertIn("--version", r.stdout)
+
+    def test_version_prints_one_line_and_exits_0(self):
+        for option in ("--version", "-V"):
+            r = run_tradestored(option)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertRegex(r.stdout, r"^tradestored \d+\.\d+\.\d+\n$")
+            self.assertEqual(r.stderr, "")
+
+    def test_list_plugins_shows_the_values_a_setting_allows(self):
+        r = run_tradestored("--list-plugins", "--plugin-dir", PLUGIN_DIR)
+        self.assertIn("synchronous (string, default full, one of full or normal)", r.stdout)
+
+
+@unittest.skipIf(harness.STORE != "sqlite", "sqlite-store settings")
+class PluginChecksTest(unittest.TestCase):
+    """A plugin's own checks run in --check-config, at start and on SIGHUP: the same line."""
+
+    def setUp(self):
+        self.daemon = Daemon()
+
+    def tearDown(self):
+        self.daemon.stop()
+        self.daemon.cleanup()
+
+    def set_store_line(self, old, new):
+        with open(self.daemon.config_path) as f:
+            text = f.read()
+        self.assertIn(old, text)
+        with open(self.daemon.config_path, "w") as f:
+            f.write(text.replace(old, new))
+        return next(i for i, line in enumerate(text.splitlines(), 1) if line == old)
+
+    def assert_refused_everywhere(self, expected):
+        r = run_tradestored("--config", self.daemon.config_path, "--check-config")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (1, "", expected + "\n"))
+        r = run_tradestored("--config", self.daemon.config_path)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr, expected + "\n", "the start must fail before logging starts")
+
+    def test_a_value_outside_its_choices(self):
+        line = self.set_store_line("synchronous = normal", "synchronous = fast")
+        self.assert_refused_everywhere(
+            f"{self.daemon.config_path}:{line}: [plugin.sqlite-store] synchronous: "
+            "expected full or normal, got 'fast'")
+
+    def test_a_database_path_that_cannot_be_written(self):
+        blocker = os.path.join(self.daemon.dir, "not-a-folder")
+        open(blocker, "w").close()
+        path = os.path.join(blocker, "trades.db")
+        line = self.set_store_line(f"path = {self.daemon.data_dir}/trades.db", f"path = {path}")
+        self.assert_refused_everywhere(
+            f"{self.daemon.config_path}:{line}: [plugin.sqlite-store] path: cannot create "
+            f"{path}: {blocker} is not a folder")
+
+    def test_sighup_refuses_what_the_start_would_refuse(self):
+        self.daemon.start()
+        line = self.set_store_line("synchronous = normal", "synchronous = fast")
+        self.daemon.process.send_signal(signal.SIGHUP)
+        self.daemon.wait_for_log("SIGHUP: config refused")
+        self.assertIn("SIGHUP: config refused, the running one stays: "
+                      f"{self.daemon.config_path}:{line}: [plugin.sqlite-store] synchronous: "
+                      "expected full or normal, got 'fast'", self.daemon.read_log())
+        self.assertEqual(self.daemon.client.post("/api/v1/trades", trade()).status, 201)
+        self.assertIsNone(self.daemon.process.poll())
 
 
 class RestartTest(unittest.TestCase):

@@ -129,7 +129,8 @@ TEST(DeploymentPlan, KernelSettingsAreValidated) {
                         "d.ini:4: [kernel] business_timezone: unknown time zone 'Mars/Base'"),
               problems.end());
     EXPECT_NE(std::find(problems.begin(), problems.end(),
-                        "d.ini:6: [kernel] log_level: unknown level 'chatty'"),
+                        "d.ini:6: [kernel] log_level: expected trace, debug, information, notice, "
+                        "warning, error, critical or fatal, got 'chatty'"),
               problems.end());
 }
 
@@ -138,6 +139,136 @@ TEST(DeploymentPlan, MissingKernelSettingsAreRequired) {
     EXPECT_NE(std::find(problems.begin(), problems.end(),
                         "d.ini:1: [kernel] plugin_dir: required setting is missing"),
               problems.end());
+}
+
+// Every plugin's own checks, with the real plugins: what would fail at start fails here, as one
+// line naming the file, line and key (the same plan runs for --check-config and SIGHUP).
+const std::string kSqlite = "plugins = sqlite-store\n[plugin.sqlite-store]\n";
+
+TEST(PluginChecks, SqliteSynchronousOutsideItsChoicesIsNamed) {
+    EXPECT_EQ(
+        plan_problems(kHeader + kSqlite + "path = /tmp/unused.db\nsynchronous = fast\n"),
+        std::vector<std::string>{
+            "d.ini:6: [plugin.sqlite-store] synchronous: expected full or normal, got 'fast'"});
+}
+
+TEST(PluginChecks, SqlitePathWhoseFolderCannotBeCreatedIsNamed) {
+    const auto dir = std::filesystem::temp_directory_path() / "tradestore-plan-checks";
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "a-file") << "x";
+    const std::string path = (dir / "a-file" / "sub" / "t.db").string();
+    EXPECT_EQ(
+        plan_problems(kHeader + kSqlite + "path = " + path + "\n"),
+        std::vector<std::string>{"d.ini:5: [plugin.sqlite-store] path: cannot create " + path +
+                                 ": " + (dir / "a-file").string() + " is not a folder"});
+    // /proc takes no new files, not even from root.
+    const auto problems = plan_problems(kHeader + kSqlite + "path = /proc/tradestore/t.db\n");
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_TRUE(
+        problems[0].starts_with("d.ini:5: [plugin.sqlite-store] path: cannot create "
+                                "/proc/tradestore/t.db: folder /proc is not writable"))
+        << problems[0];
+    std::filesystem::remove_all(dir);
+}
+
+TEST(PluginChecks, SqlitePathCheckCreatesNeitherTheDatabaseNorItsFolder) {
+    const auto dir = std::filesystem::temp_directory_path() / "tradestore-plan-probe";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    EXPECT_TRUE(
+        plan_problems(kHeader + kSqlite + "path = " + (dir / "sub" / "t.db").string() + "\n")
+            .empty());
+    EXPECT_TRUE(std::filesystem::is_empty(dir)) << "the probe must leave nothing behind";
+    std::filesystem::remove_all(dir);
+}
+
+TEST(PluginChecks, KernelLogFileThatCannotBeWrittenIsNamed) {
+    const auto problems =
+        plan_problems(kHeader + "log_file = /proc/tradestore/daemon.log\n" + kSqlite);
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_TRUE(
+        problems[0].starts_with("d.ini:3: [kernel] log_file: cannot create "
+                                "/proc/tradestore/daemon.log: folder /proc is not "
+                                "writable"))
+        << problems[0];
+}
+
+const std::string kWithKafka =
+    "plugins = sqlite-store, kafka-source\n[plugin.sqlite-store]\npath = /tmp/unused.db\n"
+    "[plugin.kafka-source]\n";
+
+TEST(PluginChecks, KafkaWithoutBrokersIsRefused) {
+    EXPECT_EQ(plan_problems(kHeader + kWithKafka + "topics = trades\n"),
+              std::vector<std::string>{
+                  "d.ini:6: [plugin.kafka-source] brokers: required setting is missing"});
+}
+
+TEST(PluginChecks, KafkaPropertiesAreCheckedAsLibrdkafkaWouldWithoutABroker) {
+    EXPECT_EQ(plan_problems(kHeader + kWithKafka +
+                            "brokers = k:9092\nkafka.security.protocol = TLS\n"
+                            "kafka.consumer.no.such.property = 1\n"
+                            "kafka.ssl.ca.location = /nonexistent/ca.pem\n"),
+              (std::vector<std::string>{
+                  "d.ini:9: [plugin.kafka-source] kafka.consumer.no.such.property: unknown "
+                  "librdkafka property",
+                  "d.ini:8: [plugin.kafka-source] kafka.security.protocol: Invalid value \"TLS\" "
+                  "for configuration property \"security.protocol\"",
+                  "d.ini:10: [plugin.kafka-source] kafka.ssl.ca.location: ssl.ca.location: cannot "
+                  "read /nonexistent/ca.pem: No such file or directory"}));
+}
+
+TEST(PluginChecks, KafkaCrossSettingProblemsNameTheirKey) {
+    EXPECT_EQ(plan_problems(kHeader + kWithKafka +
+                            "brokers = k:9092\ntopics = trades\ndead_letter_topic = trades\n"),
+              std::vector<std::string>{"d.ini:8: [plugin.kafka-source] topics: 'trades' is also "
+                                       "the dead-letter, results or changes topic"});
+}
+
+const std::string kPostgres = "plugins = postgres-store\n[plugin.postgres-store]\n";
+
+TEST(PluginChecks, PostgresUriIsParsedWithoutConnecting) {
+    EXPECT_EQ(plan_problems(kHeader + kPostgres +
+                            "uri = postgresql://db.invalid/t?sslmode=verify-fulll\n"),
+              std::vector<std::string>{"d.ini:5: [plugin.postgres-store] uri: sslmode "
+                                       "'verify-fulll' is not one of disable, allow, prefer, "
+                                       "require, verify-ca or verify-full"});
+    EXPECT_EQ(
+        plan_problems(kHeader + kPostgres + "uri = postgresql://db.invalid/t?colour=blue\n"),
+        std::vector<std::string>{"d.ini:5: [plugin.postgres-store] uri: not a libpq "
+                                 "connection string: invalid URI query parameter: \"colour\""});
+    EXPECT_EQ(
+        plan_problems(kHeader + kPostgres +
+                      "uri = host=db.invalid sslmode=verify-full sslrootcert=/nonexistent/ca\n"),
+        std::vector<std::string>{"d.ini:5: [plugin.postgres-store] uri: sslrootcert: cannot "
+                                 "read /nonexistent/ca: No such file or directory"});
+}
+
+TEST(PluginChecks, PostgresRetentionFloorNeedsTheSchemaOwner) {
+    EXPECT_EQ(plan_problems(kHeader + kPostgres +
+                            "uri = postgresql://db.invalid/t\naudit_min_retention_days = 7\n"),
+              std::vector<std::string>{"d.ini:6: [plugin.postgres-store] audit_min_retention_days: "
+                                       "needs schema_owner_uri (only the schema's owner can set "
+                                       "the floor)"});
+}
+
+const std::string kWithMongo =
+    "plugins = sqlite-store, mongo-audit\n[plugin.sqlite-store]\npath = /tmp/unused.db\n"
+    "[plugin.mongo-audit]\n";
+
+TEST(PluginChecks, MongoUriTlsFilesAndDatabaseAreChecked) {
+    const auto problems = plan_problems(kHeader + kWithMongo + "uri = http://m.invalid\n");
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_TRUE(problems[0].starts_with(
+        "d.ini:7: [plugin.mongo-audit] uri: not a MongoDB connection string: "))
+        << problems[0];
+    EXPECT_EQ(plan_problems(kHeader + kWithMongo +
+                            "uri = mongodb://m.invalid/?tls=true&tlsCAFile=/nonexistent/ca.pem\n"
+                            "database = audit.v2\n"),
+              (std::vector<std::string>{
+                  "d.ini:7: [plugin.mongo-audit] uri: tlscafile: cannot read /nonexistent/ca.pem: "
+                  "No such file or directory",
+                  "d.ini:8: [plugin.mongo-audit] database: 'audit.v2' is not a MongoDB database "
+                  "name (1 to 63 characters, none of / \\ . \" $ or space)"}));
 }
 
 }  // namespace

@@ -44,6 +44,9 @@ struct SettingSpec {
     std::string help;
     std::int64_t min = INT64_MIN;  // for Int and Duration (milliseconds)
     std::int64_t max = INT64_MAX;
+    // When not empty, the only values allowed (for a String, or each item of a List); the
+    // kernel refuses any other and --list-plugins shows them, so a plugin need not check.
+    std::vector<std::string> choices = {};
 };
 
 // A problem a plugin finds in settings that are well-typed but do not fit together (a key

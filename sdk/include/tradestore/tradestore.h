@@ -14,6 +14,7 @@
 #include "tradestore/job.h"
 #include "tradestore/metrics.h"
 #include "tradestore/outcome.h"
+#include "tradestore/path_checks.h"
 #include "tradestore/plugin.h"
 #include "tradestore/rule.h"
 #include "tradestore/settings.h"
