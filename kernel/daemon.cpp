@@ -49,9 +49,12 @@ void Daemon::defineOptions(Poco::Util::OptionSet& options) {
     options.addOption(Option("list-plugins", "", "list the plugins in the plugin folder with "
                                                  "their settings, then exit")
                           .required(false).repeatable(false));
-    options.addOption(Option("plugin-dir", "", "plugin folder for --list-plugins (default: the "
-                                               "config's plugin_dir)")
-                          .required(false).repeatable(false).argument("DIR"));
+    options.addOption(Option("plugin-dir", "",
+                             "plugin folder for --list-plugins (default: the "
+                             "config's plugin_dirs)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("DIR"));
     options.addOption(Option("business-date", "", "fix the business date (YYYY-MM-DD), "
                                                   "overriding the config")
                           .required(false).repeatable(false).argument("DATE"));
@@ -115,25 +118,20 @@ int Daemon::check_config() {
 }
 
 int Daemon::list_plugins_command() {
-    std::string dir;
+    std::vector<std::filesystem::path> folders;
     if (plugin_dir_) {
-        dir = *plugin_dir_;
+        folders = {*plugin_dir_};
     } else {
+        std::vector<ConfigProblem> problems;
         try {
-            ConfigFile file = read_config_file(config_path_);
-            const ConfigSection* kernel = file.find("kernel");
-            const ConfigEntry* entry = kernel ? kernel->find("plugin_dir") : nullptr;
-            if (entry == nullptr) {
-                std::cerr << config_path_ << ": [kernel] plugin_dir: not set; use --plugin-dir\n";
-                return kExitFailure;
-            }
-            dir = entry->value;
+            folders = plugin_folders(read_config_file(config_path_), problems);
         } catch (const ConfigError& error) {
-            for (const auto& problem : error.problems()) std::cerr << problem.to_string() << "\n";
-            return kExitFailure;
+            problems = error.problems();
         }
+        for (const auto& problem : problems) std::cerr << problem.to_string() << "\n";
+        if (!problems.empty()) return kExitFailure;
     }
-    return list_plugins(dir, std::cout) ? EXIT_OK : kExitFailure;
+    return list_plugins(folders, std::cout) ? EXIT_OK : kExitFailure;
 }
 
 int Daemon::serve() {

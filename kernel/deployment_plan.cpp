@@ -21,12 +21,35 @@ bool is_plugin_name(std::string_view name) {
     });
 }
 constexpr std::string_view kKernelSection = "kernel";
+
+std::string joined(const std::vector<std::filesystem::path>& paths, std::string_view last) {
+    std::string text;
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        if (i > 0) text += i + 1 == paths.size() ? last : std::string_view(", ");
+        text += paths[i].string();
+    }
+    return text;
+}
+
+// Why a plugin name did not lead to exactly one file in the plugin folders.
+std::string not_one_file(const std::string& name, const std::vector<std::filesystem::path>& found,
+                         const std::vector<std::filesystem::path>& folders) {
+    if (found.empty()) return "plugin '" + name + "' not found in " + joined(folders, " or ");
+    return "plugin '" + name + "' is in more than one plugin folder: " + joined(found, " and ") +
+           "; remove all but one";
+}
 constexpr std::string_view kPluginSectionPrefix = "plugin.";
 }  // namespace
 
 const std::vector<SettingSpec>& kernel_schema() {
     static const std::vector<SettingSpec> schema = {
-        {"plugin_dir", SettingType::String, "", true, "Folder holding the plugin .so files"},
+        {"plugin_dir", SettingType::String, "", false,
+         "The one folder holding the plugin .so files (the older form of plugin_dirs; set one "
+         "or the other)"},
+        {"plugin_dirs", SettingType::List,
+         TRADESTORE_PACKAGED_PLUGIN_DIR ", /usr/local/lib/tradestore/plugins", false,
+         "Folders searched for plugins, in order: the packaged one, then one for third-party "
+         "plugins outside the package manager's; a plugin found in two is a config error"},
         {"plugins", SettingType::List, "", true,
          "Plugins to load, comma-separated; rules run in this order"},
         {"business_timezone", SettingType::String, "UTC", false,
@@ -68,6 +91,10 @@ const std::vector<SettingSpec>& kernel_schema() {
          "While requests (REST writes) keep arriving, the most of the time (percent) a backlog "
          "(Kafka) may apply batches; the rest is left to the requests and the reads beside them",
          1, 100},
+        {"readiness", SettingType::List, "store, rest", false,
+         "What must be up for GET /health/ready to answer 200: store (the store plugin) and "
+         "sources, each by plugin name or without its -source suffix (rest, kafka); the rest "
+         "still show in /health and the metrics"},
         {"history_retention_days", SettingType::Int, "0", false,
          "Versions older than this many days are pruned hourly, each trade keeping its last "
          "version before the cut-off (as-of reads within the window are unchanged); PostgreSQL's "
@@ -75,6 +102,39 @@ const std::vector<SettingSpec>& kernel_schema() {
          0, 36500},
     };
     return schema;
+}
+
+std::vector<std::filesystem::path> plugin_folders(const ConfigFile& file,
+                                                  std::vector<ConfigProblem>& problems) {
+    const ConfigSection* section = file.find(kKernelSection);
+    const ConfigEntry* dir = section ? section->find("plugin_dir") : nullptr;
+    const ConfigEntry* dirs = section ? section->find("plugin_dirs") : nullptr;
+    if (dir != nullptr && dirs != nullptr) {
+        problems.push_back(
+            {file.path, dirs->line, std::string(kKernelSection), "plugin_dirs",
+             "set plugin_dirs or plugin_dir (line " + std::to_string(dir->line) + "), not both"});
+    }
+    if (dir != nullptr) return {dir->value};
+    const std::string text =
+        dirs != nullptr ? dirs->value : find_spec(kernel_schema(), "plugin_dirs")->default_value;
+    std::vector<std::filesystem::path> folders;
+    for (const std::string& item : setting_parse::list(text)) {
+        const std::filesystem::path folder = std::filesystem::path(item).lexically_normal();
+        if (std::find(folders.begin(), folders.end(), folder) == folders.end())
+            folders.push_back(folder);
+    }
+    return folders;
+}
+
+std::vector<std::filesystem::path> find_plugin_files(
+    const std::vector<std::filesystem::path>& folders, const std::string& name) {
+    std::vector<std::filesystem::path> found;
+    for (const auto& folder : folders) {
+        std::error_code error;
+        const std::filesystem::path file = plugin_path(folder, name);
+        if (std::filesystem::exists(file, error)) found.push_back(file);
+    }
+    return found;
 }
 
 bool PlannedPlugin::is_secret(std::string_view key) const {
@@ -124,7 +184,7 @@ KernelSettings read_kernel_settings(const ConfigFile& file, std::vector<ConfigPr
         return entry ? entry->line : 0;
     };
     KernelSettings kernel;
-    if (settings.has("plugin_dir")) kernel.plugin_dir = settings.get_string("plugin_dir");
+    kernel.plugin_dirs = plugin_folders(file, problems);
     if (settings.has("plugins")) kernel.plugins = settings.get_list("plugins");
     kernel.business_timezone = settings.get_string("business_timezone");
     if (auto rollover = parse_time_of_day(settings.get_string("business_day_rollover"))) {
@@ -159,7 +219,37 @@ KernelSettings read_kernel_settings(const ConfigFile& file, std::vector<ConfigPr
     kernel.request_writers = static_cast<std::size_t>(settings.get_int("request_writers"));
     kernel.backlog_share = static_cast<std::size_t>(settings.get_int("backlog_share"));
     kernel.history_retention = std::chrono::days{settings.get_int("history_retention_days")};
+    kernel.readiness = settings.get_list("readiness");
     return kernel;
+}
+
+// "rest" and "rest-source" name the rest-source plugin; "store" names whichever store is listed.
+bool readiness_names(std::string_view item, const PluginDescriptor& plugin) {
+    if (item == plugin.name) return true;
+    if ((plugin.kinds & kStorePlugin) != 0 && item == "store") return true;
+    return (plugin.kinds & kSourcePlugin) != 0 && plugin.name == std::string(item) + "-source";
+}
+
+// Marks the planned plugins [kernel] readiness names. An item naming no listed store or source
+// is a mistake when the operator wrote it; the default's "rest" simply has nothing to gate in
+// a deployment without rest-source.
+void resolve_readiness(const ConfigFile& file, DeploymentPlan& plan,
+                       std::vector<ConfigProblem>& problems) {
+    const ConfigSection* section = file.find(kKernelSection);
+    const ConfigEntry* entry = section ? section->find("readiness") : nullptr;
+    for (const std::string& item : plan.kernel.readiness) {
+        bool found = false;
+        for (PlannedPlugin& planned : plan.plugins) {
+            const PluginDescriptor& descriptor = planned.plugin->descriptor();
+            if ((descriptor.kinds & (kStorePlugin | kSourcePlugin)) == 0) continue;
+            if (!readiness_names(item, descriptor)) continue;
+            planned.gates_readiness = true;
+            found = true;
+        }
+        if (!found && entry != nullptr)
+            problems.push_back({file.path, entry->line, std::string(kKernelSection), "readiness",
+                                "'" + item + "' names no listed store or source plugin"});
+    }
 }
 
 }  // namespace
@@ -209,8 +299,20 @@ DeploymentPlan plan_deployment(const ConfigFile& file, const PluginOpener& open)
             continue;
         }
         std::shared_ptr<LoadedPlugin> plugin;
+        std::filesystem::path plugin_file;
+        if (plan.kernel.plugin_dirs.size() == 1) {
+            plugin_file = plugin_path(plan.kernel.plugin_dirs.front(), name);
+        } else {
+            const auto found = find_plugin_files(plan.kernel.plugin_dirs, name);
+            if (found.size() != 1) {
+                problems.push_back({file.path, plugins_line, kernel_name, "plugins",
+                                    not_one_file(name, found, plan.kernel.plugin_dirs)});
+                continue;
+            }
+            plugin_file = found.front();
+        }
         try {
-            plugin = open(plugin_path(plan.kernel.plugin_dir, name));
+            plugin = open(plugin_file);
         } catch (const PluginLoadError& error) {
             problems.push_back({file.path, plugins_line, kernel_name, "plugins", error.what()});
             continue;
@@ -237,6 +339,8 @@ DeploymentPlan plan_deployment(const ConfigFile& file, const PluginOpener& open)
         plan.plugins.push_back(
             {std::move(plugin), std::move(settings), std::move(file_secret_keys)});
     }
+
+    resolve_readiness(file, plan, problems);
 
     const auto stores = std::count_if(plan.plugins.begin(), plan.plugins.end(), [](const auto& p) {
         return p.plugin->has_kind(kStorePlugin);

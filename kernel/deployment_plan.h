@@ -3,6 +3,9 @@
 // is what --check-config runs.
 #pragma once
 
+#include <tradestore/settings.h>
+#include <tradestore/trade.h>
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -11,16 +14,14 @@
 #include <string>
 #include <vector>
 
-#include <tradestore/settings.h>
-#include <tradestore/trade.h>
-
+#include "config_error.h"
 #include "config_file.h"
 #include "plugin_loader.h"
 
 namespace tradestore::kernel {
 
 struct KernelSettings {
-    std::filesystem::path plugin_dir;
+    std::vector<std::filesystem::path> plugin_dirs;  // searched in order, no folder twice
     std::vector<std::string> plugins;
     std::string business_timezone;
     std::chrono::minutes business_day_rollover{0};
@@ -34,6 +35,7 @@ struct KernelSettings {
     std::size_t request_writers = 2;
     std::size_t backlog_share = 15;  // percent
     std::chrono::days history_retention{0};  // 0: keep every version forever
+    std::vector<std::string> readiness;      // as written; resolved into PlannedPlugin
 
     bool operator==(const KernelSettings&) const = default;
 };
@@ -42,6 +44,8 @@ struct PlannedPlugin {
     std::shared_ptr<LoadedPlugin> plugin;
     Settings settings;
     std::vector<std::string> file_secret_keys;  // keys whose value came from ${file:...}
+    // A store or source that [kernel] readiness names: its being down fails /health/ready.
+    bool gates_readiness = false;
 
     // A Secret in the plugin's schema, or a value read from a secret file.
     bool is_secret(std::string_view key) const;
@@ -55,6 +59,16 @@ struct DeploymentPlan {
 };
 
 const std::vector<SettingSpec>& kernel_schema();
+
+// The folders a config's plugins are looked up in: [kernel] plugin_dir alone when set (the older
+// form), else plugin_dirs (default: the packaged folder, then /usr/local/lib/tradestore/plugins).
+// Reads the raw entries, so --list-plugins can use it on a config that does not validate.
+std::vector<std::filesystem::path> plugin_folders(const ConfigFile& file,
+                                                  std::vector<ConfigProblem>& problems);
+
+// The files named <name>.so in the folders, in folder order (a folder that is missing has none).
+std::vector<std::filesystem::path> find_plugin_files(
+    const std::vector<std::filesystem::path>& folders, const std::string& name);
 
 // The values of every Secret setting in the plan (for log redaction); empty ones left out.
 std::vector<std::string> secret_values(const DeploymentPlan& plan);

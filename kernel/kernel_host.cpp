@@ -82,10 +82,12 @@ HealthReport KernelHost::health() {
     note_store_state(store_up, "the health check failed");
     report.services[store_service_name_] = store_up ? "up" : "down";
     report.healthy = store_up;
-    for (const auto& source : sources_) {
+    report.ready = store_up || !store_gates_readiness_;
+    for (const auto& [source, gates_readiness] : sources_) {
         const bool up = source->healthy();
         report.services[source->health_name()] = up ? "up" : "down";
         report.healthy = report.healthy && up;
+        if (gates_readiness) report.ready = report.ready && up;
         for (auto& [name, state] : source->health_details()) report.services[name] = state;
     }
     for (const auto& job : jobs_) {

@@ -23,7 +23,11 @@ class KernelHost final : public Host {
                const BusinessClock& clock, const TradeCodec& codec, IngestSink& ingest,
                Metrics& metrics);
 
-    void add_source(std::shared_ptr<Source> source) { sources_.push_back(std::move(source)); }
+    // `gates_readiness`: the source being down makes the process not ready (not just unhealthy).
+    void add_source(std::shared_ptr<Source> source, bool gates_readiness) {
+        sources_.push_back({std::move(source), gates_readiness});
+    }
+    void set_store_gates_readiness(bool gates) { store_gates_readiness_ = gates; }
     void add_job(std::shared_ptr<Job> job) { jobs_.push_back(std::move(job)); }
 
     IngestSink& ingest() override { return ingest_; }
@@ -71,7 +75,12 @@ class KernelHost final : public Host {
     const TradeCodec& codec_;
     IngestSink& ingest_;
     Metrics& metrics_;
-    std::vector<std::shared_ptr<Source>> sources_;
+    struct HostedSource {
+        std::shared_ptr<Source> source;
+        bool gates_readiness = true;
+    };
+    std::vector<HostedSource> sources_;
+    bool store_gates_readiness_ = true;
     std::vector<std::shared_ptr<Job>> jobs_;
     Histogram& expiry_run_trades_;
     Gauge& expiry_last_run_trades_;

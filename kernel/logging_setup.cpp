@@ -10,6 +10,7 @@
 #include <Poco/Message.h>
 
 #include <algorithm>
+#include <charconv>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -19,6 +20,16 @@ namespace tradestore::kernel {
 namespace {
 
 constexpr std::string_view kContextKeys[] = {"request_id", "trade_id", "source"};
+// The message parameter holding LogContext::fields, rendered as JSON members (",\"a\":1").
+const std::string kFieldsKey = "fields";
+
+// What a JSON number may be written as; anything else is quoted, so a line always parses.
+bool is_json_number(std::string_view text) {
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return error == std::errc{} && end == text.data() + text.size() && !text.empty() &&
+           text.front() != '+' && text.find_first_of("nNiI") == std::string_view::npos;
+}
 
 // Read on every log line, replaced (rarely) under the mutex.
 std::mutex secrets_mutex;
@@ -149,6 +160,20 @@ void set_log_context(Poco::Message& message, const LogContext& context) {
     if (!context.request_id.empty()) message.set("request_id", std::string(context.request_id));
     if (!context.trade_id.empty()) message.set("trade_id", std::string(context.trade_id));
     if (!context.source.empty()) message.set("source", std::string(context.source));
+    if (context.fields.empty()) return;
+    std::string members;
+    for (const LogField& field : context.fields) {
+        members.push_back(',');
+        append_json_string(members, valid_utf8(field.name));
+        members.push_back(':');
+        const std::string value = redact_secrets(std::string(field.value));
+        if (field.number && is_json_number(value)) {
+            members.append(value);
+        } else {
+            append_json_string(members, valid_utf8(value));
+        }
+    }
+    message.set(kFieldsKey, std::move(members));
 }
 
 std::string format_log_line(const Poco::Message& message, LogFormat format) {
@@ -169,6 +194,7 @@ std::string format_log_line(const Poco::Message& message, LogFormat format) {
             line.push_back(':');
             append_json_string(line, valid_utf8(redact_secrets(message.get(name))));
         }
+        if (message.has(kFieldsKey)) line.append(message.get(kFieldsKey));
         line.push_back('}');
         return line;
     }

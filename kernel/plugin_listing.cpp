@@ -24,23 +24,41 @@ std::string kinds_text(std::uint32_t kinds) {
 
 }  // namespace
 
-bool list_plugins(const std::filesystem::path& plugin_dir, std::ostream& out) {
-    std::error_code ec;
-    std::vector<std::filesystem::path> files;
-    for (const auto& entry : std::filesystem::directory_iterator(plugin_dir, ec)) {
-        if (entry.path().extension() == ".so") files.push_back(entry.path());
-    }
-    if (ec) {
-        out << "cannot read plugin folder " << plugin_dir.string() << ": " << ec.message() << "\n";
-        return false;
-    }
-    std::sort(files.begin(), files.end());
+bool list_plugins(const std::vector<std::filesystem::path>& folders, std::ostream& out) {
     bool all_loaded = true;
+    std::vector<std::filesystem::path> files;
+    for (const auto& folder : folders) {
+        std::error_code ec;
+        if (folders.size() > 1 && !std::filesystem::exists(folder, ec)) {
+            out << "plugin folder " << folder.string() << ": does not exist (skipped)\n\n";
+            continue;
+        }
+        std::vector<std::filesystem::path> in_folder;
+        for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+            if (entry.path().extension() == ".so") in_folder.push_back(entry.path());
+        }
+        if (ec) {
+            out << "cannot read plugin folder " << folder.string() << ": " << ec.message() << "\n";
+            all_loaded = false;
+            continue;
+        }
+        std::sort(in_folder.begin(), in_folder.end());
+        files.insert(files.end(), in_folder.begin(), in_folder.end());
+    }
     for (const auto& file : files) {
+        const auto same_name = std::count_if(files.begin(), files.end(), [&](const auto& other) {
+            return other.filename() == file.filename();
+        });
         try {
             auto plugin = load_plugin(file);
             const PluginDescriptor& d = plugin->descriptor();
             out << d.name << " " << d.version << " (" << kinds_text(d.kinds) << ")\n";
+            out << "  from " << file.string() << "\n";
+            if (same_name > 1) {
+                all_loaded = false;
+                out << "  NOT LOADABLE: also in another plugin folder; the daemon refuses a name "
+                       "found twice\n";
+            }
             out << "  " << d.description << "\n";
             out << "  config section: [plugin." << d.name << "]\n";
             if (d.settings.empty()) out << "  no settings\n";

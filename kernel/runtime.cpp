@@ -57,6 +57,7 @@ void Runtime::start() {
         &ingest_metrics_);
     host_ = std::make_unique<KernelHost>(store_, service_name(store_plan.plugin->descriptor().name),
                                          clock_, codec_, *pipeline_, metrics_);
+    host_->set_store_gates_readiness(store_plan.gates_readiness);
     pipeline_->on_store_state([host = host_.get()](bool up, const std::string& error) {
         host->note_store_state(up, error);
     });
@@ -105,7 +106,7 @@ void Runtime::start() {
     for (const auto& planned : plan_.plugins) {
         if (!planned.plugin->has_kind(kSourcePlugin)) continue;
         auto source = planned.plugin->create_source(planned.settings);
-        host_->add_source(source);
+        host_->add_source(source, planned.gates_readiness);
         sources_.emplace_back(planned.plugin->descriptor().name, source);
     }
     for (const auto& [name, source] : sources_) {

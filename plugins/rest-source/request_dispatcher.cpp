@@ -140,19 +140,32 @@ bool RequestDispatcher::serve(Poco::Net::HTTPServerRequest& request,
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (reply.status != Reply::kNoResponse) metrics_.record(slot, reply.status, seconds);
     if (config_.access_log) {
+        const std::string status = std::to_string(reply.status);
+        const std::string duration_ms = std::to_string(seconds * 1000.0);
         std::string line = method;
         line += ' ';
         line += request.getURI();
         line += ' ';
-        line += std::to_string(reply.status);
+        line += status;
         line += ' ';
-        line += std::to_string(seconds * 1000.0);
+        line += duration_ms;
         line += " ms";
         if (!token_id.empty()) {
             line += " token_id=";
             line += token_id;
         }
-        host_.log_with(LogLevel::Info, "rest-source.access", line, {.request_id = request_id});
+        // The same facts as fields of their own, for the JSON log format.
+        const std::string client = request.clientAddress().toString();
+        const std::string bytes =
+            std::to_string(reply.static_body != nullptr ? reply.static_body->size()
+                                                        : buffers.response_body.size());
+        std::vector<LogField> fields = {
+            {"method", method},       {"path", target.path},
+            {"status", status, true}, {"duration_ms", duration_ms, true},
+            {"client", client},       {"bytes", bytes, true}};
+        if (!token_id.empty()) fields.push_back({"token_id", token_id});
+        host_.log_with(LogLevel::Info, "rest-source.access", line,
+                       {.request_id = request_id, .fields = fields});
     }
     buffers.trim();
     return false;

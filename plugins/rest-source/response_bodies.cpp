@@ -176,8 +176,8 @@ void append_services(std::string& out, const TradeCodec& codec, const HealthRepo
 
 void append_readiness(std::string& out, const TradeCodec& codec, const HealthReport& report,
                       std::string_view reason) {
-    out.append(report.healthy ? "{\"status\":\"ready\"," : "{\"status\":\"not ready\",");
-    if (!report.healthy) {
+    out.append(report.ready ? "{\"status\":\"ready\"," : "{\"status\":\"not ready\",");
+    if (!report.ready) {
         out.append("\"detail\":");
         codec.append_json_string(out, reason.empty() ? std::string_view("not ready") : reason);
         out.push_back(',');

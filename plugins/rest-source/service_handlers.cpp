@@ -44,12 +44,13 @@ Reply Handlers::health_ready(Exchange& exchange) {
     const HealthReport report = host_.health();
     std::string reason;
     for (const auto& [name, state] : report.services) {
-        if (state == "up") continue;
+        // Details such as kafka_consumer_lag are no reason; a part that is down is.
+        if (state != "down") continue;
         if (!reason.empty()) reason += "; ";
         reason += name + " is " + state;
     }
     append_readiness(exchange.body, host_.codec(), report, reason);
-    return {report.healthy ? 200 : 503};
+    return {report.ready ? 200 : 503};
 }
 
 Reply Handlers::service_info(Exchange& exchange) {

@@ -1,6 +1,7 @@
 """The daemon's command line, startup failures, restarts, expiry and graceful shutdown."""
 
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -89,6 +90,53 @@ class CommandLineTest(unittest.TestCase):
     def test_list_plugins_shows_the_values_a_setting_allows(self):
         r = run_tradestored("--list-plugins", "--plugin-dir", PLUGIN_DIR)
         self.assertIn("synchronous (string, default full, one of full or normal)", r.stdout)
+
+
+class PluginFoldersTest(unittest.TestCase):
+    """plugin_dirs: the packaged folder and a second one for third-party plugins."""
+
+    def setUp(self):
+        self.daemon = Daemon()
+        self.packaged = os.path.join(self.daemon.dir, "packaged")
+        self.local = os.path.join(self.daemon.dir, "local")
+        for folder, names in ((self.packaged, self.daemon.plugins[1:]),
+                              (self.local, self.daemon.plugins[:1])):
+            os.mkdir(folder)
+            for name in names:
+                shutil.copy(os.path.join(PLUGIN_DIR, name + ".so"), folder)
+        with open(self.daemon.config_path) as f:
+            text = f.read()
+        with open(self.daemon.config_path, "w") as f:
+            f.write(text.replace(f"plugin_dir = {PLUGIN_DIR}\n",
+                                 f"plugin_dirs = {self.packaged}, {self.local}\n"))
+
+    def tearDown(self):
+        self.daemon.stop()
+        self.daemon.cleanup()
+
+    def test_list_plugins_says_where_each_came_from(self):
+        r = run_tradestored("--config", self.daemon.config_path, "--list-plugins")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        rules = self.daemon.plugins[0]
+        self.assertIn(f"{rules} 1.0.0 (rule)\n  from {self.local}/{rules}.so\n", r.stdout)
+        self.assertIn(f"  from {self.packaged}/rest-source.so\n", r.stdout)
+
+    def test_the_daemon_loads_from_both_and_logs_where_from(self):
+        self.daemon.start()
+        self.assertEqual(self.daemon.client.post("/api/v1/trades", trade()).status, 201)
+        self.assertIn(f"loaded plugin {self.daemon.plugins[0]} 1.0.0 from {self.local}/",
+                      self.daemon.read_log())
+
+    def test_a_name_in_both_folders_is_refused_and_listed_as_not_loadable(self):
+        rules = self.daemon.plugins[0]
+        shutil.copy(os.path.join(PLUGIN_DIR, rules + ".so"), self.packaged)
+        r = run_tradestored("--config", self.daemon.config_path, "--check-config")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"[kernel] plugins: plugin '{rules}' is in more than one plugin folder: "
+                      f"{self.packaged}/{rules}.so and {self.local}/{rules}.so", r.stderr)
+        r = run_tradestored("--config", self.daemon.config_path, "--list-plugins")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("NOT LOADABLE: also in another plugin folder", r.stdout)
 
 
 @unittest.skipIf(harness.STORE != "sqlite", "sqlite-store settings")

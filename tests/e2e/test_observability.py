@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import unittest
 
 import harness
@@ -113,6 +114,43 @@ class ObservabilityTest(unittest.TestCase):
         self.assertIn("GET /api/v1/trades/NO-SUCH 404", hits[0]["message"])
         settings = [e["message"] for e in entries if e["message"].startswith("setting ")]
         self.assertIn("setting [plugin.rest-source] metrics_token = ***", settings)
+
+    def access_entry(self, request_id, timeout=10):
+        """The access log line of a request, parsed, once the daemon has written it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.daemon.read_log().splitlines():
+                entry = json.loads(line)
+                if entry["logger"] == "rest-source.access" and entry.get("request_id") == request_id:
+                    return entry
+            time.sleep(0.05)
+        self.fail(f"no access log line with request id {request_id}")
+
+    def test_json_access_log_lines_have_fields_of_their_own(self):
+        r = self.http.post("/api/v1/trades", trade("ACCESS-1"),
+                           headers={"X-Request-ID": "e2e-access-1"})
+        entry = self.access_entry("e2e-access-1")
+        self.assertEqual(entry["method"], "POST")
+        self.assertEqual(entry["path"], "/api/v1/trades")
+        self.assertEqual(entry["status"], 201)
+        self.assertIsInstance(entry["status"], int)
+        self.assertIsInstance(entry["duration_ms"], float)
+        self.assertGreaterEqual(entry["duration_ms"], 0)
+        self.assertRegex(entry["client"], r"^127\.0\.0\.1:\d+$")
+        self.assertEqual(entry["bytes"], len(r.body))
+        self.assertNotIn("token_id", entry, "no token was sent")
+        # The message keeps the plain line, for readers of the text.
+        self.assertTrue(entry["message"].startswith("POST /api/v1/trades 201 "), entry)
+
+        self.http.get("/api/v1/audit-logs?limit=1", headers={"X-Request-ID": "e2e-access-q"})
+        self.assertEqual(self.access_entry("e2e-access-q")["path"], "/api/v1/audit-logs",
+                         "the path field leaves the query out")
+
+        self.http.get("/metrics", headers={"Authorization": f"Bearer {SECRET}",
+                                           "X-Request-ID": "e2e-access-2"})
+        entry = self.access_entry("e2e-access-2")
+        self.assertEqual((entry["path"], entry["status"], entry["token_id"]),
+                         ("/metrics", 200, "metrics_token"))
 
     def test_cors_allowed_and_refused_origins(self):
         ok = self.http.get("/api/v1/health", headers={"Origin": "https://ui.example"})

@@ -148,6 +148,22 @@ TEST(LogFormatTest, JsonLineIsOneObjectWithTheFields) {
               R"( end","request_id":"r-1","source":"rest"})");
 }
 
+TEST(LogFormatTest, ExtraFieldsAreJsonMembersAndLeaveThePlainLineAlone) {
+    Poco::Message line = message("GET /x 200 1.5 ms");
+    const LogField fields[] = {{"method", "GET"},
+                               {"status", "200", true},
+                               {"duration_ms", "1.500000", true},
+                               {"bytes", "not a number", true},  // quoted, so the line parses
+                               {"path", "/a\"b"}};
+    set_log_context(line, {.request_id = "r-1", .fields = fields});
+    EXPECT_EQ(format_log_line(line, LogFormat::Json),
+              R"({"time":"2023-11-14T22:13:20.000Z","level":"warning","logger":"rest-source",)"
+              R"("message":"GET /x 200 1.5 ms","request_id":"r-1","method":"GET","status":200,)"
+              R"("duration_ms":1.500000,"bytes":"not a number","path":"/a\"b"})");
+    EXPECT_EQ(format_log_line(line, LogFormat::Plain),
+              "2023-11-14T22:13:20.000Z Warning rest-source: GET /x 200 1.5 ms [request_id=r-1]");
+}
+
 TEST(LogFormatTest, SecretsAreRedactedInEveryFormat) {
     set_log_secrets({"hunter2", "", "pw-hunter2-long"});
     Poco::Message line = message("connect postgres://u:pw-hunter2-long@db failed; hunter2 again");

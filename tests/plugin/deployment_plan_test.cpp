@@ -137,7 +137,7 @@ TEST(DeploymentPlan, KernelSettingsAreValidated) {
 TEST(DeploymentPlan, MissingKernelSettingsAreRequired) {
     auto problems = plan_problems("[kernel]\n");
     EXPECT_NE(std::find(problems.begin(), problems.end(),
-                        "d.ini:1: [kernel] plugin_dir: required setting is missing"),
+                        "d.ini:1: [kernel] plugins: required setting is missing"),
               problems.end());
 }
 
@@ -269,6 +269,71 @@ TEST(PluginChecks, MongoUriTlsFilesAndDatabaseAreChecked) {
                   "No such file or directory",
                   "d.ini:8: [plugin.mongo-audit] database: 'audit.v2' is not a MongoDB database "
                   "name (1 to 63 characters, none of / \\ . \" $ or space)"}));
+}
+
+// Two plugin folders, as the packaged one and /usr/local/lib/tradestore/plugins would be.
+struct TwoPluginFolders {
+    std::filesystem::path root = std::filesystem::temp_directory_path() / "tradestore-plugin-dirs";
+    std::filesystem::path first = root / "packaged";
+    std::filesystem::path second = root / "local";
+
+    TwoPluginFolders() {
+        std::filesystem::remove_all(root);
+        std::filesystem::create_directories(first);
+        std::filesystem::create_directories(second);
+    }
+    ~TwoPluginFolders() { std::filesystem::remove_all(root); }
+    void put(const std::filesystem::path& folder, const std::string& name) const {
+        std::filesystem::copy_file(std::filesystem::path(PLUGIN_DIR) / (name + ".so"),
+                                   folder / (name + ".so"));
+    }
+    std::string config(const std::string& plugins) const {
+        return "[kernel]\nplugin_dirs = " + first.string() + ", " + second.string() +
+               "\nplugins = " + plugins + "\n[plugin.sqlite-store]\npath = /tmp/unused.db\n";
+    }
+};
+
+TEST(PluginFolders, PluginsAreFoundInEveryFolderInOrder) {
+    const TwoPluginFolders dirs;
+    dirs.put(dirs.first, "sqlite-store");
+    dirs.put(dirs.second, "trade-rules");
+    const ConfigFile file = parse_config(dirs.config("trade-rules, sqlite-store"), "d.ini",
+                                         [](const std::string&) { return std::nullopt; });
+    const DeploymentPlan plan = plan_deployment(file);
+    ASSERT_EQ(plan.plugins.size(), 2u);
+    EXPECT_EQ(plan.plugins[0].plugin->path(), dirs.second / "trade-rules.so");
+    EXPECT_EQ(plan.plugins[1].plugin->path(), dirs.first / "sqlite-store.so");
+}
+
+TEST(PluginFolders, ANameInTwoFoldersIsRefusedNamingBoth) {
+    const TwoPluginFolders dirs;
+    dirs.put(dirs.first, "sqlite-store");
+    dirs.put(dirs.first, "trade-rules");
+    dirs.put(dirs.second, "trade-rules");
+    EXPECT_EQ(plan_problems(dirs.config("trade-rules, sqlite-store")),
+              std::vector<std::string>{"d.ini:3: [kernel] plugins: plugin 'trade-rules' is in more "
+                                       "than one plugin folder: " +
+                                       (dirs.first / "trade-rules.so").string() + " and " +
+                                       (dirs.second / "trade-rules.so").string() +
+                                       "; remove all but one"});
+}
+
+TEST(PluginFolders, ANameInNoFolderNamesThemAll) {
+    const TwoPluginFolders dirs;
+    dirs.put(dirs.first, "sqlite-store");
+    EXPECT_EQ(plan_problems(dirs.config("trade-rules, sqlite-store")),
+              std::vector<std::string>{"d.ini:3: [kernel] plugins: plugin 'trade-rules' not found "
+                                       "in " +
+                                       dirs.first.string() + " or " + dirs.second.string()});
+}
+
+TEST(PluginFolders, PluginDirAndPluginDirsTogetherAreRefused) {
+    const auto problems =
+        plan_problems(kHeader + "plugin_dirs = /a, /b\nplugins = trade-rules, sqlite-store\n");
+    ASSERT_FALSE(problems.empty());
+    EXPECT_EQ(problems[0],
+              "d.ini:3: [kernel] plugin_dirs: set plugin_dirs or plugin_dir (line 2), "
+              "not both");
 }
 
 }  // namespace

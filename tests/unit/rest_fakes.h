@@ -264,8 +264,8 @@ class FakeHost final : public Host {
         contexts.emplace_back(std::string(message), std::string(context.request_id));
     }
     HealthReport health() override {
-        if (!store_up) return {false, {{"rest", "up"}, {"store", "down"}}};
-        return {true, {{"rest", "up"}, {"store", "up"}}};
+        if (!store_up) return {false, {{"rest", "up"}, {"store", "down"}}, false};
+        return {true, {{"rest", "up"}, {"store", "up"}}, true};
     }
     Metrics& metrics() override { return metrics_; }
     std::vector<std::pair<std::string, std::string>> logged_contexts() {

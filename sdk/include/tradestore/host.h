@@ -5,6 +5,7 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,17 +56,30 @@ public:
 
 enum class LogLevel : std::uint8_t { Debug, Info, Warning, Error };
 
+// One more field of a log line, e.g. an access log's {"status", "201", true}.
+struct LogField {
+    std::string_view name;
+    std::string_view value;
+    bool number = false;  // written unquoted in JSON: the value must then be a JSON number
+};
+
 // Structured fields of a log line, where they apply; empty ones are left out. The JSON log
-// format writes them as "request_id", "trade_id" and "source".
+// format writes them as "request_id", "trade_id" and "source", then each of `fields` as a
+// member of its own; the plain format shows the first three and leaves `fields` to the
+// message text, so that plain lines stay as they were.
 struct LogContext {
     std::string_view request_id{};
     std::string_view trade_id{};
     std::string_view source{};
+    std::span<const LogField> fields{};
 };
 
 struct HealthReport {
-    bool healthy = true;
+    bool healthy = true;                          // every part is up (GET /health)
     std::map<std::string, std::string> services;  // e.g. {"sqlite": "up"}
+    // The parts [kernel] readiness names are up (GET /health/ready): a load balancer keeps
+    // sending requests while, say, Kafka is down, unless the operator listed it.
+    bool ready = true;
 };
 
 class Host {
