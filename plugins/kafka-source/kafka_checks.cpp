@@ -56,8 +56,11 @@ std::vector<SettingProblem> check_kafka_settings(const Settings& settings) {
             const std::string message = error.what();
             const std::string prefix = "client property " + property.name + ": ";
             const std::size_t at = message.find(prefix);
-            problems.push_back(
-                {origin, at == std::string::npos ? message : message.substr(at + prefix.size())});
+            std::string detail =
+                at == std::string::npos ? message : message.substr(at + prefix.size());
+            // Within kafka_properties, the key alone does not say which item.
+            if (origin == "kafka_properties") detail = property.name + ": " + detail;
+            problems.push_back({origin, std::move(detail)});
             continue;
         }
         bool names_file = false;

@@ -217,6 +217,14 @@ TEST(PluginChecks, KafkaPropertiesAreCheckedAsLibrdkafkaWouldWithoutABroker) {
                   "read /nonexistent/ca.pem: No such file or directory"}));
 }
 
+TEST(PluginChecks, AnItemOfKafkaPropertiesIsNamedInItsProblem) {
+    EXPECT_EQ(
+        plan_problems(kHeader + kWithKafka +
+                      "brokers = k:9092\nkafka_properties = linger.ms=5, no.such.property=1\n"),
+        std::vector<std::string>{"d.ini:8: [plugin.kafka-source] kafka_properties: "
+                                 "no.such.property: unknown librdkafka property"});
+}
+
 TEST(PluginChecks, KafkaCrossSettingProblemsNameTheirKey) {
     EXPECT_EQ(plan_problems(kHeader + kWithKafka +
                             "brokers = k:9092\ntopics = trades\ndead_letter_topic = trades\n"),
