@@ -4,13 +4,19 @@ PRESET ?= default
 BUILD_DIR := build/$(PRESET)
 CONFIG ?= etc/tradestore.ini
 
-.PHONY: run test build configure deps asan tsan fuzz bench soak format clean chaos
+.PHONY: run run-stack test build configure deps asan tsan fuzz bench soak format clean chaos
 
 run: build
 	mkdir -p var
 	TRADESTORE_PLUGIN_DIR=$(CURDIR)/$(BUILD_DIR)/plugins \
 	  TRADESTORE_SWAGGER_UI_DIR="$$(web/swagger/install.sh 2>/dev/null)" \
 	  $(BUILD_DIR)/kernel/tradestored --config $(CONFIG) $(RUN_ARGS)
+
+# REST and Kafka into PostgreSQL on throwaway servers under var/stack/ (README: Run with Kafka
+# and PostgreSQL); they stop with the daemon.
+run-stack: build
+	@scripts/install-deps.sh stack
+	scripts/run-stack.sh run $(CURDIR)/$(BUILD_DIR) $(RUN_ARGS)
 
 test: build
 	ctest --preset $(PRESET)
@@ -30,7 +36,7 @@ asan:
 tsan:
 	$(MAKE) test PRESET=tsan
 
-# The libFuzzer harnesses (README: Fuzzing), FUZZ_SECONDS each.
+# The libFuzzer harnesses (docs/testing.md: Fuzzing), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
 fuzz:
 	@scripts/install-deps.sh fuzz
@@ -52,7 +58,7 @@ chaos: build
 	  python3 run_chaos.py --store postgres --form long; postgres=$$?; \
 	  [ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]
 
-# REST under a draining Kafka backlog into PostgreSQL for SOAK_SECONDS (README: Benchmarks).
+# REST under a draining Kafka backlog into PostgreSQL for SOAK_SECONDS (docs/benchmarks.md).
 SOAK_SECONDS ?= 600
 soak: build
 	SOAK_SECONDS=$(SOAK_SECONDS) bench/backlog_soak.sh $(BUILD_DIR) 1000000 soak

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, and only those missing.
-# Usage: scripts/install-deps.sh [build|test|run|package|fuzz]
+# Usage: scripts/install-deps.sh [build|test|run|stack|package|fuzz]
 # TRADESTORE_DEPS_DRY_RUN=1 prints the commands that would change the system instead.
 set -euo pipefail
 
@@ -39,7 +39,7 @@ esac
 # postgresql-common installs it).
 with_postgresql() {
   packages+=(libpq-dev)
-  [ "$1" = test ] || return 0
+  [ "$1" = test ] || [ "$1" = stack ] || return 0
   packages+=(postgresql-15)
   dpkg-query -W -f='${Status}' postgresql-15 2>/dev/null | grep -q "install ok installed" &&
     return 0
@@ -55,7 +55,8 @@ with_postgresql "${1:-build}"
 # kafka-source builds on librdkafka; its tests run an Apache Kafka broker from Maven Central's
 # jars (scripts/kafka-test-broker.sh), which needs a JRE and Maven.
 packages+=(librdkafka-dev)
-if [ "${1:-build}" = test ]; then packages+=(openjdk-17-jre-headless maven); fi
+# `make run-stack` runs the same throwaway broker and PostgreSQL.
+case "${1:-build}" in test | stack) packages+=(openjdk-17-jre-headless maven) ;; esac
 
 # The MongoDB tests build FerretDB, which needs Go 1.24+ (or 1.21+ with GOTOOLCHAIN):
 # scripts/go-toolchain.sh finds one, or installs Debian 12's from bookworm-backports.
