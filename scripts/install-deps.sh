@@ -11,7 +11,8 @@ packages=(
   prometheus-cpp-dev
 )
 case "${1:-build}" in
-  # prometheus: promtool checks a /metrics scrape; chromium: the /docs browser test (driven
+  # prometheus: promtool checks a /metrics scrape and the alert rules, and the monitoring
+  # test scrapes a daemon with it; chromium: the /docs browser test (driven
   # by npm's playwright-core, never a downloaded browser); python3-venv: Schemathesis' venv;
   # openssl: RSA keys and RS256 signatures for the JWT tests.
   test) packages+=(libgtest-dev libgmock-dev libbenchmark-dev curl python3 python3-venv

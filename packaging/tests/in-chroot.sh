@@ -128,6 +128,10 @@ check "the unit is enabled (deb-systemd-helper)" \
 check "postinst reloaded systemd and started the service" \
   called "deb-systemd-invoke start tradestore.service"
 check "man page" test -f /usr/share/man/man8/tradestored.8.gz
+check "monitoring kit: alert rules, their tests, the Grafana dashboard" \
+  test -f /usr/share/tradestore/monitoring/tradestore-alerts.yml -a \
+  -f /usr/share/tradestore/monitoring/tests/kafka-test.yml -a \
+  -f /usr/share/tradestore/monitoring/grafana/tradestore.json
 check "tradestored --help" /usr/sbin/tradestored --help
 listing=$(/usr/sbin/tradestored --list-plugins --plugin-dir $plugins)
 for p in trade-rules sqlite-store rest-source expiry-scheduler "${plugin_names[@]}"; do

@@ -102,10 +102,12 @@ def kafka_section(address, topic, group, dlq, results=None, batch_size=200, prop
             f"{extra}\n")
 
 
-def kafka_daemon(section, data_dir=None, sqlite_settings="", pg_uri=None):
-    """A tradestored with REST, SQLite (or PostgreSQL at pg_uri) and the kafka-source; not
-    started."""
-    daemon = Daemon(plugins=KAFKA_PLUGINS, sections=section, data_dir=data_dir)
+def kafka_daemon(section, data_dir=None, sqlite_settings="", pg_uri=None, plugins=KAFKA_PLUGINS,
+                 rest_settings=""):
+    """A tradestored with REST, SQLite (or PostgreSQL at pg_uri) and the kafka-source (and any
+    other `plugins` whose sections `section` holds); not started."""
+    daemon = Daemon(plugins=plugins, sections=section, data_dir=data_dir,
+                    rest_settings=rest_settings)
     if pg_uri:
         with open(daemon.config_path, "w") as f:
             f.write("[kernel]\n"
