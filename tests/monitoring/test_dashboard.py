@@ -89,6 +89,24 @@ def alert_names(rules_text):
     return re.findall(r"^\s*- alert: (\w+)\s*$", rules_text, re.M)
 
 
+def series_the_kit_names():
+    """{metric name: label names} the alert rules and their promtool tests use (the tests'
+    made-up job and instance labels left out): each must be a series the daemon exports, with
+    those labels, or the rules watch something that never exists and stay silent."""
+    names = {}
+    with open(RULES) as f:
+        for name in re.findall(r"\b((?:tradestore|process)_\w+)", f.read()):
+            names.setdefault(name, set())
+    tests_dir = os.path.join(MONITORING_DIR, "tests")
+    for file_name in sorted(os.listdir(tests_dir)):
+        with open(os.path.join(tests_dir, file_name)) as f:
+            for name, labels in re.findall(r"series: '(\w+)\{([^}]*)\}'", f.read()):
+                keys = set(re.findall(r"(\w+)=", labels)) - {"job", "instance"}
+                names.setdefault(name, set()).update(keys)
+    names.pop("up", None)  # Prometheus' own
+    return names
+
+
 class Prometheus:
     """Debian's prometheus on a free loopback port, its data in a temp dir."""
 
@@ -289,6 +307,16 @@ class DashboardAgainstPrometheusTest(unittest.TestCase):
                           f"after {DEADLINE} s; rules not evaluated: {waiting}\n{details}\n"
                           f"prometheus log:\n{self.prometheus.read_log()}")
             time.sleep(1)  # a scrape interval: new samples to look at
+
+        # What the rules and their unit tests name is what the daemon exports.
+        missing = []
+        for name, label_names in sorted(series_the_kit_names().items()):
+            found = self.prometheus.api("/api/v1/series",
+                                        **{"match[]": f'{name}{{job="{JOB}"}}'})
+            exported = set().union(*(set(series) for series in found)) if found else set()
+            if not found or not label_names <= exported:
+                missing.append(f"{name} {sorted(label_names)}: exported {sorted(exported)}")
+        self.assertEqual(missing, [], "series of the rules or their tests the daemon lacks")
 
         # The dashboard's variables offer this job and instance.
         jobs = self.prometheus.api("/api/v1/label/job/values",
