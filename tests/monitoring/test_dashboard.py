@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "kafka"))
 sys.path.insert(0, os.path.join(HERE, "..", "mongo"))
 import kafka_harness as kh  # noqa: E402
 import mongo_support  # noqa: E402
+import harness  # noqa: E402
 from harness import free_port, trade  # noqa: E402
 
 MONITORING_DIR = os.environ.get("TRADESTORE_MONITORING_DIR",
@@ -243,6 +244,8 @@ class DashboardAgainstPrometheusTest(unittest.TestCase):
         self.addCleanup(self.daemon.stop)
         self.daemon.start()
         self.instance = f"127.0.0.1:{self.daemon.port}"
+        health = self.daemon.client.get("/api/v1/health", headers=bearer("reader")).json()
+        self.assertEqual(health["services"].get(harness.STORE_SERVICE), "up", health)
 
         self.prometheus = Prometheus(prometheus, self.instance, TOKENS["metrics"], RULES)
         self.addCleanup(self.prometheus.stop)
