@@ -188,6 +188,20 @@ class Daemon:
         return log
 
 
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_tool(test, name):
+    """The path of the program `name`; without it the test skips, or fails when CI=true."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (scripts/install-deps.sh test installs it)"
+        if IN_CI:
+            test.fail(message)
+        test.skipTest(message)
+    return path
+
+
 def run_tradestored(*args, timeout=30):
     """Runs tradestored to completion (--check-config, --list-plugins, a failing start)."""
     return subprocess.run([TRADESTORED, *args], capture_output=True, text=True, timeout=timeout)

@@ -50,16 +50,6 @@ WORKING = [("Kafka lag known (librdkafka statistics arrive)", "A",
 DEADLINE = 240  # seconds for every panel to show data (a cold start of all the servers)
 
 
-def require_prometheus(test):
-    path = shutil.which("prometheus")
-    if path is None:
-        message = "prometheus is not installed (scripts/install-deps.sh test installs it)"
-        if os.environ.get("CI") == "true":
-            test.fail(message + " (CI=true: failing instead of skipping)")
-        test.skipTest(message)
-    return path
-
-
 def bearer(role):
     return {"Authorization": f"Bearer {TOKENS[role]}"}
 
@@ -220,7 +210,7 @@ class Load(threading.Thread):
 
 class DashboardAgainstPrometheusTest(unittest.TestCase):
     def setUp(self):
-        prometheus = require_prometheus(self)
+        prometheus = harness.require_tool(self, "prometheus")
         brokers = kh.brokers()
         mongo_support.require_server(self)
         mongo = mongo_support.scratch_database(self)
