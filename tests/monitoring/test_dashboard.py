@@ -1,8 +1,10 @@
-"""The monitoring kit against real servers: a tradestored (SQLite, REST with tokens, the
-kafka-source with a change feed, mongo-audit, the expiry job) under load from REST and Kafka,
-scraped every second by Debian's own `prometheus` with the shipped alert rules loaded. Every
-query of every panel of the Grafana dashboard must return data, and every alert rule must
-evaluate without error. Standard library only."""
+"""The monitoring kit against real servers: a tradestored (SQLite, or PostgreSQL with
+TRADESTORE_E2E_STORE=postgres; REST with tokens, the kafka-source with a change feed,
+mongo-audit, the expiry job) under load from REST and Kafka, scraped every second by Debian's
+own `prometheus` with the shipped alert rules loaded. Every query of every panel of the
+Grafana dashboard must return data, every alert rule must evaluate without error, and every
+metric the rules and their promtool tests name must be one the daemon exports. Standard
+library only."""
 
 import hashlib
 import json
