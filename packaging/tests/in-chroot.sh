@@ -104,9 +104,9 @@ fake_systemd() {
 }
 called() { grep -qx -- "$1" "$calls"; }
 
-section "apt-get update; the tools the tests use (curl; systemd for systemd-analyze; cmake, g++, make for the SDK)"
+section "apt-get update; the tools the tests use (curl; systemd for systemd-analyze; cmake, g++, make, libgtest-dev for the SDK)"
 apt-get update -q=2 >/tmp/apt.log 2>&1 || { cat /tmp/apt.log; fail "apt-get update"; }
-apt_install curl systemd cmake g++ make
+apt_install curl systemd cmake g++ make libgtest-dev
 
 section "install tradestore $version and the plugin packages with apt"
 fake_systemd
@@ -192,6 +192,8 @@ cp -r /usr/share/doc/tradestore-dev/examples/book-allowlist /tmp/book-allowlist
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" &&
   cmake --build build) >/tmp/sdk-build.log 2>&1 || { cat /tmp/sdk-build.log; fail "build the example"; }
 ok "built /tmp/book-allowlist/build/book-allowlist.so with the installed SDK only"
+check "the example's own test (tradestore/testing.h) passes" \
+  ctest --test-dir /tmp/book-allowlist/build --output-on-failure --no-tests=error
 install -m 0644 /tmp/book-allowlist/build/book-allowlist.so $plugins/
 allow_config=/tmp/tradestore-allowlist.ini
 sed -e 's/^plugins = .*/plugins = trade-rules, book-allowlist, sqlite-store, rest-source, expiry-scheduler/' \

@@ -116,7 +116,7 @@ check "tradestore-postgres ships the owner/writer roles script" has_line \
   "$(dpkg-deb -c "$(deb tradestore-postgres "$arch")" | awk '{print $6}')"
 dev_deb=$(deb tradestore-dev all)
 dev_listing=$(dpkg-deb -c "$dev_deb" | awk '{print $6}')
-for f in ./usr/include/tradestore/tradestore.h ./usr/lib/cmake/TradeStore/TradeStoreConfig.cmake \
+for f in ./usr/include/tradestore/tradestore.h ./usr/include/tradestore/testing.h ./usr/lib/cmake/TradeStore/TradeStoreConfig.cmake \
     ./usr/lib/cmake/TradeStore/TradeStoreConfigVersion.cmake \
     ./usr/share/doc/tradestore-dev/examples/book-allowlist/CMakeLists.txt; do
   check "tradestore-dev ships $f" has_line "^${f//./\\.}\$" "$dev_listing"
