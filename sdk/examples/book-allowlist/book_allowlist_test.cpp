@@ -42,6 +42,7 @@ TEST(BookAllowlist, DecidesASequenceAsAStoreDoes) {
     EXPECT_EQ(ledger.apply(trade({.id = "T1", .book = "B1"})).outcome, Outcome::Created);
     EXPECT_EQ(ledger.apply(trade({.id = "T1", .version = 2, .book = "B9"})).outcome,
               Outcome::Rejected);
+    ASSERT_NE(ledger.find("T1"), nullptr);
     EXPECT_EQ(ledger.find("T1")->book_id, "B1");  // the refused version left nothing
     EXPECT_EQ(ledger.apply(trade({.id = "T1", .version = 2, .book = "B2"})).outcome,
               Outcome::Updated);
