@@ -48,6 +48,7 @@ struct Options {
     std::optional<std::filesystem::path> plugin_dir;
     bool alone = false;
     bool json = false;
+    bool help = false;
 };
 
 // Throws std::invalid_argument naming the problem.
@@ -60,7 +61,9 @@ Options parse_options(const std::vector<std::string>& args) {
             if (i + 1 >= args.size()) throw std::invalid_argument(arg + " needs a value");
             return args[++i];
         };
-        if (arg == "--json") {
+        if (arg == "--help" || arg == "-h") {
+            options.help = true;
+        } else if (arg == "--json") {
             options.json = true;
         } else if (arg == "--alone") {
             options.alone = true;
@@ -85,6 +88,7 @@ Options parse_options(const std::vector<std::string>& args) {
             positional.push_back(arg);
         }
     }
+    if (options.help) return options;
     if (positional.size() != 2) throw std::invalid_argument("expected PLUGIN.so and TRADES.jsonl");
     options.plugin = positional[0];
     options.trades = positional[1];
@@ -218,6 +222,10 @@ int try_rule_command(const std::vector<std::string>& args, std::ostream& out, st
     std::vector<std::shared_ptr<Rule>> chain;
     try {
         options = parse_options(args);
+        if (options.help) {
+            out << kUsage;
+            return kAllParsed;
+        }
         if (options.business_date) {
             const auto parsed = parse_date(*options.business_date);
             if (!parsed)

@@ -173,6 +173,11 @@ class TryRuleTest(unittest.TestCase):
         self.assertIn("sdk_abi_version", r.stderr)
         self.assertEqual(r.stdout, "")
 
+    def test_help(self):
+        r = run_tradestored("--try-rule", "--help")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.assertTrue(r.stdout.startswith("usage: tradestored --try-rule PLUGIN.so"), r.stdout)
+
     def test_usage_errors(self):
         for args in ([], ["only-one.so"], [TRADE_RULES, "/nonexistent.jsonl"],
                      [TRADE_RULES, "x.jsonl", "--business-date", "2025-02-30"],
