@@ -194,6 +194,17 @@ cp -r /usr/share/doc/tradestore-dev/examples/book-allowlist /tmp/book-allowlist
 ok "built /tmp/book-allowlist/build/book-allowlist.so with the installed SDK only"
 check "the example's own test (tradestore/testing.h) passes" \
   ctest --test-dir /tmp/book-allowlist/build --output-on-failure --no-tests=error
+printf '%s\n' \
+  '{"trade_id":"T1","version":1,"counter_party_id":"CP-1","book_id":"B1","maturity_date":"2099-12-31"}' \
+  '{"trade_id":"T1","version":2,"counter_party_id":"CP-1","book_id":"B9","maturity_date":"2099-12-31"}' \
+  >/tmp/try-rule.jsonl
+tried=$(/usr/sbin/tradestored --try-rule /tmp/book-allowlist/build/book-allowlist.so \
+  /tmp/try-rule.jsonl --settings books=B1,B2 2>/tmp/try-rule.err) ||
+  { cat /tmp/try-rule.err; fail "tradestored --try-rule on the example"; }
+check "--try-rule: created, then BOOK_NOT_ALLOWED" test "$tried" = "line 1  T1 v1  created
+line 2  T1 v2  rejected  BOOK_NOT_ALLOWED: Trade T1: book B9 is not in the allow-list"
+check "--try-rule ran the packaged trade-rules first" \
+  grep -q "^rule 1: trade-rules .* ($plugins/trade-rules.so)$" /tmp/try-rule.err
 install -m 0644 /tmp/book-allowlist/build/book-allowlist.so $plugins/
 allow_config=/tmp/tradestore-allowlist.ini
 sed -e 's/^plugins = .*/plugins = trade-rules, book-allowlist, sqlite-store, rest-source, expiry-scheduler/' \
