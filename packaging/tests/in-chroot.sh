@@ -164,6 +164,8 @@ check "GET /api/v1/trades lists T1" grep -q '"trade_id":"T1"' <<<"$trades"
 if [ -x /usr/bin/tradestorectl ]; then
   check "tradestorectl stats (the operator tool in the package)" \
     /usr/bin/tradestorectl --url "$daemon_url" stats
+  check "tradestorectl --version" grep -q '^tradestorectl [0-9]' <<<"$(/usr/bin/tradestorectl --version)"
+  check "tradestorectl's bash completion" test -f /usr/share/bash-completion/completions/tradestorectl
 fi
 stop_daemon packaged
 check "the database is /var/lib/tradestore/tradestore.db, owned by tradestore" \

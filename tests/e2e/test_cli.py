@@ -3,12 +3,14 @@ imports from JSON lines and CSV with the summary naming rejected and failed line
 
 import json
 import os
+import re
 import subprocess
 import unittest
 
 from harness import Daemon, trade
 
 CTL = os.environ.get("TRADESTORECTL", "")
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def run_with_terminal_stderr(argv):
@@ -301,6 +303,36 @@ class CliTest(unittest.TestCase):
         return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
                    if line.startswith("tradestore_http_requests_total{")
                    and 'route="/api/v1/trades/batch"' in line)
+
+    def test_bash_completion_offers_the_commands_and_options_of_help(self):
+        script = os.path.join(ROOT, "tools", "tradestorectl", "completion.bash")
+        help_text = subprocess.run([CTL, "--help"], capture_output=True, text=True).stdout
+        commands_part, options_part = help_text.split("\nOptions:\n")
+        commands = set(re.findall(r"^  ([a-z]+)\b", commands_part, re.M))
+        options = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", options_part.split("\n\n")[0]))
+        self.assertEqual(commands, set(COMMANDS))
+        self.assertIn("--token-file", options)
+
+        def complete(*words):
+            run = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1));'
+                   ' _tradestorectl; printf "%s\\n" "${COMPREPLY[@]}"')
+            r = subprocess.run(["bash", "-c", run, "bash", script, "tradestorectl", *words],
+                               capture_output=True, text=True, cwd=self.daemon.dir, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return set(filter(None, r.stdout.splitlines()))
+
+        self.assertEqual(complete(""), commands)
+        self.assertEqual(complete("--url", "http://h:1", "--json", "sn"), {"snapshot"})
+        global_options = options - {"--format", "--batch-size", "--book", "--as-of"}
+        self.assertEqual(complete("--"), global_options)
+        self.assertEqual(complete("import", "--"), global_options | {"--format", "--batch-size"})
+        self.assertEqual(complete("snapshot", "--"),
+                         global_options | {"--format", "--book", "--as-of"})
+        self.assertEqual(complete("snapshot", "--format", ""), {"jsonl", "csv"})
+        self.write("completion-token.txt", "x")
+        self.assertEqual(complete("--token-file", "completion-t"), {"completion-token.txt"})
+        self.assertEqual(complete("import", "completion-t"), {"completion-token.txt"})
+        self.assertEqual(complete("history", ""), set())
 
     def test_unreachable_daemon_is_an_error(self):
         r = subprocess.run([CTL, "--url", "http://127.0.0.1:1", "health"], capture_output=True,
