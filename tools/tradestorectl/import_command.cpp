@@ -134,11 +134,11 @@ int import_command(Client& client, const Options& options) {
             import_chunk_key(content_sha256.empty() ? sha256_hex(body) : content_sha256, format,
                              options.batch_size, chunk);
         Answer answer;
-        for (int attempt = 0; attempt < 5; ++attempt) {
+        for (int attempt = 0;; ++attempt) {
             answer = client.send("POST", "/api/v1/trades/batch", body, key);
             // 503: the store is down; 409: this chunk's key is still in flight (a timed-out
             // attempt): both are answered on a retry with the same key.
-            if (answer.status != 503 && answer.status != 409) break;
+            if ((answer.status != 503 && answer.status != 409) || attempt == 4) break;
             std::this_thread::sleep_for(std::chrono::seconds(1 << attempt));
         }
         std::string error;

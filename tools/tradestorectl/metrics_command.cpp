@@ -1,6 +1,7 @@
 // metrics: a summary of GET /metrics (requests, latencies, trades, store, expiry, process).
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -93,12 +94,21 @@ void print_metrics_text(const MetricsSummary& s) {
     for (const auto& [status, count] : s.requests_by_status) {
         std::cout << " " << status << "=" << format_number(count);
     }
-    std::cout << "\n\nHTTP latency by route        requests        p50        p95        p99\n";
+    std::size_t width = 32;  // the route column, as wide as the longest route
     for (const RouteLatency& r : s.routes) {
-        std::cout << "  " << std::left << std::setw(34) << (r.method + " " + r.route) << std::right
-                  << std::setw(8) << format_number(r.requests) << std::setw(11)
-                  << milliseconds(r.p50) << std::setw(11) << milliseconds(r.p95) << std::setw(11)
-                  << milliseconds(r.p99) << "\n";
+        width = std::max(width, r.method.size() + 1 + r.route.size());
+    }
+    std::cout << "\n\n"
+              << std::left << std::setw(static_cast<int>(width) + 2) << "HTTP latency by route"
+              << std::right << std::setw(8) << "requests" << std::setw(11) << "p50" << std::setw(11)
+              << "p95" << std::setw(11) << "p99"
+              << "\n";
+    for (const RouteLatency& r : s.routes) {
+        std::cout << "  " << std::left << std::setw(static_cast<int>(width))
+                  << (r.method + " " + r.route) << std::right << std::setw(8)
+                  << format_number(r.requests) << std::setw(11) << milliseconds(r.p50)
+                  << std::setw(11) << milliseconds(r.p95) << std::setw(11) << milliseconds(r.p99)
+                  << "\n";
     }
     std::cout << "\nTrades by source and outcome:\n";
     for (std::size_t i = 0; i < s.trade_keys.size(); ++i) {
