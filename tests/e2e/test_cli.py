@@ -267,6 +267,11 @@ class CliTest(unittest.TestCase):
         self.assertEqual([item["trade"]["version"] for item in outputs["history2"]], [1, 2])
         self.assertIn("JS-1", [t["trade_id"] for t in outputs["snapshot3"]])
         self.assertEqual([t["trade_id"] for t in outputs["snapshot5"]], ["JS-1"])
+        r = self.ctl("--json", "snapshot", "--book", "JS-NONE", "--as-of", "2099-01-01")
+        self.assertEqual((r.returncode, r.stdout), (0, "[]\n"), r.stderr)
+        r = self.ctl("--json", "history", "JS-NONE")  # 404: an error, and no JSON at all
+        self.assertEqual((r.returncode, r.stdout), (1, ""), r.stderr)
+        self.assertIn("HTTP 404", r.stderr)
 
     def test_metrics_numbers_are_readable(self):
         self.ctl("import", self.write("few.jsonl", "\n".join(

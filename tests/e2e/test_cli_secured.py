@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import unittest
 
-from harness import trade
+from harness import Daemon, trade
 from test_auth import TOKENS, BAD, token_settings
 from test_tls import make_certs, tls_daemon
 
@@ -115,6 +115,29 @@ class SecuredCliTest(unittest.TestCase):
         plain = subprocess.run([CTL, "--url", f"http://127.0.0.1:{self.daemon.port}", *writer,
                                 "stats"], capture_output=True, text=True, timeout=120)
         self.assertEqual(plain.returncode, 1, plain.stdout + plain.stderr)
+
+    def test_a_certificate_for_another_name_is_refused(self):
+        """Signed by the trusted CA, but for elsewhere.example, not 127.0.0.1 or localhost."""
+        run = lambda *args: subprocess.run(["openssl", *args], cwd=self.certs, check=True,
+                                           capture_output=True)
+        run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=elsewhere.example", "-keyout",
+            "elsewhere.key", "-out", "elsewhere.csr")
+        with open(os.path.join(self.certs, "elsewhere.ext"), "w") as f:
+            f.write("subjectAltName=DNS:elsewhere.example\nextendedKeyUsage=serverAuth\n")
+        run("x509", "-req", "-in", "elsewhere.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-extfile", "elsewhere.ext", "-out", "elsewhere.pem")
+        daemon = Daemon(rest_settings=f"tls.certificate = {self.certs}/elsewhere.pem\n"
+                                      f"tls.private_key = {self.certs}/elsewhere.key\n").start()
+        try:
+            for host in ("127.0.0.1", "localhost"):
+                r = subprocess.run([CTL, "--url", f"https://{host}:{daemon.port}", "--cacert",
+                                    os.path.join(self.certs, "ca.pem"), "stats"],
+                                   capture_output=True, text=True, timeout=120)
+                self.assertEqual(r.returncode, 1, (host, r.stdout, r.stderr))
+                self.assertIn(f"Unacceptable certificate from {host}", r.stderr)
+                self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        finally:
+            daemon.stop_cleanly()
 
 
 if __name__ == "__main__":

@@ -66,6 +66,12 @@ class ExportSink {
         progress_.show("exported " + std::to_string(count_) + " " + what_);
     }
 
+    // The export is complete: closes the JSON array; returns kExitOk.
+    int finish() {
+        if (array_) array_->finish();
+        return kExitOk;
+    }
+
   private:
     const char* what_;
     ExportFormat format_;
@@ -101,7 +107,7 @@ int history_command(Client& client, const Options& options) {
         }
         const auto& items = (*page)["items"];
         sink.add(items);
-        if (items.Size() < static_cast<unsigned>(kExportPage)) return kExitOk;
+        if (items.Size() < static_cast<unsigned>(kExportPage)) return sink.finish();
     }
 }
 
@@ -115,7 +121,7 @@ int snapshot_command(Client& client, const Options& options) {
             get_json(client, "/api/v1/trades/book/" + encoded(options.book) + "?" + when);
         if (!trades || !trades->IsArray()) return kExitError;
         sink.add(*trades);
-        return kExitOk;
+        return sink.finish();
     }
     for (int skip = 0;; skip += kExportPage) {
         const auto trades =
@@ -123,7 +129,7 @@ int snapshot_command(Client& client, const Options& options) {
                                  "&limit=" + std::to_string(kExportPage));
         if (!trades || !trades->IsArray()) return kExitError;
         sink.add(*trades);
-        if (trades->Size() < static_cast<unsigned>(kExportPage)) return kExitOk;
+        if (trades->Size() < static_cast<unsigned>(kExportPage)) return sink.finish();
     }
 }
 

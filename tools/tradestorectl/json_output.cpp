@@ -31,18 +31,15 @@ rapidjson::Value json_number(double value) {
     return std::isfinite(value) ? rapidjson::Value(value) : rapidjson::Value();
 }
 
-JsonArrayPrinter::JsonArrayPrinter() {
-    std::cout << '[';
-}
-
-JsonArrayPrinter::~JsonArrayPrinter() {
-    std::cout << "]\n";
-}
-
 void JsonArrayPrinter::add(const rapidjson::Value& element) {
-    if (!first_) std::cout << ',';
-    first_ = false;
+    std::cout << (started_ ? ',' : '[');
+    started_ = true;
     write(element);
+}
+
+void JsonArrayPrinter::finish() {
+    if (!started_) std::cout << '[';
+    std::cout << "]\n";
 }
 
 }  // namespace tradestore::ctl
