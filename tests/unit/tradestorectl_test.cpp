@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -100,6 +101,20 @@ TEST(ImportSummaryTest, FoldsBatchAnswersByLine) {
     EXPECT_EQ(format_summary(summary),
               "accepted: 1 (created 1)\nrejected: 1\n  LOWER_VERSION: 1\n  MATURITY_IN_PAST: 1\n"
               "failed: 1\n  line 14: version: Field required\n");
+}
+
+TEST(ImportSummaryTest, ListsTheFirstFailedLinesAndCountsTheRest) {
+    ImportSummary summary;
+    for (std::size_t line = kFailedLinesListed + 3; line > 1; --line) {
+        summary.failed.push_back({line, "expected 5 columns, got 4"});
+    }
+    const std::string text = format_summary(summary);
+    EXPECT_THAT(text, ::testing::HasSubstr("failed: " + std::to_string(kFailedLinesListed + 2) +
+                                           "\n  line 2: expected"));
+    EXPECT_THAT(text, ::testing::HasSubstr("  line " + std::to_string(kFailedLinesListed + 1) +
+                                           ": expected 5 columns, got 4\n  ... and 2 more "
+                                           "(--json lists every line)\n"));
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3 + kFailedLinesListed + 1);
 }
 
 TEST(CsvTest, Split) {

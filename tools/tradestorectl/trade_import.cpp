@@ -297,8 +297,13 @@ std::string format_summary(const ImportSummary& summary) {
     std::stable_sort(failed.begin(), failed.end(),
                      [](const FailedLine& a, const FailedLine& b) { return a.line < b.line; });
     out << "failed: " << failed.size() << "\n";
-    for (const FailedLine& line : failed)
-        out << "  line " << line.line << ": " << line.reason << "\n";
+    const std::size_t listed = std::min(failed.size(), kFailedLinesListed);
+    for (std::size_t i = 0; i < listed; ++i) {
+        out << "  line " << failed[i].line << ": " << failed[i].reason << "\n";
+    }
+    if (failed.size() > listed) {
+        out << "  ... and " << failed.size() - listed << " more (--json lists every line)\n";
+    }
     return out.str();
 }
 

@@ -81,6 +81,9 @@ bool apply_batch_answer(std::string_view body, const std::vector<std::size_t>& l
 // Parses one CSV record (RFC 4180 quoting, within one line); false when a quote is unclosed.
 bool split_csv(std::string_view line, std::vector<std::string>& fields);
 
+// The summary as text: accepted by outcome, rejected by reason, and the failed lines (the first
+// kFailedLinesListed of them, so a file that is wrong throughout does not flood the terminal).
+inline constexpr std::size_t kFailedLinesListed = 100;
 std::string format_summary(const ImportSummary& summary);
 
 // The Idempotency-Key of one chunk (POST /trades/batch) of an import: the same input, read
