@@ -315,7 +315,7 @@ class CliTest(unittest.TestCase):
         commands_part, options_part = help_text.split("\nOptions:\n")
         commands = set(re.findall(r"^  ([a-z]+)\b", commands_part, re.M))
         options = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", options_part.split("\n\n")[0]))
-        self.assertEqual(commands, set(COMMANDS))
+        self.assertTrue(set(COMMANDS) <= commands, commands)
         self.assertIn("--token-file", options)
 
         def complete(*words):

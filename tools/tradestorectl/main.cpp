@@ -1,5 +1,7 @@
 // tradestorectl: the operator's view of a running tradestored over its HTTP API. The commands
-// are in the table below (one line adds one); docs/tradestorectl.md describes them.
+// are in the table below (one line adds one; then a line in kUsage and its name in
+// completion.bash, which e2e.test_cli compares with --help); docs/tradestorectl.md describes
+// them.
 #include <Poco/Exception.h>
 
 #include <array>
