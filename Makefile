@@ -3,14 +3,22 @@
 PRESET ?= default
 BUILD_DIR := build/$(PRESET)
 CONFIG ?= etc/tradestore.ini
+# `make run` builds only what it runs (preset run: no tests, no benchmarks, in build/run) and
+# installs only the run dependency set; RUN_PRESET=default runs the test build instead.
+RUN_PRESET ?= run
+RUN_DIR := build/$(RUN_PRESET)
 
 .PHONY: run run-stack test build configure deps asan tsan fuzz bench soak format clean chaos
 
-run: build
+run:
+	@scripts/install-deps.sh run
+	@[ -f $(RUN_DIR)/build.ninja ] || cmake --preset $(RUN_PRESET)
+	cmake --build --preset $(RUN_PRESET)
 	mkdir -p var
-	TRADESTORE_PLUGIN_DIR=$(CURDIR)/$(BUILD_DIR)/plugins \
-	  TRADESTORE_SWAGGER_UI_DIR="$$(web/swagger/install.sh 2>/dev/null)" \
-	  $(BUILD_DIR)/kernel/tradestored --config $(CONFIG) $(RUN_ARGS)
+	@docs=$$(web/swagger/install.sh) || \
+	  echo "make run: web/swagger/install.sh failed: /docs will say Swagger UI is missing" >&2; \
+	  set -x; TRADESTORE_PLUGIN_DIR=$(CURDIR)/$(RUN_DIR)/plugins TRADESTORE_SWAGGER_UI_DIR="$$docs" \
+	  exec $(RUN_DIR)/kernel/tradestored --config $(CONFIG) $(RUN_ARGS)
 
 # REST and Kafka into PostgreSQL on throwaway servers under var/stack/ (README: Run with Kafka
 # and PostgreSQL); they stop with the daemon.

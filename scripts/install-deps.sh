@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, and only those missing.
 # Usage: scripts/install-deps.sh [build|test|run|stack|package|fuzz]
+#   run: what `make run` needs to build and run the daemon (no test or benchmark libraries, no
+#   servers): the compiler, the libraries, and npm for the Swagger UI that /docs serves.
+#   stack: what `make run-stack` adds: PostgreSQL 15, a JRE and Maven for the throwaway servers.
 # TRADESTORE_DEPS_DRY_RUN=1 prints the commands that would change the system instead.
 set -euo pipefail
 
@@ -17,7 +20,9 @@ case "${1:-build}" in
   # openssl: RSA keys and RS256 signatures for the JWT tests.
   test) packages+=(libgtest-dev libgmock-dev libbenchmark-dev curl python3 python3-venv
     prometheus chromium openssl) ;;
-  run | build) packages+=(libgtest-dev libgmock-dev libbenchmark-dev) ;;
+  build) packages+=(libgtest-dev libgmock-dev libbenchmark-dev) ;;
+  # /docs: web/swagger/install.sh runs `npm ci` (Debian's npm, unless one is installed).
+  run) command -v npm >/dev/null || packages+=(npm) ;;
   # `make fuzz`: clang-14 with libFuzzer; -fsanitize=fuzzer needs libclang_rt.fuzzer from
   # libclang-rt-14-dev, which clang-14 only recommends.
   fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
@@ -26,6 +31,8 @@ case "${1:-build}" in
     # packaging/debian/control (first alternatives, without versions or profiles;
     # debhelper-compat is provided by debhelper).
     packages+=(debhelper dpkg-dev fakeroot lintian rpm rpmlint file debootstrap systemd curl)
+    # tradestore-docs: web/swagger/install.sh (npm ci) stages the Swagger UI into the source.
+    command -v npm >/dev/null || packages+=(npm)
     while read -r dep; do
       [ "$dep" = debhelper-compat ] || packages+=("$dep")
     done < <(sed -n '/^Build-Depends:/,/^[^ ]/{/^ /p;s/^Build-Depends://p}' \
