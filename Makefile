@@ -8,12 +8,9 @@ CONFIG ?= etc/tradestore.ini
 RUN_PRESET ?= run
 RUN_DIR := build/$(RUN_PRESET)
 
-.PHONY: run run-stack test build configure deps asan tsan fuzz bench soak format clean chaos
+.PHONY: run run-stack run-build test build configure deps asan tsan fuzz bench soak format clean chaos
 
-run:
-	@scripts/install-deps.sh run
-	@[ -f $(RUN_DIR)/build.ninja ] || cmake --preset $(RUN_PRESET)
-	cmake --build --preset $(RUN_PRESET)
+run: run-build
 	mkdir -p var
 	@docs=$$(web/swagger/install.sh) || \
 	  echo "make run: web/swagger/install.sh failed: /docs will say Swagger UI is missing" >&2; \
@@ -22,9 +19,14 @@ run:
 
 # REST and Kafka into PostgreSQL on throwaway servers under var/stack/ (README: Run with Kafka
 # and PostgreSQL); they stop with the daemon.
-run-stack: build
+run-stack: run-build
 	@scripts/install-deps.sh stack
-	scripts/run-stack.sh run $(CURDIR)/$(BUILD_DIR) $(RUN_ARGS)
+	scripts/run-stack.sh run $(CURDIR)/$(RUN_DIR) $(RUN_ARGS)
+
+run-build:
+	@scripts/install-deps.sh run
+	@[ -f $(RUN_DIR)/build.ninja ] || cmake --preset $(RUN_PRESET)
+	cmake --build --preset $(RUN_PRESET)
 
 test: build
 	ctest --preset $(PRESET)
