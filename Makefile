@@ -3,14 +3,30 @@
 PRESET ?= default
 BUILD_DIR := build/$(PRESET)
 CONFIG ?= etc/tradestore.ini
+# `make run` builds only what it runs (preset run: no tests, no benchmarks, in build/run) and
+# installs only the run dependency set; RUN_PRESET=default runs the test build instead.
+RUN_PRESET ?= run
+RUN_DIR := build/$(RUN_PRESET)
 
-.PHONY: run test build configure deps asan tsan fuzz bench soak format clean chaos
+.PHONY: run run-stack run-build test build configure deps asan tsan fuzz bench soak format clean chaos
 
-run: build
+run: run-build
 	mkdir -p var
-	TRADESTORE_PLUGIN_DIR=$(CURDIR)/$(BUILD_DIR)/plugins \
-	  TRADESTORE_SWAGGER_UI_DIR="$$(web/swagger/install.sh 2>/dev/null)" \
-	  $(BUILD_DIR)/kernel/tradestored --config $(CONFIG) $(RUN_ARGS)
+	@docs=$$(web/swagger/install.sh) || \
+	  echo "make run: web/swagger/install.sh failed: /docs will say Swagger UI is missing" >&2; \
+	  set -x; TRADESTORE_PLUGIN_DIR=$(CURDIR)/$(RUN_DIR)/plugins TRADESTORE_SWAGGER_UI_DIR="$$docs" \
+	  exec $(RUN_DIR)/kernel/tradestored --config $(CONFIG) $(RUN_ARGS)
+
+# REST and Kafka into PostgreSQL on throwaway servers under var/stack/ (README: Run with Kafka
+# and PostgreSQL); they stop with the daemon.
+run-stack: run-build
+	@scripts/install-deps.sh stack
+	scripts/run-stack.sh run $(CURDIR)/$(RUN_DIR) $(RUN_ARGS)
+
+run-build:
+	@scripts/install-deps.sh run
+	@[ -f $(RUN_DIR)/build.ninja ] || cmake --preset $(RUN_PRESET)
+	cmake --build --preset $(RUN_PRESET)
 
 test: build
 	ctest --preset $(PRESET)
@@ -30,7 +46,7 @@ asan:
 tsan:
 	$(MAKE) test PRESET=tsan
 
-# The libFuzzer harnesses (README: Fuzzing), FUZZ_SECONDS each.
+# The libFuzzer harnesses (docs/testing.md: Fuzzing), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
 fuzz:
 	@scripts/install-deps.sh fuzz
@@ -52,7 +68,7 @@ chaos: build
 	  python3 run_chaos.py --store postgres --form long; postgres=$$?; \
 	  [ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]
 
-# REST under a draining Kafka backlog into PostgreSQL for SOAK_SECONDS (README: Benchmarks).
+# REST under a draining Kafka backlog into PostgreSQL for SOAK_SECONDS (docs/benchmarks.md).
 SOAK_SECONDS ?= 600
 soak: build
 	SOAK_SECONDS=$(SOAK_SECONDS) bench/backlog_soak.sh $(BUILD_DIR) 1000000 soak

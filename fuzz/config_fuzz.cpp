@@ -155,7 +155,7 @@ void check_plan(const DeploymentPlan& plan) {
         expect(descriptor.name == plan.kernel.plugins[i], "plugins are planned in order");
         stores += plan.plugins[i].plugin->has_kind(kStorePlugin) ? 1 : 0;
         for (const auto& [key, value] : plan.plugins[i].settings.values()) {
-            const SettingSpec* spec = find_spec(descriptor.settings, key);
+            const SettingSpec* spec = find_setting_spec(descriptor.settings, key);
             expect(spec != nullptr, "a planned setting is in the schema: " + key);
             check_value(*spec, value);
         }

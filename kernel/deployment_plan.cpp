@@ -115,8 +115,9 @@ std::vector<std::filesystem::path> plugin_folders(const ConfigFile& file,
              "set plugin_dirs or plugin_dir (line " + std::to_string(dir->line) + "), not both"});
     }
     if (dir != nullptr) return {dir->value};
-    const std::string text =
-        dirs != nullptr ? dirs->value : find_spec(kernel_schema(), "plugin_dirs")->default_value;
+    const std::string text = dirs != nullptr
+                                 ? dirs->value
+                                 : find_setting_spec(kernel_schema(), "plugin_dirs")->default_value;
     std::vector<std::filesystem::path> folders;
     for (const std::string& item : setting_parse::list(text)) {
         const std::filesystem::path folder = std::filesystem::path(item).lexically_normal();
@@ -140,7 +141,7 @@ std::vector<std::filesystem::path> find_plugin_files(
 bool PlannedPlugin::is_secret(std::string_view key) const {
     if (std::find(file_secret_keys.begin(), file_secret_keys.end(), key) != file_secret_keys.end())
         return true;
-    const SettingSpec* spec = find_spec(plugin->descriptor().settings, key);
+    const SettingSpec* spec = find_setting_spec(plugin->descriptor().settings, key);
     return spec != nullptr && spec->type == SettingType::Secret;
 }
 
@@ -319,18 +320,8 @@ DeploymentPlan plan_deployment(const ConfigFile& file, const PluginOpener& open)
         }
         const std::string section_name = std::string(kPluginSectionPrefix) + name;
         const ConfigSection* section = file.find(section_name);
-        const std::size_t problems_before = problems.size();
-        Settings settings = validate_settings(file.path, section_name, section,
-                                              plugin->descriptor().settings, problems);
-        // The plugin's own check sees only settings that are each valid.
-        if (problems.size() == problems_before && plugin->descriptor().check_settings != nullptr) {
-            for (auto& found : plugin->descriptor().check_settings(settings)) {
-                const ConfigEntry* entry = section ? section->find(found.key) : nullptr;
-                const int line = entry ? entry->line : (section ? section->line : 0);
-                problems.push_back(
-                    {file.path, line, section_name, found.key, std::move(found.problem)});
-            }
-        }
+        Settings settings =
+            validate_plugin_settings(file, section_name, plugin->descriptor(), problems);
         std::vector<std::string> file_secret_keys;
         if (section != nullptr) {
             for (const auto& entry : section->entries)

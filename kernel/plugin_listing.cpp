@@ -66,7 +66,7 @@ bool list_plugins(const std::vector<std::filesystem::path>& folders, std::ostrea
                 out << "  " << spec.key << " (" << to_string(spec.type);
                 if (spec.required) out << ", required";
                 else if (!spec.default_value.empty()) out << ", default " << spec.default_value;
-                if (!spec.choices.empty()) out << ", one of " << choices_text(spec.choices);
+                if (!spec.choices.empty()) out << ", one of " << setting_choices_text(spec.choices);
                 out << "): " << spec.help << "\n";
             }
         } catch (const PluginLoadError& error) {

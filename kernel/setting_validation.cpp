@@ -5,15 +5,6 @@
 
 namespace tradestore::kernel {
 
-std::string choices_text(const std::vector<std::string>& choices) {
-    std::string text;
-    for (std::size_t i = 0; i < choices.size(); ++i) {
-        if (i > 0) text += i + 1 == choices.size() ? " or " : ", ";
-        text += choices[i];
-    }
-    return text;
-}
-
 namespace {
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -31,66 +22,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
-std::string check_choice(const SettingSpec& spec, const std::string& value,
-                         const std::string& shown) {
-    if (spec.choices.empty() ||
-        std::find(spec.choices.begin(), spec.choices.end(), value) != spec.choices.end())
-        return "";
-    std::string problem = "expected " + choices_text(spec.choices) + ", got '" + shown + "'";
-    if (auto hint = closest_match(value, spec.choices); !hint.empty())
-        problem += " (did you mean '" + hint + "'?)";
-    return problem;
-}
-
-// Returns the problem with the value, or "" when it is valid for the type. `shown` is how the
-// problem names the value: the value itself, or a stand-in when it is a ${file:} secret.
-std::string check_value(const SettingSpec& spec, const std::string& value,
-                        const std::string& shown) {
-    switch (spec.type) {
-        case SettingType::Int: {
-            auto number = setting_parse::integer(value);
-            if (!number) return "expected an integer, got '" + shown + "'";
-            if (*number < spec.min || *number > spec.max)
-                return "must be between " + std::to_string(spec.min) + " and " +
-                       std::to_string(spec.max) + ", got " + shown;
-            return "";
-        }
-        case SettingType::Bool:
-            return setting_parse::boolean(value) ? ""
-                                                 : "expected true or false, got '" + shown + "'";
-        case SettingType::Duration: {
-            auto duration = setting_parse::duration(value);
-            if (!duration)
-                return "expected a duration such as 250ms, 30s, 5m or 1h, got '" + shown + "'";
-            if (duration->count() < spec.min || duration->count() > spec.max)
-                return "duration out of range";
-            return "";
-        }
-        case SettingType::String:
-            return check_choice(spec, value, shown);
-        case SettingType::List:
-            for (const std::string& item : setting_parse::list(value)) {
-                if (auto problem = check_choice(spec, item, item); !problem.empty()) return problem;
-            }
-            return "";
-        case SettingType::Secret:
-            return "";
-    }
-    return "";
-}
-
 }  // namespace
-
-const SettingSpec* find_spec(const std::vector<SettingSpec>& schema, std::string_view key) {
-    for (const auto& spec : schema)
-        if (spec.key == key) return &spec;
-    for (const auto& spec : schema) {
-        if (!spec.key.ends_with(".*")) continue;
-        const std::string_view prefix = std::string_view(spec.key).substr(0, spec.key.size() - 1);
-        if (key.size() > prefix.size() && key.starts_with(prefix)) return &spec;
-    }
-    return nullptr;
-}
 
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
     std::string best;
@@ -114,7 +46,7 @@ Settings validate_settings(const std::string& file, const std::string& section_n
 
     if (section != nullptr) {
         for (const auto& entry : section->entries) {
-            const SettingSpec* spec = find_spec(schema, entry.key);
+            const SettingSpec* spec = find_setting_spec(schema, entry.key);
             if (spec == nullptr) {
                 std::string problem = "unknown setting";
                 if (auto hint = closest_match(entry.key, known); !hint.empty())
@@ -129,7 +61,7 @@ Settings validate_settings(const std::string& file, const std::string& section_n
                 continue;
             }
             const std::string shown = entry.secret ? "(value from ${file:...})" : entry.value;
-            if (auto problem = check_value(*spec, entry.value, shown); !problem.empty()) {
+            if (auto problem = setting_value_problem(*spec, entry.value, shown); !problem.empty()) {
                 problems.push_back({file, entry.line, section_name, entry.key, problem});
                 continue;
             }
@@ -146,6 +78,25 @@ Settings validate_settings(const std::string& file, const std::string& section_n
         }
     }
     return Settings(std::move(values));
+}
+
+Settings validate_plugin_settings(const ConfigFile& file, const std::string& section_name,
+                                  const PluginDescriptor& descriptor,
+                                  std::vector<ConfigProblem>& problems) {
+    const ConfigSection* section = file.find(section_name);
+    const std::size_t problems_before = problems.size();
+    Settings settings =
+        validate_settings(file.path, section_name, section, descriptor.settings, problems);
+    // The plugin's own check sees only settings that are each valid.
+    if (problems.size() == problems_before && descriptor.check_settings != nullptr) {
+        for (auto& found : descriptor.check_settings(settings)) {
+            const ConfigEntry* entry = section ? section->find(found.key) : nullptr;
+            const int line = entry ? entry->line : (section ? section->line : 0);
+            problems.push_back(
+                {file.path, line, section_name, found.key, std::move(found.problem)});
+        }
+    }
+    return settings;
 }
 
 }  // namespace tradestore::kernel

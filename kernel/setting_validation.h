@@ -2,11 +2,12 @@
 // hint), missing required keys, ill-typed and out-of-range values. Defaults fill the rest.
 #pragma once
 
+#include <tradestore/plugin.h>
+#include <tradestore/settings.h>
+
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <tradestore/settings.h>
 
 #include "config_error.h"
 #include "config_file.h"
@@ -18,12 +19,12 @@ Settings validate_settings(const std::string& file, const std::string& section_n
                            const ConfigSection* section, const std::vector<SettingSpec>& schema,
                            std::vector<ConfigProblem>& problems);
 
-// The spec a key falls under: its own, or a wildcard spec such as "kafka.*", which takes
-// every key with that prefix ("kafka.security.protocol"). Null when none does.
-const SettingSpec* find_spec(const std::vector<SettingSpec>& schema, std::string_view key);
-
-// "a, b or c": a setting's allowed values, as problems and --list-plugins name them.
-std::string choices_text(const std::vector<std::string>& choices);
+// A plugin's settings from the section `section_name` of `file`, as the daemon takes them:
+// the schema's checks, then, when each value is valid, the plugin's own check_settings; every
+// problem names file, line and key.
+Settings validate_plugin_settings(const ConfigFile& file, const std::string& section_name,
+                                  const PluginDescriptor& descriptor,
+                                  std::vector<ConfigProblem>& problems);
 
 // The closest candidate within a small edit distance, or "" when none is close.
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);

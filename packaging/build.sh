@@ -42,6 +42,7 @@ build_debs() {
   log "staging the source in $src"
   rm -rf "$src_parent"
   stage_source "$src"
+  stage_swagger_ui "$src"
   # The tarball the .rpms build from: the same tree, before debian/ is added.
   tar -czf "$src_parent/tradestore-$version.tar.gz" -C "$src_parent" "tradestore-$version"
   cp -a packaging/debian "$src/debian"
@@ -84,6 +85,7 @@ build_rpms() {
   if [ "$what" = rpm ]; then  # else build_debs has just made it from the same tree
     rm -rf "$out/src"
     stage_source "$out/src/tradestore-$version"
+    stage_swagger_ui "$out/src/tradestore-$version"
     tar -czf "$tarball" -C "$out/src" "tradestore-$version"
   fi
   log "rpmbuild $version"

@@ -69,3 +69,22 @@ run_dpkg_buildpackage() {
     return 1
   fi
 }
+
+# The files GET /docs serves (plugins/rest-source/docs_assets.cpp) and the notices that go
+# with them, from npm's swagger-ui-dist.
+swagger_ui_assets="swagger-ui.css swagger-ui-bundle.js swagger-ui-standalone-preset.js
+  favicon-32x32.png favicon-16x16.png"
+swagger_ui_notices="NOTICE package.json swagger-ui-bundle.js.LICENSE.txt
+  swagger-ui-standalone-preset.js.LICENSE.txt"
+
+# stage_swagger_ui SRC: swagger-ui-dist as web/swagger/package-lock.json pins it, installed by
+# web/swagger/install.sh (`npm ci`, which checks every file against the lock's integrity hash;
+# cached outside the clone), copied into SRC/web/swagger/swagger-ui-dist, where both
+# packagings take tradestore-docs from. Nothing of it is in the repository.
+stage_swagger_ui() {
+  local dest=$1/web/swagger/swagger-ui-dist from f
+  from=$(web/swagger/install.sh) || { echo "stage_swagger_ui: npm ci failed" >&2; return 1; }
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  for f in $swagger_ui_assets $swagger_ui_notices; do cp "$from/$f" "$dest/"; done
+}

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, and only those missing.
-# Usage: scripts/install-deps.sh [build|test|run|package|fuzz]
+# Usage: scripts/install-deps.sh [build|test|run|stack|package|fuzz]
+#   run: what `make run` needs to build and run the daemon (no test or benchmark libraries, no
+#   servers): the compiler, the libraries, and npm for the Swagger UI that /docs serves.
+#   stack: what `make run-stack` adds: PostgreSQL 15, a JRE and Maven for the throwaway servers.
 # TRADESTORE_DEPS_DRY_RUN=1 prints the commands that would change the system instead.
 set -euo pipefail
 
@@ -11,12 +14,15 @@ packages=(
   prometheus-cpp-dev
 )
 case "${1:-build}" in
-  # prometheus: promtool checks a /metrics scrape; chromium: the /docs browser test (driven
+  # prometheus: promtool checks a /metrics scrape and the alert rules, and the monitoring
+  # test scrapes a daemon with it; chromium: the /docs browser test (driven
   # by npm's playwright-core, never a downloaded browser); python3-venv: Schemathesis' venv;
   # openssl: RSA keys and RS256 signatures for the JWT tests.
   test) packages+=(libgtest-dev libgmock-dev libbenchmark-dev curl python3 python3-venv
     prometheus chromium openssl) ;;
-  run | build) packages+=(libgtest-dev libgmock-dev libbenchmark-dev) ;;
+  build) packages+=(libgtest-dev libgmock-dev libbenchmark-dev) ;;
+  # /docs: web/swagger/install.sh runs `npm ci` (Debian's npm, unless one is installed).
+  run) command -v npm >/dev/null || packages+=(npm) ;;
   # `make fuzz`: clang-14 with libFuzzer; -fsanitize=fuzzer needs libclang_rt.fuzzer from
   # libclang-rt-14-dev, which clang-14 only recommends.
   fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
@@ -25,6 +31,8 @@ case "${1:-build}" in
     # packaging/debian/control (first alternatives, without versions or profiles;
     # debhelper-compat is provided by debhelper).
     packages+=(debhelper dpkg-dev fakeroot lintian rpm rpmlint file debootstrap systemd curl)
+    # tradestore-docs: web/swagger/install.sh (npm ci) stages the Swagger UI into the source.
+    command -v npm >/dev/null || packages+=(npm)
     while read -r dep; do
       [ "$dep" = debhelper-compat ] || packages+=("$dep")
     done < <(sed -n '/^Build-Depends:/,/^[^ ]/{/^ /p;s/^Build-Depends://p}' \
@@ -39,7 +47,7 @@ esac
 # postgresql-common installs it).
 with_postgresql() {
   packages+=(libpq-dev)
-  [ "$1" = test ] || return 0
+  [ "$1" = test ] || [ "$1" = stack ] || return 0
   packages+=(postgresql-15)
   dpkg-query -W -f='${Status}' postgresql-15 2>/dev/null | grep -q "install ok installed" &&
     return 0
@@ -55,7 +63,8 @@ with_postgresql "${1:-build}"
 # kafka-source builds on librdkafka; its tests run an Apache Kafka broker from Maven Central's
 # jars (scripts/kafka-test-broker.sh), which needs a JRE and Maven.
 packages+=(librdkafka-dev)
-if [ "${1:-build}" = test ]; then packages+=(openjdk-17-jre-headless maven); fi
+# `make run-stack` runs the same throwaway broker and PostgreSQL.
+case "${1:-build}" in test | stack) packages+=(openjdk-17-jre-headless maven) ;; esac
 
 # The MongoDB tests build FerretDB, which needs Go 1.24+ (or 1.21+ with GOTOOLCHAIN):
 # scripts/go-toolchain.sh finds one, or installs Debian 12's from bookworm-backports.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the TradeStore .rpms with rpmbuild from packaging/rpm/tradestore.spec.
 # Usage: packaging/rpm/build-rpm.sh [OUT_DIR]          (default: build/package/rpm)
-# The version comes from CMakeLists.txt; RPM_RELEASE (default 1) is the Release.
+# The version comes from CMakeLists.txt; RPM_RELEASE (default: the Debian revision) is the Release.
 # The source tarball is made from the tree (git's tracked and untracked, not ignored files),
 # or taken from $TARBALL (a tradestore-<version>/ tree as tar.gz, as packaging/build.sh makes).
 # On Fedora/RHEL: install the BuildRequires first (dnf builddep packaging/rpm/tradestore.spec).
@@ -26,12 +26,17 @@ else
   (cd "$root" && git ls-files -z -co --exclude-standard |
     while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
     tar --null -T - -cf -) | tar -xf - -C "$stage/tradestore-$version"
+  (cd "$root" && source packaging/lib.sh && stage_swagger_ui "$stage/tradestore-$version")
   tar -czf "$tarball" -C "$stage" "tradestore-$version"
   rm -rf "$stage"
 fi
 
+# The Release: RPM_RELEASE, else the Debian revision of debian/changelog's top entry when it
+# is of this version (the spec's %changelog follows it), else 1.
+release=${RPM_RELEASE:-$(sed -n "1s/^tradestore ($version-\([0-9]*\)).*/\1/p" "$here/../debian/changelog")}
+release=${release:-1}
 args=(--define "_topdir $top" --define "tradestore_version $version"
-      --define "tradestore_release ${RPM_RELEASE:-1}"
+      --define "tradestore_release $release"
       --define "packager ${RPM_PACKAGER:-TradeStore team <team@tradestore.dev>}")
 command -v ccache >/dev/null && args+=(--define "cxx_launcher ccache")
 # A plugin subpackage whose folder is not in the source is skipped (--without).

@@ -11,10 +11,11 @@ for entry in "$@"; do
   plugin_packages+=("tradestore-${entry%%:*}")
   plugin_names+=("${entry#*:}")
 done
-# debs DIR VERSION: the .debs of tradestore and every plugin package
+# debs DIR VERSION: the .debs of tradestore, tradestore-docs and every plugin package
 debs() {
   local p
   echo "$1/tradestore_${2}_$arch.deb"
+  echo "$1/tradestore-docs_${2}_all.deb"
   for p in $(printf '%s\n' "${plugin_packages[@]}" | sort -u); do echo "$1/${p}_${2}_$arch.deb"; done
 }
 export DEBIAN_FRONTEND=noninteractive
@@ -104,9 +105,9 @@ fake_systemd() {
 }
 called() { grep -qx -- "$1" "$calls"; }
 
-section "apt-get update; the tools the tests use (curl; systemd for systemd-analyze; cmake, g++, make for the SDK)"
+section "apt-get update; the tools the tests use (curl; systemd for systemd-analyze; cmake, g++, make, libgtest-dev for the SDK)"
 apt-get update -q=2 >/tmp/apt.log 2>&1 || { cat /tmp/apt.log; fail "apt-get update"; }
-apt_install curl systemd cmake g++ make
+apt_install curl systemd cmake g++ make libgtest-dev
 
 section "install tradestore $version and the plugin packages with apt"
 fake_systemd
@@ -128,6 +129,27 @@ check "the unit is enabled (deb-systemd-helper)" \
 check "postinst reloaded systemd and started the service" \
   called "deb-systemd-invoke start tradestore.service"
 check "man page" test -f /usr/share/man/man8/tradestored.8.gz
+check "monitoring kit: alert rules, their tests, the Grafana dashboard" \
+  test -f /usr/share/tradestore/monitoring/tradestore-alerts.yml -a \
+  -f /usr/share/tradestore/monitoring/tests/kafka-test.yml -a \
+  -f /usr/share/tradestore/monitoring/grafana/tradestore.json
+check "the man page names the folder for third-party plugins, /usr/local/lib/tradestore/plugins" \
+  zgrep -q 'usr/local/lib/tradestore/plugins' /usr/share/man/man8/tradestored.8.gz
+check "no package owns /usr/local/lib/tradestore (the administrator's)" \
+  bash -c '! dpkg -S /usr/local/lib/tradestore 2>/dev/null'
+check "copyright: Apache-2.0 (DEP-5)" grep -qx 'License: Apache-2.0' /usr/share/doc/tradestore/copyright
+check "the upstream changelog with upgrade notes" test -f /usr/share/doc/tradestore/changelog.gz
+for p in "${plugin_packages[@]}"; do
+  for example in $(dpkg -L "$p" | grep "^/usr/share/doc/$p/examples/.*\.ini$"); do
+    # The values its comment asks for; --check-config connects to nothing.
+    check "$p: example ${example##*/} passes --check-config with the installed plugins" \
+      env TRADESTORE_PG_URI=postgresql://tradestore@db.invalid/tradestore \
+      TRADESTORE_KAFKA_BROKERS=kafka.invalid:9092 KAFKA_BROKERS=kafka.invalid:9092 \
+      MONGO_USER=tradestore MONGO_PASSWORD=x MONGO_HOSTS=mongo.invalid:27017 \
+      TRADESTORE_DATA_DIR=/tmp \
+      /usr/sbin/tradestored --check-config --config "$example"
+  done
+done
 check "tradestored --help" /usr/sbin/tradestored --help
 listing=$(/usr/sbin/tradestored --list-plugins --plugin-dir $plugins)
 for p in trade-rules sqlite-store rest-source expiry-scheduler "${plugin_names[@]}"; do
@@ -157,9 +179,20 @@ check "POST /api/v1/trades: 201 created" test "$status" = 201
 check "... outcome created" grep -q '"outcome":"created"' <<<"$body"
 trades=$(curl -fsS "$base/trades")
 check "GET /api/v1/trades lists T1" grep -q '"trade_id":"T1"' <<<"$trades"
+# /docs from tradestore-docs, at the rest-source plugin's default docs_dir.
+docs_page=$(curl -fsS "$daemon_url/docs") || fail "GET /docs"
+check "GET /docs: 200, the Swagger UI page on /openapi.json" grep -q 'url: "/openapi.json"' <<<"$docs_page"
+for asset in swagger-ui-bundle.js swagger-ui.css favicon-32x32.png; do
+  grep -q "/docs/$asset" <<<"$docs_page" || fail "/docs does not load $asset"
+  check "GET /docs/$asset: 200, the bytes of tradestore-docs' file" cmp -s \
+    <(curl -fsS "$daemon_url/docs/$asset") /usr/share/tradestore/swagger-ui/$asset
+done
+check "GET /openapi.json: 200" curl -fsS -o /dev/null "$daemon_url/openapi.json"
 if [ -x /usr/bin/tradestorectl ]; then
   check "tradestorectl stats (the operator tool in the package)" \
     /usr/bin/tradestorectl --url "$daemon_url" stats
+  check "tradestorectl --version" grep -q '^tradestorectl [0-9]' <<<"$(/usr/bin/tradestorectl --version)"
+  check "tradestorectl's bash completion" test -f /usr/share/bash-completion/completions/tradestorectl
 fi
 stop_daemon packaged
 check "the database is /var/lib/tradestore/tradestore.db, owned by tradestore" \
@@ -171,6 +204,32 @@ verify=$(systemd-analyze verify --man=no /lib/systemd/system/tradestore.service 
   { echo "$verify"; fail "systemd-analyze verify tradestore.service"; }
 if grep -q "tradestore" <<<"$verify"; then echo "$verify"; fail "systemd-analyze verify: warnings"; fi
 ok "systemd-analyze verify tradestore.service: no findings"
+# The template, through an instance of it; its config need not exist for the verifier.
+verify=$(systemd-analyze verify --man=no /lib/systemd/system/tradestore@blue.service 2>&1) ||
+  { echo "$verify"; fail "systemd-analyze verify tradestore@blue.service"; }
+if grep -q "tradestore" <<<"$verify"; then echo "$verify"; fail "systemd-analyze verify tradestore@: warnings"; fi
+ok "systemd-analyze verify tradestore@blue.service (the template): no findings"
+check "the template is installed but not enabled (an instance is the administrator's choice)" \
+  bash -c '! ls /etc/systemd/system/multi-user.target.wants/ | grep -q "tradestore@"'
+
+section "an instance as tradestore@blue.service runs it: /etc/tradestore/blue.ini, its own state dir"
+# What systemd gives the instance (StateDirectory=tradestore/%i): the folder, owned by the
+# user, and its path in STATE_DIRECTORY, which the instance's config names.
+install -d -o tradestore -g tradestore -m 0750 /var/lib/tradestore/blue
+port=18180
+while (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; do port=$((port + 1)); done
+# As docs/packages.md says to make it.
+sed -e "s/^port = 8080\$/port = $port/" -e 's|^path = .*|path = ${STATE_DIRECTORY}/tradestore.db|' \
+  $config | install -m 0640 -g tradestore /dev/stdin /etc/tradestore/blue.ini
+check "tradestore@blue: --check-config" env STATE_DIRECTORY=/var/lib/tradestore/blue \
+  /usr/sbin/tradestored --check-config --config /etc/tradestore/blue.ini
+STATE_DIRECTORY=/var/lib/tradestore/blue start_daemon blue /etc/tradestore/blue.ini
+post "$(trade B-1 B1)"
+check "tradestore@blue: POST 201" test "$status" = 201
+stop_daemon blue
+check "tradestore@blue kept its trades in /var/lib/tradestore/blue/tradestore.db" \
+  test -s /var/lib/tradestore/blue/tradestore.db
+rm -f /etc/tradestore/blue.ini
 security=$(systemd-analyze security --offline=true /lib/systemd/system/tradestore.service 2>&1 |
   tail -1) || true
 echo "  (systemd-analyze security: ${security# })"
@@ -188,6 +247,19 @@ cp -r /usr/share/doc/tradestore-dev/examples/book-allowlist /tmp/book-allowlist
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" &&
   cmake --build build) >/tmp/sdk-build.log 2>&1 || { cat /tmp/sdk-build.log; fail "build the example"; }
 ok "built /tmp/book-allowlist/build/book-allowlist.so with the installed SDK only"
+check "the example's own test (tradestore/testing.h) passes" \
+  ctest --test-dir /tmp/book-allowlist/build --output-on-failure --no-tests=error
+printf '%s\n' \
+  '{"trade_id":"T1","version":1,"counter_party_id":"CP-1","book_id":"B1","maturity_date":"2099-12-31"}' \
+  '{"trade_id":"T1","version":2,"counter_party_id":"CP-1","book_id":"B9","maturity_date":"2099-12-31"}' \
+  >/tmp/try-rule.jsonl
+tried=$(/usr/sbin/tradestored --try-rule /tmp/book-allowlist/build/book-allowlist.so \
+  /tmp/try-rule.jsonl --settings books=B1,B2 2>/tmp/try-rule.err) ||
+  { cat /tmp/try-rule.err; fail "tradestored --try-rule on the example"; }
+check "--try-rule: created, then BOOK_NOT_ALLOWED" test "$tried" = "line 1  T1 v1  created
+line 2  T1 v2  rejected  BOOK_NOT_ALLOWED: Trade T1: book B9 is not in the allow-list"
+check "--try-rule ran the packaged trade-rules first" \
+  grep -q "^rule 1: trade-rules .* ($plugins/trade-rules.so)$" /tmp/try-rule.err
 install -m 0644 /tmp/book-allowlist/build/book-allowlist.so $plugins/
 allow_config=/tmp/tradestore-allowlist.ini
 sed -e 's/^plugins = .*/plugins = trade-rules, book-allowlist, sqlite-store, rest-source, expiry-scheduler/' \
@@ -230,7 +302,7 @@ stop_daemon upgraded
 
 section "remove, then purge"
 : >"$calls"
-all_packages=(tradestore tradestore-dev "${plugin_packages[@]}")
+all_packages=(tradestore tradestore-docs tradestore-dev "${plugin_packages[@]}")
 apt-get remove -y -q=2 "${all_packages[@]}" >/tmp/apt.log 2>&1 ||
   { cat /tmp/apt.log; fail "apt-get remove"; }
 check "prerm stopped the service" called "deb-systemd-invoke stop tradestore.service"
@@ -239,7 +311,7 @@ check "remove keeps the conffile" test -f $config
 dpkg --purge "${all_packages[@]}" >/tmp/apt.log 2>&1 || { cat /tmp/apt.log; fail "dpkg --purge"; }
 left=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' 'tradestore*' 2>/dev/null | grep -v '^un ' || true)
 check "purged: dpkg lists no tradestore package (not even config-files)" test -z "$left"
-for gone in /etc/tradestore /usr/lib/tradestore /usr/sbin/tradestored /usr/include/tradestore \
+for gone in /etc/tradestore /usr/lib/tradestore /usr/share/tradestore /usr/sbin/tradestored /usr/include/tradestore \
     /usr/lib/cmake/TradeStore /lib/systemd/system/tradestore.service \
     /etc/systemd/system/multi-user.target.wants/tradestore.service \
     /var/lib/systemd/deb-systemd-helper-enabled/tradestore.service.dsh-also \

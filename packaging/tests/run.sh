@@ -39,6 +39,11 @@ check() {  # check DESCRIPTION COMMAND...
 has_line() {  # has_line PATTERN TEXT: an extended-regexp line match in TEXT
   grep -Eq -- "$1" <<<"$2"
 }
+sandbox() {  # sandbox UNIT: its lines from "# Sandbox" to the end of [Service]
+  sed -n '/^# Sandbox/,/^\[Install\]/p' "$1"
+}
+# The Swagger UI files npm ci installs from web/swagger/package-lock.json (the pinned ones).
+swagger_ui_pinned=$(web/swagger/install.sh)
 
 [ "$(id -u)" -eq 0 ] || { echo "test-packages: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
 
@@ -73,7 +78,8 @@ deb() { echo "$out/deb/$1_${deb_version}_$2.deb"; }
 main_deb=$(deb tradestore "$arch")
 listing=$(dpkg-deb -c "$main_deb" | awk '{print $6}')
 for f in ./usr/sbin/tradestored ./etc/tradestore/tradestore.ini \
-    ./lib/systemd/system/tradestore.service ./usr/share/man/man8/tradestored.8.gz \
+    ./lib/systemd/system/tradestore.service ./lib/systemd/system/tradestore@.service \
+    ./usr/share/man/man8/tradestored.8.gz \
     ./usr/lib/tradestore/plugins/{trade-rules,sqlite-store,rest-source,expiry-scheduler}.so; do
   check "tradestore ships $f" has_line "^${f//./\\.}\$" "$listing"
 done
@@ -84,12 +90,22 @@ depends=$(dpkg-deb -f "$main_deb" Depends)
 check "tradestore: Depends computed by shlibdeps (libpoconet80, libsqlite3-0, libstdc++6)" \
   has_line 'libpoconet80.*libsqlite3-0.*libstdc\+\+6' "$depends"
 check "tradestore: Depends on adduser (postinst) and tzdata" has_line 'adduser.*tzdata' "$depends"
+check "tradestore: Recommends tradestore-docs (/docs)" \
+  test "$(dpkg-deb -f "$main_deb" Recommends)" = tradestore-docs
+check "tradestore@.service has tradestore.service's sandbox, line for line" \
+  cmp -s <(sandbox packaging/common/tradestore.service) <(sandbox packaging/common/tradestore@.service)
+for d in "$out"/deb/*.deb; do
+  if dpkg-deb -c "$d" | awk '{print $6}' | grep -q '^\./usr/local'; then
+    fail "${d##*/} ships a file under /usr/local (the admin's: third-party plugins go there)"
+  fi
+done
+ok "no package ships anything under /usr/local (/usr/local/lib/tradestore/plugins is the admin's)"
 check "tradestore: the config is a conffile" \
   has_line '^/etc/tradestore/tradestore.ini$' "$(dpkg-deb -I "$main_deb" conffiles)"
 # Plugin packages: every tradestore-<name> stanza in debian/control but -dev, each with its
 # plugins in debian/tradestore-<name>.install.
 # Those whose plugin is not in this source are skipped (see deb_profiles in packaging/lib.sh).
-plugin_packages=$(sed -n 's/^Package: tradestore-\(.*\)$/\1/p' packaging/debian/control | grep -vx dev)
+plugin_packages=$(sed -n 's/^Package: tradestore-\(.*\)$/\1/p' packaging/debian/control | grep -vx -e dev -e docs)
 plugin_names=""
 for p in $plugin_packages; do
   plugin_deb=$(deb "tradestore-$p" "$arch")
@@ -110,13 +126,36 @@ for p in $plugin_packages; do
       "$(dpkg-deb -c "$plugin_deb" | awk '{print $6}')"
     plugin_names+=" $p:$so"
   done
+  examples_file=packaging/debian/tradestore-$p.examples
+  [ -f "$examples_file" ] || fail "tradestore-$p: no example config ($examples_file)"
+  for example in $(cat "$examples_file"); do
+    check "tradestore-$p ships its example ${example##*/}" has_line \
+      "^\./usr/share/doc/tradestore-$p/examples/${example##*/}(\.gz)?\$" \
+      "$(dpkg-deb -c "$plugin_deb" | awk '{print $6}')"
+  done
 done
+docs_deb=$(deb tradestore-docs all)
+check "tradestore-docs: Architecture all" test "$(dpkg-deb -f "$docs_deb" Architecture)" = all
+docs_tmp=$(mktemp -d)
+dpkg-deb -x "$docs_deb" "$docs_tmp"
+for f in $swagger_ui_assets; do
+  check "tradestore-docs ships /usr/share/tradestore/swagger-ui/$f as npm ci installed it" \
+    cmp -s "$swagger_ui_pinned/$f" "$docs_tmp/usr/share/tradestore/swagger-ui/$f"
+done
+for f in NOTICE swagger-ui-bundle.js.LICENSE.txt; do
+  check "tradestore-docs ships swagger-ui's $f" \
+    test -e "$docs_tmp/usr/share/doc/tradestore-docs/$f" -o -e "$docs_tmp/usr/share/doc/tradestore-docs/$f.gz"
+done
+check "debian/copyright: Apache-2.0, and swagger-ui's licenses" grep -q \
+  '^License: Apache-2.0 and MIT and BSD-3-Clause and (Apache-2.0 or MPL-2.0)$' \
+  "$docs_tmp/usr/share/doc/tradestore-docs/copyright"
+rm -rf "$docs_tmp"
 check "tradestore-postgres ships the owner/writer roles script" has_line \
   '^\./usr/share/doc/tradestore-postgres/examples/postgres-roles\.sql$' \
   "$(dpkg-deb -c "$(deb tradestore-postgres "$arch")" | awk '{print $6}')"
 dev_deb=$(deb tradestore-dev all)
 dev_listing=$(dpkg-deb -c "$dev_deb" | awk '{print $6}')
-for f in ./usr/include/tradestore/tradestore.h ./usr/lib/cmake/TradeStore/TradeStoreConfig.cmake \
+for f in ./usr/include/tradestore/tradestore.h ./usr/include/tradestore/testing.h ./usr/lib/cmake/TradeStore/TradeStoreConfig.cmake \
     ./usr/lib/cmake/TradeStore/TradeStoreConfigVersion.cmake \
     ./usr/share/doc/tradestore-dev/examples/book-allowlist/CMakeLists.txt; do
   check "tradestore-dev ships $f" has_line "^${f//./\\.}\$" "$dev_listing"
@@ -143,9 +182,17 @@ step "inspect the .rpms"
 rpm_main=$(ls "$out"/rpm/tradestore-"$version"-*.rpm)
 rpm_files=$(rpm -qlp "$rpm_main")
 for f in /usr/sbin/tradestored /etc/tradestore/tradestore.ini \
-    /usr/lib/systemd/system/tradestore.service /usr/share/man/man8/tradestored.8.gz \
-    /var/lib/tradestore /usr/lib/tradestore/plugins/{trade-rules,sqlite-store,rest-source,expiry-scheduler}.so; do
+    /usr/lib/systemd/system/tradestore.service /usr/lib/systemd/system/tradestore@.service \
+    /usr/share/man/man8/tradestored.8.gz /var/lib/tradestore /usr/lib/tradestore/plugins/{trade-rules,sqlite-store,rest-source,expiry-scheduler}.so; do
   check "tradestore.rpm ships $f" has_line "^${f//./\\.}\$" "$rpm_files"
+done
+check "tradestore.rpm ships LICENSE (%license)" \
+  has_line '^/usr/share/licenses/tradestore[^/]*/LICENSE$' "$rpm_files"
+check "tradestore.rpm: License Apache-2.0" test "$(rpm -qp --qf '%{LICENSE}' "$rpm_main")" = Apache-2.0
+rpm_docs=$(ls "$out"/rpm/tradestore-docs-"$version"-*.noarch.rpm)
+for f in $swagger_ui_assets; do
+  check "tradestore-docs.rpm (noarch) ships /usr/share/tradestore/swagger-ui/$f" \
+    has_line "^/usr/share/tradestore/swagger-ui/${f//./\\.}\$" "$(rpm -qlp "$rpm_docs")"
 done
 check "tradestore.rpm: the config is %config(noreplace)" \
   test "$(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$rpm_main" |
@@ -165,6 +212,10 @@ for entry in $plugin_names; do
   r=$(ls "$out"/rpm/tradestore-"$name"-"$version"-*.rpm)
   check "tradestore-$name.rpm ships $plugin.so" \
     has_line "^/usr/lib/tradestore/plugins/$plugin\.so$" "$(rpm -qlp "$r")"
+  for example in $(cat "packaging/debian/tradestore-$name.examples"); do
+    check "tradestore-$name.rpm ships its example ${example##*/}" \
+      has_line "/doc/tradestore-$name[^/]*/${example##*/}\$" "$(rpm -qlp "$r")"
+  done
   r_requires=$(rpm -qp --requires "$r")
   check "tradestore-$name.rpm requires the same tradestore build and its libraries" \
     has_line "^tradestore\(.*\) = $version-" "$r_requires"

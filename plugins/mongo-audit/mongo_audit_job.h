@@ -42,7 +42,7 @@ class MongoAuditJob final : public Job {
 
     EventReader* event_reader() override { return &event_reader_; }
 
-    // Whether the last run reached MongoDB (for a health report; see README).
+    // Whether the last run reached MongoDB (for a health report; see docs/mongodb.md).
     bool mongo_up() const noexcept { return mongo_up_.load(); }
 
     // At shutdown (the kernel has queued STOPPED): one more run, so that it and the last

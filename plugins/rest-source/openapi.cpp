@@ -40,14 +40,18 @@ JsonValue version_schema() {
                    {"description", "Version of the trade; a lower one than stored is rejected"}});
 }
 
-const JsonValue kTradeExample = object({{"trade_id", "T1"},
-                                        {"version", 1},
-                                        {"counter_party_id", "CP-1"},
-                                        {"book_id", "B1"},
-                                        {"maturity_date", "2030-05-20"},
-                                        {"created_date", "2026-11-24"},
-                                        {"expired", false},
-                                        {"last_updated", "2026-11-24T09:30:00.123456Z"}});
+// A fresh object each call: copies of a JsonValue share their members.
+JsonValue trade_example() {
+    return object({{"trade_id", "T1"},
+                   {"version", 1},
+                   {"counter_party_id", "CP-1"},
+                   {"book_id", "B1"},
+                   {"maturity_date", "2030-05-20"},
+                   {"created_date", "2026-11-24"},
+                   {"expired", false},
+                   {"last_updated", "2026-11-24T09:30:00.123456Z"}});
+}
+const JsonValue kTradeExample = trade_example();
 
 JsonValue schemas() {
     JsonValue s = object({});
@@ -100,13 +104,15 @@ JsonValue schemas() {
                   {"enum", array({"created", "updated", "replaced"})},
                   {"description",
                    "created: new id; updated: higher version; replaced: same version"}}));
+    JsonValue accepted_example = trade_example();
+    accepted_example.set("outcome", "created");
     s.set("AcceptedTrade",
-          object(
-              {{"allOf",
-                array({schema_ref("Trade"),
-                       object({{"type", "object"},
-                               {"required", array({"outcome"})},
-                               {"properties", object({{"outcome", schema_ref("Outcome")}})}})})}}));
+          object({{"allOf",
+                   array({schema_ref("Trade"),
+                          object({{"type", "object"},
+                                  {"required", array({"outcome"})},
+                                  {"properties", object({{"outcome", schema_ref("Outcome")}})}})})},
+                  {"example", std::move(accepted_example)}}));
     s.set("ReasonCode", object({{"type", "string"},
                                 {"pattern", "^[A-Z][A-Z0-9_]*$"},
                                 {"description",
@@ -855,8 +861,8 @@ JsonValue operation(const ApiRoute& route) {
             params.push(ref("parameters", "AuditTradeId"));
             params.push(ref("parameters", "Skip"));
             params.push(ref("parameters", "Limit"));
-            res.set("200",
-                    ok("Audit entries; count is the number returned", schema_ref("AuditLogs")));
+            res.set("200", ok("Audit entries, oldest first; count is the number returned",
+                              schema_ref("AuditLogs")));
             error(422, "ValidationFailed");
             error(503, "Unavailable");
             break;

@@ -35,7 +35,7 @@ constexpr ApiRoute kApiRoutes[] = {
     {"POST", "/expire-trades", Endpoint::ExpireTrades, "expireTrades", "service",
      "Run the expiry now", Access::Admin},
     {"GET", "/audit-logs", Endpoint::AuditLogs, "listAuditLogs", "audit",
-     "Audit entries, newest first", Access::Admin},
+     "Audit entries, oldest first (in the order they were recorded)", Access::Admin},
     {"GET", "/events", Endpoint::Events, "listEvents", "audit",
      "System events (STARTED, STOPPED, KAFKA_ERROR, ...), newest first", Access::Admin},
 };

@@ -108,7 +108,8 @@ class Daemon:
     """One tradestored process with its own temp dir, database and port."""
 
     def __init__(self, extra_kernel="", rest_settings="", plugins=None, sections="",
-                 business_date=BUSINESS_DATE, data_dir=None, port=None, store_config=None):
+                 business_date=BUSINESS_DATE, data_dir=None, port=None, store_config=None,
+                 store_settings=""):
         if not TRADESTORED or not PLUGIN_DIR:
             raise RuntimeError("TRADESTORED and TRADESTORE_PLUGIN_DIR must be set")
         self.dir = tempfile.mkdtemp(prefix="tradestore-e2e-")
@@ -125,7 +126,7 @@ class Daemon:
                 f"plugin_dir = {PLUGIN_DIR}\n"
                 f"plugins = {', '.join(self.plugins)}\n"
                 f"{date_line}{extra_kernel}\n"
-                f"{store_config or store_section(self.data_dir)}"
+                f"{store_config or store_section(self.data_dir)}{store_settings}"
                 "[plugin.rest-source]\n"
                 f"port = {self.port}\n"
                 f"{rest_settings}\n"
@@ -194,6 +195,20 @@ class Daemon:
         self.cleanup()
         assert code == 0, f"daemon exited with {code}:\n{log}"
         return log
+
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_tool(test, name):
+    """The path of the program `name`; without it the test skips, or fails when CI=true."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (scripts/install-deps.sh test installs it)"
+        if IN_CI:
+            test.fail(message)
+        test.skipTest(message)
+    return path
 
 
 def run_tradestored(*args, timeout=30):

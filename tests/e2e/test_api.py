@@ -127,6 +127,10 @@ class ApiTest(unittest.TestCase):
         self.assertEqual([(e["action"], e["status"]) for e in logs],
                          [("CREATE", "success"), ("VALIDATION_FAILED", "failed"),
                           ("REPLACE", "success"), ("DELETE", "success")])
+        # Oldest first, as GET /openapi.json says (ids ascending).
+        self.assertEqual([e["id"] for e in logs], sorted(e["id"] for e in logs))
+        operation = self.http.get("/openapi.json").json()["paths"]["/api/v1/audit-logs"]["get"]
+        self.assertIn("oldest first", operation["summary"])
         self.assertEqual(logs[1]["details"]["reason_codes"], ["LOWER_VERSION"])
         self.assertEqual(logs[1]["details"]["received_version"], 1)
         self.assertEqual(logs[1]["details"]["stored_version"], 2)

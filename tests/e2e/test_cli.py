@@ -3,12 +3,41 @@ imports from JSON lines and CSV with the summary naming rejected and failed line
 
 import json
 import os
+import re
 import subprocess
 import unittest
 
 from harness import Daemon, trade
 
 CTL = os.environ.get("TRADESTORECTL", "")
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def run_with_terminal_stderr(argv):
+    """Runs argv with standard error on a pseudo-terminal: (exit code, what it showed there)."""
+    import pty
+    main, child = pty.openpty()
+    try:
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=child, timeout=120)
+        os.close(child)
+        child = None
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and all was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if child is not None:
+            os.close(child)
+        os.close(main)
+    return p.returncode, shown.decode()
+
+
+COMMANDS = ("health", "stats", "metrics", "expire", "import", "history", "snapshot")
 
 
 class CliTest(unittest.TestCase):
@@ -61,19 +90,9 @@ class CliTest(unittest.TestCase):
         self.assertEqual(len(listed), len({t["trade_id"] for t in listed}))
         # On a terminal (and only there) standard error counts what was exported.
         self.assertEqual(r.stderr, "")
-        import pty
-        main, child = pty.openpty()
-        try:
-            p = subprocess.run([CTL, "--url", self.url, "snapshot", "--as-of", "2099-01-01"],
-                               stdout=subprocess.PIPE, stderr=child, timeout=120)
-            os.close(child)
-            child = None
-            shown = os.read(main, 4096).decode()
-        finally:
-            if child is not None:
-                os.close(child)
-            os.close(main)
-        self.assertEqual(p.returncode, 0)
+        code, shown = run_with_terminal_stderr([CTL, "--url", self.url, "snapshot", "--as-of",
+                                                 "2099-01-01"])
+        self.assertEqual(code, 0)
         self.assertIn(f"exported {len(listed)} trade(s)", shown)
         r = self.ctl("snapshot", "--as-of", "soon")
         self.assertEqual(r.returncode, 1)
@@ -104,14 +123,15 @@ class CliTest(unittest.TestCase):
             "CSV-1,1,CP-1,B2,2030-01-01",            # line 10: replaced
         ]) + "\n")
         r = self.ctl("import", path, "--batch-size", "3")
-        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+        self.assertIn(f"imported {path}: 7 trade(s) sent in ", r.stdout)
         self.assertIn("accepted: 3 (created 2, replaced 1)", r.stdout)
         self.assertIn("rejected: 2\n  LOWER_VERSION: 1\n  MATURITY_IN_PAST: 1\n", r.stdout)
         self.assertIn("failed: 3\n", r.stdout)
         self.assertIn("  line 6: version: Input should be a valid integer", r.stdout)
         self.assertIn("  line 7: expected 5 columns, got 3", r.stdout)
         self.assertIn("  line 9: maturity_date: Input should be a valid date", r.stdout)
-        self.assertIn("100%", r.stderr, "a progress bar")
+        self.assertEqual(r.stderr, "", "no progress bar on a pipe")
         self.assertEqual(self.daemon.client.get("/api/v1/trades/CSV-2").json()["counter_party_id"],
                          "CP, quoted")
         self.assertEqual(self.daemon.client.get("/api/v1/trades/CSV-1").json()["book_id"], "B2")
@@ -121,7 +141,7 @@ class CliTest(unittest.TestCase):
                  json.dumps(trade("JL-2", 2))]
         path = self.write("trades.jsonl", "\n".join(lines) + "\n")
         r = self.ctl("import", path)
-        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
         self.assertIn("accepted: 2 (created 2)", r.stdout)
         self.assertIn("rejected: 1\n  LOWER_VERSION: 1\n", r.stdout)
         self.assertIn("  line 2: malformed JSON at offset 1", r.stdout)
@@ -152,7 +172,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual({i: self.audit_entries(i) for i in ids}, audited)
         # Another batch size makes other chunks, hence other requests: decided again.
         other = self.ctl("import", path, "--batch-size", "4")
-        self.assertEqual(other.returncode, 2, other.stdout + other.stderr)
+        self.assertEqual(other.returncode, 3, other.stdout + other.stderr)
         self.assertIn("accepted: 7 (replaced 7)\nrejected: 1\n  LOWER_VERSION: 1\n", other.stdout)
         self.assertEqual(self.audit_entries("RERUN-1"), 2)
 
@@ -169,11 +189,162 @@ class CliTest(unittest.TestCase):
         self.assertIn("Store: ", r.stdout)
         self.assertIn("Process: RSS ", r.stdout)
 
+    def test_version_help_and_usage_errors(self):
+        r = subprocess.run([CTL, "--version"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        version = self.daemon.client.get("/api/v1/health").json()["version"]
+        self.assertEqual(r.stdout, f"tradestorectl {version}\n")
+        r = subprocess.run([CTL, "--help"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for command in COMMANDS:
+            self.assertRegex(r.stdout, rf"\n  {command}\b")
+        for args in ([], ["bogus"], ["--nope", "stats"], ["import"], ["stats", "extra"],
+                     ["import", "x.csv", "--batch-size", "0"], ["--url", "ftp://h", "stats"],
+                     ["snapshot"], ["snapshot", "--as-of", "2030-01-01", "--format", "xml"],
+                     ["snapshot", "--as-of", "2030-01-01", "--format", "csv", "--json"],
+                     ["--url", self.url, "--cacert", "/nonexistent", "stats"],
+                     ["--token", "a", "--token-file", "/dev/null", "stats"]):
+            r = subprocess.run([CTL, *args], capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertEqual(r.stdout, "", args)
+            self.assertEqual(len(r.stderr.splitlines()), 1, (args, r.stderr))
+
+    def test_csv_header_is_checked_once_before_anything_is_sent(self):
+        rows = ["BAD-H1,1,CP-1,B1,2030-01-01", "BAD-H2,1,CP-1,B1,2030-01-01"] * 1500
+        path = self.write("bad-header.csv",
+                          "\n".join(["id,version,counter_party_id,book_id,maturity_date,desk"] +
+                                    rows) + "\n")
+        batches_before = self.batch_requests()
+        r = self.ctl("import", path)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+        self.assertIn(f"{path}: line 1: unknown column(s): id, desk; missing column(s): trade_id",
+                      r.stderr)
+        self.assertIn("nothing was sent", r.stderr)
+        self.assertEqual(self.batch_requests(), batches_before)
+        self.assertEqual(self.daemon.client.get("/api/v1/trades/BAD-H1").status, 404)
+
+    def test_csv_with_a_byte_order_mark_imports(self):
+        path = os.path.join(self.daemon.dir, "bom.csv")
+        with open(path, "w", encoding="utf-8-sig", newline="\r\n") as f:  # as Excel saves it
+            f.write("trade_id,version,counter_party_id,book_id,maturity_date,last_updated\n"
+                    "BOM-1,1,CP-1,B1,2030-01-01,\nBOM-2,1,CP-1,B1,2030-01-01,\n")
+        with open(path, "rb") as f:
+            self.assertTrue(f.read().startswith(b"\xef\xbb\xbftrade_id,"))
+        r = self.ctl("import", path)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("2 trade(s) sent", r.stdout)
+        self.assertIn("accepted: 2 (created 2)\nrejected: 0\nfailed: 0\n", r.stdout)
+        self.assertEqual(self.daemon.client.get("/api/v1/trades/BOM-2").status, 200)
+
+    def test_every_command_prints_one_json_document(self):
+        self.daemon.client.post("/api/v1/trades", trade("JS-1", book="JS-B"))
+        self.daemon.client.post("/api/v1/trades", trade("JS-1", 2, book="JS-B"))
+        path = self.write("json.jsonl", json.dumps(trade("JS-2")) + "\n{oops\n" +
+                          json.dumps(trade("JS-1", 1)) + "\n")
+        outputs = {}
+        for args in (["health"], ["stats"], ["metrics"], ["expire"], ["import", path],
+                     ["history", "JS-1"], ["snapshot", "--as-of", "2099-01-01"],
+                     ["snapshot", "--book", "JS-B", "--as-of", "2099-01-01"]):
+            r = self.ctl("--json", *args)
+            self.assertIn(r.returncode, (0, 3), (args, r.stderr))
+            self.assertEqual(r.stdout.count("\n"), 1, (args, r.stdout[:300]))
+            outputs[args[0] + str(len(args))] = json.loads(r.stdout)
+        self.assertEqual(outputs["health1"]["ready"], True)
+        stats = self.daemon.client.get("/api/v1/statistics").json()  # after the import's trade
+        self.assertEqual(outputs["stats1"], {**stats, "total_trades": stats["total_trades"] - 1,
+                                             "active_trades": stats["active_trades"] - 1})
+        self.assertIn("GET", {route["method"] for route in outputs["metrics1"]["routes"]})
+        self.assertIsInstance(outputs["metrics1"]["store"]["transactions"], int)
+        self.assertIn("trades_expired", outputs["expire1"])
+        imported = outputs["import2"]
+        self.assertEqual((imported["sent"], imported["accepted"], imported["rejected"]),
+                         (2, {"total": 1, "created": 1},
+                          {"total": 1, "by_reason": {"LOWER_VERSION": 1}}))
+        self.assertEqual(imported["failed"]["total"], 1)
+        self.assertEqual(imported["failed"]["lines"][0]["line"], 2)
+        self.assertEqual([item["trade"]["version"] for item in outputs["history2"]], [1, 2])
+        self.assertIn("JS-1", [t["trade_id"] for t in outputs["snapshot3"]])
+        self.assertEqual([t["trade_id"] for t in outputs["snapshot5"]], ["JS-1"])
+        r = self.ctl("--json", "snapshot", "--book", "JS-NONE", "--as-of", "2099-01-01")
+        self.assertEqual((r.returncode, r.stdout), (0, "[]\n"), r.stderr)
+        r = self.ctl("--json", "history", "JS-NONE")  # 404: an error, and no JSON at all
+        self.assertEqual((r.returncode, r.stdout), (1, ""), r.stderr)
+        self.assertIn("HTTP 404", r.stderr)
+
+    def test_metrics_numbers_are_readable(self):
+        self.ctl("import", self.write("few.jsonl", "\n".join(
+            json.dumps(trade(f"NUM-{i}")) for i in range(5)) + "\n"), "--batch-size", "2")
+        r = self.ctl("metrics")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"Store: \d+ transactions, batch size p50 \d+(\.\d{1,2})?, ")
+        self.assertNotRegex(r.stdout, r"\d\.\d{3,}|e\+\d")
+
+    def test_import_progress_only_on_a_terminal(self):
+        path = self.write("progress.jsonl", "\n".join(
+            json.dumps(trade(f"PRG-{i}")) for i in range(6)) + "\n")
+        code, shown = run_with_terminal_stderr([CTL, "--url", self.url, "import", path,
+                                                "--batch-size", "2"])
+        self.assertEqual(code, 0, shown)
+        self.assertIn("100% 6 sent", shown)
+        self.assertIn("\r", shown)
+        r = self.ctl("import", path, "--batch-size", "2")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+
+    def test_an_https_url_is_never_sent_as_plain_http(self):
+        batches_before = self.batch_requests()
+        r = self.ctl("--url", f"https://127.0.0.1:{self.daemon.port}", "import",
+                     self.write("tls.jsonl", json.dumps(trade("TLS-PLAIN")) + "\n"))
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertIn("TLS with 127.0.0.1:", r.stderr)
+        self.assertEqual(self.batch_requests(), batches_before)
+        self.assertEqual(self.daemon.client.get("/api/v1/trades/TLS-PLAIN").status, 404)
+
+    def batch_requests(self):
+        """POST /api/v1/trades/batch requests the daemon has answered, from its own counter."""
+        text = self.daemon.client.get("/metrics").body.decode()
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                   if line.startswith("tradestore_http_requests_total{")
+                   and 'route="/api/v1/trades/batch"' in line)
+
+    def test_bash_completion_offers_the_commands_and_options_of_help(self):
+        script = os.path.join(ROOT, "tools", "tradestorectl", "completion.bash")
+        help_text = subprocess.run([CTL, "--help"], capture_output=True, text=True).stdout
+        commands_part, options_part = help_text.split("\nOptions:\n")
+        commands = set(re.findall(r"^  ([a-z]+)\b", commands_part, re.M))
+        options = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", options_part.split("\n\n")[0]))
+        self.assertTrue(set(COMMANDS) <= commands, commands)
+        self.assertIn("--token-file", options)
+
+        def complete(*words):
+            run = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1));'
+                   ' _tradestorectl; printf "%s\\n" "${COMPREPLY[@]}"')
+            r = subprocess.run(["bash", "-c", run, "bash", script, "tradestorectl", *words],
+                               capture_output=True, text=True, cwd=self.daemon.dir, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return set(filter(None, r.stdout.splitlines()))
+
+        self.assertEqual(complete(""), commands)
+        self.assertEqual(complete("--url", "http://h:1", "--json", "sn"), {"snapshot"})
+        global_options = options - {"--format", "--batch-size", "--book", "--as-of"}
+        self.assertEqual(complete("--"), global_options)
+        self.assertEqual(complete("import", "--"), global_options | {"--format", "--batch-size"})
+        self.assertEqual(complete("snapshot", "--"),
+                         global_options | {"--format", "--book", "--as-of"})
+        self.assertEqual(complete("snapshot", "--format", ""), {"jsonl", "csv"})
+        self.write("completion-token.txt", "x")
+        self.assertEqual(complete("--token-file", "completion-t"), {"completion-token.txt"})
+        self.assertEqual(complete("import", "completion-t"), {"completion-token.txt"})
+        self.assertEqual(complete("history", ""), set())
+
     def test_unreachable_daemon_is_an_error(self):
         r = subprocess.run([CTL, "--url", "http://127.0.0.1:1", "health"], capture_output=True,
                            text=True, timeout=60)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("tradestorectl:", r.stderr)
+        self.assertIn("tradestorectl: http://127.0.0.1:1: ", r.stderr)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
 
 
 if __name__ == "__main__":

@@ -3,28 +3,16 @@ document and the service routes, against the real daemon."""
 
 import json
 import os
-import shutil
 import subprocess
 import time
 import unittest
 
 import harness
-from harness import Daemon, trade
+from harness import IN_CI, Daemon, require_tool, trade
 
 STORE_SERVICE = getattr(harness, "STORE_SERVICE", "sqlite")  # "postgres" when run on PostgreSQL
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SECRET = "s3cr3t-Metrics-Token-4711"
-
-
-def require_tool(test, name):
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} is not installed (scripts/install-deps.sh test installs it)"
-        if IN_CI:
-            test.fail(message)
-        test.skipTest(message)
-    return path
 
 
 class ObservabilityTest(unittest.TestCase):

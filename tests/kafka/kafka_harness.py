@@ -102,10 +102,15 @@ def kafka_section(address, topic, group, dlq, results=None, batch_size=200, prop
             f"{extra}\n")
 
 
-def kafka_daemon(section, data_dir=None, sqlite_settings="", pg_uri=None):
-    """A tradestored with REST, SQLite (or PostgreSQL at pg_uri) and the kafka-source; not
-    started."""
-    daemon = Daemon(plugins=KAFKA_PLUGINS, sections=section, data_dir=data_dir)
+def kafka_daemon(section, data_dir=None, sqlite_settings="", pg_uri=None, plugins=KAFKA_PLUGINS,
+                 rest_settings=""):
+    """A tradestored with REST, SQLite (or PostgreSQL at pg_uri) and the kafka-source (and any
+    other `plugins` whose sections `section` holds); not started. sqlite_settings: lines for
+    the store's section (the e2e harness's store: SQLite, or PostgreSQL when
+    TRADESTORE_E2E_STORE=postgres)."""
+    daemon = Daemon(plugins=plugins, sections=section, data_dir=data_dir,
+                    rest_settings=rest_settings,
+                    store_settings=sqlite_settings + "\n" if sqlite_settings else "")
     if pg_uri:
         with open(daemon.config_path, "w") as f:
             f.write("[kernel]\n"
@@ -119,13 +124,6 @@ def kafka_daemon(section, data_dir=None, sqlite_settings="", pg_uri=None):
                     f"port = {daemon.port}\n"
                     f"{section}\n")
         return daemon
-    if sqlite_settings:
-        # The e2e harness writes the [plugin.sqlite-store] section; add to it.
-        with open(daemon.config_path) as f:
-            text = f.read()
-        text = text.replace("synchronous = normal\n", f"synchronous = normal\n{sqlite_settings}\n")
-        with open(daemon.config_path, "w") as f:
-            f.write(text)
     return daemon
 
 

@@ -89,9 +89,9 @@ TEST(SettingValidation, AWildcardSpecTakesEveryKeyWithItsPrefix) {
     ASSERT_EQ(problems.size(), 2u);  // "kafka." names no property; "kafkaesque" is not under it
     EXPECT_EQ(problems[0].key, "kafka.");
     EXPECT_EQ(problems[1].key, "kafkaesque");
-    ASSERT_NE(find_spec(schema, "kafka.x"), nullptr);
-    EXPECT_EQ(find_spec(schema, "kafka.x")->type, SettingType::Secret);
-    EXPECT_EQ(find_spec(schema, "kafka"), nullptr);
+    ASSERT_NE(find_setting_spec(schema, "kafka.x"), nullptr);
+    EXPECT_EQ(find_setting_spec(schema, "kafka.x")->type, SettingType::Secret);
+    EXPECT_EQ(find_setting_spec(schema, "kafka"), nullptr);
 }
 
 // Found by fuzz/config_fuzz.cpp (seed fuzz/corpus/config/env_multiline.ini): a value from

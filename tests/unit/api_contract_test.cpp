@@ -15,6 +15,7 @@
 #include "openapi.h"
 #include "plain_answers.h"
 #include "query_params.h"
+#include "response_bodies.h"
 #include "router.h"
 #include "trade_codec.h"
 
@@ -39,6 +40,12 @@ class ApiContractTest : public ::testing::Test {
             value = &(*value)[key];
         }
         return *value;
+    }
+
+    static std::set<std::string> keys(const rapidjson::Value& object) {
+        std::set<std::string> names;
+        for (const auto& member : object.GetObject()) names.insert(member.name.GetString());
+        return names;
     }
 
     // The schema a "$ref" points at, or the value itself.
@@ -286,11 +293,6 @@ TEST_F(ApiContractTest, TradeHistoryDocumentsItsParametersAndTheShapeItAnswers) 
                                                           {"to", "query"},
                                                           {"X-Request-ID", "header"}}));
 
-    const auto keys = [](const rapidjson::Value& object) {
-        std::set<std::string> names;
-        for (const auto& member : object.GetObject()) names.insert(member.name.GetString());
-        return names;
-    };
     const auto required = [this](const char* schema) {
         std::set<std::string> names;
         for (const auto& name : at({"components", "schemas", schema, "required"}).GetArray())
@@ -321,6 +323,47 @@ TEST_F(ApiContractTest, TradeHistoryDocumentsItsParametersAndTheShapeItAnswers) 
         EXPECT_EQ(keys(item["trade"]), required("Trade"));
         EXPECT_EQ(item["version"].GetInt(), item["trade"]["version"].GetInt());
         EXPECT_STREQ(item["recorded_at"].GetString(), item["trade"]["last_updated"].GetString());
+    }
+}
+
+// POST /trades' 201: its example has what the handler writes (the trade and its outcome), and
+// the outcome is one the schema allows; Swagger UI shows this example.
+TEST_F(ApiContractTest, TheCreatedExampleHasTheMembersOfTheRealAnswer) {
+    const rapidjson::Value& schema = resolve(at({"paths", "/api/v1/trades", "post", "responses",
+                                                 "201", "content", "application/json", "schema"}));
+    ASSERT_TRUE(schema.HasMember("example")) << "the 201 answer has no example";
+    const rapidjson::Value& example = schema["example"];
+
+    Trade trade;
+    trade.trade_id = "T1";
+    trade.version = 1;
+    std::string written;
+    append_accepted_trade(written, kernel::JsonTradeCodec{}, trade, Date{}, Outcome::Created);
+    rapidjson::Document answer;
+    answer.Parse(written.c_str(), written.size());
+    ASSERT_FALSE(answer.HasParseError()) << written;
+    EXPECT_EQ(keys(example), keys(answer));
+
+    ASSERT_TRUE(example.HasMember("outcome"));
+    std::set<std::string> outcomes;
+    for (const auto& name : at({"components", "schemas", "Outcome", "enum"}).GetArray())
+        outcomes.insert(name.GetString());
+    EXPECT_TRUE(outcomes.count(example["outcome"].GetString())) << example["outcome"].GetString();
+    // The rest is the Trade schema's example.
+    for (const auto& member : at({"components", "schemas", "Trade", "example"}).GetObject())
+        EXPECT_TRUE(example.HasMember(member.name) && example[member.name] == member.value)
+            << member.name.GetString();
+}
+
+// GET /audit-logs answers oldest first (tests/e2e/test_api.py shows it on a running daemon):
+// the document must not say otherwise.
+TEST_F(ApiContractTest, TheAuditLogOrderIsTheOneTheStoresAnswerIn) {
+    const rapidjson::Value& get = at({"paths", "/api/v1/audit-logs", "get"});
+    const std::string summary = get["summary"].GetString();
+    const std::string answer = get["responses"]["200"]["description"].GetString();
+    for (const std::string& text : {summary, answer}) {
+        EXPECT_NE(text.find("oldest first"), std::string::npos) << text;
+        EXPECT_EQ(text.find("newest"), std::string::npos) << text;
     }
 }
 

@@ -1,10 +1,17 @@
 // tradestorectl's pure parts: the Prometheus text reader with histogram quantiles, the CSV and
-// JSON-lines readers, and folding batch answers into the import summary.
+// JSON-lines readers (header checks, byte order mark), folding batch answers into the import
+// summary, the command line (token sources and their order) and number formatting.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
 #include <sstream>
 
+#include "number_format.h"
+#include "options.h"
 #include "prometheus_text.h"
 #include "trade_export.h"
 #include "trade_import.h"
@@ -96,6 +103,20 @@ TEST(ImportSummaryTest, FoldsBatchAnswersByLine) {
               "failed: 1\n  line 14: version: Field required\n");
 }
 
+TEST(ImportSummaryTest, ListsTheFirstFailedLinesAndCountsTheRest) {
+    ImportSummary summary;
+    for (std::size_t line = kFailedLinesListed + 3; line > 1; --line) {
+        summary.failed.push_back({line, "expected 5 columns, got 4"});
+    }
+    const std::string text = format_summary(summary);
+    EXPECT_THAT(text, ::testing::HasSubstr("failed: " + std::to_string(kFailedLinesListed + 2) +
+                                           "\n  line 2: expected"));
+    EXPECT_THAT(text, ::testing::HasSubstr("  line " + std::to_string(kFailedLinesListed + 1) +
+                                           ": expected 5 columns, got 4\n  ... and 2 more "
+                                           "(--json lists every line)\n"));
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3 + kFailedLinesListed + 1);
+}
+
 TEST(CsvTest, Split) {
     std::vector<std::string> fields;
     ASSERT_TRUE(split_csv(R"(a, "b,c" ,"d""e",)", fields));
@@ -127,6 +148,116 @@ TEST(TradeExport, CsvRowsReadBackThroughTheImportSplitter) {
     write_json_line(line, trade);
     EXPECT_EQ(line.str().back(), '\n');
     EXPECT_EQ(line.str().find('\n'), line.str().size() - 1);  // one line, even with "\n" inside
+}
+
+TEST(TradeReaderTest, ByteOrderMarkIsDroppedInBothFormats) {
+    std::istringstream csv(
+        "\xEF\xBB\xBFtrade_id,version,counter_party_id,book_id,maturity_date\r\n"
+        "T1,1,C,B,2030-01-01\r\n");
+    TradeReader reader(csv, ImportFormat::Csv);
+    std::vector<FailedLine> failed;
+    ImportItem item;
+    ASSERT_TRUE(reader.next(item, failed)) << reader.header_error();
+    EXPECT_THAT(item.json, ::testing::StartsWith(R"({"trade_id":"T1",)"));
+    std::istringstream jsonl("\xEF\xBB\xBF{\"trade_id\":\"T1\"}\n");
+    TradeReader lines(jsonl, ImportFormat::JsonLines);
+    ASSERT_TRUE(lines.next(item, failed));
+    EXPECT_EQ(item.json, R"({"trade_id":"T1"})");
+    EXPECT_TRUE(failed.empty());
+}
+
+TEST(TradeReaderTest, ABadHeaderEndsTheInputNamingEachProblemOnce) {
+    std::istringstream in(
+        "id,version,book_id,desk,maturity_date,desk,version\n"
+        "T1,1,B,D,2030-01-01,D,1\nT2,1,B,D,2030-01-01,D,1\n");
+    TradeReader reader(in, ImportFormat::Csv);
+    std::vector<FailedLine> failed;
+    ImportItem item;
+    EXPECT_FALSE(reader.next(item, failed));
+    EXPECT_TRUE(failed.empty());
+    EXPECT_EQ(reader.header_error(),
+              "line 1: unknown column(s): id, desk; repeated column(s): version; missing "
+              "column(s): trade_id, counter_party_id (the header needs trade_id, version, "
+              "counter_party_id, book_id, maturity_date; it may have created_date, expired, "
+              "last_updated)");
+    EXPECT_FALSE(reader.next(item, failed));  // and stays ended
+}
+
+TEST(TradeReaderTest, AnExportedHeaderIsAccepted) {
+    std::vector<std::string> columns;
+    ASSERT_TRUE(split_csv(kTradeCsvHeader, columns));
+    EXPECT_EQ(check_csv_header(columns), "");
+    EXPECT_THAT(
+        check_csv_header({"trade_id", "version", "counter_party_id", "book_id", ""}),
+        ::testing::StartsWith("unknown column(s): (empty); missing column(s): maturity_date"));
+}
+
+class OptionsTest : public ::testing::Test {
+  protected:
+    Options parse(std::vector<std::string> args) {
+        return parse_options(args, [this](const char* name) -> const char* {
+            const auto found = environment_.find(name);
+            return found == environment_.end() ? nullptr : found->second.c_str();
+        });
+    }
+    std::string token_file(const std::string& text) {
+        const std::string path = ::testing::TempDir() + "/ctl-token-" + std::to_string(files_++);
+        std::ofstream(path) << text;
+        return path;
+    }
+    std::map<std::string, std::string> environment_;
+    int files_ = 0;
+};
+
+TEST_F(OptionsTest, TokenSourcesInOrder) {
+    EXPECT_EQ(parse({"stats"}).token, "");
+    environment_["TRADESTORE_METRICS_TOKEN"] = "metrics";
+    EXPECT_EQ(parse({"stats"}).token, "metrics");
+    environment_["TRADESTORE_TOKEN_FILE"] = token_file("from-env-file\n");
+    EXPECT_EQ(parse({"stats"}).token, "from-env-file");
+    environment_["TRADESTORE_TOKEN"] = "from-env";
+    EXPECT_EQ(parse({"stats"}).token, "from-env");
+    EXPECT_EQ(parse({"--token-file", token_file("  from-file \r\nsecond line\n"), "stats"}).token,
+              "from-file");
+    EXPECT_EQ(parse({"stats", "--token", "from-option"}).token, "from-option");
+    EXPECT_THROW(parse({"--token", "a", "--token-file", token_file("b"), "stats"}), UsageError);
+    EXPECT_THROW(parse({"--token-file", token_file("\n"), "stats"}), UsageError);
+    EXPECT_THROW(parse({"--token-file", "/nonexistent/token", "stats"}), UsageError);
+    EXPECT_THROW(parse({"--token", "a\x01b", "stats"}), UsageError);
+}
+
+TEST_F(OptionsTest, UrlFlagsAndMistakes) {
+    EXPECT_EQ(parse({"stats"}).url, "http://127.0.0.1:8080");
+    environment_["TRADESTORE_URL"] = "https://ts.example:8443";
+    EXPECT_EQ(parse({"stats"}).url, "https://ts.example:8443");
+    const Options options = parse({"--url", "https://h:1", "--cacert", "ca.pem", "--json", "import",
+                                   "-", "--batch-size", "7"});
+    EXPECT_EQ(options.url, "https://h:1");
+    EXPECT_EQ(options.cacert, "ca.pem");
+    EXPECT_TRUE(options.json);
+    EXPECT_EQ(options.batch_size, 7u);
+    EXPECT_THAT(options.positional, ElementsAre("import", "-"));
+    EXPECT_TRUE(parse({"--version"}).version);
+    EXPECT_TRUE(parse({"-h"}).help);
+    for (const auto& bad : std::vector<std::vector<std::string>>{{"--nope"},
+                                                                 {"--url"},
+                                                                 {"--batch-size", "0"},
+                                                                 {"--batch-size", "-1"},
+                                                                 {"--batch-size", "12x"},
+                                                                 {"--token", ""}}) {
+        EXPECT_THROW(parse(bad), UsageError) << bad[0];
+    }
+}
+
+TEST(NumberFormatTest, CountsWholeOthersWithTwoDecimalsAtMost) {
+    EXPECT_EQ(format_number(341.25), "341.25");
+    EXPECT_EQ(format_number(341), "341");
+    EXPECT_EQ(format_number(1234567), "1234567");
+    EXPECT_EQ(format_number(0.5), "0.5");
+    EXPECT_EQ(format_number(0.123456), "0.12");
+    EXPECT_EQ(format_number(2.999), "3");
+    EXPECT_EQ(format_number(-0.001), "0");
+    EXPECT_EQ(format_number(1e20), "100000000000000000000");
 }
 
 }  // namespace

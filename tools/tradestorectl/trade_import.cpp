@@ -10,6 +10,8 @@ namespace tradestore::ctl {
 
 namespace {
 
+constexpr std::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
+
 void append_json_string(std::string& out, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
     out.push_back('"');
@@ -69,7 +71,70 @@ bool TradeReader::read_line(std::string& line) {
     if (!std::getline(in_, line)) return false;
     bytes_ += line.size() + 1;
     ++line_number_;
+    if (line_number_ == 1 && line.starts_with(kUtf8ByteOrderMark)) {
+        line.erase(0, kUtf8ByteOrderMark.size());
+    }
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    return true;
+}
+
+std::string check_csv_header(const std::vector<std::string>& columns) {
+    const auto known = [](const std::string& column) {
+        return std::find(std::begin(kRequiredCsvColumns), std::end(kRequiredCsvColumns), column) !=
+                   std::end(kRequiredCsvColumns) ||
+               std::find(std::begin(kOptionalCsvColumns), std::end(kOptionalCsvColumns), column) !=
+                   std::end(kOptionalCsvColumns);
+    };
+    std::vector<std::string> unknown;
+    std::vector<std::string> repeated;
+    std::vector<std::string> seen;
+    for (const std::string& column : columns) {
+        const bool again = std::find(seen.begin(), seen.end(), column) != seen.end();
+        if (!again) seen.push_back(column);
+        if (!known(column)) {
+            if (!again) unknown.push_back(column.empty() ? "(empty)" : column);
+        } else if (again && std::find(repeated.begin(), repeated.end(), column) == repeated.end()) {
+            repeated.push_back(column);
+        }
+    }
+    std::vector<std::string> missing;
+    for (const char* required : kRequiredCsvColumns) {
+        if (std::find(seen.begin(), seen.end(), required) == seen.end()) {
+            missing.emplace_back(required);
+        }
+    }
+    const auto list = [](const std::vector<std::string>& names) {
+        std::string text;
+        for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+        return text;
+    };
+    std::string error;
+    const auto add = [&](const char* what, const std::vector<std::string>& names) {
+        if (names.empty()) return;
+        error += (error.empty() ? "" : "; ") + std::string(what) + ": " + list(names);
+    };
+    add("unknown column(s)", unknown);
+    add("repeated column(s)", repeated);
+    add("missing column(s)", missing);
+    if (error.empty()) return error;
+    std::vector<std::string> expected(std::begin(kRequiredCsvColumns),
+                                      std::end(kRequiredCsvColumns));
+    std::vector<std::string> optional(std::begin(kOptionalCsvColumns),
+                                      std::end(kOptionalCsvColumns));
+    return error + " (the header needs " + list(expected) + "; it may have " + list(optional) + ")";
+}
+
+bool TradeReader::read_header(const std::string& line) {
+    if (!split_csv(line, columns_)) {
+        header_error_ = "line " + std::to_string(line_number_) + ": header: unclosed quote";
+        return false;
+    }
+    for (std::string& column : columns_) column = trim(column);
+    const std::string problem = check_csv_header(columns_);
+    if (!problem.empty()) {
+        header_error_ = "line " + std::to_string(line_number_) + ": " + problem;
+        return false;
+    }
     return true;
 }
 
@@ -78,13 +143,9 @@ bool TradeReader::next(ImportItem& item, std::vector<FailedLine>& failed) {
     while (read_line(line)) {
         if (trim(line).empty()) continue;
         if (format_ == ImportFormat::Csv) {
+            if (!header_error_.empty()) return false;
             if (columns_.empty()) {
-                if (!split_csv(line, columns_)) {
-                    failed.push_back({line_number_, "header: unclosed quote"});
-                    columns_.clear();
-                    continue;
-                }
-                for (std::string& column : columns_) column = trim(column);
+                if (!read_header(line)) return false;
                 continue;
             }
             if (csv_item(line, item, failed)) return true;
@@ -236,8 +297,13 @@ std::string format_summary(const ImportSummary& summary) {
     std::stable_sort(failed.begin(), failed.end(),
                      [](const FailedLine& a, const FailedLine& b) { return a.line < b.line; });
     out << "failed: " << failed.size() << "\n";
-    for (const FailedLine& line : failed)
-        out << "  line " << line.line << ": " << line.reason << "\n";
+    const std::size_t listed = std::min(failed.size(), kFailedLinesListed);
+    for (std::size_t i = 0; i < listed; ++i) {
+        out << "  line " << failed[i].line << ": " << failed[i].reason << "\n";
+    }
+    if (failed.size() > listed) {
+        out << "  ... and " << failed.size() - listed << " more (--json lists every line)\n";
+    }
     return out.str();
 }
 

@@ -25,19 +25,34 @@ struct FailedLine {
     std::string reason;
 };
 
-// Streams items from the input. JSON lines: each non-blank line is one JSON object (checked
-// locally, so one broken line cannot fail a whole batch). CSV: a header row naming the columns
-// (trade_id, version, counter_party_id, book_id, maturity_date, optionally created_date and
-// expired), then one trade per row; RFC 4180 quoting within a line; empty cells are left out.
+// The columns a CSV import must have, and those it may have besides (last_updated, which
+// the server ignores, so that an export reads back as is).
+inline constexpr const char* kRequiredCsvColumns[] = {"trade_id", "version", "counter_party_id",
+                                                      "book_id", "maturity_date"};
+inline constexpr const char* kOptionalCsvColumns[] = {"created_date", "expired", "last_updated"};
+
+// What is wrong with a CSV header (unknown, repeated and missing columns, each named once),
+// or empty when it is usable.
+std::string check_csv_header(const std::vector<std::string>& columns);
+
+// Streams items from the input. A UTF-8 byte order mark before the first line is dropped.
+// JSON lines: each non-blank line is one JSON object (checked locally, so one broken line
+// cannot fail a whole batch). CSV: a header row naming the columns (kRequiredCsvColumns, any
+// of kOptionalCsvColumns), then one trade per row; RFC 4180 quoting within a line; empty cells
+// are left out. A bad header ends the input at once (header_error() says why), so nothing of
+// such a file is sent.
 class TradeReader {
   public:
     TradeReader(std::istream& in, ImportFormat format);
     // The next item; lines that cannot be read are added to `failed`. False at the end.
     bool next(ImportItem& item, std::vector<FailedLine>& failed);
     std::uint64_t bytes_read() const { return bytes_; }
+    // "line N: ..." when the CSV header is unusable; empty otherwise.
+    const std::string& header_error() const { return header_error_; }
 
   private:
     bool read_line(std::string& line);
+    bool read_header(const std::string& line);
     bool csv_item(const std::string& line, ImportItem& item, std::vector<FailedLine>& failed);
 
     std::istream& in_;
@@ -45,10 +60,11 @@ class TradeReader {
     std::size_t line_number_ = 0;
     std::uint64_t bytes_ = 0;
     std::vector<std::string> columns_;  // CSV header
+    std::string header_error_;
 };
 
 struct ImportSummary {
-    std::size_t lines = 0;                                  // items read and failed lines
+    std::size_t sent = 0;                                   // items sent to the server
     std::map<std::string, std::size_t> accepted;            // created/updated/replaced -> count
     std::size_t rejected = 0;                               // trades a rule rejected
     std::map<std::string, std::size_t> rejected_by_reason;  // reason code -> count
@@ -65,6 +81,9 @@ bool apply_batch_answer(std::string_view body, const std::vector<std::size_t>& l
 // Parses one CSV record (RFC 4180 quoting, within one line); false when a quote is unclosed.
 bool split_csv(std::string_view line, std::vector<std::string>& fields);
 
+// The summary as text: accepted by outcome, rejected by reason, and the failed lines (the first
+// kFailedLinesListed of them, so a file that is wrong throughout does not flood the terminal).
+inline constexpr std::size_t kFailedLinesListed = 100;
 std::string format_summary(const ImportSummary& summary);
 
 // The Idempotency-Key of one chunk (POST /trades/batch) of an import: the same input, read

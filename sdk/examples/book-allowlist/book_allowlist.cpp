@@ -25,6 +25,9 @@ class BookAllowlist final : public Rule {
         : books_(books.begin(), books.end()) {}
 
     void check(const RuleInput& input, std::vector<Rejection>& rejections) const override {
+        // A delete is always allowed: a trade booked before its book left the list must
+        // still be removable.
+        if (input.deleting) return;
         const Trade& trade = input.incoming;
         if (books_.contains(trade.book_id)) return;
         rejections.push_back(

@@ -3,6 +3,7 @@
 // typed getters below only ever see values that parse.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -101,6 +102,77 @@ inline std::vector<std::string> list(std::string_view text) {
 }
 
 }  // namespace setting_parse
+
+// The spec a key falls under: its own, or a wildcard spec such as "kafka.*", which takes
+// every key with that prefix ("kafka.security.protocol"). Null when none does.
+inline const SettingSpec* find_setting_spec(const std::vector<SettingSpec>& schema,
+                                            std::string_view key) {
+    for (const auto& spec : schema)
+        if (spec.key == key) return &spec;
+    for (const auto& spec : schema) {
+        if (!spec.key.ends_with(".*")) continue;
+        const std::string_view prefix = std::string_view(spec.key).substr(0, spec.key.size() - 1);
+        if (key.size() > prefix.size() && key.starts_with(prefix)) return &spec;
+    }
+    return nullptr;
+}
+
+// "a, b or c": a setting's allowed values, as problems and --list-plugins name them.
+inline std::string setting_choices_text(const std::vector<std::string>& choices) {
+    std::string text;
+    for (std::size_t i = 0; i < choices.size(); ++i) {
+        if (i > 0) text += i + 1 == choices.size() ? " or " : ", ";
+        text += choices[i];
+    }
+    return text;
+}
+
+// What is wrong with `value` for the spec's choices, or "" when it has none or is one of them.
+inline std::string setting_choice_problem(const SettingSpec& spec, std::string_view value,
+                                          std::string_view shown) {
+    if (spec.choices.empty() ||
+        std::find(spec.choices.begin(), spec.choices.end(), value) != spec.choices.end())
+        return "";
+    return "expected " + setting_choices_text(spec.choices) + ", got '" + std::string(shown) + "'";
+}
+
+// What is wrong with `value` for the spec's type and range, or "" when it is valid; the
+// daemon's config check and the SDK test kit (tradestore/testing.h) both ask this. `shown` is
+// how the problem names the value: the value itself, or a stand-in for a secret.
+inline std::string setting_value_problem(const SettingSpec& spec, std::string_view value,
+                                         std::string_view shown) {
+    const std::string quoted = "'" + std::string(shown) + "'";
+    switch (spec.type) {
+        case SettingType::Int: {
+            const auto number = setting_parse::integer(value);
+            if (!number) return "expected an integer, got " + quoted;
+            if (*number < spec.min || *number > spec.max)
+                return "must be between " + std::to_string(spec.min) + " and " +
+                       std::to_string(spec.max) + ", got " + std::string(shown);
+            return "";
+        }
+        case SettingType::Bool:
+            return setting_parse::boolean(value) ? "" : "expected true or false, got " + quoted;
+        case SettingType::Duration: {
+            const auto duration = setting_parse::duration(value);
+            if (!duration) return "expected a duration such as 250ms, 30s, 5m or 1h, got " + quoted;
+            if (duration->count() < spec.min || duration->count() > spec.max)
+                return "duration out of range";
+            return "";
+        }
+        case SettingType::String:
+            return setting_choice_problem(spec, value, shown);
+        case SettingType::List:
+            for (const std::string& item : setting_parse::list(value)) {
+                if (auto problem = setting_choice_problem(spec, item, item); !problem.empty())
+                    return problem;
+            }
+            return "";
+        case SettingType::Secret:
+            return "";
+    }
+    return "";
+}
 
 class Settings {
 public:
