@@ -25,11 +25,14 @@ from test_deletes import oracle, stream
 
 PG_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
                          "pg-test-server.sh")
+# The hardened setup the project documents (etc/examples/postgres-roles.sql): a schema owned
+# by tradestore_owner, which migrates and grants; the daemon writes as `tradestore`, a role
+# that cannot rewrite the audit trail (postgres-store `uri` / `schema_owner_uri`). Both roles
+# find the schema through their own search_path, which the roles' dump must carry.
+ROLES_SQL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "etc",
+                         "examples", "postgres-roles.sql")
 DATABASE = "trades"
-# The schema's owner migrates and grants; the daemon writes as a role that cannot rewrite the
-# audit trail (postgres-store `uri` / `schema_owner_uri`).
-ROLES = ("CREATE ROLE ts_owner LOGIN", "CREATE ROLE ts_writer LOGIN",
-         f"CREATE DATABASE {DATABASE} OWNER ts_owner")
+OWNER, WRITER = "tradestore_owner", "tradestore"
 
 
 class PrivateServer:
@@ -89,8 +92,8 @@ def wait_until_committed(address, group, topic, offsets, timeout=60):
 
 
 def postgres_section(server):
-    return (f"uri = {server.uri('ts_writer')}\n"
-            f"schema_owner_uri = {server.uri('ts_owner')}\n")
+    return (f"uri = {server.uri(WRITER)}\n"
+            f"schema_owner_uri = {server.uri(OWNER)}\n")
 
 
 def differences(view, daemon, topic, messages, history_sample):
@@ -137,7 +140,10 @@ class BackupRestoreReplayTest(unittest.TestCase):
             raise unittest.SkipTest("the postgres-store plugin is not built")
         server = PrivateServer(self)
         server.start()
-        server.psql("postgres", *ROLES)
+        server.psql("postgres", f"CREATE DATABASE {DATABASE}")
+        # Passwords are set, as the script asks; the test server trusts local connections.
+        server.run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "owner_password=o",
+                   "-v", "writer_password=w", "-d", server.uri("postgres"), "-f", ROLES_SQL)
         work = tempfile.mkdtemp(prefix="tradestore-recovery-")
         self.addCleanup(shutil.rmtree, work, True)
 
@@ -150,14 +156,14 @@ class BackupRestoreReplayTest(unittest.TestCase):
         group = unique("recovery-group")
         daemon = kafka_daemon(kafka_section(address, topic, group,
                                             topic + ".dlq", batch_size=50, extra="deletes = true"),
-                              pg_uri=server.uri("ts_writer"))
+                              pg_uri=server.uri(WRITER))
         self.addCleanup(daemon.cleanup)
         with open(daemon.config_path) as f:
             config = f.read()
-        config = config.replace(f"uri = {server.uri('ts_writer')}\n", postgres_section(server))
+        config = config.replace(f"uri = {server.uri(WRITER)}\n", postgres_section(server))
         with open(daemon.config_path, "w") as f:
             f.write(config)
-        view = PgView(server.uri("postgres"), os.path.join(server.bindir, "psql"))
+        view = PgView(server.uri(WRITER), os.path.join(server.bindir, "psql"))
         daemon.start()
 
         # The first third applied, then the backup taken while the second third streams in.
@@ -167,7 +173,7 @@ class BackupRestoreReplayTest(unittest.TestCase):
         server.run("pg_dumpall", "--roles-only", "-d", server.uri("postgres", "postgres"),
                    stdout=roles)
         pg_dump = subprocess.Popen([os.path.join(server.bindir, "pg_dump"), "-Fc", "-f", dump,
-                                    "-d", server.uri("ts_owner")], stderr=subprocess.PIPE,
+                                    "-d", server.uri("postgres")], stderr=subprocess.PIPE,
                                    text=True)
         produce(address, topic, during_dump)
         self.assertEqual(pg_dump.wait(timeout=300), 0, pg_dump.stderr.read())
@@ -192,8 +198,14 @@ class BackupRestoreReplayTest(unittest.TestCase):
         server.run("psql", "-X", "-q", "-d", server.uri("postgres", "postgres"), "-f", roles)
         server.run("pg_restore", "--create", "--exit-on-error", "-d",
                    server.uri("postgres", "postgres"), dump)
-        view = PgView(server.uri("postgres"), os.path.join(server.bindir, "psql"))
+        view = PgView(server.uri(WRITER), os.path.join(server.bindir, "psql"))
         restored = view.positions(topic)
+        # The owner/writer split came back with the dump: the writer still cannot rewrite
+        # the audit trail.
+        tamper = subprocess.run([os.path.join(server.bindir, "psql"), "-X", "-q", "-d",
+                                 server.uri(WRITER), "-c", "DELETE FROM audit_log"],
+                                capture_output=True, text=True, timeout=60)
+        self.assertIn("permission denied", tamper.stderr)
         self.assertLess(sum(restored.values()), sum(applied_before_loss.values()),
                         "the dump saw everything: nothing left to replay")
         with open(daemon.config_path) as f:
@@ -212,8 +224,8 @@ class BackupRestoreReplayTest(unittest.TestCase):
         self.assertIn("assigned", daemon.read_log())
 
         # The check can fail: one row changed behind the store's back is found.
-        server.psql(DATABASE, "UPDATE trades SET counter_party_id = 'CP-0' WHERE trade_id = "
-                              "(SELECT min(trade_id) FROM trades)")
+        server.psql(DATABASE, "UPDATE tradestore.trades SET counter_party_id = 'CP-0' WHERE trade_id = "
+                              "(SELECT min(trade_id) FROM tradestore.trades)")
         self.assertEqual(len(differences(view, daemon, topic, messages, [])), 1)
         self.assertEqual(daemon.stop(), 0)
 
