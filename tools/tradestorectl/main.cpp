@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "commands.h"
+#include "kafka_dispatch.h"
 
 namespace tradestore::ctl {
 namespace {
@@ -92,6 +93,7 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     using namespace tradestore::ctl;
+    run_kafka_command_if_any(argc, argv);
     try {
         return run(argc, argv);
     } catch (const UsageError& e) {
