@@ -13,14 +13,16 @@ fail.
 Skipped without PostgreSQL's server binaries (the script fails instead when CI=true)."""
 
 import os
+import random
 import shutil
 import subprocess
 import tempfile
 import time
 import unittest
+import zlib
 
 from kafka_harness import (PgView, brokers, committed, consume, create_topic, end_offsets, kafka_daemon,
-                           kafka_section, produce, unique)
+                           kafka_section, produce, trade_body, unique)
 from test_deletes import oracle, stream
 
 PG_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts",
@@ -81,6 +83,27 @@ class PrivateServer:
         commands = [arg for sql in statements for arg in ("-c", sql)]
         return self.run("psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
                         "-d", self.uri("postgres", database), *commands)
+
+
+def with_partitions(records, partitions, first=0):
+    """Each record sent to a partition its key picks, first..first+partitions-1."""
+    return [dict(r, partition=first + zlib.crc32(r["key"].encode()) % partitions)
+            for r in records]
+
+
+def late_trades():
+    """Versions 1..3 of 40 ids, shuffled, and a tombstone for every fourth."""
+    rng = random.Random(3)
+    records = []
+    for n in range(40):
+        trade_id = f"L{n:03d}"
+        versions = [1, 2, 3]
+        rng.shuffle(versions)
+        records += [{"key": trade_id, "value": trade_body(trade_id, v), "headers": []}
+                    for v in versions]
+        if n % 4 == 0:
+            records.append({"key": trade_id, "value": None, "headers": []})
+    return records
 
 
 def wait_until_committed(address, group, topic, offsets, timeout=60):
@@ -148,11 +171,15 @@ class BackupRestoreReplayTest(unittest.TestCase):
         self.addCleanup(shutil.rmtree, work, True)
 
         topic = unique("recovery")
-        create_topic(address, topic, 3)
-        records = stream(seed=20261208)
+        create_topic(address, topic, 4)
+        records = with_partitions(stream(seed=20261208), 3)
+        # Partition 3 gets its first messages only after the backup: the dump records no
+        # position for it, and the group's committed offset will be past them.
+        late = with_partitions(late_trades(), 1, first=3)
         third = len(records) // 3
-        before_dump, during_dump, after_loss = (records[:third], records[third:2 * third],
+        before_dump, during_dump, after_loss = (records[:third], records[third:2 * third] + late,
                                                 records[2 * third:])
+        records += late
         group = unique("recovery-group")
         daemon = kafka_daemon(kafka_section(address, topic, group,
                                             topic + ".dlq", batch_size=50, extra="deletes = true"),
@@ -208,9 +235,13 @@ class BackupRestoreReplayTest(unittest.TestCase):
         self.assertIn("permission denied", tamper.stderr)
         self.assertLess(sum(restored.values()), sum(applied_before_loss.values()),
                         "the dump saw everything: nothing left to replay")
+        self.assertNotIn(3, restored)
         with open(daemon.config_path) as f:
             config = f.read()
         old = config.split("uri = ", 1)[1].split("\n", 1)[0].split("@127.0.0.1:")[1].split("/")[0]
+        # The runbook's new group: a partition without a position in the dump starts from
+        # its beginning, not from the old group's committed offset.
+        config = config.replace(f"group_id = {group}\n", f"group_id = {group}-restored\n")
         with open(daemon.config_path, "w") as f:
             f.write(config.replace(f"127.0.0.1:{old}/", f"127.0.0.1:{server.port}/"))
 
