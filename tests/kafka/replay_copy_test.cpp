@@ -61,8 +61,11 @@ TEST(ReplayCopyTest, OtherReasonsAndMessagesWithoutAnOriginAreCountedNotSent) {
     KafkaRecord stray = letter("{}");
     stray.headers.resize(1);
     EXPECT_FALSE(replay_copy(stray, request, summary).has_value());
+    KafkaRecord garbled = letter("{}", "STORE_REFUSED");
+    garbled.headers[4].value = "2x";  // tradestore.dlq.partition
+    EXPECT_FALSE(replay_copy(garbled, request, summary).has_value());
     EXPECT_EQ(summary.skipped_reason, 1u);
-    EXPECT_EQ(summary.skipped_not_letters, 1u);
+    EXPECT_EQ(summary.skipped_not_letters, 2u);
 }
 
 TEST(ReplayCopyTest, ATopicReplayKeepsThePartitionAndNeverResendsATombstone) {

@@ -4,10 +4,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <charconv>
 #include <iostream>
 #include <map>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include "kafka_config.h"
@@ -157,7 +157,11 @@ std::optional<OutgoingMessage> replay_copy(const KafkaRecord& record, const Repl
         const std::string origin = header_text(record.headers, kafka::kHeaderTopic);
         const std::string partition = header_text(record.headers, kafka::kHeaderPartition);
         const std::string offset = header_text(record.headers, kafka::kHeaderOffset);
-        if (origin.empty() || partition.empty() || offset.empty()) {
+        std::int32_t origin_partition = -1;
+        const auto parsed = std::from_chars(partition.data(), partition.data() + partition.size(),
+                                            origin_partition);
+        if (origin.empty() || offset.empty() || parsed.ec != std::errc() ||
+            parsed.ptr != partition.data() + partition.size() || origin_partition < 0) {
             ++summary.skipped_not_letters;
             return std::nullopt;
         }
@@ -168,7 +172,7 @@ std::optional<OutgoingMessage> replay_copy(const KafkaRecord& record, const Repl
         }
         if (copy.topic.empty()) copy.topic = origin;
         // Back into its own partition: after the versions of its trade that it came among.
-        if (copy.topic == origin) copy.partition = std::stoi(partition);
+        if (copy.topic == origin) copy.partition = origin_partition;
         copy.headers.push_back(
             {std::string(kHeaderReplayOf), reference(origin, partition, offset)});
         return copy;

@@ -51,9 +51,10 @@ std::optional<kafka::OutgoingMessage> replay_copy(const kafka::KafkaRecord& reco
                                                   ReplaySummary& summary);
 
 // Reads from_topic from since_ms (or its beginning) up to its end as it is when the call
-// starts, and produces the copies, waiting for every acknowledgement. Writes one JSON line per
-// copy to `listing` ({"of","to","partition","key","tombstone"}), then none is left unsent:
-// throws std::runtime_error on a failure (nothing is half-reported as done).
+// starts, and produces the copies (none with dry_run), waiting for every acknowledgement.
+// Writes one JSON line per copy acknowledged (or, with dry_run, to be sent) to `listing`:
+// {"of","to","partition","key","tombstone"}. Throws std::runtime_error on a failure, saying
+// how many copies were sent before it.
 ReplaySummary replay(const ReplayRequest& request, std::ostream& listing);
 
 }  // namespace tradestore::ctl
