@@ -194,6 +194,10 @@ if [ -x /usr/bin/tradestorectl ]; then
   check "tradestorectl --version" grep -q '^tradestorectl [0-9]' <<<"$(/usr/bin/tradestorectl --version)"
   check "tradestorectl's bash completion" test -f /usr/share/bash-completion/completions/tradestorectl
 fi
+if printf '%s\n' "${plugin_packages[@]}" | grep -qx tradestore-kafka; then
+  check "tradestorectl dlq replay --help (tradestorectl-kafka, from tradestore-kafka)" \
+    sh -c '/usr/bin/tradestorectl dlq replay --help | grep -q -- --dlq-topic'
+fi
 stop_daemon packaged
 check "the database is /var/lib/tradestore/tradestore.db, owned by tradestore" \
   test "$(stat -c %U /var/lib/tradestore/tradestore.db)" = tradestore

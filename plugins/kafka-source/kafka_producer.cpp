@@ -100,13 +100,16 @@ void Producer::ensure_client() {
 bool Producer::enqueue(const OutgoingMessage& message, Tracker* tracker, std::string& error) {
     const void* key = message.key ? message.key->data() : nullptr;
     const std::size_t key_size = message.key ? message.key->size() : 0;
+    void* value = message.value ? const_cast<char*>(message.value->data()) : nullptr;
+    const std::size_t value_size = message.value ? message.value->size() : 0;
     for (;;) {
         HeadersPtr headers = make_headers(message.headers);
         const rd_kafka_resp_err_t result = rd_kafka_producev(
-            rk_, RD_KAFKA_V_TOPIC(message.topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_KEY(key, key_size),
-            RD_KAFKA_V_VALUE(const_cast<char*>(message.value.data()), message.value.size()),
-            RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_OPAQUE(tracker), RD_KAFKA_V_END);
+            rk_, RD_KAFKA_V_TOPIC(message.topic.c_str()),
+            RD_KAFKA_V_PARTITION(message.partition.value_or(RD_KAFKA_PARTITION_UA)),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
+            RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_HEADERS(headers.get()),
+            RD_KAFKA_V_OPAQUE(tracker), RD_KAFKA_V_END);
         if (result == RD_KAFKA_RESP_ERR_NO_ERROR) {
             headers.release();  // owned by the message now
             return true;

@@ -410,29 +410,7 @@ void KafkaSource::accept(const rd_kafka_message_t& message) {
     PartitionLane& lane = lanes_[tp];
     if (lane.waiting.empty()) lane.first_waiting_at = Clock::now();
     if (lane.waiting_since_ms == 0) lane.waiting_since_ms = now_ms();
-    KafkaRecord& record = lane.waiting.emplace_back();
-    record.topic = std::move(tp.topic);
-    record.partition = message.partition;
-    record.offset = message.offset;
-    if (message.key != nullptr) {
-        record.key.emplace(static_cast<const char*>(message.key), message.key_len);
-    }
-    if (message.payload != nullptr) {
-        record.value.emplace(static_cast<const char*>(message.payload), message.len);
-    }
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(&message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        const char* name = nullptr;
-        const void* value = nullptr;
-        size_t size = 0;
-        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
-                           RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-            KafkaHeader& header = record.headers.emplace_back();
-            header.name = name;
-            if (value != nullptr) header.value.emplace(static_cast<const char*>(value), size);
-        }
-    }
+    KafkaRecord& record = lane.waiting.emplace_back(record_of(message));
     const std::size_t bytes = buffered_bytes(record);
     lane.waiting_bytes += bytes;
     buffered_bytes_ += bytes;

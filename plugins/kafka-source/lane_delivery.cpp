@@ -96,7 +96,7 @@ void KafkaSource::submit_lane(const TopicPartition& partition) {
     for (const DeadLetter& letter : plan.dead_letters) {
         const KafkaRecord& record = batch.records[letter.record];
         if (lane.dead_lettered.contains(record.offset)) continue;  // sent by an earlier attempt
-        letters.push_back({config_.dead_letter_topic, record.key, record.value.value_or(""),
+        letters.push_back({config_.dead_letter_topic, record.key, record.value,
                            dead_letter_headers(record, letter)});
         letter_offsets.push_back(record.offset);
     }
@@ -249,7 +249,7 @@ void KafkaSource::complete_lane(BatchCompletion completion) {
         const KafkaRecord& record = batch.records[index];
         const DeadLetter letter{index, std::string(reason::kStoreRefused),
                                 item.reasons.front().message};
-        refused_letters.push_back({config_.dead_letter_topic, record.key, record.value.value_or(""),
+        refused_letters.push_back({config_.dead_letter_topic, record.key, record.value,
                                    dead_letter_headers(record, letter)});
     }
     for (const SourcePosition& position : batch.positions) {

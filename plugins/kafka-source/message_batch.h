@@ -51,12 +51,14 @@ struct KafkaHeader {
     bool operator==(const KafkaHeader&) const = default;
 };
 
-// A message to produce: topic, key (none for a keyless one), value and headers.
+// A message to produce: topic, key (none for a keyless one), value (none for a tombstone: a
+// dead-lettered tombstone stays one, so that it can be replayed as a delete) and headers.
 struct OutgoingMessage {
     std::string topic;
     std::optional<std::string> key;
-    std::string value;
+    std::optional<std::string> value;
     std::vector<KafkaHeader> headers;
+    std::optional<std::int32_t> partition = std::nullopt;  // none: the partitioner picks
 };
 
 // A consumed message, copied out of librdkafka.

@@ -33,6 +33,33 @@ ConfPtr make_conf(const PropertyList& properties, const std::string& what) {
     return conf;
 }
 
+KafkaRecord record_of(const rd_kafka_message_t& message) {
+    KafkaRecord record;
+    record.topic = rd_kafka_topic_name(message.rkt);
+    record.partition = message.partition;
+    record.offset = message.offset;
+    if (message.key != nullptr) {
+        record.key.emplace(static_cast<const char*>(message.key), message.key_len);
+    }
+    if (message.payload != nullptr) {
+        record.value.emplace(static_cast<const char*>(message.payload), message.len);
+    }
+    rd_kafka_headers_t* headers = nullptr;  // owned by the message
+    if (rd_kafka_message_headers(&message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name = nullptr;
+        const void* value = nullptr;
+        size_t size = 0;
+        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) ==
+                           RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
+            KafkaHeader& header = record.headers.emplace_back();
+            header.name = name;
+            if (value != nullptr) header.value.emplace(static_cast<const char*>(value), size);
+        }
+    }
+    return record;
+}
+
 std::string error_text(rd_kafka_resp_err_t error) {
     return rd_kafka_err2str(error);
 }

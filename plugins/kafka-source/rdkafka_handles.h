@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kafka_config.h"
+#include "message_batch.h"
 
 namespace tradestore::kafka {
 
@@ -33,6 +34,9 @@ using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, HeadersDeleter>;
 // A configuration with every property set; throws std::invalid_argument naming the first
 // property librdkafka refuses (unknown name or bad value). `what` names the client.
 ConfPtr make_conf(const PropertyList& properties, const std::string& what);
+
+// A consumed message copied out of librdkafka: key, value and headers (null ones stay null).
+KafkaRecord record_of(const rd_kafka_message_t& message);
 
 // "Broker: Unknown topic or partition" and the like, for logs.
 std::string error_text(rd_kafka_resp_err_t error);

@@ -338,6 +338,9 @@ class CliTest(unittest.TestCase):
         self.assertEqual(complete("--token-file", "completion-t"), {"completion-token.txt"})
         self.assertEqual(complete("import", "completion-t"), {"completion-token.txt"})
         self.assertEqual(complete("history", ""), set())
+        self.assertEqual(complete("dlq", ""), {"replay"})
+        self.assertEqual(complete("dlq", "replay", "--d"), {"--dlq-topic", "--dry-run"})
+        self.assertEqual(complete("replay", "--f"), {"--from"})
 
     def test_unreachable_daemon_is_an_error(self):
         r = subprocess.run([CTL, "--url", "http://127.0.0.1:1", "health"], capture_output=True,

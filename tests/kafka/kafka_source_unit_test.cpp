@@ -243,8 +243,9 @@ TEST(ChangeMessagesTest, OneMessagePerHistoryRowKeyedByTradeIdWithTheRowsId) {
               R"("maturity_date":"2026-11-25","created_date":"2026-11-24","expired":false,)"
               R"("last_updated":"2026-11-24T09:00:00.000000Z"}})");
     EXPECT_EQ(messages[1].key, "T2");
-    EXPECT_THAT(messages[1].value, HasSubstr(R"({"history_id":42,"version":3,"action":"DELETE",)"
-                                             R"("previous_version":null,)"));
+    EXPECT_THAT(messages[1].value.value_or(""),
+                HasSubstr(R"({"history_id":42,"version":3,"action":"DELETE",)"
+                          R"("previous_version":null,)"));
     EXPECT_TRUE(messages[1].headers.empty());
 }
 

@@ -111,7 +111,7 @@ class MixedStreamTest(unittest.TestCase):
             headers = headers_of(letter)
             # Original key, value and headers; then why and where from.
             self.assertEqual(letter["key"], m["key"])
-            self.assertEqual(letter["value"], m["value"] if m["value"] is not None else "")
+            self.assertEqual(letter["value"], m["value"])  # a null value stays null
             self.assertEqual(headers["seq"], headers_of(m)["seq"])
             self.assertEqual(headers["tradestore.dlq.reason"],
                              self.classes[headers_of(m)["seq"]])

@@ -13,7 +13,7 @@ _tradestorectl() {
         cword=$COMP_CWORD
     fi
 
-    local commands="health stats metrics expire import history snapshot"
+    local commands="health stats metrics expire import history snapshot dlq replay"
     local global="--url --token --token-file --cacert --json --help --version"
 
     case $prev in
@@ -31,7 +31,8 @@ _tradestorectl() {
             compopt -o nospace 2>/dev/null
             return
             ;;
-        --token | --batch-size | --book | --as-of)
+        --token | --batch-size | --book | --as-of | --brokers | --dlq-topic | --to-topic | \
+            --topic | --since | --from | --reason | --kafka-properties)
             return
             ;;
     esac
@@ -40,7 +41,9 @@ _tradestorectl() {
     local command="" i
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            --url | --token | --token-file | --cacert | --format | --batch-size | --book | --as-of)
+            --url | --token | --token-file | --cacert | --format | --batch-size | --book | --as-of | \
+                --brokers | --dlq-topic | --to-topic | --topic | --since | --from | --reason | \
+                --kafka-properties)
                 ((i++))
                 ;;
             -*) ;;
@@ -55,12 +58,16 @@ _tradestorectl() {
     case $command in
         import) options+=" --format --batch-size" ;;
         snapshot) options+=" --as-of --book --format" ;;
+        dlq) options="--brokers --dlq-topic --to-topic --since --reason --kafka-properties --dry-run --help" ;;
+        replay) options="--brokers --topic --from --to-topic --kafka-properties --dry-run --help" ;;
     esac
 
     if [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$options" -- "$cur")
     elif [[ -z $command ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
+    elif [[ $command == dlq && $cword -eq $((i + 1)) ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "replay" -- "$cur")
     elif [[ $command == import ]]; then
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "commands.h"
+#include "kafka_dispatch.h"
 
 namespace tradestore::ctl {
 namespace {
@@ -40,6 +41,10 @@ const char* const kUsage =
     "  history ID                  every version of a trade, oldest first, as JSON lines\n"
     "  snapshot --as-of T          every trade (or a book's) as recorded at T (RFC 3339, or a\n"
     "                              business date: its close), streamed page by page\n"
+    "  dlq replay --brokers B --dlq-topic T   send dead letters back after a fix (Kafka;\n"
+    "                              tradestore-kafka; see tradestorectl dlq replay --help)\n"
+    "  replay --brokers B --topic T --from TIME   have a topic's messages since TIME\n"
+    "                              decided again (Kafka; tradestore-kafka)\n"
     "\n"
     "Options:\n"
     "  --url URL                   http://HOST:PORT or https://HOST:PORT (default\n"
@@ -92,6 +97,7 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     using namespace tradestore::ctl;
+    run_kafka_command_if_any(argc, argv);
     try {
         return run(argc, argv);
     } catch (const UsageError& e) {

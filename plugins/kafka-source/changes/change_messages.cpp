@@ -12,7 +12,9 @@ std::vector<OutgoingMessage> change_messages(const std::vector<HistoryChange>& c
         OutgoingMessage message;
         message.topic = topic;
         message.key = change.record.trade.trade_id;
-        codec.append_history_record(message.value, change.record, change.id);
+        std::string value;
+        codec.append_history_record(value, change.record, change.id);
+        message.value = std::move(value);
         messages.push_back(std::move(message));
     }
     return messages;
