@@ -87,6 +87,10 @@ int Daemon::main(const std::vector<std::string>& args) {
         help.setCommand(commandName());
         help.setUsage("[--config FILE] [--check-config | --list-plugins]");
         help.setHeader("TradeStore daemon: ingests, validates and stores trades.");
+        // --try-rule is parsed before Poco's options (kernel/main.cpp); named here so it is found.
+        help.setFooter(
+            "tradestored --try-rule PLUGIN.so TRADES.jsonl [...] decides each trade of a "
+            "file with a rule plugin and prints the decisions (--try-rule --help).");
         help.format(std::cout);
         return EXIT_OK;
     }
