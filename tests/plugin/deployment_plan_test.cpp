@@ -1,13 +1,15 @@
 // Whole-config validation against the kernel's and every plugin's schema, with the real
 // default plugins from the build tree.
+#include "deployment_plan.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "config_error.h"
 #include "config_file.h"
-#include "deployment_plan.h"
 
 namespace tradestore::kernel {
 namespace {
@@ -44,7 +46,8 @@ TEST(DeploymentPlan, APluginsOwnCheckIsReportedWithFileLineAndKey) {
 }
 
 TEST(DeploymentPlan, ValuesFromSecretFilesAreMaskedLikeSecrets) {
-    const auto path = std::filesystem::temp_directory_path() / "tradestore-plan-secret.txt";
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("tradestore-plan-secret-" + std::to_string(::getpid()) + ".txt");
     std::ofstream(path) << "/srv/hidden-docs\n";
     const ConfigFile file = parse_config(
         kHeader + "plugins = trade-rules, sqlite-store, rest-source\n"
@@ -153,7 +156,8 @@ TEST(PluginChecks, SqliteSynchronousOutsideItsChoicesIsNamed) {
 }
 
 TEST(PluginChecks, SqlitePathWhoseFolderCannotBeCreatedIsNamed) {
-    const auto dir = std::filesystem::temp_directory_path() / "tradestore-plan-checks";
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("tradestore-plan-checks-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     std::ofstream(dir / "a-file") << "x";
     const std::string path = (dir / "a-file" / "sub" / "t.db").string();
@@ -172,7 +176,8 @@ TEST(PluginChecks, SqlitePathWhoseFolderCannotBeCreatedIsNamed) {
 }
 
 TEST(PluginChecks, SqlitePathCheckCreatesNeitherTheDatabaseNorItsFolder) {
-    const auto dir = std::filesystem::temp_directory_path() / "tradestore-plan-probe";
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("tradestore-plan-probe-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     EXPECT_TRUE(
@@ -281,7 +286,9 @@ TEST(PluginChecks, MongoUriTlsFilesAndDatabaseAreChecked) {
 
 // Two plugin folders, as the packaged one and /usr/local/lib/tradestore/plugins would be.
 struct TwoPluginFolders {
-    std::filesystem::path root = std::filesystem::temp_directory_path() / "tradestore-plugin-dirs";
+    // One folder per test process: ctest runs these tests in parallel, other builds too.
+    std::filesystem::path root = std::filesystem::temp_directory_path() /
+                                 ("tradestore-plugin-dirs-" + std::to_string(::getpid()));
     std::filesystem::path first = root / "packaged";
     std::filesystem::path second = root / "local";
 
