@@ -61,8 +61,10 @@ done
 check "test set: a Go toolchain for FerretDB" "golang-1.23-go" "$(tr '\n' ' ' <"$work/out-test")"
 
 # The Makefile: make run uses the run set and preset; make test the test set and the default.
-make_run=$(make -s -n -C "$root" run 2>&1)
-make_test=$(make -s -n -C "$root" test 2>&1)
+# Without the caller's make variables (CI runs this under `make test PRESET=asan`).
+make_clean() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u PRESET make -s -n -C "$root" "$@" 2>&1; }
+make_run=$(make_clean run)
+make_test=$(make_clean test)
 check "make run installs the run set" "scripts/install-deps.sh run" "$(grep install-deps <<<"$make_run" | tr '\n' ' ')"
 check "make run builds preset run" "--preset run" "$(grep -- '--build' <<<"$make_run" | tr '\n' ' ')"
 check "make test installs the test set" "scripts/install-deps.sh test" "$(grep install-deps <<<"$make_test" | tr '\n' ' ')"
