@@ -111,9 +111,10 @@ ConfigFile settings_config(const Options& options, const std::string& section_na
         if (candidate.name == section_name) section = &candidate;
     if (section == nullptr)
         section = &config.sections.emplace_back(ConfigSection{section_name, 0, {}});
-    for (const auto& [key, value] : options.overrides) {
+    for (const auto& override_entry : options.overrides) {
+        const std::string& key = override_entry.first;  // clang 14 cannot capture a binding
         std::erase_if(section->entries, [&key](const ConfigEntry& e) { return e.key == key; });
-        section->entries.push_back({key, value, 0});
+        section->entries.push_back({key, override_entry.second, 0});
     }
     return config;
 }

@@ -52,7 +52,9 @@ int health_command(Client& client, const Options& options) {
     std::cout << "status:   " << string_member(*health, "status") << "\n";
     std::cout << "version:  " << string_member(*health, "version") << "\n";
     if (health->HasMember("services") && (*health)["services"].IsObject()) {
-        for (const auto& service : (*health)["services"].GetObject()) {
+        // Through a const value: clang finds a non-const member iterator's != ambiguous in C++20.
+        const rapidjson::Value& services = (*health)["services"];
+        for (const auto& service : services.GetObject()) {
             std::cout << "service:  " << service.name.GetString() << " "
                       << (service.value.IsString() ? service.value.GetString() : "?") << "\n";
         }
