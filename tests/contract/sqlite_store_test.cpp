@@ -496,7 +496,12 @@ TEST(SqliteStoreHistory, RecordedAtStaysIncreasingWhenTheClockIsBehind) {
     set("UPDATE trades SET last_updated = " + std::to_string(ahead));
     EXPECT_EQ(store->apply(one_trade("T1", 2), none, kDay).at(0).stored->last_updated,
               at(ahead + 1));
+    const auto utc_today = [] {
+        return std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+    };
+    const Date delete_day_before = utc_today();
     ASSERT_TRUE(store->remove("T1", "rest", "del"));
+    const Date delete_day_after = utc_today();
     EXPECT_EQ(raw.text("SELECT deleted_at FROM trade_tombstones"), std::to_string(ahead + 2));
 
     set("UPDATE trade_tombstones SET deleted_at = " + std::to_string(ahead + 100));
@@ -525,9 +530,10 @@ TEST(SqliteStoreHistory, RecordedAtStaysIncreasingWhenTheClockIsBehind) {
         EXPECT_EQ(history[i + 1].recorded_at, at(expected[i].second)) << i;
         EXPECT_EQ(history[i + 1].trade.last_updated, history[i + 1].recorded_at) << i;
     }
-    // The DELETE's business date stands in as the UTC date of its recorded_at.
-    EXPECT_EQ(history[2].business_date,
-              std::chrono::floor<std::chrono::days>(history[2].recorded_at));
+    // The DELETE's business date stands in as the UTC date of the clock when it ran, not of
+    // its recorded_at, which was pushed an hour ahead (another day after 23:00 UTC).
+    EXPECT_GE(history[2].business_date, delete_day_before);
+    EXPECT_LE(history[2].business_date, delete_day_after);
 
     const auto t2 = store->trade_history()->history(HistoryQuery{"T2", 0, 10, {}, {}});
     ASSERT_EQ(t2.size(), 2u);
