@@ -9,6 +9,7 @@
 #include <random>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 // Set by tests/postgres/CMakeLists.txt.
 #ifndef TRADESTORE_PG_STATE_DIR
@@ -16,6 +17,10 @@
 #endif
 #ifndef TRADESTORE_PG_SCRIPT
 #error "TRADESTORE_PG_SCRIPT must name scripts/pg-test-server.sh"
+#endif
+#if !defined(TRADESTORE_PG_REPLICA_PRIMARY_STATE_DIR) || \
+    !defined(TRADESTORE_PG_REPLICA_STANDBY_STATE_DIR)
+#error "TRADESTORE_PG_REPLICA_{PRIMARY,STANDBY}_STATE_DIR must name the replica fixture's state"
 #endif
 
 namespace tradestore::pgtest {
@@ -236,6 +241,42 @@ void PrivateServer::pause() {
 
 void PrivateServer::resume() {
     script("resume");
+}
+
+// ---- the postgres_replica fixture --------------------------------------------------------------
+
+std::optional<ReplicaServers> replica_servers() {
+    auto primary = read_uri(std::filesystem::path(TRADESTORE_PG_REPLICA_PRIMARY_STATE_DIR) / "uri");
+    auto replica = read_uri(std::filesystem::path(TRADESTORE_PG_REPLICA_STANDBY_STATE_DIR) / "uri");
+    if (!primary || !replica) return std::nullopt;
+    return ReplicaServers{std::move(*primary), std::move(*replica)};
+}
+
+bool wait_for_replay(const ReplicaServers& servers, std::chrono::milliseconds within) {
+    const std::string target =
+        RawConnection(servers.primary_uri).scalar("SELECT pg_current_wal_lsn()");
+    RawConnection replica(servers.replica_uri);
+    const auto until = std::chrono::steady_clock::now() + within;
+    while (true) {
+        if (replica.scalar("SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)",
+                           {target}) == "t") {
+            return true;
+        }
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+}
+
+void ReplicaTest::SetUp() {
+    servers_ = replica_servers();
+    if (servers_) return;
+    if (running_in_ci()) {
+        FAIL() << "no primary and replica from the postgres_replica fixture (in "
+               << TRADESTORE_PG_REPLICA_PRIMARY_STATE_DIR << " and "
+               << TRADESTORE_PG_REPLICA_STANDBY_STATE_DIR << "): run the tests through ctest";
+    }
+    GTEST_SKIP() << "no primary and replica from the postgres_replica fixture (no PostgreSQL "
+                    "server binaries, or not run through ctest)";
 }
 
 }  // namespace tradestore::pgtest

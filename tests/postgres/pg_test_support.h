@@ -5,10 +5,15 @@
 // The server comes from TRADESTORE_TEST_PG_URI or from the CTest fixture that started one
 // (scripts/pg-test-server.sh). Without either, every test of an executable linking this
 // skips, or fails when CI=true.
+//
+// The read-replica tests use the postgres_replica fixture's primary and streaming replica
+// instead (replica_servers(), ReplicaTest): servers of their own, never TRADESTORE_TEST_PG_URI.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -111,6 +116,34 @@ class PrivateServer {
     std::filesystem::path state_;
     std::string uri_;
     std::string password_;
+};
+
+// ---- the postgres_replica fixture --------------------------------------------------------------
+
+// The URIs (database tradestore_test, user postgres, trust) of the fixture's primary and of its
+// hot standby, which streams from it.
+struct ReplicaServers {
+    std::string primary_uri;
+    std::string replica_uri;
+};
+
+// Read from the fixture's state directories; nullopt when it started no servers (no
+// PostgreSQL server binaries, or the test was run without ctest).
+std::optional<ReplicaServers> replica_servers();
+
+// Polls until the replica has replayed the primary's WAL up to the primary's current LSN
+// (taken now); false when `within` passes first. Throws when a server cannot be reached.
+bool wait_for_replay(const ReplicaServers& servers,
+                     std::chrono::milliseconds within = std::chrono::seconds{10});
+
+// A test fixture that skips without the replica fixture's servers, or fails when CI=true.
+class ReplicaTest : public ::testing::Test {
+  protected:
+    void SetUp() override;
+    const ReplicaServers& servers() const { return *servers_; }
+
+  private:
+    std::optional<ReplicaServers> servers_;
 };
 
 }  // namespace tradestore::pgtest
