@@ -2,8 +2,10 @@
 
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
+#include <tradestore/read_replicas.h>
 
 #include <chrono>
+#include <cstdio>
 
 #include "logging_setup.h"
 
@@ -83,6 +85,20 @@ HealthReport KernelHost::health() {
     report.services[store_service_name_] = store_up ? "up" : "down";
     report.healthy = store_up;
     report.ready = store_up || !store_gates_readiness_;
+    // Read replicas inform; a replica down or lagging fails neither health nor readiness,
+    // since the primary serves the reads (unless read_fallback is off, which is the
+    // operator's choice to answer 503 instead).
+    if (ReadReplicas* replicas = store_->read_replicas()) {
+        for (const ReplicaState& replica : replicas->replica_states()) {
+            report.services["replica " + replica.name] =
+                replica.in_rotation ? "up" : (replica.reachable ? "lagging" : "down");
+            if (replica.lag_seconds) {
+                char lag[32];
+                std::snprintf(lag, sizeof lag, "%.3f", *replica.lag_seconds);
+                report.services["replica " + replica.name + " lag_seconds"] = lag;
+            }
+        }
+    }
     for (const auto& [source, gates_readiness] : sources_) {
         const bool up = source->healthy();
         report.services[source->health_name()] = up ? "up" : "down";

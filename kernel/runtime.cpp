@@ -1,6 +1,7 @@
 #include "runtime.h"
 
 #include <tradestore/history.h>
+#include <tradestore/read_replicas.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,6 +73,14 @@ void Runtime::start() {
     }
     store_open_ = true;
     log(LogLevel::Info, "store " + store_plan.plugin->descriptor().name + " opened");
+    if (ReadReplicas* replicas = store_->read_replicas()) {
+        replicas->record_metrics(metrics_);
+        for (const ReplicaState& replica : replicas->replica_states()) {
+            log(LogLevel::Info,
+                "read replica " + replica.name +
+                    (replica.in_rotation ? " in rotation" : " not in rotation yet"));
+        }
+    }
     host_->start_event_outbox();
     log(LogLevel::Info, "rule chain has " + std::to_string(rules_.size()) + " rule plugin(s)");
     pipeline_->start();

@@ -5,6 +5,7 @@
 
 #include <array>
 
+#include "floored_reader.h"
 #include "schema.h"
 
 namespace tradestore::plugins {
@@ -22,7 +23,11 @@ PostgresStore::PostgresStore(PostgresStoreOptions options)
     : options_(std::move(options)),
       pool_(options_.pool),
       instance_name_(options_.instance_name.empty() ? default_instance_name()
-                                                    : options_.instance_name) {}
+                                                    : options_.instance_name) {
+    if (!options_.replicas.replicas.empty()) {
+        replicas_ = std::make_unique<pg::ReplicaSet>(options_.replicas, options_.pool.connection);
+    }
+}
 
 PostgresStore::~PostgresStore() {
     close();
@@ -47,10 +52,24 @@ void PostgresStore::open() {
         pool_.close();
         throw;
     }
+    if (replicas_) replicas_->start();
 }
 
 void PostgresStore::close() {
+    if (replicas_) replicas_->stop();
     pool_.close();
+}
+
+std::vector<ReplicaState> PostgresStore::replica_states() const {
+    return replicas_ ? replicas_->states() : std::vector<ReplicaState>{};
+}
+
+std::unique_ptr<StoreReader> PostgresStore::reader_after(std::uint64_t commit_position) {
+    return std::make_unique<FlooredReader>(*this, ReadFloor{commit_position});
+}
+
+void PostgresStore::record_metrics(Metrics& metrics) {
+    if (replicas_) replicas_->record_metrics(metrics);
 }
 
 bool PostgresStore::healthy() {

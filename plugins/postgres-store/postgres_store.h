@@ -20,9 +20,16 @@
 //    returns what committed, runs an aborted transaction again, or throws
 //    CommitOutcomeUnknown when it cannot learn which within commit_outcome_timeout.
 //  - Reads are single statements, each over one committed snapshot.
+//  - With read replicas (read_uri), the client reads (StoreReader's, and the history's) go to
+//    a replica in rotation (replica_set.h), or to the primary when none can serve them (or
+//    fail with StoreUnavailable when read_fallback is off); everything else stays on the
+//    primary: apply() and its reads, positions, idempotency keys, the outboxes. Each write
+//    then also reads the WAL position after its COMMIT, in the same round trip, as its
+//    results' commit_position.
 #pragma once
 
 #include <tradestore/history.h>
+#include <tradestore/read_replicas.h>
 #include <tradestore/store.h>
 
 #include <chrono>
@@ -30,6 +37,7 @@
 #include <string>
 
 #include "connection_pool.h"
+#include "replica_set.h"
 
 namespace tradestore::plugins {
 
@@ -54,9 +62,21 @@ struct PostgresStoreOptions {
     std::int64_t audit_min_retention_days = 0;
     // Queue every history row in the change outbox (table change_outbox) for publishing.
     bool change_feed = false;
+    // Read replicas (read_uri); none: every read goes to the primary.
+    pg::ReplicaSetOptions replicas;
+    // When no replica can serve a read: the primary serves it (true) or StoreUnavailable.
+    bool read_fallback = true;
 };
 
-class PostgresStore final : public Store, public TradeHistory, public ChangeOutbox {
+// A client read that must see every commit up to `position` (0: any replica in rotation).
+struct ReadFloor {
+    std::uint64_t position = 0;
+};
+
+class PostgresStore final : public Store,
+                            public TradeHistory,
+                            public ChangeOutbox,
+                            public ReadReplicas {
   public:
     explicit PostgresStore(PostgresStoreOptions options);
     ~PostgresStore() override;
@@ -74,16 +94,52 @@ class PostgresStore final : public Store, public TradeHistory, public ChangeOutb
     std::vector<ItemResult> apply(const Batch& batch, std::span<const Rule* const> rules,
                                   Date business_date) override;
 
-    std::optional<Trade> get(const std::string& trade_id, Date business_date) override;
-    std::vector<Trade> list(std::int64_t skip, std::int64_t limit, Date business_date) override;
-    std::vector<Trade> list_by_book(const std::string& book_id, Date business_date) override;
+    // The client reads (StoreReader, TradeHistory's reads) with no floor, and with one.
+    std::optional<Trade> get(const std::string& trade_id, Date business_date) override {
+        return get(trade_id, business_date, {});
+    }
+    std::vector<Trade> list(std::int64_t skip, std::int64_t limit, Date business_date) override {
+        return list(skip, limit, business_date, {});
+    }
+    std::vector<Trade> list_by_book(const std::string& book_id, Date business_date) override {
+        return list_by_book(book_id, business_date, {});
+    }
+    Statistics statistics(Date business_date) override { return statistics(business_date, {}); }
+    std::vector<AuditEntry> audit(const AuditQuery& query) override { return audit(query, {}); }
+    std::int64_t audit_count(const std::optional<std::string>& trade_id) override {
+        return audit_count(trade_id, {});
+    }
+    std::vector<HistoryRecord> history(const HistoryQuery& query) override {
+        return history(query, {});
+    }
+    std::optional<HistoryRecord> version_at(const std::string& trade_id, Timestamp at) override {
+        return version_at(trade_id, at, {});
+    }
+    std::vector<HistoryRecord> trades_at(Timestamp at, std::int64_t skip,
+                                         std::int64_t limit) override {
+        return trades_at(at, skip, limit, {});
+    }
+    std::vector<HistoryRecord> book_at(const std::string& book_id, Timestamp at) override {
+        return book_at(book_id, at, {});
+    }
+    std::optional<Trade> get(const std::string& trade_id, Date business_date, ReadFloor floor);
+    std::vector<Trade> list(std::int64_t skip, std::int64_t limit, Date business_date,
+                            ReadFloor floor);
+    std::vector<Trade> list_by_book(const std::string& book_id, Date business_date,
+                                    ReadFloor floor);
+    Statistics statistics(Date business_date, ReadFloor floor);
+    std::vector<AuditEntry> audit(const AuditQuery& query, ReadFloor floor);
+    std::int64_t audit_count(const std::optional<std::string>& trade_id, ReadFloor floor);
+    std::vector<HistoryRecord> history(const HistoryQuery& query, ReadFloor floor);
+    std::optional<HistoryRecord> version_at(const std::string& trade_id, Timestamp at,
+                                            ReadFloor floor);
+    std::vector<HistoryRecord> trades_at(Timestamp at, std::int64_t skip, std::int64_t limit,
+                                         ReadFloor floor);
+    std::vector<HistoryRecord> book_at(const std::string& book_id, Timestamp at, ReadFloor floor);
+
     bool remove(const std::string& trade_id, const std::string& source,
                 const std::string& reference) override;
-    Statistics statistics(Date business_date) override;
     std::int64_t expire(Date business_date, const std::string& source) override;
-
-    std::vector<AuditEntry> audit(const AuditQuery& query) override;
-    std::int64_t audit_count(const std::optional<std::string>& trade_id) override;
 
     std::optional<std::int64_t> position(const std::string& source, const std::string& stream,
                                          std::int32_t partition) override;
@@ -115,11 +171,6 @@ class PostgresStore final : public Store, public TradeHistory, public ChangeOutb
     // Trade history (audit_log's version entries, see schema.cpp), appended by apply, remove
     // and expire.
     TradeHistory* trade_history() override { return this; }
-    std::vector<HistoryRecord> history(const HistoryQuery& query) override;
-    std::optional<HistoryRecord> version_at(const std::string& trade_id, Timestamp at) override;
-    std::vector<HistoryRecord> trades_at(Timestamp at, std::int64_t skip,
-                                         std::int64_t limit) override;
-    std::vector<HistoryRecord> book_at(const std::string& book_id, Timestamp at) override;
     // Through the schema's function prune_history, in chunks.
     std::int64_t prune_history(Timestamp older_than) override;
 
@@ -129,6 +180,12 @@ class PostgresStore final : public Store, public TradeHistory, public ChangeOutb
     std::vector<HistoryChange> unpublished_changes(std::int64_t limit) override;
     void mark_changes_published(const std::vector<std::int64_t>& ids) override;
     std::int64_t unpublished_change_count() override;
+
+    // Read replicas, when read_uri names some.
+    ReadReplicas* read_replicas() override { return replicas_ ? this : nullptr; }
+    std::vector<ReplicaState> replica_states() const override;
+    std::unique_ptr<StoreReader> reader_after(std::uint64_t commit_position) override;
+    void record_metrics(Metrics& metrics) override;
 
     // Connections open now (for tests and diagnostics).
     std::size_t open_connections() const { return pool_.open_connections(); }
@@ -142,11 +199,15 @@ class PostgresStore final : public Store, public TradeHistory, public ChangeOutb
     enum class CommitOutcome : std::uint8_t { Committed, Aborted, Unknown };
     // Whether the transaction `xid` committed, asked on fresh connections until the server
     // knows or commit_outcome_timeout has passed (then Unknown).
-    CommitOutcome commit_outcome(const ApplyAttempt& attempt);
+    // When it committed and replicas are configured, also sets the attempt's commit position.
+    CommitOutcome commit_outcome(ApplyAttempt& attempt);
     // Runs a read on a pooled connection; runs it once more on a fresh connection when the
     // first one turns out to be lost (a read has no effect, so this is always safe).
     template <typename Read>
     auto read(Read&& body);
+    // A client read: on a replica that can serve `floor` when there is one, else as read().
+    template <typename Read>
+    auto client_read(ReadFloor floor, Read&& body);
     // Runs a write transaction, again when the server aborted it for a conflict.
     template <typename Write>
     auto write(Write&& body);
@@ -157,6 +218,7 @@ class PostgresStore final : public Store, public TradeHistory, public ChangeOutb
 
     const PostgresStoreOptions options_;
     pg::ConnectionPool pool_;
+    std::unique_ptr<pg::ReplicaSet> replicas_;  // null without read_uri
     std::string instance_name_;
 };
 

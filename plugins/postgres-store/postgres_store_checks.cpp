@@ -68,6 +68,10 @@ std::vector<SettingProblem> check_postgres_store_settings(const Settings& settin
         settings.has("schema_owner_uri") && !settings.get_string("schema_owner_uri").empty();
     if (has_owner)
         check_conninfo("schema_owner_uri", settings.get_string("schema_owner_uri"), problems);
+    if (settings.has("read_uri")) {
+        for (const std::string& uri : settings.get_list("read_uri"))
+            check_conninfo("read_uri", uri, problems);
+    }
     if (settings.get_int("audit_min_retention_days") > 0 && !has_owner) {
         problems.push_back({"audit_min_retention_days",
                             "needs schema_owner_uri (only the schema's owner can set the floor)"});

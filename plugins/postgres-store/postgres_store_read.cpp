@@ -41,37 +41,64 @@ auto PostgresStore::read(Read&& body) {
     }
 }
 
-std::optional<Trade> PostgresStore::get(const std::string& trade_id, Date business_date) {
+template <typename Read>
+auto PostgresStore::client_read(ReadFloor floor, Read&& body) {
+    if (replicas_) {
+        if (auto replica = replicas_->lease(floor.position)) {
+            try {
+                auto result = body(*replica->lease);
+                replicas_->count_read(true);
+                return result;
+            } catch (const pg::Unavailable& error) {
+                // Lost, or cancelled for a conflict with replay: a read has no effect, so the
+                // primary may serve it instead.
+                if (error.connection_lost()) replicas_->lost(replica->replica);
+            }
+        }
+        if (!options_.read_fallback) {
+            throw StoreUnavailable(
+                "no read replica can serve this read now (all down, lagging more than "
+                "max_replica_lag, or behind the requested commit) and read_fallback is off");
+        }
+        replicas_->count_read(false);
+    }
+    return read(std::forward<Read>(body));
+}
+
+std::optional<Trade> PostgresStore::get(const std::string& trade_id, Date business_date,
+                                        ReadFloor floor) {
     Params params;
     params.text(trade_id);
-    return read([&](pg::Connection& db) -> std::optional<Trade> {
+    return client_read(floor, [&](pg::Connection& db) -> std::optional<Trade> {
         const pg::Result result = db.run(Query::SelectTrade, params);
         if (result.rows() == 0) return std::nullopt;
         return as_of(pg::read_trade(result, 0), business_date);
     });
 }
 
-std::vector<Trade> PostgresStore::list(std::int64_t skip, std::int64_t limit, Date business_date) {
+std::vector<Trade> PostgresStore::list(std::int64_t skip, std::int64_t limit, Date business_date,
+                                       ReadFloor floor) {
     if (limit <= 0) return {};
     Params params;
     params.integer(limit).integer(std::max<std::int64_t>(skip, 0));
-    return read([&](pg::Connection& db) {
+    return client_read(floor, [&](pg::Connection& db) {
         return trades_of(db.run(Query::ListTrades, params), business_date);
     });
 }
 
-std::vector<Trade> PostgresStore::list_by_book(const std::string& book_id, Date business_date) {
+std::vector<Trade> PostgresStore::list_by_book(const std::string& book_id, Date business_date,
+                                               ReadFloor floor) {
     Params params;
     params.text(book_id);
-    return read([&](pg::Connection& db) {
+    return client_read(floor, [&](pg::Connection& db) {
         return trades_of(db.run(Query::ListTradesByBook, params), business_date);
     });
 }
 
-Statistics PostgresStore::statistics(Date business_date) {
+Statistics PostgresStore::statistics(Date business_date, ReadFloor floor) {
     Params params;
     params.text(format_date(business_date));
-    return read([&](pg::Connection& db) {
+    return client_read(floor, [&](pg::Connection& db) {
         const pg::Result result = db.run(Query::Statistics, params);
         Statistics statistics;
         statistics.total_trades = result.integer(0, 0);
@@ -81,12 +108,12 @@ Statistics PostgresStore::statistics(Date business_date) {
     });
 }
 
-std::vector<AuditEntry> PostgresStore::audit(const AuditQuery& query) {
+std::vector<AuditEntry> PostgresStore::audit(const AuditQuery& query, ReadFloor floor) {
     if (query.limit <= 0) return {};
     Params params;
     params.integer(query.limit).integer(std::max<std::int64_t>(query.skip, 0));
     if (query.trade_id) params.text(*query.trade_id);
-    return read([&](pg::Connection& db) {
+    return client_read(floor, [&](pg::Connection& db) {
         const pg::Result result =
             db.run(query.trade_id ? Query::AuditByTrade : Query::AuditAll, params);
         std::vector<AuditEntry> entries;
@@ -109,7 +136,7 @@ std::vector<HistoryRecord> history_records(const pg::Result& result) {
 
 }  // namespace
 
-std::vector<HistoryRecord> PostgresStore::history(const HistoryQuery& query) {
+std::vector<HistoryRecord> PostgresStore::history(const HistoryQuery& query, ReadFloor floor) {
     if (query.limit <= 0) return {};
     Params params;
     params.text(query.trade_id);
@@ -121,29 +148,34 @@ std::vector<HistoryRecord> PostgresStore::history(const HistoryQuery& query) {
         }
     }
     params.integer(query.limit).integer(std::max<std::int64_t>(query.skip, 0));
-    return read(
-        [&](pg::Connection& db) { return history_records(db.run(Query::HistoryByTrade, params)); });
+    return client_read(floor, [&](pg::Connection& db) {
+        return history_records(db.run(Query::HistoryByTrade, params));
+    });
 }
 
 std::vector<HistoryRecord> PostgresStore::trades_at(Timestamp at, std::int64_t skip,
-                                                    std::int64_t limit) {
+                                                    std::int64_t limit, ReadFloor floor) {
     if (limit <= 0) return {};
     Params params;
     params.integer(pg::to_micros(at)).integer(limit).integer(std::max<std::int64_t>(skip, 0));
-    return read(
-        [&](pg::Connection& db) { return history_records(db.run(Query::TradesAt, params)); });
+    return client_read(floor, [&](pg::Connection& db) {
+        return history_records(db.run(Query::TradesAt, params));
+    });
 }
 
-std::vector<HistoryRecord> PostgresStore::book_at(const std::string& book_id, Timestamp at) {
+std::vector<HistoryRecord> PostgresStore::book_at(const std::string& book_id, Timestamp at,
+                                                  ReadFloor floor) {
     Params params;
     params.text(book_id).integer(pg::to_micros(at));
-    return read([&](pg::Connection& db) { return history_records(db.run(Query::BookAt, params)); });
+    return client_read(
+        floor, [&](pg::Connection& db) { return history_records(db.run(Query::BookAt, params)); });
 }
 
-std::optional<HistoryRecord> PostgresStore::version_at(const std::string& trade_id, Timestamp at) {
+std::optional<HistoryRecord> PostgresStore::version_at(const std::string& trade_id, Timestamp at,
+                                                       ReadFloor floor) {
     Params params;
     params.text(trade_id).integer(pg::to_micros(at));
-    return read([&](pg::Connection& db) -> std::optional<HistoryRecord> {
+    return client_read(floor, [&](pg::Connection& db) -> std::optional<HistoryRecord> {
         const pg::Result result = db.run(Query::HistoryAt, params);
         if (result.rows() == 0) return std::nullopt;
         return pg::read_history(result, 0);
@@ -217,10 +249,11 @@ std::int64_t PostgresStore::unpublished_change_count() {
     });
 }
 
-std::int64_t PostgresStore::audit_count(const std::optional<std::string>& trade_id) {
+std::int64_t PostgresStore::audit_count(const std::optional<std::string>& trade_id,
+                                        ReadFloor floor) {
     Params params;
     if (trade_id) params.text(*trade_id);
-    return read([&](pg::Connection& db) {
+    return client_read(floor, [&](pg::Connection& db) {
         return db.run(trade_id ? Query::AuditCountByTrade : Query::AuditCountAll, params)
             .integer(0, 0);
     });

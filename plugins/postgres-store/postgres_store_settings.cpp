@@ -78,6 +78,28 @@ std::vector<SettingSpec> postgres_store_settings() {
          .help = "Queue every accepted version (the trade history) in the change outbox, in "
                  "its transaction, for kafka-source's changes_topic to publish; rows wait "
                  "there until published"},
+        {.key = "read_uri",
+         .type = SettingType::Secret,
+         .default_value = "",
+         .help = "Streaming replicas of uri's server for client reads (GET trades, lists, "
+                 "books, statistics, audit, history), comma-separated libpq URIs, same rules "
+                 "as uri; writes and the ingest path stay on uri. Empty: every read goes to uri"},
+        {.key = "max_replica_lag",
+         .type = SettingType::Duration,
+         .default_value = "5s",
+         .help = "A replica whose replay lags the primary by more than this leaves the read "
+                 "rotation until it catches up",
+         .min = 1},
+        {.key = "read_fallback",
+         .type = SettingType::Bool,
+         .default_value = "true",
+         .help = "When no replica can serve a read (down, lagging, behind the X-Min-LSN "
+                 "asked for), the primary serves it; false: 503 with Retry-After"},
+        {.key = "replica_check_interval",
+         .type = SettingType::Duration,
+         .default_value = "1s",
+         .help = "How often each replica's state and lag are checked",
+         .min = 10},
         {.key = "application_name",
          .type = SettingType::String,
          .default_value = "tradestored",
@@ -129,6 +151,17 @@ PostgresStoreOptions postgres_store_options(const Settings& settings) {
     pool.max_overflow = static_cast<std::size_t>(max_overflow);
     pool.pool_timeout = settings.get_duration("pool_timeout");
     pool.pre_ping = settings.get_bool("pre_ping");
+
+    if (settings.has("read_uri")) {
+        for (std::string& uri : settings.get_list("read_uri")) {
+            pg::PoolOptions replica = pool;
+            replica.connection.uri = std::move(uri);
+            options.replicas.replicas.push_back(std::move(replica));
+        }
+    }
+    options.replicas.max_lag = settings.get_duration("max_replica_lag");
+    options.replicas.check_interval = settings.get_duration("replica_check_interval");
+    options.read_fallback = settings.get_bool("read_fallback");
     return options;
 }
 

@@ -127,13 +127,14 @@ Params audit_params(const std::vector<AuditRow>& rows, std::int64_t now_micros,
 }
 
 // The statements of round trip 2, with the parameters they point to: every write of the
-// plan, set-based, then COMMIT.
+// plan, set-based, then COMMIT (and, with read replicas, the WAL position after it).
 class PlanWrites {
   public:
     // `queue_changes`: the version entries also go into the change outbox. `before_commit`:
     // one more write of the transaction (the idempotency keys' answers).
+    // `read_commit_position`: the WAL position after COMMIT is read last (for read replicas).
     PlanWrites(const BatchPlan& plan, Date business_date, std::int64_t now_micros,
-               bool queue_changes, std::optional<Step> before_commit = std::nullopt) {
+               bool queue_changes, std::optional<Step> before_commit, bool read_commit_position) {
         // The books each id left in this batch (usually none), as one text[] literal per id.
         std::unordered_map<std::string_view, ArrayLiteral> left;
         for (const BookDeparture& departure : plan.departures) {
@@ -204,11 +205,14 @@ class PlanWrites {
         }
         if (before_commit) steps_.push_back(*before_commit);
         steps_.push_back({Query::Commit});
+        commit_step_ = steps_.size() - 1;
+        if (read_commit_position) steps_.push_back({Query::WalPosition});
     }
     PlanWrites(const PlanWrites&) = delete;
     PlanWrites& operator=(const PlanWrites&) = delete;
 
     std::span<const Step> steps() const noexcept { return steps_; }
+    std::size_t commit_step() const noexcept { return commit_step_; }
 
   private:
     Params trades_[2];
@@ -217,6 +221,7 @@ class PlanWrites {
     Params audit_;
     Params positions_;
     std::vector<Step> steps_;
+    std::size_t commit_step_ = 0;
 };
 
 }  // namespace
@@ -239,6 +244,16 @@ struct PostgresStore::ApplyAttempt {
     bool commit_sent = false;
     std::size_t commit_step = 0;  // COMMIT's place in round trip 2
 };
+
+namespace {
+
+// The WAL position a WalPosition step read, as every result's commit_position.
+void set_commit_position(std::vector<ItemResult>& results, std::string_view lsn) {
+    const std::uint64_t position = parse_commit_position(lsn).value_or(0);
+    for (ItemResult& result : results) result.commit_position = position;
+}
+
+}  // namespace
 
 template <typename Write>
 auto PostgresStore::write(Write&& body) {
@@ -322,7 +337,7 @@ std::vector<ItemResult> PostgresStore::apply(const Batch& batch, std::span<const
     }
 }
 
-PostgresStore::CommitOutcome PostgresStore::commit_outcome(const ApplyAttempt& attempt) {
+PostgresStore::CommitOutcome PostgresStore::commit_outcome(ApplyAttempt& attempt) {
     using std::chrono::milliseconds;
     const pg::Clock::time_point until = pg::Clock::now() + options_.commit_outcome_timeout;
     // An attempt begun within the budget may finish one connect_timeout after it, never later:
@@ -338,16 +353,25 @@ PostgresStore::CommitOutcome PostgresStore::commit_outcome(const ApplyAttempt& a
             if (!db || db->broken()) db.emplace(options_.pool.connection);
             const pg::Result status = db->run(Query::TransactionStatus, params, give_up_at);
             const bool restarted = status.text(0, 1) != attempt.server_started;
+            const auto committed = [&] {
+                // Asked after the commit, so at or after its record.
+                if (replicas_) {
+                    set_commit_position(
+                        attempt.results,
+                        db->run(Query::WalPosition, Params{}, give_up_at).text(0, 0));
+                }
+                return CommitOutcome::Committed;
+            };
             switch (pg::commit_verdict(status.text(0, 0), restarted)) {
                 case pg::CommitVerdict::Committed:
-                    return CommitOutcome::Committed;
+                    return committed();
                 case pg::CommitVerdict::Aborted:
                     return CommitOutcome::Aborted;
                 case pg::CommitVerdict::CheckEvidence:
                     if (!attempt.evidence) return CommitOutcome::Unknown;
                     return db->run(Query::AuditEvidence, *attempt.evidence, give_up_at)
                                        .integer(0, 0) > 0
-                               ? CommitOutcome::Committed
+                               ? committed()
                                : CommitOutcome::Aborted;
                 case pg::CommitVerdict::Unknown:
                     return CommitOutcome::Unknown;
@@ -411,7 +435,8 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
     const std::int64_t now_micros = pg::to_micros(now);
     std::optional<Step> answers;
     if (!idempotency.empty()) answers = idempotency.answer(plan.results);
-    const PlanWrites writes(plan, business_date, now_micros, options_.change_feed, answers);
+    const PlanWrites writes(plan, business_date, now_micros, options_.change_feed, answers,
+                            replicas_ != nullptr);
     if (!plan.audit.empty()) {
         const AuditRow& row = plan.audit.front();
         attempt.evidence.emplace();
@@ -422,8 +447,9 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
     }
     attempt.results = std::move(plan.results);
     attempt.commit_sent = true;
-    attempt.commit_step = writes.steps().size() - 1;
-    db.pipeline(writes.steps());
+    attempt.commit_step = writes.commit_step();
+    const std::vector<pg::Result> written = db.pipeline(writes.steps());
+    if (replicas_) set_commit_position(attempt.results, written.back().text(0, 0));
 }
 
 bool PostgresStore::remove(const std::string& trade_id, const std::string& source,

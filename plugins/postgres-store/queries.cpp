@@ -434,6 +434,16 @@ const char* sql(Query query) {
             return "SELECT count(*) FROM audit_log WHERE trade_id = $1::text "
                    "AND source = $2::text AND reference = $3::text AND \"timestamp\" = "
                    "TIMESTAMPTZ 'epoch' + $4::bigint * INTERVAL '1 microsecond'";
+        case Query::WalPosition:
+            // On the primary, right after a COMMIT on the same connection: a WAL position at or
+            // after that commit's record (a replica that has replayed it sees the commit).
+            return "SELECT pg_current_wal_lsn()::text";
+        case Query::ReplicaStatus:
+            // On a replica: whether it is one still, and how far it has replayed.
+            return "SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '')";
+        case Query::ReplayedAtLeast:
+            // $1 a commit position (LSN text): whether this replica has replayed it.
+            return "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::text::pg_lsn, false)";
     }
     return "SELECT 1";
 }
@@ -491,6 +501,9 @@ const char* label(Query query) {
         "Ping",
         "TransactionStatus",
         "AuditEvidence",
+        "WalPosition",
+        "ReplicaStatus",
+        "ReplayedAtLeast",
     };
     static_assert(std::size(kLabels) == kQueryCount);
     return kLabels[static_cast<std::size_t>(query)];

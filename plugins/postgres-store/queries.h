@@ -69,9 +69,13 @@ enum class Query : std::uint8_t {
     // after a connection lost during COMMIT
     TransactionStatus,
     AuditEvidence,
+    // read replicas
+    WalPosition,
+    ReplicaStatus,
+    ReplayedAtLeast,
 };
 
-inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::AuditEvidence) + 1;
+inline constexpr std::size_t kQueryCount = static_cast<std::size_t>(Query::ReplayedAtLeast) + 1;
 
 const char* sql(Query query);
 // The prepared statement's name on the server, e.g. "ts_3".

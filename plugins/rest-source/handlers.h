@@ -29,6 +29,9 @@ struct Exchange {
     std::string& body;            // the response body to fill
     bool body_read = false;       // the request body was consumed entirely
     std::string token_id{};       // the caller's token id when the route needed one
+    // Where the client reads go: the store, or a reader that sees the commit the request's
+    // X-Min-LSN names (read_floor.h). Set by the dispatcher before a handler runs.
+    StoreReader* reader = nullptr;
 };
 
 // What the service routes serve, prepared once at start.

@@ -1,7 +1,9 @@
 // Idempotency-Key on the POSTs that write (IETF httpapi draft, Stripe's semantics). The key,
 // the request's hash and the answer are stored by the store in the transaction of the
 // decisions, so a key has a row exactly when its request's decisions committed.
+#include <algorithm>
 #include <chrono>
+#include <span>
 
 #include "handlers.h"
 #include "idempotency_key.h"
@@ -59,9 +61,15 @@ std::optional<Reply> Handlers::stored_answer(Exchange& exchange, const std::stri
 Reply Handlers::submit_and_answer(Exchange& exchange, Batch batch, const std::string& key,
                                   const AnswerRenderer& render, std::string_view what) {
     const std::size_t count = batch.candidates.size();
-    const auto answered = [&exchange](IdempotentAnswer answer) {
+    // A committed write names its commit, so that the client's reads can ask to see it.
+    const auto answered = [&exchange](IdempotentAnswer answer,
+                                      std::span<const ItemResult> items = {}) {
         exchange.body = std::move(answer.body);
-        return Reply{answer.status};
+        Reply reply{answer.status};
+        for (const ItemResult& item : items) {
+            reply.commit_position = std::max(reply.commit_position, item.commit_position);
+        }
+        return reply;
     };
     const auto committed = [&](const IngestResult& result) {
         if (result.status == IngestStatus::Committed && result.items.size() == count) return true;
@@ -85,7 +93,7 @@ Reply Handlers::submit_and_answer(Exchange& exchange, Batch batch, const std::st
             result = host_.ingest().submit_and_wait(std::move(batch));
             if (!committed(result)) return not_committed(result);
         }
-        return answered(render(result.items));
+        return answered(render(result.items), result.items);
     }
 
     if (!host_.store().keeps_idempotency_keys()) {
@@ -117,7 +125,7 @@ Reply Handlers::submit_and_answer(Exchange& exchange, Batch batch, const std::st
         return key_in_flight(exchange);
     }
     if (!committed(result)) return not_committed(result);
-    return answered(render(result.items));
+    return answered(render(result.items), result.items);
 }
 
 }  // namespace tradestore::rest

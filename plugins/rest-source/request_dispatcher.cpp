@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "openapi.h"
+#include "read_floor.h"
 #include "request_body.h"
 #include "response_bodies.h"
 
@@ -112,7 +113,7 @@ bool RequestDispatcher::serve(Poco::Net::HTTPServerRequest& request,
     if (!origin.empty() && cors_.origin_allowed(origin)) {
         response.set("Access-Control-Allow-Origin", std::string(cors_.allow_origin_value(origin)));
         response.set("Access-Control-Expose-Headers",
-                     "X-Request-ID, Retry-After, Idempotent-Replayed");
+                     "X-Request-ID, Retry-After, Idempotent-Replayed, X-Min-LSN");
         response.set("Vary", "Origin");
     }
 
@@ -200,6 +201,16 @@ Reply RequestDispatcher::dispatch(const RouteMatch& route, Exchange& exchange) {
             break;
     }
     if (auto refused = guard_.check(route, exchange)) return *refused;
+    const bool floored = exchange.request.has(kMinLsnHeader);
+    std::optional<ReadTarget> reads =
+        read_target(floored ? &exchange.request.get(kMinLsnHeader) : nullptr, host_.store());
+    if (!reads) {
+        append_detail(exchange.body, codec,
+                      "X-Min-LSN must be a WAL position such as 0/16B3748, as a write answer's "
+                      "X-Min-LSN header gives it");
+        return {400};
+    }
+    exchange.reader = reads->reader;
     try {
         return call(route.endpoint, exchange);
     } catch (const StoreUnavailable& e) {

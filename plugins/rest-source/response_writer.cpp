@@ -1,5 +1,9 @@
 #include "response_writer.h"
 
+#include <tradestore/read_replicas.h>
+
+#include "read_floor.h"
+
 namespace tradestore::rest {
 namespace {
 
@@ -25,6 +29,9 @@ void send_reply(Poco::Net::HTTPServerResponse& response, const Reply& reply,
         response.set("WWW-Authenticate", std::string(reply.authenticate));
     }
     if (reply.idempotent_replayed) response.set("Idempotent-Replayed", "true");
+    if (reply.commit_position != 0) {
+        response.set(kMinLsnHeader, format_commit_position(reply.commit_position));
+    }
     if (close_connection) response.setKeepAlive(false);
     // Sets Content-Length, writes the header and the body; the body is left out for HEAD.
     const std::string& sent = reply.static_body != nullptr ? *reply.static_body : body;

@@ -3,6 +3,7 @@
 
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,7 @@ struct Reply {
     std::string_view cache_control;            // adds "Cache-Control: ..." when set
     std::string_view authenticate;             // adds "WWW-Authenticate: ..." (401) when set
     bool idempotent_replayed = false;          // adds "Idempotent-Replayed: true"
+    std::uint64_t commit_position = 0;         // adds "X-Min-LSN: ..." when not 0
     const std::string* static_body = nullptr;  // sent instead of the buffer (documents, assets)
 };
 

@@ -55,7 +55,7 @@ std::vector<SettingSpec> setting_specs() {
         {"cors_allowed_methods", SettingType::List, "GET, POST, DELETE", false,
          "Methods a cross-origin request may use"},
         {"cors_allowed_headers", SettingType::List,
-         "Content-Type, X-Request-ID, Authorization, Idempotency-Key", false,
+         "Content-Type, X-Request-ID, Authorization, Idempotency-Key, X-Min-LSN", false,
          "Request headers a cross-origin request may send"},
         {"cors_max_age", SettingType::Duration, "10m", false,
          "How long a browser may cache a preflight answer", 0, 86'400'000},

@@ -13,7 +13,7 @@ Reply Handlers::health(Exchange& exchange) {
 }
 
 Reply Handlers::statistics(Exchange& exchange) {
-    append_statistics(exchange.body, host_.store().statistics(host_.clock().today()));
+    append_statistics(exchange.body, exchange.reader->statistics(host_.clock().today()));
     return {200};
 }
 
@@ -31,7 +31,7 @@ Reply Handlers::audit_logs(Exchange& exchange) {
     if (const std::string* trade_id = params.find("trade_id")) query.trade_id = *trade_id;
     query.skip = paging.skip;
     query.limit = paging.limit;
-    append_audit_logs(exchange.body, host_.codec(), host_.store().audit(query));
+    append_audit_logs(exchange.body, host_.codec(), exchange.reader->audit(query));
     return {200};
 }
 

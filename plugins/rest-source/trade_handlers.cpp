@@ -178,7 +178,7 @@ std::vector<Trade> trades_of(std::vector<HistoryRecord> records) {
 // The store's history, or nullptr once the answer says that it keeps none (a 404: nothing is
 // wrong with the server, there is nothing to find).
 TradeHistory* kept_history(Host& host, Exchange& exchange) {
-    TradeHistory* history = host.store().trade_history();
+    TradeHistory* history = exchange.reader->trade_history();
     if (history == nullptr) append_detail(exchange.body, host.codec(), kNoTradeHistory);
     return history;
 }
@@ -201,7 +201,7 @@ Reply Handlers::list_trades(Exchange& exchange) {
         return {200};
     }
     const Date today = host_.clock().today();
-    const std::vector<Trade> trades = host_.store().list(paging.skip, paging.limit, today);
+    const std::vector<Trade> trades = exchange.reader->list(paging.skip, paging.limit, today);
     host_.codec().append_trades(exchange.body, trades, today);
     return {200};
 }
@@ -211,7 +211,7 @@ Reply Handlers::get_trade(Exchange& exchange) {
     const QueryParams params(exchange.query);
     if (params.find("as_of") != nullptr) return get_trade_as_of(exchange, params);
     const Date today = host_.clock().today();
-    const std::optional<Trade> trade = host_.store().get(exchange.param, today);
+    const std::optional<Trade> trade = exchange.reader->get(exchange.param, today);
     if (!trade) {
         append_trade_not_found(exchange.body, host_.codec(), exchange.param);
         return {404};
@@ -280,7 +280,7 @@ Reply Handlers::list_by_book(Exchange& exchange) {
         return {200};
     }
     const Date today = host_.clock().today();
-    const std::vector<Trade> trades = host_.store().list_by_book(exchange.param, today);
+    const std::vector<Trade> trades = exchange.reader->list_by_book(exchange.param, today);
     host_.codec().append_trades(exchange.body, trades, today);
     return {200};
 }

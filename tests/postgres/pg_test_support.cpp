@@ -279,4 +279,16 @@ void ReplicaTest::SetUp() {
                     "server binaries, or not run through ctest)";
 }
 
+void pause_replica_server() {
+    const std::string line = std::string("'") + TRADESTORE_PG_SCRIPT + "' pause '" +
+                             TRADESTORE_PG_REPLICA_STANDBY_STATE_DIR + "'";
+    if (std::system(line.c_str()) != 0) throw std::runtime_error("failed: " + line);
+}
+
+void resume_replica_server() {
+    const std::string line = std::string("'") + TRADESTORE_PG_SCRIPT + "' resume '" +
+                             TRADESTORE_PG_REPLICA_STANDBY_STATE_DIR + "'";
+    if (std::system(line.c_str()) != 0) throw std::runtime_error("failed: " + line);
+}
+
 }  // namespace tradestore::pgtest

@@ -136,6 +136,11 @@ std::optional<ReplicaServers> replica_servers();
 bool wait_for_replay(const ReplicaServers& servers,
                      std::chrono::milliseconds within = std::chrono::seconds{10});
 
+// Stops the fixture's replica (pg_ctl stop -m fast), or starts it again on the same port, where
+// it reconnects to the primary and catches up. Throws std::runtime_error when the script fails.
+void pause_replica_server();
+void resume_replica_server();
+
 // A test fixture that skips without the replica fixture's servers, or fails when CI=true.
 class ReplicaTest : public ::testing::Test {
   protected:

@@ -57,6 +57,10 @@ struct ItemResult {
     // At or below the recorded position of its partition: applied by an earlier transaction,
     // so not decided again (no audit entry, outcome left Rejected with no reasons).
     bool skipped_as_replay = false;
+    // Where the store's commit of this decision is, for reads that must see it
+    // (tradestore/read_replicas.h): PostgreSQL's WAL position (LSN) at or after the commit
+    // record. 0 when the store serves every read from the server it writes to.
+    std::uint64_t commit_position = 0;
 };
 
 }  // namespace tradestore

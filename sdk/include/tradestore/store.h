@@ -159,10 +159,28 @@ class StoreRefused : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-class Store {
-public:
-    virtual ~Store() = default;
+class ReadReplicas;  // tradestore/read_replicas.h
 
+// The reads that clients ask for (REST queries): what a store serves, possibly from a
+// replica of the server it writes to (Store::read_replicas()).
+class StoreReader {
+  public:
+    virtual ~StoreReader() = default;
+
+    virtual std::optional<Trade> get(const std::string& trade_id, Date business_date) = 0;
+    // Ordered by trade_id, bytewise.
+    virtual std::vector<Trade> list(std::int64_t skip, std::int64_t limit, Date business_date) = 0;
+    virtual std::vector<Trade> list_by_book(const std::string& book_id, Date business_date) = 0;
+    virtual Statistics statistics(Date business_date) = 0;
+    virtual std::vector<AuditEntry> audit(const AuditQuery& query) = 0;
+    virtual std::int64_t audit_count(const std::optional<std::string>& trade_id) = 0;
+    // Trade history (tradestore/history.h), when the store keeps it: every accepted version,
+    // appended by apply(), remove() and expire() in their transactions. nullptr: none kept.
+    virtual TradeHistory* trade_history() { return nullptr; }
+};
+
+class Store : public StoreReader {
+  public:
     // Opens connections and creates or migrates the schema. Called once before any use.
     virtual void open() = 0;
     // Finishes in-flight work and releases connections.
@@ -179,19 +197,11 @@ public:
     virtual std::vector<ItemResult> apply(const Batch& batch, std::span<const Rule* const> rules,
                                           Date business_date) = 0;
 
-    virtual std::optional<Trade> get(const std::string& trade_id, Date business_date) = 0;
-    // Ordered by trade_id, bytewise.
-    virtual std::vector<Trade> list(std::int64_t skip, std::int64_t limit, Date business_date) = 0;
-    virtual std::vector<Trade> list_by_book(const std::string& book_id, Date business_date) = 0;
     // Deletes the trade, keeping a tombstone with its last version; false if it did not exist.
     virtual bool remove(const std::string& trade_id, const std::string& source,
                         const std::string& reference) = 0;
-    virtual Statistics statistics(Date business_date) = 0;
     // Marks every trade whose maturity date is before the business date; returns how many.
     virtual std::int64_t expire(Date business_date, const std::string& source) = 0;
-
-    virtual std::vector<AuditEntry> audit(const AuditQuery& query) = 0;
-    virtual std::int64_t audit_count(const std::optional<std::string>& trade_id) = 0;
 
     // The last applied position of a source's partition, if one was recorded.
     virtual std::optional<std::int64_t> position(const std::string& source,
@@ -273,9 +283,9 @@ public:
         return true;
     }
 
-    // Trade history (tradestore/history.h), when the store keeps it: every accepted version,
-    // appended by apply(), remove() and expire() in their transactions. nullptr: none kept.
-    virtual TradeHistory* trade_history() { return nullptr; }
+    // Read replicas (tradestore/read_replicas.h), when the store serves reads from them.
+    // nullptr: every read goes to the server the store writes to.
+    virtual ReadReplicas* read_replicas() { return nullptr; }
     // The change outbox (tradestore/history.h), when the store queues its history rows for
     // publishing (the feed was enabled in its settings). nullptr: it does not.
     virtual ChangeOutbox* change_outbox() { return nullptr; }

@@ -16,6 +16,7 @@
 #include "tradestore/outcome.h"
 #include "tradestore/path_checks.h"
 #include "tradestore/plugin.h"
+#include "tradestore/read_replicas.h"
 #include "tradestore/rule.h"
 #include "tradestore/settings.h"
 #include "tradestore/source.h"

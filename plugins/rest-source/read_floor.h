@@ -1,0 +1,26 @@
+// Read-your-writes across read replicas: every write answer names its commit in X-Min-LSN
+// (when the store has replicas); a request carrying that header reads through a reader that
+// sees the commit (a replica that has replayed it, or the primary).
+#pragma once
+
+#include <tradestore/store.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace tradestore::rest {
+
+inline const std::string kMinLsnHeader = "X-Min-LSN";
+
+struct ReadTarget {
+    std::unique_ptr<StoreReader> floored;  // owns the reader when the request asked for one
+    StoreReader* reader = nullptr;
+};
+
+// Where a request's reads go, given its X-Min-LSN value (nullptr: no such header); nullopt
+// when the value is not a WAL position ("16/B374D848"). Without the header, or on a store
+// without replicas, the store itself.
+std::optional<ReadTarget> read_target(const std::string* min_lsn, Store& store);
+
+}  // namespace tradestore::rest
