@@ -23,7 +23,7 @@ namespace tradestore {
 
 // Bump whenever an SDK type or interface changes layout or meaning. The test
 // sdk_abi_fingerprint fails when the SDK headers change and this number does not.
-inline constexpr std::uint32_t kSdkAbiVersion = 6;
+inline constexpr std::uint32_t kSdkAbiVersion = 7;
 
 // Fixed layout, read from the file's bytes: only fixed-width fields.
 struct AbiBlock {
