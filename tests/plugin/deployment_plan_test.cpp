@@ -264,6 +264,22 @@ TEST(PluginChecks, PostgresRetentionFloorNeedsTheSchemaOwner) {
                                        "the floor)"});
 }
 
+TEST(PluginChecks, EachReadReplicaUriIsParsedLikeTheUri) {
+    EXPECT_EQ(
+        plan_problems(kHeader + kPostgres +
+                      "uri = postgresql://db.invalid/t\nread_uri = postgresql://r1.invalid/t, "
+                      "postgresql://r2.invalid/t?sslmode=maybe\n"),
+        std::vector<std::string>{"d.ini:6: [plugin.postgres-store] read_uri: sslmode "
+                                 "'maybe' is not one of disable, allow, prefer, require, "
+                                 "verify-ca or verify-full"});
+    EXPECT_EQ(
+        plan_problems(kHeader + kPostgres +
+                      "uri = postgresql://db.invalid/t\nread_uri = postgresql://r1.invalid/t\n"
+                      "max_replica_lag = soon\n"),
+        std::vector<std::string>{"d.ini:7: [plugin.postgres-store] max_replica_lag: expected a "
+                                 "duration such as 250ms, 30s, 5m or 1h, got 'soon'"});
+}
+
 const std::string kWithMongo =
     "plugins = sqlite-store, mongo-audit\n[plugin.sqlite-store]\npath = /tmp/unused.db\n"
     "[plugin.mongo-audit]\n";
