@@ -8,7 +8,7 @@ CONFIG ?= etc/tradestore.ini
 RUN_PRESET ?= run
 RUN_DIR := build/$(RUN_PRESET)
 
-.PHONY: run run-stack run-build test build configure deps asan tsan fuzz bench soak format clean chaos
+.PHONY: run run-stack run-build test build configure deps asan tsan fuzz bench bench-replica soak format clean chaos
 
 run: run-build
 	mkdir -p var
@@ -77,6 +77,12 @@ bench: build
 	$(BUILD_DIR)/bench/rule_chain_bench
 	$(BUILD_DIR)/bench/sqlite_apply_bench
 	bench/rest_vs_nginx.sh $(BUILD_DIR) 10s 32
+
+# GET and book reads on the primary against a streaming replica, under Kafka ingest, for
+# REPLICA_SECONDS each (docs/benchmarks.md).
+REPLICA_SECONDS ?= 20
+bench-replica: build
+	bench/postgres_replica_reads.sh $(BUILD_DIR) $(REPLICA_SECONDS)
 
 format:
 	find kernel plugins sdk tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i

@@ -8,6 +8,7 @@
 #   brokers                                    bench_start_broker
 #   pg_uri, postmaster_pid (empty without a    bench_start_pg (returns 1 when no server
 #   local server to read /proc of)             could be had)
+#   replica_uri                                bench_start_replica
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -30,6 +31,10 @@ bench_cleanup() {
     wait "$daemon_pid" 2>/dev/null || true
   fi
   "$here/scripts/kafka-test-broker.sh" stop "$work/broker" >/dev/null 2>&1 || true
+  # A replica (bench_start_replica) before its primary: its stop drops its slot there.
+  if [ -d "$work/pg-replica" ]; then
+    "$here/scripts/pg-test-server.sh" stop "$work/pg-replica" >/dev/null 2>&1 || true
+  fi
   [ -d "$work/pg" ] && "$here/scripts/pg-test-server.sh" stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -60,6 +65,13 @@ bench_start_pg() {
   if [ -f "$work/pg/dir" ]; then
     postmaster_pid=$(head -n 1 "$(cat "$work/pg/dir")/data/postmaster.pid")
   fi
+}
+
+# A streaming replica of bench_start_pg's server (scripts/pg-test-server.sh start-replica),
+# caught up when this returns; sets replica_uri.
+bench_start_replica() {
+  "$here/scripts/pg-test-server.sh" start-replica "$work/pg-replica" "$work/pg"
+  replica_uri=$(cat "$work/pg-replica/uri")
 }
 
 # Creates database <name> on the server, with postgres-store's schema made by tradestored itself

@@ -98,4 +98,5 @@ def main():
         "postgres_cpu_seconds": round(last[1] - first[2][1], 2) if postmaster else None}))
 
 
-main()
+if __name__ == "__main__":
+    main()
