@@ -49,6 +49,13 @@ std::string percent_encoded(const std::string& value) {
     return out;
 }
 
+// Runs scripts/pg-test-server.sh <command> <state>.
+void run_script(const std::string& command, const std::filesystem::path& state) {
+    const std::string line =
+        std::string("'") + TRADESTORE_PG_SCRIPT + "' " + command + " '" + state.string() + "'";
+    if (std::system(line.c_str()) != 0) throw std::runtime_error("failed: " + line);
+}
+
 std::string unique_schema_name() {
     static std::atomic<int> counter{0};
     std::random_device random;
@@ -230,9 +237,7 @@ PrivateServer::~PrivateServer() {
 }
 
 void PrivateServer::script(const std::string& command) {
-    const std::string line =
-        std::string("'") + TRADESTORE_PG_SCRIPT + "' " + command + " '" + state_.string() + "'";
-    if (std::system(line.c_str()) != 0) throw std::runtime_error("failed: " + line);
+    run_script(command, state_);
 }
 
 void PrivateServer::pause() {
@@ -267,6 +272,26 @@ bool wait_for_replay(const ReplicaServers& servers, std::chrono::milliseconds wi
     }
 }
 
+ReplayPause::ReplayPause(const std::string& replica_uri) : replica_(replica_uri) {
+    replica_.execute("SELECT pg_wal_replay_pause()");
+}
+
+ReplayPause::~ReplayPause() {
+    try {
+        replica_.execute("SELECT pg_wal_replay_resume()");
+    } catch (const std::exception& error) {
+        ADD_FAILURE() << "cannot resume the replica's replay: " << error.what();
+    }
+}
+
+void pause_replica_server() {
+    run_script("pause", TRADESTORE_PG_REPLICA_STANDBY_STATE_DIR);
+}
+
+void resume_replica_server() {
+    run_script("resume", TRADESTORE_PG_REPLICA_STANDBY_STATE_DIR);
+}
+
 void ReplicaTest::SetUp() {
     servers_ = replica_servers();
     if (servers_) return;
@@ -277,18 +302,6 @@ void ReplicaTest::SetUp() {
     }
     GTEST_SKIP() << "no primary and replica from the postgres_replica fixture (no PostgreSQL "
                     "server binaries, or not run through ctest)";
-}
-
-void pause_replica_server() {
-    const std::string line = std::string("'") + TRADESTORE_PG_SCRIPT + "' pause '" +
-                             TRADESTORE_PG_REPLICA_STANDBY_STATE_DIR + "'";
-    if (std::system(line.c_str()) != 0) throw std::runtime_error("failed: " + line);
-}
-
-void resume_replica_server() {
-    const std::string line = std::string("'") + TRADESTORE_PG_SCRIPT + "' resume '" +
-                             TRADESTORE_PG_REPLICA_STANDBY_STATE_DIR + "'";
-    if (std::system(line.c_str()) != 0) throw std::runtime_error("failed: " + line);
 }
 
 }  // namespace tradestore::pgtest

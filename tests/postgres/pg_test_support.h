@@ -136,8 +136,22 @@ std::optional<ReplicaServers> replica_servers();
 bool wait_for_replay(const ReplicaServers& servers,
                      std::chrono::milliseconds within = std::chrono::seconds{10});
 
+// Pauses the replica's WAL replay (pg_wal_replay_pause()) until it goes
+// (pg_wal_replay_resume()): the replica then falls behind the primary as far as a test lets it.
+class ReplayPause {
+  public:
+    explicit ReplayPause(const std::string& replica_uri);
+    ~ReplayPause();
+    ReplayPause(const ReplayPause&) = delete;
+    ReplayPause& operator=(const ReplayPause&) = delete;
+
+  private:
+    RawConnection replica_;
+};
+
 // Stops the fixture's replica (pg_ctl stop -m fast), or starts it again on the same port, where
-// it reconnects to the primary and catches up. Throws std::runtime_error when the script fails.
+// it reconnects to the primary; resume returns once it has caught up. Throws
+// std::runtime_error when the script fails.
 void pause_replica_server();
 void resume_replica_server();
 

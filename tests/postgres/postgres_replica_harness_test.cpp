@@ -1,7 +1,8 @@
 // The read-replica harness itself (the postgres_replica fixture, scripts/pg-test-server.sh
 // start-replica), through libpq alone: what the primary commits reaches the replica, the
-// replica is a hot standby in recovery, and pausing its replay holds back new rows until it is
-// resumed. Each test works in a schema of its own on the primary.
+// replica is a hot standby in recovery, pausing its replay holds back new rows until it is
+// resumed, and a replica stopped and started again catches up. Each test works in a schema of
+// its own on the primary.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -47,27 +48,6 @@ class ScratchSchema {
 
     std::string primary_uri_;
     std::string name_;
-};
-
-// Pauses the replica's replay; resumes it when it goes, so that later tests find the replica
-// replaying whatever this one asserted.
-class ReplayPause {
-  public:
-    explicit ReplayPause(RawConnection& replica) : replica_(replica) {
-        replica_.execute("SELECT pg_wal_replay_pause()");
-    }
-    ~ReplayPause() {
-        try {
-            replica_.execute("SELECT pg_wal_replay_resume()");
-        } catch (const std::exception& error) {
-            ADD_FAILURE() << "cannot resume the replica's replay: " << error.what();
-        }
-    }
-    ReplayPause(const ReplayPause&) = delete;
-    ReplayPause& operator=(const ReplayPause&) = delete;
-
-  private:
-    RawConnection& replica_;
 };
 
 // The count of rows in `table` on `connection`, or -1 while the table is not there yet.
@@ -132,7 +112,7 @@ TEST_F(PostgresReplicaHarness, PausedReplayHoldsBackNewRowsUntilResumed) {
     const std::string table = streamed_table("paused");
     ASSERT_FALSE(HasFailure());
     {
-        const ReplayPause pause(replica());
+        const ReplayPause pause(servers().replica_uri);
         primary().execute("INSERT INTO " + table + " VALUES (2, 'while paused')");
         const std::string written = primary().scalar("SELECT pg_current_wal_lsn()");
         // The replica has received the row's WAL, and stopped replaying before it.
@@ -152,6 +132,25 @@ TEST_F(PostgresReplicaHarness, PausedReplayHoldsBackNewRowsUntilResumed) {
     EXPECT_TRUE(eventually([&] { return row_count(replica(), table) == 2; }, seconds{10}));
     EXPECT_EQ(replica().scalar("SELECT pg_get_wal_replay_pause_state()"), "not paused");
     EXPECT_TRUE(wait_for_replay(servers()));
+}
+
+// The script's pause and resume on the replica: while it is down the primary goes on
+// writing; resume returns once it has reconnected and replayed what it missed (its slot kept it).
+TEST_F(PostgresReplicaHarness, AStoppedReplicaRestartsAndCatchesUp) {
+    const std::string table = streamed_table("restarted");
+    ASSERT_FALSE(HasFailure());
+    pause_replica_server();
+    EXPECT_THROW(RawConnection{servers().replica_uri}, std::runtime_error);
+    primary().execute("INSERT INTO " + table +
+                      " SELECT n, 'while the replica was down' FROM generate_series(2, 300000) n");
+    resume_replica_server();
+
+    RawConnection restarted(servers().replica_uri);
+    EXPECT_EQ(row_count(restarted, table), 300000);  // no polling: resume waited for it
+    EXPECT_EQ(restarted.scalar("SELECT pg_is_in_recovery()"), "t");
+    EXPECT_TRUE(eventually(
+        [&] { return restarted.scalar("SELECT status FROM pg_stat_wal_receiver") == "streaming"; },
+        seconds{10}));
 }
 
 }  // namespace
