@@ -235,7 +235,7 @@ def figures(path):
     get, book = wrk(out["get"]), wrk(out["book"])
     return {"get_rps": get[0], "get_p99": get[1], "book_rps": book[0], "book_p99": book[1],
             "ingest": int(out["ingested"]) / window, "primary_cpu": cpu[0],
-            "replica_cpu": cpu[1], "daemon_cpu": cpu[2],
+            "replica_cpu": cpu[1], "both_cpu": cpu[0] + cpu[1], "daemon_cpu": cpu[2],
             "primary_tps": int(out["primary_commits"]) / window,
             "replica_tps": int(out["replica_commits"]) / window, "errors": get[2] + book[2]}
 
@@ -244,7 +244,8 @@ rows = {k: figures(p) for k, p in paths.items() if p}
 columns = [("GET req/s", "get_rps", "{:.0f}"), ("GET p99 ms", "get_p99", "{:.2f}"),
            ("book req/s", "book_rps", "{:.0f}"), ("book p99 ms", "book_p99", "{:.2f}"),
            ("ingested trades/s", "ingest", "{:.0f}"), ("primary CPU s", "primary_cpu", "{:.1f}"),
-           ("replica CPU s", "replica_cpu", "{:.1f}"), ("tradestored CPU s", "daemon_cpu", "{:.1f}"),
+           ("replica CPU s", "replica_cpu", "{:.1f}"), ("both CPU s", "both_cpu", "{:.1f}"),
+           ("tradestored CPU s", "daemon_cpu", "{:.1f}"),
            ("primary tx/s", "primary_tps", "{:.0f}"), ("replica tx/s", "replica_tps", "{:.0f}"),
            ("non-2xx + socket errors", "errors", "{}")]
 print()
