@@ -16,8 +16,9 @@
 # (bench/wrk/get_random.lua). Per phase: requests/s and p99 of each, trades ingested a second
 # in that window (source_positions), the CPU seconds of the primary's and of the replica's
 # cluster (postmaster and children, from /proc: bench/pg_cpu.py) and of tradestored in it,
-# and the transactions each server committed in it (pg_stat_database: up to a second late);
-# then (b)/(a).
+# the transactions each server committed in it (pg_stat_database: up to a second late), and
+# the share of reads the store served from the replica (tradestore_postgres_reads_total); then
+# (b)/(a).
 #
 # Environment: TRADES (default 20000), BOOKS (50), INGEST_RATE (2000), GET_CONNECTIONS (8),
 # BOOK_CONNECTIONS (4), WARMUP_SECONDS (3), KERNEL_SETTINGS and STORE_SETTINGS (lines added to
@@ -104,6 +105,12 @@ wait_replica() {  # until the replica has replayed the primary's WAL as of now
 committed() {  # <uri>: transactions committed on that server so far
   value "$1" "SELECT sum(xact_commit) FROM pg_stat_database"
 }
+reads() {  # "<replica> <primary>": postgres-store's reads so far by server (0 0 without replicas)
+  curl -sf "http://127.0.0.1:$port/metrics" | awk '
+    /^tradestore_postgres_reads_total\{server="replica"\}/ { replica = $NF }
+    /^tradestore_postgres_reads_total\{server="primary"\}/ { primary = $NF }
+    END { printf "%d %d\n", replica, primary }'
+}
 cpu() {  # primary, replica and tradestored CPU seconds so far
   python3 "$here/bench/pg_cpu.py" "$primary_data" "$replica_data" \
     "$daemon_pid"
@@ -169,8 +176,9 @@ run_phase() {  # <name> <store settings>
   produced=$to
   wait_applied $((from + rate * warmup))
 
-  local t0 a0 c0 p0 r0 t1 a1 c1 p1 r1
+  local t0 a0 c0 p0 r0 s0 t1 a1 c1 p1 r1 s1
   t0=$EPOCHREALTIME a0=$(applied) c0=$(cpu) p0=$(committed "$primary_uri") r0=$(committed "$replica_uri")
+  s0=$(reads)
   wrk -t1 -c"$get_connections" -d"${seconds}s" -s "$here/bench/wrk/get_random.lua" \
     "http://127.0.0.1:$port" -- trade "$trades" >"$work/$phase.get" 2>&1 &
   local get=$!
@@ -179,6 +187,7 @@ run_phase() {  # <name> <store settings>
   local book=$!
   wait "$get" "$book"
   t1=$EPOCHREALTIME a1=$(applied) c1=$(cpu) p1=$(committed "$primary_uri") r1=$(committed "$replica_uri")
+  s1=$(reads)
 
   wait "$producer_pid"
   producer_pid=""
@@ -190,6 +199,8 @@ run_phase() {  # <name> <store settings>
     echo "cpu_after $c1"
     echo "primary_commits $((p1 - p0))"
     echo "replica_commits $((r1 - r0))"
+    echo "reads_before $s0"
+    echo "reads_after $s1"
     echo "get $(grep '^RESULT' "$work/$phase.get")"
     echo "book $(grep '^RESULT' "$work/$phase.book")"
   } >"$work/$phase.figures"
@@ -233,11 +244,15 @@ def figures(path):
                 int(fields["non2xx_or_3xx"]) + int(fields["socket_errors"]))
 
     get, book = wrk(out["get"]), wrk(out["book"])
+    replica_reads, primary_reads = (int(b) - int(a) for a, b in
+                                    zip(out["reads_before"].split(), out["reads_after"].split()))
+    served = replica_reads + primary_reads
     return {"get_rps": get[0], "get_p99": get[1], "book_rps": book[0], "book_p99": book[1],
             "ingest": int(out["ingested"]) / window, "primary_cpu": cpu[0],
             "replica_cpu": cpu[1], "both_cpu": cpu[0] + cpu[1], "daemon_cpu": cpu[2],
             "primary_tps": int(out["primary_commits"]) / window,
-            "replica_tps": int(out["replica_commits"]) / window, "errors": get[2] + book[2]}
+            "replica_tps": int(out["replica_commits"]) / window, "errors": get[2] + book[2],
+            "replica_share": 100 * replica_reads / served if served else 0}
 
 
 rows = {k: figures(p) for k, p in paths.items() if p}
@@ -247,6 +262,7 @@ columns = [("GET req/s", "get_rps", "{:.0f}"), ("GET p99 ms", "get_p99", "{:.2f}
            ("replica CPU s", "replica_cpu", "{:.1f}"), ("both CPU s", "both_cpu", "{:.1f}"),
            ("tradestored CPU s", "daemon_cpu", "{:.1f}"),
            ("primary tx/s", "primary_tps", "{:.0f}"), ("replica tx/s", "replica_tps", "{:.0f}"),
+           ("reads on the replica %", "replica_share", "{:.1f}"),
            ("non-2xx + socket errors", "errors", "{}")]
 print()
 print(f"RESULT {seconds} s of wrk ({get_c} GET + {book_c} book connections), Kafka paced at "
