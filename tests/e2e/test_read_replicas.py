@@ -84,7 +84,7 @@ class ReplicaTestCase(unittest.TestCase):
         self.standby_db = with_database(self.standby, self.name)
         self.standby_admin = with_database(self.standby, "postgres")
         self.psql(self.standby_admin, "SELECT pg_wal_replay_resume()")  # a left-over pause
-        self.wait_replayed(self.psql(admin, "SELECT pg_current_wal_lsn()"))
+        self.catch_up()
         self.standby_name = "127.0.0.1:" + urlsplit(self.standby).netloc.rsplit(":", 1)[1]
 
     def psql(self, uri, sql):
@@ -96,6 +96,11 @@ class ReplicaTestCase(unittest.TestCase):
 
     def wait_replayed(self, lsn):
         poll(lambda: lsn_value(self.replayed()) >= lsn_value(lsn), f"the standby to replay {lsn}")
+
+    def catch_up(self):
+        """Waits until the standby has replayed everything the primary has written so far."""
+        self.wait_replayed(self.psql(with_database(self.primary, "postgres"),
+                                     "SELECT pg_current_wal_lsn()"))
 
     def pause_replay(self):
         self.addCleanup(self.psql, self.standby_admin, "SELECT pg_wal_replay_resume()")
@@ -172,7 +177,7 @@ class ReadYourWritesTest(ReplicaTestCase):
     def test_a_read_with_the_write_answers_header_sees_the_write_the_stale_replica_does_not(self):
         d = self.daemon(max_lag="1h")  # the paused replica stays in rotation
         first = self.write(d, trade("RYW-1", 1, book="RYW-BOOK"))
-        self.wait_replayed(first.headers["x-min-lsn"])
+        self.catch_up()
         self.pause_replay()
         second = self.write(d, trade("RYW-1", 2, book="RYW-BOOK"))
         floor = {"X-Min-LSN": second.headers["x-min-lsn"]}
@@ -201,6 +206,7 @@ class MalformedHeaderTest(ReplicaTestCase):
     def test_a_malformed_position_gets_400_without_a_read(self):
         d = self.daemon()
         self.write(d, trade("BAD-1"))
+        self.catch_up()
 
         def reads():
             text = d.client.get("/metrics").body.decode()
@@ -231,6 +237,7 @@ class VisibilityTest(ReplicaTestCase):
     def test_health_and_metrics_show_the_replica_and_the_reads_it_serves(self):
         d = self.daemon()
         self.write(d, trade("VIS-1"))
+        self.catch_up()
         self.wait_health(d, "up")
         services = self.health(d)
         self.assertGreaterEqual(float(services[f"replica {self.standby_name} lag_seconds"]), 0)
@@ -251,6 +258,7 @@ class LaggingReplicaTest(ReplicaTestCase):
     def test_without_fallback_a_lagging_replica_answers_503_until_it_catches_up(self):
         d = self.daemon(max_lag="500ms", fallback=False)
         self.write(d, trade("LAG-1"))
+        self.catch_up()
         self.wait_health(d, "up")
         self.assertEqual(self.version(d, "LAG-1"), 1)
         self.pause_replay()
@@ -272,6 +280,7 @@ class StoppedReplicaTest(ReplicaTestCase):
     def test_reads_under_load_while_the_standby_stops_and_starts_are_all_answered(self):
         d = self.daemon()
         self.write(d, trade("STOP-1", book="STOP-BOOK"))
+        self.catch_up()
         self.wait_health(d, "up")
         statuses, stop = {}, threading.Event()
 
