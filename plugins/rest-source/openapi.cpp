@@ -8,6 +8,7 @@
 #include "event_query.h"
 #include "history_query.h"
 #include "query_params.h"
+#include "read_floor.h"
 #include "router.h"
 
 namespace tradestore::rest {
@@ -495,9 +496,15 @@ JsonValue responses(const OpenApiOptions& options) {
                                object({{"detail",
                                         "Idempotency-Key was already used for a different "
                                         "request; use a new key for a new request"}}))}})));
+    r.set("MalformedMinLsn",
+          error_response("X-Min-LSN is not a WAL position (nothing was read)", schema_ref("Detail"),
+                         object({{"min_lsn", example("Malformed X-Min-LSN",
+                                                     object({{"detail", kMalformedMinLsn}}))}})));
     r.set("Unavailable",
           error_response(
-              "The store cannot be reached; nothing was changed; retry later", schema_ref("Detail"),
+              "The store cannot be reached (or, with postgres-store's read_fallback = false, no "
+              "read replica can serve the read now); nothing was changed; retry later",
+              schema_ref("Detail"),
               object({{"store_down",
                        example("Store unavailable",
                                object({{"detail", "Service unavailable, retry later"}}))}}),
@@ -684,6 +691,19 @@ JsonValue parameters() {
                    "5f1c8a0e-3d2b-4c8e-9a41-0b7e6f2d9c11 (no example value is given here, so that "
                    "the docs page does not send one key with every request it tries)."},
                   {"schema", object({{"type", "string"}, {"pattern", "^[ -~]{1,255}$"}})}}));
+    p.set("MinLsn",
+          object({{"name", "X-Min-LSN"},
+                  {"in", "header"},
+                  {"required", false},
+                  {"description",
+                   "Read-your-writes with PostgreSQL read replicas: the X-Min-LSN of a write "
+                   "answer (a WAL position such as 0/16B3748). The read is served by a replica "
+                   "that has replayed it, or by the primary; without it any replica in rotation "
+                   "may answer, up to max_replica_lag behind. After several writes send the "
+                   "highest. Accepted and without effect when the store has no replicas; a "
+                   "malformed value gets 400 (no example value is given here, so that the docs "
+                   "page does not send one with every request it tries)."},
+                  {"schema", object({{"type", "string"}, {"pattern", kMinLsnPattern}})}}));
     p.set("RequestId",
           object({{"name", "X-Request-ID"},
                   {"in", "header"},
@@ -701,10 +721,12 @@ JsonValue ok(std::string_view description, JsonValue schema) {
                    {"content", json_content(std::move(schema))}});
 }
 
-// A success answer that a retry with the same Idempotency-Key gets again, marked replayed.
-JsonValue replayable(JsonValue answer) {
-    JsonValue headers = object({{"X-Request-ID", request_id_header()},
-                                {"Idempotent-Replayed", ref("headers", "Idempotent-Replayed")}});
+// A write's success answer: with read replicas it names its commit (X-Min-LSN); the POSTs'
+// answers a retry with the same Idempotency-Key gets again, marked replayed.
+JsonValue write_answer(JsonValue answer, bool replayable) {
+    JsonValue headers = object({{"X-Request-ID", request_id_header()}});
+    if (replayable) headers.set("Idempotent-Replayed", ref("headers", "Idempotent-Replayed"));
+    headers.set("X-Min-LSN", ref("headers", "X-Min-LSN"));
     answer.set("headers", std::move(headers));
     return answer;
 }
@@ -756,8 +778,9 @@ JsonValue operation(const ApiRoute& route) {
             op.set("requestBody", object({{"required", true},
                                           {"content", json_content(schema_ref("TradeInput"))}}));
             params.push(ref("parameters", "IdempotencyKey"));
-            res.set("201", replayable(ok("The trade as stored, with what happened to it",
-                                         schema_ref("AcceptedTrade"))));
+            res.set("201", write_answer(ok("The trade as stored, with what happened to it",
+                                           schema_ref("AcceptedTrade")),
+                                        true));
             error(400, "BadRequest");
             error(409, "IdempotencyKeyInFlight");
             error(413, "PayloadTooLarge");
@@ -775,8 +798,9 @@ JsonValue operation(const ApiRoute& route) {
                         {"content", json_content(object({{"type", "array"},
                                                          {"items", schema_ref("TradeInput")}}))}}));
             params.push(ref("parameters", "IdempotencyKey"));
-            res.set("200", replayable(ok("One result per item, in input order",
-                                         list_of("BatchItemResult"))));
+            res.set("200", write_answer(ok("One result per item, in input order",
+                                           list_of("BatchItemResult")),
+                                        true));
             error(400, "MalformedJson");
             error(409, "IdempotencyKeyInFlight");
             error(413, "PayloadTooLarge");
@@ -788,24 +812,30 @@ JsonValue operation(const ApiRoute& route) {
             params.push(ref("parameters", "Skip"));
             params.push(ref("parameters", "Limit"));
             params.push(ref("parameters", "SnapshotAsOf"));
+            params.push(ref("parameters", "MinLsn"));
             res.set("200", ok("Trades ordered by trade_id (bytewise), as of as_of when given",
                               list_of("Trade")));
+            error(400, "MalformedMinLsn");
             error(404, "NoTradeHistory");
             error(422, "ValidationFailed");
             error(503, "Unavailable");
             break;
         case Endpoint::ListByBook:
             params.push(ref("parameters", "SnapshotAsOf"));
+            params.push(ref("parameters", "MinLsn"));
             res.set("200", ok("The book's trades (possibly none) ordered by trade_id, as of "
                               "as_of when given",
                               list_of("Trade")));
+            error(400, "MalformedMinLsn");
             error(404, "NoTradeHistory");
             error(422, "ValidationFailed");
             error(503, "Unavailable");
             break;
         case Endpoint::GetTrade:
             params.push(ref("parameters", "AsOf"));
+            params.push(ref("parameters", "MinLsn"));
             res.set("200", ok("The trade (as of as_of, when given)", schema_ref("Trade")));
+            error(400, "MalformedMinLsn");
             error(404, "NoTradeHistory");
             error(422, "ValidationFailed");
             error(503, "Unavailable");
@@ -815,8 +845,9 @@ JsonValue operation(const ApiRoute& route) {
                    "A delete goes through the ingest path like a new version: the rules may "
                    "refuse it (400), it is audited and recorded in the trade's history, and a "
                    "tombstone keeps the version deleted.");
-            res.set("200",
-                    ok("Deleted; a later version may bring the trade back", schema_ref("Message")));
+            res.set("200", write_answer(ok("Deleted; a later version may bring the trade back",
+                                           schema_ref("Message")),
+                                        false));
             error(400, "BadRequest");
             error(404, "NotFound");
             error(503, "Unavailable");
@@ -832,7 +863,9 @@ JsonValue operation(const ApiRoute& route) {
             params.push(ref("parameters", "Limit"));
             params.push(ref("parameters", "HistoryFrom"));
             params.push(ref("parameters", "HistoryTo"));
+            params.push(ref("parameters", "MinLsn"));
             res.set("200", ok("The trade's versions, oldest first", schema_ref("TradeHistory")));
+            error(400, "MalformedMinLsn");
             error(404, "NoTradeHistory");
             error(422, "ValidationFailed");
             error(503, "Unavailable");
@@ -850,7 +883,9 @@ JsonValue operation(const ApiRoute& route) {
                                    {"content", json_content(schema_ref("Readiness"))}}));
             break;
         case Endpoint::Statistics:
+            params.push(ref("parameters", "MinLsn"));
             res.set("200", ok("Counts as of the business date", schema_ref("Statistics")));
+            error(400, "MalformedMinLsn");
             error(503, "Unavailable");
             break;
         case Endpoint::ExpireTrades:
@@ -861,8 +896,10 @@ JsonValue operation(const ApiRoute& route) {
             params.push(ref("parameters", "AuditTradeId"));
             params.push(ref("parameters", "Skip"));
             params.push(ref("parameters", "Limit"));
+            params.push(ref("parameters", "MinLsn"));
             res.set("200", ok("Audit entries, oldest first; count is the number returned",
                               schema_ref("AuditLogs")));
+            error(400, "MalformedMinLsn");
             error(422, "ValidationFailed");
             error(503, "Unavailable");
             break;
@@ -932,6 +969,14 @@ JsonValue openapi_document(const OpenApiOptions& options) {
                          "Present (true) when the answer is the stored answer of an earlier "
                          "request with the same Idempotency-Key: nothing was decided again"},
                         {"schema", object({{"type", "string"}, {"enum", array({"true"})}})}}));
+    headers.set("X-Min-LSN",
+                object({{"description",
+                         "With PostgreSQL read replicas (postgres-store read_uri): the primary's "
+                         "WAL position right after this write's COMMIT. Send it back on a read "
+                         "(X-Min-LSN request header) to see this write. Absent without replicas "
+                         "and on a replayed Idempotency-Key answer."},
+                        {"schema", object({{"type", "string"}, {"pattern", kCommitLsnPattern}})},
+                        {"example", "0/16B3748"}}));
     return object(
         {{"openapi", "3.1.0"},
          {"info",

@@ -8,10 +8,18 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace tradestore::rest {
 
 inline const std::string kMinLsnHeader = "X-Min-LSN";
+// What the header takes (parse_commit_position: either case), what write answers carry
+// (format_commit_position: upper case), and the 400's detail for anything else.
+inline constexpr std::string_view kMinLsnPattern = "^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$";
+inline constexpr std::string_view kCommitLsnPattern = "^[0-9A-F]{1,8}/[0-9A-F]{1,8}$";
+inline constexpr std::string_view kMalformedMinLsn =
+    "X-Min-LSN must be a WAL position such as 0/16B3748, as a write answer's X-Min-LSN header "
+    "gives it";
 
 struct ReadTarget {
     std::unique_ptr<StoreReader> floored;  // owns the reader when the request asked for one

@@ -205,9 +205,7 @@ Reply RequestDispatcher::dispatch(const RouteMatch& route, Exchange& exchange) {
     std::optional<ReadTarget> reads =
         read_target(floored ? &exchange.request.get(kMinLsnHeader) : nullptr, host_.store());
     if (!reads) {
-        append_detail(exchange.body, codec,
-                      "X-Min-LSN must be a WAL position such as 0/16B3748, as a write answer's "
-                      "X-Min-LSN header gives it");
+        append_detail(exchange.body, codec, kMalformedMinLsn);
         return {400};
     }
     exchange.reader = reads->reader;

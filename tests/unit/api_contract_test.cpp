@@ -9,12 +9,14 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "history_query.h"
 #include "openapi.h"
 #include "plain_answers.h"
 #include "query_params.h"
+#include "read_floor.h"
 #include "response_bodies.h"
 #include "router.h"
 #include "trade_codec.h"
@@ -151,17 +153,17 @@ TEST_F(ApiContractTest, EveryOperationDocumentsItsErrorsWithExamples) {
     const std::map<std::string, std::vector<std::string>> expected = {
         {"createTrade", {"201", "400", "409", "413", "415", "422", "503", "401", "403"}},
         {"createTradesBatch", {"200", "400", "409", "413", "415", "422", "503", "401", "403"}},
-        {"listTrades", {"200", "404", "422", "503", "401", "403"}},
-        {"listTradesByBook", {"200", "404", "422", "503", "401", "403"}},
-        {"getTrade", {"200", "404", "422", "503", "401", "403"}},
+        {"listTrades", {"200", "400", "404", "422", "503", "401", "403"}},
+        {"listTradesByBook", {"200", "400", "404", "422", "503", "401", "403"}},
+        {"getTrade", {"200", "400", "404", "422", "503", "401", "403"}},
         {"deleteTrade", {"200", "400", "404", "503", "401", "403"}},
-        {"getTradeHistory", {"200", "404", "422", "503", "401", "403"}},
+        {"getTradeHistory", {"200", "400", "404", "422", "503", "401", "403"}},
         {"getHealth", {"200", "401", "403"}},
         {"getLiveness", {"200", "401"}},
         {"getReadiness", {"200", "503", "401"}},
-        {"getStatistics", {"200", "503", "401", "403"}},
+        {"getStatistics", {"200", "400", "503", "401", "403"}},
         {"expireTrades", {"200", "503", "401", "403"}},
-        {"listAuditLogs", {"200", "422", "503", "401", "403"}},
+        {"listAuditLogs", {"200", "400", "422", "503", "401", "403"}},
         {"listEvents", {"200", "404", "422", "503", "401", "403"}},
     };
     std::set<std::string> seen;
@@ -244,6 +246,50 @@ TEST_F(ApiContractTest, TheWritingPostsDocumentIdempotencyKeys) {
     EXPECT_TRUE(at({"components", "headers"}).HasMember("Idempotent-Replayed"));
 }
 
+TEST_F(ApiContractTest, WriteAnswersNameTheirCommitAndTheReadsTakeIt) {
+    const rapidjson::Value& param = at({"components", "parameters", "MinLsn"});
+    EXPECT_STREQ(param["name"].GetString(), "X-Min-LSN");
+    EXPECT_STREQ(param["in"].GetString(), "header");
+    EXPECT_FALSE(param["required"].GetBool());
+    EXPECT_EQ(param["schema"]["pattern"].GetString(), kMinLsnPattern);
+    EXPECT_EQ(at({"components", "headers", "X-Min-LSN", "schema", "pattern"}).GetString(),
+              kCommitLsnPattern);
+    const rapidjson::Value& malformed =
+        at({"components", "responses", "MalformedMinLsn", "content", "application/json", "examples",
+            "min_lsn", "value", "detail"});
+    EXPECT_EQ(malformed.GetString(), kMalformedMinLsn);
+
+    for (const auto& [method, path, success] :
+         {std::tuple{"post", "/api/v1/trades", "201"},
+          std::tuple{"post", "/api/v1/trades/batch", "200"},
+          std::tuple{"delete", "/api/v1/trades/{trade_id}", "200"}}) {
+        EXPECT_TRUE(
+            at({"paths", path, method, "responses", success, "headers"}).HasMember("X-Min-LSN"))
+            << method << " " << path;
+    }
+    // The client reads the store serves take the header (and may answer 400 for it); the
+    // others do not.
+    const std::set<std::string> reads = {"listTrades",      "listTradesByBook", "getTrade",
+                                         "getTradeHistory", "getStatistics",    "listAuditLogs"};
+    for (const auto& path : document_["paths"].GetObject()) {
+        for (const auto& op : path.value.GetObject()) {
+            const std::string id = op.value["operationId"].GetString();
+            bool takes_it = false;
+            for (const auto& p : op.value["parameters"].GetArray()) {
+                takes_it = takes_it ||
+                           (p.HasMember("$ref") &&
+                            std::string(p["$ref"].GetString()) == "#/components/parameters/MinLsn");
+            }
+            EXPECT_EQ(takes_it, reads.count(id) != 0) << id;
+            if (takes_it) {
+                EXPECT_STREQ(op.value["responses"]["400"]["$ref"].GetString(),
+                             "#/components/responses/MalformedMinLsn")
+                    << id;
+            }
+        }
+    }
+}
+
 TEST_F(ApiContractTest, EveryOperationStatesItsSecurityAndRole) {
     // The roles of the design, written out here rather than taken from the router.
     const std::map<std::string, std::string> roles = {
@@ -291,6 +337,7 @@ TEST_F(ApiContractTest, TradeHistoryDocumentsItsParametersAndTheShapeItAnswers) 
                                                           {"limit", "query"},
                                                           {"from", "query"},
                                                           {"to", "query"},
+                                                          {"X-Min-LSN", "header"},
                                                           {"X-Request-ID", "header"}}));
 
     const auto required = [this](const char* schema) {
