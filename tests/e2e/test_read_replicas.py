@@ -4,6 +4,7 @@ header sees its write, a lagging replica leaves the rotation (503 with read_fall
 and a stopped replica costs no failed read. Each test has a database of its own, created on
 the primary (it replicates to the standby)."""
 
+import http.client
 import os
 import re
 import subprocess
@@ -13,7 +14,6 @@ import unittest
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
-import harness
 from harness import IN_CI, Client, Daemon, trade
 
 PRIMARY_DIR = os.environ.get("TRADESTORE_PG_REPLICA_PRIMARY_DIR", "")
@@ -161,7 +161,9 @@ class WriteAnswersTest(ReplicaTestCase):
             self.assertIn("x-min-lsn", r.headers, r.headers)
             self.assertRegex(r.headers["x-min-lsn"], LSN)
             positions.append(lsn_value(r.headers["x-min-lsn"]))
-        self.assertEqual(positions, sorted(set(positions)), [r.headers["x-min-lsn"] for r in answers])
+        # Strictly increasing: each write commits after the one before.
+        self.assertEqual(positions, sorted(set(positions)),
+                         [r.headers["x-min-lsn"] for r in answers])
         # Not past the primary's position: it is a commit of this server.
         now = lsn_value(self.psql(self.primary_db, "SELECT pg_current_wal_lsn()"))
         self.assertLessEqual(positions[-1], now)
@@ -294,8 +296,11 @@ class StoppedReplicaTest(ReplicaTestCase):
             paths = ("/api/v1/trades/STOP-1", "/api/v1/trades/book/STOP-BOOK")
             i = 0
             while not stop.is_set():
-                r = client.get(paths[i % 2])
-                statuses[r.status] = statuses.get(r.status, 0) + 1
+                try:
+                    status = client.get(paths[i % 2]).status
+                except (OSError, http.client.HTTPException) as e:  # counted, not fatal
+                    status = repr(e)
+                statuses[status] = statuses.get(status, 0) + 1
                 i += 1
             client.close()
 
@@ -309,7 +314,7 @@ class StoppedReplicaTest(ReplicaTestCase):
             return metric(text, "tradestore_postgres_reads_total", 'server="replica"') or 0
 
         poll(lambda: replica_reads() > 20, "reads on the replica")
-        stopped = {"now": True}
+        stopped = {"now": False}
 
         def resume():
             if stopped["now"]:
@@ -318,6 +323,7 @@ class StoppedReplicaTest(ReplicaTestCase):
 
         self.addCleanup(resume)
         subprocess.run([SCRIPT, "pause", STANDBY_DIR], check=True, capture_output=True)
+        stopped["now"] = True
         self.wait_health(d, "down")
         served = sum(statuses.values())
         poll(lambda: sum(statuses.values()) > served + 50, "reads while the replica is down")
