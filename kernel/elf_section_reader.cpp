@@ -4,6 +4,8 @@
 
 #include <cstring>
 #include <fstream>
+#include <string_view>
+#include <utility>
 
 namespace tradestore::kernel {
 
@@ -16,9 +18,44 @@ bool read_at(std::ifstream& in, std::uint64_t offset, void* out, std::size_t siz
     return static_cast<std::size_t>(in.gcount()) == size;
 }
 
+// "aarch64 (ELF machine 183)", or "ELF machine N" for a machine without a name here.
+std::string describe_machine(std::uint16_t machine) {
+    static constexpr std::pair<std::uint16_t, std::string_view> kNames[] = {
+        {EM_X86_64, "x86-64"}, {EM_AARCH64, "aarch64"}, {EM_PPC64, "ppc64"},
+        {EM_RISCV, "riscv"},   {EM_MIPS, "mips"},       {EM_LOONGARCH, "loongarch"},
+        {EM_386, "i386"},      {EM_ARM, "arm"},         {EM_S390, "s390"},
+    };
+    const std::string number = "ELF machine " + std::to_string(machine);
+    for (const auto& [known, name] : kNames) {
+        if (known == machine) return std::string(name) + " (" + number + ")";
+    }
+    return number;
+}
+
 }  // namespace
 
-ElfSectionResult read_elf_section(const std::string& path, const std::string& section_name) {
+std::uint16_t host_elf_machine() {
+    // The reader reads 64-bit little-endian objects only: a host of another kind needs more
+    // than a line here.
+#if defined(__x86_64__)
+    return EM_X86_64;
+#elif defined(__aarch64__) && defined(__AARCH64EL__)
+    return EM_AARCH64;
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return EM_PPC64;
+#elif defined(__riscv) && __riscv_xlen == 64
+    return EM_RISCV;
+#elif defined(__mips64) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return EM_MIPS;
+#elif defined(__loongarch64)
+    return EM_LOONGARCH;
+#else
+#error "not a 64-bit little-endian architecture the ELF reader knows: add its EM_ constant"
+#endif
+}
+
+ElfSectionResult read_elf_section(const std::string& path, const std::string& section_name,
+                                  std::uint16_t machine) {
     ElfSectionResult result;
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -35,8 +72,13 @@ ElfSectionResult read_elf_section(const std::string& path, const std::string& se
         return result;
     }
     if (header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB ||
-        header.e_machine != EM_X86_64 || header.e_type != ET_DYN) {
-        result.error = "not an x86-64 ELF shared object";
+        header.e_type != ET_DYN) {
+        result.error = "not a 64-bit little-endian ELF shared object";
+        return result;
+    }
+    if (header.e_machine != machine) {
+        result.error = "built for " + describe_machine(header.e_machine) +
+                       ", but this daemon runs on " + describe_machine(machine);
         return result;
     }
     if (header.e_shentsize != sizeof(Elf64_Shdr) || header.e_shstrndx >= header.e_shnum ||
