@@ -20,11 +20,16 @@ constexpr std::array<std::uint8_t, 256> kClasses = make_classes();
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not valid
-// (overlong forms, surrogates and code points above U+10FFFF are invalid).
+void put_digits(char* at, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
+}
+
+}  // namespace
+
 std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
     const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
     const unsigned char lead = byte(i);
+    if (lead < 0x80) return 1;
     const std::size_t left = text.size() - i;
     const auto continuation = [&](std::size_t k) { return (byte(k) & 0xC0) == 0x80; };
     if (lead >= 0xC2 && lead <= 0xDF) {
@@ -46,12 +51,6 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
     }
     return 0;
 }
-
-void put_digits(char* at, unsigned value, int width) {
-    for (int i = width - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
-}
-
-}  // namespace
 
 void append_quoted(std::string& out, std::string_view text) {
     out.push_back('"');

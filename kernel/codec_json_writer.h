@@ -4,6 +4,7 @@
 
 #include <tradestore/trade.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,12 @@ namespace tradestore::kernel::codec {
 // character below U+0020 is written as \u00XX, valid UTF-8 is copied verbatim and each byte
 // that is not part of a valid UTF-8 sequence becomes \ufffd, so the output is always valid.
 void append_quoted(std::string& out, std::string_view text);
+
+// Length of the valid UTF-8 sequence starting at text[i] (1 for ASCII), or 0 when the bytes
+// there are not one: a stray continuation byte, a truncated sequence, an overlong form, a
+// surrogate (U+D800..U+DFFF), a value above U+10FFFF. The one strict check the JSON writers
+// (this codec, the JSON log lines) share.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
 
 void append_int(std::string& out, std::int64_t value);
 // The value, or null.

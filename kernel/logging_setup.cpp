@@ -15,6 +15,8 @@
 #include <memory>
 #include <mutex>
 
+#include "codec_json_writer.h"
+
 namespace tradestore::kernel {
 
 namespace {
@@ -97,21 +99,13 @@ void append_json_string(std::string& out, std::string_view text) {
     out.push_back('"');
 }
 
-// Invalid UTF-8 would make a JSON line unreadable: replace each bad byte with U+FFFD.
+// Invalid UTF-8 would make a JSON line unreadable: replace each byte that is not part of a
+// valid sequence (overlong forms, surrogates and values above U+10FFFF are not) with U+FFFD.
 std::string valid_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t length = lead < 0x80             ? 1
-                             : (lead & 0xE0) == 0xC0 ? 2
-                             : (lead & 0xF0) == 0xE0 ? 3
-                             : (lead & 0xF8) == 0xF0 ? 4
-                                                     : 0;
-        bool ok = length != 0 && i + length <= text.size();
-        for (std::size_t k = 1; ok && k < length; ++k)
-            ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-        if (ok) {
+        if (const std::size_t length = codec::utf8_sequence_length(text, i); length != 0) {
             out.append(text.substr(i, length));
             i += length;
         } else {

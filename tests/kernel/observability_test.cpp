@@ -148,6 +148,43 @@ TEST(LogFormatTest, JsonLineIsOneObjectWithTheFields) {
               R"( end","request_id":"r-1","source":"rest"})");
 }
 
+// The JSON line's "message" value for a text: what the writer made of its bytes.
+std::string json_message(const std::string& text) {
+    const std::string line = format_log_line(message(text), LogFormat::Json);
+    const std::string start = R"("message":")", end = R"("})";
+    const std::size_t from = line.find(start) + start.size();
+    return line.substr(from, line.size() - end.size() - from);
+}
+
+TEST(LogFormatTest, ValidUtf8PassesUnchanged) {
+    // 2, 3 and 4 bytes, and the last code point of each length and of Unicode.
+    for (const std::string text :
+         {"caf\xC3\xA9", "\xE2\x82\xAC 5", "\xF0\x9F\x93\x88 up",
+          "\xDF\xBF\xEF\xBF\xBF\xED\x9F\xBF\xEE\x80\x80", "\xF4\x8F\xBF\xBF"}) {
+        EXPECT_EQ(json_message(text), text);
+    }
+}
+
+// Each byte that is not part of a valid sequence becomes U+FFFD, so the line stays valid UTF-8.
+TEST(LogFormatTest, EachByteOfAnInvalidUtf8SequenceBecomesAReplacementCharacter) {
+    const std::string bad = "\xEF\xBF\xBD";
+    const std::pair<std::string, std::string> cases[] = {
+        {"a\xC0\x80z", "a" + bad + bad + "z"},                      // overlong NUL
+        {"a\xC1\xBFz", "a" + bad + bad + "z"},                      // overlong 2-byte
+        {"a\xE0\x80\x80z", "a" + bad + bad + bad + "z"},            // overlong 3-byte
+        {"a\xF0\x80\x80\x80z", "a" + bad + bad + bad + bad + "z"},  // overlong 4-byte
+        {"a\xED\xA0\x80z", "a" + bad + bad + bad + "z"},            // surrogate U+D800
+        {"a\xED\xBF\xBFz", "a" + bad + bad + bad + "z"},            // surrogate U+DFFF
+        {"a\xF4\x90\x80\x80z", "a" + bad + bad + bad + bad + "z"},  // U+110000
+        {"a\xF5\x80\x80\x80z", "a" + bad + bad + bad + bad + "z"},  // no such lead byte
+        {"a\xFF\xFEz", "a" + bad + bad + "z"},
+        {"a\xE2\x82", "a" + bad + bad},                   // truncated at the end
+        {"a\xF0\x9F\x93z", "a" + bad + bad + bad + "z"},  // truncated in the middle
+        {"a\x80z", "a" + bad + "z"},                      // lone continuation byte
+    };
+    for (const auto& [text, expected] : cases) EXPECT_EQ(json_message(text), expected);
+}
+
 TEST(LogFormatTest, ExtraFieldsAreJsonMembersAndLeaveThePlainLineAlone) {
     Poco::Message line = message("GET /x 200 1.5 ms");
     const LogField fields[] = {{"method", "GET"},
