@@ -1,6 +1,7 @@
 #include "token_table.h"
 
 #include <Poco/SHA2Engine.h>
+#include <openssl/crypto.h>
 
 #include <algorithm>
 
@@ -51,10 +52,7 @@ std::optional<Sha256Digest> digest_from_hex(std::string_view hex) {
 }
 
 bool constant_time_equal(const Sha256Digest& a, const Sha256Digest& b) {
-    // volatile keeps the compiler from turning the loop into an early-exit memcmp.
-    volatile unsigned char difference = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) difference = difference | (a[i] ^ b[i]);
-    return difference == 0;
+    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::optional<TokenEntry> parse_token_setting(std::string_view id, std::string_view value,

@@ -102,7 +102,9 @@ TEST(TokenTableTest, FindsTheTokenByItsHashOnly) {
     EXPECT_EQ(bob->id, "bob");
     EXPECT_EQ(bob->role, Role::Admin);
     EXPECT_EQ(table.find("tok-alice")->id, "alice");
-    EXPECT_FALSE(table.find("tok-bo"));
+    EXPECT_FALSE(table.find("tok-bo")) << "another length";
+    EXPECT_FALSE(table.find("tok-boc")) << "the same length, one byte off";
+    EXPECT_FALSE(table.find("tok-bob ")) << "one byte more";
     EXPECT_FALSE(table.find(""));
     EXPECT_FALSE(table.find(to_hex(sha256("tok-bob")))) << "the hash itself is no token";
 }
