@@ -113,5 +113,8 @@ case "$what" in
 esac
 
 log "packages in $out:"
-find "$out/deb" "$out/rpm" -maxdepth 1 \( -name '*.deb' -o -name '*.rpm' \) -printf '%10s  %p\n' \
-  2>/dev/null | sort -k2
+# Only the folders this run or an earlier one made: `build.sh deb` alone has no rpm/.
+folders=()
+for folder in "$out/deb" "$out/rpm"; do [ ! -d "$folder" ] || folders+=("$folder"); done
+find "${folders[@]}" -maxdepth 1 \( -name '*.deb' -o -name '*.rpm' \) -printf '%10s  %p\n' |
+  sort -k2
