@@ -69,7 +69,7 @@ void Producer::on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* message, vo
         return;
     }
     if (message->err) {
-        ++self->failed_async_;
+        if (self->failed_async_ != nullptr) self->failed_async_->inc();
         self->logger_(LogLevel::Warning, std::string("a result record was not delivered to ") +
                                              rd_kafka_topic_name(message->rkt) + ": " +
                                              rd_kafka_err2str(message->err));
@@ -157,7 +157,7 @@ void Producer::produce_async(const OutgoingMessage& message) {
     ensure_client();
     std::string error;
     if (!enqueue(message, nullptr, error)) {
-        ++failed_async_;
+        if (failed_async_ != nullptr) failed_async_->inc();
         logger_(LogLevel::Warning,
                 "a result record could not be produced to " + message.topic + ": " + error);
     }

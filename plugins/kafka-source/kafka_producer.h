@@ -7,6 +7,7 @@
 #pragma once
 
 #include <librdkafka/rdkafka.h>
+#include <tradestore/metrics.h>
 
 #include <chrono>
 #include <cstddef>
@@ -41,7 +42,9 @@ class Producer {
     // Waits for every outstanding message; returns how many are left.
     int flush(std::chrono::milliseconds timeout);
 
-    std::size_t failed_async() const { return failed_async_; }
+    // Counts each message of produce_async that was refused or not delivered (at start,
+    // before any is produced).
+    void count_failed_async(Counter& counter) { failed_async_ = &counter; }
 
   private:
     struct Tracker;
@@ -53,7 +56,7 @@ class Producer {
     PropertyList properties_;
     KafkaLogger logger_;
     rd_kafka_t* rk_ = nullptr;
-    std::size_t failed_async_ = 0;
+    Counter* failed_async_ = nullptr;
 };
 
 }  // namespace tradestore::kafka

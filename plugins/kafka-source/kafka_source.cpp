@@ -198,6 +198,11 @@ void KafkaSource::take_metric_handles(Metrics& metrics) {
     metrics_.retries = &metrics.counter(
         "tradestore_kafka_batch_retries_total",
         "Batches retried because the store or the dead-letter topic failed", labels());
+    metrics_.results_lost = &metrics.counter(
+        "tradestore_kafka_results_lost_total",
+        "Result records the results topic did not get (refused or not delivered; each is logged)",
+        labels());
+    producer_->count_failed_async(*metrics_.results_lost);
     metrics_.stalled = &metrics.gauge(
         "tradestore_kafka_stalled",
         "1 while messages have waited longer than stall_timeout with nothing committed", labels());

@@ -161,6 +161,7 @@ class KafkaSource final : public Source {
         Counter* dead_lettered = nullptr;
         Counter* skipped = nullptr;
         Counter* retries = nullptr;
+        Counter* results_lost = nullptr;
         Gauge* stalled = nullptr;
     };
     void take_metric_handles(Metrics& metrics);

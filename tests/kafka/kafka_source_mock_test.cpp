@@ -17,6 +17,7 @@
 
 #include "eventually.h"
 #include "kafka_source.h"
+#include "metrics_registry.h"
 #include "null_store.h"
 #include "trade_codec.h"
 
@@ -156,6 +157,7 @@ class FakeHost final : public Host {
     FakeSink sink{store_impl};
     FixedClock clock_impl{kToday};
     kernel::JsonTradeCodec codec_impl;
+    kernel::MetricsRegistry metrics_impl;
     std::mutex log_mutex;
     std::string log_text;
 
@@ -163,6 +165,7 @@ class FakeHost final : public Host {
     Store& store() override { return store_impl; }
     const BusinessClock& clock() const override { return clock_impl; }
     const TradeCodec& codec() const override { return codec_impl; }
+    Metrics& metrics() override { return metrics_impl; }
     void log(LogLevel, std::string_view, std::string_view message) override {
         std::lock_guard lock(log_mutex);
         log_text.append(message).append("\n");
@@ -454,6 +457,32 @@ TEST_F(MockKafkaTest, ATradeTheStoreRefusedIsDeadLetteredAfterTheCommit) {
     source_->stop();
     EXPECT_EQ(committed_offsets()[0], 3);
     EXPECT_EQ(read_topic("trades.dlq", 2, seconds(3)).size(), 1u);  // exactly one
+}
+
+// Result records are produced without waiting: one the broker refuses is lost (the store's
+// audit has the decision) but counted in /metrics, not only logged.
+TEST_F(MockKafkaTest, ResultRecordsTheBrokerRefusesAreCountedAsLost) {
+    ASSERT_EQ(rd_kafka_mock_topic_create(cluster_, "trades.results", 1, 1),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    produce_trades(0, 3);
+    // Every produce request fails for a while: the three result records are not delivered.
+    for (int i = 0; i < 10; ++i) {
+        rd_kafka_mock_push_request_errors(cluster_, kProduceApiKey, 1,
+                                          RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+    }
+    KafkaConfig with_results = config();
+    with_results.results_topic = "trades.results";
+    start(with_results);
+
+    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 3; }))
+        << host_.log_text;
+    const std::string lost = "tradestore_kafka_results_lost_total{group=\"mock-group\"} 3\n";
+    EXPECT_TRUE(wait_until(
+        [&] { return host_.metrics_impl.render_prometheus().find(lost) != std::string::npos; },
+        seconds(15)))
+        << host_.metrics_impl.render_prometheus();
+    EXPECT_TRUE(host_.logged("a result record was not delivered to trades.results"));
+    source_->stop();
 }
 
 TEST_F(MockKafkaTest, MessagesWaitingPastStallTimeoutMakeTheSourceStalledOnceUntilACommit) {
