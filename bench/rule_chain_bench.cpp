@@ -1,6 +1,5 @@
 // The rule chain's cost per decision: the default trade rules through the SDK's decide().
 #include <benchmark/benchmark.h>
-
 #include <tradestore/decision.h>
 
 #include "trade_rules.h"

@@ -79,8 +79,9 @@ bool writable(const std::string& value) {
 std::optional<std::string> secret_files(const std::string& path, std::string& problem) {
     static const std::map<std::string, std::string> kFiles = {
         {"/run/credentials/tradestored/pg", "postgresql://writer:pw@db/trades"},
-        {"/run/credentials/tradestored/token", "admin:sha256:"
-                                               "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+        {"/run/credentials/tradestored/token",
+         "admin:sha256:"
+         "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
         {"/etc/tradestore/multiline", "line one\nline two"},
     };
     const auto found = kFiles.find(path);

@@ -29,7 +29,8 @@ Date ZonedBusinessClock::business_date_at(Timestamp instant) const {
     const auto local_day = date::floor<date::days>(local);
     const Date calendar_date{local_day.time_since_epoch()};
     // From the roll-over time on, the desk is already in the next business day.
-    if (rollover_.count() > 0 && local - local_day >= rollover_) return calendar_date + date::days{1};
+    if (rollover_.count() > 0 && local - local_day >= rollover_)
+        return calendar_date + date::days{1};
     return calendar_date;
 }
 
@@ -53,7 +54,8 @@ Date ZonedBusinessClock::today() const {
 }
 
 Timestamp ZonedBusinessClock::now() const {
-    return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now());
 }
 
 std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text) {

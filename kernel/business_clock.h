@@ -2,11 +2,11 @@
 // time (a New York desk's day may turn at 17:00), or fixed for tests and replays.
 #pragma once
 
+#include <tradestore/clock.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
-
-#include <tradestore/clock.h>
 
 namespace date {
 class time_zone;
@@ -15,7 +15,7 @@ class time_zone;
 namespace tradestore::kernel {
 
 class ZonedBusinessClock final : public BusinessClock {
-public:
+  public:
     // Throws std::invalid_argument for an unknown zone or a roll-over outside 00:00..23:59.
     ZonedBusinessClock(const std::string& time_zone, std::chrono::minutes rollover,
                        std::optional<Date> fixed_date = std::nullopt);
@@ -30,7 +30,7 @@ public:
     // The business date at a given instant; public so tests can pin the instant.
     Date business_date_at(std::chrono::system_clock::time_point instant) const;
 
-private:
+  private:
     const date::time_zone* zone_;
     std::chrono::minutes rollover_;
     std::optional<Date> fixed_date_;

@@ -21,11 +21,11 @@ struct ConfigProblem {
 
 // Carries every problem found, so an operator fixes them all in one pass.
 class ConfigError : public std::runtime_error {
-public:
+  public:
     explicit ConfigError(std::vector<ConfigProblem> problems);
     const std::vector<ConfigProblem>& problems() const { return problems_; }
 
-private:
+  private:
     std::vector<ConfigProblem> problems_;
 };
 

@@ -35,8 +35,8 @@ std::string_view trim(std::string_view text) {
 bool valid_name(std::string_view name) {
     if (name.empty()) return false;
     for (char c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '_' || c == '-' || c == '.';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
         if (!ok) return false;
     }
     return true;
@@ -77,8 +77,8 @@ std::optional<std::string> expand(std::string_view value, const EnvironmentLooku
                 problem = "${file:" + file_path + "} needs an absolute path";
                 return std::nullopt;
             }
-            auto content = read_file ? read_file(file_path, problem)
-                                     : read_secret_file(file_path, problem);
+            auto content =
+                read_file ? read_file(file_path, problem) : read_secret_file(file_path, problem);
             if (!content) return std::nullopt;
             out += *content;
             secret = true;
@@ -116,9 +116,9 @@ std::optional<std::string> read_secret_file(const std::string& path, std::string
     constexpr std::uintmax_t kMaxSecretBytes = 1024 * 1024;
     std::error_code error;
     if (!std::filesystem::is_regular_file(path, error)) {
-        problem = "secret file " + path +
-                  (std::filesystem::exists(path, error) ? " is not a regular file"
-                                                        : " does not exist");
+        problem =
+            "secret file " + path +
+            (std::filesystem::exists(path, error) ? " is not a regular file" : " does not exist");
         return std::nullopt;
     }
     if (std::filesystem::file_size(path, error) > kMaxSecretBytes && !error) {
@@ -159,9 +159,9 @@ ConfigFile parse_config(std::string_view text, const std::string& path,
             }
             const std::string name(trim(line.substr(1, line.size() - 2)));
             if (const ConfigSection* earlier = file.find(name)) {
-                problems.push_back({path, line_number, name, "",
-                                    "section repeated (first at line " +
-                                        std::to_string(earlier->line) + ")"});
+                problems.push_back(
+                    {path, line_number, name, "",
+                     "section repeated (first at line " + std::to_string(earlier->line) + ")"});
             }
             file.sections.push_back({name, line_number, {}});
             continue;
@@ -205,11 +205,12 @@ ConfigFile read_config_file(const std::string& path) {
     if (!in) throw ConfigError({{path, 0, "", "", "cannot read the file"}});
     std::ostringstream text;
     text << in.rdbuf();
-    return parse_config(text.str(), path, [](const std::string& name) -> std::optional<std::string> {
-        const char* value = std::getenv(name.c_str());
-        if (value == nullptr) return std::nullopt;
-        return std::string(value);
-    });
+    return parse_config(text.str(), path,
+                        [](const std::string& name) -> std::optional<std::string> {
+                            const char* value = std::getenv(name.c_str());
+                            if (value == nullptr) return std::nullopt;
+                            return std::string(value);
+                        });
 }
 
 }  // namespace tradestore::kernel

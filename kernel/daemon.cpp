@@ -27,7 +27,8 @@ DeploymentPlan load_plan(const std::string& path, const std::optional<std::strin
         for (auto& section : file.sections)
             if (section.name == "kernel") kernel = &section;
         if (kernel != nullptr) {
-            std::erase_if(kernel->entries, [](const ConfigEntry& e) { return e.key == "business_date"; });
+            std::erase_if(kernel->entries,
+                          [](const ConfigEntry& e) { return e.key == "business_date"; });
             kernel->entries.push_back({"business_date", *business_date, 0});
         }
     }
@@ -38,26 +39,36 @@ DeploymentPlan load_plan(const std::string& path, const std::optional<std::strin
 void Daemon::defineOptions(Poco::Util::OptionSet& options) {
     ServerApplication::defineOptions(options);
     using Poco::Util::Option;
-    options.addOption(Option("help", "h", "show this help and exit").required(false).repeatable(false));
+    options.addOption(
+        Option("help", "h", "show this help and exit").required(false).repeatable(false));
     options.addOption(
         Option("version", "V", "print the version and exit").required(false).repeatable(false));
     options.addOption(Option("config", "c", "config file (default /etc/tradestore/tradestore.ini)")
-                          .required(false).repeatable(false).argument("FILE"));
-    options.addOption(Option("check-config", "", "validate the config and load every plugin, "
-                                                 "then exit 0 (valid) or 1; binds and starts nothing")
-                          .required(false).repeatable(false));
-    options.addOption(Option("list-plugins", "", "list the plugins in the plugin folder with "
-                                                 "their settings, then exit")
-                          .required(false).repeatable(false));
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
+    options.addOption(Option("check-config", "",
+                             "validate the config and load every plugin, "
+                             "then exit 0 (valid) or 1; binds and starts nothing")
+                          .required(false)
+                          .repeatable(false));
+    options.addOption(Option("list-plugins", "",
+                             "list the plugins in the plugin folder with "
+                             "their settings, then exit")
+                          .required(false)
+                          .repeatable(false));
     options.addOption(Option("plugin-dir", "",
                              "plugin folder for --list-plugins (default: the "
                              "config's plugin_dirs)")
                           .required(false)
                           .repeatable(false)
                           .argument("DIR"));
-    options.addOption(Option("business-date", "", "fix the business date (YYYY-MM-DD), "
-                                                  "overriding the config")
-                          .required(false).repeatable(false).argument("DATE"));
+    options.addOption(Option("business-date", "",
+                             "fix the business date (YYYY-MM-DD), "
+                             "overriding the config")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("DATE"));
 }
 
 void Daemon::handleOption(const std::string& name, const std::string& value) {
@@ -188,7 +199,8 @@ void Daemon::reload(Runtime& runtime) {
         // Old secrets stay masked too: they may still appear in lines about the old config.
         for (std::string& secret : secret_values(fresh)) log_secrets_.push_back(std::move(secret));
         std::sort(log_secrets_.begin(), log_secrets_.end());
-        log_secrets_.erase(std::unique(log_secrets_.begin(), log_secrets_.end()), log_secrets_.end());
+        log_secrets_.erase(std::unique(log_secrets_.begin(), log_secrets_.end()),
+                           log_secrets_.end());
         set_log_secrets(log_secrets_);
         runtime.reload(fresh);
         log.information("SIGHUP: reload of " + config_path_ + " done");

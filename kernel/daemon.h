@@ -2,23 +2,23 @@
 // deployment until SIGTERM or SIGINT; SIGHUP re-reads the config and reloads the sources.
 #pragma once
 
+#include <Poco/Util/ServerApplication.h>
+
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <Poco/Util/ServerApplication.h>
 
 namespace tradestore::kernel {
 
 class Runtime;
 
 class Daemon final : public Poco::Util::ServerApplication {
-protected:
+  protected:
     void defineOptions(Poco::Util::OptionSet& options) override;
     void handleOption(const std::string& name, const std::string& value) override;
     int main(const std::vector<std::string>& args) override;
 
-private:
+  private:
     int check_config();
     int list_plugins_command();
     int serve();

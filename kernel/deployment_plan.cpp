@@ -276,7 +276,8 @@ DeploymentPlan plan_deployment(const ConfigFile& file, const PluginOpener& open)
         const std::string name = section.name.substr(kPluginSectionPrefix.size());
         if (std::find(plan.kernel.plugins.begin(), plan.kernel.plugins.end(), name) ==
             plan.kernel.plugins.end()) {
-            std::string problem = "settings for plugin '" + name + "', which is not in [kernel] plugins";
+            std::string problem =
+                "settings for plugin '" + name + "', which is not in [kernel] plugins";
             if (auto hint = closest_match(name, plan.kernel.plugins); !hint.empty())
                 problem += " (did you mean 'plugin." + hint + "'?)";
             problems.push_back({file.path, section.line, section.name, "", problem});
@@ -339,8 +340,9 @@ DeploymentPlan plan_deployment(const ConfigFile& file, const PluginOpener& open)
     const bool all_loaded = plan.plugins.size() == seen.size();
     if (stores != 1 && all_loaded) {
         problems.push_back({file.path, plugins_line, kernel_name, "plugins",
-                            stores == 0 ? "no store plugin is listed; list exactly one"
-                                        : "more than one store plugin is listed; list exactly one"});
+                            stores == 0
+                                ? "no store plugin is listed; list exactly one"
+                                : "more than one store plugin is listed; list exactly one"});
     }
     if (!problems.empty()) throw ConfigError(std::move(problems));
     return plan;

@@ -33,7 +33,7 @@ struct KernelSettings {
     std::size_t group_commit_max_items = 1000;
     std::size_t ingest_writers = 1;
     std::size_t request_writers = 2;
-    std::size_t backlog_share = 15;  // percent
+    std::size_t backlog_share = 15;          // percent
     std::chrono::days history_retention{0};  // 0: keep every version forever
     std::vector<std::string> readiness;      // as written; resolved into PlannedPlugin
 

@@ -7,7 +7,9 @@ namespace tradestore::kernel {
 JobScheduler::JobScheduler(Host& host, ErrorLogger log_error)
     : host_(host), log_error_(std::move(log_error)) {}
 
-JobScheduler::~JobScheduler() { stop(); }
+JobScheduler::~JobScheduler() {
+    stop();
+}
 
 void JobScheduler::add(std::string name, std::shared_ptr<Job> job) {
     const auto now = std::chrono::steady_clock::now();
@@ -45,8 +47,9 @@ void JobScheduler::finish() {
 void JobScheduler::loop() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        auto due = std::min_element(entries_.begin(), entries_.end(),
-                                    [](const Entry& a, const Entry& b) { return a.next_run < b.next_run; });
+        auto due = std::min_element(
+            entries_.begin(), entries_.end(),
+            [](const Entry& a, const Entry& b) { return a.next_run < b.next_run; });
         if (wake_.wait_until(lock, due->next_run, [this] { return stopping_; })) break;
         if (std::chrono::steady_clock::now() < due->next_run) continue;
         lock.unlock();

@@ -1,6 +1,8 @@
 // Runs scheduled jobs on one thread: each at start (if it asks) and then every interval.
 #pragma once
 
+#include <tradestore/job.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -10,12 +12,10 @@
 #include <thread>
 #include <vector>
 
-#include <tradestore/job.h>
-
 namespace tradestore::kernel {
 
 class JobScheduler {
-public:
+  public:
     using ErrorLogger = std::function<void(const std::string& job, const std::string& error)>;
 
     JobScheduler(Host& host, ErrorLogger log_error);
@@ -28,7 +28,7 @@ public:
     // After stop(): Job::finish of every job, once, in the order they were added.
     void finish();
 
-private:
+  private:
     struct Entry {
         std::string name;
         std::shared_ptr<Job> job;

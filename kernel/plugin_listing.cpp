@@ -12,8 +12,10 @@ namespace {
 
 std::string kinds_text(std::uint32_t kinds) {
     std::string text;
-    const std::pair<PluginKind, const char*> names[] = {
-        {kRulePlugin, "rule"}, {kStorePlugin, "store"}, {kSourcePlugin, "source"}, {kJobPlugin, "job"}};
+    const std::pair<PluginKind, const char*> names[] = {{kRulePlugin, "rule"},
+                                                        {kStorePlugin, "store"},
+                                                        {kSourcePlugin, "source"},
+                                                        {kJobPlugin, "job"}};
     for (const auto& [kind, name] : names) {
         if ((kinds & kind) == 0) continue;
         if (!text.empty()) text += ", ";
@@ -64,8 +66,10 @@ bool list_plugins(const std::vector<std::filesystem::path>& folders, std::ostrea
             if (d.settings.empty()) out << "  no settings\n";
             for (const auto& spec : d.settings) {
                 out << "  " << spec.key << " (" << to_string(spec.type);
-                if (spec.required) out << ", required";
-                else if (!spec.default_value.empty()) out << ", default " << spec.default_value;
+                if (spec.required)
+                    out << ", required";
+                else if (!spec.default_value.empty())
+                    out << ", default " << spec.default_value;
                 if (!spec.choices.empty()) out << ", one of " << setting_choices_text(spec.choices);
                 out << "): " << spec.help << "\n";
             }

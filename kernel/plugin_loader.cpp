@@ -1,11 +1,14 @@
 #include "plugin_loader.h"
 
+// Boost 1.74's library_info/shared_library need <vector> before them under BOOST_DLL_USE_STD_FS,
+// and sorting the includes would put it after.
+// clang-format off
 #include <cstring>
-// Boost 1.74's library_info/shared_library need <vector> before them under BOOST_DLL_USE_STD_FS.
 #include <vector>
 
 #include <boost/dll/shared_library.hpp>
 #include <dlfcn.h>
+// clang-format on
 
 #include "elf_section_reader.h"
 
@@ -49,14 +52,16 @@ std::string abi_mismatch(const std::vector<unsigned char>& block_bytes) {
     return "";
 }
 
-std::filesystem::path plugin_path(const std::filesystem::path& plugin_dir, const std::string& name) {
+std::filesystem::path plugin_path(const std::filesystem::path& plugin_dir,
+                                  const std::string& name) {
     return plugin_dir / (name + ".so");
 }
 
 std::shared_ptr<LoadedPlugin> load_plugin(const std::filesystem::path& path) {
     const std::string where = "plugin " + path.string() + ": ";
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) throw PluginLoadError(where + "file not found");
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw PluginLoadError(where + "file not found");
 
     auto section = read_elf_section(path.string(), TRADESTORE_ABI_SECTION);
     if (!section.error.empty()) throw PluginLoadError(where + section.error);

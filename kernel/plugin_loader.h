@@ -3,13 +3,13 @@
 // loaded library stays open for as long as anything created from it is alive.
 #pragma once
 
+#include <tradestore/plugin.h>
+
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <tradestore/plugin.h>
 
 namespace boost::dll {
 class shared_library;
@@ -19,12 +19,12 @@ namespace tradestore::kernel {
 
 // Names the file and the reason, e.g. "plugin /x/y.so: sdk_abi_version differs: ...".
 class PluginLoadError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class LoadedPlugin {
-public:
+  public:
     LoadedPlugin(std::filesystem::path path, std::shared_ptr<boost::dll::shared_library> library,
                  const PluginDescriptor* descriptor);
 
@@ -38,7 +38,7 @@ public:
     std::shared_ptr<Source> create_source(const Settings& settings) const;
     std::shared_ptr<Job> create_job(const Settings& settings) const;
 
-private:
+  private:
     template <typename T>
     std::shared_ptr<T> keep_library_alive(std::unique_ptr<T> object) const;
 

@@ -32,7 +32,9 @@ Runtime::Runtime(const DeploymentPlan& plan)
       clock_(plan.kernel.business_timezone, plan.kernel.business_day_rollover,
              plan.kernel.business_date) {}
 
-Runtime::~Runtime() { stop(); }
+Runtime::~Runtime() {
+    stop();
+}
 
 void Runtime::log(LogLevel level, const std::string& message) {
     if (host_) {
@@ -68,8 +70,8 @@ void Runtime::start() {
     try {
         store_->open();
     } catch (const std::exception& error) {
-        throw std::runtime_error(store_plan.plugin->descriptor().name + ": cannot open the store: " +
-                                 error.what());
+        throw std::runtime_error(store_plan.plugin->descriptor().name +
+                                 ": cannot open the store: " + error.what());
     }
     store_open_ = true;
     log(LogLevel::Info, "store " + store_plan.plugin->descriptor().name + " opened");
@@ -193,8 +195,9 @@ void Runtime::reload(const DeploymentPlan& fresh) {
         return it == plan.plugins.end() ? nullptr : &*it;
     };
     if (!(fresh.kernel == plan_.kernel)) {
-        log(LogLevel::Warning, "reload: [kernel] settings changed; they take effect at the next "
-                               "restart (needs restart)");
+        log(LogLevel::Warning,
+            "reload: [kernel] settings changed; they take effect at the next "
+            "restart (needs restart)");
     }
     for (const auto& planned : fresh.plugins) {
         const std::string& name = planned.plugin->descriptor().name;

@@ -19,7 +19,7 @@
 namespace tradestore::kernel {
 
 class Runtime {
-public:
+  public:
     explicit Runtime(const DeploymentPlan& plan);
     ~Runtime();
 

@@ -16,7 +16,6 @@ using codec::RawItem;
 using codec::RawValue;
 using codec::TradeField;
 
-
 constexpr std::string_view kFieldNames[codec::kTradeFieldCount] = {
     "trade_id",      "version",      "counter_party_id", "book_id",
     "maturity_date", "created_date", "expired"};

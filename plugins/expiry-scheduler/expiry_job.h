@@ -6,7 +6,7 @@
 namespace tradestore::plugins {
 
 class ExpiryJob final : public Job {
-public:
+  public:
     ExpiryJob(std::chrono::milliseconds interval, bool run_at_start)
         : interval_(interval), run_at_start_(run_at_start) {}
 
@@ -14,7 +14,7 @@ public:
     bool run_at_start() const override { return run_at_start_; }
     void run(Host& host) override;
 
-private:
+  private:
     std::chrono::milliseconds interval_;
     bool run_at_start_;
 };

@@ -33,8 +33,9 @@ void KafkaSource::submit_due_lanes() {
         if (lane_due(lane, now)) due.push_back(partition);
     }
     for (const TopicPartition& partition : due) submit_lane(partition);
-    // Lanes still committing decode their next batch meanwhile, once it is ready. Not while anything is being retried
-    // (the retry goes first) or a position is unknown (it decides what is a replay).
+    // Lanes still committing decode their next batch meanwhile, once it is ready. Not while
+    // anything is being retried (the retry goes first) or a position is unknown (it decides what is
+    // a replay).
     if (store_failing_ || dead_letters_failing_) return;
     for (auto& [partition, lane] : lanes_) {
         if (!lane.in_flight || lane.prepared || lane.waiting.empty() || lane.retry_at ||

@@ -38,9 +38,9 @@ struct ShipReport {
     std::int64_t shipped = 0;        // entries marked shipped
     std::int64_t already_there = 0;  // of those, found in MongoDB already (a resend)
     std::int64_t batches = 0;
-    std::int64_t events = 0;     // events written (TRADES_EXPIRED, DEAD_LETTERED)
-    bool store_reached = false;  // the outbox was read at least once
-    bool drained = false;        // the outbox was empty when the run ended
+    std::int64_t events = 0;         // events written (TRADES_EXPIRED, DEAD_LETTERED)
+    bool store_reached = false;      // the outbox was read at least once
+    bool drained = false;            // the outbox was empty when the run ended
     std::int64_t system_events = 0;  // events shipped from the event outbox and marked
 };
 

@@ -558,7 +558,8 @@ JsonValue responses(const OpenApiOptions& options) {
         object(
             {{"description",
               "Refused by the transport before routing, and the connection closed: 400 "
-              "malformed framing (or an HTTP/1.1 request without Host), 408 request not complete within request_read_timeout, 413 "
+              "malformed framing (or an HTTP/1.1 request without Host), 408 request not complete "
+              "within request_read_timeout, 413 "
               "body over max_body_bytes, 417 an Expect other than 100-continue, 431 header "
               "over max_header_bytes, 501 a transfer coding other than chunked, 503 beyond "
               "max_connections or max_in_flight (with Retry-After)"},

@@ -6,7 +6,6 @@
 namespace tradestore::plugins {
 namespace {
 
-
 std::unique_ptr<Rule> create(const Settings& settings) {
     return std::make_unique<TradeRules>(settings.get_bool("check_version"),
                                         settings.get_bool("check_maturity"));

@@ -6,13 +6,13 @@
 namespace tradestore::plugins {
 
 class TradeRules final : public Rule {
-public:
+  public:
     TradeRules(bool check_version, bool check_maturity)
         : check_version_(check_version), check_maturity_(check_maturity) {}
 
     void check(const RuleInput& input, std::vector<Rejection>& rejections) const override;
 
-private:
+  private:
     bool check_version_;
     bool check_maturity_;
 };

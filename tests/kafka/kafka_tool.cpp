@@ -297,8 +297,7 @@ int consume(const Args& args) {
             int64_t high = 0;
             // Right after a broker restart the partition may have no leader yet: ask again.
             for (int attempt = 1;; ++attempt) {
-                err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), id, &low, &high,
-                                                       10'000);
+                err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), id, &low, &high, 10'000);
                 const bool leaderless = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
                                         err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
                                         err == RD_KAFKA_RESP_ERR__TRANSPORT ||

@@ -1,7 +1,7 @@
 // The business date follows the configured zone and roll-over time.
-#include <gtest/gtest.h>
-
 #include "business_clock.h"
+
+#include <gtest/gtest.h>
 
 namespace tradestore::kernel {
 namespace {

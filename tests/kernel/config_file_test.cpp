@@ -1,4 +1,6 @@
 // The INI reader: case-preserving keys, environment expansion and line-numbered errors.
+#include "config_file.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -7,17 +9,17 @@
 #include <random>
 
 #include "config_error.h"
-#include "config_file.h"
 
 namespace tradestore::kernel {
 namespace {
 
 ConfigFile parse(std::string_view text, std::map<std::string, std::string> env = {}) {
-    return parse_config(text, "test.ini", [env](const std::string& name) -> std::optional<std::string> {
-        auto it = env.find(name);
-        if (it == env.end()) return std::nullopt;
-        return it->second;
-    });
+    return parse_config(text, "test.ini",
+                        [env](const std::string& name) -> std::optional<std::string> {
+                            auto it = env.find(name);
+                            if (it == env.end()) return std::nullopt;
+                            return it->second;
+                        });
 }
 
 std::vector<std::string> problems_of(std::string_view text,
@@ -44,8 +46,9 @@ TEST(ConfigFile, ReadsSectionsKeysAndLinesKeepingCase) {
 }
 
 TEST(ConfigFile, ExpandsEnvironmentVariablesAndDefaults) {
-    auto file = parse("[s]\na = ${HOME_DIR}/db\nb = ${UNSET:-fallback}\nc = $${literal}\nd = ${SET:-x}\n",
-                      {{"HOME_DIR", "/srv"}, {"SET", "y"}});
+    auto file =
+        parse("[s]\na = ${HOME_DIR}/db\nb = ${UNSET:-fallback}\nc = $${literal}\nd = ${SET:-x}\n",
+              {{"HOME_DIR", "/srv"}, {"SET", "y"}});
     const auto* s = file.find("s");
     EXPECT_EQ(s->find("a")->value, "/srv/db");
     EXPECT_EQ(s->find("b")->value, "fallback");
@@ -76,8 +79,8 @@ TEST(ConfigFile, ReadsSecretFilesWithoutOneTrailingNewline) {
     const std::string token = dir.write("token", "s3cret\n");
     const std::string two = dir.write("two", "line\n\n");
     const std::string bare = dir.write("bare", "x y");
-    auto file = parse("[s]\na = ${file:" + token + "}\nb = ${file:" + two + "}\nc = pre-${file:" +
-                      bare + "}-post\nd = ${PLAIN}\n",
+    auto file = parse("[s]\na = ${file:" + token + "}\nb = ${file:" + two +
+                          "}\nc = pre-${file:" + bare + "}-post\nd = ${PLAIN}\n",
                       {{"PLAIN", "p"}});
     const auto* s = file.find("s");
     EXPECT_EQ(s->find("a")->value, "s3cret");
@@ -91,9 +94,9 @@ TEST(ConfigFile, ReadsSecretFilesWithoutOneTrailingNewline) {
 TEST(ConfigFile, SecretFileProblemsNameFileLineKeyAndPath) {
     SecretDir dir;
     const std::string missing = (dir.path / "nope").string();
-    EXPECT_EQ(problems_of("[s]\nk = ${file:" + missing + "}\n"),
-              std::vector<std::string>{"test.ini:2: [s] k: secret file " + missing +
-                                       " does not exist"});
+    EXPECT_EQ(
+        problems_of("[s]\nk = ${file:" + missing + "}\n"),
+        std::vector<std::string>{"test.ini:2: [s] k: secret file " + missing + " does not exist"});
     EXPECT_EQ(problems_of("[s]\nk = ${file:relative/token}\n"),
               std::vector<std::string>{
                   "test.ini:2: [s] k: ${file:relative/token} needs an absolute path"});
@@ -114,19 +117,21 @@ TEST(ConfigFile, ASecretFileOverOneMebibyteIsRefusedNotRead) {
 }
 
 TEST(ConfigFile, SecretFilesComeFromTheGivenReader) {
-    const SecretFileReader reader = [](const std::string& path, std::string& problem)
-        -> std::optional<std::string> {
+    const SecretFileReader reader = [](const std::string& path,
+                                       std::string& problem) -> std::optional<std::string> {
         if (path == "/given") return std::string("from reader");
         problem = "no " + path;
         return std::nullopt;
     };
-    const ConfigFile file = parse_config("[s]\nk = ${file:/given}\n", "t.ini",
-                                         [](const std::string&) { return std::nullopt; }, reader);
+    const ConfigFile file = parse_config(
+        "[s]\nk = ${file:/given}\n", "t.ini", [](const std::string&) { return std::nullopt; },
+        reader);
     EXPECT_EQ(file.find("s")->find("k")->value, "from reader");
     EXPECT_TRUE(file.find("s")->find("k")->secret);
     try {
-        parse_config("[s]\nk = ${file:/other}\n", "t.ini",
-                     [](const std::string&) { return std::nullopt; }, reader);
+        parse_config(
+            "[s]\nk = ${file:/other}\n", "t.ini", [](const std::string&) { return std::nullopt; },
+            reader);
         FAIL() << "expected ConfigError";
     } catch (const ConfigError& error) {
         EXPECT_NE(std::string(error.what()).find("t.ini:2: [s] k: no /other"), std::string::npos)
@@ -135,7 +140,8 @@ TEST(ConfigFile, SecretFilesComeFromTheGivenReader) {
 }
 
 TEST(ConfigFile, ReportsEverySyntaxProblemWithItsLine) {
-    auto problems = problems_of("orphan = 1\n[s]\nno equals sign\n[bad section\n[s]\nk = 1\nk = 2\n");
+    auto problems =
+        problems_of("orphan = 1\n[s]\nno equals sign\n[bad section\n[s]\nk = 1\nk = 2\n");
     ASSERT_EQ(problems.size(), 5u);
     EXPECT_EQ(problems[0], "test.ini:1: orphan: key outside any [section]");
     EXPECT_EQ(problems[1], "test.ini:3: expected 'key = value'");

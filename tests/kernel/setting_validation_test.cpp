@@ -29,7 +29,8 @@ struct Validated {
 Validated validate(std::string_view text) {
     ConfigFile file = parse_config(text, "t.ini", [](const std::string&) { return std::nullopt; });
     std::vector<ConfigProblem> problems;
-    Settings settings = validate_settings(file.path, "plugin.x", file.find("plugin.x"), kSchema, problems);
+    Settings settings =
+        validate_settings(file.path, "plugin.x", file.find("plugin.x"), kSchema, problems);
     Validated result{std::move(settings), {}};
     for (const auto& p : problems) result.problems.push_back(p.to_string());
     return result;
@@ -46,14 +47,15 @@ TEST(SettingValidation, DefaultsFillUnsetKeys) {
 
 TEST(SettingValidation, UnknownKeyGetsADidYouMeanHint) {
     auto v = validate("[plugin.x]\npath = a\nprot = 1\n");
-    EXPECT_EQ(v.problems,
-              std::vector<std::string>{"t.ini:3: [plugin.x] prot: unknown setting (did you mean 'port'?)"});
+    EXPECT_EQ(v.problems, std::vector<std::string>{
+                              "t.ini:3: [plugin.x] prot: unknown setting (did you mean 'port'?)"});
 }
 
 TEST(SettingValidation, UnrelatedUnknownKeyListsTheValidOnes) {
     auto v = validate("[plugin.x]\npath = a\nzzzzzzzz = 1\n");
     ASSERT_EQ(v.problems.size(), 1u);
-    EXPECT_NE(v.problems[0].find("valid settings: port host keep_alive timeout path"), std::string::npos);
+    EXPECT_NE(v.problems[0].find("valid settings: port host keep_alive timeout path"),
+              std::string::npos);
 }
 
 TEST(SettingValidation, IllTypedAndOutOfRangeValuesAreNamed) {
@@ -61,15 +63,18 @@ TEST(SettingValidation, IllTypedAndOutOfRangeValuesAreNamed) {
     EXPECT_EQ(v.problems, (std::vector<std::string>{
                               "t.ini:3: [plugin.x] port: expected an integer, got '80a'",
                               "t.ini:4: [plugin.x] keep_alive: expected true or false, got 'maybe'",
-                              "t.ini:5: [plugin.x] timeout: expected a duration such as 250ms, 30s, 5m or 1h, got '10'"}));
+                              "t.ini:5: [plugin.x] timeout: expected a duration such as 250ms, "
+                              "30s, 5m or 1h, got '10'"}));
     auto range = validate("[plugin.x]\npath = a\nport = 70000\n");
-    EXPECT_EQ(range.problems, std::vector<std::string>{
-                                  "t.ini:3: [plugin.x] port: must be between 1 and 65535, got 70000"});
+    EXPECT_EQ(range.problems,
+              std::vector<std::string>{
+                  "t.ini:3: [plugin.x] port: must be between 1 and 65535, got 70000"});
 }
 
 TEST(SettingValidation, MissingRequiredKeyIsReported) {
     auto v = validate("[plugin.x]\nport = 1\n");
-    EXPECT_EQ(v.problems, std::vector<std::string>{"t.ini:1: [plugin.x] path: required setting is missing"});
+    EXPECT_EQ(v.problems,
+              std::vector<std::string>{"t.ini:1: [plugin.x] path: required setting is missing"});
 }
 
 TEST(SettingValidation, AWildcardSpecTakesEveryKeyWithItsPrefix) {
@@ -82,7 +87,8 @@ TEST(SettingValidation, AWildcardSpecTakesEveryKeyWithItsPrefix) {
         "kafkaesque = 1\n",
         "k.ini", [](const std::string&) { return std::nullopt; });
     std::vector<ConfigProblem> problems;
-    Settings settings = validate_settings(file.path, "plugin.k", file.find("plugin.k"), schema, problems);
+    Settings settings =
+        validate_settings(file.path, "plugin.k", file.find("plugin.k"), schema, problems);
     EXPECT_EQ(settings.get_string("kafka.security.protocol"), "SASL_SSL");
     EXPECT_EQ(settings.get_string("kafka.sasl.password"), "s3cret");
     EXPECT_FALSE(settings.has("kafka.*"));

@@ -16,7 +16,8 @@ namespace {
 
 std::vector<std::string> plan_problems(const std::string& text) {
     try {
-        ConfigFile file = parse_config(text, "d.ini", [](const std::string&) { return std::nullopt; });
+        ConfigFile file =
+            parse_config(text, "d.ini", [](const std::string&) { return std::nullopt; });
         plan_deployment(file);
     } catch (const ConfigError& error) {
         std::vector<std::string> lines;
@@ -49,11 +50,12 @@ TEST(DeploymentPlan, ValuesFromSecretFilesAreMaskedLikeSecrets) {
     const auto path = std::filesystem::temp_directory_path() /
                       ("tradestore-plan-secret-" + std::to_string(::getpid()) + ".txt");
     std::ofstream(path) << "/srv/hidden-docs\n";
-    const ConfigFile file = parse_config(
-        kHeader + "plugins = trade-rules, sqlite-store, rest-source\n"
-                  "[plugin.sqlite-store]\npath = /tmp/unused.db\n"
-                  "[plugin.rest-source]\ndocs_dir = ${file:" + path.string() + "}\n",
-        "d.ini", [](const std::string&) { return std::nullopt; });
+    const ConfigFile file = parse_config(kHeader +
+                                             "plugins = trade-rules, sqlite-store, rest-source\n"
+                                             "[plugin.sqlite-store]\npath = /tmp/unused.db\n"
+                                             "[plugin.rest-source]\ndocs_dir = ${file:" +
+                                             path.string() + "}\n",
+                                         "d.ini", [](const std::string&) { return std::nullopt; });
     const DeploymentPlan plan = plan_deployment(file);
     std::filesystem::remove(path);
     const auto secrets = secret_values(plan);
@@ -98,8 +100,9 @@ TEST(DeploymentPlan, UnknownKeyInAPluginSectionGetsAHint) {
                                   "plugins = trade-rules, expiry-scheduler\n"
                                   "[plugin.expiry-scheduler]\nintervall = 5m\n");
     ASSERT_GE(problems.size(), 1u);
-    EXPECT_EQ(problems[0],
-              "d.ini:5: [plugin.expiry-scheduler] intervall: unknown setting (did you mean 'interval'?)");
+    EXPECT_EQ(
+        problems[0],
+        "d.ini:5: [plugin.expiry-scheduler] intervall: unknown setting (did you mean 'interval'?)");
 }
 
 TEST(DeploymentPlan, IllTypedPluginSettingIsNamed) {
@@ -125,9 +128,11 @@ TEST(DeploymentPlan, KernelSettingsAreValidated) {
     auto problems = plan_problems(kHeader +
                                   "plugins = trade-rules\nbusiness_timezone = Mars/Base\n"
                                   "business_day_rollover = 25:00\nlog_level = chatty\n");
-    EXPECT_NE(std::find(problems.begin(), problems.end(),
-                        "d.ini:5: [kernel] business_day_rollover: expected HH:MM between 00:00 and 23:59"),
-              problems.end());
+    EXPECT_NE(
+        std::find(
+            problems.begin(), problems.end(),
+            "d.ini:5: [kernel] business_day_rollover: expected HH:MM between 00:00 and 23:59"),
+        problems.end());
     EXPECT_NE(std::find(problems.begin(), problems.end(),
                         "d.ini:4: [kernel] business_timezone: unknown time zone 'Mars/Base'"),
               problems.end());

@@ -1,7 +1,6 @@
 // The loader refuses every broken plugin with a message naming the file and the reason, and
 // never runs code from a library whose ABI block it has not checked.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdlib>
@@ -17,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class PluginLoading : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() /
                ("tradestore-plugins-" + std::to_string(::getpid()) + "-" +
@@ -84,7 +83,8 @@ TEST_F(PluginLoading, CorruptFileIsRefused) {
         in.read(head.data(), 64);
         std::ofstream(truncated, std::ios::binary) << head << "garbage";
     }
-    EXPECT_EQ(load_error(truncated), "plugin " + truncated.string() + ": corrupt ELF section table");
+    EXPECT_EQ(load_error(truncated),
+              "plugin " + truncated.string() + ": corrupt ELF section table");
 }
 
 TEST_F(PluginLoading, AbiMismatchNamesTheFieldAndBothValues) {

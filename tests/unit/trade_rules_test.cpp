@@ -1,9 +1,8 @@
 // The default trade rules and the SDK's decision at their boundaries.
-#include <gtest/gtest.h>
-
-#include <tradestore/decision.h>
-
 #include "trade_rules.h"
+
+#include <gtest/gtest.h>
+#include <tradestore/decision.h>
 
 namespace tradestore {
 namespace {
@@ -24,7 +23,7 @@ Trade make_trade(std::string id, std::int64_t version, Date maturity) {
 }
 
 class TradeRulesTest : public ::testing::Test {
-protected:
+  protected:
     Decision decide_for(const Trade& incoming, const Trade* stored,
                         std::optional<std::int64_t> deleted = std::nullopt) {
         const Rule* chain[] = {&rules_};
@@ -53,8 +52,7 @@ TEST_F(TradeRulesTest, MaturityYesterdayIsRejectedWithMessageNamingTheTrade) {
 }
 
 TEST_F(TradeRulesTest, MaturityTomorrowIsAccepted) {
-    EXPECT_EQ(decide_for(make_trade("T1", 1, kToday + days{1}), nullptr).outcome,
-              Outcome::Created);
+    EXPECT_EQ(decide_for(make_trade("T1", 1, kToday + days{1}), nullptr).outcome, Outcome::Created);
 }
 
 TEST_F(TradeRulesTest, EqualVersionReplaces) {

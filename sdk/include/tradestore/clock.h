@@ -7,7 +7,7 @@
 namespace tradestore {
 
 class BusinessClock {
-public:
+  public:
     virtual ~BusinessClock() = default;
     virtual Date today() const = 0;
     virtual Timestamp now() const = 0;
@@ -21,7 +21,7 @@ public:
 // A clock fixed at one date, for tests and replays. Instants map to business dates as UTC
 // calendar days.
 class FixedClock final : public BusinessClock {
-public:
+  public:
     explicit FixedClock(Date today, Timestamp now = {}) : today_(today), now_(now) {}
     Date today() const override { return today_; }
     Timestamp now() const override { return now_; }
@@ -32,7 +32,7 @@ public:
         return Timestamp{day + std::chrono::days{1}};
     }
 
-private:
+  private:
     Date today_;
     Timestamp now_;
 };

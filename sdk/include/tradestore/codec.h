@@ -20,7 +20,8 @@ namespace tradestore {
 struct FieldError {
     std::vector<std::string> loc;  // e.g. {"body", "version"}; batch items add the index
     std::string msg;
-    std::string type;  // e.g. "missing", "int_type", "string_too_long", "date_from_datetime_parsing"
+    std::string
+        type;  // e.g. "missing", "int_type", "string_too_long", "date_from_datetime_parsing"
 
     bool operator==(const FieldError&) const = default;
 };
@@ -31,8 +32,8 @@ struct SyntaxError {
 };
 
 struct DecodedTrade {
-    std::optional<Trade> trade;       // set when the item is well formed
-    std::vector<FieldError> errors;   // set otherwise
+    std::optional<Trade> trade;      // set when the item is well formed
+    std::vector<FieldError> errors;  // set otherwise
 };
 
 struct DecodedBatch {
@@ -48,7 +49,7 @@ struct DecodedOne {
 };
 
 class TradeCodec {
-public:
+  public:
     virtual ~TradeCodec() = default;
     virtual DecodedOne decode_trade(std::string_view json) const = 0;
     // Items beyond max_items are not decoded; the caller answers 413.

@@ -20,9 +20,12 @@ enum class EventSeverity : std::uint8_t { Info, Warning, Error };
 
 inline std::string_view to_string(EventSeverity severity) {
     switch (severity) {
-        case EventSeverity::Info: return "INFO";
-        case EventSeverity::Warning: return "WARNING";
-        case EventSeverity::Error: return "ERROR";
+        case EventSeverity::Info:
+            return "INFO";
+        case EventSeverity::Warning:
+            return "WARNING";
+        case EventSeverity::Error:
+            return "ERROR";
     }
     return "INFO";
 }
@@ -60,13 +63,13 @@ struct EventQuery {
 
 // The event store cannot be reached; HTTP answers 503 and the caller may retry.
 class EventsUnavailable : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 // Read access to the events a plugin keeps (mongo-audit: MongoDB's trade_events).
 class EventReader {
-public:
+  public:
     virtual ~EventReader() = default;
     // Newest first, filtered and paged as asked. Called from several threads at once.
     // Throws EventsUnavailable when the event store cannot be reached.

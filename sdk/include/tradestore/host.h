@@ -40,16 +40,15 @@ struct IngestResult {
 // The single path into the store. A source learns each item's outcome only after the store
 // has committed: `done` runs then (on a kernel thread), exactly once per submit.
 class IngestSink {
-public:
+  public:
     virtual ~IngestSink() = default;
     virtual void submit(Batch batch, std::function<void(IngestResult)> done) = 0;
 
     IngestResult submit_and_wait(Batch batch) {
         std::promise<IngestResult> promise;
         auto future = promise.get_future();
-        submit(std::move(batch), [&promise](IngestResult result) {
-            promise.set_value(std::move(result));
-        });
+        submit(std::move(batch),
+               [&promise](IngestResult result) { promise.set_value(std::move(result)); });
         return future.get();
     }
 };
@@ -83,7 +82,7 @@ struct HealthReport {
 };
 
 class Host {
-public:
+  public:
     virtual ~Host() = default;
     virtual IngestSink& ingest() = 0;
     virtual Store& store() = 0;

@@ -10,7 +10,7 @@
 namespace tradestore {
 
 class Job {
-public:
+  public:
     virtual ~Job() = default;
     virtual std::chrono::milliseconds interval() const = 0;
     virtual bool run_at_start() const { return true; }

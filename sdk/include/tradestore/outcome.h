@@ -16,10 +16,14 @@ enum class Outcome : std::uint8_t { Created, Updated, Replaced, Rejected, Delete
 
 inline std::string_view to_string(Outcome outcome) {
     switch (outcome) {
-        case Outcome::Created: return "created";
-        case Outcome::Updated: return "updated";
-        case Outcome::Replaced: return "replaced";
-        case Outcome::Rejected: return "rejected";
+        case Outcome::Created:
+            return "created";
+        case Outcome::Updated:
+            return "updated";
+        case Outcome::Replaced:
+            return "replaced";
+        case Outcome::Rejected:
+            return "rejected";
         case Outcome::Deleted:
             return "deleted";
     }
@@ -49,7 +53,7 @@ struct Rejection {
 // One decision per candidate, in the order the candidates were given.
 struct ItemResult {
     Outcome outcome = Outcome::Rejected;
-    std::vector<Rejection> reasons;     // non-empty exactly when Rejected and not skipped_as_replay
+    std::vector<Rejection> reasons;  // non-empty exactly when Rejected and not skipped_as_replay
     // The row as stored after this decision; for Deleted, the trade as it stood when deleted
     // (its last_updated is when the delete was recorded).
     std::optional<Trade> stored;

@@ -27,9 +27,9 @@ inline constexpr std::uint32_t kSdkAbiVersion = 7;
 
 // Fixed layout, read from the file's bytes: only fixed-width fields.
 struct AbiBlock {
-    char magic[16];               // "TRADESTORE-ABI\0\0"
+    char magic[16];  // "TRADESTORE-ABI\0\0"
     std::uint32_t sdk_abi_version;
-    std::uint32_t cxx_standard;   // __cplusplus / 100, e.g. 2020
+    std::uint32_t cxx_standard;         // __cplusplus / 100, e.g. 2020
     std::uint32_t libstdcxx_cxx11_abi;  // _GLIBCXX_USE_CXX11_ABI, 2 when not libstdc++
     std::uint32_t pointer_size;
     std::uint32_t sizeof_string;
@@ -64,7 +64,7 @@ enum PluginKind : std::uint32_t {
 };
 
 struct PluginDescriptor {
-    std::string name;         // unique; the config section is [plugin.<name>]
+    std::string name;  // unique; the config section is [plugin.<name>]
     std::string version;
     std::string description;  // one line
     std::uint32_t kinds = 0;  // PluginKind bits
@@ -89,11 +89,11 @@ struct PluginDescriptor {
 #define TRADESTORE_DESCRIPTOR_SYMBOL "tradestore_plugin_descriptor"
 
 // Declares the plugin: the ABI block in its section and the descriptor function.
-#define TRADESTORE_PLUGIN(describe_function)                                               \
-    extern "C" TRADESTORE_EXPORT __attribute__((section(TRADESTORE_ABI_SECTION), used))    \
-    const ::tradestore::AbiBlock tradestore_abi_block = ::tradestore::make_abi_block();    \
-    extern "C" TRADESTORE_EXPORT const ::tradestore::PluginDescriptor*                     \
-    tradestore_plugin_descriptor() {                                                       \
-        static const ::tradestore::PluginDescriptor descriptor = describe_function();      \
-        return &descriptor;                                                                \
+#define TRADESTORE_PLUGIN(describe_function)                                            \
+    extern "C" TRADESTORE_EXPORT __attribute__((section(TRADESTORE_ABI_SECTION), used)) \
+    const ::tradestore::AbiBlock tradestore_abi_block = ::tradestore::make_abi_block(); \
+    extern "C" TRADESTORE_EXPORT const ::tradestore::PluginDescriptor*                  \
+    tradestore_plugin_descriptor() {                                                    \
+        static const ::tradestore::PluginDescriptor descriptor = describe_function();   \
+        return &descriptor;                                                             \
     }

@@ -13,7 +13,7 @@ namespace tradestore {
 
 struct RuleInput {
     const Trade& incoming;
-    const Trade* stored;  // nullptr when no live row exists
+    const Trade* stored;                          // nullptr when no live row exists
     std::optional<std::int64_t> deleted_version;  // tombstone of a deleted trade, if any
     Date business_date;
     // A delete of the stored trade (Candidate::deletes): `incoming` is then the stored trade
@@ -24,7 +24,7 @@ struct RuleInput {
 };
 
 class Rule {
-public:
+  public:
     virtual ~Rule() = default;
     // Appends one Rejection per failed check; appends nothing to accept. Must not throw
     // for any well-formed trade, and must not keep state between calls.

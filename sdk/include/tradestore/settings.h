@@ -27,12 +27,18 @@ enum class SettingType : std::uint8_t {
 
 inline std::string_view to_string(SettingType type) {
     switch (type) {
-        case SettingType::String: return "string";
-        case SettingType::Int: return "int";
-        case SettingType::Bool: return "bool";
-        case SettingType::Duration: return "duration";
-        case SettingType::List: return "list";
-        case SettingType::Secret: return "secret";
+        case SettingType::String:
+            return "string";
+        case SettingType::Int:
+            return "int";
+        case SettingType::Bool:
+            return "bool";
+        case SettingType::Duration:
+            return "duration";
+        case SettingType::List:
+            return "list";
+        case SettingType::Secret:
+            return "secret";
     }
     return "string";
 }
@@ -74,7 +80,10 @@ inline std::optional<bool> boolean(std::string_view text) {
 }
 
 inline std::optional<std::chrono::milliseconds> duration(std::string_view text) {
-    struct Unit { std::string_view suffix; std::int64_t ms; };
+    struct Unit {
+        std::string_view suffix;
+        std::int64_t ms;
+    };
     static constexpr Unit kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
     for (const Unit& unit : kUnits) {
         if (text.size() > unit.suffix.size() && text.ends_with(unit.suffix)) {
@@ -93,7 +102,8 @@ inline std::vector<std::string> list(std::string_view text) {
         std::size_t comma = text.find(',', start);
         if (comma == std::string_view::npos) comma = text.size();
         std::string_view item = text.substr(start, comma - start);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+            item.remove_prefix(1);
         while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
         if (!item.empty()) items.emplace_back(item);
         start = comma + 1;
@@ -175,7 +185,7 @@ inline std::string setting_value_problem(const SettingSpec& spec, std::string_vi
 }
 
 class Settings {
-public:
+  public:
     Settings() = default;
     explicit Settings(std::map<std::string, std::string, std::less<>> values)
         : values_(std::move(values)) {}
@@ -201,7 +211,7 @@ public:
     }
     const std::map<std::string, std::string, std::less<>>& values() const { return values_; }
 
-private:
+  private:
     template <typename T>
     static T checked(std::optional<T> value, std::string_view key) {
         if (!value) throw std::invalid_argument("setting has the wrong type: " + std::string(key));

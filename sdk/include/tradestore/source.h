@@ -12,7 +12,7 @@
 namespace tradestore {
 
 class Source {
-public:
+  public:
     virtual ~Source() = default;
     // Throws std::runtime_error with a one-line message when it cannot start (port in use).
     virtual void start(Host& host) = 0;
