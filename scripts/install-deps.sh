@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, and only those missing.
-# Usage: scripts/install-deps.sh [build|test|run|stack|package|fuzz]
+# Usage: scripts/install-deps.sh [build|test|run|stack|package|fuzz|format]
 #   run: what `make run` needs to build and run the daemon (no test or benchmark libraries, no
 #   servers): the compiler, the libraries, and npm for the Swagger UI that /docs serves.
 #   stack: what `make run-stack` adds: PostgreSQL 15, a JRE and Maven for the throwaway servers.
@@ -26,6 +26,8 @@ case "${1:-build}" in
   # `make fuzz`: clang-14 with libFuzzer; -fsanitize=fuzzer needs libclang_rt.fuzzer from
   # libclang-rt-14-dev, which clang-14 only recommends.
   fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+  # `make format`, `make check-format`: the clang-format .clang-format is written for.
+  format) packages+=(clang-format-14) ;;
   package)
     # `make package` / `make test-packages`: the packaging tools, and the Build-Depends of
     # packaging/debian/control (first alternatives, without versions or profiles;

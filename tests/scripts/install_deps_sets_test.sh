@@ -60,6 +60,8 @@ for p in libgtest-dev chromium prometheus openjdk-17-jre-headless maven python3-
 done
 check "test set: a Go toolchain for FerretDB" "golang-1.23-go" "$(tr '\n' ' ' <"$work/out-test")"
 
+check "format set has clang-format-14" "clang-format-14" "$(missing format)"
+
 # The Makefile: make run uses the run set and preset; make test the test set and the default.
 # Without the caller's make variables (CI runs this under `make test PRESET=asan`).
 make_clean() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u PRESET make -s -n -C "$root" "$@" 2>&1; }
@@ -69,6 +71,8 @@ check "make run installs the run set" "scripts/install-deps.sh run" "$(grep inst
 check "make run builds preset run" "--preset run" "$(grep -- '--build' <<<"$make_run" | tr '\n' ' ')"
 check "make test installs the test set" "scripts/install-deps.sh test" "$(grep install-deps <<<"$make_test" | tr '\n' ' ')"
 check "make test tests preset default" "--preset default" "$(grep ctest <<<"$make_test" | tr '\n' ' ')"
+check "make check-format installs the format set" "scripts/install-deps.sh format" \
+  "$(make_clean check-format | grep install-deps | tr '\n' ' ')"
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]
