@@ -42,11 +42,7 @@ ServiceContent make_content(Host& host, const RestConfig& config) {
     options.max_body_bytes = config.max_body_bytes;
     options.max_batch_items = config.max_batch_items;
     options.max_header_bytes = config.max_header_bytes;
-    return ServiceContent{
-        std::move(info),
-        openapi_json(options),
-        DocsAssets(config.docs_dir),
-        {}};
+    return ServiceContent{std::move(info), openapi_json(options), DocsAssets(config.docs_dir), {}};
 }
 
 }  // namespace

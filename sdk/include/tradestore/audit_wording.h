@@ -12,10 +12,14 @@ namespace tradestore {
 
 inline AuditAction audit_action(Outcome outcome) {
     switch (outcome) {
-        case Outcome::Created: return AuditAction::Create;
-        case Outcome::Updated: return AuditAction::Update;
-        case Outcome::Replaced: return AuditAction::Replace;
-        case Outcome::Rejected: return AuditAction::ValidationFailed;
+        case Outcome::Created:
+            return AuditAction::Create;
+        case Outcome::Updated:
+            return AuditAction::Update;
+        case Outcome::Replaced:
+            return AuditAction::Replace;
+        case Outcome::Rejected:
+            return AuditAction::ValidationFailed;
         case Outcome::Deleted:
             return AuditAction::Delete;
     }

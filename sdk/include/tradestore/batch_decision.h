@@ -109,9 +109,9 @@ struct BookDeparture {
 };
 
 struct BatchPlan {
-    std::vector<ItemResult> results;  // one per candidate, in order
-    std::vector<AuditRow> audit;      // audit-only entries first, then one per decision
-    std::vector<TradeWrite> writes;   // one per id with an accepted version, in id order
+    std::vector<ItemResult> results;        // one per candidate, in order
+    std::vector<AuditRow> audit;            // audit-only entries first, then one per decision
+    std::vector<TradeWrite> writes;         // one per id with an accepted version, in id order
     std::vector<BookDeparture> departures;  // in decision order; empty unless a book changed
     // Per partition that the batch moves: the highest offset it applies or names, key order.
     std::vector<SourcePosition> positions;

@@ -36,9 +36,8 @@ inline Decision decide(std::span<const Rule* const> rules, const RuleInput& inpu
         !has_code(reason::kLowerVersion)) {
         decision.reasons.push_back(
             {std::string(reason::kLowerVersion),
-             "Trade " + input.incoming.trade_id + ": Received version " +
-                 std::to_string(received) + " is lower than current version " +
-                 std::to_string(input.stored->version)});
+             "Trade " + input.incoming.trade_id + ": Received version " + std::to_string(received) +
+                 " is lower than current version " + std::to_string(input.stored->version)});
     }
     if (input.stored == nullptr && input.deleted_version && received <= *input.deleted_version &&
         !has_code(reason::kDeletedVersion)) {

@@ -71,17 +71,22 @@ struct SourcePosition {
     bool operator==(const SourcePosition&) const = default;
 };
 
-
 enum class AuditAction : std::uint8_t { Create, Update, Replace, Delete, ValidationFailed, Expire };
 
 inline std::string_view to_string(AuditAction action) {
     switch (action) {
-        case AuditAction::Create: return "CREATE";
-        case AuditAction::Update: return "UPDATE";
-        case AuditAction::Replace: return "REPLACE";
-        case AuditAction::Delete: return "DELETE";
-        case AuditAction::ValidationFailed: return "VALIDATION_FAILED";
-        case AuditAction::Expire: return "EXPIRE";
+        case AuditAction::Create:
+            return "CREATE";
+        case AuditAction::Update:
+            return "UPDATE";
+        case AuditAction::Replace:
+            return "REPLACE";
+        case AuditAction::Delete:
+            return "DELETE";
+        case AuditAction::ValidationFailed:
+            return "VALIDATION_FAILED";
+        case AuditAction::Expire:
+            return "EXPIRE";
     }
     return "VALIDATION_FAILED";
 }
@@ -137,7 +142,7 @@ struct Statistics {
 // serialization failure, deadlock, shutdown, lock timeout); the caller may retry later and
 // HTTP answers 503. Nothing of the failed call was committed.
 class StoreUnavailable : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
