@@ -88,7 +88,7 @@ void check_decision(const Trade& trade, const Trade* stored, std::optional<std::
 // any bytes give one valid JSON string, which reads back as the bytes when they are UTF-8.
 void check_quoting(std::string_view bytes) {
     std::string quoted;
-    kCodec.append_json_string(quoted, bytes);
+    append_json_string(quoted, bytes);
     const auto document = fuzz::parse_json(quoted);
     expect(document && document->IsString(), "any bytes quote to one valid JSON string");
     if (kernel::utf8_length(bytes)) {

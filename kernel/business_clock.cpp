@@ -54,8 +54,7 @@ Date ZonedBusinessClock::today() const {
 }
 
 Timestamp ZonedBusinessClock::now() const {
-    return std::chrono::time_point_cast<std::chrono::microseconds>(
-        std::chrono::system_clock::now());
+    return now_utc();
 }
 
 std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text) {
@@ -66,24 +65,6 @@ std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text) {
     const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
     if (hours > 23 || minutes > 59) return std::nullopt;
     return std::chrono::minutes{hours * 60 + minutes};
-}
-
-std::optional<Date> parse_date(const std::string& text) {
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-    int fields[3] = {0, 0, 0};
-    const std::size_t starts[3] = {0, 5, 8};
-    const std::size_t lengths[3] = {4, 2, 2};
-    for (int f = 0; f < 3; ++f) {
-        for (std::size_t i = starts[f]; i < starts[f] + lengths[f]; ++i) {
-            if (text[i] < '0' || text[i] > '9') return std::nullopt;
-            fields[f] = fields[f] * 10 + (text[i] - '0');
-        }
-    }
-    const std::chrono::year_month_day ymd{std::chrono::year{fields[0]},
-                                          std::chrono::month{static_cast<unsigned>(fields[1])},
-                                          std::chrono::day{static_cast<unsigned>(fields[2])}};
-    if (!ymd.ok()) return std::nullopt;
-    return Date{ymd};
 }
 
 }  // namespace tradestore::kernel

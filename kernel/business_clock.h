@@ -38,7 +38,5 @@ class ZonedBusinessClock final : public BusinessClock {
 
 // Parses "HH:MM" (00:00..23:59).
 std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text);
-// Parses "YYYY-MM-DD" into a real calendar date.
-std::optional<Date> parse_date(const std::string& text);
 
 }  // namespace tradestore::kernel

@@ -13,24 +13,13 @@ constexpr std::chrono::milliseconds kFlushRetry{100};
 
 }  // namespace
 
-EventOutboxWriter::EventOutboxWriter(EventQueue& queue, Store& store, Hooks hooks)
-    : queue_(queue), store_(store), hooks_(std::move(hooks)) {
+EventOutboxWriter::EventOutboxWriter(EventQueue& queue, EventOutbox& outbox, Hooks hooks)
+    : queue_(queue), outbox_(outbox), hooks_(std::move(hooks)) {
     pending_.reserve(kBatchSize);
 }
 
 EventOutboxWriter::~EventOutboxWriter() {
     stop();
-}
-
-bool EventOutboxWriter::store_has_outbox(Store& store) {
-    try {
-        store.append_events({});
-        return true;
-    } catch (const std::logic_error&) {
-        return false;
-    } catch (const std::exception&) {
-        return true;  // it has one, but could not say so now (down): the writer retries
-    }
 }
 
 void EventOutboxWriter::start() {
@@ -69,7 +58,7 @@ bool EventOutboxWriter::write_once() {
     }
     if (pending_.empty()) return true;
     try {
-        store_.append_events(pending_);
+        outbox_.append_events(pending_);
         pending_.clear();
     } catch (const std::logic_error&) {
         // Not the store being down: some event can never be stored (a NUL byte in a plugin's
@@ -91,7 +80,7 @@ bool EventOutboxWriter::write_one_by_one() {
     std::size_t done = 0;
     for (; done < pending_.size(); ++done) {
         try {
-            store_.append_events({pending_[done]});
+            outbox_.append_events({pending_[done]});
         } catch (const std::logic_error& error) {
             hooks_.log(LogLevel::Error, "event " + pending_[done].id +
                                             " cannot be stored and is dropped: " + error.what());

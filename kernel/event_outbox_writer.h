@@ -1,5 +1,5 @@
 // Moves system events from the kernel's bounded queue into the store's event outbox
-// (Store::append_events), in batches, on its own thread: emit_event never waits for the
+// (EventOutbox::append_events), in batches, on its own thread: emit_event never waits for the
 // store, and ingestion never waits for events. While the store is down (and so for the
 // STORE_DOWN event itself) the events wait in the queue, bounded, and the writer retries
 // every second; what the store has, survives a kill -9, and the shipper (mongo-audit) sends
@@ -8,7 +8,7 @@
 #pragma once
 
 #include <tradestore/host.h>
-#include <tradestore/store.h>
+#include <tradestore/store_capabilities.h>
 
 #include <atomic>
 #include <chrono>
@@ -34,14 +34,10 @@ class EventOutboxWriter {
         std::function<void(bool up, const std::string& error)> store_state;
     };
 
-    EventOutboxWriter(EventQueue& queue, Store& store, Hooks hooks);
+    EventOutboxWriter(EventQueue& queue, EventOutbox& outbox, Hooks hooks);
     ~EventOutboxWriter();
     EventOutboxWriter(const EventOutboxWriter&) = delete;
     EventOutboxWriter& operator=(const EventOutboxWriter&) = delete;
-
-    // Whether the store keeps events: Store::append_events with no events does nothing on a
-    // store with an outbox, and throws std::logic_error (the SDK's default) on one without.
-    static bool store_has_outbox(Store& store);
 
     void start();
     // Ends the thread; the events it held stay for flush(). Idempotent.
@@ -58,7 +54,8 @@ class EventOutboxWriter {
     // Takes what fits into the batch in hand and appends it; false when the store refused
     // (the batch is kept for the next attempt).
     bool write_once();
-    // After the store refused the batch as such (std::logic_error): appends event by event,
+    // After the store refused the batch as such (std::invalid_argument, a std::logic_error):
+    // appends event by event,
     // dropping (and logging) those it refuses so; false when the store is down meanwhile.
     bool write_one_by_one();
     // The store is down: logged once per spell, and reported (STORE_DOWN on a change).
@@ -66,7 +63,7 @@ class EventOutboxWriter {
     std::size_t waiting() const { return pending_.size() + queue_.size(); }
 
     EventQueue& queue_;
-    Store& store_;
+    EventOutbox& outbox_;
     const Hooks hooks_;
     std::vector<SystemEvent> pending_;  // taken from the queue, not yet in the store
     bool failing_ = false;

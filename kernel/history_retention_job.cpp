@@ -8,11 +8,9 @@
 namespace tradestore::kernel {
 
 void HistoryRetentionJob::run(Host& host) {
-    TradeHistory* history = host.store().trade_history();
+    TradeHistory* history = host.capabilities().trade_history;
     if (history == nullptr) throw std::runtime_error("the store keeps no trade history");
-    const auto now =
-        std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-    const std::int64_t pruned = history->prune_history(now - window_);
+    const std::int64_t pruned = history->prune_history(now_utc() - window_);
     if (pruned > 0) {
         host.log(LogLevel::Info, "history-retention",
                  "pruned " + std::to_string(pruned) + " version(s) older than " +

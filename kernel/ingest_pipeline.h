@@ -51,6 +51,10 @@ class IngestPipeline final : public IngestSink {
     ~IngestPipeline() override;
 
     void submit(Batch batch, std::function<void(IngestResult)> done) override;
+    std::optional<std::int64_t> position(const std::string& source, const std::string& stream,
+                                         std::int32_t partition) override {
+        return store_->position(source, stream, partition);
+    }
 
     // Set before start().
     void on_store_state(StoreStateListener listener) { store_state_ = std::move(listener); }

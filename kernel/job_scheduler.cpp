@@ -60,7 +60,8 @@ void JobScheduler::loop() {
             const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
             const std::int64_t period = since_epoch / due->job->interval();
             const std::string claim = due->name + "@" + format_date(host_.clock().today());
-            if (host_.store().claim_job_run(claim, period)) {
+            JobClaims* claims = host_.capabilities().job_claims;
+            if (claims == nullptr || claims->claim_job_run(claim, period)) {
                 due->job->run(host_);
             }
         } catch (const std::exception& error) {

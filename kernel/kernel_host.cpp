@@ -126,8 +126,7 @@ void KernelHost::emit_event(std::string_view event_type, EventSeverity severity,
     event.event_type = std::string(event_type);
     event.severity = severity;
     event.data_json = event_data_object(data_json);
-    event.timestamp =
-        std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+    event.timestamp = now_utc();
     log(LogLevel::Debug, "events", "event " + event.event_type + " " + event.data_json);
     if (!events_.push(std::move(event))) return;
     events_dropped_.inc();
@@ -143,8 +142,9 @@ EventBatch KernelHost::take_events(std::size_t max) {
     return take_queued(max);
 }
 
-void KernelHost::start_event_outbox() {
-    if (!EventOutboxWriter::store_has_outbox(*store_)) {
+void KernelHost::store_opened() {
+    capabilities_ = capabilities_of(*store_);
+    if (capabilities_.event_outbox == nullptr) {
         log(LogLevel::Warning, "events",
             "the store " + store_service_name_ +
                 " has no event outbox: system events wait in memory only, for the plugin that "
@@ -152,7 +152,7 @@ void KernelHost::start_event_outbox() {
         return;
     }
     event_writer_ = std::make_unique<EventOutboxWriter>(
-        events_, *store_,
+        events_, *capabilities_.event_outbox,
         EventOutboxWriter::Hooks{
             .take = [this](std::size_t max) { return take_queued(max); },
             .log = [this](LogLevel level,
@@ -188,9 +188,8 @@ void KernelHost::note_store_state(bool up, std::string_view error) {
     std::lock_guard lock(store_state_mutex_);
     if (store_up_.load() == up) return;  // another thread reported it first
     store_up_ = up;
-    const TradeCodec& codec = codec_;
     std::string data = "{\"store\":";
-    codec.append_json_string(data, store_service_name_);
+    append_json_string(data, store_service_name_);
     if (up) {
         const auto down_for = std::chrono::duration_cast<std::chrono::seconds>(
             std::chrono::steady_clock::now() - store_down_since_);
@@ -199,7 +198,7 @@ void KernelHost::note_store_state(bool up, std::string_view error) {
     } else {
         store_down_since_ = std::chrono::steady_clock::now();
         data += ",\"error\":";
-        codec.append_json_string(data, error);
+        append_json_string(data, error);
         data += "}";
         emit_event("STORE_DOWN", EventSeverity::Error, data);
     }

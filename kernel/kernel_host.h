@@ -31,7 +31,8 @@ class KernelHost final : public Host {
     void add_job(std::shared_ptr<Job> job) { jobs_.push_back(std::move(job)); }
 
     IngestSink& ingest() override { return ingest_; }
-    Store& store() override { return *store_; }
+    StoreReader& store() override { return *store_; }
+    const StoreCapabilities& capabilities() const override { return capabilities_; }
     const BusinessClock& clock() const override { return clock_; }
     const TradeCodec& codec() const override { return codec_; }
     void log(LogLevel level, std::string_view component, std::string_view message) override;
@@ -46,12 +47,13 @@ class KernelHost final : public Host {
     EventReader* event_reader() override;
     void emit_event(std::string_view event_type, EventSeverity severity,
                     std::string_view data_json) override;
-    // Empty while the kernel writes events to the store's outbox (start_event_outbox).
+    // Empty while the kernel writes events to the store's outbox (store_opened).
     EventBatch take_events(std::size_t max) override;
 
-    // After the store opened: when it has an event outbox, a writer thread moves queued
-    // events into it from now on; otherwise they wait for take_events, in memory only.
-    void start_event_outbox();
+    // After the store opened: records what it offers (capabilities()) and, when it has an
+    // event outbox, starts a writer thread that moves queued events into it from now on;
+    // otherwise they wait for take_events, in memory only.
+    void store_opened();
     // Stops the writer and writes what is still queued (STOPPED, at shutdown), trying for at
     // most `budget` while the store refuses; logs what could not be written.
     void flush_event_outbox(std::chrono::milliseconds budget);
@@ -70,6 +72,7 @@ class KernelHost final : public Host {
     EventBatch take_queued(std::size_t max);
 
     std::shared_ptr<Store> store_;
+    StoreCapabilities capabilities_;  // set by store_opened(), before any plugin runs
     std::string store_service_name_;
     const BusinessClock& clock_;
     const TradeCodec& codec_;

@@ -8,14 +8,13 @@
 #include <Poco/FormattingChannel.h>
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
+#include <tradestore/json_text.h>
 
 #include <algorithm>
 #include <charconv>
 #include <iostream>
 #include <memory>
 #include <mutex>
-
-#include "codec_json_writer.h"
 
 namespace tradestore::kernel {
 
@@ -65,57 +64,6 @@ std::string_view priority_name(Poco::Message::Priority priority, bool json) {
     return json ? "info" : "Information";
 }
 
-void append_json_string(std::string& out, std::string_view text) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out.push_back('"');
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        switch (c) {
-            case '"':
-                out.append("\\\"");
-                break;
-            case '\\':
-                out.append("\\\\");
-                break;
-            case '\n':
-                out.append("\\n");
-                break;
-            case '\r':
-                out.append("\\r");
-                break;
-            case '\t':
-                out.append("\\t");
-                break;
-            default:
-                if (byte < 0x20 || byte == 0x7F) {
-                    out.append("\\u00");
-                    out.push_back(kHex[byte >> 4]);
-                    out.push_back(kHex[byte & 0xF]);
-                } else {
-                    out.push_back(c);
-                }
-        }
-    }
-    out.push_back('"');
-}
-
-// Invalid UTF-8 would make a JSON line unreadable: replace each byte that is not part of a
-// valid sequence (overlong forms, surrogates and values above U+10FFFF are not) with U+FFFD.
-std::string valid_utf8(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        if (const std::size_t length = codec::utf8_sequence_length(text, i); length != 0) {
-            out.append(text.substr(i, length));
-            i += length;
-        } else {
-            out.append("\xEF\xBF\xBD");
-            ++i;
-        }
-    }
-    return out;
-}
-
 class LineFormatter final : public Poco::Formatter {
   public:
     explicit LineFormatter(LogFormat format) : format_(format) {}
@@ -158,13 +106,13 @@ void set_log_context(Poco::Message& message, const LogContext& context) {
     std::string members;
     for (const LogField& field : context.fields) {
         members.push_back(',');
-        append_json_string(members, valid_utf8(field.name));
+        append_json_string(members, field.name);
         members.push_back(':');
         const std::string value = redact_secrets(std::string(field.value));
         if (field.number && is_json_number(value)) {
             members.append(value);
         } else {
-            append_json_string(members, valid_utf8(value));
+            append_json_string(members, value);
         }
     }
     message.set(kFieldsKey, std::move(members));
@@ -177,16 +125,16 @@ std::string format_log_line(const Poco::Message& message, LogFormat format) {
     if (format == LogFormat::Json) {
         line.append("{\"time\":\"").append(time).append("\",\"level\":\"");
         line.append(priority_name(message.getPriority(), true)).append("\",\"logger\":");
-        append_json_string(line, valid_utf8(message.getSource()));
+        append_json_string(line, message.getSource());
         line.append(",\"message\":");
-        append_json_string(line, valid_utf8(redact_secrets(message.getText())));
+        append_json_string(line, redact_secrets(message.getText()));
         for (const std::string_view key : kContextKeys) {
             const std::string name(key);
             if (!message.has(name)) continue;
             line.push_back(',');
             append_json_string(line, key);
             line.push_back(':');
-            append_json_string(line, valid_utf8(redact_secrets(message.get(name))));
+            append_json_string(line, redact_secrets(message.get(name)));
         }
         if (message.has(kFieldsKey)) line.append(message.get(kFieldsKey));
         line.push_back('}');

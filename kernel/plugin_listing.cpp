@@ -62,6 +62,13 @@ bool list_plugins(const std::vector<std::filesystem::path>& folders, std::ostrea
                        "found twice\n";
             }
             out << "  " << d.description << "\n";
+            if (!d.store_capabilities.empty()) {
+                out << "  store capabilities: ";
+                for (std::size_t i = 0; i < d.store_capabilities.size(); ++i) {
+                    out << (i == 0 ? "" : ", ") << d.store_capabilities[i];
+                }
+                out << "\n";
+            }
             out << "  config section: [plugin." << d.name << "]\n";
             if (d.settings.empty()) out << "  no settings\n";
             for (const auto& spec : d.settings) {

@@ -2,6 +2,7 @@
 
 #include <tradestore/history.h>
 #include <tradestore/read_replicas.h>
+#include <tradestore/store_capabilities.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -83,7 +84,9 @@ void Runtime::start() {
                     (replica.in_rotation ? " in rotation" : " not in rotation yet"));
         }
     }
-    host_->start_event_outbox();
+    host_->store_opened();
+    log(LogLevel::Info, "store " + store_plan.plugin->descriptor().name +
+                            " offers: " + describe(host_->capabilities()));
     log(LogLevel::Info, "rule chain has " + std::to_string(rules_.size()) + " rule plugin(s)");
     pipeline_->start();
 
@@ -140,7 +143,7 @@ std::string Runtime::process_facts(std::string_view extra) const {
     std::array<char, 256> name{};
     if (::gethostname(name.data(), name.size() - 1) != 0) name = {'?'};
     std::string data = "{\"version\":\"" TRADESTORE_VERSION "\",\"host\":";
-    codec_.append_json_string(data, name.data());
+    append_json_string(data, name.data());
     data += ",\"pid\":" + std::to_string(::getpid());
     data += extra;
     data += "}";

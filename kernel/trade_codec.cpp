@@ -93,24 +93,6 @@ void version(const RawValue& value, FieldErrors& errors, std::int64_t& out) {
     out = number;
 }
 
-std::optional<Date> parse_date(std::string_view text) {
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-    unsigned digits[8];
-    std::size_t n = 0;
-    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-        if (text[i] < '0' || text[i] > '9') return std::nullopt;
-        digits[n++] = static_cast<unsigned>(text[i] - '0');
-    }
-    const int year =
-        static_cast<int>(digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]);
-    const unsigned month = digits[4] * 10 + digits[5];
-    const unsigned day = digits[6] * 10 + digits[7];
-    const std::chrono::year_month_day ymd{std::chrono::year{year}, std::chrono::month{month},
-                                          std::chrono::day{day}};
-    if (year < 1 || !ymd.ok()) return std::nullopt;  // Python's date starts at year 1
-    return Date{ymd};
-}
-
 void date(const RawValue& value, TradeField field, bool required, FieldErrors& errors, Date& out) {
     if (value.kind == JsonKind::Absent || (!required && value.kind == JsonKind::Null)) {
         if (required) missing(errors, field);
@@ -230,13 +212,13 @@ void JsonTradeCodec::append_trade(std::string& out, const Trade& trade, Date bus
     out.reserve(out.size() + 200 + trade.trade_id.size() + trade.counter_party_id.size() +
                 trade.book_id.size());
     out.append("{\"trade_id\":");
-    codec::append_quoted(out, trade.trade_id);
+    append_json_string(out, trade.trade_id);
     out.append(",\"version\":");
     codec::append_int(out, trade.version);
     out.append(",\"counter_party_id\":");
-    codec::append_quoted(out, trade.counter_party_id);
+    append_json_string(out, trade.counter_party_id);
     out.append(",\"book_id\":");
-    codec::append_quoted(out, trade.book_id);
+    append_json_string(out, trade.book_id);
     out.append(",\"maturity_date\":");
     codec::append_quoted_date(out, trade.maturity_date);
     out.append(",\"created_date\":");
@@ -269,7 +251,7 @@ void JsonTradeCodec::append_history_record(std::string& out, const HistoryRecord
     out.append("\"version\":");
     codec::append_int(out, record.trade.version);
     out.append(",\"action\":");
-    codec::append_quoted(out, to_string(record.action));
+    append_json_string(out, to_string(record.action));
     out.append(",\"previous_version\":");
     codec::append_optional_int(out, record.previous_version);
     out.append(",\"recorded_at\":");
@@ -277,9 +259,9 @@ void JsonTradeCodec::append_history_record(std::string& out, const HistoryRecord
     out.append(",\"business_date\":");
     codec::append_quoted_date(out, record.business_date);
     out.append(",\"source\":");
-    codec::append_quoted(out, record.source);
+    append_json_string(out, record.source);
     out.append(",\"reference\":");
-    codec::append_quoted(out, record.reference);
+    append_json_string(out, record.reference);
     out.append(",\"trade\":");
     append_trade(out, record.trade, record.business_date);
     out.push_back('}');
@@ -289,25 +271,25 @@ void JsonTradeCodec::append_audit(std::string& out, const AuditEntry& entry) con
     out.append("{\"id\":");
     codec::append_int(out, entry.id);
     out.append(",\"trade_id\":");
-    codec::append_quoted(out, entry.trade_id);
+    append_json_string(out, entry.trade_id);
     out.append(",\"action\":");
-    codec::append_quoted(out, to_string(entry.action));
+    append_json_string(out, to_string(entry.action));
     out.append(entry.success ? ",\"status\":\"success\"" : ",\"status\":\"failed\"");
     out.append(",\"details\":{\"reason_codes\":[");
     for (std::size_t i = 0; i < entry.reason_codes.size(); ++i) {
         if (i != 0) out.push_back(',');
-        codec::append_quoted(out, entry.reason_codes[i]);
+        append_json_string(out, entry.reason_codes[i]);
     }
     out.append("],\"message\":");
-    codec::append_quoted(out, entry.message);
+    append_json_string(out, entry.message);
     out.append(",\"received_version\":");
     codec::append_optional_int(out, entry.received_version);
     out.append(",\"stored_version\":");
     codec::append_optional_int(out, entry.stored_version);
     out.append(",\"source\":");
-    codec::append_quoted(out, entry.source);
+    append_json_string(out, entry.source);
     out.append(",\"reference\":");
-    codec::append_quoted(out, entry.reference);
+    append_json_string(out, entry.reference);
     out.append("},\"timestamp\":");
     codec::append_quoted_timestamp(out, entry.timestamp);
     out.push_back('}');
@@ -325,20 +307,16 @@ void JsonTradeCodec::append_field_errors(std::string& out,
             if (k != 0 && is_index(error.loc[k])) {
                 out.append(error.loc[k]);
             } else {
-                codec::append_quoted(out, error.loc[k]);
+                append_json_string(out, error.loc[k]);
             }
         }
         out.append("],\"msg\":");
-        codec::append_quoted(out, error.msg);
+        append_json_string(out, error.msg);
         out.append(",\"type\":");
-        codec::append_quoted(out, error.type);
+        append_json_string(out, error.type);
         out.push_back('}');
     }
     out.push_back(']');
-}
-
-void JsonTradeCodec::append_json_string(std::string& out, std::string_view text) const {
-    codec::append_quoted(out, text);
 }
 
 }  // namespace tradestore::kernel

@@ -48,7 +48,6 @@ class JsonTradeCodec final : public TradeCodec {
                                std::optional<std::int64_t> history_id) const override;
     void append_field_errors(std::string& out,
                              const std::vector<FieldError>& errors) const override;
-    void append_json_string(std::string& out, std::string_view text) const override;
 };
 
 }  // namespace tradestore::kernel

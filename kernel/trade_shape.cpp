@@ -2,6 +2,7 @@
 
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
+#include <tradestore/json_text.h>
 
 #include <algorithm>
 #include <vector>
@@ -10,39 +11,22 @@ namespace tradestore::kernel {
 
 namespace {
 
-// The length of the UTF-8 sequence at text[at] and its code point, or nullopt when the bytes
-// there are not a valid sequence (a stray continuation byte, a truncated sequence, an overlong
-// form, a surrogate, a value past U+10FFFF).
+// The UTF-8 sequence at text[at] (validated by the SDK's one strict check) and its code point;
+// nullopt when the bytes there are not a valid sequence.
 struct CodePoint {
     std::size_t length = 0;
     char32_t value = 0;
 };
 
 std::optional<CodePoint> decode_at(std::string_view text, std::size_t at) {
-    const auto lead = static_cast<unsigned char>(text[at]);
-    CodePoint point;
-    if (lead < 0x80) {
-        return CodePoint{1, lead};
-    } else if ((lead & 0xE0) == 0xC0) {
-        point = {2, static_cast<char32_t>(lead & 0x1F)};
-    } else if ((lead & 0xF0) == 0xE0) {
-        point = {3, static_cast<char32_t>(lead & 0x0F)};
-    } else if ((lead & 0xF8) == 0xF0) {
-        point = {4, static_cast<char32_t>(lead & 0x07)};
-    } else {
-        return std::nullopt;
+    const std::size_t length = utf8_sequence_length(text, at);
+    if (length == 0) return std::nullopt;
+    static constexpr unsigned char kLeadBits[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    char32_t value = static_cast<unsigned char>(text[at]) & kLeadBits[length];
+    for (std::size_t k = 1; k < length; ++k) {
+        value = (value << 6) | (static_cast<unsigned char>(text[at + k]) & 0x3F);
     }
-    if (at + point.length > text.size()) return std::nullopt;
-    for (std::size_t k = 1; k < point.length; ++k) {
-        const auto next = static_cast<unsigned char>(text[at + k]);
-        if ((next & 0xC0) != 0x80) return std::nullopt;
-        point.value = (point.value << 6) | (next & 0x3F);
-    }
-    static constexpr char32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (point.value < kMinimum[point.length] || point.value > 0x10FFFF ||
-        (point.value >= 0xD800 && point.value <= 0xDFFF))
-        return std::nullopt;
-    return point;
+    return CodePoint{length, value};
 }
 
 bool is_control(char32_t code_point) {

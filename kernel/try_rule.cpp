@@ -168,9 +168,7 @@ std::vector<std::shared_ptr<Rule>> load_chain(const Options& options, std::ostre
 std::pair<int, std::string> rest_refusal(const TradeCodec& codec, const DecodedOne& decoded) {
     std::string body = "{\"detail\":";
     if (decoded.syntax_error) {
-        codec.append_json_string(body, "Malformed JSON at offset " +
-                                           std::to_string(decoded.syntax_error->offset) + ": " +
-                                           decoded.syntax_error->message);
+        append_json_string(body, describe_syntax_error(*decoded.syntax_error));
         body += '}';
         return {400, body};
     }
@@ -179,19 +177,19 @@ std::pair<int, std::string> rest_refusal(const TradeCodec& codec, const DecodedO
     return {422, body};
 }
 
-void print_decision(std::ostream& out, const TradeCodec& codec, bool json, std::size_t line,
-                    const Trade& trade, const ItemResult& result) {
+void print_decision(std::ostream& out, bool json, std::size_t line, const Trade& trade,
+                    const ItemResult& result) {
     if (json) {
         std::string text = "{\"line\":" + std::to_string(line) + ",\"trade_id\":";
-        codec.append_json_string(text, trade.trade_id);
+        append_json_string(text, trade.trade_id);
         text += ",\"version\":" + std::to_string(trade.version) + ",\"outcome\":\"";
         text += to_string(result.outcome);
         text += "\",\"reasons\":[";
         for (std::size_t i = 0; i < result.reasons.size(); ++i) {
             text += i == 0 ? "{\"code\":" : ",{\"code\":";
-            codec.append_json_string(text, result.reasons[i].code);
+            append_json_string(text, result.reasons[i].code);
             text += ",\"message\":";
-            codec.append_json_string(text, result.reasons[i].message);
+            append_json_string(text, result.reasons[i].message);
             text += '}';
         }
         out << text << "]}\n";
@@ -269,7 +267,7 @@ int try_rule_command(const std::vector<std::string>& args, std::ostream& out, st
         }
         Trade& trade = *decoded.item.trade;
         if (trade.created_date == Date{}) trade.created_date = business_date;  // as REST does
-        print_decision(out, codec, options.json, number, trade, ledger.apply(trade));
+        print_decision(out, options.json, number, trade, ledger.apply(trade));
     }
     return exit_code;
 }

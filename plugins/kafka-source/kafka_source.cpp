@@ -98,17 +98,16 @@ void KafkaSource::emit_error_event(rd_kafka_resp_err_t code, std::string_view re
         repeats = state.repeats;
         state = {now, 0};
     }
-    const TradeCodec& codec = host_->codec();
     std::string data = "{\"code\":";
-    codec.append_json_string(data, rd_kafka_err2name(code));
+    append_json_string(data, rd_kafka_err2name(code));
     data += ",\"error\":";
-    codec.append_json_string(data, rd_kafka_err2str(code));
+    append_json_string(data, rd_kafka_err2str(code));
     data += ",\"reason\":";
-    codec.append_json_string(data, reason);
+    append_json_string(data, reason);
     data += ",\"brokers\":";
-    codec.append_json_string(data, config_.brokers);
+    append_json_string(data, config_.brokers);
     data += ",\"group\":";
-    codec.append_json_string(data, config_.group_id);
+    append_json_string(data, config_.group_id);
     data += std::string(",\"fatal\":") + (fatal ? "true" : "false");
     data += ",\"repeats_since_last\":" + std::to_string(repeats) + "}";
     host_->emit_event("KAFKA_ERROR", fatal ? EventSeverity::Error : EventSeverity::Warning, data);
@@ -144,18 +143,17 @@ void KafkaSource::check_stall() {
     log(LogLevel::Error, std::to_string(held) + " message(s) on " + describe(assigned_) +
                              " have waited " + std::to_string(waited.count()) +
                              " s with nothing committed; the source reports itself stalled");
-    const TradeCodec& codec = host_->codec();
     std::string data = "{\"partitions\":";
-    codec.append_json_string(data, describe(assigned_));
+    append_json_string(data, describe(assigned_));
     data += ",\"waiting_messages\":" + std::to_string(held);
     data += ",\"waiting_seconds\":" + std::to_string(waited.count());
     data += ",\"stall_timeout_seconds\":" +
             std::to_string(
                 std::chrono::duration_cast<std::chrono::seconds>(config_.stall_timeout).count());
     data += ",\"group\":";
-    codec.append_json_string(data, config_.group_id);
+    append_json_string(data, config_.group_id);
     data += ",\"last_error\":";
-    codec.append_json_string(data, last_throttled_);
+    append_json_string(data, last_throttled_);
     data += '}';
     host_->emit_event("KAFKA_STALLED", EventSeverity::Error, data);
 }
@@ -461,7 +459,7 @@ bool KafkaSource::read_positions(const std::set<TopicPartition>& partitions) {
     for (const TopicPartition& tp : partitions) {
         try {
             const std::optional<std::int64_t> position =
-                host_->store().position(std::string(kSourceName), tp.topic, tp.partition);
+                host_->ingest().position(std::string(kSourceName), tp.topic, tp.partition);
             if (position) {
                 positions_[tp] = *position;
             } else {

@@ -213,7 +213,6 @@ void KafkaSource::complete_lane(BatchCompletion completion) {
         log(LogLevel::Info, "batch committed; consumption resumed");
     }
 
-    const TradeCodec& codec = host_->codec();
     if (!config_.results_topic.empty()) {
         // In message order, so a key's results come in the order of its messages.
         std::vector<std::optional<OutgoingMessage>> results(batch.records.size());
@@ -224,17 +223,14 @@ void KafkaSource::complete_lane(BatchCompletion completion) {
             results[index] =
                 OutgoingMessage{config_.results_topic,
                                 batch.submitted[i].first,
-                                result_record(codec, batch.records[index], batch.submitted[i].first,
+                                result_record(batch.records[index], batch.submitted[i].first,
                                               batch.submitted[i].second, item),
                                 {}};
         }
         for (const DeadLetter& letter : batch.dead_letters) {
             const KafkaRecord& record = batch.records[letter.record];
-            results[letter.record] =
-                OutgoingMessage{config_.results_topic,
-                                record.key,
-                                dead_letter_result_record(codec, record, letter),
-                                {}};
+            results[letter.record] = OutgoingMessage{
+                config_.results_topic, record.key, dead_letter_result_record(record, letter), {}};
         }
         for (const auto& message : results) {
             if (message) producer_->produce_async(*message);

@@ -47,9 +47,9 @@ AuditEntry dead_letter_audit(const KafkaRecord& record, const DeadLetter& letter
     return entry;
 }
 
-void append_origin(std::string& out, const TradeCodec& codec, const KafkaRecord& record) {
+void append_origin(std::string& out, const KafkaRecord& record) {
     out += ",\"topic\":";
-    codec.append_json_string(out, record.topic);
+    append_json_string(out, record.topic);
     out += ",\"partition\":";
     out += std::to_string(record.partition);
     out += ",\"offset\":";
@@ -110,9 +110,7 @@ PlannedBatch plan_batch(const std::vector<KafkaRecord>& records, const AppliedPo
             DeadLetter letter{index, {}, {}};
             if (decoded.syntax_error) {
                 letter.reason = std::string(kMalformedJson);
-                letter.error = record.value ? "Malformed JSON at offset " +
-                                                  std::to_string(decoded.syntax_error->offset) +
-                                                  ": " + decoded.syntax_error->message
+                letter.error = record.value ? describe_syntax_error(*decoded.syntax_error)
                                             : "Message has no value (a tombstone; set deletes "
                                               "= true for tombstones to delete trades)";
             } else {
@@ -152,39 +150,37 @@ std::vector<KafkaHeader> dead_letter_headers(const KafkaRecord& record, const De
     return headers;
 }
 
-std::string result_record(const TradeCodec& codec, const KafkaRecord& record,
-                          std::string_view trade_id, std::int64_t version,
-                          const ItemResult& result) {
+std::string result_record(const KafkaRecord& record, std::string_view trade_id,
+                          std::int64_t version, const ItemResult& result) {
     std::string out = "{\"trade_id\":";
-    codec.append_json_string(out, trade_id);
+    append_json_string(out, trade_id);
     out += ",\"version\":";
     // A delete names no version: its record gives the one deleted.
     out += std::to_string(
         result.outcome == Outcome::Deleted && result.stored ? result.stored->version : version);
     out += ",\"outcome\":";
-    codec.append_json_string(out, to_string(result.outcome));
+    append_json_string(out, to_string(result.outcome));
     out += ",\"reasons\":[";
     for (std::size_t i = 0; i < result.reasons.size(); ++i) {
         if (i != 0) out += ',';
-        codec.append_json_string(out, result.reasons[i].code);
+        append_json_string(out, result.reasons[i].code);
     }
     out += ']';
-    append_origin(out, codec, record);
+    append_origin(out, record);
     return out;
 }
 
-std::string dead_letter_result_record(const TradeCodec& codec, const KafkaRecord& record,
-                                      const DeadLetter& letter) {
+std::string dead_letter_result_record(const KafkaRecord& record, const DeadLetter& letter) {
     std::string out = "{\"trade_id\":";
     if (record.key) {
-        codec.append_json_string(out, *record.key);
+        append_json_string(out, *record.key);
     } else {
         out += "null";
     }
     out += ",\"version\":null,\"outcome\":\"invalid\",\"reasons\":[";
-    codec.append_json_string(out, letter.reason);
+    append_json_string(out, letter.reason);
     out += ']';
-    append_origin(out, codec, record);
+    append_origin(out, record);
     return out;
 }
 

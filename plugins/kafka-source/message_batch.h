@@ -107,10 +107,8 @@ std::vector<KafkaHeader> dead_letter_headers(const KafkaRecord& record, const De
 // A results-topic record: {"trade_id","version","outcome","reasons","topic","partition",
 // "offset"}; outcome is created, updated, replaced or rejected, or "invalid" for a dead letter
 // (then trade_id is the message key, or null, and version is null).
-std::string result_record(const TradeCodec& codec, const KafkaRecord& record,
-                          std::string_view trade_id, std::int64_t version,
-                          const ItemResult& result);
-std::string dead_letter_result_record(const TradeCodec& codec, const KafkaRecord& record,
-                                      const DeadLetter& letter);
+std::string result_record(const KafkaRecord& record, std::string_view trade_id,
+                          std::int64_t version, const ItemResult& result);
+std::string dead_letter_result_record(const KafkaRecord& record, const DeadLetter& letter);
 
 }  // namespace tradestore::kafka

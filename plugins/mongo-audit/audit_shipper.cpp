@@ -6,21 +6,12 @@
 namespace tradestore::plugins::mongo {
 namespace {
 
-// Runs a store call, turning its failures into StoreFailure (and the outbox defaults'
-// std::logic_error into OutboxUnsupported), so callers can tell them from MongoDB's.
+// Runs a store call, turning its failures into StoreFailure, so callers can tell them from
+// MongoDB's.
 template <typename Call>
 auto store_call(const char* what, Call&& call) {
     try {
         return call();
-    } catch (const std::logic_error& error) {
-        // Store's default hooks: "this store has no audit outbox" ("... event outbox").
-        if (std::string_view(error.what()).find("no audit outbox") != std::string_view::npos) {
-            throw OutboxUnsupported(std::string(what) + ": " + error.what());
-        }
-        if (std::string_view(error.what()).find("no event outbox") != std::string_view::npos) {
-            throw EventOutboxUnsupported(std::string(what) + ": " + error.what());
-        }
-        throw StoreFailure(std::string(what) + ": " + error.what());
     } catch (const MongoError&) {
         throw;
     } catch (const std::exception& error) {
@@ -30,11 +21,11 @@ auto store_call(const char* what, Call&& call) {
 
 }  // namespace
 
-void AuditShipper::ship(Store& store, std::chrono::steady_clock::time_point deadline,
+void AuditShipper::ship(AuditOutbox& outbox, std::chrono::steady_clock::time_point deadline,
                         ShipReport& report) {
     for (;;) {
         const std::vector<AuditEntry> entries = store_call(
-            "reading the audit outbox", [&] { return store.unshipped_audit(batch_size_); });
+            "reading the audit outbox", [&] { return outbox.unshipped_audit(batch_size_); });
         report.store_reached = true;
         if (entries.empty()) {
             report.drained = true;
@@ -62,7 +53,7 @@ void AuditShipper::ship(Store& store, std::chrono::steady_clock::time_point dead
         ids.reserve(entries.size());
         for (const AuditEntry& entry : entries) ids.push_back(entry.id);
         store_call("marking audit entries shipped", [&] {
-            store.mark_audit_shipped(ids);
+            outbox.mark_audit_shipped(ids);
             return 0;
         });
         report.shipped += static_cast<std::int64_t>(entries.size());
@@ -77,11 +68,11 @@ void AuditShipper::ship(Store& store, std::chrono::steady_clock::time_point dead
     }
 }
 
-void AuditShipper::ship_events(Store& store, std::chrono::steady_clock::time_point deadline,
+void AuditShipper::ship_events(EventOutbox& outbox, std::chrono::steady_clock::time_point deadline,
                                ShipReport& report) {
     for (;;) {
         const std::vector<SystemEvent> events = store_call(
-            "reading the event outbox", [&] { return store.unshipped_events(batch_size_); });
+            "reading the event outbox", [&] { return outbox.unshipped_events(batch_size_); });
         if (events.empty()) return;
 
         std::vector<Event> documents;
@@ -95,7 +86,7 @@ void AuditShipper::ship_events(Store& store, std::chrono::steady_clock::time_poi
         sink_.ensure_indexes();
         sink_.insert_events(documents);  // a resend is harmless: the event id is the _id
         store_call("marking events shipped", [&] {
-            store.mark_events_shipped(ids);
+            outbox.mark_events_shipped(ids);
             return 0;
         });
         report.system_events += static_cast<std::int64_t>(events.size());
@@ -105,7 +96,7 @@ void AuditShipper::ship_events(Store& store, std::chrono::steady_clock::time_poi
     }
 }
 
-RetentionReport apply_retention(MongoSink& sink, Store& store,
+RetentionReport apply_retention(MongoSink& sink, AuditOutbox* audit, EventOutbox* events,
                                 std::optional<Timestamp> mongo_cutoff,
                                 std::optional<Timestamp> store_cutoff) {
     RetentionReport report;
@@ -113,15 +104,13 @@ RetentionReport apply_retention(MongoSink& sink, Store& store,
         report.audit_logs_deleted = sink.delete_older_than(kAuditCollection, *mongo_cutoff);
         report.trade_events_deleted = sink.delete_older_than(kEventCollection, *mongo_cutoff);
     }
-    if (store_cutoff) {
+    if (store_cutoff && audit != nullptr) {
         report.store_pruned = store_call("pruning shipped audit entries",
-                                         [&] { return store.prune_shipped_audit(*store_cutoff); });
-        try {
+                                         [&] { return audit->prune_shipped_audit(*store_cutoff); });
+        if (events != nullptr) {
             report.store_events_pruned = store_call("pruning shipped events", [&] {
-                return store.prune_shipped_events(*store_cutoff);
+                return events->prune_shipped_events(*store_cutoff);
             });
-        } catch (const EventOutboxUnsupported&) {
-            // No event outbox: nothing of the kind to prune.
         }
     }
     return report;

@@ -5,7 +5,7 @@
 // kernel's STARTED, STOPPED, STORE_DOWN, ...) ships the same way, each event's id as _id.
 #pragma once
 
-#include <tradestore/store.h>
+#include <tradestore/store_capabilities.h>
 
 #include <chrono>
 #include <cstdint>
@@ -18,18 +18,6 @@ namespace tradestore::plugins::mongo {
 
 // A store call of the shipper failed (StoreUnavailable, or any other error from the store).
 class StoreFailure : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
-
-// The store does not implement the outbox hooks (Store's defaults throw std::logic_error).
-class OutboxUnsupported : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
-
-// The store has no event outbox (its events come through Host::take_events instead).
-class EventOutboxUnsupported : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
 };
@@ -50,12 +38,13 @@ class AuditShipper {
 
     // Ships batches, oldest entries first, until the outbox is empty or `deadline` has
     // passed (the batch in flight completes). Progress so far is in `report` even when it
-    // throws: StoreFailure, MongoError or OutboxUnsupported.
-    void ship(Store& store, std::chrono::steady_clock::time_point deadline, ShipReport& report);
+    // throws: StoreFailure or MongoError.
+    void ship(AuditOutbox& outbox, std::chrono::steady_clock::time_point deadline,
+              ShipReport& report);
 
     // Ships the event outbox the same way, oldest first, until it is empty or `deadline`
-    // has passed. Throws StoreFailure, MongoError or EventOutboxUnsupported.
-    void ship_events(Store& store, std::chrono::steady_clock::time_point deadline,
+    // has passed. Throws StoreFailure or MongoError.
+    void ship_events(EventOutbox& outbox, std::chrono::steady_clock::time_point deadline,
                      ShipReport& report);
 
   private:
@@ -71,9 +60,10 @@ struct RetentionReport {
 };
 
 // Deletes audit_logs and trade_events documents older than `mongo_cutoff` (when set), and
-// prunes shipped entries and events older than `store_cutoff` (when set) from the store's own
-// audit table and event outbox. Entries and events not shipped yet are never pruned.
-RetentionReport apply_retention(MongoSink& sink, Store& store,
+// prunes shipped entries and events older than `store_cutoff` (when set) from the store's audit
+// outbox and event outbox (each when it has one). Entries and events not shipped yet are never
+// pruned.
+RetentionReport apply_retention(MongoSink& sink, AuditOutbox* audit, EventOutbox* events,
                                 std::optional<Timestamp> mongo_cutoff,
                                 std::optional<Timestamp> store_cutoff);
 

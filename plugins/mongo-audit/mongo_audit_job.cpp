@@ -17,10 +17,6 @@ constexpr auto kRetentionRetry = 1min;
 // The job whose host receives the driver's warnings (one mongo-audit job per process).
 std::atomic<MongoAuditJob*> driver_log_target{nullptr};
 
-Timestamp now_utc() {
-    return std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
-
 // "2026-11-24T07:00:00Z", for log lines.
 std::string iso_utc(Timestamp timestamp) {
     const auto day = std::chrono::floor<std::chrono::days>(timestamp);
@@ -152,9 +148,11 @@ void MongoAuditJob::refresh_backlog() {
     // /metrics costs nothing.
     if (backlog_gauge_ == nullptr) return;
     try {
-        backlog_gauge_->set(static_cast<double>(host_->store().unshipped_audit_count()));
+        AuditOutbox* outbox = host_->capabilities().audit_outbox;
+        if (outbox != nullptr)
+            backlog_gauge_->set(static_cast<double>(outbox->unshipped_audit_count()));
     } catch (const std::exception& error) {
-        // The store is down, or has no outbox: the last count stands.
+        // The store is down: the last count stands.
         log(LogLevel::Debug, std::string("counting the audit backlog failed: ") + error.what());
     }
 }
@@ -177,7 +175,8 @@ void MongoAuditJob::retention_if_due() {
     std::string message = "retention:";
     if (mongo_cutoff) {
         try {
-            const RetentionReport report = apply_retention(sink_, host_->store(), mongo_cutoff, {});
+            const RetentionReport report =
+                apply_retention(sink_, nullptr, nullptr, mongo_cutoff, {});
             message += " deleted " + std::to_string(report.audit_logs_deleted) +
                        " audit_logs and " + std::to_string(report.trade_events_deleted) +
                        " trade_events document(s) older than " + iso_utc(*mongo_cutoff) + " (" +
@@ -189,7 +188,9 @@ void MongoAuditJob::retention_if_due() {
     }
     if (store_cutoff) {
         try {
-            const RetentionReport report = apply_retention(sink_, host_->store(), {}, store_cutoff);
+            const RetentionReport report =
+                apply_retention(sink_, host_->capabilities().audit_outbox,
+                                host_->capabilities().event_outbox, {}, store_cutoff);
             message += std::string(mongo_cutoff ? ";" : "") + " pruned " +
                        std::to_string(report.store_pruned) + " shipped audit entr(ies) and " +
                        std::to_string(report.store_events_pruned) +
@@ -252,10 +253,21 @@ void MongoAuditJob::run(Host& host) {
             shipped_counter_ = failed_runs_counter_ = nullptr;
             log(LogLevel::Warning, std::string("no metrics for mongo-audit: ") + error.what());
         }
+        if (host.capabilities().audit_outbox == nullptr) {
+            log(LogLevel::Error,
+                "the store has no audit outbox: mongo-audit needs one and ships no audit entries");
+        }
+        if (host.capabilities().event_outbox == nullptr) {
+            // The kernel keeps such a store's events in memory for take_events.
+            log(LogLevel::Warning,
+                "the store has no event outbox: events are shipped from memory, not durably");
+        }
         started_ = true;
     }
     take_host_events();
-    if (outbox_unsupported_) {
+    AuditOutbox* audit_outbox = host.capabilities().audit_outbox;
+    EventOutbox* event_outbox = host.capabilities().event_outbox;
+    if (audit_outbox == nullptr) {
         try {
             flush_events();
         } catch (const MongoError& error) {
@@ -268,13 +280,7 @@ void MongoAuditJob::run(Host& host) {
     ShipReport report;
     std::optional<std::string> mongo_error;
     try {
-        shipper_.ship(host.store(), steady_clock::now() + budget, report);
-    } catch (const OutboxUnsupported& error) {
-        outbox_unsupported_ = true;
-        log(LogLevel::Error,
-            std::string(error.what()) +
-                "; mongo-audit needs a store with an audit outbox and ships nothing");
-        return;
+        shipper_.ship(*audit_outbox, steady_clock::now() + budget, report);
     } catch (const StoreFailure& error) {
         note_store_failure(error.what());
     } catch (const MongoError& error) {
@@ -282,14 +288,9 @@ void MongoAuditJob::run(Host& host) {
     }
     if (report.store_reached) note_store_success();
 
-    if (!mongo_error && !event_outbox_unsupported_) {
+    if (!mongo_error && event_outbox != nullptr) {
         try {
-            shipper_.ship_events(host.store(), steady_clock::now() + budget, report);
-        } catch (const EventOutboxUnsupported& error) {
-            // The kernel keeps such a store's events in memory for take_events.
-            event_outbox_unsupported_ = true;
-            log(LogLevel::Warning,
-                std::string(error.what()) + "; events are shipped from memory, not durably");
+            shipper_.ship_events(*event_outbox, steady_clock::now() + budget, report);
         } catch (const StoreFailure& error) {
             note_store_failure(error.what());
         } catch (const MongoError& error) {

@@ -75,8 +75,6 @@ class MongoAuditJob final : public Job {
     MongoEventReader event_reader_;
     Host* host_ = nullptr;  // set by the first run; the kernel's host outlives its jobs
     bool started_ = false;
-    bool outbox_unsupported_ = false;
-    bool event_outbox_unsupported_ = false;
 
     std::deque<Event> queued_events_;
     std::int64_t dropped_events_ = 0;

@@ -18,6 +18,13 @@ PluginDescriptor describe() {
     descriptor.kinds = kStorePlugin;
     descriptor.settings = postgres_store_settings();
     descriptor.check_settings = &check_postgres_store_settings;
+    descriptor.store_capabilities = {"trade history",
+                                     "change outbox (change_feed = true)",
+                                     "audit outbox",
+                                     "event outbox",
+                                     "idempotency keys",
+                                     "job claims",
+                                     "read replicas (read_uri set)"};
     descriptor.create_store = &create_postgres_store;
     return descriptor;
 }

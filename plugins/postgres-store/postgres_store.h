@@ -30,7 +30,7 @@
 
 #include <tradestore/history.h>
 #include <tradestore/read_replicas.h>
-#include <tradestore/store.h>
+#include <tradestore/store_capabilities.h>
 
 #include <chrono>
 #include <cstdint>
@@ -74,6 +74,10 @@ struct ReadFloor {
 };
 
 class PostgresStore final : public Store,
+                            public AuditOutbox,
+                            public EventOutbox,
+                            public IdempotencyKeys,
+                            public JobClaims,
                             public TradeHistory,
                             public ChangeOutbox,
                             public ReadReplicas {
@@ -146,6 +150,11 @@ class PostgresStore final : public Store,
 
     bool healthy() override;
 
+    AuditOutbox* audit_outbox() override { return this; }
+    EventOutbox* event_outbox() override { return this; }
+    IdempotencyKeys* idempotency_keys() override { return this; }
+    JobClaims* job_claims() override { return this; }
+
     // The audit outbox: audit_log.shipped, false until shipped (per entry, never by a
     // high-water mark on ids); pruning deletes shipped entries in chunks.
     std::vector<AuditEntry> unshipped_audit(std::int64_t limit) override;
@@ -164,7 +173,6 @@ class PostgresStore final : public Store,
     bool claim_job_run(const std::string& job, std::int64_t period) override;
 
     // Idempotency keys (table idempotency_keys, see schema.cpp), claimed by apply().
-    bool keeps_idempotency_keys() const override { return true; }
     std::optional<StoredAnswer> idempotent_answer(const std::string& key) override;
     std::int64_t prune_idempotency_keys(Timestamp now) override;
 

@@ -142,7 +142,7 @@ std::vector<HistoryRecord> PostgresStore::history(const HistoryQuery& query, Rea
     params.text(query.trade_id);
     for (const std::optional<Timestamp>& bound : {query.from, query.to}) {
         if (bound) {
-            params.integer(pg::to_micros(*bound));
+            params.integer(to_micros(*bound));
         } else {
             params.null();
         }
@@ -157,7 +157,7 @@ std::vector<HistoryRecord> PostgresStore::trades_at(Timestamp at, std::int64_t s
                                                     std::int64_t limit, ReadFloor floor) {
     if (limit <= 0) return {};
     Params params;
-    params.integer(pg::to_micros(at)).integer(limit).integer(std::max<std::int64_t>(skip, 0));
+    params.integer(to_micros(at)).integer(limit).integer(std::max<std::int64_t>(skip, 0));
     return client_read(floor, [&](pg::Connection& db) {
         return history_records(db.run(Query::TradesAt, params));
     });
@@ -166,7 +166,7 @@ std::vector<HistoryRecord> PostgresStore::trades_at(Timestamp at, std::int64_t s
 std::vector<HistoryRecord> PostgresStore::book_at(const std::string& book_id, Timestamp at,
                                                   ReadFloor floor) {
     Params params;
-    params.text(book_id).integer(pg::to_micros(at));
+    params.text(book_id).integer(to_micros(at));
     return client_read(
         floor, [&](pg::Connection& db) { return history_records(db.run(Query::BookAt, params)); });
 }
@@ -174,7 +174,7 @@ std::vector<HistoryRecord> PostgresStore::book_at(const std::string& book_id, Ti
 std::optional<HistoryRecord> PostgresStore::version_at(const std::string& trade_id, Timestamp at,
                                                        ReadFloor floor) {
     Params params;
-    params.text(trade_id).integer(pg::to_micros(at));
+    params.text(trade_id).integer(to_micros(at));
     return client_read(floor, [&](pg::Connection& db) -> std::optional<HistoryRecord> {
         const pg::Result result = db.run(Query::HistoryAt, params);
         if (result.rows() == 0) return std::nullopt;
@@ -214,7 +214,7 @@ std::vector<SystemEvent> PostgresStore::unshipped_events(std::int64_t limit) {
             event.severity = parse_event_severity(result.text(row, column::kSeverity))
                                  .value_or(EventSeverity::Info);
             event.data_json = std::string(result.text(row, column::kData));
-            event.timestamp = pg::from_micros(result.integer(row, column::kTimestampMicros));
+            event.timestamp = from_micros(result.integer(row, column::kTimestampMicros));
             events.push_back(std::move(event));
         }
         return events;
@@ -281,7 +281,7 @@ std::optional<StoredAnswer> PostgresStore::idempotent_answer(const std::string& 
         stored.request_hash = result.text(0, 0);
         stored.answer.status = static_cast<int>(result.integer(0, 1));
         stored.answer.body = result.text(0, 2);
-        stored.expires_at = pg::from_micros(result.integer(0, 3));
+        stored.expires_at = from_micros(result.integer(0, 3));
         return stored;
     });
 }

@@ -34,7 +34,7 @@ std::unordered_map<std::string, StoredState> read_state(const pg::Result& result
             StoredState& state = loaded[std::string(result.text(row, pg::trade_column::kTradeId))];
             state.tombstone = result.integer(row, pg::kTombstoneColumn);
             state.deleted_at =
-                pg::from_micros(result.integer(row, pg::trade_column::kLastUpdatedMicros));
+                from_micros(result.integer(row, pg::trade_column::kLastUpdatedMicros));
         }
     }
     return loaded;
@@ -93,7 +93,7 @@ Params audit_params(const std::vector<AuditRow>& rows, std::int64_t now_micros,
         sources.add(row.source);
         references.add(row.reference);
         if (const Trade* version = row.version) {
-            recorded.add(pg::to_micros(version->last_updated));
+            recorded.add(to_micros(version->last_updated));
             counterparties.add(version->counter_party_id);
             books.add(version->book_id);
             maturities.add(pg::to_days(version->maturity_date));
@@ -151,7 +151,7 @@ class PlanWrites {
                 if (write.existed) gone_rows.add(trade.trade_id);
                 deleted_ids.add(trade.trade_id);
                 deleted_versions.add(trade.version);
-                deleted_at.add(pg::to_micros(trade.last_updated));
+                deleted_at.add(to_micros(trade.last_updated));
                 for (const BookDeparture& departure : plan.departures) {
                     if (departure.trade_id != trade.trade_id) continue;
                     left_books.add(departure.book_id);
@@ -166,7 +166,7 @@ class PlanWrites {
             column[3].add(trade.book_id);
             column[4].add(pg::to_days(trade.maturity_date));
             column[5].add(pg::to_days(trade.created_date));
-            column[6].add(pg::to_micros(trade.last_updated));
+            column[6].add(to_micros(trade.last_updated));
             const auto books = left.empty() ? left.end() : left.find(trade.trade_id);
             if (books == left.end()) {
                 column[7].add_null();
@@ -413,7 +413,7 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
         reads.push_back({Query::ReadState, &input.ids});
     }
     // The batch's idempotency keys are claimed after the locks: a key in use ends it here.
-    pg::IdempotencySteps idempotency(batch, pg::now_utc());
+    pg::IdempotencySteps idempotency(batch, now_utc());
     if (!idempotency.empty()) reads.push_back(idempotency.claim());
     const std::vector<pg::Result> read = db.pipeline(reads);
     if (!idempotency.empty()) idempotency.check(read.back());
@@ -424,7 +424,7 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
     std::unordered_map<std::string, StoredState> loaded;
     if (candidates) loaded = read_state(read[state_step]);
 
-    const Timestamp now = pg::from_micros(read[clock_step].integer(0, 0));
+    const Timestamp now = from_micros(read[clock_step].integer(0, 0));
     BatchPlan plan = decide_batch(
         batch, rules, business_date, now, recorded, [&loaded](const std::string& trade_id) {
             const auto found = loaded.find(trade_id);
@@ -432,7 +432,7 @@ void PostgresStore::apply_once(const Batch& batch, std::span<const Rule* const> 
         });
 
     // Round trip 2: every write, set-based, and COMMIT.
-    const std::int64_t now_micros = pg::to_micros(now);
+    const std::int64_t now_micros = to_micros(now);
     std::optional<Step> answers;
     if (!idempotency.empty()) answers = idempotency.answer(plan.results);
     const PlanWrites writes(plan, business_date, now_micros, options_.change_feed, answers,
@@ -458,13 +458,13 @@ bool PostgresStore::remove(const std::string& trade_id, const std::string& sourc
     // business date: the UTC calendar date of the delete stands in.
     Batch batch;
     batch.candidates.push_back(delete_candidate(trade_id, source, reference));
-    const Date today = std::chrono::floor<std::chrono::days>(pg::now_utc());
+    const Date today = std::chrono::floor<std::chrono::days>(now_utc());
     return apply(batch, {}, today).front().outcome == Outcome::Deleted;
 }
 
 std::int64_t PostgresStore::expire(Date business_date, const std::string& source) {
     Params params;
-    params.text(format_date(business_date)).text(source).integer(pg::to_micros(pg::now_utc()));
+    params.text(format_date(business_date)).text(source).integer(to_micros(now_utc()));
     const Query query = options_.change_feed ? Query::ExpireQueueChanges : Query::Expire;
     return write([&](pg::Connection& db) { return db.run(query, params).affected(); });
 }
@@ -499,7 +499,7 @@ void PostgresStore::append_events(const std::vector<SystemEvent>& events) {
         types.add(event.event_type);
         severities.add(to_string(event.severity));
         data.add(event.data_json);
-        micros.add(pg::to_micros(event.timestamp));
+        micros.add(to_micros(event.timestamp));
     }
     Params params;
     params.text(ids.take())
@@ -533,7 +533,7 @@ std::int64_t PostgresStore::prune_in_chunks(pg::Query prune_query, Timestamp old
     // Beyond what a timestamptz holds: no cut-off at all, or nothing is older.
     constexpr std::int64_t kLatest = 9'000'000'000'000'000'000;   // ~ year 287,000
     constexpr std::int64_t kEarliest = -200'000'000'000'000'000;  // ~ 4400 BC
-    const std::int64_t cutoff = pg::to_micros(older_than);
+    const std::int64_t cutoff = to_micros(older_than);
     if (cutoff <= kEarliest) return 0;
     Params params;
     if (cutoff >= kLatest) {

@@ -22,13 +22,7 @@ Trade read_trade(const Result& result, int row) {
 }
 
 AuditAction parse_action(std::string_view text) {
-    static constexpr AuditAction kActions[] = {
-        AuditAction::Create, AuditAction::Update,           AuditAction::Replace,
-        AuditAction::Delete, AuditAction::ValidationFailed, AuditAction::Expire,
-    };
-    for (const AuditAction action : kActions) {
-        if (to_string(action) == text) return action;
-    }
+    if (const std::optional<AuditAction> action = parse_audit_action(text)) return *action;
     throw std::runtime_error("postgres-store: unknown audit action '" + std::string(text) + "'");
 }
 
@@ -56,11 +50,6 @@ AuditEntry read_audit(const Result& result, int row) {
     entry.reference = result.text(row, c::kReference);
     entry.timestamp = from_micros(result.integer(row, c::kTimestampMicros));
     return entry;
-}
-
-Timestamp now_utc() {
-    return std::chrono::time_point_cast<std::chrono::microseconds>(
-        std::chrono::system_clock::now());
 }
 
 HistoryRecord read_history(const Result& result, int row) {

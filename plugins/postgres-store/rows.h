@@ -16,18 +16,11 @@ AuditAction parse_action(std::string_view text);
 // A history row from the trade columns and then the history_column ones.
 HistoryRecord read_history(const Result& result, int row);
 
-inline std::int64_t to_micros(Timestamp timestamp) {
-    return timestamp.time_since_epoch().count();
-}
-inline Timestamp from_micros(std::int64_t micros) {
-    return Timestamp{std::chrono::microseconds{micros}};
-}
 inline std::int64_t to_days(Date date) {
     return date.time_since_epoch().count();
 }
 inline Date from_days(std::int64_t days) {
     return Date{std::chrono::days{days}};
 }
-Timestamp now_utc();
 
 }  // namespace tradestore::plugins::pg

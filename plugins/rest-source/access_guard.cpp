@@ -54,21 +54,20 @@ std::optional<Reply> AccessGuard::check(const RouteMatch& route, Exchange& excha
             return std::nullopt;
         case AuthOutcome::MissingToken:
             missing_token_.inc();
-            append_detail(exchange.body, host_.codec(), "Not authenticated");
+            append_detail(exchange.body, "Not authenticated");
             reply = Reply{401};
             reply.authenticate = kChallenge;
             break;
         case AuthOutcome::InvalidToken:
             invalid_token_.inc();
-            append_detail(exchange.body, host_.codec(), "Invalid or expired token");
+            append_detail(exchange.body, "Invalid or expired token");
             reply = Reply{401};
             reply.authenticate = kInvalidTokenChallenge;
             break;
         case AuthOutcome::InsufficientRole:
             insufficient_role_.inc();
-            append_detail(exchange.body, host_.codec(),
-                          "Forbidden: this operation needs the " +
-                              std::string(least_role(route.access)) + " role");
+            append_detail(exchange.body, "Forbidden: this operation needs the " +
+                                             std::string(least_role(route.access)) + " role");
             reply = Reply{403};
             reply.authenticate = kInsufficientScopeChallenge;
             break;

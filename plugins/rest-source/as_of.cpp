@@ -10,7 +10,7 @@ std::optional<AsOf> parse_as_of(const QueryParams& params, const BusinessClock& 
                                 std::vector<FieldError>& errors) {
     const std::string* text = params.find("as_of");
     if (text == nullptr) return std::nullopt;
-    if (const std::optional<Date> day = parse_calendar_date(*text)) {
+    if (const std::optional<Date> day = parse_date(*text)) {
         return AsOf{clock.end_of_business_day(*day) - std::chrono::microseconds{1}, *day};
     }
     if (const std::optional<Timestamp> instant = parse_rfc3339(*text)) {

@@ -16,7 +16,7 @@ Reply Handlers::events(Exchange& exchange) {
     if (!errors.empty()) return validation_failed(exchange, errors);
     EventReader* reader = host_.event_reader();
     if (reader == nullptr) {
-        append_detail(exchange.body, host_.codec(), kNoEventStore);
+        append_detail(exchange.body, kNoEventStore);
         return {404};
     }
     std::vector<SystemEvent> events;
@@ -28,7 +28,7 @@ Reply Handlers::events(Exchange& exchange) {
                        {.request_id = exchange.request_id});
         return unavailable(exchange);
     }
-    append_events(exchange.body, host_.codec(), events);
+    append_events(exchange.body, events);
     return {200};
 }
 

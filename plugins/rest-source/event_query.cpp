@@ -37,18 +37,17 @@ EventQuery parse_event_query(const QueryParams& params, std::vector<FieldError>&
     return query;
 }
 
-void append_events(std::string& out, const TradeCodec& codec,
-                   const std::vector<SystemEvent>& events) {
+void append_events(std::string& out, const std::vector<SystemEvent>& events) {
     out.append("{\"events\":[");
     for (std::size_t i = 0; i < events.size(); ++i) {
         const SystemEvent& event = events[i];
         if (i != 0) out.push_back(',');
         out.append("{\"id\":");
-        codec.append_json_string(out, event.id);
+        append_json_string(out, event.id);
         out.append(",\"event_type\":");
-        codec.append_json_string(out, event.event_type);
+        append_json_string(out, event.event_type);
         out.append(",\"severity\":");
-        codec.append_json_string(out, to_string(event.severity));
+        append_json_string(out, to_string(event.severity));
         out.append(",\"data\":");
         out.append(event.data_json.empty() ? std::string_view("{}") : event.data_json);
         out.append(",\"timestamp\":\"");

@@ -27,7 +27,6 @@ inline constexpr std::string_view kEventTypePattern = "^[A-Z][A-Z0-9_]{0,49}$";
 bool is_event_type(std::string_view text);
 
 // {"events":[...],"count":N}; `data` is the event's data_json as it is (a JSON object).
-void append_events(std::string& out, const TradeCodec& codec,
-                   const std::vector<SystemEvent>& events);
+void append_events(std::string& out, const std::vector<SystemEvent>& events);
 
 }  // namespace tradestore::rest

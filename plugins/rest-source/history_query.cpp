@@ -34,7 +34,7 @@ HistoryQuery parse_history_query(std::string trade_id, const QueryParams& params
 void append_history(std::string& out, const TradeCodec& codec, const HistoryQuery& query,
                     const std::vector<HistoryRecord>& records) {
     out.append("{\"trade_id\":");
-    codec.append_json_string(out, query.trade_id);
+    append_json_string(out, query.trade_id);
     out.append(",\"skip\":");
     out.append(std::to_string(query.skip));
     out.append(",\"limit\":");

@@ -5,9 +5,9 @@
 namespace tradestore::rest {
 
 void IdempotencyPruneJob::run(Host& host) {
-    Store& store = host.store();
-    if (!store.keeps_idempotency_keys()) return;
-    const std::int64_t pruned = store.prune_idempotency_keys(host.clock().now());
+    IdempotencyKeys* keys = host.capabilities().idempotency_keys;
+    if (keys == nullptr) return;
+    const std::int64_t pruned = keys->prune_idempotency_keys(host.clock().now());
     if (pruned > 0) {
         host.log(LogLevel::Info, "rest-source",
                  "pruned " + std::to_string(pruned) + " expired idempotency key(s)");

@@ -25,9 +25,9 @@ std::optional<Reply> Handlers::read_idempotency_key(Exchange& exchange, std::str
         return std::nullopt;
     }
     if (!is_valid_idempotency_key(sent)) {
-        append_detail(exchange.body, host_.codec(),
-                      "Idempotency-Key must be 1 to " + std::to_string(kMaxIdempotencyKeyLength) +
-                          " printable ASCII characters");
+        append_detail(exchange.body, "Idempotency-Key must be 1 to " +
+                                         std::to_string(kMaxIdempotencyKeyLength) +
+                                         " printable ASCII characters");
         return Reply{400};
     }
     key = sent;
@@ -36,18 +36,20 @@ std::optional<Reply> Handlers::read_idempotency_key(Exchange& exchange, std::str
 
 Reply Handlers::key_in_flight(Exchange& exchange) {
     exchange.body.clear();
-    append_detail(exchange.body, host_.codec(),
+    append_detail(exchange.body,
                   "A request with this Idempotency-Key is still in flight; retry later");
     return {409, true};
 }
 
 std::optional<Reply> Handlers::stored_answer(Exchange& exchange, const std::string& scoped_key,
                                              const std::string& hash) {
-    std::optional<StoredAnswer> stored = host_.store().idempotent_answer(scoped_key);
+    IdempotencyKeys* keys = host_.capabilities().idempotency_keys;
+    std::optional<StoredAnswer> stored =
+        keys != nullptr ? keys->idempotent_answer(scoped_key) : std::nullopt;
     if (!stored || stored->expires_at <= host_.clock().now()) return std::nullopt;
     exchange.body.clear();
     if (stored->request_hash != hash) {
-        append_detail(exchange.body, host_.codec(),
+        append_detail(exchange.body,
                       "Idempotency-Key was already used for a different request; use a new key "
                       "for a new request");
         return Reply{422};
@@ -96,8 +98,8 @@ Reply Handlers::submit_and_answer(Exchange& exchange, Batch batch, const std::st
         return answered(render(result.items), result.items);
     }
 
-    if (!host_.store().keeps_idempotency_keys()) {
-        append_detail(exchange.body, host_.codec(),
+    if (host_.capabilities().idempotency_keys == nullptr) {
+        append_detail(exchange.body,
                       "This deployment's store keeps no idempotency keys; send the request "
                       "without Idempotency-Key");
         return {501};

@@ -1,30 +1,11 @@
 #include "json_value.h"
 
+#include <tradestore/json_text.h>
+
 #include <charconv>
 #include <cmath>
 
 namespace tradestore::rest {
-
-void append_json_text(std::string& out, std::string_view text) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out.push_back('"');
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out.push_back('\\');
-            out.push_back(c);
-        } else if (c == '\n') {
-            out.append("\\n");
-        } else if (byte < 0x20) {
-            out.append("\\u00");
-            out.push_back(kHex[byte >> 4]);
-            out.push_back(kHex[byte & 0xF]);
-        } else {
-            out.push_back(c);
-        }
-    }
-    out.push_back('"');
-}
 
 JsonValue& JsonValue::set(std::string key, JsonValue value) {
     if (!std::holds_alternative<std::shared_ptr<Object>>(value_)) {
@@ -81,14 +62,14 @@ void JsonValue::dump(std::string& out) const {
             const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
             out.append(buffer, result.ptr);
         }
-        void operator()(const std::string& value) const { append_json_text(out, value); }
+        void operator()(const std::string& value) const { append_json_string(out, value); }
         void operator()(const std::shared_ptr<Object>& members) const {
             out.push_back('{');
             bool first = true;
             for (const Member& member : *members) {
                 if (!first) out.push_back(',');
                 first = false;
-                append_json_text(out, member.first);
+                append_json_string(out, member.first);
                 out.push_back(':');
                 member.second.dump(out);
             }

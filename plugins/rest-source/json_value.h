@@ -60,6 +60,4 @@ inline JsonValue array(std::initializer_list<JsonValue> items) {
     return JsonValue(JsonValue::Array(items));
 }
 
-void append_json_text(std::string& out, std::string_view text);  // quoted and escaped
-
 }  // namespace tradestore::rest

@@ -1,5 +1,6 @@
 #include "openapi.h"
 
+#include <tradestore/codec.h>
 #include <tradestore/trade.h>
 
 #include <string_view>
@@ -384,10 +385,11 @@ JsonValue error_response(std::string_view description, JsonValue schema, JsonVal
 }
 
 JsonValue responses(const OpenApiOptions& options) {
-    const JsonValue malformed = example(
-        "Malformed JSON",
-        object({{"detail",
-                 "Malformed JSON at offset 12: Missing a comma or '}' after an object member."}}));
+    const JsonValue malformed =
+        example("Malformed JSON",
+                object({{"detail", describe_syntax_error({12,
+                                                          "Missing a comma or '}' after an object "
+                                                          "member."})}}));
     JsonValue r = object({});
     const JsonValue bad_key = example(
         "Malformed Idempotency-Key",

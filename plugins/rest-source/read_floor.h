@@ -3,6 +3,7 @@
 // sees the commit (a replica that has replayed it, or the primary).
 #pragma once
 
+#include <tradestore/read_replicas.h>
 #include <tradestore/store.h>
 
 #include <memory>
@@ -28,7 +29,8 @@ struct ReadTarget {
 
 // Where a request's reads go, given its X-Min-LSN value (nullptr: no such header); nullopt
 // when the value is not a WAL position ("16/B374D848"). Without the header, or on a store
-// without replicas, the store itself.
-std::optional<ReadTarget> read_target(const std::string* min_lsn, Store& store);
+// without replicas (`replicas` nullptr), the store's own reader.
+std::optional<ReadTarget> read_target(const std::string* min_lsn, StoreReader& store,
+                                      ReadReplicas* replicas);
 
 }  // namespace tradestore::rest

@@ -35,7 +35,7 @@ const std::string kNoValue;
 
 ServiceContent make_content(Host& host, const RestConfig& config) {
     std::string info = "{\"name\":\"TradeStore\",\"version\":";
-    host.codec().append_json_string(info, host.version());
+    append_json_string(info, host.version());
     info += ",\"docs\":\"/docs\",\"openapi\":\"/openapi.json\",\"health\":\"/api/v1/health\"}";
     OpenApiOptions options;
     options.version = std::string(host.version());
@@ -175,7 +175,7 @@ Reply RequestDispatcher::preflight(const Poco::Net::HTTPServerRequest& request,
         cors_.refuse_preflight(origin, request.get(kPreflightMethodHeader, kNoValue),
                                request.get(kPreflightHeadersHeader, kNoValue));
     if (!refused.empty()) {
-        append_detail(exchange.body, host_.codec(), "Disallowed CORS " + refused);
+        append_detail(exchange.body, "Disallowed CORS " + refused);
         return {400};
     }
     response.set("Access-Control-Allow-Methods", cors_.allow_methods());
@@ -185,13 +185,12 @@ Reply RequestDispatcher::preflight(const Poco::Net::HTTPServerRequest& request,
 }
 
 Reply RequestDispatcher::dispatch(const RouteMatch& route, Exchange& exchange) {
-    const TradeCodec& codec = host_.codec();
     switch (route.kind) {
         case RouteMatch::Kind::NotFound:
-            append_detail(exchange.body, codec, "Not Found");
+            append_detail(exchange.body, "Not Found");
             return {404};
         case RouteMatch::Kind::MethodNotAllowed:
-            append_detail(exchange.body, codec, "Method Not Allowed");
+            append_detail(exchange.body, "Method Not Allowed");
             return {405, false, route.allow};
         case RouteMatch::Kind::Found:
             break;
@@ -199,9 +198,10 @@ Reply RequestDispatcher::dispatch(const RouteMatch& route, Exchange& exchange) {
     if (auto refused = guard_.check(route, exchange)) return *refused;
     const bool floored = exchange.request.has(kMinLsnHeader);
     std::optional<ReadTarget> reads =
-        read_target(floored ? &exchange.request.get(kMinLsnHeader) : nullptr, host_.store());
+        read_target(floored ? &exchange.request.get(kMinLsnHeader) : nullptr, host_.store(),
+                    host_.capabilities().read_replicas);
     if (!reads) {
-        append_detail(exchange.body, codec, kMalformedMinLsn);
+        append_detail(exchange.body, kMalformedMinLsn);
         return {400};
     }
     exchange.reader = reads->reader;
@@ -220,7 +220,7 @@ Reply RequestDispatcher::dispatch(const RouteMatch& route, Exchange& exchange) {
         log_failure(exchange.request, exchange.request_id, "unknown exception");
     }
     exchange.body.clear();
-    append_detail(exchange.body, codec, "Internal server error");
+    append_detail(exchange.body, "Internal server error");
     return {500};
 }
 

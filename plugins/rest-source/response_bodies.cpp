@@ -19,12 +19,11 @@ void append_digits(std::string& out, std::uint64_t value, int width) {
     out.append(buffer, static_cast<std::size_t>(width));
 }
 
-void append_reason_codes(std::string& out, const TradeCodec& codec,
-                         const std::vector<Rejection>& reasons) {
+void append_reason_codes(std::string& out, const std::vector<Rejection>& reasons) {
     out.push_back('[');
     for (std::size_t i = 0; i < reasons.size(); ++i) {
         if (i != 0) out.push_back(',');
-        codec.append_json_string(out, reasons[i].code);
+        append_json_string(out, reasons[i].code);
     }
     out.push_back(']');
 }
@@ -38,9 +37,9 @@ void append_trade_open(std::string& out, const TradeCodec& codec, const Trade& t
 
 }  // namespace
 
-void append_detail(std::string& out, const TradeCodec& codec, std::string_view message) {
+void append_detail(std::string& out, std::string_view message) {
     out.append("{\"detail\":");
-    codec.append_json_string(out, message);
+    append_json_string(out, message);
     out.push_back('}');
 }
 
@@ -51,12 +50,8 @@ void append_validation_errors(std::string& out, const TradeCodec& codec,
     out.push_back('}');
 }
 
-void append_syntax_error(std::string& out, const TradeCodec& codec, const SyntaxError& error) {
-    std::string message = "Malformed JSON at offset ";
-    message += std::to_string(error.offset);
-    message += ": ";
-    message += error.message;
-    append_detail(out, codec, message);
+void append_syntax_error(std::string& out, const SyntaxError& error) {
+    append_detail(out, describe_syntax_error(error));
 }
 
 std::string join_reasons(const std::vector<Rejection>& reasons) {
@@ -68,14 +63,14 @@ std::string join_reasons(const std::vector<Rejection>& reasons) {
     return joined;
 }
 
-void append_rejection(std::string& out, const TradeCodec& codec, std::string_view trade_id,
+void append_rejection(std::string& out, std::string_view trade_id,
                       const std::vector<Rejection>& reasons) {
     out.append("{\"detail\":");
-    codec.append_json_string(out, join_reasons(reasons));
+    append_json_string(out, join_reasons(reasons));
     out.append(",\"reasons\":");
-    append_reason_codes(out, codec, reasons);
+    append_reason_codes(out, reasons);
     out.append(",\"trade_id\":");
-    codec.append_json_string(out, trade_id);
+    append_json_string(out, trade_id);
     out.push_back('}');
 }
 
@@ -92,7 +87,7 @@ void append_batch_accepted(std::string& out, const TradeCodec& codec, std::size_
     out.append("{\"index\":");
     append_int(out, static_cast<std::int64_t>(index));
     out.append(",\"trade_id\":");
-    codec.append_json_string(out, trade.trade_id);
+    append_json_string(out, trade.trade_id);
     out.append(",\"outcome\":\"");
     out.append(to_string(outcome));
     out.append("\",\"trade\":");
@@ -100,16 +95,16 @@ void append_batch_accepted(std::string& out, const TradeCodec& codec, std::size_
     out.push_back('}');
 }
 
-void append_batch_rejected(std::string& out, const TradeCodec& codec, std::size_t index,
-                           std::string_view trade_id, const std::vector<Rejection>& reasons) {
+void append_batch_rejected(std::string& out, std::size_t index, std::string_view trade_id,
+                           const std::vector<Rejection>& reasons) {
     out.append("{\"index\":");
     append_int(out, static_cast<std::int64_t>(index));
     out.append(",\"trade_id\":");
-    codec.append_json_string(out, trade_id);
+    append_json_string(out, trade_id);
     out.append(",\"outcome\":\"rejected\",\"detail\":");
-    codec.append_json_string(out, join_reasons(reasons));
+    append_json_string(out, join_reasons(reasons));
     out.append(",\"reasons\":");
-    append_reason_codes(out, codec, reasons);
+    append_reason_codes(out, reasons);
     out.push_back('}');
 }
 
@@ -122,67 +117,66 @@ void append_batch_invalid(std::string& out, const TradeCodec& codec, std::size_t
     out.push_back('}');
 }
 
-void append_trade_not_found(std::string& out, const TradeCodec& codec, std::string_view trade_id) {
+void append_trade_not_found(std::string& out, std::string_view trade_id) {
     std::string message = "Trade ";
     message += trade_id;
     message += " not found";
-    append_detail(out, codec, message);
+    append_detail(out, message);
 }
 
-void append_trade_deleted(std::string& out, const TradeCodec& codec, std::string_view trade_id) {
+void append_trade_deleted(std::string& out, std::string_view trade_id) {
     std::string message = "Trade ";
     message += trade_id;
     message += " deleted successfully";
     out.append("{\"message\":");
-    codec.append_json_string(out, message);
+    append_json_string(out, message);
     out.push_back('}');
 }
 
-void append_health(std::string& out, const TradeCodec& codec, const HealthReport& report,
-                   Timestamp now, std::string_view version) {
+void append_health(std::string& out, const HealthReport& report, Timestamp now,
+                   std::string_view version) {
     out.append(report.healthy ? "{\"status\":\"healthy\"" : "{\"status\":\"unhealthy\"");
     out.append(",\"timestamp\":\"");
     append_iso_timestamp(out, now);
     out.append("\",\"version\":");
-    codec.append_json_string(out, version);
+    append_json_string(out, version);
     out.append(",\"services\":{");
     bool first = true;
     for (const auto& [name, state] : report.services) {
         if (!first) out.push_back(',');
         first = false;
-        codec.append_json_string(out, name);
+        append_json_string(out, name);
         out.push_back(':');
-        codec.append_json_string(out, state);
+        append_json_string(out, state);
     }
     out.append("}}");
 }
 
 namespace {
 
-void append_services(std::string& out, const TradeCodec& codec, const HealthReport& report) {
+void append_services(std::string& out, const HealthReport& report) {
     out.append("\"services\":{");
     bool first = true;
     for (const auto& [name, state] : report.services) {
         if (!first) out.push_back(',');
         first = false;
-        codec.append_json_string(out, name);
+        append_json_string(out, name);
         out.push_back(':');
-        codec.append_json_string(out, state);
+        append_json_string(out, state);
     }
     out.push_back('}');
 }
 
 }  // namespace
 
-void append_readiness(std::string& out, const TradeCodec& codec, const HealthReport& report,
-                      std::string_view reason) {
+void append_readiness(std::string& out, const HealthReport& report, std::string_view reason) {
     out.append(report.ready ? "{\"status\":\"ready\"," : "{\"status\":\"not ready\",");
     if (!report.ready) {
         out.append("\"detail\":");
-        codec.append_json_string(out, reason.empty() ? std::string_view("not ready") : reason);
+        append_json_string(out, reason.empty() ? std::string_view("not ready") : reason);
         out.push_back(',');
     }
-    append_services(out, codec, report);
+    append_services(out, report);
     out.push_back('}');
 }
 

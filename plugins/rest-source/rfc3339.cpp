@@ -24,26 +24,12 @@ bool digits(std::string_view text, std::size_t at, std::size_t width, int& value
 
 }  // namespace
 
-std::optional<Date> parse_calendar_date(std::string_view text) {
-    using namespace std::chrono;
-    int year = 0, month = 0, day = 0;
-    if (text.size() != 10 || !digits(text, 0, 4, year) || text[4] != '-' ||
-        !digits(text, 5, 2, month) || text[7] != '-' || !digits(text, 8, 2, day) || year < 1) {
-        return std::nullopt;
-    }
-    const year_month_day date{std::chrono::year{year},
-                              std::chrono::month{static_cast<unsigned>(month)},
-                              std::chrono::day{static_cast<unsigned>(day)}};
-    if (!date.ok()) return std::nullopt;
-    return sys_days{date};
-}
-
 std::optional<Timestamp> parse_rfc3339(std::string_view text) {
     using namespace std::chrono;
     // YYYY-MM-DDThh:mm:ss is 19 characters; the shortest offset ('Z') makes 20.
     if (text.size() < 20) return std::nullopt;
     int hour = 0, minute = 0, second = 0;
-    const std::optional<Date> date = parse_calendar_date(text.substr(0, 10));
+    const std::optional<Date> date = parse_date(text.substr(0, 10));
     if (!date || (text[10] != 'T' && text[10] != 't') || !digits(text, 11, 2, hour) ||
         text[13] != ':' || !digits(text, 14, 2, minute) || text[16] != ':' ||
         !digits(text, 17, 2, second)) {

@@ -18,7 +18,4 @@ namespace tradestore::rest {
 // to a space, so "+01:00" must be sent as %2B01:00 — an unescaped one is refused, not guessed).
 std::optional<Timestamp> parse_rfc3339(std::string_view text);
 
-// A calendar date, exactly YYYY-MM-DD (a real date, year 0001 on), as RFC 3339's full-date.
-std::optional<Date> parse_calendar_date(std::string_view text);
-
 }  // namespace tradestore::rest

@@ -8,7 +8,7 @@ namespace tradestore::rest {
 
 Reply Handlers::health(Exchange& exchange) {
     const HealthReport report = host_.health();
-    append_health(exchange.body, host_.codec(), report, host_.clock().now(), host_.version());
+    append_health(exchange.body, report, host_.clock().now(), host_.version());
     return {200};
 }
 
@@ -49,7 +49,7 @@ Reply Handlers::health_ready(Exchange& exchange) {
         if (!reason.empty()) reason += "; ";
         reason += name + " is " + state;
     }
-    append_readiness(exchange.body, host_.codec(), report, reason);
+    append_readiness(exchange.body, report, reason);
     return {report.ready ? 200 : 503};
 }
 
@@ -79,9 +79,9 @@ Reply Handlers::docs(Exchange& exchange) {
 Reply Handlers::docs_asset(Exchange& exchange) {
     const DocsAssets::Asset* asset = content_.docs.find(exchange.param);
     if (asset == nullptr) {
-        append_detail(
-            exchange.body, host_.codec(),
-            content_.docs.installed() ? "Not Found" : "Swagger UI assets are not installed");
+        append_detail(exchange.body, content_.docs.installed()
+                                         ? "Not Found"
+                                         : "Swagger UI assets are not installed");
         return {404};
     }
     Reply reply{200};

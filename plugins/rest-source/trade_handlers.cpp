@@ -21,13 +21,13 @@ constexpr std::string_view kSource = "rest";
 
 Reply Handlers::unavailable(Exchange& exchange) {
     exchange.body.clear();
-    append_detail(exchange.body, host_.codec(), "Service unavailable, retry later");
+    append_detail(exchange.body, "Service unavailable, retry later");
     return {503, true, {}};
 }
 
 Reply Handlers::outcome_unknown(Exchange& exchange) {
     exchange.body.clear();
-    append_detail(exchange.body, host_.codec(),
+    append_detail(exchange.body,
                   "The outcome of this request is unknown: the store lost its connection while "
                   "committing and could not learn whether the request was applied. A retry with "
                   "the same Idempotency-Key is safe");
@@ -40,18 +40,16 @@ Reply Handlers::validation_failed(Exchange& exchange, const std::vector<FieldErr
 }
 
 std::optional<Reply> Handlers::read_json_body(Exchange& exchange) {
-    const TradeCodec& codec = host_.codec();
     if (!is_json_media_type(exchange.request.getContentType())) {
-        append_detail(exchange.body, codec, "Unsupported media type: expected application/json");
+        append_detail(exchange.body, "Unsupported media type: expected application/json");
         return Reply{415};
     }
     switch (read_body(exchange.request, config_.max_body_bytes, exchange.request_body)) {
         case BodyRead::Complete:
             break;
         case BodyRead::TooLarge:
-            append_detail(
-                exchange.body, codec,
-                "Request body exceeds " + std::to_string(config_.max_body_bytes) + " bytes");
+            append_detail(exchange.body, "Request body exceeds " +
+                                             std::to_string(config_.max_body_bytes) + " bytes");
             return Reply{413};
         case BodyRead::Broken:
             return Reply{Reply::kNoResponse};
@@ -71,7 +69,7 @@ Reply Handlers::create_trade(Exchange& exchange) {
     const TradeCodec& codec = host_.codec();
     DecodedOne decoded = codec.decode_trade(exchange.request_body);
     if (decoded.syntax_error) {
-        append_syntax_error(exchange.body, codec, *decoded.syntax_error);
+        append_syntax_error(exchange.body, *decoded.syntax_error);
         return {400};
     }
     if (!decoded.item.trade) return validation_failed(exchange, decoded.item.errors);
@@ -89,7 +87,7 @@ Reply Handlers::create_trade(Exchange& exchange) {
         IdempotentAnswer answer;
         const ItemResult& item = items.front();
         if (item.outcome == Outcome::Rejected) {
-            append_rejection(answer.body, codec, submitted.trade_id, item.reasons);
+            append_rejection(answer.body, submitted.trade_id, item.reasons);
             answer.status = 400;
         } else {
             append_accepted_trade(answer.body, codec, item.stored ? *item.stored : submitted, today,
@@ -108,7 +106,7 @@ Reply Handlers::create_batch(Exchange& exchange) {
     const TradeCodec& codec = host_.codec();
     DecodedBatch decoded = codec.decode_batch(exchange.request_body, config_.max_batch_items);
     if (decoded.syntax_error) {
-        append_syntax_error(exchange.body, codec, *decoded.syntax_error);
+        append_syntax_error(exchange.body, *decoded.syntax_error);
         return {400};
     }
     if (decoded.not_an_array) {
@@ -116,10 +114,9 @@ Reply Handlers::create_batch(Exchange& exchange) {
                                  {{{"body"}, "Input should be a valid list", "list_type"}});
     }
     if (decoded.item_count > config_.max_batch_items) {
-        append_detail(exchange.body, codec,
-                      "Batch of " + std::to_string(decoded.item_count) +
-                          " items exceeds the limit of " + std::to_string(config_.max_batch_items) +
-                          " items");
+        append_detail(exchange.body, "Batch of " + std::to_string(decoded.item_count) +
+                                         " items exceeds the limit of " +
+                                         std::to_string(config_.max_batch_items) + " items");
         return {413};
     }
 
@@ -151,7 +148,7 @@ Reply Handlers::create_batch(Exchange& exchange) {
             }
             const ItemResult& outcome = results[next_result++];
             if (outcome.outcome == Outcome::Rejected) {
-                append_batch_rejected(out, codec, index, item.trade->trade_id, outcome.reasons);
+                append_batch_rejected(out, index, item.trade->trade_id, outcome.reasons);
             } else {
                 append_batch_accepted(out, codec, index,
                                       outcome.stored ? *outcome.stored : *item.trade, today,
@@ -177,9 +174,9 @@ std::vector<Trade> trades_of(std::vector<HistoryRecord> records) {
 
 // The store's history, or nullptr once the answer says that it keeps none (a 404: nothing is
 // wrong with the server, there is nothing to find).
-TradeHistory* kept_history(Host& host, Exchange& exchange) {
+TradeHistory* kept_history(Exchange& exchange) {
     TradeHistory* history = exchange.reader->trade_history();
-    if (history == nullptr) append_detail(exchange.body, host.codec(), kNoTradeHistory);
+    if (history == nullptr) append_detail(exchange.body, kNoTradeHistory);
     return history;
 }
 
@@ -193,7 +190,7 @@ Reply Handlers::list_trades(Exchange& exchange) {
     if (params.find("as_of") != nullptr) as_of = parse_as_of(params, host_.clock(), errors);
     if (!errors.empty()) return validation_failed(exchange, errors);
     if (as_of) {
-        TradeHistory* history = kept_history(host_, exchange);
+        TradeHistory* history = kept_history(exchange);
         if (history == nullptr) return {404};
         host_.codec().append_trades(
             exchange.body, trades_of(history->trades_at(as_of->instant, paging.skip, paging.limit)),
@@ -213,7 +210,7 @@ Reply Handlers::get_trade(Exchange& exchange) {
     const Date today = host_.clock().today();
     const std::optional<Trade> trade = exchange.reader->get(exchange.param, today);
     if (!trade) {
-        append_trade_not_found(exchange.body, host_.codec(), exchange.param);
+        append_trade_not_found(exchange.body, exchange.param);
         return {404};
     }
     host_.codec().append_trade(exchange.body, *trade, today);
@@ -227,11 +224,11 @@ Reply Handlers::get_trade_as_of(Exchange& exchange, const QueryParams& params) {
     std::vector<FieldError> errors;
     const std::optional<AsOf> as_of = parse_as_of(params, host_.clock(), errors);
     if (!errors.empty()) return validation_failed(exchange, errors);
-    TradeHistory* history = kept_history(host_, exchange);
+    TradeHistory* history = kept_history(exchange);
     if (history == nullptr) return {404};
     const std::optional<HistoryRecord> record = history->version_at(exchange.param, as_of->instant);
     if (!record || record->action == AuditAction::Delete) {
-        append_trade_not_found(exchange.body, host_.codec(), exchange.param);
+        append_trade_not_found(exchange.body, exchange.param);
         return {404};
     }
     host_.codec().append_trade(exchange.body, record->trade, as_of->business_date);
@@ -250,13 +247,13 @@ Reply Handlers::delete_trade(Exchange& exchange) {
         IdempotentAnswer answer;
         const ItemResult& item = items.front();
         if (item.outcome == Outcome::Deleted) {
-            append_trade_deleted(answer.body, codec, trade_id);
+            append_trade_deleted(answer.body, trade_id);
             answer.status = 200;
         } else if (item.reasons.size() == 1 && item.reasons.front().code == reason::kNotFound) {
-            append_trade_not_found(answer.body, codec, trade_id);
+            append_trade_not_found(answer.body, trade_id);
             answer.status = 404;
         } else {
-            append_rejection(answer.body, codec, trade_id, item.reasons);
+            append_rejection(answer.body, trade_id, item.reasons);
             answer.status = 400;
         }
         return answer;
@@ -272,7 +269,7 @@ Reply Handlers::list_by_book(Exchange& exchange) {
         std::vector<FieldError> errors;
         const std::optional<AsOf> as_of = parse_as_of(params, host_.clock(), errors);
         if (!errors.empty()) return validation_failed(exchange, errors);
-        TradeHistory* history = kept_history(host_, exchange);
+        TradeHistory* history = kept_history(exchange);
         if (history == nullptr) return {404};
         host_.codec().append_trades(exchange.body,
                                     trades_of(history->book_at(exchange.param, as_of->instant)),
@@ -294,7 +291,7 @@ Reply Handlers::trade_history(Exchange& exchange) {
     const HistoryQuery query =
         parse_history_query(exchange.param, QueryParams(exchange.query), errors);
     if (!errors.empty()) return validation_failed(exchange, errors);
-    TradeHistory* history = kept_history(host_, exchange);
+    TradeHistory* history = kept_history(exchange);
     if (history == nullptr) return {404};
     const std::vector<HistoryRecord> records = history->history(query);
     if (records.empty()) {
@@ -306,7 +303,7 @@ Reply Handlers::trade_history(Exchange& exchange) {
             known = !history->history(first).empty();
         }
         if (!known) {
-            append_trade_not_found(exchange.body, host_.codec(), exchange.param);
+            append_trade_not_found(exchange.body, exchange.param);
             return {404};
         }
     }

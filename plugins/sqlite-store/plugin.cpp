@@ -17,6 +17,8 @@ PluginDescriptor describe() {
     descriptor.kinds = kStorePlugin;
     descriptor.settings = sqlite_store_settings();
     descriptor.check_settings = &check_sqlite_store_settings;
+    descriptor.store_capabilities = {"trade history", "change outbox (change_feed = true)",
+                                     "audit outbox", "event outbox", "idempotency keys"};
     descriptor.create_store = &create_sqlite_store;
     return descriptor;
 }

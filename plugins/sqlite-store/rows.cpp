@@ -15,21 +15,15 @@ Trade read_trade(const Statement& statement) {
     trade.version = statement.column_int(c::kVersion);
     trade.counter_party_id = statement.column_text(c::kCounterPartyId);
     trade.book_id = statement.column_text(c::kBookId);
-    trade.maturity_date = parse_date(statement.column_text(c::kMaturityDate));
-    trade.created_date = parse_date(statement.column_text(c::kCreatedDate));
+    trade.maturity_date = stored_date(statement.column_text(c::kMaturityDate));
+    trade.created_date = stored_date(statement.column_text(c::kCreatedDate));
     trade.expired = statement.column_int(c::kExpired) != 0;
     trade.last_updated = from_micros(statement.column_int(c::kLastUpdated));
     return trade;
 }
 
 AuditAction parse_action(std::string_view text) {
-    static constexpr AuditAction kActions[] = {
-        AuditAction::Create, AuditAction::Update,           AuditAction::Replace,
-        AuditAction::Delete, AuditAction::ValidationFailed, AuditAction::Expire,
-    };
-    for (const AuditAction action : kActions) {
-        if (to_string(action) == text) return action;
-    }
+    if (const std::optional<AuditAction> action = parse_audit_action(text)) return *action;
     throw std::runtime_error("sqlite-store: unknown audit action '" + std::string(text) + "'");
 }
 
@@ -70,7 +64,7 @@ HistoryRecord read_history(const Statement& statement) {
     }
     record.source = statement.column_text(c::kSource);
     record.reference = statement.column_text(c::kReference);
-    record.business_date = parse_date(statement.column_text(c::kBusinessDate));
+    record.business_date = stored_date(statement.column_text(c::kBusinessDate));
     return record;
 }
 

@@ -11,7 +11,7 @@
 //    or after it (next_recorded_at, tradestore/history.h).
 #pragma once
 
-#include <tradestore/store.h>
+#include <tradestore/store_capabilities.h>
 
 #include <cstddef>
 #include <memory>
@@ -30,7 +30,11 @@ struct SqliteStoreOptions {
     bool change_feed = false;
 };
 
-class SqliteStore final : public Store, public ChangeOutbox {
+class SqliteStore final : public Store,
+                          public AuditOutbox,
+                          public EventOutbox,
+                          public IdempotencyKeys,
+                          public ChangeOutbox {
   public:
     explicit SqliteStore(SqliteStoreOptions options);
     ~SqliteStore() override;
@@ -62,6 +66,11 @@ class SqliteStore final : public Store, public ChangeOutbox {
 
     bool healthy() override;
 
+    // A file is never shared by instances that must divide job runs: no JobClaims.
+    AuditOutbox* audit_outbox() override { return this; }
+    EventOutbox* event_outbox() override { return this; }
+    IdempotencyKeys* idempotency_keys() override { return this; }
+
     // The audit outbox (audit_log.shipped, see schema.cpp). Reading the backlog uses a reader
     // connection; marking and pruning are short write transactions.
     std::vector<AuditEntry> unshipped_audit(std::int64_t limit) override;
@@ -78,7 +87,6 @@ class SqliteStore final : public Store, public ChangeOutbox {
     std::int64_t prune_shipped_events(Timestamp older_than) override;
 
     // Idempotency keys (table idempotency_keys, see schema.cpp), claimed by apply().
-    bool keeps_idempotency_keys() const override { return true; }
     std::optional<StoredAnswer> idempotent_answer(const std::string& key) override;
     std::int64_t prune_idempotency_keys(Timestamp now) override;
 

@@ -21,7 +21,7 @@ void SqliteStore::append_events(const std::vector<SystemEvent>& events) {
         insert->bind_text(2, event.event_type);
         insert->bind_text(3, to_string(event.severity));
         insert->bind_text(4, event.data_json);
-        insert->bind_int(5, sqlite::to_micros(event.timestamp));
+        insert->bind_int(5, to_micros(event.timestamp));
         insert->run();
     }
     transaction.commit();
@@ -43,7 +43,7 @@ std::vector<SystemEvent> SqliteStore::unshipped_events(std::int64_t limit) {
         event.severity = parse_event_severity(select->column_text(column::kSeverity))
                              .value_or(EventSeverity::Info);
         event.data_json = std::string(select->column_text(column::kData));
-        event.timestamp = sqlite::from_micros(select->column_int(column::kTimestamp));
+        event.timestamp = from_micros(select->column_int(column::kTimestamp));
         events.push_back(std::move(event));
     }
     return events;

@@ -19,8 +19,8 @@ void SqliteStore::claim_idempotency_keys(sqlite::Connection& db, const Batch& ba
         claim->bind_text(2, row.request_hash);
         claim->bind_int(3, row.answer.status);
         claim->bind_text(4, row.answer.body);
-        claim->bind_int(5, sqlite::to_micros(now));
-        claim->bind_int(6, sqlite::to_micros(row.expires_at));
+        claim->bind_int(5, to_micros(now));
+        claim->bind_int(6, to_micros(row.expires_at));
         claim->run();
         if (sqlite3_changes64(db.handle()) == 0) {
             throw IdempotencyKeyInUse("idempotency key '" + std::string(row.key) +
@@ -38,7 +38,7 @@ std::optional<StoredAnswer> SqliteStore::idempotent_answer(const std::string& ke
     stored.request_hash = select->column_text(0);
     stored.answer.status = static_cast<int>(select->column_int(1));
     stored.answer.body = select->column_text(2);
-    stored.expires_at = sqlite::from_micros(select->column_int(3));
+    stored.expires_at = from_micros(select->column_int(3));
     return stored;
 }
 

@@ -56,7 +56,7 @@ std::int64_t SqliteStore::prune_shipped_audit(Timestamp older_than) {
 }
 
 std::int64_t SqliteStore::prune_in_chunks(Query prune_query, Timestamp older_than) {
-    const std::int64_t cutoff = sqlite::to_micros(older_than);
+    const std::int64_t cutoff = to_micros(older_than);
     std::int64_t pruned = 0;
     for (;;) {
         std::lock_guard lock(writer_mutex_);

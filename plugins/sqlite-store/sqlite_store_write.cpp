@@ -110,7 +110,7 @@ void load_tombstone(sqlite::Connection& db, const std::string& trade_id, StoredS
     select->bind_text(1, trade_id);
     if (!select->step()) return;
     state.tombstone = select->column_int(0);
-    state.deleted_at = sqlite::from_micros(select->column_int(1));
+    state.deleted_at = from_micros(select->column_int(1));
 }
 
 // `before`: the live row before the batch, if any (read under the write lock, so the row is
@@ -135,7 +135,7 @@ void write_trade(sqlite::Connection& db, const Trade& trade, const std::optional
     write->bind_text(4, trade.book_id);
     write->bind_text(5, maturity);
     write->bind_text(6, created);
-    write->bind_int(7, sqlite::to_micros(trade.last_updated));
+    write->bind_int(7, to_micros(trade.last_updated));
     if (moved) write->bind_text(8, *former_books);
     write->run();
     if (sqlite3_changes64(db.handle()) != 1) {
@@ -171,7 +171,7 @@ void delete_trade(sqlite::Connection& db, const Trade& trade, bool existed,
     auto tombstone = db.use(Query::UpsertTombstone);
     tombstone->bind_text(1, trade.trade_id);
     tombstone->bind_int(2, trade.version);
-    tombstone->bind_int(3, sqlite::to_micros(trade.last_updated));
+    tombstone->bind_int(3, to_micros(trade.last_updated));
     tombstone->run();
 }
 
@@ -206,9 +206,9 @@ void bind_audit(sqlite::Statement& insert, int first, const AuditValues& row) {
     insert.bind_optional(first + 6, row.stored_version);
     insert.bind_text(first + 7, row.source);
     insert.bind_text(first + 8, row.reference);
-    insert.bind_int(first + 9, sqlite::to_micros(row.timestamp));
+    insert.bind_int(first + 9, to_micros(row.timestamp));
     if (row.version == nullptr) return;
-    insert.bind_int(first + 10, sqlite::to_micros(row.version->last_updated));
+    insert.bind_int(first + 10, to_micros(row.version->last_updated));
     insert.bind_text(first + 11, row.version->counter_party_id);
     insert.bind_text(first + 12, row.version->book_id);
     insert.bind_text(first + 13, row.maturity_date);
@@ -310,7 +310,7 @@ std::vector<ItemResult> SqliteStore::apply(const Batch& batch, std::span<const R
     // BEGIN IMMEDIATE takes the database's write lock: the positions read below cannot move
     // until this transaction ends, in this process or any other.
     sqlite::Transaction transaction(db);
-    const Timestamp now = sqlite::now_utc();
+    const Timestamp now = now_utc();
 
     RecordedPositions recorded;
     for (const PartitionKey& key : partitions_of(batch)) {
@@ -354,7 +354,7 @@ bool SqliteStore::remove(const std::string& trade_id, const std::string& source,
     // business date: the UTC calendar date of the delete stands in.
     Batch batch;
     batch.candidates.push_back(delete_candidate(trade_id, source, reference));
-    const Date today = std::chrono::floor<std::chrono::days>(sqlite::now_utc());
+    const Date today = std::chrono::floor<std::chrono::days>(now_utc());
     return apply(batch, {}, today).front().outcome == Outcome::Deleted;
 }
 
@@ -363,7 +363,7 @@ std::int64_t SqliteStore::expire(Date business_date, const std::string& source) 
     std::lock_guard lock(writer_mutex_);
     sqlite::Connection& db = writer();
     sqlite::Transaction transaction(db);
-    const std::int64_t now = sqlite::to_micros(sqlite::now_utc());
+    const std::int64_t now = to_micros(now_utc());
 
     // The audit first, with the same predicate, so each marked trade gets one EXPIRE entry:
     // its version entry, recorded at the last_updated MarkExpired then gives it.

@@ -81,8 +81,9 @@ TEST(SqliteOutbox, ShippedEntriesLeaveThePartialIndex) {
     }
     store->apply(batch, {}, kToday);
     std::vector<std::int64_t> ids;
-    for (const AuditEntry& entry : store->unshipped_audit(7)) ids.push_back(entry.id);
-    store->mark_audit_shipped(ids);
+    for (const AuditEntry& entry : store->audit_outbox()->unshipped_audit(7))
+        ids.push_back(entry.id);
+    store->audit_outbox()->mark_audit_shipped(ids);
     store->close();
 
     sqlite3* db = nullptr;

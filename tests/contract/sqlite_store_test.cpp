@@ -204,9 +204,9 @@ TEST(SqliteStoreFile, AVersionOneDatabaseGainsTheEventOutbox) {
     SystemEvent event;
     event.id = "STARTED:1";
     event.event_type = "STARTED";
-    store->append_events({event});
-    EXPECT_EQ(store->unshipped_events(10).size(), 1u);
-    EXPECT_FALSE(store->idempotent_answer("absent"));
+    store->event_outbox()->append_events({event});
+    EXPECT_EQ(store->event_outbox()->unshipped_events(10).size(), 1u);
+    EXPECT_FALSE(store->idempotency_keys()->idempotent_answer("absent"));
     store->close();
     RawDatabase raw(environment.database());
     EXPECT_EQ(raw.text("SELECT group_concat(version) FROM schema_version"), "1,2,3,4,5,6,7");
@@ -266,10 +266,12 @@ TEST(SqliteStoreFile, AVersionFourDatabaseGainsTheTradeHistory) {
     EXPECT_EQ(history[0].trade, *store->get("T1", kDay));
 
     std::vector<std::int64_t> ids;
-    for (const AuditEntry& entry : store->unshipped_audit(10)) ids.push_back(entry.id);
+    for (const AuditEntry& entry : store->audit_outbox()->unshipped_audit(10))
+        ids.push_back(entry.id);
     ASSERT_EQ(ids.size(), 2u);
-    store->mark_audit_shipped(ids);
-    EXPECT_EQ(store->prune_shipped_audit(Timestamp::max()), 1);  // the entry from before
+    store->audit_outbox()->mark_audit_shipped(ids);
+    EXPECT_EQ(store->audit_outbox()->prune_shipped_audit(Timestamp::max()),
+              1);  // the entry from before
     EXPECT_EQ(store->audit_count(std::nullopt), 1);
     EXPECT_EQ(store->trade_history()->history(HistoryQuery{"T1", 0, 10, {}, {}}), history);
     store->close();

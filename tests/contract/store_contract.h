@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 #include <tradestore/history.h>
 #include <tradestore/store.h>
+#include <tradestore/store_capabilities.h>
 
 #include <chrono>
 #include <functional>
@@ -75,6 +76,11 @@ class StoreTest : public ::testing::TestWithParam<StoreImplementation> {
     void TearDown() override;
 
     Store& store() { return *store_; }
+    // The store's capabilities (tradestore/store_capabilities.h), for the suites that need
+    // them; each throws (failing the test) when the store does not offer it.
+    AuditOutbox& audit_outbox();
+    EventOutbox& event_outbox();
+    IdempotencyKeys& idempotency_keys();
     // Closes the store and opens a new one over the same location.
     void reopen();
     // reopen(), the new store queueing its history rows in its change outbox.

@@ -47,22 +47,22 @@ std::vector<std::string> ids_of(const std::vector<SystemEvent>& events) {
 }
 
 TEST_P(StoreEventOutboxTest, AFreshStoreHasNoEvents) {
-    EXPECT_THAT(store().unshipped_events(100), IsEmpty());
-    EXPECT_EQ(store().prune_shipped_events(Timestamp::max()), 0);
-    store().append_events({});        // nothing to append is fine (the kernel's probe)
-    store().mark_events_shipped({});  // nothing to mark is fine
+    EXPECT_THAT(event_outbox().unshipped_events(100), IsEmpty());
+    EXPECT_EQ(event_outbox().prune_shipped_events(Timestamp::max()), 0);
+    event_outbox().append_events({});        // nothing to append is fine (the kernel's probe)
+    event_outbox().mark_events_shipped({});  // nothing to mark is fine
 }
 
 TEST_P(StoreEventOutboxTest, EventsComeBackWhole) {
     const std::string awkward = R"({"text":"quote \" comma, brace } backslash \\ é","n":[1,2]})";
-    store().append_events({
+    event_outbox().append_events({
         event("STORE_DOWN:01", kT0 + microseconds{1}, "STORE_DOWN", EventSeverity::Error,
               R"({"store":"sqlite","error":"disk I/O error"})"),
         event("KAFKA_ERROR:02", kT0 + microseconds{2}, "KAFKA_ERROR", EventSeverity::Warning,
               awkward),
         event("STARTED:03", kT0 + microseconds{3}),
     });
-    const auto events = store().unshipped_events(10);
+    const auto events = event_outbox().unshipped_events(10);
     ASSERT_EQ(events.size(), 3u);
     EXPECT_EQ(events[0].id, "STORE_DOWN:01");
     EXPECT_EQ(events[0].event_type, "STORE_DOWN");
@@ -75,65 +75,67 @@ TEST_P(StoreEventOutboxTest, EventsComeBackWhole) {
     EXPECT_EQ(events[2].timestamp, kT0 + microseconds{3});
     // Events are not audit entries.
     EXPECT_EQ(store().audit_count(std::nullopt), 0);
-    EXPECT_THAT(store().unshipped_audit(10), IsEmpty());
+    EXPECT_THAT(audit_outbox().unshipped_audit(10), IsEmpty());
 }
 
 TEST_P(StoreEventOutboxTest, OldestFirstAndTheLimitTakesTheOldest) {
     // Appended out of time order, in two batches; ties on the timestamp go by id.
-    store().append_events({event("E:c", kT0 + seconds{3}), event("E:a", kT0 + seconds{1})});
-    store().append_events({event("E:b2", kT0 + seconds{2}), event("E:b1", kT0 + seconds{2})});
-    EXPECT_THAT(ids_of(store().unshipped_events(10)), ElementsAre("E:a", "E:b1", "E:b2", "E:c"));
-    EXPECT_THAT(ids_of(store().unshipped_events(2)), ElementsAre("E:a", "E:b1"));
-    EXPECT_THAT(store().unshipped_events(0), IsEmpty());
-    EXPECT_EQ(store().unshipped_events(10).size(), 4u);  // reading takes nothing out
+    event_outbox().append_events({event("E:c", kT0 + seconds{3}), event("E:a", kT0 + seconds{1})});
+    event_outbox().append_events(
+        {event("E:b2", kT0 + seconds{2}), event("E:b1", kT0 + seconds{2})});
+    EXPECT_THAT(ids_of(event_outbox().unshipped_events(10)),
+                ElementsAre("E:a", "E:b1", "E:b2", "E:c"));
+    EXPECT_THAT(ids_of(event_outbox().unshipped_events(2)), ElementsAre("E:a", "E:b1"));
+    EXPECT_THAT(event_outbox().unshipped_events(0), IsEmpty());
+    EXPECT_EQ(event_outbox().unshipped_events(10).size(), 4u);  // reading takes nothing out
 }
 
 TEST_P(StoreEventOutboxTest, AppendingAgainStoresAnEventOnce) {
-    store().append_events({event("STARTED:1", kT0)});
+    event_outbox().append_events({event("STARTED:1", kT0)});
     // A retry after an append whose outcome was unknown: the same id, once, as first written.
-    store().append_events(
+    event_outbox().append_events(
         {event("STARTED:1", kT0 + seconds{9}, "STARTED", EventSeverity::Error, R"({"pid":1})"),
          event("STOPPED:2", kT0 + seconds{1}, "STOPPED")});
-    const auto events = store().unshipped_events(10);
+    const auto events = event_outbox().unshipped_events(10);
     ASSERT_THAT(ids_of(events), ElementsAre("STARTED:1", "STOPPED:2"));
     EXPECT_EQ(events[0].timestamp, kT0);
     EXPECT_EQ(events[0].data_json, R"({"pid":42})");
     // Even after it was shipped: appending it again does not offer it again.
-    store().mark_events_shipped({"STARTED:1"});
-    store().append_events({event("STARTED:1", kT0)});
-    EXPECT_THAT(ids_of(store().unshipped_events(10)), ElementsAre("STOPPED:2"));
+    event_outbox().mark_events_shipped({"STARTED:1"});
+    event_outbox().append_events({event("STARTED:1", kT0)});
+    EXPECT_THAT(ids_of(event_outbox().unshipped_events(10)), ElementsAre("STOPPED:2"));
 }
 
 TEST_P(StoreEventOutboxTest, MarkingTakesExactlyThoseOutAndSurvivesReopening) {
     std::vector<SystemEvent> batch;
     for (int i = 1; i <= 5; ++i) batch.push_back(event("E:" + std::to_string(i), kT0 + seconds{i}));
-    store().append_events(batch);
+    event_outbox().append_events(batch);
     // A later event marked says nothing about the earlier ones (no high-water mark).
-    store().mark_events_shipped({"E:2", "E:4"});
-    EXPECT_THAT(ids_of(store().unshipped_events(10)), ElementsAre("E:1", "E:3", "E:5"));
+    event_outbox().mark_events_shipped({"E:2", "E:4"});
+    EXPECT_THAT(ids_of(event_outbox().unshipped_events(10)), ElementsAre("E:1", "E:3", "E:5"));
     // Idempotent: again, or ids that do not exist, changes nothing.
-    store().mark_events_shipped({"E:2", "E:4", "nope", ""});
-    EXPECT_THAT(ids_of(store().unshipped_events(10)), ElementsAre("E:1", "E:3", "E:5"));
+    event_outbox().mark_events_shipped({"E:2", "E:4", "nope", ""});
+    EXPECT_THAT(ids_of(event_outbox().unshipped_events(10)), ElementsAre("E:1", "E:3", "E:5"));
     reopen();
-    EXPECT_THAT(ids_of(store().unshipped_events(10)), ElementsAre("E:1", "E:3", "E:5"));
-    store().mark_events_shipped({"E:1", "E:3", "E:5"});
-    EXPECT_THAT(store().unshipped_events(10), IsEmpty());
+    EXPECT_THAT(ids_of(event_outbox().unshipped_events(10)), ElementsAre("E:1", "E:3", "E:5"));
+    event_outbox().mark_events_shipped({"E:1", "E:3", "E:5"});
+    EXPECT_THAT(event_outbox().unshipped_events(10), IsEmpty());
 }
 
 TEST_P(StoreEventOutboxTest, PruneDeletesOnlyShippedEventsStrictlyOlderThanTheCutOff) {
-    store().append_events({event("A", kT0), event("B", kT0 + seconds{1}),
-                           event("C", kT0 + seconds{2}), event("D", kT0 + seconds{3})});
-    store().mark_events_shipped({"A", "C", "D"});
+    event_outbox().append_events({event("A", kT0), event("B", kT0 + seconds{1}),
+                                  event("C", kT0 + seconds{2}), event("D", kT0 + seconds{3})});
+    event_outbox().mark_events_shipped({"A", "C", "D"});
     // B waits for shipping however old it is; C, exactly at the cut-off, stays.
-    EXPECT_EQ(store().prune_shipped_events(kT0 + seconds{2}), 1);
-    EXPECT_EQ(store().prune_shipped_events(kT0 + seconds{2}), 0);
-    EXPECT_EQ(store().prune_shipped_events(Timestamp::max()), 2);
-    EXPECT_THAT(ids_of(store().unshipped_events(10)), ElementsAre("B"));
-    store().mark_events_shipped({"B"});
-    EXPECT_EQ(store().prune_shipped_events(Timestamp::max()), 1);
+    EXPECT_EQ(event_outbox().prune_shipped_events(kT0 + seconds{2}), 1);
+    EXPECT_EQ(event_outbox().prune_shipped_events(kT0 + seconds{2}), 0);
+    EXPECT_EQ(event_outbox().prune_shipped_events(Timestamp::max()), 2);
+    EXPECT_THAT(ids_of(event_outbox().unshipped_events(10)), ElementsAre("B"));
+    event_outbox().mark_events_shipped({"B"});
+    EXPECT_EQ(event_outbox().prune_shipped_events(Timestamp::max()), 1);
     // A pruned event's id may come again (it was shipped long ago); it is offered again.
-    store().append_events({event("A", kT0)});
-    EXPECT_THAT(ids_of(store().unshipped_events(10)), ElementsAre("A"));
+    event_outbox().append_events({event("A", kT0)});
+    EXPECT_THAT(ids_of(event_outbox().unshipped_events(10)), ElementsAre("A"));
 }
 
 TEST_P(StoreEventOutboxTest, ABatchOfManyIsAppendedAndShippedExactlyOnce) {
@@ -141,21 +143,21 @@ TEST_P(StoreEventOutboxTest, ABatchOfManyIsAppendedAndShippedExactlyOnce) {
     for (int i = 0; i < 2500; ++i) {
         batch.push_back(event("MANY:" + std::to_string(100000 + i), kT0 + microseconds{i}));
     }
-    store().append_events(batch);
+    event_outbox().append_events(batch);
     std::vector<std::string> shipped;
     for (;;) {
-        const auto pending = store().unshipped_events(1000);
+        const auto pending = event_outbox().unshipped_events(1000);
         if (pending.empty()) break;
         ASSERT_LE(pending.size(), 1000u);
         const auto ids = ids_of(pending);
-        store().mark_events_shipped(ids);
+        event_outbox().mark_events_shipped(ids);
         shipped.insert(shipped.end(), ids.begin(), ids.end());
     }
     ASSERT_EQ(shipped.size(), 2500u);
     EXPECT_EQ(std::set<std::string>(shipped.begin(), shipped.end()).size(), 2500u);
     EXPECT_EQ(shipped.front(), "MANY:100000");
     EXPECT_EQ(shipped.back(), "MANY:102499");
-    EXPECT_EQ(store().prune_shipped_events(Timestamp::max()), 2500);
+    EXPECT_EQ(event_outbox().prune_shipped_events(Timestamp::max()), 2500);
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ IdempotencyClaim claim(std::string key, std::string hash, Timestamp expires_at, 
 }  // namespace
 
 TEST_P(StoreContractTest, AClaimedKeyKeepsTheAnswerOfItsCandidates) {
-    ASSERT_TRUE(store().keeps_idempotency_keys());
+    ASSERT_NE(store().idempotency_keys(), nullptr);
     const Timestamp expires = wall_clock() + std::chrono::hours(1);
     Batch batch;
     batch.candidates = {candidate(trade("IK-1", 1)), candidate(trade("IK-2", 1)),
@@ -47,19 +47,19 @@ TEST_P(StoreContractTest, AClaimedKeyKeepsTheAnswerOfItsCandidates) {
                          claim("k-b", "hash-b", expires, 0, 1)};
     store().apply(batch, rules_, kToday);
 
-    const std::optional<StoredAnswer> a = store().idempotent_answer("k-a");
+    const std::optional<StoredAnswer> a = idempotency_keys().idempotent_answer("k-a");
     ASSERT_TRUE(a);
     EXPECT_EQ(a->request_hash, "hash-a");
     EXPECT_EQ(a->answer, (IdempotentAnswer{202, "created:1;updated:2;"}));
     EXPECT_EQ(a->expires_at, expires);
-    const std::optional<StoredAnswer> b = store().idempotent_answer("k-b");
+    const std::optional<StoredAnswer> b = idempotency_keys().idempotent_answer("k-b");
     ASSERT_TRUE(b);
     EXPECT_EQ(b->answer, (IdempotentAnswer{201, "created:1;"}));
-    EXPECT_FALSE(store().idempotent_answer("k-absent"));
+    EXPECT_FALSE(idempotency_keys().idempotent_answer("k-absent"));
 
     reopen();
-    ASSERT_TRUE(store().idempotent_answer("k-a"));
-    EXPECT_EQ(store().idempotent_answer("k-a")->answer.body, "created:1;updated:2;");
+    ASSERT_TRUE(idempotency_keys().idempotent_answer("k-a"));
+    EXPECT_EQ(idempotency_keys().idempotent_answer("k-a")->answer.body, "created:1;updated:2;");
 }
 
 TEST_P(StoreContractTest, AKeyInUseRefusesTheWholeBatch) {
@@ -79,8 +79,8 @@ TEST_P(StoreContractTest, AKeyInUseRefusesTheWholeBatch) {
     EXPECT_EQ(store().get("IK-3", kToday)->version, 1);
     EXPECT_TRUE(audit_of("IK-4").empty());
     EXPECT_EQ(audit_of("IK-3").size(), 1u);
-    EXPECT_FALSE(store().idempotent_answer("k-other"));
-    EXPECT_EQ(store().idempotent_answer("k-used")->request_hash, "hash-1");
+    EXPECT_FALSE(idempotency_keys().idempotent_answer("k-other"));
+    EXPECT_EQ(idempotency_keys().idempotent_answer("k-used")->request_hash, "hash-1");
 }
 
 TEST_P(StoreContractTest, AnExpiredKeyIsTakenOverAndPruned) {
@@ -90,30 +90,30 @@ TEST_P(StoreContractTest, AnExpiredKeyIsTakenOverAndPruned) {
     stale.idempotency = {claim("k-stale", "hash-old", now - std::chrono::hours(1), 0, 1),
                          claim("k-gone", "hash-g", now - std::chrono::seconds(1), 0, 1)};
     store().apply(stale, rules_, kToday);
-    ASSERT_TRUE(store().idempotent_answer("k-stale"));
+    ASSERT_TRUE(idempotency_keys().idempotent_answer("k-stale"));
 
     Batch fresh;
     fresh.candidates = {candidate(trade("IK-5", 2))};
     fresh.idempotency = {claim("k-stale", "hash-new", now + std::chrono::hours(1), 0, 1),
                          claim("k-live", "hash-l", now + std::chrono::hours(1), 0, 1)};
     store().apply(fresh, rules_, kToday);
-    EXPECT_EQ(store().idempotent_answer("k-stale")->request_hash, "hash-new");
-    EXPECT_EQ(store().idempotent_answer("k-stale")->answer.body, "updated:2;");
+    EXPECT_EQ(idempotency_keys().idempotent_answer("k-stale")->request_hash, "hash-new");
+    EXPECT_EQ(idempotency_keys().idempotent_answer("k-stale")->answer.body, "updated:2;");
 
-    EXPECT_EQ(store().prune_idempotency_keys(now), 1);  // k-gone alone
-    EXPECT_FALSE(store().idempotent_answer("k-gone"));
-    EXPECT_TRUE(store().idempotent_answer("k-stale"));
-    EXPECT_TRUE(store().idempotent_answer("k-live"));
-    EXPECT_EQ(store().prune_idempotency_keys(now + std::chrono::hours(2)), 2);
-    EXPECT_EQ(store().prune_idempotency_keys(now + std::chrono::hours(2)), 0);
+    EXPECT_EQ(idempotency_keys().prune_idempotency_keys(now), 1);  // k-gone alone
+    EXPECT_FALSE(idempotency_keys().idempotent_answer("k-gone"));
+    EXPECT_TRUE(idempotency_keys().idempotent_answer("k-stale"));
+    EXPECT_TRUE(idempotency_keys().idempotent_answer("k-live"));
+    EXPECT_EQ(idempotency_keys().prune_idempotency_keys(now + std::chrono::hours(2)), 2);
+    EXPECT_EQ(idempotency_keys().prune_idempotency_keys(now + std::chrono::hours(2)), 0);
 }
 
 TEST_P(StoreContractTest, AClaimWithoutCandidatesIsKept) {
     Batch batch;
     batch.idempotency = {claim("k-empty", "hash-e", wall_clock() + std::chrono::hours(1), 0, 0)};
     EXPECT_TRUE(store().apply(batch, rules_, kToday).empty());
-    ASSERT_TRUE(store().idempotent_answer("k-empty"));
-    EXPECT_EQ(store().idempotent_answer("k-empty")->answer, (IdempotentAnswer{200, ""}));
+    ASSERT_TRUE(idempotency_keys().idempotent_answer("k-empty"));
+    EXPECT_EQ(idempotency_keys().idempotent_answer("k-empty")->answer, (IdempotentAnswer{200, ""}));
     EXPECT_THROW(store().apply(batch, rules_, kToday), IdempotencyKeyInUse);
 }
 

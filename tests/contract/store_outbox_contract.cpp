@@ -48,10 +48,10 @@ void let_time_pass() {
 }
 
 TEST_P(StoreOutboxTest, AFreshStoreHasNothingToShip) {
-    EXPECT_THAT(store().unshipped_audit(100), IsEmpty());
-    EXPECT_EQ(store().unshipped_audit_count(), 0);
-    EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 0);
-    store().mark_audit_shipped({});  // nothing to mark is fine
+    EXPECT_THAT(audit_outbox().unshipped_audit(100), IsEmpty());
+    EXPECT_EQ(audit_outbox().unshipped_audit_count(), 0);
+    EXPECT_EQ(audit_outbox().prune_shipped_audit(Timestamp::max()), 0);
+    audit_outbox().mark_audit_shipped({});  // nothing to mark is fine
 }
 
 TEST_P(StoreOutboxTest, EveryKindOfEntryIsOfferedOldestFirstAsAudited) {
@@ -75,7 +75,7 @@ TEST_P(StoreOutboxTest, EveryKindOfEntryIsOfferedOldestFirstAsAudited) {
 
     const auto all = all_audit();
     ASSERT_EQ(all.size(), 8u);
-    const auto unshipped = store().unshipped_audit(1000);
+    const auto unshipped = audit_outbox().unshipped_audit(1000);
     ASSERT_EQ(unshipped.size(), all.size());
     for (std::size_t i = 0; i < all.size(); ++i) expect_same_entry(unshipped[i], all[i]);
     for (std::size_t i = 1; i < unshipped.size(); ++i) {
@@ -87,11 +87,11 @@ TEST_P(StoreOutboxTest, TheLimitTakesTheOldest) {
     for (int i = 1; i <= 5; ++i) apply_one(trade("L" + std::to_string(i), 1));
     const auto all = ids_of(all_audit());
     ASSERT_EQ(all.size(), 5u);
-    EXPECT_THAT(ids_of(store().unshipped_audit(3)), ElementsAre(all[0], all[1], all[2]));
-    EXPECT_THAT(ids_of(store().unshipped_audit(1)), ElementsAre(all[0]));
-    EXPECT_THAT(store().unshipped_audit(0), IsEmpty());
+    EXPECT_THAT(ids_of(audit_outbox().unshipped_audit(3)), ElementsAre(all[0], all[1], all[2]));
+    EXPECT_THAT(ids_of(audit_outbox().unshipped_audit(1)), ElementsAre(all[0]));
+    EXPECT_THAT(audit_outbox().unshipped_audit(0), IsEmpty());
     // Reading does not take anything out of the outbox.
-    EXPECT_EQ(store().unshipped_audit(100).size(), 5u);
+    EXPECT_EQ(audit_outbox().unshipped_audit(100).size(), 5u);
 }
 
 TEST_P(StoreOutboxTest, MarkingTakesExactlyThoseEntriesOutNotEveryLowerId) {
@@ -101,33 +101,35 @@ TEST_P(StoreOutboxTest, MarkingTakesExactlyThoseEntriesOutNotEveryLowerId) {
 
     // Marking a later entry says nothing about the earlier ones (no high-water mark): an
     // entry of a transaction that committed late is still offered.
-    EXPECT_EQ(store().unshipped_audit_count(), 6);
-    store().mark_audit_shipped({all[1], all[4]});
-    EXPECT_THAT(ids_of(store().unshipped_audit(100)), ElementsAre(all[0], all[2], all[3], all[5]));
-    EXPECT_EQ(store().unshipped_audit_count(), 4);
+    EXPECT_EQ(audit_outbox().unshipped_audit_count(), 6);
+    audit_outbox().mark_audit_shipped({all[1], all[4]});
+    EXPECT_THAT(ids_of(audit_outbox().unshipped_audit(100)),
+                ElementsAre(all[0], all[2], all[3], all[5]));
+    EXPECT_EQ(audit_outbox().unshipped_audit_count(), 4);
 
     // Idempotent: marking again, or ids that do not exist, changes nothing and does not fail.
-    store().mark_audit_shipped({all[1], all[4], all[5] + 1000, -1});
-    EXPECT_THAT(ids_of(store().unshipped_audit(100)), ElementsAre(all[0], all[2], all[3], all[5]));
+    audit_outbox().mark_audit_shipped({all[1], all[4], all[5] + 1000, -1});
+    EXPECT_THAT(ids_of(audit_outbox().unshipped_audit(100)),
+                ElementsAre(all[0], all[2], all[3], all[5]));
 
     // Marking changes nothing of what the audit reads show.
     EXPECT_THAT(ids_of(all_audit()), ElementsAreArray(all));
     EXPECT_EQ(store().audit_count(std::nullopt), 6);
 
-    store().mark_audit_shipped({all[0], all[2], all[3], all[5]});
-    EXPECT_THAT(store().unshipped_audit(100), IsEmpty());
-    EXPECT_EQ(store().unshipped_audit_count(), 0);
+    audit_outbox().mark_audit_shipped({all[0], all[2], all[3], all[5]});
+    EXPECT_THAT(audit_outbox().unshipped_audit(100), IsEmpty());
+    EXPECT_EQ(audit_outbox().unshipped_audit_count(), 0);
 }
 
 TEST_P(StoreOutboxTest, EntriesWrittenAfterShippingAreOffered) {
     apply_one(trade("N1", 1));
-    store().mark_audit_shipped(ids_of(store().unshipped_audit(100)));
-    ASSERT_THAT(store().unshipped_audit(100), IsEmpty());
+    audit_outbox().mark_audit_shipped(ids_of(audit_outbox().unshipped_audit(100)));
+    ASSERT_THAT(audit_outbox().unshipped_audit(100), IsEmpty());
 
     apply_one(trade("N1", 2));
     apply_one(trade("N1", 1));  // a rejection is audited, and shipped, too
     ASSERT_TRUE(store().remove("N1", "rest", "del"));
-    const auto pending = store().unshipped_audit(100);
+    const auto pending = audit_outbox().unshipped_audit(100);
     ASSERT_EQ(pending.size(), 3u);
     EXPECT_EQ(pending[0].action, AuditAction::Update);
     EXPECT_EQ(pending[1].action, AuditAction::ValidationFailed);
@@ -137,9 +139,9 @@ TEST_P(StoreOutboxTest, EntriesWrittenAfterShippingAreOffered) {
 TEST_P(StoreOutboxTest, ShippedStateSurvivesReopening) {
     for (int i = 1; i <= 4; ++i) apply_one(trade("R" + std::to_string(i), 1));
     const auto all = ids_of(all_audit());
-    store().mark_audit_shipped({all[0], all[2]});
+    audit_outbox().mark_audit_shipped({all[0], all[2]});
     reopen();
-    EXPECT_THAT(ids_of(store().unshipped_audit(100)), ElementsAre(all[1], all[3]));
+    EXPECT_THAT(ids_of(audit_outbox().unshipped_audit(100)), ElementsAre(all[1], all[3]));
 }
 
 // The entries of accepted decisions are versions of their trades (tradestore/history.h) and
@@ -167,24 +169,24 @@ TEST_P(StoreOutboxTest, PruneDeletesOnlyShippedEntriesStrictlyOlderThanTheCutOff
     ASSERT_EQ(history_size(store(), "B1"), 1u);
 
     // Everything shipped except the first rejection.
-    store().mark_audit_shipped({all[0].id, all[2].id, all[3].id, all[4].id, all[5].id});
+    audit_outbox().mark_audit_shipped({all[0].id, all[2].id, all[3].id, all[4].id, all[5].id});
 
     // Cut-off t_b: the shipped rejection before B goes; the unshipped one waits for shipping,
     // however old it is; the version before B stays; B's entries, written exactly at the
     // cut-off, stay.
-    EXPECT_EQ(store().prune_shipped_audit(t_b), 1);
-    EXPECT_EQ(store().prune_shipped_audit(t_b), 0);
+    EXPECT_EQ(audit_outbox().prune_shipped_audit(t_b), 1);
+    EXPECT_EQ(audit_outbox().prune_shipped_audit(t_b), 0);
     EXPECT_THAT(ids_of(all_audit()),
                 ElementsAre(all[0].id, all[1].id, all[3].id, all[4].id, all[5].id));
 
-    EXPECT_EQ(store().prune_shipped_audit(t_c), 1);
+    EXPECT_EQ(audit_outbox().prune_shipped_audit(t_c), 1);
     EXPECT_THAT(ids_of(all_audit()), ElementsAre(all[0].id, all[1].id, all[4].id, all[5].id));
     EXPECT_EQ(store().audit_count(std::nullopt), 4);
     EXPECT_EQ(store().audit_count(std::string("A2")), 1);
 
-    EXPECT_EQ(store().prune_shipped_audit(t_c + std::chrono::microseconds{1}), 1);
+    EXPECT_EQ(audit_outbox().prune_shipped_audit(t_c + std::chrono::microseconds{1}), 1);
     EXPECT_THAT(ids_of(all_audit()), ElementsAre(all[0].id, all[1].id, all[4].id));
-    EXPECT_THAT(ids_of(store().unshipped_audit(100)), ElementsAre(all[1].id));
+    EXPECT_THAT(ids_of(audit_outbox().unshipped_audit(100)), ElementsAre(all[1].id));
     EXPECT_EQ(store().audit_count(std::string("A2")), 0);
 
     // Pruning never touches the trades themselves, nor their history.
@@ -195,13 +197,13 @@ TEST_P(StoreOutboxTest, PruneDeletesOnlyShippedEntriesStrictlyOlderThanTheCutOff
 
     // Once shipped, the old rejection can be pruned too; the versions stay, whatever the
     // cut-off; new entries continue after the old ids (the highest of which was pruned).
-    store().mark_audit_shipped({all[1].id});
-    EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 1);
+    audit_outbox().mark_audit_shipped({all[1].id});
+    EXPECT_EQ(audit_outbox().prune_shipped_audit(Timestamp::max()), 1);
     EXPECT_THAT(ids_of(all_audit()), ElementsAre(all[0].id, all[4].id));
-    EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 0);
+    EXPECT_EQ(audit_outbox().prune_shipped_audit(Timestamp::max()), 0);
     apply_one(trade("D1", 1));
-    ASSERT_EQ(store().unshipped_audit(10).size(), 1u);
-    EXPECT_GT(store().unshipped_audit(10)[0].id, all[5].id);
+    ASSERT_EQ(audit_outbox().unshipped_audit(10).size(), 1u);
+    EXPECT_GT(audit_outbox().unshipped_audit(10)[0].id, all[5].id);
 }
 
 TEST_P(StoreOutboxTest, PruneOfManyEntriesDeletesThemAll) {
@@ -215,18 +217,18 @@ TEST_P(StoreOutboxTest, PruneOfManyEntriesDeletesThemAll) {
     }
     std::vector<std::int64_t> ids;
     for (;;) {
-        const auto pending = store().unshipped_audit(1000);
+        const auto pending = audit_outbox().unshipped_audit(1000);
         if (pending.empty()) break;
         ASSERT_LE(pending.size(), 1000u);
         const auto batch_ids = ids_of(pending);
-        store().mark_audit_shipped(batch_ids);
+        audit_outbox().mark_audit_shipped(batch_ids);
         ids.insert(ids.end(), batch_ids.begin(), batch_ids.end());
     }
     EXPECT_EQ(ids.size(), 10000u);
     EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
-    EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 5000);
+    EXPECT_EQ(audit_outbox().prune_shipped_audit(Timestamp::max()), 5000);
     EXPECT_EQ(store().audit_count(std::nullopt), 5000);
-    EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 0);
+    EXPECT_EQ(audit_outbox().prune_shipped_audit(Timestamp::max()), 0);
     for (const int i : {0, 2500, 4999}) {
         const auto history = history_of(store(), "P" + std::to_string(i));
         ASSERT_EQ(history.size(), 1u) << i;
@@ -262,10 +264,11 @@ TEST_P(StoreOutboxTest, VersionEntriesAreNeverPruned) {
     ASSERT_EQ(v2.size(), 2u);  // create, expire
     ASSERT_EQ(all_audit().size(), 9u);
 
-    store().mark_audit_shipped(ids_of(store().unshipped_audit(1000)));
-    ASSERT_EQ(store().unshipped_audit_count(), 0);
-    EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 3);  // 2 rejections, 1 dead letter
-    EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 0);
+    audit_outbox().mark_audit_shipped(ids_of(audit_outbox().unshipped_audit(1000)));
+    ASSERT_EQ(audit_outbox().unshipped_audit_count(), 0);
+    EXPECT_EQ(audit_outbox().prune_shipped_audit(Timestamp::max()),
+              3);  // 2 rejections, 1 dead letter
+    EXPECT_EQ(audit_outbox().prune_shipped_audit(Timestamp::max()), 0);
     EXPECT_EQ(history_of(store(), "V1"), v1);
     EXPECT_EQ(history_of(store(), "V2"), v2);
     const auto left = all_audit();
@@ -276,7 +279,7 @@ TEST_P(StoreOutboxTest, VersionEntriesAreNeverPruned) {
     }
     reopen();
     EXPECT_EQ(history_of(store(), "V1"), v1);
-    EXPECT_EQ(store().prune_shipped_audit(Timestamp::max()), 0);
+    EXPECT_EQ(audit_outbox().prune_shipped_audit(Timestamp::max()), 0);
 }
 
 // Writers keep applying while a shipper drains the outbox concurrently: at the end every
@@ -314,17 +317,17 @@ TEST_P(StoreOutboxTest, AShipperBesideConcurrentWritersShipsEveryEntryExactlyOnc
     std::vector<std::int64_t> shipped;
     for (;;) {
         const bool writers_done = writers_left.load() == 0;
-        const auto pending = store().unshipped_audit(37);
+        const auto pending = audit_outbox().unshipped_audit(37);
         for (std::size_t i = 1; i < pending.size(); ++i) {
             ASSERT_GT(pending[i].id, pending[i - 1].id);
         }
         const auto ids = ids_of(pending);
-        store().mark_audit_shipped(ids);
+        audit_outbox().mark_audit_shipped(ids);
         shipped.insert(shipped.end(), ids.begin(), ids.end());
         if (pending.empty() && writers_done) break;
     }
     for (auto& writer : writers) writer.join();
-    EXPECT_THAT(store().unshipped_audit(100), IsEmpty());
+    EXPECT_THAT(audit_outbox().unshipped_audit(100), IsEmpty());
 
     const std::set<std::int64_t> unique(shipped.begin(), shipped.end());
     EXPECT_EQ(unique.size(), shipped.size()) << "an entry was offered after it was marked";

@@ -1,4 +1,7 @@
 // The fixture shared by the store contract suites.
+#include <stdexcept>
+#include <string>
+
 #include "store_contract.h"
 
 namespace tradestore::contract {
@@ -19,6 +22,28 @@ void StoreTest::TearDown() {
     if (store_) store_->close();
     store_.reset();
     environment_.reset();
+}
+
+namespace {
+
+template <typename Capability>
+Capability& offered(Capability* capability, const char* name) {
+    if (capability == nullptr) throw std::logic_error(std::string("the store offers no ") + name);
+    return *capability;
+}
+
+}  // namespace
+
+AuditOutbox& StoreTest::audit_outbox() {
+    return offered(store_->audit_outbox(), "audit outbox");
+}
+
+EventOutbox& StoreTest::event_outbox() {
+    return offered(store_->event_outbox(), "event outbox");
+}
+
+IdempotencyKeys& StoreTest::idempotency_keys() {
+    return offered(store_->idempotency_keys(), "idempotency keys");
 }
 
 void StoreTest::reopen() {

@@ -64,6 +64,10 @@ class FakeStore final : public tradestore::test_support::NullStore {
 class FakeSink final : public IngestSink {
   public:
     explicit FakeSink(FakeStore& store) : store_(store) {}
+    std::optional<std::int64_t> position(const std::string& source, const std::string& stream,
+                                         std::int32_t partition) override {
+        return store_.position(source, stream, partition);
+    }
 
     std::mutex mutex;
     std::vector<Batch> submitted;  // every attempt, failed or not
@@ -162,7 +166,9 @@ class FakeHost final : public Host {
     std::string log_text;
 
     IngestSink& ingest() override { return sink; }
-    Store& store() override { return store_impl; }
+    StoreReader& store() override { return store_impl; }
+    StoreCapabilities capabilities_impl;  // none
+    const StoreCapabilities& capabilities() const override { return capabilities_impl; }
     const BusinessClock& clock() const override { return clock_impl; }
     const TradeCodec& codec() const override { return codec_impl; }
     Metrics& metrics() override { return metrics_impl; }

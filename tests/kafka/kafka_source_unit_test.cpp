@@ -393,17 +393,17 @@ TEST_F(PlanBatchTest, ResultRecordsNameTheDecisionAndTheSourceOffset) {
     ItemResult rejected;
     rejected.outcome = Outcome::Rejected;
     rejected.reasons = {{"LOWER_VERSION", "..."}, {"MATURITY_IN_PAST", "..."}};
-    EXPECT_EQ(result_record(codec, r, "T\"1", 2, rejected),
+    EXPECT_EQ(result_record(r, "T\"1", 2, rejected),
               R"({"trade_id":"T\"1","version":2,"outcome":"rejected",)"
               R"("reasons":["LOWER_VERSION","MATURITY_IN_PAST"],"topic":"trades","partition":1,)"
               R"("offset":9})");
     ItemResult created;
     created.outcome = Outcome::Created;
-    EXPECT_EQ(result_record(codec, r, "T1", 1, created),
+    EXPECT_EQ(result_record(r, "T1", 1, created),
               R"({"trade_id":"T1","version":1,"outcome":"created","reasons":[],)"
               R"("topic":"trades","partition":1,"offset":9})");
     const DeadLetter letter{0, "MALFORMED_JSON", "..."};
-    EXPECT_EQ(dead_letter_result_record(codec, record(0, 3, "x"), letter),
+    EXPECT_EQ(dead_letter_result_record(record(0, 3, "x"), letter),
               R"({"trade_id":null,"version":null,"outcome":"invalid",)"
               R"("reasons":["MALFORMED_JSON"],"topic":"trades","partition":0,"offset":3})");
 }

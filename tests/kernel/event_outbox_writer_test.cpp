@@ -29,8 +29,12 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 // An event outbox in memory whose availability the test switches.
-class OutboxStore final : public test_support::NullStore {
+class OutboxStore final : public test_support::NullStore, public EventOutbox {
   public:
+    EventOutbox* event_outbox() override { return this; }
+    std::vector<SystemEvent> unshipped_events(std::int64_t) override { return {}; }
+    void mark_events_shipped(const std::vector<std::string>&) override {}
+    std::int64_t prune_shipped_events(Timestamp) override { return 0; }
     void append_events(const std::vector<SystemEvent>& events) override {
         std::lock_guard lock(mutex_);
         ++appends_;
@@ -74,6 +78,10 @@ class OutboxStore final : public test_support::NullStore {
 class NoIngest final : public IngestSink {
   public:
     void submit(Batch, std::function<void(IngestResult)> done) override { done({}); }
+    std::optional<std::int64_t> position(const std::string&, const std::string&,
+                                         std::int32_t) override {
+        return std::nullopt;
+    }
 };
 
 using test_support::eventually;
@@ -89,7 +97,7 @@ class EventOutboxWriterTest : public ::testing::Test {
 };
 
 TEST_F(EventOutboxWriterTest, EmittedEventsReachTheStoreInOrderAndNotTheMemoryPath) {
-    host_.start_event_outbox();
+    host_.store_opened();
     host_.emit_event("STARTED", EventSeverity::Info, R"({"pid":1})");
     host_.emit_event("KAFKA_ERROR", EventSeverity::Warning, R"({"n":2})");
     ASSERT_TRUE(eventually([&] { return store_->types().size() == 2; }));
@@ -102,7 +110,7 @@ TEST_F(EventOutboxWriterTest, EmittedEventsReachTheStoreInOrderAndNotTheMemoryPa
 }
 
 TEST_F(EventOutboxWriterTest, WhileTheStoreRefusesEventsWaitAndAreWrittenWhenItIsBack) {
-    host_.start_event_outbox();
+    host_.store_opened();
     store_->set_up(false);
     host_.emit_event("KAFKA_ERROR", EventSeverity::Warning, "{}");
     // The writer's failed append is what the kernel learns of the store: STORE_DOWN, which
@@ -117,7 +125,7 @@ TEST_F(EventOutboxWriterTest, WhileTheStoreRefusesEventsWaitAndAreWrittenWhenItI
 }
 
 TEST_F(EventOutboxWriterTest, ShutdownWritesWhatIsLeftOrReportsItLost) {
-    host_.start_event_outbox();
+    host_.store_opened();
     host_.emit_event("STOPPED", EventSeverity::Info, "{}");
     host_.flush_event_outbox(2s);
     EXPECT_THAT(store_->types(), Contains("STOPPED"));
@@ -139,7 +147,7 @@ TEST_F(EventOutboxWriterTest, AnEventTheStoreCanNeverTakeIsDroppedAloneAndHoldsN
     host_.emit_event("STARTED", EventSeverity::Info, "{}");
     host_.emit_event(std::string_view("BAD\0TYPE", 8), EventSeverity::Info, "{}");
     host_.emit_event("STOPPED", EventSeverity::Info, "{}");
-    host_.start_event_outbox();  // all three in one batch
+    host_.store_opened();  // all three in one batch
     ASSERT_TRUE(eventually([&] { return store_->types().size() == 2; }));
     EXPECT_THAT(store_->types(), ElementsAre("STARTED", "STOPPED"));
     host_.emit_event("KAFKA_ERROR", EventSeverity::Warning, "{}");
@@ -149,10 +157,9 @@ TEST_F(EventOutboxWriterTest, AnEventTheStoreCanNeverTakeIsDroppedAloneAndHoldsN
 
 TEST_F(EventOutboxWriterTest, AStoreWithoutAnEventOutboxKeepsTheMemoryPath) {
     auto plain = std::make_shared<test_support::NullStore>();
-    EXPECT_FALSE(EventOutboxWriter::store_has_outbox(*plain));
-    EXPECT_TRUE(EventOutboxWriter::store_has_outbox(*store_));
     KernelHost host{plain, "plain", clock_, codec_, ingest_, metrics_};
-    host.start_event_outbox();
+    host.store_opened();
+    EXPECT_EQ(host.capabilities().event_outbox, nullptr);
     host.emit_event("STARTED", EventSeverity::Info, "{}");
     const EventBatch batch = host.take_events(10);
     ASSERT_EQ(batch.events.size(), 1u);

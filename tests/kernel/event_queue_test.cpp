@@ -74,6 +74,10 @@ class ProbeStore final : public tradestore::test_support::NullStore {
 class NoIngest final : public IngestSink {
   public:
     void submit(Batch, std::function<void(IngestResult)> done) override { done({}); }
+    std::optional<std::int64_t> position(const std::string&, const std::string&,
+                                         std::int32_t) override {
+        return std::nullopt;
+    }
 };
 
 class KernelHostEventsTest : public ::testing::Test {

@@ -143,9 +143,8 @@ TEST(LogFormatTest, JsonLineIsOneObjectWithTheFields) {
     set_log_context(line, {.request_id = "r-1", .trade_id = {}, .source = "rest"});
     EXPECT_EQ(format_log_line(line, LogFormat::Json),
               R"({"time":"2023-11-14T22:13:20.000Z","level":"warning","logger":"rest-source",)"
-              R"("message":"quote \" backslash \\ newline \n bad )"
-              "\xEF\xBF\xBD"
-              R"( end","request_id":"r-1","source":"rest"})");
+              R"("message":"quote \" backslash \\ newline \u000a bad \ufffd end",)"
+              R"("request_id":"r-1","source":"rest"})");
 }
 
 // The JSON line's "message" value for a text: what the writer made of its bytes.
@@ -167,7 +166,7 @@ TEST(LogFormatTest, ValidUtf8PassesUnchanged) {
 
 // Each byte that is not part of a valid sequence becomes U+FFFD, so the line stays valid UTF-8.
 TEST(LogFormatTest, EachByteOfAnInvalidUtf8SequenceBecomesAReplacementCharacter) {
-    const std::string bad = "\xEF\xBF\xBD";
+    const std::string bad = R"(\ufffd)";
     const std::pair<std::string, std::string> cases[] = {
         {"a\xC0\x80z", "a" + bad + bad + "z"},                      // overlong NUL
         {"a\xC1\xBFz", "a" + bad + bad + "z"},                      // overlong 2-byte

@@ -15,6 +15,10 @@ class NoIngest final : public IngestSink {
     void submit(Batch, std::function<void(IngestResult)>) override {
         throw std::logic_error("the mongo-audit job never ingests");
     }
+    std::optional<std::int64_t> position(const std::string&, const std::string&,
+                                         std::int32_t) override {
+        return std::nullopt;
+    }
 };
 
 class NoCodec final : public TradeCodec {
@@ -34,7 +38,6 @@ class NoCodec final : public TradeCodec {
     void append_field_errors(std::string&, const std::vector<FieldError>&) const override {
         throw unused();
     }
-    void append_json_string(std::string&, std::string_view) const override { throw unused(); }
 
   private:
     static std::logic_error unused() {

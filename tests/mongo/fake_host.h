@@ -46,7 +46,12 @@ class FakeHost final : public Host {
     explicit FakeHost(Store& store) : store_(store) {}
 
     IngestSink& ingest() override;
-    Store& store() override { return store_; }
+    StoreReader& store() override { return store_; }
+    // Asked anew each time: the store may have been reopened, or be a test's own.
+    const StoreCapabilities& capabilities() const override {
+        capabilities_ = capabilities_of(store_);
+        return capabilities_;
+    }
     const BusinessClock& clock() const override { return clock_; }
     const TradeCodec& codec() const override;
     void log(LogLevel level, std::string_view component, std::string_view message) override;
@@ -66,6 +71,7 @@ class FakeHost final : public Host {
 
   private:
     Store& store_;
+    mutable StoreCapabilities capabilities_;
     FixedClock clock_{kToday};
     mutable std::mutex mutex_;
     std::vector<std::pair<LogLevel, std::string>> lines_;

@@ -55,7 +55,7 @@ Candidate candidate(std::string id, std::int64_t version,
 }
 
 // Ships everything with batches of `batch_size`; returns the report.
-ShipReport ship_all(MongoSink& sink, Store& store, std::int64_t batch_size = 1000) {
+ShipReport ship_all(MongoSink& sink, AuditOutbox& store, std::int64_t batch_size = 1000) {
     AuditShipper shipper(sink, batch_size);
     ShipReport report;
     shipper.ship(store, no_deadline(), report);
@@ -108,7 +108,7 @@ class MongoAuditServerTest : public ::testing::Test {
 };
 
 TEST_F(MongoAuditServerTest, EveryDecisionIsShippedOnceInIdOrderWithItsFields) {
-    Store& store = store_.store();
+    plugins::SqliteStore& store = store_.store();
     {
         Batch batch;
         batch.candidates = {candidate("A", 1),
@@ -168,7 +168,7 @@ TEST_F(MongoAuditServerTest, IndexesOnTradeIdAndTimestampAreCreated) {
 }
 
 TEST_F(MongoAuditServerTest, AResendAfterACrashBeforeTheMarkWritesNothingTwice) {
-    Store& store = store_.store();
+    plugins::SqliteStore& store = store_.store();
     store_.create_trades(1, 50);
     // The crash: half of the backlog reached MongoDB, and the store never heard of it.
     const auto pending = store.unshipped_audit(25);
@@ -194,7 +194,7 @@ TEST_F(MongoAuditServerTest, AResendAfterACrashBeforeTheMarkWritesNothingTwice) 
 }
 
 TEST_F(MongoAuditServerTest, TradesExpiredCountsTheWholeRunEvenAcrossBatchesAndRuns) {
-    Store& store = store_.store();
+    plugins::SqliteStore& store = store_.store();
     store_.create_trades(1, 25, kToday + std::chrono::days{1});
     store_.create_trades(100, 3, kToday + std::chrono::days{2});
     store_.create_trades(200, 4, kToday + std::chrono::days{30});
@@ -234,7 +234,7 @@ TEST_F(MongoAuditServerTest, TradesExpiredCountsTheWholeRunEvenAcrossBatchesAndR
 }
 
 TEST_F(MongoAuditServerTest, DeadLetteredEntriesAreEventsToo) {
-    Store& store = store_.store();
+    plugins::SqliteStore& store = store_.store();
     Batch batch;
     AuditEntry dead_letter;
     dead_letter.action = AuditAction::ValidationFailed;
@@ -266,7 +266,8 @@ TEST_F(MongoAuditServerTest, RetentionDeletesExactlyTheDocumentsOlderThanTheCutO
             db().insert(collection, document.get());
         }
     }
-    const auto report = apply_retention(sink(), store_.store(), cutoff, std::nullopt);
+    const auto report =
+        apply_retention(sink(), &store_.store(), &store_.store(), cutoff, std::nullopt);
     EXPECT_EQ(report.audit_logs_deleted, 2);
     EXPECT_EQ(report.trade_events_deleted, 2);
     EXPECT_EQ(report.store_pruned, 0);
@@ -277,18 +278,20 @@ TEST_F(MongoAuditServerTest, RetentionDeletesExactlyTheDocumentsOlderThanTheCutO
         EXPECT_EQ(date_field(left[1].get(), "timestamp"), to_millis(cutoff + 1ms));
     }
     // Nothing older is left: a second run deletes nothing.
-    EXPECT_EQ(apply_retention(sink(), store_.store(), cutoff, std::nullopt).audit_logs_deleted, 0);
+    EXPECT_EQ(apply_retention(sink(), &store_.store(), &store_.store(), cutoff, std::nullopt)
+                  .audit_logs_deleted,
+              0);
 }
 
 TEST_F(MongoAuditServerTest, RetentionPrunesOnlyShippedEntriesFromTheStore) {
-    Store& store = store_.store();
+    plugins::SqliteStore& store = store_.store();
     const Date maturity = kToday + std::chrono::days{30};
     store_.create_trades(1, 10, maturity, kToday, 2);
     store_.create_trades(1, 10, maturity, kToday, 1);  // rejected: lower versions
     ship_all(sink(), store);
     store_.create_trades(20, 4);  // not shipped yet
     const auto report = apply_retention(
-        sink(), store, std::nullopt,
+        sink(), &store, &store, std::nullopt,
         std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()) + 1h);
     // The shipped rejections go; the shipped versions are the trades' history and stay.
     EXPECT_EQ(report.store_pruned, 10);
@@ -301,7 +304,7 @@ TEST_F(MongoAuditServerTest, RetentionPrunesOnlyShippedEntriesFromTheStore) {
 // The store's event outbox ships like audit entries: the event id as _id, marked shipped after
 // the insert, a resend harmless; shipped events are pruned from the store, unshipped never.
 TEST_F(MongoAuditServerTest, TheEventOutboxShipsOnceByIdAndPrunesOnlyShippedEvents) {
-    Store& store = store_.store();
+    plugins::SqliteStore& store = store_.store();
     const Timestamp at = std::chrono::floor<std::chrono::milliseconds>(
         Timestamp{std::chrono::microseconds{1'764'000'000'000'000}});
     std::vector<SystemEvent> events;
@@ -339,14 +342,14 @@ TEST_F(MongoAuditServerTest, TheEventOutboxShipsOnceByIdAndPrunesOnlyShippedEven
     SystemEvent late = events[0];
     late.id = "KAFKA_ERROR:late";
     store.append_events({late});  // not shipped: never pruned
-    const auto retention = apply_retention(sink(), store, std::nullopt, Timestamp::max());
+    const auto retention = apply_retention(sink(), &store, &store, std::nullopt, Timestamp::max());
     EXPECT_EQ(retention.store_events_pruned, 7);
     ASSERT_EQ(store.unshipped_events(100).size(), 1u);
     EXPECT_EQ(db().count(kEvents, R"({"event_type": "KAFKA_ERROR"})"), 7);  // MongoDB keeps them
 }
 
 TEST_F(MongoAuditServerTest, TheBacklogWaitsWhileMongoIsUnreachableThenDrainsExactly) {
-    Store& store = store_.store();
+    plugins::SqliteStore& store = store_.store();
     store_.create_trades(1, 30);
     MongoSink unreachable(unreachable_uri(), db().name());
     AuditShipper down(unreachable, 7);

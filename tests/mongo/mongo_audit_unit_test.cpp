@@ -296,7 +296,7 @@ TEST(MongoAuditUnreachable, TheJobLogsTheOutageOnceAndNeverThrows) {
     EXPECT_EQ(store.store().unshipped_audit(100).size(), 3u);
 }
 
-// A store that keeps Store's default outbox hooks.
+// A store that offers no audit outbox (no capability at all).
 class StoreWithoutOutbox final : public tradestore::test_support::NullStore {};
 
 TEST(MongoAuditUnreachable, AStoreWithoutAnOutboxIsReportedOnceAndLeftAlone) {
@@ -307,7 +307,7 @@ TEST(MongoAuditUnreachable, AStoreWithoutAnOutboxIsReportedOnceAndLeftAlone) {
     MongoAuditJob job(settings);
     EXPECT_NO_THROW(job.run(host));
     EXPECT_NO_THROW(job.run(host));
-    EXPECT_EQ(host.count_containing("needs a store with an audit outbox"), 1u)
+    EXPECT_EQ(host.count_containing("the store has no audit outbox"), 1u)
         << ::testing::PrintToString(host.lines());
 }
 

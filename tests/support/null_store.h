@@ -1,5 +1,6 @@
 // A Store that holds nothing and answers every call empty, for tests whose subject only needs
-// one or two store calls: derive and override those. The audit outbox keeps Store's defaults.
+// one or two store calls: derive and override those. It offers no capability
+// (tradestore/store_capabilities.h): derive from one as well to offer it.
 #pragma once
 
 #include <tradestore/store.h>

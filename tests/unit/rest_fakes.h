@@ -186,6 +186,10 @@ class FakeStore final : public Store {
 class FakeIngest final : public IngestSink {
   public:
     explicit FakeIngest(FakeStore& store) : store_(store) {}
+    std::optional<std::int64_t> position(const std::string&, const std::string&,
+                                         std::int32_t) override {
+        return std::nullopt;
+    }
     void submit(Batch batch, std::function<void(IngestResult)> done) override {
         if (gate) {
             entered.set_value();
@@ -250,7 +254,12 @@ class FakeHost final : public Host {
   public:
     FakeHost() : clock_(kToday, Timestamp{kToday} + hours{6}), ingest_(store_) {}
     IngestSink& ingest() override { return ingest_; }
-    Store& store() override { return store_; }
+    StoreReader& store() override { return store_; }
+    // Asked anew each time: a test may switch a capability of the fake store on.
+    const StoreCapabilities& capabilities() const override {
+        capabilities_ = capabilities_of(const_cast<FakeStore&>(store_));
+        return capabilities_;
+    }
     const BusinessClock& clock() const override { return clock_; }
     const TradeCodec& codec() const override { return codec_; }
     void log(LogLevel level, std::string_view, std::string_view message) override {
@@ -299,6 +308,7 @@ class FakeHost final : public Host {
 
   private:
     std::mutex mutex_;
+    mutable StoreCapabilities capabilities_;
 };
 
 }  // namespace tradestore::rest::fakes

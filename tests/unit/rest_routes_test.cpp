@@ -415,12 +415,12 @@ class BodiesTest : public ::testing::Test {
 };
 
 TEST_F(BodiesTest, Detail) {
-    append_detail(out_, codec_, "Trade \"x\" not found");
+    append_detail(out_, "Trade \"x\" not found");
     EXPECT_EQ(out_, R"({"detail":"Trade \"x\" not found"})");
 }
 
 TEST_F(BodiesTest, SyntaxError) {
-    append_syntax_error(out_, codec_, SyntaxError{12, "Missing a comma."});
+    append_syntax_error(out_, SyntaxError{12, "Missing a comma."});
     EXPECT_EQ(out_, R"({"detail":"Malformed JSON at offset 12: Missing a comma."})");
 }
 
@@ -431,8 +431,7 @@ TEST_F(BodiesTest, ValidationErrors) {
 
 TEST_F(BodiesTest, Rejection) {
     append_rejection(
-        out_, codec_, "T1",
-        {{"LOWER_VERSION", "Trade T1: lower"}, {"MATURITY_IN_PAST", "Trade T1: past"}});
+        out_, "T1", {{"LOWER_VERSION", "Trade T1: lower"}, {"MATURITY_IN_PAST", "Trade T1: past"}});
     EXPECT_EQ(out_, R"({"detail":"Trade T1: lower; Trade T1: past",)"
                     R"("reasons":["LOWER_VERSION","MATURITY_IN_PAST"],"trade_id":"T1"})");
 }
@@ -451,7 +450,7 @@ TEST_F(BodiesTest, BatchEntries) {
         HasSubstr(R"({"index":0,"trade_id":"T1","outcome":"created","trade":{"trade_id":"T1",)"));
     EXPECT_EQ(out_.substr(out_.size() - 2), "}}");
     out_.clear();
-    append_batch_rejected(out_, codec_, 1, "T2", {{"LOWER_VERSION", "Trade T2: lower"}});
+    append_batch_rejected(out_, 1, "T2", {{"LOWER_VERSION", "Trade T2: lower"}});
     EXPECT_EQ(out_, R"({"index":1,"trade_id":"T2","outcome":"rejected","detail":"Trade T2: lower",)"
                     R"("reasons":["LOWER_VERSION"]})");
     out_.clear();
@@ -516,8 +515,8 @@ TEST_F(BodiesTest, ServiceBodies) {
     HealthReport report;
     report.healthy = false;
     report.services = {{"rest", "up"}, {"sqlite", "down"}};
-    append_health(out_, codec_, report,
-                  Timestamp{kToday} + hours{6} + minutes{20} + microseconds{5}, "0.1.0");
+    append_health(out_, report, Timestamp{kToday} + hours{6} + minutes{20} + microseconds{5},
+                  "0.1.0");
     EXPECT_EQ(out_, R"({"status":"unhealthy","timestamp":"2026-11-24T06:20:00.000005Z",)"
                     R"("version":"0.1.0","services":{"rest":"up","sqlite":"down"}})");
     out_.clear();
@@ -527,7 +526,7 @@ TEST_F(BodiesTest, ServiceBodies) {
     append_expiry(out_, 4);
     EXPECT_EQ(out_, R"({"message":"Expiry check completed","trades_expired":4})");
     out_.clear();
-    append_trade_deleted(out_, codec_, "T1");
+    append_trade_deleted(out_, "T1");
     EXPECT_EQ(out_, R"({"message":"Trade T1 deleted successfully"})");
     out_.clear();
     append_audit_logs(out_, codec_, {});

@@ -416,33 +416,6 @@ TEST_F(TradeCodecTest, RoundTrip) {
     EXPECT_EQ(*back.trade, expected);
 }
 
-TEST_F(TradeCodecTest, EscapesStrings) {
-    std::string out;
-    codec_.append_json_string(out, std::string("a\"b\\c\n\t\x01\x1f\x7f", 10));
-    EXPECT_EQ(out, R"("a\"b\\c\u000a\u0009\u0001\u001f)"
-                   "\x7f\"");
-    out.clear();
-    codec_.append_json_string(out, std::string("nul\0end", 7));
-    EXPECT_EQ(out, R"("nul\u0000end")");
-    out.clear();
-    codec_.append_json_string(out, "é€😀 ünïcødé");
-    EXPECT_EQ(out, "\"é€😀 ünïcødé\"");
-    out.clear();
-    codec_.append_json_string(out, "");
-    EXPECT_EQ(out, "\"\"");
-}
-
-TEST_F(TradeCodecTest, InvalidUtf8IsReplacedWhenWriting) {
-    std::string out;
-    codec_.append_json_string(out,
-                              "a\xFF"
-                              "b\xC3");
-    EXPECT_EQ(out, R"("a\ufffdb\ufffd")");
-    out.clear();
-    codec_.append_json_string(out, "\xED\xA0\x80");  // an encoded surrogate
-    EXPECT_EQ(out, R"("\ufffd\ufffd\ufffd")");
-}
-
 TEST_F(TradeCodecTest, EncodesAnAuditEntry) {
     AuditEntry entry;
     entry.id = 7;

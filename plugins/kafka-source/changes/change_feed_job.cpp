@@ -42,7 +42,7 @@ void ChangeFeedJob::start(Host& host) {
 }
 
 void ChangeFeedJob::run(Host& host) {
-    ChangeOutbox* outbox = host.store().change_outbox();
+    ChangeOutbox* outbox = host.capabilities().change_outbox;
     if (outbox == nullptr) {
         {
             std::lock_guard lock(state_mutex_);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tradestore/history.h"
+#include "tradestore/json_text.h"
 #include "tradestore/outcome.h"
 #include "tradestore/store.h"
 #include "tradestore/trade.h"
@@ -30,6 +31,12 @@ struct SyntaxError {
     std::size_t offset = 0;  // byte offset of the error in the body
     std::string message;
 };
+
+// "Malformed JSON at offset N: <message>", the one wording every source gives a syntax error
+// (REST's 400 detail, a dead letter's error, try-rule's answer).
+inline std::string describe_syntax_error(const SyntaxError& error) {
+    return "Malformed JSON at offset " + std::to_string(error.offset) + ": " + error.message;
+}
 
 struct DecodedTrade {
     std::optional<Trade> trade;      // set when the item is well formed
@@ -71,7 +78,6 @@ class TradeCodec {
                                        std::optional<std::int64_t> history_id) const = 0;
     virtual void append_field_errors(std::string& out,
                                      const std::vector<FieldError>& errors) const = 0;
-    virtual void append_json_string(std::string& out, std::string_view text) const = 0;
 };
 
 }  // namespace tradestore

@@ -1,10 +1,13 @@
-// What the kernel offers to the plugins it runs: the ingest path, read access to the store,
-// the business clock, the codec, logging, metrics and health.
+// What the kernel offers to the plugins it runs: the ingest path (the only way to write),
+// read access to the store and its capabilities, the business clock, the codec, logging,
+// metrics and health.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <future>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,6 +19,7 @@
 #include "tradestore/metrics.h"
 #include "tradestore/outcome.h"
 #include "tradestore/store.h"
+#include "tradestore/store_capabilities.h"
 
 namespace tradestore {
 
@@ -43,6 +47,12 @@ class IngestSink {
   public:
     virtual ~IngestSink() = default;
     virtual void submit(Batch batch, std::function<void(IngestResult)> done) = 0;
+
+    // The last position applied for a source's partition (Batch::positions), if one was
+    // recorded: where a partitioned source resumes.
+    virtual std::optional<std::int64_t> position(const std::string& source,
+                                                 const std::string& stream,
+                                                 std::int32_t partition) = 0;
 
     IngestResult submit_and_wait(Batch batch) {
         std::promise<IngestResult> promise;
@@ -85,7 +95,11 @@ class Host {
   public:
     virtual ~Host() = default;
     virtual IngestSink& ingest() = 0;
-    virtual Store& store() = 0;
+    // The store's client reads (what REST queries serve). Writes go through ingest().
+    virtual StoreReader& store() = 0;
+    // What the store offers beyond reads, as the kernel found it at start: the outboxes a
+    // shipping job drains, idempotency keys, history, replicas (tradestore/store_capabilities.h).
+    virtual const StoreCapabilities& capabilities() const = 0;
     virtual const BusinessClock& clock() const = 0;
     virtual const TradeCodec& codec() const = 0;
     virtual void log(LogLevel level, std::string_view component, std::string_view message) = 0;
@@ -113,7 +127,7 @@ class Host {
 
     // Queues a system event (tradestore/events.h): returns at once, never blocks, callable
     // from any thread (a librdkafka callback, say). `data_json` is a JSON object. The kernel
-    // writes queued events to the store's event outbox (Store::append_events) on its own
+    // writes queued events to the store's event outbox (EventOutbox) on its own
     // thread, from which the plugin that ships events reads them; while the store is down
     // they wait in a bounded queue: beyond it the oldest are dropped, counted and logged.
     // Hosts that keep no events ignore them.
@@ -124,7 +138,7 @@ class Host {
         (void)data_json;
     }
     // For the one plugin that ships events (mongo-audit), when the store has no event outbox
-    // (Store::append_events throws std::logic_error): takes up to `max` queued events, oldest
+    // (capabilities().event_outbox is nullptr): takes up to `max` queued events, oldest
     // first, which then live only in the taker's memory. Empty while the kernel writes events
     // to the store's outbox.
     virtual EventBatch take_events(std::size_t max) {

@@ -23,7 +23,7 @@ namespace tradestore {
 
 // Bump whenever an SDK type or interface changes layout or meaning. The test
 // sdk_abi_fingerprint fails when the SDK headers change and this number does not.
-inline constexpr std::uint32_t kSdkAbiVersion = 7;
+inline constexpr std::uint32_t kSdkAbiVersion = 8;
 
 // Fixed layout, read from the file's bytes: only fixed-width fields.
 struct AbiBlock {
@@ -72,6 +72,10 @@ struct PluginDescriptor {
     // Optional: checks validated settings as a whole; the kernel reports each problem as a
     // config error naming file, line and key (at start, with --check-config and on reload).
     std::vector<SettingProblem> (*check_settings)(const Settings&) = nullptr;
+    // A store's capabilities (tradestore/store_capabilities.h) as describe() names them, each
+    // with what it depends on, e.g. "change outbox (change_feed = true)": what --list-plugins
+    // shows. What the opened store offers is what the kernel logs at start and uses.
+    std::vector<std::string> store_capabilities;
 
     // Set exactly the factories whose kind bit is set. Each gets validated settings.
     // create_job may return nullptr when the settings enable no job (a source plugin that

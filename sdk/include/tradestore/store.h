@@ -8,6 +8,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tradestore/events.h"
@@ -18,8 +19,12 @@
 
 namespace tradestore {
 
-class TradeHistory;  // tradestore/history.h
-class ChangeOutbox;  // tradestore/history.h
+class TradeHistory;     // tradestore/history.h
+class ChangeOutbox;     // tradestore/history.h
+class AuditOutbox;      // tradestore/store_capabilities.h
+class EventOutbox;      // tradestore/store_capabilities.h
+class IdempotencyKeys;  // tradestore/store_capabilities.h
+class JobClaims;        // tradestore/store_capabilities.h
 
 // Where a message came from in a partitioned stream (Kafka: topic, partition, offset). A store
 // keeps the last applied offset of every partition and, in the same transaction as the
@@ -89,6 +94,18 @@ inline std::string_view to_string(AuditAction action) {
             return "EXPIRE";
     }
     return "VALIDATION_FAILED";
+}
+
+// The action a stored name stands for (to_string's inverse); nullopt for any other text.
+inline std::optional<AuditAction> parse_audit_action(std::string_view text) {
+    static constexpr AuditAction kActions[] = {
+        AuditAction::Create, AuditAction::Update,           AuditAction::Replace,
+        AuditAction::Delete, AuditAction::ValidationFailed, AuditAction::Expire,
+    };
+    for (const AuditAction action : kActions) {
+        if (to_string(action) == text) return action;
+    }
+    return std::nullopt;
 }
 
 struct AuditEntry {
@@ -216,78 +233,13 @@ class Store : public StoreReader {
     // A cheap round trip to the backend; false when it is down.
     virtual bool healthy() = 0;
 
-    // The audit outbox: entries not yet shipped to an external audit store (MongoDB), oldest
-    // first, at most `limit`. Shipping is tracked per entry, never by a high-water mark on
-    // ids, since ids of concurrent transactions become visible out of order.
-    virtual std::vector<AuditEntry> unshipped_audit(std::int64_t limit) {
-        (void)limit;
-        throw std::logic_error("this store has no audit outbox");
-    }
-    virtual void mark_audit_shipped(const std::vector<std::int64_t>& audit_ids) {
-        (void)audit_ids;
-        throw std::logic_error("this store has no audit outbox");
-    }
-    // How many entries wait in the outbox: a cheap count over what marks them unshipped (the
-    // partial index), for a backlog gauge.
-    virtual std::int64_t unshipped_audit_count() {
-        throw std::logic_error("this store has no audit outbox");
-    }
-    // Deletes shipped audit entries older than the cut-off that are not versions of a trade;
-    // returns how many. The entries of accepted decisions (CREATE, UPDATE, REPLACE, DELETE,
-    // EXPIRE) are the trade history (tradestore/history.h) and stay.
-    virtual std::int64_t prune_shipped_audit(Timestamp older_than) {
-        (void)older_than;
-        throw std::logic_error("this store has no audit outbox");
-    }
-
-    // The event outbox: system events (STARTED, STOPPED, STORE_DOWN, ...) kept durably until
-    // shipped to an external event store (MongoDB's trade_events). The kernel appends them
-    // (batched, off the ingest path); the shipper reads the unshipped ones oldest first
-    // (timestamp, then id), ships them and marks them, per event (never a high-water mark).
-    // Appending is idempotent on SystemEvent::id: an event appended again (a retry after a
-    // commit whose outcome was unknown) is not stored twice, and keeps its first row.
-    virtual void append_events(const std::vector<SystemEvent>& events) {
-        (void)events;
-        throw std::logic_error("this store has no event outbox");
-    }
-    virtual std::vector<SystemEvent> unshipped_events(std::int64_t limit) {
-        (void)limit;
-        throw std::logic_error("this store has no event outbox");
-    }
-    virtual void mark_events_shipped(const std::vector<std::string>& event_ids) {
-        (void)event_ids;
-        throw std::logic_error("this store has no event outbox");
-    }
-    // Deletes shipped events older than the cut-off; returns how many. Unshipped events stay.
-    virtual std::int64_t prune_shipped_events(Timestamp older_than) {
-        (void)older_than;
-        throw std::logic_error("this store has no event outbox");
-    }
-
-    // Claims the run of a scheduled job for one period (the job's interval counted from the
-    // epoch), so that with several instances on one database each period runs once. Returns
-    // false when another instance has claimed (or is running) that period. A store that is
-    // never shared may keep this default.
-    // Idempotency keys (Batch::idempotency). A store that keeps them says so, returns a key's
-    // row while it lasts (expired rows may linger until pruned: the caller compares
-    // expires_at) and prunes the expired ones (returning how many). A store that keeps none
-    // keeps these defaults, and sources refuse keys on it rather than ignore them.
-    virtual bool keeps_idempotency_keys() const { return false; }
-    virtual std::optional<StoredAnswer> idempotent_answer(const std::string& key) {
-        (void)key;
-        return std::nullopt;
-    }
-    virtual std::int64_t prune_idempotency_keys(Timestamp now) {
-        (void)now;
-        return 0;
-    }
-
-    virtual bool claim_job_run(const std::string& job, std::int64_t period) {
-        (void)job;
-        (void)period;
-        return true;
-    }
-
+    // Capabilities (tradestore/store_capabilities.h): what this store offers beyond the
+    // methods above, each nullptr when it does not. The kernel asks once, after open(), and
+    // the answer must not change while the store is open.
+    virtual AuditOutbox* audit_outbox() { return nullptr; }
+    virtual EventOutbox* event_outbox() { return nullptr; }
+    virtual IdempotencyKeys* idempotency_keys() { return nullptr; }
+    virtual JobClaims* job_claims() { return nullptr; }
     // Read replicas (tradestore/read_replicas.h), when the store serves reads from them.
     // nullptr: every read goes to the server the store writes to.
     virtual ReadReplicas* read_replicas() { return nullptr; }

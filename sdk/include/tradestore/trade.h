@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace tradestore {
 
@@ -32,8 +34,6 @@ struct Trade {
     bool operator==(const Trade&) const = default;
 };
 
-// A trade shows as expired once its maturity date has passed, even before the expiry job
-// has marked it, so no read ever shows a matured trade as active.
 // "YYYY-MM-DD", the wire format of every date.
 inline std::string format_date(Date date) {
     const std::chrono::year_month_day ymd{date};
@@ -52,6 +52,42 @@ inline std::string format_date(Date date) {
     return text;
 }
 
+// The one date rule, wherever a date is read (bodies, query parameters, config, stored
+// rows): exactly "YYYY-MM-DD", a real calendar day, years 0001 to 9999 (Python's date range,
+// which the clients we replace used). nullopt otherwise.
+inline std::optional<Date> parse_date(std::string_view text) {
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+    int fields[3] = {0, 0, 0};
+    constexpr std::size_t kStarts[3] = {0, 5, 8};
+    constexpr std::size_t kEnds[3] = {4, 7, 10};
+    for (int f = 0; f < 3; ++f) {
+        for (std::size_t i = kStarts[f]; i < kEnds[f]; ++i) {
+            if (text[i] < '0' || text[i] > '9') return std::nullopt;
+            fields[f] = fields[f] * 10 + (text[i] - '0');
+        }
+    }
+    const std::chrono::year_month_day ymd{std::chrono::year{fields[0]},
+                                          std::chrono::month{static_cast<unsigned>(fields[1])},
+                                          std::chrono::day{static_cast<unsigned>(fields[2])}};
+    if (fields[0] < 1 || !ymd.ok()) return std::nullopt;
+    return Date{ymd};
+}
+
+// Timestamps as stores keep them: microseconds since 1970-01-01T00:00:00Z.
+inline std::int64_t to_micros(Timestamp timestamp) {
+    return timestamp.time_since_epoch().count();
+}
+inline Timestamp from_micros(std::int64_t micros) {
+    return Timestamp{std::chrono::microseconds{micros}};
+}
+// The wall clock at the precision a Timestamp holds.
+inline Timestamp now_utc() {
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now());
+}
+
+// A trade shows as expired once its maturity date has passed, even before the expiry job
+// has marked it, so no read ever shows a matured trade as active.
 inline bool is_expired(const Trade& trade, Date business_date) {
     return trade.expired || trade.maturity_date < business_date;
 }
