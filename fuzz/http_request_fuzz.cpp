@@ -25,7 +25,7 @@ namespace {
 using namespace tradestore::rest;
 
 RestConfig fuzz_config() {
-    RestConfig config;
+    RestConfig config = default_config();
     config.max_body_bytes = 16 * 1024;
     config.max_header_bytes = 4096;
     config.max_batch_items = 20;

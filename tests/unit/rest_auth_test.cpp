@@ -152,7 +152,7 @@ TEST(AuthSettings, SecureByDefaultOnNonLoopbackAddresses) {
 // that names a loopback host and drops every token must not turn authentication off on a port
 // still listening on every interface.
 TEST(AuthSettings, AReloadCannotTurnAuthOffOnTheAddressStillInUse) {
-    RestConfig running;
+    RestConfig running = default_config();
     running.host = "0.0.0.0";
     running.auth.tokens.push_back({{"ops", Role::Admin}, sha256("t")});
     RestSource source(running, settings_of({{"host", "0.0.0.0"},
@@ -170,7 +170,7 @@ TEST(AuthSettings, AReloadCannotTurnAuthOffOnTheAddressStillInUse) {
         source.reload(settings_of({{"host", "127.0.0.1"}, {"allow_anonymous", "true"}})));
     EXPECT_NO_THROW(source.reload(settings_of({{"auth.tokens.ops", token_value("admin", "t")}})));
 
-    RestConfig loopback;
+    RestConfig loopback = default_config();
     RestSource local(loopback);
     EXPECT_NO_THROW(local.reload(settings_of({}))) << "loopback with auth off stays fine";
 }

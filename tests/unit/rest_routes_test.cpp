@@ -373,7 +373,7 @@ TEST(RestConfigTest, DefaultsAndOverrides) {
 }
 
 TEST(CorsPolicyTest, OriginsMethodsAndHeaders) {
-    CorsConfig config;
+    CorsConfig config = default_config().cors;
     EXPECT_FALSE(CorsPolicy(config).enabled());
     EXPECT_FALSE(CorsPolicy(config).origin_allowed("https://a.example"));
     config.allowed_origins = {"https://a.example"};
@@ -388,7 +388,8 @@ TEST(CorsPolicyTest, OriginsMethodsAndHeaders) {
     EXPECT_EQ(policy.refuse_preflight("https://a.example", "PUT", "Authorization"), "method");
     EXPECT_EQ(policy.refuse_preflight("https://a.example", "POST", "X-Other"), "headers");
     EXPECT_EQ(policy.allow_methods(), "GET, POST, DELETE");
-    EXPECT_EQ(policy.allow_headers(), "Content-Type, X-Request-ID, Authorization, Idempotency-Key");
+    EXPECT_EQ(policy.allow_headers(),
+              "Content-Type, X-Request-ID, Authorization, Idempotency-Key, X-Min-LSN");
     EXPECT_EQ(policy.max_age(), "600");
     config.allowed_origins = {"*"};
     EXPECT_TRUE(CorsPolicy(config).origin_allowed("https://any.example"));
@@ -550,7 +551,7 @@ class RestServerTest : public ::testing::Test {
   protected:
     virtual void adjust(RestConfig&) {}
     void SetUp() override {
-        RestConfig config;
+        RestConfig config = default_config();
         config.port = 0;
         config.threads = 4;
         config.max_body_bytes = 4096;
@@ -1159,7 +1160,7 @@ TEST_F(RestServerTest, StoreFailuresNeverLeakInternals) {
 }
 
 TEST_F(RestServerTest, SecondServerOnTheSamePortFailsWithOneLine) {
-    RestConfig config;
+    RestConfig config = default_config();
     config.port = source_->port();
     RestSource second(config);
     FakeHost other;
@@ -1570,7 +1571,7 @@ TEST_F(CorsTest, AllowedOriginGetsTheHeadersAndPreflight) {
     EXPECT_EQ(preflight.header("Access-Control-Allow-Origin"), "https://ui.example");
     EXPECT_EQ(preflight.header("Access-Control-Allow-Methods"), "GET, POST, DELETE");
     EXPECT_EQ(preflight.header("Access-Control-Allow-Headers"),
-              "Content-Type, X-Request-ID, Authorization, Idempotency-Key");
+              "Content-Type, X-Request-ID, Authorization, Idempotency-Key, X-Min-LSN");
     EXPECT_EQ(preflight.header("Access-Control-Max-Age"), "600");
 }
 
