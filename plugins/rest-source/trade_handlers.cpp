@@ -241,9 +241,8 @@ Reply Handlers::delete_trade(Exchange& exchange) {
     Batch batch;
     batch.candidates.push_back(delete_candidate(std::string(exchange.param), std::string(kSource),
                                                 std::string(exchange.request_id)));
-    const TradeCodec& codec = host_.codec();
     const std::string trade_id(exchange.param);
-    const auto render = [&codec, &trade_id](std::span<const ItemResult> items) {
+    const auto render = [&trade_id](std::span<const ItemResult> items) {
         IdempotentAnswer answer;
         const ItemResult& item = items.front();
         if (item.outcome == Outcome::Deleted) {
