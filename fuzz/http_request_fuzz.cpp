@@ -15,10 +15,10 @@
 #include <string_view>
 
 #include "../tests/unit/rest_fakes.h"
-#include "buffered_exchange.h"
-#include "http_framing.h"
-#include "request_dispatcher.h"
+#include "api/request_dispatcher.h"
 #include "rest_config.h"
+#include "transport/buffered_exchange.h"
+#include "transport/http_framing.h"
 
 namespace {
 

@@ -70,7 +70,7 @@ run_dpkg_buildpackage() {
   fi
 }
 
-# The files GET /docs serves (plugins/rest-source/docs_assets.cpp) and the notices that go
+# The files GET /docs serves (plugins/rest-source/api/docs_assets.cpp) and the notices that go
 # with them, from npm's swagger-ui-dist.
 swagger_ui_assets="swagger-ui.css swagger-ui-bundle.js swagger-ui-standalone-preset.js
   favicon-32x32.png favicon-16x16.png"

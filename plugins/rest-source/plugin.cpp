@@ -1,8 +1,8 @@
 // The rest-source plugin descriptor.
 #include <tradestore/plugin.h>
 
-#include "idempotency_prune_job.h"
-#include "jwt_verifier.h"
+#include "api/idempotency_prune_job.h"
+#include "auth/jwt_verifier.h"
 #include "rest_config.h"
 #include "rest_server.h"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "auth_config.h"
+#include "auth/auth_config.h"
 
 namespace tradestore::rest {
 

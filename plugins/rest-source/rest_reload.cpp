@@ -2,9 +2,9 @@
 #include <set>
 #include <stdexcept>
 
-#include "authenticator.h"
+#include "auth/authenticator.h"
 #include "rest_server.h"
-#include "tls_context.h"
+#include "transport/tls_context.h"
 
 namespace tradestore::rest {
 namespace {

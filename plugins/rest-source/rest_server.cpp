@@ -12,7 +12,7 @@
 #include <system_error>
 #include <thread>
 
-#include "tls_context.h"
+#include "transport/tls_context.h"
 
 namespace tradestore::rest {
 namespace {

@@ -16,9 +16,9 @@
 #include <memory>
 #include <string>
 
-#include "http_reactor.h"
-#include "request_dispatcher.h"
+#include "api/request_dispatcher.h"
 #include "rest_config.h"
+#include "transport/http_reactor.h"
 
 namespace tradestore::rest {
 

@@ -12,14 +12,14 @@
 #include <tuple>
 #include <vector>
 
-#include "history_query.h"
-#include "openapi.h"
-#include "plain_answers.h"
-#include "query_params.h"
-#include "read_floor.h"
-#include "response_bodies.h"
-#include "router.h"
+#include "api/history_query.h"
+#include "api/openapi.h"
+#include "api/query_params.h"
+#include "api/read_floor.h"
+#include "api/response_bodies.h"
+#include "api/router.h"
 #include "trade_codec.h"
+#include "transport/plain_answers.h"
 
 namespace tradestore::rest {
 namespace {

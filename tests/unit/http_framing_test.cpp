@@ -1,6 +1,6 @@
 // The request framer that stands between the network and the workers: where a request ends,
 // and which requests are refused before any parser or handler sees them.
-#include "http_framing.h"
+#include "transport/http_framing.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -13,12 +13,12 @@
 #include <random>
 #include <sstream>
 
-#include "auth_config.h"
-#include "authenticator.h"
-#include "jwt_verifier.h"
+#include "auth/auth_config.h"
+#include "auth/authenticator.h"
+#include "auth/jwt_verifier.h"
+#include "auth/token_table.h"
 #include "rest_config.h"
 #include "rest_server.h"
-#include "token_table.h"
 
 namespace tradestore::rest {
 namespace {

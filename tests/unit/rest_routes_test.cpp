@@ -23,18 +23,18 @@
 #include <mutex>
 #include <thread>
 
-#include "cors.h"
-#include "history_query.h"
-#include "media_type.h"
+#include "api/cors.h"
+#include "api/history_query.h"
+#include "api/media_type.h"
+#include "api/query_params.h"
+#include "api/request_id.h"
+#include "api/response_bodies.h"
+#include "api/rfc3339.h"
+#include "api/router.h"
 #include "metrics_registry.h"
-#include "query_params.h"
-#include "request_id.h"
-#include "response_bodies.h"
 #include "rest_config.h"
 #include "rest_fakes.h"
 #include "rest_server.h"
-#include "rfc3339.h"
-#include "router.h"
 #include "trade_codec.h"
 
 namespace tradestore::rest {

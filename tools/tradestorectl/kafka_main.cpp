@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "api/rfc3339.h"
 #include "kafka_replay.h"
-#include "rfc3339.h"
 
 namespace tradestore::ctl {
 namespace {

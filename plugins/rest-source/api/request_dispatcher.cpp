@@ -7,8 +7,8 @@
 
 #include "openapi.h"
 #include "read_floor.h"
-#include "request_body.h"
 #include "response_bodies.h"
+#include "transport/request_body.h"
 
 namespace tradestore::rest {
 namespace {

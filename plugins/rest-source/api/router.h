@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "access_policy.h"
+#include "auth/access_policy.h"
 
 namespace tradestore::rest {
 

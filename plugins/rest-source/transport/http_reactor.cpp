@@ -14,8 +14,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "api/request_dispatcher.h"
 #include "plain_answers.h"
-#include "request_dispatcher.h"
 
 namespace tradestore::rest {
 namespace {

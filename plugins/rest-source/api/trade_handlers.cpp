@@ -9,8 +9,8 @@
 #include "history_query.h"
 #include "media_type.h"
 #include "query_params.h"
-#include "request_body.h"
 #include "response_bodies.h"
+#include "transport/request_body.h"
 
 namespace tradestore::rest {
 namespace {

@@ -1,6 +1,6 @@
 #include "access_guard.h"
 
-#include "response_bodies.h"
+#include "api/response_bodies.h"
 
 namespace tradestore::rest {
 namespace {

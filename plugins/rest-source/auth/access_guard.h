@@ -19,9 +19,9 @@
 #include <optional>
 #include <string>
 
+#include "api/handlers.h"
+#include "api/router.h"
 #include "authenticator.h"
-#include "handlers.h"
-#include "router.h"
 
 namespace tradestore::rest {
 

@@ -8,7 +8,7 @@
 
 #include <atomic>
 
-#include "access_guard.h"
+#include "auth/access_guard.h"
 #include "cors.h"
 #include "handlers.h"
 #include "request_id.h"

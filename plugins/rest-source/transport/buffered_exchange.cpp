@@ -3,8 +3,8 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
 
+#include "api/request_dispatcher.h"
 #include "plain_answers.h"
-#include "request_dispatcher.h"
 
 namespace tradestore::rest {
 namespace {

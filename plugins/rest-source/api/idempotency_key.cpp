@@ -1,6 +1,6 @@
 #include "idempotency_key.h"
 
-#include "token_table.h"
+#include "auth/token_table.h"
 
 namespace tradestore::rest {
 
