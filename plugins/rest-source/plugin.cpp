@@ -1,8 +1,8 @@
 // The rest-source plugin descriptor.
 #include <tradestore/plugin.h>
 
-#include "api/idempotency_prune_job.h"
-#include "auth/jwt_verifier.h"
+#include "api/api.h"
+#include "auth/auth.h"
 #include "rest_config.h"
 #include "rest_server.h"
 

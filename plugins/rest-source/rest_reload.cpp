@@ -2,9 +2,8 @@
 #include <set>
 #include <stdexcept>
 
-#include "auth/authenticator.h"
+#include "auth/auth.h"
 #include "rest_server.h"
-#include "transport/tls_context.h"
 
 namespace tradestore::rest {
 namespace {

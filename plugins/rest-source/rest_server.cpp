@@ -12,8 +12,6 @@
 #include <system_error>
 #include <thread>
 
-#include "transport/tls_context.h"
-
 namespace tradestore::rest {
 namespace {
 

@@ -16,9 +16,9 @@
 #include <memory>
 #include <string>
 
-#include "api/request_dispatcher.h"
+#include "api/api.h"
 #include "rest_config.h"
-#include "transport/http_reactor.h"
+#include "transport/transport.h"
 
 namespace tradestore::rest {
 
