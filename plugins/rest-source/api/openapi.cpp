@@ -3,6 +3,8 @@
 #include <tradestore/codec.h>
 #include <tradestore/trade.h>
 
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -734,10 +736,6 @@ JsonValue write_answer(JsonValue answer, bool replayable) {
     return answer;
 }
 
-JsonValue list_of(std::string_view schema) {
-    return object({{"type", "array"}, {"items", schema_ref(schema)}});
-}
-
 // Who may call the operation: the bearer scheme, the least role (x-required-role) and the
 // 401/403 answers. Probes are open unless auth.open_probes = false, so a token is optional.
 template <typename AddError>
@@ -762,171 +760,67 @@ void document_access(Access access, JsonValue& op, const AddError& error) {
     }
 }
 
-// The documentation of one route: parameters, body and answers.
-JsonValue operation(const ApiRoute& route) {
+// The component `name` of `kind` ("schemas", "parameters", "responses"), which the route table
+// names: a $ref, after checking that the document has it.
+JsonValue component_ref(const JsonValue& components, const ApiRoute& route, std::string_view kind,
+                        std::string_view name) {
+    const JsonValue* of_kind = components.find(kind);
+    if (of_kind == nullptr || of_kind->find(name) == nullptr) {
+        throw std::logic_error("openapi: the route table's " + std::string(route.operation_id) +
+                               " names " + std::string(kind) + "/" + std::string(name) +
+                               ", which the document does not have");
+    }
+    return ref(kind, name);
+}
+
+// A schema as the route table names it: "Name", or "Name[]" for an array of them.
+JsonValue named_schema(const JsonValue& components, const ApiRoute& route, std::string_view name) {
+    if (name.ends_with("[]")) {
+        return object({{"type", "array"},
+                       {"items", component_ref(components, route, "schemas",
+                                               name.substr(0, name.size() - 2))}});
+    }
+    return component_ref(components, route, "schemas", name);
+}
+
+// The documentation of one route, from its entry in the route table (OperationDoc, router.h):
+// parameters, body and answers.
+JsonValue operation(const ApiRoute& route, const JsonValue& components) {
+    const OperationDoc& doc = route.doc;
     JsonValue op = object({{"operationId", route.operation_id},
                            {"summary", route.summary},
                            {"tags", array({route.tag})}});
+    if (!doc.description.empty()) op.set("description", doc.description);
+    if (!doc.request_body.empty()) {
+        op.set(
+            "requestBody",
+            object({{"required", true},
+                    {"content", json_content(named_schema(components, route, doc.request_body))}}));
+    }
     JsonValue params = array({});
     if (route.path.find("{trade_id}") != std::string_view::npos)
         params.push(ref("parameters", "TradeIdPath"));
     if (route.path.find("{book_id}") != std::string_view::npos)
         params.push(ref("parameters", "BookIdPath"));
+    for (const std::string_view name : doc.parameters) {
+        if (!name.empty()) params.push(component_ref(components, route, "parameters", name));
+    }
     JsonValue res = object({});
-    const auto error = [&res](int status, std::string_view name) {
-        res.set(std::to_string(status), ref("responses", name));
+    for (const ApiAnswer& answer : doc.answers) {
+        if (answer.status == 0) continue;
+        JsonValue documented =
+            ok(answer.description, named_schema(components, route, answer.schema));
+        if (answer.headers != ApiAnswer::Headers::Plain) {
+            documented = write_answer(std::move(documented),
+                                      answer.headers == ApiAnswer::Headers::ReplayableWrite);
+        }
+        res.set(std::to_string(answer.status), std::move(documented));
+    }
+    const auto error = [&](int status, std::string_view name) {
+        res.set(std::to_string(status), component_ref(components, route, "responses", name));
     };
-    switch (route.endpoint) {
-        case Endpoint::CreateTrade:
-            op.set("requestBody", object({{"required", true},
-                                          {"content", json_content(schema_ref("TradeInput"))}}));
-            params.push(ref("parameters", "IdempotencyKey"));
-            res.set("201", write_answer(ok("The trade as stored, with what happened to it",
-                                           schema_ref("AcceptedTrade")),
-                                        true));
-            error(400, "BadRequest");
-            error(409, "IdempotencyKeyInFlight");
-            error(413, "PayloadTooLarge");
-            error(415, "UnsupportedMediaType");
-            error(422, "ValidationFailedOrKeyReused");
-            error(503, "Unavailable");
-            break;
-        case Endpoint::CreateBatch:
-            op.set("description",
-                   "Every well-formed item is applied in one transaction; the answer has one "
-                   "entry per item, in order: accepted, rejected (by a rule) or invalid (shape).");
-            op.set(
-                "requestBody",
-                object({{"required", true},
-                        {"content", json_content(object({{"type", "array"},
-                                                         {"items", schema_ref("TradeInput")}}))}}));
-            params.push(ref("parameters", "IdempotencyKey"));
-            res.set("200", write_answer(ok("One result per item, in input order",
-                                           list_of("BatchItemResult")),
-                                        true));
-            error(400, "MalformedJson");
-            error(409, "IdempotencyKeyInFlight");
-            error(413, "PayloadTooLarge");
-            error(415, "UnsupportedMediaType");
-            error(422, "ValidationFailedOrKeyReused");
-            error(503, "Unavailable");
-            break;
-        case Endpoint::ListTrades:
-            params.push(ref("parameters", "Skip"));
-            params.push(ref("parameters", "Limit"));
-            params.push(ref("parameters", "SnapshotAsOf"));
-            params.push(ref("parameters", "MinLsn"));
-            res.set("200", ok("Trades ordered by trade_id (bytewise), as of as_of when given",
-                              list_of("Trade")));
-            error(400, "MalformedMinLsn");
-            error(404, "NoTradeHistory");
-            error(422, "ValidationFailed");
-            error(503, "Unavailable");
-            break;
-        case Endpoint::ListByBook:
-            params.push(ref("parameters", "SnapshotAsOf"));
-            params.push(ref("parameters", "MinLsn"));
-            res.set("200", ok("The book's trades (possibly none) ordered by trade_id, as of "
-                              "as_of when given",
-                              list_of("Trade")));
-            error(400, "MalformedMinLsn");
-            error(404, "NoTradeHistory");
-            error(422, "ValidationFailed");
-            error(503, "Unavailable");
-            break;
-        case Endpoint::GetTrade:
-            params.push(ref("parameters", "AsOf"));
-            params.push(ref("parameters", "MinLsn"));
-            res.set("200", ok("The trade (as of as_of, when given)", schema_ref("Trade")));
-            error(400, "MalformedMinLsn");
-            error(404, "NoTradeHistory");
-            error(422, "ValidationFailed");
-            error(503, "Unavailable");
-            break;
-        case Endpoint::DeleteTrade:
-            op.set("description",
-                   "A delete goes through the ingest path like a new version: the rules may "
-                   "refuse it (400), it is audited and recorded in the trade's history, and a "
-                   "tombstone keeps the version deleted.");
-            res.set("200", write_answer(ok("Deleted; a later version may bring the trade back",
-                                           schema_ref("Message")),
-                                        false));
-            error(400, "BadRequest");
-            error(404, "NotFound");
-            error(503, "Unavailable");
-            break;
-        case Endpoint::TradeHistory:
-            op.set("description",
-                   "Every accepted version of the trade (create, update, replace, expiry, "
-                   "delete), oldest first, each with the whole trade as that version left it; "
-                   "from and to (inclusive) bound recorded_at. 404 when the trade has no "
-                   "history at all; an empty items list when it has some but none on this "
-                   "page, or when the store keeps no history (NoTradeHistory).");
-            params.push(ref("parameters", "Skip"));
-            params.push(ref("parameters", "Limit"));
-            params.push(ref("parameters", "HistoryFrom"));
-            params.push(ref("parameters", "HistoryTo"));
-            params.push(ref("parameters", "MinLsn"));
-            res.set("200", ok("The trade's versions, oldest first", schema_ref("TradeHistory")));
-            error(400, "MalformedMinLsn");
-            error(404, "NoTradeHistory");
-            error(422, "ValidationFailed");
-            error(503, "Unavailable");
-            break;
-        case Endpoint::Health:
-            res.set("200", ok("The state of the store and every source", schema_ref("Health")));
-            break;
-        case Endpoint::HealthLive:
-            res.set("200", ok("The process serves", schema_ref("Liveness")));
-            break;
-        case Endpoint::HealthReady:
-            res.set("200", ok("The store answers and every source runs", schema_ref("Readiness")));
-            res.set("503", object({{"description", "Not ready: `detail` says why"},
-                                   {"headers", object({{"X-Request-ID", request_id_header()}})},
-                                   {"content", json_content(schema_ref("Readiness"))}}));
-            break;
-        case Endpoint::Statistics:
-            params.push(ref("parameters", "MinLsn"));
-            res.set("200", ok("Counts as of the business date", schema_ref("Statistics")));
-            error(400, "MalformedMinLsn");
-            error(503, "Unavailable");
-            break;
-        case Endpoint::ExpireTrades:
-            res.set("200", ok("How many trades this run marked", schema_ref("ExpiryResult")));
-            error(503, "Unavailable");
-            break;
-        case Endpoint::AuditLogs:
-            params.push(ref("parameters", "AuditTradeId"));
-            params.push(ref("parameters", "Skip"));
-            params.push(ref("parameters", "Limit"));
-            params.push(ref("parameters", "MinLsn"));
-            res.set("200", ok("Audit entries, oldest first; count is the number returned",
-                              schema_ref("AuditLogs")));
-            error(400, "MalformedMinLsn");
-            error(422, "ValidationFailed");
-            error(503, "Unavailable");
-            break;
-        case Endpoint::Events:
-            op.set("description",
-                   "Read from the event store a plugin offers (mongo-audit: MongoDB's "
-                   "trade_events); 404 when none is configured (a 4xx: nothing is wrong with the "
-                   "server), 503 when it cannot be reached.");
-            params.push(ref("parameters", "EventType"));
-            params.push(ref("parameters", "Severity"));
-            params.push(ref("parameters", "Skip"));
-            params.push(ref("parameters", "Limit"));
-            res.set("200",
-                    ok("Events, newest first; count is the number returned", schema_ref("Events")));
-            error(404, "NoEventStore");
-            error(422, "ValidationFailed");
-            error(503, "Unavailable");
-            break;
-        case Endpoint::ServiceInfo:
-        case Endpoint::OpenApi:
-        case Endpoint::Docs:
-        case Endpoint::DocsAsset:
-        case Endpoint::Metrics:
-            break;
+    for (const ApiError& refusal : doc.errors) {
+        if (refusal.status != 0) error(refusal.status, refusal.response);
     }
     document_access(route.access, op, error);
     params.push(ref("parameters", "RequestId"));
@@ -956,13 +850,6 @@ std::string lower(std::string_view method) {
 }  // namespace
 
 JsonValue openapi_document(const OpenApiOptions& options) {
-    JsonValue paths = object({});
-    for (const ApiRoute& route : api_routes()) {
-        const std::string path = std::string(kApiPrefix) + std::string(route.path);
-        JsonValue* item = const_cast<JsonValue*>(paths.find(path));
-        if (item == nullptr) item = &paths.set(path, object({}));
-        item->set(lower(route.method), operation(route));
-    }
     JsonValue headers = object({});
     headers.set("X-Request-ID",
                 object({{"description", "The request's id: the client's, or a generated one"},
@@ -980,6 +867,18 @@ JsonValue openapi_document(const OpenApiOptions& options) {
                          "and on a replayed Idempotency-Key answer."},
                         {"schema", object({{"type", "string"}, {"pattern", kCommitLsnPattern}})},
                         {"example", "0/16B3748"}}));
+    JsonValue components = object({{"securitySchemes", security_schemes()},
+                                   {"schemas", schemas()},
+                                   {"responses", responses(options)},
+                                   {"parameters", parameters()},
+                                   {"headers", std::move(headers)}});
+    JsonValue paths = object({});
+    for (const ApiRoute& route : api_routes()) {
+        const std::string path = std::string(kApiPrefix) + std::string(route.path);
+        JsonValue* item = const_cast<JsonValue*>(paths.find(path));
+        if (item == nullptr) item = &paths.set(path, object({}));
+        item->set(lower(route.method), operation(route, components));
+    }
     return object(
         {{"openapi", "3.1.0"},
          {"info",
@@ -1002,11 +901,7 @@ JsonValue openapi_document(const OpenApiOptions& options) {
                          object({{"name", "service"},
                                  {"description", "Health, probes, statistics, expiry"}})})},
          {"paths", std::move(paths)},
-         {"components", object({{"securitySchemes", security_schemes()},
-                                {"schemas", schemas()},
-                                {"responses", responses(options)},
-                                {"parameters", parameters()},
-                                {"headers", std::move(headers)}})}});
+         {"components", std::move(components)}});
 }
 
 std::string openapi_json(const OpenApiOptions& options) {

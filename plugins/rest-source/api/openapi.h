@@ -1,5 +1,7 @@
 // GET /openapi.json: the OpenAPI 3.1 document of every /api/v1 route, generated from the
-// router's own route table (api_routes()), so a route cannot exist in one and not the other.
+// router's own route table (api_routes()), so a route cannot exist in one and not the other;
+// each route's parameters, body and answers are data in that table (OperationDoc), naming the
+// components this file writes (schemas, shared responses with their examples, parameters).
 // The trade schemas state the codec's constraints from the SDK's constants (identifier
 // length, minimum version, date format); tests hold the codec's behaviour to them.
 #pragma once

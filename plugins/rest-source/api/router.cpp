@@ -7,38 +7,112 @@ namespace {
 
 enum MethodBit : std::uint8_t { kGet = 1, kHead = 2, kPost = 4, kDelete = 8 };
 
-// Declaration order of the former FastAPI app; it decides which route wins. The last field is
-// the access a route needs: GET reader, POST trades writer, the rest admin, probes open.
+using Headers = ApiAnswer::Headers;
+
+// Declaration order of the former FastAPI app; it decides which route wins. After the summary:
+// the access a route needs (GET reader, POST trades writer, the rest admin, probes open), then
+// what GET /openapi.json says of it beyond that (OperationDoc, router.h). Laid out by hand as a
+// table (clang-format would put every field of a route on a line of its own).
+// clang-format off
 constexpr ApiRoute kApiRoutes[] = {
     {"POST", "/trades", Endpoint::CreateTrade, "createTrade", "trades",
-     "Create or update one trade", Access::Writer},
+     "Create or update one trade", Access::Writer,
+     {.request_body = "TradeInput",
+      .parameters = {"IdempotencyKey"},
+      .answers = {{{201, "The trade as stored, with what happened to it", "AcceptedTrade",
+                    Headers::ReplayableWrite}}},
+      .errors = {{{400, "BadRequest"}, {409, "IdempotencyKeyInFlight"}, {413, "PayloadTooLarge"},
+                  {415, "UnsupportedMediaType"}, {422, "ValidationFailedOrKeyReused"},
+                  {503, "Unavailable"}}}}},
     {"POST", "/trades/batch", Endpoint::CreateBatch, "createTradesBatch", "trades",
-     "Create or update many trades in one transaction", Access::Writer},
-    {"GET", "/trades", Endpoint::ListTrades, "listTrades", "trades", "List trades by id",
-     Access::Reader},
+     "Create or update many trades in one transaction", Access::Writer,
+     {.description =
+          "Every well-formed item is applied in one transaction; the answer has one entry per "
+          "item, in order: accepted, rejected (by a rule) or invalid (shape).",
+      .request_body = "TradeInput[]",
+      .parameters = {"IdempotencyKey"},
+      .answers = {{{200, "One result per item, in input order", "BatchItemResult[]",
+                    Headers::ReplayableWrite}}},
+      .errors = {{{400, "MalformedJson"}, {409, "IdempotencyKeyInFlight"},
+                  {413, "PayloadTooLarge"}, {415, "UnsupportedMediaType"},
+                  {422, "ValidationFailedOrKeyReused"}, {503, "Unavailable"}}}}},
+    {"GET", "/trades", Endpoint::ListTrades, "listTrades", "trades",
+     "List trades by id", Access::Reader,
+     {.parameters = {"Skip", "Limit", "SnapshotAsOf", "MinLsn"},
+      .answers = {{{200, "Trades ordered by trade_id (bytewise), as of as_of when given",
+                    "Trade[]"}}},
+      .errors = {{{400, "MalformedMinLsn"}, {404, "NoTradeHistory"}, {422, "ValidationFailed"},
+                  {503, "Unavailable"}}}}},
     {"GET", "/trades/book/{book_id}", Endpoint::ListByBook, "listTradesByBook", "trades",
-     "List the trades of one book", Access::Reader},
-    {"GET", "/trades/{trade_id}", Endpoint::GetTrade, "getTrade", "trades", "Read one trade",
-     Access::Reader},
+     "List the trades of one book", Access::Reader,
+     {.parameters = {"SnapshotAsOf", "MinLsn"},
+      .answers = {{{200, "The book's trades (possibly none) ordered by trade_id, as of as_of "
+                         "when given", "Trade[]"}}},
+      .errors = {{{400, "MalformedMinLsn"}, {404, "NoTradeHistory"}, {422, "ValidationFailed"},
+                  {503, "Unavailable"}}}}},
+    {"GET", "/trades/{trade_id}", Endpoint::GetTrade, "getTrade", "trades",
+     "Read one trade", Access::Reader,
+     {.parameters = {"AsOf", "MinLsn"},
+      .answers = {{{200, "The trade (as of as_of, when given)", "Trade"}}},
+      .errors = {{{400, "MalformedMinLsn"}, {404, "NoTradeHistory"}, {422, "ValidationFailed"},
+                  {503, "Unavailable"}}}}},
     {"DELETE", "/trades/{trade_id}", Endpoint::DeleteTrade, "deleteTrade", "trades",
-     "Delete one trade (a tombstone keeps its last version)", Access::Admin},
+     "Delete one trade (a tombstone keeps its last version)", Access::Admin,
+     {.description =
+          "A delete goes through the ingest path like a new version: the rules may refuse it "
+          "(400), it is audited and recorded in the trade's history, and a tombstone keeps the "
+          "version deleted.",
+      .answers = {{{200, "Deleted; a later version may bring the trade back", "Message",
+                    Headers::Write}}},
+      .errors = {{{400, "BadRequest"}, {404, "NotFound"}, {503, "Unavailable"}}}}},
     {"GET", "/trades/{trade_id}/history", Endpoint::TradeHistory, "getTradeHistory", "trades",
-     "Every accepted version of one trade, oldest first", Access::Reader},
+     "Every accepted version of one trade, oldest first", Access::Reader,
+     {.description =
+          "Every accepted version of the trade (create, update, replace, expiry, delete), oldest "
+          "first, each with the whole trade as that version left it; from and to (inclusive) "
+          "bound recorded_at. 404 when the trade has no history at all; an empty items list "
+          "when it has some but none on this page, or when the store keeps no history "
+          "(NoTradeHistory).",
+      .parameters = {"Skip", "Limit", "HistoryFrom", "HistoryTo", "MinLsn"},
+      .answers = {{{200, "The trade's versions, oldest first", "TradeHistory"}}},
+      .errors = {{{400, "MalformedMinLsn"}, {404, "NoTradeHistory"}, {422, "ValidationFailed"},
+                  {503, "Unavailable"}}}}},
     {"GET", "/health", Endpoint::Health, "getHealth", "service",
-     "Health of the store and every source", Access::Reader},
+     "Health of the store and every source", Access::Reader,
+     {.answers = {{{200, "The state of the store and every source", "Health"}}}}},
     {"GET", "/health/live", Endpoint::HealthLive, "getLiveness", "service",
-     "Liveness probe: the process serves", Access::Probe},
+     "Liveness probe: the process serves", Access::Probe,
+     {.answers = {{{200, "The process serves", "Liveness"}}}}},
     {"GET", "/health/ready", Endpoint::HealthReady, "getReadiness", "service",
-     "Readiness probe: the store answers and every source runs", Access::Probe},
+     "Readiness probe: the store answers and every source runs", Access::Probe,
+     {.answers = {{{200, "The store answers and every source runs", "Readiness"},
+                   {503, "Not ready: `detail` says why", "Readiness"}}}}},
     {"GET", "/statistics", Endpoint::Statistics, "getStatistics", "service",
-     "Counts of stored trades", Access::Reader},
+     "Counts of stored trades", Access::Reader,
+     {.parameters = {"MinLsn"},
+      .answers = {{{200, "Counts as of the business date", "Statistics"}}},
+      .errors = {{{400, "MalformedMinLsn"}, {503, "Unavailable"}}}}},
     {"POST", "/expire-trades", Endpoint::ExpireTrades, "expireTrades", "service",
-     "Run the expiry now", Access::Admin},
+     "Run the expiry now", Access::Admin,
+     {.answers = {{{200, "How many trades this run marked", "ExpiryResult"}}},
+      .errors = {{{503, "Unavailable"}}}}},
     {"GET", "/audit-logs", Endpoint::AuditLogs, "listAuditLogs", "audit",
-     "Audit entries, oldest first (in the order they were recorded)", Access::Admin},
+     "Audit entries, oldest first (in the order they were recorded)", Access::Admin,
+     {.parameters = {"AuditTradeId", "Skip", "Limit", "MinLsn"},
+      .answers = {{{200, "Audit entries, oldest first; count is the number returned",
+                    "AuditLogs"}}},
+      .errors = {{{400, "MalformedMinLsn"}, {422, "ValidationFailed"}, {503, "Unavailable"}}}}},
     {"GET", "/events", Endpoint::Events, "listEvents", "audit",
-     "System events (STARTED, STOPPED, KAFKA_ERROR, ...), newest first", Access::Admin},
+     "System events (STARTED, STOPPED, KAFKA_ERROR, ...), newest first", Access::Admin,
+     {.description =
+          "Read from the event store a plugin offers (mongo-audit: MongoDB's trade_events); 404 "
+          "when none is configured (a 4xx: nothing is wrong with the server), 503 when it cannot "
+          "be reached.",
+      .parameters = {"EventType", "Severity", "Skip", "Limit"},
+      .answers = {{{200, "Events, newest first; count is the number returned", "Events"}}},
+      .errors = {{{404, "NoEventStore"}, {422, "ValidationFailed"}, {503, "Unavailable"}}}}},
 };
+// clang-format on
 constexpr std::size_t kApiRouteCount = std::size(kApiRoutes);
 
 constexpr ServiceRoute kServiceRoutes[] = {

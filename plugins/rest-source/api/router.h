@@ -1,5 +1,6 @@
-// The route table of /api/v1 — the one the router matches and GET /openapi.json documents —
-// and the few service routes outside it (/, /openapi.json, /docs, /metrics).
+// The route table of /api/v1 — the one the router matches and GET /openapi.json documents;
+// each route carries its documentation as data — and the few service routes outside it (/,
+// /openapi.json, /docs, /metrics).
 //
 // Matching follows Starlette (FastAPI): routes are tried in declaration order and the first
 // one whose path and method both match wins; when paths match but no method does, the answer
@@ -8,6 +9,7 @@
 // split on raw '/' and then percent-decoded, so an id containing '/' is reachable as %2F.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -43,6 +45,37 @@ enum class Endpoint : std::uint8_t {
     Metrics,      // GET    /metrics
 };
 
+// How GET /openapi.json documents an operation, beside what the router needs (openapi.cpp
+// renders it). Names are those of the document's components: a schema name, or "Name[]" for
+// an array of them; "parameters" and "responses" entries are components of those kinds.
+// Unused array slots stay empty. A name the document lacks makes openapi_document() throw
+// std::logic_error, so a typo here fails every test that renders the document.
+struct ApiAnswer {
+    enum class Headers : std::uint8_t {
+        Plain,           // X-Request-ID
+        Write,           // and X-Min-LSN (the commit, with read replicas)
+        ReplayableWrite  // and Idempotent-Replayed (a POST taking an Idempotency-Key)
+    };
+    int status = 0;
+    std::string_view description{};
+    std::string_view schema{};
+    Headers headers = Headers::Plain;
+};
+struct ApiError {
+    int status = 0;
+    std::string_view response{};  // components/responses
+};
+struct OperationDoc {
+    std::string_view description{};   // longer than the summary; empty: none
+    std::string_view request_body{};  // a JSON body's schema; empty: no body
+    // After the path's own ({trade_id}: TradeIdPath, {book_id}: BookIdPath) and before
+    // RequestId, which every operation takes.
+    std::array<std::string_view, 5> parameters{};
+    std::array<ApiAnswer, 2> answers{};
+    // 401 and 403 follow from the route's access and are not listed here.
+    std::array<ApiError, 6> errors{};
+};
+
 // One operation of the API: a method on a path template under /api/v1.
 struct ApiRoute {
     std::string_view method;  // GET, POST or DELETE; a GET route answers HEAD too
@@ -52,6 +85,7 @@ struct ApiRoute {
     std::string_view tag;
     std::string_view summary;
     Access access;  // the role a caller needs (access_policy.h)
+    OperationDoc doc;
 };
 
 // In declaration order, which is the matching order.
