@@ -14,23 +14,28 @@
 #include "request_id.h"
 #include "request_metrics.h"
 #include "router.h"
+#include "transport/request_handler.h"
 
 namespace tradestore::rest {
 
-class RequestDispatcher {
+class RequestDispatcher final : public RequestHandler {
   public:
     // While `stopping` is set, every answer closes its connection.
     RequestDispatcher(Host& host, const RestConfig& config, const std::atomic<bool>& stopping);
 
-    void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+    void handle(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response) override {
         serve(request, response, false);
     }
     // Access decided on the header alone, before the body is read (the transport asks while
     // a body is still to come). True: go on. False: the 401/403 is in `response`, exactly as
     // handle() would answer it (same log line, counter and access log), with Connection: close.
     bool admit_header(Poco::Net::HTTPServerRequest& request,
-                      Poco::Net::HTTPServerResponse& response) {
+                      Poco::Net::HTTPServerResponse& response) override {
         return serve(request, response, true);
+    }
+    void count_refusal(int status) noexcept override {
+        metrics_.record(RequestMetrics::unmatched_slot(), status, 0.0);
     }
 
     // Called before each /metrics scrape (the source refreshes its connection gauges).

@@ -3,7 +3,6 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
 
-#include "api/request_dispatcher.h"
 #include "plain_answers.h"
 
 namespace tradestore::rest {
@@ -110,7 +109,7 @@ bool with_parsed_request(const Poco::Net::HTTPServerParams& params, const Connec
 
 }  // namespace
 
-bool serve_request(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerParams& params,
+bool serve_request(RequestHandler& handler, const Poco::Net::HTTPServerParams& params,
                    const ConnectionInfo& info, std::string_view request, const Framing& framing,
                    std::string& decoded_body, std::string& out) {
     out.clear();
@@ -125,7 +124,7 @@ bool serve_request(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerPar
     }
     return with_parsed_request(params, info, head, body, out,
                                [&](BufferedRequest& parsed, BufferedResponse& response) {
-                                   dispatcher.handle(parsed, response);
+                                   handler.handle(parsed, response);
                                    if (!response.sent()) {
                                        out.clear();
                                        return false;
@@ -134,13 +133,13 @@ bool serve_request(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerPar
                                });
 }
 
-bool admit_header(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerParams& params,
+bool admit_header(RequestHandler& handler, const Poco::Net::HTTPServerParams& params,
                   const ConnectionInfo& info, std::string_view head, std::string& out) {
     out.clear();
     bool admitted = false;
     with_parsed_request(params, info, head, {}, out,
                         [&](BufferedRequest& parsed, BufferedResponse& response) {
-                            admitted = dispatcher.admit_header(parsed, response);
+                            admitted = handler.admit_header(parsed, response);
                             return false;
                         });
     if (admitted) out.clear();

@@ -17,10 +17,9 @@
 #include <string_view>
 
 #include "http_framing.h"
+#include "request_handler.h"
 
 namespace tradestore::rest {
-
-class RequestDispatcher;
 
 // An istream source over bytes owned elsewhere (no copy).
 class ViewStreamBuf final : public std::streambuf {
@@ -108,7 +107,7 @@ class BufferedRequest final : public Poco::Net::HTTPServerRequest {
 // answer to `out`. Returns whether the connection may carry another request. `out` left empty
 // means the dispatcher chose to send nothing: close at once. `decoded_body` is scratch space
 // for a chunked body, reused between calls.
-bool serve_request(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerParams& params,
+bool serve_request(RequestHandler& handler, const Poco::Net::HTTPServerParams& params,
                    const ConnectionInfo& info, std::string_view request, const Framing& framing,
                    std::string& decoded_body, std::string& out);
 
@@ -116,7 +115,7 @@ bool serve_request(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerPar
 // of the body is read. True: go on reading (`out` empty). False: `out` holds the answer, a
 // 401/403 or a 400 for a header Poco refuses, and the connection must close; `out` empty
 // means close at once.
-bool admit_header(RequestDispatcher& dispatcher, const Poco::Net::HTTPServerParams& params,
+bool admit_header(RequestHandler& handler, const Poco::Net::HTTPServerParams& params,
                   const ConnectionInfo& info, std::string_view head, std::string& out);
 
 }  // namespace tradestore::rest

@@ -14,7 +14,6 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "api/request_dispatcher.h"
 #include "plain_answers.h"
 
 namespace tradestore::rest {
@@ -47,7 +46,7 @@ bool only_reads(const char* request, std::size_t header_bytes) {
 
 }  // namespace
 
-HttpReactor::HttpReactor(ReactorLimits limits, Host& host, RequestDispatcher& dispatcher,
+HttpReactor::HttpReactor(ReactorLimits limits, Host& host, RequestHandler& handler,
                          Poco::Net::HTTPServerParams::Ptr params, Poco::Net::ServerSocket listener,
                          Poco::Net::Context::Ptr tls)
     : limits_(limits),
@@ -55,7 +54,7 @@ HttpReactor::HttpReactor(ReactorLimits limits, Host& host, RequestDispatcher& di
       // start of the next pipelined request.
       max_buffer_(limits.framing.max_header_bytes * 2 + limits.framing.max_body_bytes + 64 * 1024),
       host_(host),
-      dispatcher_(dispatcher),
+      handler_(handler),
       params_(std::move(params)),
       listener_(std::move(listener)),
       listen_address_(listener_.address()),
@@ -353,7 +352,7 @@ void HttpReactor::frame_next(Connection& connection) {
 }
 
 void HttpReactor::refuse_request(Connection& connection, int status) {
-    dispatcher_.request_metrics().record(RequestMetrics::unmatched_slot(), status, 0.0);
+    handler_.count_refusal(status);
     connection.out.clear();
     append_plain_answer(
         connection.out, status,
@@ -366,7 +365,7 @@ bool HttpReactor::admit_header(Connection& connection) {
     bool admitted = true;
     try {
         admitted = rest::admit_header(
-            dispatcher_, *params_, connection.info,
+            handler_, *params_, connection.info,
             std::string_view(connection.in.data(), connection.framing.header_bytes),
             connection.out);
     } catch (const std::exception& e) {
@@ -403,7 +402,7 @@ void HttpReactor::serve(Connection& connection) {
     bool keep_alive = false;
     try {
         keep_alive =
-            serve_request(dispatcher_, *params_, connection.info,
+            serve_request(handler_, *params_, connection.info,
                           std::string_view(connection.in.data(), connection.framing.request_bytes),
                           connection.framing, decoded_body, connection.out);
     } catch (const std::exception& e) {

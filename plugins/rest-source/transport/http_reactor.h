@@ -31,11 +31,10 @@
 
 #include "connection.h"
 #include "http_framing.h"
+#include "request_handler.h"
 #include "worker_pool.h"
 
 namespace tradestore::rest {
-
-class RequestDispatcher;
 
 struct ReactorLimits {
     FramingLimits framing;
@@ -51,7 +50,7 @@ struct ReactorLimits {
 
 class HttpReactor {
   public:
-    HttpReactor(ReactorLimits limits, Host& host, RequestDispatcher& dispatcher,
+    HttpReactor(ReactorLimits limits, Host& host, RequestHandler& handler,
                 Poco::Net::HTTPServerParams::Ptr params, Poco::Net::ServerSocket listener,
                 Poco::Net::Context::Ptr tls);
     ~HttpReactor();
@@ -97,7 +96,7 @@ class HttpReactor {
     const ReactorLimits limits_;
     const std::size_t max_buffer_;  // per connection: a request of the largest allowed shape
     Host& host_;
-    RequestDispatcher& dispatcher_;
+    RequestHandler& handler_;
     Poco::Net::HTTPServerParams::Ptr params_;
     Poco::Net::ServerSocket listener_;
     Poco::Net::SocketAddress listen_address_;

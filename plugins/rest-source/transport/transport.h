@@ -7,7 +7,8 @@
 //   connection.h         one client connection (non-blocking socket, optional TLS)
 //   http_framing.h       where a request ends in the bytes received; 400/413/431/... refusals
 //   buffered_exchange.h  one framed request served from memory through Poco's request and
-//                        response interfaces, which the dispatcher (api/) runs on
+//                        response interfaces
+//   request_handler.h    what requests are handed to (api/'s RequestDispatcher implements it)
 //   worker_pool.h        the threads that run handlers (one pool for reads, one for writes)
 //   plain_answers.h      the answers the transport writes itself (refusals, 100 Continue)
 //   request_body.h       reading a request body within the limit
@@ -16,10 +17,13 @@
 // What the other rooms and the plugin use: HttpReactor and ReactorLimits (the plugin builds
 // the server from them), make_tls_context (start and reload), read_body and has_body (the
 // handlers in api/), and the refusal texts of plain_answers.h (the OpenAPI document states
-// them). The reactor serves requests through api/'s RequestDispatcher.
+// them). The transport includes nothing from api/ or auth/ (tls_context.h reads the plugin's
+// rest_config.h): it serves requests through RequestHandler, which api/'s RequestDispatcher
+// implements.
 #pragma once
 
 #include "http_reactor.h"
 #include "plain_answers.h"
 #include "request_body.h"
+#include "request_handler.h"
 #include "tls_context.h"
