@@ -13,7 +13,6 @@
 
 namespace tradestore::kernel::codec {
 
-void append_int(std::string& out, std::int64_t value);
 // The value, or null.
 void append_optional_int(std::string& out, const std::optional<std::int64_t>& value);
 

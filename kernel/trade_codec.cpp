@@ -214,7 +214,7 @@ void JsonTradeCodec::append_trade(std::string& out, const Trade& trade, Date bus
     out.append("{\"trade_id\":");
     append_json_string(out, trade.trade_id);
     out.append(",\"version\":");
-    codec::append_int(out, trade.version);
+    append_json_int(out, trade.version);
     out.append(",\"counter_party_id\":");
     append_json_string(out, trade.counter_party_id);
     out.append(",\"book_id\":");
@@ -245,11 +245,11 @@ void JsonTradeCodec::append_history_record(std::string& out, const HistoryRecord
     out.push_back('{');
     if (history_id) {
         out.append("\"history_id\":");
-        codec::append_int(out, *history_id);
+        append_json_int(out, *history_id);
         out.push_back(',');
     }
     out.append("\"version\":");
-    codec::append_int(out, record.trade.version);
+    append_json_int(out, record.trade.version);
     out.append(",\"action\":");
     append_json_string(out, to_string(record.action));
     out.append(",\"previous_version\":");
@@ -269,7 +269,7 @@ void JsonTradeCodec::append_history_record(std::string& out, const HistoryRecord
 
 void JsonTradeCodec::append_audit(std::string& out, const AuditEntry& entry) const {
     out.append("{\"id\":");
-    codec::append_int(out, entry.id);
+    append_json_int(out, entry.id);
     out.append(",\"trade_id\":");
     append_json_string(out, entry.trade_id);
     out.append(",\"action\":");

@@ -1,8 +1,6 @@
 #include "mongo_audit_job.h"
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 
 namespace tradestore::plugins::mongo {
 namespace {
@@ -16,17 +14,6 @@ constexpr auto kRetentionRetry = 1min;
 
 // The job whose host receives the driver's warnings (one mongo-audit job per process).
 std::atomic<MongoAuditJob*> driver_log_target{nullptr};
-
-// "2026-11-24T07:00:00Z", for log lines.
-std::string iso_utc(Timestamp timestamp) {
-    const auto day = std::chrono::floor<std::chrono::days>(timestamp);
-    const std::chrono::hh_mm_ss time{std::chrono::floor<std::chrono::seconds>(timestamp - day)};
-    std::array<char, 16> clock{};
-    std::snprintf(clock.data(), clock.size(), "T%02d:%02d:%02dZ",
-                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                  static_cast<int>(time.seconds().count()));
-    return format_date(Date{day}) + clock.data();
-}
 
 std::string seconds_text(steady_clock::duration duration) {
     return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(duration).count()) + "s";
@@ -179,8 +166,8 @@ void MongoAuditJob::retention_if_due() {
                 apply_retention(sink_, nullptr, nullptr, mongo_cutoff, {});
             message += " deleted " + std::to_string(report.audit_logs_deleted) +
                        " audit_logs and " + std::to_string(report.trade_events_deleted) +
-                       " trade_events document(s) older than " + iso_utc(*mongo_cutoff) + " (" +
-                       std::to_string(mongo_days) + " days)";
+                       " trade_events document(s) older than " + format_timestamp(*mongo_cutoff) +
+                       " (" + std::to_string(mongo_days) + " days)";
         } catch (const MongoError& error) {
             ok = false;
             message += std::string(" deleting old MongoDB documents failed: ") + error.what();
@@ -194,7 +181,7 @@ void MongoAuditJob::retention_if_due() {
             message += std::string(mongo_cutoff ? ";" : "") + " pruned " +
                        std::to_string(report.store_pruned) + " shipped audit entr(ies) and " +
                        std::to_string(report.store_events_pruned) +
-                       " shipped event(s) older than " + iso_utc(*store_cutoff) + " (" +
+                       " shipped event(s) older than " + format_timestamp(*store_cutoff) + " (" +
                        std::to_string(store_days) + " days) from the store";
         } catch (const std::exception& error) {
             ok = false;

@@ -37,6 +37,22 @@ TEST(SdkParseDate, ReadsBackWhatFormatDateWrites) {
     }
 }
 
+TEST(SdkWireText, DatesAndInstants) {
+    EXPECT_EQ(format_date(sys_days{year{2026} / 12 / 8}), "2026-12-08");
+    EXPECT_EQ(format_date(sys_days{year{1} / 1 / 1}), "0001-01-01");
+    EXPECT_EQ(format_date(sys_days{year{12026} / 1 / 1}), "9999-01-01") << "clamped to 4 digits";
+    EXPECT_EQ(format_timestamp(Timestamp{sys_days{year{2026} / 12 / 8}}),
+              "2026-12-08T00:00:00.000000Z");
+    EXPECT_EQ(format_timestamp(from_micros(1'765'152'000'123'456)), "2025-12-08T00:00:00.123456Z");
+    EXPECT_EQ(format_timestamp(Timestamp{sys_days{year{2026} / 12 / 8}} +
+                               std::chrono::microseconds{86'399'999'999}),
+              "2026-12-08T23:59:59.999999Z");
+    std::string out = "x";
+    append_date(out, sys_days{year{2026} / 2 / 28});
+    append_json_int(out, -42);
+    EXPECT_EQ(out, "x2026-02-28-42");
+}
+
 TEST(SdkMicros, RoundTripAndEpoch) {
     EXPECT_EQ(to_micros(from_micros(0)), 0);
     EXPECT_EQ(to_micros(from_micros(-1)), -1);

@@ -51,7 +51,7 @@ void append_events(std::string& out, const std::vector<SystemEvent>& events) {
         out.append(",\"data\":");
         out.append(event.data_json.empty() ? std::string_view("{}") : event.data_json);
         out.append(",\"timestamp\":\"");
-        append_iso_timestamp(out, event.timestamp);
+        append_timestamp(out, event.timestamp);
         out.append("\"}");
     }
     out.append("],\"count\":");

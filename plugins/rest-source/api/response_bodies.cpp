@@ -6,19 +6,6 @@
 namespace tradestore::rest {
 namespace {
 
-void append_int(std::string& out, std::int64_t value) {
-    char buffer[24];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-    out.append(buffer, static_cast<std::size_t>(result.ptr - buffer));
-}
-
-void append_digits(std::string& out, std::uint64_t value, int width) {
-    char buffer[20];
-    for (int i = width - 1; i >= 0; --i, value /= 10)
-        buffer[i] = static_cast<char>('0' + value % 10);
-    out.append(buffer, static_cast<std::size_t>(width));
-}
-
 void append_reason_codes(std::string& out, const std::vector<Rejection>& reasons) {
     out.push_back('[');
     for (std::size_t i = 0; i < reasons.size(); ++i) {
@@ -85,7 +72,7 @@ void append_accepted_trade(std::string& out, const TradeCodec& codec, const Trad
 void append_batch_accepted(std::string& out, const TradeCodec& codec, std::size_t index,
                            const Trade& trade, Date business_date, Outcome outcome) {
     out.append("{\"index\":");
-    append_int(out, static_cast<std::int64_t>(index));
+    append_json_int(out, static_cast<std::int64_t>(index));
     out.append(",\"trade_id\":");
     append_json_string(out, trade.trade_id);
     out.append(",\"outcome\":\"");
@@ -98,7 +85,7 @@ void append_batch_accepted(std::string& out, const TradeCodec& codec, std::size_
 void append_batch_rejected(std::string& out, std::size_t index, std::string_view trade_id,
                            const std::vector<Rejection>& reasons) {
     out.append("{\"index\":");
-    append_int(out, static_cast<std::int64_t>(index));
+    append_json_int(out, static_cast<std::int64_t>(index));
     out.append(",\"trade_id\":");
     append_json_string(out, trade_id);
     out.append(",\"outcome\":\"rejected\",\"detail\":");
@@ -111,7 +98,7 @@ void append_batch_rejected(std::string& out, std::size_t index, std::string_view
 void append_batch_invalid(std::string& out, const TradeCodec& codec, std::size_t index,
                           const std::vector<FieldError>& errors) {
     out.append("{\"index\":");
-    append_int(out, static_cast<std::int64_t>(index));
+    append_json_int(out, static_cast<std::int64_t>(index));
     out.append(",\"outcome\":\"invalid\",\"errors\":");
     codec.append_field_errors(out, errors);
     out.push_back('}');
@@ -137,7 +124,7 @@ void append_health(std::string& out, const HealthReport& report, Timestamp now,
                    std::string_view version) {
     out.append(report.healthy ? "{\"status\":\"healthy\"" : "{\"status\":\"unhealthy\"");
     out.append(",\"timestamp\":\"");
-    append_iso_timestamp(out, now);
+    append_timestamp(out, now);
     out.append("\",\"version\":");
     append_json_string(out, version);
     out.append(",\"services\":{");
@@ -182,17 +169,17 @@ void append_readiness(std::string& out, const HealthReport& report, std::string_
 
 void append_statistics(std::string& out, const Statistics& statistics) {
     out.append("{\"total_trades\":");
-    append_int(out, statistics.total_trades);
+    append_json_int(out, statistics.total_trades);
     out.append(",\"active_trades\":");
-    append_int(out, statistics.active_trades);
+    append_json_int(out, statistics.active_trades);
     out.append(",\"expired_trades\":");
-    append_int(out, statistics.expired_trades);
+    append_json_int(out, statistics.expired_trades);
     out.push_back('}');
 }
 
 void append_expiry(std::string& out, std::int64_t trades_expired) {
     out.append("{\"message\":\"Expiry check completed\",\"trades_expired\":");
-    append_int(out, trades_expired);
+    append_json_int(out, trades_expired);
     out.push_back('}');
 }
 
@@ -204,31 +191,8 @@ void append_audit_logs(std::string& out, const TradeCodec& codec,
         codec.append_audit(out, logs[i]);
     }
     out.append("],\"count\":");
-    append_int(out, static_cast<std::int64_t>(logs.size()));
+    append_json_int(out, static_cast<std::int64_t>(logs.size()));
     out.push_back('}');
-}
-
-void append_iso_timestamp(std::string& out, Timestamp timestamp) {
-    using namespace std::chrono;
-    const sys_days day = floor<days>(timestamp);
-    const std::int64_t micros = (timestamp - day).count();
-    const year_month_day ymd{day};
-    const int year = static_cast<int>(ymd.year());
-    append_digits(out, static_cast<std::uint64_t>(year < 0 ? 0 : year > 9999 ? 9999 : year), 4);
-    out.push_back('-');
-    append_digits(out, static_cast<unsigned>(ymd.month()), 2);
-    out.push_back('-');
-    append_digits(out, static_cast<unsigned>(ymd.day()), 2);
-    out.push_back('T');
-    const auto seconds = static_cast<std::uint64_t>(micros / 1'000'000);
-    append_digits(out, seconds / 3600, 2);
-    out.push_back(':');
-    append_digits(out, seconds / 60 % 60, 2);
-    out.push_back(':');
-    append_digits(out, seconds % 60, 2);
-    out.push_back('.');
-    append_digits(out, static_cast<std::uint64_t>(micros % 1'000'000), 6);
-    out.push_back('Z');
 }
 
 }  // namespace tradestore::rest

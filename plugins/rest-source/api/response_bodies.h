@@ -70,7 +70,4 @@ void append_expiry(std::string& out, std::int64_t trades_expired);
 void append_audit_logs(std::string& out, const TradeCodec& codec,
                        const std::vector<AuditEntry>& logs);
 
-// "YYYY-MM-DDTHH:MM:SS.ffffffZ" (no quotes).
-void append_iso_timestamp(std::string& out, Timestamp timestamp);
-
 }  // namespace tradestore::rest

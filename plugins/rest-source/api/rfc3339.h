@@ -1,6 +1,6 @@
 // RFC 3339 instants (date-time with an offset), as the query parameters that take a point in
 // time accept them: 2026-12-01T17:00:00Z, 2026-12-01T17:00:00.123456+01:00. Writing is
-// append_iso_timestamp (response_bodies.h): UTC, microseconds, 'Z'.
+// the SDK's append_timestamp (trade.h): UTC, microseconds, 'Z'.
 #pragma once
 
 #include <tradestore/trade.h>

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -86,6 +87,13 @@ inline void append_json_string(std::string& out, std::string_view text) {
     }
     out.append(text.data() + run, text.size() - run);
     out.push_back('"');
+}
+
+// Appends `value` as a JSON number.
+inline void append_json_int(std::string& out, std::int64_t value) {
+    char buffer[24];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, static_cast<std::size_t>(result.ptr - buffer));
 }
 
 }  // namespace tradestore

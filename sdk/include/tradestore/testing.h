@@ -46,20 +46,7 @@ namespace tradestore::testing {
 // "YYYY-MM-DD" as a real calendar date; anything else throws std::invalid_argument, so a typo
 // in a test fails loudly instead of testing another date.
 inline Date date(std::string_view text) {
-    const auto digits = [&](std::size_t at, std::size_t count) {
-        int value = 0;
-        for (std::size_t i = at; i < at + count; ++i) {
-            if (text[i] < '0' || text[i] > '9') return -1;
-            value = value * 10 + (text[i] - '0');
-        }
-        return value;
-    };
-    if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
-        const std::chrono::year_month_day ymd{std::chrono::year{digits(0, 4)},
-                                              std::chrono::month(unsigned(digits(5, 2))),
-                                              std::chrono::day(unsigned(digits(8, 2)))};
-        if (digits(0, 4) >= 1 && ymd.ok()) return Date{ymd};
-    }
+    if (const std::optional<Date> parsed = parse_date(text)) return *parsed;
     throw std::invalid_argument("not a YYYY-MM-DD date: '" + std::string(text) + "'");
 }
 

@@ -34,21 +34,62 @@ struct Trade {
     bool operator==(const Trade&) const = default;
 };
 
-// "YYYY-MM-DD", the wire format of every date.
-inline std::string format_date(Date date) {
-    const std::chrono::year_month_day ymd{date};
+namespace wire_text {
+
+// `value`'s last `width` decimal digits, zero-padded, at `at`.
+inline void put_digits(char* at, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
+}
+
+// "YYYY-MM-DD" into text[0..9]; years outside 0000..9999 (which the format cannot hold) are
+// clamped.
+inline void put_date(char* text, const std::chrono::year_month_day& ymd) {
     const int year = static_cast<int>(ymd.year());
-    const unsigned month = static_cast<unsigned>(ymd.month());
-    const unsigned day = static_cast<unsigned>(ymd.day());
-    std::string text(10, '0');
-    const auto put = [&text](std::size_t at, unsigned value, int width) {
-        for (int i = width - 1; i >= 0; --i, value /= 10) text[at + i] = char('0' + value % 10);
-    };
-    put(0, static_cast<unsigned>(year < 0 ? 0 : year), 4);
+    put_digits(text, static_cast<unsigned>(year < 0 ? 0 : year > 9999 ? 9999 : year), 4);
     text[4] = '-';
-    put(5, month, 2);
+    put_digits(text + 5, static_cast<unsigned>(ymd.month()), 2);
     text[7] = '-';
-    put(8, day, 2);
+    put_digits(text + 8, static_cast<unsigned>(ymd.day()), 2);
+}
+
+}  // namespace wire_text
+
+// "YYYY-MM-DD", the wire format of every date.
+inline void append_date(std::string& out, Date date) {
+    char text[10];
+    wire_text::put_date(text, std::chrono::year_month_day{date});
+    out.append(text, sizeof text);
+}
+
+inline std::string format_date(Date date) {
+    std::string text;
+    append_date(text, date);
+    return text;
+}
+
+// "YYYY-MM-DDTHH:MM:SS.ffffffZ", the wire format of every instant: UTC, always six fractional
+// digits.
+inline void append_timestamp(std::string& out, Timestamp timestamp) {
+    const Date day = std::chrono::floor<std::chrono::days>(timestamp);
+    const std::int64_t micros = (timestamp - day).count();  // 0 .. 86'399'999'999
+    const auto seconds = static_cast<unsigned>(micros / 1'000'000);
+    char text[27];
+    wire_text::put_date(text, std::chrono::year_month_day{day});
+    text[10] = 'T';
+    wire_text::put_digits(text + 11, seconds / 3600, 2);
+    text[13] = ':';
+    wire_text::put_digits(text + 14, seconds / 60 % 60, 2);
+    text[16] = ':';
+    wire_text::put_digits(text + 17, seconds % 60, 2);
+    text[19] = '.';
+    wire_text::put_digits(text + 20, static_cast<unsigned>(micros % 1'000'000), 6);
+    text[26] = 'Z';
+    out.append(text, sizeof text);
+}
+
+inline std::string format_timestamp(Timestamp timestamp) {
+    std::string text;
+    append_timestamp(text, timestamp);
     return text;
 }
 
