@@ -25,8 +25,12 @@ example_build=$WORK_DIR/build
 echo "== install the sdk component into $prefix"
 "$CMAKE" --install "$BUILD_DIR" --prefix "$prefix" --component sdk
 
-echo "== installed headers are exactly sdk/include/tradestore/*.h"
-diff -r "$SOURCE_DIR/sdk/include" "$prefix/include" || fail "installed headers differ from sdk/include"
+echo "== installed headers are exactly sdk/include and sdk/contract/include"
+expected_include=$WORK_DIR/expected-include
+mkdir -p "$expected_include"
+cp -r "$SOURCE_DIR/sdk/include/." "$SOURCE_DIR/sdk/contract/include/." "$expected_include"
+diff -r "$expected_include" "$prefix/include" ||
+    fail "installed headers differ from sdk/include and sdk/contract/include"
 others=$(cd "$prefix" && find . -type f ! -path './include/tradestore/*.h' \
     ! -path './*/cmake/TradeStore/*.cmake')
 [[ -z "$others" ]] || fail "the sdk component installs more than headers and CMake files:
