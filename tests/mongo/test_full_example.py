@@ -131,14 +131,20 @@ class FullExampleTest(unittest.TestCase):
         self.assertEqual(kafka_harness.headers_of(dead[0]).get("tradestore.dlq.reason"), "MALFORMED_JSON")
 
         # Every decision the store audited (the dead-lettered message too, under its key)
-        # reaches MongoDB's audit_logs once, field for field.
-        ours = [e for e in store_audit(self.client) if e["trade_id"].startswith(prefix)]
+        # reaches MongoDB's audit_logs once, field for field. The dead letter is sent before
+        # the batch that audits it commits, so its audit entry may come a moment later.
+        expected = sorted([(f"{prefix}-R", "CREATE", "success"),
+                           (f"{prefix}-R", "VALIDATION_FAILED", "failed"),
+                           (f"{prefix}-K", "CREATE", "success"),
+                           (f"{prefix}-K", "UPDATE", "success"),
+                           (f"{prefix}-X", "VALIDATION_FAILED", "failed")])
+
+        def audited():
+            entries = [e for e in store_audit(self.client) if e["trade_id"].startswith(prefix)]
+            return entries if len(entries) >= len(expected) else None
+        ours = wait_until(audited, 60, "the store's audit of our five decisions")
         self.assertEqual(sorted((e["trade_id"], e["action"], e["status"]) for e in ours),
-                         sorted([(f"{prefix}-R", "CREATE", "success"),
-                                 (f"{prefix}-R", "VALIDATION_FAILED", "failed"),
-                                 (f"{prefix}-K", "CREATE", "success"),
-                                 (f"{prefix}-K", "UPDATE", "success"),
-                                 (f"{prefix}-X", "VALIDATION_FAILED", "failed")]))
+                         expected)
         ids = [e["id"] for e in ours]
 
         def shipped():
