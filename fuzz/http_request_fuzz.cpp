@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::lock_guard lock(h.host.store_.mutex);
         h.host.store_.trades.clear();  // every input starts from the same state
     }
-    h.host.logs.clear();
+    h.host.clear_logs();
     std::string_view bytes(reinterpret_cast<const char*>(data), size);
     for (int request = 0; request < 16 && !bytes.empty(); ++request) {
         const Framing framing = frame_request(bytes, h.limits);

@@ -16,10 +16,9 @@
 #include <thread>
 
 #include "eventually.h"
+#include "fake_host.h"
 #include "kafka_source.h"
-#include "metrics_registry.h"
 #include "null_store.h"
-#include "trade_codec.h"
 
 namespace tradestore::kafka {
 namespace {
@@ -27,14 +26,14 @@ namespace {
 using namespace std::chrono;
 using ::testing::HasSubstr;
 
-constexpr Date kToday = sys_days{year{2026} / 11 / 24};
+using test_support::kToday;
 constexpr std::int16_t kProduceApiKey = 0;
 
 bool wait_until(const std::function<bool()>& condition, milliseconds timeout = seconds(30)) {
     return test_support::eventually(condition, timeout);
 }
 
-// --- a fake host ------------------------------------------------------------------------------
+// --- a store and a sink for the shared fake host -------------------------------------------------
 
 class FakeStore final : public tradestore::test_support::NullStore {
   public:
@@ -153,50 +152,6 @@ class FakeSink final : public IngestSink {
 
   private:
     FakeStore& store_;
-};
-
-class FakeHost final : public Host {
-  public:
-    FakeStore store_impl;
-    FakeSink sink{store_impl};
-    FixedClock clock_impl{kToday};
-    kernel::JsonTradeCodec codec_impl;
-    kernel::MetricsRegistry metrics_impl;
-    std::mutex log_mutex;
-    std::string log_text;
-
-    IngestSink& ingest() override { return sink; }
-    StoreReader& store() override { return store_impl; }
-    StoreCapabilities capabilities_impl;  // none
-    const StoreCapabilities& capabilities() const override { return capabilities_impl; }
-    const BusinessClock& clock() const override { return clock_impl; }
-    const TradeCodec& codec() const override { return codec_impl; }
-    Metrics& metrics() override { return metrics_impl; }
-    void log(LogLevel, std::string_view, std::string_view message) override {
-        std::lock_guard lock(log_mutex);
-        log_text.append(message).append("\n");
-    }
-    HealthReport health() override { return {}; }
-    std::string_view version() const override { return "test"; }
-    std::int64_t expire_now(const std::string&) override { return 0; }
-
-    std::vector<std::string> events;  // "TYPE data"
-
-    void emit_event(std::string_view event_type, EventSeverity, std::string_view data) override {
-        std::lock_guard lock(log_mutex);
-        events.push_back(std::string(event_type) + " " + std::string(data));
-    }
-    std::size_t events_of(std::string_view type) {
-        std::lock_guard lock(log_mutex);
-        return static_cast<std::size_t>(
-            std::count_if(events.begin(), events.end(),
-                          [&](const std::string& e) { return e.starts_with(type); }));
-    }
-
-    bool logged(std::string_view text) {
-        std::lock_guard lock(log_mutex);
-        return log_text.find(text) != std::string::npos;
-    }
 };
 
 // --- the mock cluster -------------------------------------------------------------------------
@@ -324,7 +279,9 @@ class MockKafkaTest : public ::testing::Test {
         return out;
     }
 
-    FakeHost host_;
+    FakeStore store_;
+    FakeSink sink_{store_};
+    test_support::FakeHost host_{store_, sink_};
     rd_kafka_t* producer_ = nullptr;
     rd_kafka_mock_cluster_t* cluster_ = nullptr;
     std::string bootstraps_;
@@ -332,18 +289,18 @@ class MockKafkaTest : public ::testing::Test {
 };
 
 TEST_F(MockKafkaTest, AStoreOutageRetriesTheSameBatchAndMovesNoOffsetUntilItCommits) {
-    host_.sink.failures = 3;
+    sink_.failures = 3;
     produce_trades(0, 10);
     start(config());
 
-    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 10; }))
-        << host_.log_text;
+    ASSERT_TRUE(wait_until([&] { return sink_.committed_references().size() == 10; }))
+        << host_.log_text();
     EXPECT_TRUE(host_.logged("consumption paused"));
     // Logged by the poll thread after the sink has recorded the commit.
     EXPECT_TRUE(wait_until([&] { return host_.logged("consumption resumed"); }));
     {
-        std::lock_guard lock(host_.sink.mutex);
-        ASSERT_GE(host_.sink.submitted.size(), 4u);
+        std::lock_guard lock(sink_.mutex);
+        ASSERT_GE(sink_.submitted.size(), 4u);
         // The three failed attempts and the committed one carry the same messages.
         const auto refs = [](const Batch& batch) {
             std::vector<std::string> out;
@@ -351,13 +308,13 @@ TEST_F(MockKafkaTest, AStoreOutageRetriesTheSameBatchAndMovesNoOffsetUntilItComm
             return out;
         };
         for (std::size_t i = 1; i < 4; ++i) {
-            EXPECT_EQ(refs(host_.sink.submitted[i]), refs(host_.sink.submitted[0]));
+            EXPECT_EQ(refs(sink_.submitted[i]), refs(sink_.submitted[0]));
         }
-        EXPECT_EQ(host_.sink.committed.front().positions.front().offset,
-                  static_cast<std::int64_t>(host_.sink.committed.front().candidates.size()) - 1);
+        EXPECT_EQ(sink_.committed.front().positions.front().offset,
+                  static_cast<std::int64_t>(sink_.committed.front().candidates.size()) - 1);
     }
     source_->stop();
-    EXPECT_EQ(host_.sink.committed_references(), references(0, 0, 10));
+    EXPECT_EQ(sink_.committed_references(), references(0, 0, 10));
     EXPECT_EQ(committed_offsets()[0], 10);
 }
 
@@ -372,15 +329,15 @@ TEST_F(MockKafkaTest, ADeadLetterTopicThatCannotBeWrittenHoldsTheBatchBack) {
         RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
     start(config());
 
-    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 5; }))
-        << host_.log_text;
+    ASSERT_TRUE(wait_until([&] { return sink_.committed_references().size() == 5; }))
+        << host_.log_text();
     EXPECT_TRUE(host_.logged("cannot write to dead-letter topic trades.dlq"));
     {
-        std::lock_guard lock(host_.sink.mutex);
+        std::lock_guard lock(sink_.mutex);
         // Nothing reached the store before the dead letter was written.
-        EXPECT_EQ(host_.sink.submitted.size(), host_.sink.committed.size());
+        EXPECT_EQ(sink_.submitted.size(), sink_.committed.size());
         std::size_t audit_only = 0;
-        for (const Batch& batch : host_.sink.committed) {
+        for (const Batch& batch : sink_.committed) {
             for (const AuditEntry& entry : batch.audit_only) {
                 ++audit_only;
                 EXPECT_EQ(entry.reference, "trades/1/2");
@@ -396,27 +353,27 @@ TEST_F(MockKafkaTest, ADeadLetterTopicThatCannotBeWrittenHoldsTheBatchBack) {
 TEST_F(MockKafkaTest, WhenTheStoreCannotTellPositionsAtAssignmentReplaysAreSkippedLater) {
     // An earlier run applied offsets 0..4 of partition 2 (the commit to Kafka was lost), and
     // the store is down while the partitions are assigned.
-    host_.store_impl.positions[{"trades", 2}] = 4;
-    host_.store_impl.position_failures = 5;
+    store_.positions[{"trades", 2}] = 4;
+    store_.position_failures = 5;
     produce_trades(2, 10);
     start(config());
 
-    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 5; }))
-        << host_.log_text;
+    ASSERT_TRUE(wait_until([&] { return sink_.committed_references().size() == 5; }))
+        << host_.log_text();
     source_->stop();
-    EXPECT_EQ(host_.sink.committed_references(), references(2, 5, 10));
+    EXPECT_EQ(sink_.committed_references(), references(2, 5, 10));
     EXPECT_EQ(committed_offsets()[2], 10);
 }
 
 TEST_F(MockKafkaTest, AssignmentStartsRightAfterThePositionTheStoreRecorded) {
-    host_.store_impl.positions[{"trades", 0}] = 6;
+    store_.positions[{"trades", 0}] = 6;
     produce_trades(0, 10);
     start(config());
-    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 3; }))
-        << host_.log_text;
+    ASSERT_TRUE(wait_until([&] { return sink_.committed_references().size() == 3; }))
+        << host_.log_text();
     EXPECT_TRUE(host_.logged("trades/0@7"));
     source_->stop();
-    EXPECT_EQ(host_.sink.committed_references(), references(0, 7, 10));
+    EXPECT_EQ(sink_.committed_references(), references(0, 7, 10));
 }
 
 TEST_F(MockKafkaTest, StopFinishesTheBatchInHandAndCommitsItsOffsets) {
@@ -425,40 +382,40 @@ TEST_F(MockKafkaTest, StopFinishesTheBatchInHandAndCommitsItsOffsets) {
     slow.batch_wait = seconds(60);  // the batch would wait a minute to fill up
     produce_trades(0, 4);
     start(slow);
-    ASSERT_TRUE(wait_until([&] { return host_.logged("assigned"); })) << host_.log_text;
+    ASSERT_TRUE(wait_until([&] { return host_.logged("assigned"); })) << host_.log_text();
     std::this_thread::sleep_for(milliseconds(1500));  // messages are in hand, not submitted
-    EXPECT_TRUE(host_.sink.committed_references().empty());
+    EXPECT_TRUE(sink_.committed_references().empty());
     const auto stopping = steady_clock::now();
     source_->stop();
     EXPECT_LT(steady_clock::now() - stopping, seconds(10));
     // Whatever was in hand went to the store, and exactly that was committed to Kafka.
     const std::int64_t committed = committed_offsets()[0];
     EXPECT_GE(committed, 1);
-    EXPECT_EQ(host_.sink.committed_references(), references(0, 0, static_cast<int>(committed)));
+    EXPECT_EQ(sink_.committed_references(), references(0, 0, static_cast<int>(committed)));
     EXPECT_TRUE(host_.logged("left group mock-group"));
 }
 
 TEST_F(MockKafkaTest, HealthFollowsTheBrokerConnection) {
     start(config());
-    ASSERT_TRUE(wait_until([&] { return source_->healthy(); })) << host_.log_text;
+    ASSERT_TRUE(wait_until([&] { return source_->healthy(); })) << host_.log_text();
     ASSERT_EQ(rd_kafka_mock_broker_set_down(cluster_, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-    EXPECT_TRUE(wait_until([&] { return !source_->healthy(); })) << host_.log_text;
+    EXPECT_TRUE(wait_until([&] { return !source_->healthy(); })) << host_.log_text();
     ASSERT_EQ(rd_kafka_mock_broker_set_up(cluster_, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-    EXPECT_TRUE(wait_until([&] { return source_->healthy(); })) << host_.log_text;
+    EXPECT_TRUE(wait_until([&] { return source_->healthy(); })) << host_.log_text();
     source_->stop();
     EXPECT_FALSE(source_->healthy());
 }
 
 TEST_F(MockKafkaTest, ATradeTheStoreRefusedIsDeadLetteredAfterTheCommit) {
     ASSERT_EQ(rd_kafka_mock_topic_create(cluster_, "trades.dlq", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-    host_.sink.refused = {"trades/0/1"};
+    sink_.refused = {"trades/0/1"};
     produce_trades(0, 3);
     start(config());
 
-    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 3; }))
-        << host_.log_text;
+    ASSERT_TRUE(wait_until([&] { return sink_.committed_references().size() == 3; }))
+        << host_.log_text();
     const auto letters = read_topic("trades.dlq", 1);
-    ASSERT_EQ(letters.size(), 1u) << host_.log_text;
+    ASSERT_EQ(letters.size(), 1u) << host_.log_text();
     EXPECT_EQ(letters[0], (std::pair<std::string, std::string>{"T0", "STORE_REFUSED"}));
     source_->stop();
     EXPECT_EQ(committed_offsets()[0], 3);
@@ -480,13 +437,13 @@ TEST_F(MockKafkaTest, ResultRecordsTheBrokerRefusesAreCountedAsLost) {
     with_results.results_topic = "trades.results";
     start(with_results);
 
-    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 3; }))
-        << host_.log_text;
+    ASSERT_TRUE(wait_until([&] { return sink_.committed_references().size() == 3; }))
+        << host_.log_text();
     const std::string lost = "tradestore_kafka_results_lost_total{group=\"mock-group\"} 3\n";
     EXPECT_TRUE(wait_until(
-        [&] { return host_.metrics_impl.render_prometheus().find(lost) != std::string::npos; },
+        [&] { return host_.metrics_.render_prometheus().find(lost) != std::string::npos; },
         seconds(15)))
-        << host_.metrics_impl.render_prometheus();
+        << host_.metrics_.render_prometheus();
     EXPECT_TRUE(host_.logged("a result record was not delivered to trades.results"));
     source_->stop();
 }
@@ -494,22 +451,22 @@ TEST_F(MockKafkaTest, ResultRecordsTheBrokerRefusesAreCountedAsLost) {
 TEST_F(MockKafkaTest, MessagesWaitingPastStallTimeoutMakeTheSourceStalledOnceUntilACommit) {
     KafkaConfig stalling = config();
     stalling.stall_timeout = milliseconds(1000);
-    host_.sink.failures = 1'000'000;
+    sink_.failures = 1'000'000;
     produce_trades(0, 3);
     start(stalling);
 
     ASSERT_TRUE(wait_until([&] { return source_->health_details().at("kafka_stalled") == "true"; }))
-        << host_.log_text;
+        << host_.log_text();
     EXPECT_FALSE(source_->healthy());
     std::this_thread::sleep_for(milliseconds(1500));  // still stalled: no second event
     EXPECT_EQ(host_.events_of("KAFKA_STALLED"), 1u);
     {
-        std::lock_guard lock(host_.sink.mutex);
-        host_.sink.failures = 0;
+        std::lock_guard lock(sink_.mutex);
+        sink_.failures = 0;
     }
-    ASSERT_TRUE(wait_until([&] { return source_->healthy(); })) << host_.log_text;
+    ASSERT_TRUE(wait_until([&] { return source_->healthy(); })) << host_.log_text();
     EXPECT_EQ(source_->health_details().at("kafka_stalled"), "false");
-    EXPECT_EQ(host_.sink.committed_references(), references(0, 0, 3));
+    EXPECT_EQ(sink_.committed_references(), references(0, 0, 3));
     EXPECT_EQ(host_.events_of("KAFKA_STALLED"), 1u);
     EXPECT_TRUE(host_.logged("no longer stalled"));
     source_->stop();
@@ -519,34 +476,34 @@ TEST_F(MockKafkaTest, PartitionsCommitInParallelButEachHasOneBatchInFlight) {
     KafkaConfig config = this->config();
     config.batch_size = 5;
     {
-        std::lock_guard lock(host_.sink.mutex);
-        host_.sink.hold = true;
+        std::lock_guard lock(sink_.mutex);
+        sink_.hold = true;
     }
     for (std::int32_t partition = 0; partition < 3; ++partition) produce_trades(partition, 20);
     start(config);
 
     // One batch of every partition is handed in while none has committed, and no second one.
-    ASSERT_TRUE(wait_until([&] { return host_.sink.held_count() == 3; })) << host_.log_text;
+    ASSERT_TRUE(wait_until([&] { return sink_.held_count() == 3; })) << host_.log_text();
     std::this_thread::sleep_for(milliseconds(300));
     {
-        std::lock_guard lock(host_.sink.mutex);
-        ASSERT_EQ(host_.sink.submitted.size(), 3u);
+        std::lock_guard lock(sink_.mutex);
+        ASSERT_EQ(sink_.submitted.size(), 3u);
         std::set<std::int32_t> partitions;
-        for (const Batch& batch : host_.sink.submitted) {
+        for (const Batch& batch : sink_.submitted) {
             ASSERT_EQ(batch.candidates.size(), 5u);
             EXPECT_TRUE(batch.bulk);
             partitions.insert(batch.candidates.front().origin.partition);
         }
         EXPECT_EQ(partitions, (std::set<std::int32_t>{0, 1, 2}));
     }
-    host_.sink.release_held();
-    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 60; }))
-        << host_.log_text;
+    sink_.release_held();
+    ASSERT_TRUE(wait_until([&] { return sink_.committed_references().size() == 60; }))
+        << host_.log_text();
     source_->stop();
     // Every message once, and each partition's batches in offset order.
     std::map<std::int32_t, std::int64_t> last;
-    std::lock_guard lock(host_.sink.mutex);
-    for (const Batch& batch : host_.sink.committed) {
+    std::lock_guard lock(sink_.mutex);
+    for (const Batch& batch : sink_.committed) {
         for (const Candidate& candidate : batch.candidates) {
             const auto [it, fresh] = last.try_emplace(candidate.origin.partition, -1);
             EXPECT_EQ(candidate.origin.offset, it->second + 1) << candidate.reference;
@@ -561,20 +518,21 @@ TEST_F(MockKafkaTest, PastMaxBufferedBytesConsumptionPausesAndLosesNothing) {
     config.batch_size = 10;
     config.max_buffered_bytes = 4'000;  // about 15 messages
     {
-        std::lock_guard lock(host_.sink.mutex);
-        host_.sink.hold = true;
+        std::lock_guard lock(sink_.mutex);
+        sink_.hold = true;
     }
     produce_trades(0, 200);
     start(config);
-    ASSERT_TRUE(wait_until([&] { return host_.logged("past max_buffered_mb"); })) << host_.log_text;
-    host_.sink.release_held();  // one batch answered; the rest flows without holds
-    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 200; }))
-        << host_.log_text;
+    ASSERT_TRUE(wait_until([&] { return host_.logged("past max_buffered_mb"); }))
+        << host_.log_text();
+    sink_.release_held();  // one batch answered; the rest flows without holds
+    ASSERT_TRUE(wait_until([&] { return sink_.committed_references().size() == 200; }))
+        << host_.log_text();
     EXPECT_TRUE(host_.logged("consumption resumed below max_buffered_mb"));
     source_->stop();
     std::vector<std::string> expected = references(0, 0, 200);
     std::sort(expected.begin(), expected.end());  // as committed_references() sorts
-    EXPECT_EQ(host_.sink.committed_references(), expected);
+    EXPECT_EQ(sink_.committed_references(), expected);
     EXPECT_EQ(committed_offsets()[0], 200);
 }
 
@@ -582,31 +540,31 @@ TEST_F(MockKafkaTest, ABatchPreparedBehindOneThatFailsFollowsItsRetryInOffsetOrd
     KafkaConfig config = this->config();
     config.batch_size = 5;
     {
-        std::lock_guard lock(host_.sink.mutex);
-        host_.sink.hold = true;
-        host_.sink.fail_held = true;
+        std::lock_guard lock(sink_.mutex);
+        sink_.hold = true;
+        sink_.fail_held = true;
     }
     produce_trades(0, 15);
     start(config);
 
     // The first batch is in flight; the second is taken and decoded meanwhile, not handed in.
-    ASSERT_TRUE(wait_until([&] { return host_.sink.held_count() == 1; })) << host_.log_text;
+    ASSERT_TRUE(wait_until([&] { return sink_.held_count() == 1; })) << host_.log_text();
     std::this_thread::sleep_for(milliseconds(300));
     {
-        std::lock_guard lock(host_.sink.mutex);
-        ASSERT_EQ(host_.sink.submitted.size(), 1u);
+        std::lock_guard lock(sink_.mutex);
+        ASSERT_EQ(sink_.submitted.size(), 1u);
     }
-    host_.sink.release_held();  // the first batch fails; everything after it commits
-    ASSERT_TRUE(wait_until([&] { return host_.sink.committed_references().size() == 15; }))
-        << host_.log_text;
+    sink_.release_held();  // the first batch fails; everything after it commits
+    ASSERT_TRUE(wait_until([&] { return sink_.committed_references().size() == 15; }))
+        << host_.log_text();
     source_->stop();
-    std::lock_guard lock(host_.sink.mutex);
+    std::lock_guard lock(sink_.mutex);
     // The retry carries the failed batch's messages again, before the prepared ones.
-    ASSERT_GE(host_.sink.submitted.size(), 2u);
-    ASSERT_EQ(host_.sink.submitted[1].candidates.size(), 5u);
-    EXPECT_EQ(host_.sink.submitted[1].candidates.front().reference, "trades/0/0");
+    ASSERT_GE(sink_.submitted.size(), 2u);
+    ASSERT_EQ(sink_.submitted[1].candidates.size(), 5u);
+    EXPECT_EQ(sink_.submitted[1].candidates.front().reference, "trades/0/0");
     std::int64_t last = -1;
-    for (const Batch& batch : host_.sink.committed) {
+    for (const Batch& batch : sink_.committed) {
         for (const Candidate& candidate : batch.candidates) {
             EXPECT_EQ(candidate.origin.offset, last + 1) << candidate.reference;
             last = candidate.origin.offset;

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "eventually.h"
+#include "fake_host.h"
 #include "kernel_host.h"
 #include "metrics_registry.h"
 #include "null_store.h"
@@ -75,15 +76,6 @@ class OutboxStore final : public test_support::NullStore, public EventOutbox {
     std::vector<SystemEvent> stored_;
 };
 
-class NoIngest final : public IngestSink {
-  public:
-    void submit(Batch, std::function<void(IngestResult)> done) override { done({}); }
-    std::optional<std::int64_t> position(const std::string&, const std::string&,
-                                         std::int32_t) override {
-        return std::nullopt;
-    }
-};
-
 using test_support::eventually;
 
 class EventOutboxWriterTest : public ::testing::Test {
@@ -91,7 +83,7 @@ class EventOutboxWriterTest : public ::testing::Test {
     std::shared_ptr<OutboxStore> store_ = std::make_shared<OutboxStore>();
     FixedClock clock_{Date{}};
     JsonTradeCodec codec_;
-    NoIngest ingest_;
+    tradestore::test_support::NullIngest ingest_;
     MetricsRegistry metrics_;
     KernelHost host_{store_, "sqlite", clock_, codec_, ingest_, metrics_};
 };

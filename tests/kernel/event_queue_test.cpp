@@ -7,6 +7,7 @@
 
 #include <set>
 
+#include "fake_host.h"
 #include "kernel_host.h"
 #include "metrics_registry.h"
 #include "null_store.h"
@@ -71,21 +72,12 @@ class ProbeStore final : public tradestore::test_support::NullStore {
     bool healthy() override { return up; }
 };
 
-class NoIngest final : public IngestSink {
-  public:
-    void submit(Batch, std::function<void(IngestResult)> done) override { done({}); }
-    std::optional<std::int64_t> position(const std::string&, const std::string&,
-                                         std::int32_t) override {
-        return std::nullopt;
-    }
-};
-
 class KernelHostEventsTest : public ::testing::Test {
   protected:
     std::shared_ptr<ProbeStore> store_ = std::make_shared<ProbeStore>();
     FixedClock clock_{Date{}};
     JsonTradeCodec codec_;
-    NoIngest ingest_;
+    tradestore::test_support::NullIngest ingest_;
     MetricsRegistry metrics_;
     KernelHost host_{store_, "sqlite", clock_, codec_, ingest_, metrics_};
 };

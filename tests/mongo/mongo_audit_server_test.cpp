@@ -9,10 +9,10 @@
 
 #include "audit_documents.h"
 #include "audit_shipper.h"
-#include "fake_host.h"
 #include "mongo_audit_job.h"
 #include "mongo_event_reader.h"
 #include "mongo_test_support.h"
+#include "temp_sqlite_store.h"
 #include "trade_rules.h"
 
 namespace tradestore::mongo_test {

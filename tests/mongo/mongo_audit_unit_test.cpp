@@ -7,12 +7,12 @@
 
 #include "audit_documents.h"
 #include "audit_shipper.h"
-#include "fake_host.h"
 #include "mongo_audit_job.h"
 #include "mongo_audit_settings.h"
 #include "mongo_event_reader.h"
 #include "mongo_test_support.h"
 #include "null_store.h"
+#include "temp_sqlite_store.h"
 
 namespace tradestore::mongo_test {
 namespace {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "audit_shipper.h"
-#include "fake_host.h"
+#include "temp_sqlite_store.h"
 
 int main(int argc, char** argv) {
     using namespace tradestore;

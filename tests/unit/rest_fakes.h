@@ -1,5 +1,5 @@
 // Test doubles for running the rest-source in-process: a store kept in a map, an ingest sink
-// that applies candidates to it at once, and a Host that records log lines. Used by the unit
+// that applies candidates to it at once, and the shared fake host over them. Used by the unit
 // tests and by the HTTP request fuzz harness (fuzz/http_request_fuzz.cpp).
 #pragma once
 
@@ -20,14 +20,13 @@
 #include <utility>
 #include <vector>
 
-#include "metrics_registry.h"
-#include "trade_codec.h"
+#include "fake_host.h"
 
 namespace tradestore::rest::fakes {
 
 using namespace std::chrono;
 
-inline constexpr Date kToday = sys_days{year{2026} / 11 / 24};
+using test_support::kToday;
 
 // Trade history kept as given, per trade in the order added (oldest first); every query is
 // recorded. Filters on recorded_at (inclusive), then skips and limits, as a store does.
@@ -250,65 +249,31 @@ class FakeIngest final : public IngestSink {
     FakeStore& store_;
 };
 
-class FakeHost final : public Host {
-  public:
-    FakeHost() : clock_(kToday, Timestamp{kToday} + hours{6}), ingest_(store_) {}
-    IngestSink& ingest() override { return ingest_; }
-    StoreReader& store() override { return store_; }
-    // Asked anew each time: a test may switch a capability of the fake store on.
-    const StoreCapabilities& capabilities() const override {
-        capabilities_ = capabilities_of(const_cast<FakeStore&>(store_));
-        return capabilities_;
-    }
-    const BusinessClock& clock() const override { return clock_; }
-    const TradeCodec& codec() const override { return codec_; }
-    void log(LogLevel level, std::string_view, std::string_view message) override {
-        std::lock_guard lock(mutex_);
-        logs.emplace_back(level, std::string(message));
-    }
-    void log_with(LogLevel level, std::string_view component, std::string_view message,
-                  const LogContext& context) override {
-        log(level, component, message);
-        std::lock_guard lock(mutex_);
-        contexts.emplace_back(std::string(message), std::string(context.request_id));
-    }
-    HealthReport health() override {
-        if (!store_up) return {false, {{"rest", "up"}, {"store", "down"}}, false};
-        return {true, {{"rest", "up"}, {"store", "up"}}, true};
-    }
-    Metrics& metrics() override { return metrics_; }
-    std::vector<std::pair<std::string, std::string>> logged_contexts() {
-        std::lock_guard lock(mutex_);
-        return contexts;
-    }
-    std::string_view version() const override { return "9.9.9"; }
-    std::int64_t expire_now(const std::string& source) override {
-        expired_by = source;
-        return 2;
-    }
-    EventReader* event_reader() override { return events; }
-    bool logged(LogLevel level, std::string_view needle) {
-        std::lock_guard lock(mutex_);
-        for (const auto& [l, m] : logs) {
-            if (l == level && m.find(needle) != std::string::npos) return true;
-        }
-        return false;
-    }
-
+// The store, sink and switches the rest-source's fake host is built over (a base, so that they
+// exist before the host that refers to them).
+struct FakeHostParts {
     FakeStore store_;
-    FixedClock clock_;
-    kernel::JsonTradeCodec codec_;
-    FakeIngest ingest_;
-    std::vector<std::pair<LogLevel, std::string>> logs;
-    std::vector<std::pair<std::string, std::string>> contexts;  // message, request id
-    std::string expired_by;
+    FakeIngest ingest_{store_};
     std::atomic<bool> store_up{true};
-    kernel::MetricsRegistry metrics_;
-    EventReader* events = nullptr;  // none: GET /events answers 404
+    std::string expired_by;  // the source of the last expire_now
+};
 
-  private:
-    std::mutex mutex_;
-    mutable StoreCapabilities capabilities_;
+// The shared fake host (tests/support/fake_host.h) over a FakeStore and a FakeIngest, at
+// 06:00 on kToday, version 9.9.9; its health follows store_up, expire_now answers 2.
+class FakeHost final : public FakeHostParts, public test_support::FakeHost {
+  public:
+    FakeHost() : test_support::FakeHost(store_, ingest_) {
+        clock_ = FixedClock(kToday, Timestamp{kToday} + hours{6});
+        version_text = "9.9.9";
+        health_answer = [this]() -> HealthReport {
+            if (!store_up) return {false, {{"rest", "up"}, {"store", "down"}}, false};
+            return {true, {{"rest", "up"}, {"store", "up"}}, true};
+        };
+        expire_answer = [this](const std::string& source) -> std::int64_t {
+            expired_by = source;
+            return 2;
+        };
+    }
 };
 
 }  // namespace tradestore::rest::fakes
