@@ -19,4 +19,4 @@ if [ ! -s "$state/uri" ]; then
   echo "no MongoDB server: install Go 1.24+ or set TRADESTORE_TEST_MONGO_URI" >&2
   exit 1
 fi
-"$build/tests/mongo/mongo_ship_bench" "$(cat "$state/uri")" "$entries" "$batch"
+"$build/tests/plugins/mongo-audit/mongo_ship_bench" "$(cat "$state/uri")" "$entries" "$batch"

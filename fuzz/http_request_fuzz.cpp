@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "../tests/unit/rest_fakes.h"
+#include "../tests/plugins/rest-source/rest_fakes.h"
 #include "api/request_dispatcher.h"
 #include "rest_config.h"
 #include "transport/buffered_exchange.h"
