@@ -14,6 +14,7 @@
 
 #include "eventually.h"
 #include "pg_test_support.h"
+#include "trade_builders.h"
 #include "trade_rules.h"
 
 namespace tradestore::pgtest {
@@ -25,16 +26,7 @@ using std::chrono::steady_clock;
 constexpr Date kToday = contract::kToday;
 
 Batch one_trade(const std::string& id, std::int64_t version) {
-    Trade trade;
-    trade.trade_id = id;
-    trade.version = version;
-    trade.counter_party_id = "CP";
-    trade.book_id = "B";
-    trade.maturity_date = kToday + std::chrono::days{10};
-    trade.created_date = kToday;
-    Batch batch;
-    batch.candidates.push_back({std::move(trade), "rest", id, {}});
-    return batch;
+    return test_support::batch_of(test_support::trade_of(id, version, kToday));
 }
 
 using test_support::eventually;

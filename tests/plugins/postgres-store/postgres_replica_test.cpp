@@ -15,6 +15,7 @@
 
 #include "eventually.h"
 #include "pg_test_support.h"
+#include "trade_builders.h"
 
 namespace tradestore::pgtest {
 namespace {
@@ -25,16 +26,8 @@ using test_support::eventually;
 constexpr Date kToday = contract::kToday;
 
 Batch version_of(const std::string& id, std::int64_t version) {
-    Trade trade;
-    trade.trade_id = id;
-    trade.version = version;
-    trade.counter_party_id = "CP";
-    trade.book_id = "B" + std::to_string(version);
-    trade.maturity_date = kToday + std::chrono::days{10};
-    trade.created_date = kToday;
-    Batch batch;
-    batch.candidates.push_back({std::move(trade), "rest", id, {}});
-    return batch;
+    return test_support::batch_of(
+        test_support::trade_of(id, version, kToday, "B" + std::to_string(version)));
 }
 
 // A schema of the test's own on the primary (replicated to the standby), and a store on it
