@@ -200,6 +200,20 @@ class Daemon:
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def eventually(condition, what, timeout=20, interval=0.05):
+    """Calls `condition` until it returns a true value, which it returns; fails after `timeout`
+    seconds, naming `what`. The one poll of the Python suites (tests/kafka and tests/mongo
+    import this module too)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
 def require_tool(test, name):
     """The path of the program `name`; without it the test skips, or fails when CI=true."""
     path = shutil.which(name)

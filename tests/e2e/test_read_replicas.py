@@ -9,12 +9,11 @@ import os
 import re
 import subprocess
 import threading
-import time
 import unittest
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
-from harness import IN_CI, Client, Daemon, trade
+from harness import IN_CI, Client, Daemon, eventually, trade
 
 PRIMARY_DIR = os.environ.get("TRADESTORE_PG_REPLICA_PRIMARY_DIR", "")
 STANDBY_DIR = os.environ.get("TRADESTORE_PG_REPLICA_STANDBY_DIR", "")
@@ -38,18 +37,6 @@ def read_state(state_dir, name):
 
 def with_database(uri, name):
     return urlunsplit(urlsplit(uri)._replace(path="/" + name))
-
-
-def poll(condition, what, timeout=20):
-    """Polls `condition` until it returns a true value, which it returns; fails after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def metric(text, name, labels):
@@ -95,7 +82,7 @@ class ReplicaTestCase(unittest.TestCase):
         return self.psql(self.standby_admin, "SELECT pg_last_wal_replay_lsn()")
 
     def wait_replayed(self, lsn):
-        poll(lambda: lsn_value(self.replayed()) >= lsn_value(lsn), f"the standby to replay {lsn}")
+        eventually(lambda: lsn_value(self.replayed()) >= lsn_value(lsn), f"the standby to replay {lsn}")
 
     def catch_up(self):
         """Waits until the standby has replayed everything the primary has written so far."""
@@ -133,7 +120,7 @@ class ReplicaTestCase(unittest.TestCase):
 
     def wait_health(self, d, state):
         try:
-            poll(lambda: self.replica_health(d) == state, f"the replica to be {state}")
+            eventually(lambda: self.replica_health(d) == state, f"the replica to be {state}")
         except AssertionError as e:
             raise AssertionError(f"{e}; health now: {self.health(d)}") from None
 
@@ -313,7 +300,7 @@ class StoppedReplicaTest(ReplicaTestCase):
             text = d.client.get("/metrics").body.decode()
             return metric(text, "tradestore_postgres_reads_total", 'server="replica"') or 0
 
-        poll(lambda: replica_reads() > 20, "reads on the replica")
+        eventually(lambda: replica_reads() > 20, "reads on the replica")
         stopped = {"now": False}
 
         def resume():
@@ -326,11 +313,11 @@ class StoppedReplicaTest(ReplicaTestCase):
         stopped["now"] = True
         self.wait_health(d, "down")
         served = sum(statuses.values())
-        poll(lambda: sum(statuses.values()) > served + 50, "reads while the replica is down")
+        eventually(lambda: sum(statuses.values()) > served + 50, "reads while the replica is down")
         resume()
         self.wait_health(d, "up")
         back = replica_reads()
-        poll(lambda: replica_reads() > back + 20, "reads on the replica again")
+        eventually(lambda: replica_reads() > back + 20, "reads on the replica again")
         stop.set()
         reader.join()
 

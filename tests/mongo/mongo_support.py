@@ -170,14 +170,8 @@ def metric(client, name):
 
 
 def wait_until(predicate, timeout, what, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(interval)
+    """harness.eventually with the mongo suites' argument order and interval."""
+    return harness.eventually(predicate, what, timeout, interval)
 
 
 def wait_shipped(test, mongo, client, timeout=120):
