@@ -51,7 +51,12 @@ void EventOutboxWriter::run() {
     }
 }
 
-bool EventOutboxWriter::write_once() {
+// no_sanitize("vptr"): UBSan's vptr check (ASan/UBSan preset) proves an object's type by
+// reading its vtable through a pipe when its cache misses. While the process is out of
+// descriptors (and an event about exactly that is being written) the pipe fails, and the check
+// reports a false "not an object of type EventOutbox" that aborts the daemon
+// (e2e.test_limits' descriptor test). The outbox is the store, alive as long as the host.
+__attribute__((no_sanitize("vptr"))) bool EventOutboxWriter::write_once() {
     if (pending_.size() < kBatchSize) {
         EventBatch taken = hooks_.take(kBatchSize - pending_.size());
         std::move(taken.events.begin(), taken.events.end(), std::back_inserter(pending_));
@@ -76,7 +81,8 @@ bool EventOutboxWriter::write_once() {
     return true;
 }
 
-bool EventOutboxWriter::write_one_by_one() {
+// no_sanitize("vptr"): as write_once().
+__attribute__((no_sanitize("vptr"))) bool EventOutboxWriter::write_one_by_one() {
     std::size_t done = 0;
     for (; done < pending_.size(); ++done) {
         try {
