@@ -3,6 +3,8 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/SocketAddress.h>
 #include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -22,6 +24,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "api/cors.h"
 #include "api/history_query.h"
@@ -36,6 +39,8 @@
 #include "rest_fakes.h"
 #include "rest_server.h"
 #include "trade_codec.h"
+#include "transport/buffered_exchange.h"
+#include "transport/http_framing.h"
 
 namespace tradestore::rest {
 namespace {
@@ -532,6 +537,203 @@ TEST_F(BodiesTest, ServiceBodies) {
     out_.clear();
     append_audit_logs(out_, codec_, {});
     EXPECT_EQ(out_, R"({"logs":[],"count":0})");
+}
+
+// ---------------------------------------------------------------- a request from bytes to a
+// handler
+
+// Bytes through the transport's steps for one request, as the reactor runs them: framing,
+// then serve_request, which hands the request to a handler that writes down what it was given
+// and answers 204. What the tests pin is what a client gets (the status, and whether the
+// connection closes) and what the handlers see (method, URI, version, the fields in order).
+class SeenRequestHandler final : public RequestHandler {
+  public:
+    void handle(Poco::Net::HTTPServerRequest& request,
+                Poco::Net::HTTPServerResponse& response) override {
+        seen = request.getMethod() + ' ' + request.getURI() + ' ' + request.getVersion();
+        for (const auto& [name, value] : request) seen += "\n" + name + ": " + value;
+        response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
+        response.sendBuffer(nullptr, 0);
+    }
+    bool admit_header(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&) override {
+        return true;
+    }
+    void count_refusal(int) noexcept override {}
+
+    std::string seen;
+};
+
+struct Exchange {
+    int status = 0;       // 0: the framing wants more bytes
+    bool closes = false;  // the connection closes after the answer
+    std::string seen;     // what the handler was given (empty: it was not called)
+    std::string head;     // the answer's status line and fields
+};
+
+Exchange send_bytes(const std::string& bytes, std::size_t max_header_bytes = 16 * 1024) {
+    const FramingLimits limits{max_header_bytes, 1024};
+    const Framing framing = frame_request(bytes, limits);
+    Exchange result;
+    if (framing.state == Framing::State::Incomplete) return result;
+    if (framing.state == Framing::State::Refused) {  // the reactor answers and closes
+        result.status = framing.status;
+        result.closes = true;
+        return result;
+    }
+    SeenRequestHandler handler;
+    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+    const ConnectionInfo info{Poco::Net::SocketAddress("127.0.0.1", 40000),
+                              Poco::Net::SocketAddress("127.0.0.1", 8080), false};
+    std::string decoded;
+    std::string out;
+    const bool keep_alive = serve_request(handler, *params, info,
+                                          std::string_view(bytes).substr(0, framing.request_bytes),
+                                          framing, decoded, out);
+    result.status = std::stoi(out.substr(out.find(' ') + 1, 3));
+    result.closes = !keep_alive;
+    result.seen = handler.seen;
+    result.head = out.substr(0, out.find("\r\n\r\n"));
+    return result;
+}
+
+MATCHER_P2(Answered, status, closes, "") {
+    *result_listener << "status " << arg.status << (arg.closes ? ", closes" : ", keeps open");
+    return arg.status == status && arg.closes == closes;
+}
+MATCHER_P(Served, seen, "") {
+    *result_listener << "status " << arg.status << (arg.closes ? ", closes" : ", keeps open")
+                     << ", handler saw:\n"
+                     << arg.seen;
+    return arg.status == 204 && arg.seen == seen;
+}
+
+std::string many_fields(int count) {
+    std::string fields;
+    for (int i = 0; i < count; ++i) fields += "X-F" + std::to_string(i) + ": v\r\n";
+    return fields;
+}
+
+const std::string kHost = "Host: x\r\n";
+
+// Poco's request parser (Debian 12's Poco 1.11) has limits of its own: method 32 bytes, URI
+// 16 KiB, version 8 bytes, field name 256, field value 8 KiB (counted after the whitespace
+// that starts it, before the whitespace that ends it), 100 fields. One over is 400, and the
+// connection closes.
+TEST(RequestFromBytesTest, LimitsOnTheRequestLineAndFieldsAre400AndClose) {
+    const std::string method(32, 'M');
+    EXPECT_THAT(send_bytes(method + " / HTTP/1.1\r\n" + kHost + "\r\n"),
+                Served(method + " / HTTP/1.1\nHost: x"));
+    EXPECT_THAT(send_bytes(method + "M / HTTP/1.1\r\n" + kHost + "\r\n"), Answered(400, true));
+
+    const std::string uri = "/" + std::string(16383, 'u');
+    const std::size_t roomy = 64 * 1024;  // max_header_bytes above the URI's limit
+    EXPECT_THAT(send_bytes("GET " + uri + " HTTP/1.1\r\n" + kHost + "\r\n", roomy),
+                Served("GET " + uri + " HTTP/1.1\nHost: x"));
+    EXPECT_THAT(send_bytes("GET " + uri + "u HTTP/1.1\r\n" + kHost + "\r\n", roomy),
+                Answered(400, true));
+
+    EXPECT_THAT(send_bytes("GET / HTTP/1.10\r\n" + kHost + "\r\n"), Answered(400, true));
+
+    const std::string name(256, 'N');
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1\r\n" + kHost + name + ": v\r\n\r\n"),
+                Served("GET / HTTP/1.1\nHost: x\n" + name + ": v"));
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1\r\n" + kHost + name + "N: v\r\n\r\n"),
+                Answered(400, true));
+
+    const std::string value(8192, 'v');
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1\r\n" + kHost + "X-V: \t\v\f " + value + "\r\n\r\n"),
+                Served("GET / HTTP/1.1\nHost: x\nX-V: " + value))
+        << "the whitespace before a value does not count";
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1\r\n" + kHost + "X-V: " + value + "v\r\n\r\n"),
+                Answered(400, true));
+    EXPECT_THAT(
+        send_bytes("GET / HTTP/1.1\r\n" + kHost + "X-V: " + value.substr(3) + " \t \r\n\r\n"),
+        Served("GET / HTTP/1.1\nHost: x\nX-V: " + value.substr(3)));
+    EXPECT_THAT(
+        send_bytes("GET / HTTP/1.1\r\n" + kHost + "X-V: " + value.substr(2) + " \t \r\n\r\n"),
+        Answered(400, true))
+        << "the whitespace after a value counts";
+
+    const Exchange hundred = send_bytes("GET / HTTP/1.1\r\n" + kHost + many_fields(99) + "\r\n");
+    EXPECT_EQ(hundred.status, 204);
+    EXPECT_THAT(hundred.seen, HasSubstr("\nX-F98: v"));
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1\r\n" + kHost + many_fields(100) + "\r\n"),
+                Answered(400, true));
+}
+
+TEST(RequestFromBytesTest, RequestLineWordsAreSplitAtAnyWhitespaceAndTheRestIsIgnored) {
+    for (const std::string line : {"GET  /  HTTP/1.1  ", "GET\t/\tHTTP/1.1", "GET\v/\fHTTP/1.1",
+                                   " GET / HTTP/1.1", "\t GET / HTTP/1.1 trailing words"}) {
+        EXPECT_THAT(send_bytes(line + "\r\n" + kHost + "\r\n"), Served("GET / HTTP/1.1\nHost: x"))
+            << line;
+    }
+    EXPECT_THAT(send_bytes("\r\n\n\r\nGET / HTTP/1.1\r\n" + kHost + "\r\n"),
+                Served("GET / HTTP/1.1\nHost: x"))
+        << "empty lines before the request line";
+    // Any bytes but whitespace make a method, a URI or a version; the handlers judge them.
+    EXPECT_THAT(send_bytes("G@T\x01 http://h/p?q=1#f\xc3\xa9\x7f HTTP/1.1\r\n" + kHost + "\r\n"),
+                Served("G@T\x01 http://h/p?q=1#f\xc3\xa9\x7f HTTP/1.1\nHost: x"));
+    EXPECT_THAT(send_bytes("GET / FOO\r\n" + kHost + "\r\n"), Served("GET / FOO\nHost: x"));
+}
+
+TEST(RequestFromBytesTest, ARequestLineShortOfThreeWords) {
+    EXPECT_THAT(send_bytes("GET /\r\n\r\n"), Answered(400, true));
+    EXPECT_THAT(send_bytes("GET\r\n\r\n"), Answered(400, true));
+    // Poco's parser takes the missing words from the next line, and that line is then no field.
+    EXPECT_THAT(send_bytes("GET /\r\n" + kHost + "\r\n"), Served("GET / Host:"));
+    EXPECT_THAT(send_bytes("GET\r\n" + kHost + "X-A: b\r\n\r\n"), Served("GET Host: x\nX-A: b"));
+}
+
+TEST(RequestFromBytesTest, FieldsReachTheHandlersInOrderWithEqualNamesTogether) {
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1\nHost: x\nX-A: b\n\n"),
+                Served("GET / HTTP/1.1\nHost: x\nX-A: b"))
+        << "bare LF line ends";
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1\r\n" + kHost + "X-A: 1\r\nX-B: 2\r\nx-a: 3\r\n\r\n"),
+                Served("GET / HTTP/1.1\nHost: x\nX-A: 1\nx-a: 3\nX-B: 2"));
+    EXPECT_THAT(send_bytes("POST / HTTP/1.1\r\n" + kHost +
+                           "Content-Length: 1\r\nContent-Length: 1\r\n\r\nz"),
+                Served("POST / HTTP/1.1\nHost: x\nContent-Length: 1\nContent-Length: 1"));
+    // A name is any bytes but whitespace and ':'; a value is trimmed of spaces, tabs, VT and FF.
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1\r\n" + kHost + "X(A)@\x01\xc3\xa9\v: b\r\n\r\n"),
+                Served("GET / HTTP/1.1\nHost: x\nX(A)@\x01\xc3\xa9\v: b"));
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1\r\n" + kHost +
+                           "X-A:\r\nX-B:  \r\nX-C:\v\f b: c \t\v\f\r\nX-D:d\r\n\r\n"),
+                Served("GET / HTTP/1.1\nHost: x\nX-A: \nX-B: \nX-C: b: c\nX-D: d"));
+}
+
+TEST(RequestFromBytesTest, EncodedWordsInValues) {
+    // Poco 1.11 decodes RFC 2047 encoded words in every field value.
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1\r\n" + kHost +
+                           "X-A: =?UTF-8?Q?a_b?=\r\nX-B: x=?ISO-8859-1?B?6Q==?=y\r\n\r\n"),
+                Served("GET / HTTP/1.1\nHost: x\nX-A: a b\nX-B: x\xc3\xa9y"));
+}
+
+TEST(RequestFromBytesTest, FieldLinesTheFramingRefuses) {
+    for (const std::string& field :
+         std::vector<std::string>{"X-A: b\r\n c", "X-A: b\r\n\tc", "X-A b", ": b", "X-A : b",
+                                  "X A: b", "X-A: a\rb", std::string("X-A: a\0b", 8)}) {
+        EXPECT_THAT(send_bytes("GET / HTTP/1.1\r\n" + kHost + field + "\r\n\r\n"),
+                    Answered(400, true))
+            << field;
+    }
+}
+
+TEST(RequestFromBytesTest, KeepAliveFollowsTheVersionAndConnection) {
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1\r\n" + kHost + "\r\n"), Answered(204, false));
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1\r\n" + kHost + "Connection: close\r\n\r\n"),
+                Answered(204, true));
+    EXPECT_THAT(send_bytes("GET / HTTP/1.0\r\n\r\n"), Answered(204, true));
+    EXPECT_THAT(send_bytes("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"),
+                Answered(204, false));
+    EXPECT_THAT(send_bytes("GET / HTTP/2.0\r\n\r\n"), Answered(204, true));
+    EXPECT_THAT(send_bytes("GET / FOO\r\n\r\n"), Answered(204, true));
+}
+
+TEST(RequestFromBytesTest, AnHttp11RequestWithoutHost) {
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1\r\n\r\n"), Answered(400, true));
+    // The framing looks for " HTTP/1.1" at the end of the request line.
+    EXPECT_THAT(send_bytes("GET\t/\tHTTP/1.1\r\n\r\n"), Served("GET / HTTP/1.1"));
+    EXPECT_THAT(send_bytes("GET / HTTP/1.1 \r\n\r\n"), Served("GET / HTTP/1.1"));
 }
 
 // ---------------------------------------------------------------- the server, in-process
