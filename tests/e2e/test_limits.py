@@ -163,9 +163,8 @@ class LimitsTest(unittest.TestCase):
             self.assertLess(time.monotonic() - started, 10)
             self.assertTrue(closed_by_server(s, 5))
 
-    def test_a_header_poco_would_read_differently_is_400(self):
-        # Poco's parser ends the header at a line starting with CR; the framer would have read
-        # on (here a second Content-Length): refused before either matters.
+    def test_a_cr_alone_or_a_nul_in_the_header_is_400(self):
+        # A line ending in a CR alone (here before a Content-Length) or a NUL in a value.
         for raw in (b"POST /api/v1/trades HTTP/1.1\r\nHost: x\r\n\rContent-Length: 5\r\n\r\nhello",
                     b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n",
                     b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n"):

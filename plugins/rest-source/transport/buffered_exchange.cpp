@@ -1,19 +1,28 @@
 #include "buffered_exchange.h"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/NetException.h>
 
 #include "plain_answers.h"
 
 namespace tradestore::rest {
-namespace {
 
-bool is_head_request(std::string_view head) {
-    const std::size_t start = head.find_first_not_of("\r\n");
-    return start != std::string_view::npos && head.substr(start).starts_with("HEAD ");
+void build_request(std::string_view head, const Framing& framing, Poco::Net::HTTPRequest& request) {
+    // Poco's setters take std::string: these keep their capacity from request to request on
+    // each worker, so only the request's own copies allocate.
+    thread_local std::string name;
+    thread_local std::string value;
+    value.assign(framing.method.in(head));
+    request.setMethod(value);
+    value.assign(framing.target.in(head));
+    request.setURI(value);
+    value.assign(framing.version.in(head));
+    request.setVersion(value);
+    for (std::size_t i = 0; i < framing.field_count; ++i) {
+        name.assign(framing.fields[i].name(head));
+        value.assign(framing.fields[i].value(head));
+        request.add(name, value);
+    }
 }
-
-}  // namespace
 
 void BufferedResponse::write_head() {
     out_ += getVersion();
@@ -75,29 +84,16 @@ void BufferedResponse::requireAuthentication(const std::string& realm) {
 
 namespace {
 
-// Parses `head` into a request (body `body`) whose answer goes to `out` and hands both to
-// `serve`, which returns whether the connection may stay open. A head Poco refuses is answered
-// 400 here.
+// Builds the request framed in `head` (body `body`), whose answer goes to `out`, and hands both
+// to `serve`, which returns whether the connection may stay open.
 template <typename Serve>
-bool with_parsed_request(const Poco::Net::HTTPServerParams& params, const ConnectionInfo& info,
-                         std::string_view head, std::string_view body, std::string& out,
-                         Serve&& serve) {
-    ViewStreamBuf head_buffer;
-    head_buffer.reset(head);
-    std::istream head_stream(&head_buffer);
+bool with_request(const Poco::Net::HTTPServerParams& params, const ConnectionInfo& info,
+                  std::string_view head, const Framing& framing, std::string_view body,
+                  std::string& out, Serve&& serve) {
     // The response must know whether the request was HEAD before the dispatcher sends.
-    const bool is_head = is_head_request(head);
-    BufferedResponse response(out, is_head);
+    BufferedResponse response(out, framing.method.in(head) == "HEAD");
     BufferedRequest parsed(response, info, params);
-    try {
-        parsed.read(head_stream);
-    } catch (const Poco::Exception&) {
-        // Poco's parser refuses over-long methods, URIs, field names and values, too many
-        // fields and malformed lines, all with a MessageException; say nothing more specific.
-        out.clear();
-        append_plain_answer(out, 400, refusal_detail(400, 0, 0), false);
-        return false;
-    }
+    build_request(head, framing, parsed);
     parsed.set_body(body);
     response.setVersion(parsed.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0
                             ? Poco::Net::HTTPMessage::HTTP_1_0
@@ -122,26 +118,27 @@ bool serve_request(RequestHandler& handler, const Poco::Net::HTTPServerParams& p
         }
         body = decoded_body;
     }
-    return with_parsed_request(params, info, head, body, out,
-                               [&](BufferedRequest& parsed, BufferedResponse& response) {
-                                   handler.handle(parsed, response);
-                                   if (!response.sent()) {
-                                       out.clear();
-                                       return false;
-                                   }
-                                   return response.getKeepAlive();
-                               });
+    return with_request(params, info, head, framing, body, out,
+                        [&](BufferedRequest& parsed, BufferedResponse& response) {
+                            handler.handle(parsed, response);
+                            if (!response.sent()) {
+                                out.clear();
+                                return false;
+                            }
+                            return response.getKeepAlive();
+                        });
 }
 
 bool admit_header(RequestHandler& handler, const Poco::Net::HTTPServerParams& params,
-                  const ConnectionInfo& info, std::string_view head, std::string& out) {
+                  const ConnectionInfo& info, std::string_view head, const Framing& framing,
+                  std::string& out) {
     out.clear();
     bool admitted = false;
-    with_parsed_request(params, info, head, {}, out,
-                        [&](BufferedRequest& parsed, BufferedResponse& response) {
-                            admitted = handler.admit_header(parsed, response);
-                            return false;
-                        });
+    with_request(params, info, head, framing, {}, out,
+                 [&](BufferedRequest& parsed, BufferedResponse& response) {
+                     admitted = handler.admit_header(parsed, response);
+                     return false;
+                 });
     if (admitted) out.clear();
     return admitted;
 }

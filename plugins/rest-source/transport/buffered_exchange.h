@@ -1,9 +1,11 @@
 // One request served from memory: the transport hands a worker the bytes of a complete request
-// (see http_framing.h); Poco's own parser reads them into a BufferedRequest, the dispatcher
+// (see http_framing.h), with the request line and fields the framing found; from those a
+// BufferedRequest is built (the bytes are not parsed again), the dispatcher
 // runs unchanged on the Poco request/response interfaces, and the BufferedResponse writes the
 // answer's bytes into a buffer that the transport sends without blocking a worker.
 #pragma once
 
+#include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -111,11 +113,15 @@ bool serve_request(RequestHandler& handler, const Poco::Net::HTTPServerParams& p
                    const ConnectionInfo& info, std::string_view request, const Framing& framing,
                    std::string& decoded_body, std::string& out);
 
-// Decides access on `head` (the header of a request whose body is still to come) before any
-// of the body is read. True: go on reading (`out` empty). False: `out` holds the answer, a
-// 401/403 or a 400 for a header Poco refuses, and the connection must close; `out` empty
-// means close at once.
+// Decides access on `head` (the header of a request whose body is still to come, as framed in
+// `framing`) before any of the body is read. True: go on reading (`out` empty). False: `out`
+// holds the answer, a 401/403, and the connection must close; `out` empty means close at once.
 bool admit_header(RequestHandler& handler, const Poco::Net::HTTPServerParams& params,
-                  const ConnectionInfo& info, std::string_view head, std::string& out);
+                  const ConnectionInfo& info, std::string_view head, const Framing& framing,
+                  std::string& out);
+
+// Sets `request`'s method, URI, version and fields to those `framing` found in `head` (the
+// fields are added to any it has).
+void build_request(std::string_view head, const Framing& framing, Poco::Net::HTTPRequest& request);
 
 }  // namespace tradestore::rest

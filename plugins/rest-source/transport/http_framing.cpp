@@ -34,6 +34,38 @@ std::string_view trimmed(std::string_view s) {
     return s;
 }
 
+// Whitespace between the request line's words and around a field value: space, tab, VT and FF
+// (a CR alone never gets this far).
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\v' || c == '\f';
+}
+
+std::size_t skip_blanks(std::string_view s, std::size_t pos) {
+    while (pos < s.size() && is_blank(s[pos])) ++pos;
+    return pos;
+}
+
+// The word at `pos` of `line` (which starts at `offset` in the request) up to whitespace;
+// `pos` moves past it.
+Span next_word(std::string_view line, std::size_t offset, std::size_t& pos) {
+    pos = skip_blanks(line, pos);
+    const std::size_t begin = pos;
+    while (pos < line.size() && !is_blank(line[pos])) ++pos;
+    return {static_cast<std::uint32_t>(offset + begin), static_cast<std::uint32_t>(pos - begin)};
+}
+
+// Reads the request line into `framing`; false when it is short of three words or a word is
+// over its limit.
+bool read_request_line(std::string_view line, std::size_t offset, Framing& framing) {
+    std::size_t pos = 0;
+    framing.method = next_word(line, offset, pos);
+    framing.target = next_word(line, offset, pos);
+    framing.version = next_word(line, offset, pos);
+    return framing.method.size > 0 && framing.method.size <= kMaxMethodBytes &&
+           framing.target.size > 0 && framing.target.size <= kMaxTargetBytes &&
+           framing.version.size > 0 && framing.version.size <= kMaxVersionBytes;
+}
+
 int hex_digit(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -124,9 +156,8 @@ Framing refuse(int status) {
     return framing;
 }
 
-// A CR anywhere but before an LF, or a NUL, in the request line or a field. Poco's parser (which
-// reads the fields after us) ends the header at a line starting with CR and refuses a CR inside
-// a line; refusing both here keeps the two from ever reading one header differently.
+// A CR anywhere but before an LF, or a NUL, in the request line or a field: no line may end in
+// a CR alone, and no value may hide a NUL from code that reads C strings.
 bool has_stray_control(std::string_view head) {
     for (std::size_t i = 0; i < head.size(); ++i) {
         if (head[i] == '\0') return true;
@@ -150,7 +181,7 @@ std::size_t header_end(std::string_view bytes, std::size_t start) {
 
 Framing frame_request(std::string_view bytes, const FramingLimits& limits,
                       const Framing* previous) {
-    // Empty lines before a request line are ignored (RFC 9112, 2.2); Poco's parser skips them.
+    // Empty lines before a request line are ignored (RFC 9112, 2.2).
     std::size_t start = 0;
     while (start < bytes.size() && (bytes[start] == '\r' || bytes[start] == '\n')) ++start;
     const std::size_t end = header_end(bytes, start);
@@ -166,10 +197,16 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits,
     bool expect_continue = false;
     bool host = false;
     bool authorization = false;
-    std::size_t line = bytes.find('\n', start) + 1;  // skip the request line
+    const std::size_t request_line_end = bytes.find('\n', start);
+    // A request line or field over a limit, or too many fields, is answered 400 once the
+    // refusals above that say more have been ruled out.
+    bool malformed = !read_request_line(without_cr(bytes.substr(start, request_line_end - start)),
+                                        start, framing);
+    std::size_t line = request_line_end + 1;
     while (line < end) {
         const std::size_t eol = bytes.find('\n', line);
         const std::string_view field = without_cr(bytes.substr(line, eol - line));
+        const std::size_t field_begin = line;
         line = eol + 1;
         if (field.empty()) break;
         // Folded lines (obsolete) and fields without a name could hide a second length.
@@ -178,6 +215,21 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits,
         if (colon == std::string_view::npos || colon == 0) return refuse(400);
         const std::string_view name = field.substr(0, colon);
         if (name.find_first_of(" \t") != std::string_view::npos) return refuse(400);
+        // The value as handlers see it: from its first byte that is not whitespace, which is
+        // where its limit counts from, to its last.
+        const std::size_t value_begin = skip_blanks(field, colon + 1);
+        std::size_t value_end = field.size();
+        if (field.size() - value_begin > kMaxFieldValueBytes) malformed = true;
+        while (value_end > value_begin && is_blank(field[value_end - 1])) --value_end;
+        if (name.size() > kMaxFieldNameBytes || framing.field_count == kMaxFields) {
+            malformed = true;
+        } else if (!malformed) {
+            framing.fields[framing.field_count++] = {
+                static_cast<std::uint32_t>(field_begin),
+                static_cast<std::uint32_t>(field_begin + value_begin),
+                static_cast<std::uint16_t>(name.size()),
+                static_cast<std::uint16_t>(value_end - value_begin)};
+        }
         const std::string_view value = trimmed(field.substr(colon + 1));
         if (iequals(name, "content-length")) {
             const std::optional<std::size_t> parsed = decimal(value);
@@ -199,11 +251,7 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits,
     // Both framings at once is how requests are smuggled past proxies: refuse.
     if (framing.chunked && length) return refuse(400);
     // RFC 9112, 3.2: an HTTP/1.1 request without Host must be answered 400.
-    if (!host) {
-        const std::string_view request_line =
-            without_cr(bytes.substr(start, bytes.find('\n', start) - start));
-        if (request_line.ends_with(" HTTP/1.1")) return refuse(400);
-    }
+    if (!host && framing.version.in(bytes) == "HTTP/1.1") return refuse(400);
 
     const std::string_view body = bytes.substr(end);
     if (framing.chunked) {
@@ -216,6 +264,7 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits,
                                                     previous->chunk_total)
                                       : walk_chunks(body, limits, nullptr);
         if (walk.state == State::Refused) return refuse(walk.status);
+        if (malformed) return refuse(400);
         framing.state = walk.state;
         framing.request_bytes = walk.state == State::Complete ? end + walk.consumed : 0;
         framing.chunk_resume = walk.resume;
@@ -223,6 +272,7 @@ Framing frame_request(std::string_view bytes, const FramingLimits& limits,
     } else {
         const std::size_t size = length.value_or(0);
         if (size > limits.max_body_bytes) return refuse(413);
+        if (malformed) return refuse(400);
         if (body.size() >= size) {
             framing.state = State::Complete;
             framing.request_bytes = end + size;

@@ -39,9 +39,8 @@ std::runtime_error system_failure(const char* what) {
 }
 
 // GET, HEAD and OPTIONS never wait on a commit. The request line was framed, so it is there.
-bool only_reads(const char* request, std::size_t header_bytes) {
-    const std::string_view line(request, header_bytes);
-    return line.starts_with("GET ") || line.starts_with("HEAD ") || line.starts_with("OPTIONS ");
+bool only_reads(std::string_view method) {
+    return method == "GET" || method == "HEAD" || method == "OPTIONS";
 }
 
 }  // namespace
@@ -367,7 +366,7 @@ bool HttpReactor::admit_header(Connection& connection) {
         admitted = rest::admit_header(
             handler_, *params_, connection.info,
             std::string_view(connection.in.data(), connection.framing.header_bytes),
-            connection.out);
+            connection.framing, connection.out);
     } catch (const std::exception& e) {
         // Nothing expected (memory): the worker decides once the body is here, as it did.
         connection.out.clear();
@@ -393,8 +392,8 @@ void HttpReactor::answer_and_close(Connection& connection) {
 void HttpReactor::dispatch(Connection& connection) {
     connection.phase = Phase::Working;
     ++in_flight_;
-    (only_reads(connection.in.data(), connection.framing.header_bytes) ? readers_ : writers_)
-        .submit(connection);
+    const std::string_view bytes(connection.in.data(), connection.framing.header_bytes);
+    (only_reads(connection.framing.method.in(bytes)) ? readers_ : writers_).submit(connection);
 }
 
 void HttpReactor::serve(Connection& connection) {

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "rest_config.h"
 
@@ -213,6 +215,51 @@ TEST(HttpFramingTest, ExpectContinueIsReportedUntilTheBodyArrives) {
     EXPECT_FALSE(frame(head + "abc").expect_continue);
     EXPECT_EQ(frame(head + "abc").state, State::Complete);
     EXPECT_EQ(frame("POST / HTTP/1.1\r\nHost: h\r\nExpect: something\r\n\r\n").status, 417);
+}
+
+TEST(HttpFramingTest, RecordsTheRequestLineWordsAndEachField) {
+    const std::string request =
+        "\r\nPOST  /api/v1/trades?x=1 HTTP/1.1\r\nHost: h\r\nX-Empty:\r\n"
+        "X-Spaced: \t a b \t\r\nContent-Length: 2\r\n\r\nhi";
+    const Framing framing = frame(request);
+    ASSERT_EQ(framing.state, State::Complete);
+    EXPECT_EQ(framing.method.in(request), "POST");
+    EXPECT_EQ(framing.target.in(request), "/api/v1/trades?x=1");
+    EXPECT_EQ(framing.version.in(request), "HTTP/1.1");
+    ASSERT_EQ(framing.field_count, 4u);
+    const std::vector<std::pair<std::string_view, std::string_view>> expected = {
+        {"Host", "h"}, {"X-Empty", ""}, {"X-Spaced", "a b"}, {"Content-Length", "2"}};
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_EQ(framing.fields[i].name(request), expected[i].first) << i;
+        EXPECT_EQ(framing.fields[i].value(request), expected[i].second) << i;
+    }
+}
+
+TEST(HttpFramingTest, RequestLineAndFieldLimitsAre400OnceTheHeaderHasEnded) {
+    FramingLimits roomy;
+    roomy.max_header_bytes = 64 * 1024;
+    const auto status = [&](const std::string& bytes) {
+        return frame_request(bytes, roomy).status;
+    };
+    EXPECT_EQ(status(std::string(33, 'M') + " / HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+    EXPECT_EQ(status("GET /" + std::string(16384, 'u') + " HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+    EXPECT_EQ(status("GET / HTTP/1.10\r\nHost: h\r\n\r\n"), 400);
+    EXPECT_EQ(status("GET / HTTP/1.1\r\nHost: h\r\n" + std::string(257, 'N') + ": v\r\n\r\n"), 400);
+    EXPECT_EQ(status("GET / HTTP/1.1\r\nHost: h\r\nX: " + std::string(8193, 'v') + "\r\n\r\n"),
+              400);
+    std::string fields;
+    for (int i = 0; i < 100; ++i) fields += "X-" + std::to_string(i) + ": v\r\n";
+    EXPECT_EQ(status("GET / HTTP/1.1\r\nHost: h\r\n" + fields + "\r\n"), 400);
+    EXPECT_EQ(frame_request("GET / HTTP/1.0\r\n" + fields + "\r\n", roomy).state, State::Complete)
+        << "positive control: 100 fields";
+    EXPECT_EQ(status("GET /\r\nHost: h\r\n\r\n"), 400) << "short of three words";
+    // A refusal that says more comes first.
+    EXPECT_EQ(
+        status(std::string(33, 'M') + " / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999\r\n\r\n"),
+        413);
+    EXPECT_EQ(
+        status(std::string(33, 'M') + " / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n"),
+        501);
 }
 
 TEST(RestLimitSettingsTest, NewLimitsAndTheDeprecatedMaxQueued) {
