@@ -5,8 +5,6 @@
 // connection open.
 // Checks the framer's invariants on the way (a prefix never frames differently) and that
 // every answer is an HTTP/1.x response other than 500.
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/SocketAddress.h>
 
@@ -14,7 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <istream>
 #include <string>
 #include <string_view>
 
@@ -54,31 +51,6 @@ void check(bool invariant) {
     if (!invariant) std::abort();
 }
 
-// For the change to one parser (issue 19), dropped with Poco's parse: the request built from
-// the framing is the one Poco's parser reads from the same header, but for the two readings
-// changed on purpose: Poco decoded RFC 2047 words in values, and took a request line's
-// missing words from the next line (the framing refuses such a line).
-void check_same_as_pocos_parse(std::string_view head, const Framing& framing) {
-    if (head.find("=?") != std::string_view::npos) return;
-    Poco::Net::HTTPRequest built;
-    build_request(head, framing, built);
-    ViewStreamBuf buffer;
-    buffer.reset(head);
-    std::istream in(&buffer);
-    Poco::Net::HTTPRequest parsed;
-    try {
-        parsed.read(in);
-    } catch (const Poco::Exception&) {
-        std::abort();  // framed as complete, refused by Poco
-    }
-    check(built.getMethod() == parsed.getMethod() && built.getURI() == parsed.getURI() &&
-          built.getVersion() == parsed.getVersion() && built.size() == parsed.size());
-    auto a = built.begin();
-    for (auto b = parsed.begin(); b != parsed.end(); ++a, ++b) {
-        check(a->first == b->first && a->second == b->second);
-    }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -100,7 +72,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (framing.state != Framing::State::Complete) break;
         check(framing.request_bytes > 0 && framing.request_bytes <= bytes.size());
         check(framing.header_bytes <= framing.request_bytes);
-        check_same_as_pocos_parse(bytes.substr(0, framing.header_bytes), framing);
         const bool keep_alive =
             serve_request(h.dispatcher, *h.params, h.info, bytes.substr(0, framing.request_bytes),
                           framing, h.decoded, h.out);

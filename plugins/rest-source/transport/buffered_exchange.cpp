@@ -6,24 +6,6 @@
 
 namespace tradestore::rest {
 
-void build_request(std::string_view head, const Framing& framing, Poco::Net::HTTPRequest& request) {
-    // Poco's setters take std::string: these keep their capacity from request to request on
-    // each worker, so only the request's own copies allocate.
-    thread_local std::string name;
-    thread_local std::string value;
-    value.assign(framing.method.in(head));
-    request.setMethod(value);
-    value.assign(framing.target.in(head));
-    request.setURI(value);
-    value.assign(framing.version.in(head));
-    request.setVersion(value);
-    for (std::size_t i = 0; i < framing.field_count; ++i) {
-        name.assign(framing.fields[i].name(head));
-        value.assign(framing.fields[i].value(head));
-        request.add(name, value);
-    }
-}
-
 void BufferedResponse::write_head() {
     out_ += getVersion();
     out_ += ' ';
@@ -83,6 +65,25 @@ void BufferedResponse::requireAuthentication(const std::string& realm) {
 }
 
 namespace {
+
+// Sets `request`'s method, URI, version and fields to those `framing` found in `head`.
+void build_request(std::string_view head, const Framing& framing, Poco::Net::HTTPRequest& request) {
+    // Poco's setters take std::string: these keep their capacity from request to request on
+    // each worker, so only the request's own copies allocate.
+    thread_local std::string name;
+    thread_local std::string value;
+    value.assign(framing.method.in(head));
+    request.setMethod(value);
+    value.assign(framing.target.in(head));
+    request.setURI(value);
+    value.assign(framing.version.in(head));
+    request.setVersion(value);
+    for (std::size_t i = 0; i < framing.field_count; ++i) {
+        name.assign(framing.fields[i].name(head));
+        value.assign(framing.fields[i].value(head));
+        request.add(name, value);
+    }
+}
 
 // Builds the request framed in `head` (body `body`), whose answer goes to `out`, and hands both
 // to `serve`, which returns whether the connection may stay open.

@@ -5,7 +5,6 @@
 // answer's bytes into a buffer that the transport sends without blocking a worker.
 #pragma once
 
-#include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -119,9 +118,5 @@ bool serve_request(RequestHandler& handler, const Poco::Net::HTTPServerParams& p
 bool admit_header(RequestHandler& handler, const Poco::Net::HTTPServerParams& params,
                   const ConnectionInfo& info, std::string_view head, const Framing& framing,
                   std::string& out);
-
-// Sets `request`'s method, URI, version and fields to those `framing` found in `head` (the
-// fields are added to any it has).
-void build_request(std::string_view head, const Framing& framing, Poco::Net::HTTPRequest& request);
 
 }  // namespace tradestore::rest
