@@ -10,8 +10,11 @@ FakeHost::FakeHost(Store& store, IngestSink& ingest)
 FakeHost::FakeHost(StoreReader& store, IngestSink& ingest) : reader_(store), sink_(ingest) {}
 
 const StoreCapabilities& FakeHost::capabilities() const {
-    capabilities_ = full_store_ != nullptr ? capabilities_of(*full_store_) : StoreCapabilities{};
-    return capabilities_;
+    // Asked anew at each call (a test may switch a capability on), into a copy per thread:
+    // request workers ask at once, and one shared copy would be written while read (TSan).
+    thread_local StoreCapabilities asked;
+    asked = full_store_ != nullptr ? capabilities_of(*full_store_) : StoreCapabilities{};
+    return asked;
 }
 
 void FakeHost::log(LogLevel level, std::string_view component, std::string_view message) {

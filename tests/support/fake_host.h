@@ -109,7 +109,6 @@ class FakeHost : public Host {
     Store* full_store_ = nullptr;  // set when capabilities can be asked of the store
     IngestSink& sink_;
     kernel::JsonTradeCodec codec_;
-    mutable StoreCapabilities capabilities_;
     mutable std::mutex mutex_;
     std::vector<LogLine> lines_;
     std::vector<std::pair<std::string, std::string>> contexts_;
